@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import {
+  assertValidKey,
+  isLocalFile,
+  type ObjectBody,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStore,
+} from '../core/ports.ts'
+
+const TEMP_MARKER = '.tmp-'
+
+/**
+ * The lake on a local disk, laid out exactly as in S3. Writes go to a temporary file in the target folder and
+ * are then published atomically: `rename` for `put`, `link` (which fails with EEXIST) for `create`, so a reader
+ * never sees a half-written object and two concurrent creators cannot both win.
+ */
+export class FsObjectStore implements ObjectStore {
+  readonly location: string
+
+  constructor(readonly root: string) {
+    this.location = path.resolve(root)
+  }
+
+  private pathOf(key: string): string {
+    assertValidKey(key)
+    return path.join(this.location, ...key.split('/'))
+  }
+
+  async get(key: string): Promise<Readable> {
+    const file = this.pathOf(key)
+    try {
+      await stat(file)
+    } catch (error) {
+      throw this.translate(error, key)
+    }
+    return createReadStream(file)
+  }
+
+  async getBytes(key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.pathOf(key))
+    } catch (error) {
+      throw this.translate(error, key)
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(key))).isFile()
+    } catch {
+      return false
+    }
+  }
+
+  async put(key: string, body: ObjectBody): Promise<void> {
+    const target = this.pathOf(key)
+    const temp = await this.writeTemp(target, body)
+    await rename(temp, target)
+  }
+
+  async create(key: string, body: ObjectBody): Promise<'created' | 'exists'> {
+    const target = this.pathOf(key)
+    if (await this.exists(key)) {
+      if (body instanceof Readable) body.destroy()
+      return 'exists'
+    }
+    const temp = await this.writeTemp(target, body)
+    try {
+      await link(temp, target)
+      return 'created'
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists'
+      throw error
+    } finally {
+      await unlink(temp)
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const keys: ObjectInfo[] = []
+    await this.walk(this.location, '', prefix, keys)
+    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    yield* keys
+  }
+
+  private async walk(dir: string, keyPrefix: string, wanted: string, out: ObjectInfo[]): Promise<void> {
+    let entries: import('node:fs').Dirent[]
+    try {
+      entries = await readdir(dir, { withFileTypes: true })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw error
+    }
+    for (const entry of entries) {
+      const key = keyPrefix + entry.name
+      if (entry.isDirectory()) {
+        const folder = `${key}/`
+        // descend only where the folder could hold keys with the wanted prefix
+        if (folder.startsWith(wanted) || wanted.startsWith(folder)) {
+          await this.walk(path.join(dir, entry.name), folder, wanted, out)
+        }
+      } else if (entry.isFile() && !entry.name.includes(TEMP_MARKER) && key.startsWith(wanted)) {
+        out.push({ key, size: (await stat(path.join(dir, entry.name))).size })
+      }
+    }
+  }
+
+  private async writeTemp(target: string, body: ObjectBody): Promise<string> {
+    await mkdir(path.dirname(target), { recursive: true })
+    const temp = `${target}${TEMP_MARKER}${randomBytes(6).toString('hex')}`
+    try {
+      if (body instanceof Readable) await pipeline(body, createWriteStream(temp, { flags: 'wx' }))
+      else if (isLocalFile(body)) await copyFile(body.file, temp)
+      else await writeFile(temp, body, { flag: 'wx' })
+    } catch (error) {
+      await unlink(temp).catch(() => undefined)
+      throw error
+    }
+    return temp
+  }
+
+  private translate(error: unknown, key: string): unknown {
+    const code = (error as NodeJS.ErrnoException).code
+    return code === 'ENOENT' || code === 'EISDIR' ? new ObjectNotFoundError(key, this.location) : error
+  }
+}

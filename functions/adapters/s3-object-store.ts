@@ -1,0 +1,142 @@
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  assertValidKey,
+  isLocalFile,
+  type ObjectBody,
+  type ObjectInfo,
+  ObjectNotFoundError,
+  type ObjectStore,
+  type WriteOptions,
+} from '../core/ports.ts'
+
+export interface S3ObjectStoreOptions {
+  bucket: string
+  client?: S3Client
+  /** Attempts for a conditional create answered 409 ConditionalRequestConflict (a concurrent write in flight). */
+  conflictAttempts?: number
+  conflictBackoffMs?: number
+}
+
+/**
+ * The lake in an S3 bucket. `create` sends `If-None-Match: *`: 412 means another writer created the key first
+ * (reported as `exists`), 409 means a conflicting write was still in flight, so the request is retried.
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly location: string
+  private readonly client: S3Client
+  private readonly bucket: string
+  private readonly conflictAttempts: number
+  private readonly conflictBackoffMs: number
+
+  constructor(options: S3ObjectStoreOptions) {
+    this.bucket = options.bucket
+    this.client = options.client ?? new S3Client({})
+    this.location = `s3://${options.bucket}`
+    this.conflictAttempts = options.conflictAttempts ?? 5
+    this.conflictBackoffMs = options.conflictBackoffMs ?? 200
+  }
+
+  async get(key: string): Promise<Readable> {
+    assertValidKey(key)
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
+      if (!(response.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${key}`)
+      return response.Body
+    } catch (error) {
+      throw this.translate(error, key)
+    }
+  }
+
+  async getBytes(key: string): Promise<Buffer> {
+    const chunks: Buffer[] = []
+    for await (const chunk of await this.get(key)) chunks.push(Buffer.from(chunk as Uint8Array))
+    return Buffer.concat(chunks)
+  }
+
+  async exists(key: string): Promise<boolean> {
+    assertValidKey(key)
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      return true
+    } catch (error) {
+      if (this.translate(error, key) instanceof ObjectNotFoundError) return false
+      throw error
+    }
+  }
+
+  async put(key: string, body: ObjectBody, options: WriteOptions = {}): Promise<void> {
+    await this.client.send(new PutObjectCommand(await this.putInput(key, body, options)))
+  }
+
+  async create(key: string, body: ObjectBody, options: WriteOptions = {}): Promise<'created' | 'exists'> {
+    // a plain stream can be sent once only, so only reopenable bodies are retried after a 409
+    const attempts = body instanceof Readable ? 1 : this.conflictAttempts
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(new PutObjectCommand({ ...(await this.putInput(key, body, options)), IfNoneMatch: '*' }))
+        return 'created'
+      } catch (error) {
+        const status = (error as S3ServiceException).$metadata?.httpStatusCode
+        if (status === 412) return 'exists'
+        if (status === 409 && attempt < attempts) {
+          await sleep(this.conflictBackoffMs * 2 ** (attempt - 1))
+          continue
+        }
+        throw error
+      }
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let token: string | undefined
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      )
+      for (const item of page.Contents ?? []) {
+        if (item.Key !== undefined) yield { key: item.Key, size: item.Size ?? 0 }
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+  }
+
+  private async putInput(key: string, body: ObjectBody, options: WriteOptions): Promise<PutObjectCommandInput> {
+    assertValidKey(key)
+    if (isLocalFile(body)) {
+      const { size } = await stat(body.file)
+      return { Bucket: this.bucket, Key: key, Body: createReadStream(body.file), ContentLength: size, ContentType: options.contentType }
+    }
+    if (body instanceof Readable && options.contentLength === undefined) {
+      throw new Error(`put of a stream to ${this.location}/${key} needs contentLength`)
+    }
+    return {
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentType: options.contentType,
+      ContentLength: body instanceof Readable ? options.contentLength : undefined,
+    }
+  }
+
+  private translate(error: unknown, key: string): unknown {
+    if (error instanceof NoSuchKey || error instanceof NotFound) return new ObjectNotFoundError(key, this.location)
+    if ((error as S3ServiceException)?.$metadata?.httpStatusCode === 404) {
+      return new ObjectNotFoundError(key, this.location)
+    }
+    return error
+  }
+}

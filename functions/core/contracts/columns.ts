@@ -1,0 +1,131 @@
+import { z } from 'zod'
+import { parseDate, parseTimestamp } from '../time.ts'
+
+/** Storage type of a column: drives the Parquet schema and (later) the Glue table. */
+export type ColumnKind = 'string' | 'timestamp' | 'date' | 'int' | 'double' | 'boolean'
+
+export interface ColumnMeta {
+  kind: ColumnKind
+  required: boolean
+  description: string
+}
+
+/** Column metadata attached to each field schema of a contract; read back by `columnsOf`. */
+export const columnRegistry = z.registry<ColumnMeta>()
+
+export interface Column extends ColumnMeta {
+  name: string
+}
+
+/** Longest value accepted in any text column (DESIGN section 4: 64 KiB field cap). */
+export const MAX_FIELD_CHARS = 65_536
+
+function column<T extends z.ZodType>(schema: T, kind: ColumnKind, required: boolean, description: string) {
+  const field = required ? schema : schema.optional()
+  columnRegistry.add(field, { kind, required, description })
+  return field as T extends z.ZodType ? (typeof field & z.ZodType) : never
+}
+
+interface Options {
+  required?: boolean
+  description?: string
+}
+
+export function text(options: Options & { max?: number; pattern?: RegExp; patternHint?: string } = {}) {
+  let schema = z.string().max(options.max ?? MAX_FIELD_CHARS)
+  if (options.pattern) schema = schema.regex(options.pattern, options.patternHint ?? `does not match ${options.pattern}`)
+  return column(schema, 'string', options.required ?? false, options.description ?? '')
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, options: Options = {}) {
+  const schema = z.enum(values, { error: (issue) => `unknown value ${JSON.stringify(issue.input)}; expected one of ${values.join(', ')}` })
+  return column(schema, 'string', options.required ?? false, options.description ?? `one of ${values.join(', ')}`)
+}
+
+/** ISO-8601 with an explicit offset (or Z), stored as UTC epoch milliseconds; nothing before 2000. */
+export function timestamp(options: Options = {}) {
+  const schema = z.union([z.string(), z.date()]).transform((value, ctx) => {
+    const ms = value instanceof Date ? value.getTime() : parseTimestamp(value)
+    if (ms === undefined || Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an ISO-8601 timestamp with a UTC offset` })
+      return z.NEVER
+    }
+    if (ms < EARLIEST_MS) {
+      ctx.addIssue({ code: 'custom', message: `${new Date(ms).toISOString()} is before 2000-01-01` })
+      return z.NEVER
+    }
+    return ms
+  })
+  return column(schema, 'timestamp', options.required ?? false, options.description ?? 'UTC timestamp')
+}
+
+export const EARLIEST_MS = Date.UTC(2000, 0, 1)
+
+/** Calendar date `YYYY-MM-DD`, stored as days since 1970-01-01. */
+export function date(options: Options = {}) {
+  const schema = z.string().transform((value, ctx) => {
+    const day = parseDate(value)
+    if (day === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a date (YYYY-MM-DD)` })
+      return z.NEVER
+    }
+    if (day < EARLIEST_MS / 86_400_000) {
+      ctx.addIssue({ code: 'custom', message: `${value} is before 2000-01-01` })
+      return z.NEVER
+    }
+    return day
+  })
+  return column(schema, 'date', options.required ?? false, options.description ?? 'calendar date')
+}
+
+const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+
+function numeric(integer: boolean, min: number, max: number) {
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const trimmed = typeof value === 'string' ? value.trim() : value
+    const n = typeof trimmed === 'number' ? trimmed : NUMBER_TEXT.test(trimmed) ? Number(trimmed) : Number.NaN
+    if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not ${integer ? 'an integer' : 'a number'}` })
+      return z.NEVER
+    }
+    if (n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `${n} is outside ${min}..${max}` })
+      return z.NEVER
+    }
+    return n
+  })
+}
+
+export function int(options: Options & { min?: number; max?: number } = {}) {
+  const schema = numeric(true, options.min ?? -2_147_483_648, options.max ?? 2_147_483_647)
+  return column(schema, 'int', options.required ?? false, options.description ?? 'integer')
+}
+
+export function double(options: Options & { min?: number; max?: number } = {}) {
+  const schema = numeric(false, options.min ?? -Number.MAX_VALUE, options.max ?? Number.MAX_VALUE)
+  return column(schema, 'double', options.required ?? false, options.description ?? 'number')
+}
+
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1'])
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', '0'])
+
+export function bool(options: Options = {}) {
+  const schema = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+    if (typeof value === 'boolean') return value
+    const word = value.trim().toLowerCase()
+    if (TRUE_WORDS.has(word)) return true
+    if (FALSE_WORDS.has(word)) return false
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a boolean (true/false)` })
+    return z.NEVER
+  })
+  return column(schema, 'boolean', options.required ?? false, options.description ?? 'true or false')
+}
+
+/** The columns of a contract's object schema, in declaration order, with their storage types. */
+export function columnsOf(schema: z.ZodObject): Column[] {
+  return Object.entries(schema.shape).map(([name, field]) => {
+    const meta = columnRegistry.get(field as z.ZodType)
+    if (!meta) throw new Error(`column ${name} was not declared with a column helper`)
+    return { name, ...meta }
+  })
+}

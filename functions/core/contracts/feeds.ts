@@ -1,0 +1,311 @@
+import { z } from 'zod'
+import { bool, type Column, columnsOf, date, double, int, oneOf, text, timestamp } from './columns.ts'
+
+/** The 14 categories of data.police.uk street-level crime. */
+export const CRIME_TYPES = [
+  'Anti-social behaviour',
+  'Bicycle theft',
+  'Burglary',
+  'Criminal damage and arson',
+  'Drugs',
+  'Other crime',
+  'Other theft',
+  'Possession of weapons',
+  'Public order',
+  'Robbery',
+  'Shoplifting',
+  'Theft from the person',
+  'Vehicle crime',
+  'Violence and sexual offences',
+] as const
+
+export const FEED_NAMES = [
+  'incidents',
+  'calls',
+  'stop_searches',
+  'arrests',
+  'patrol_visits',
+  'patrol_allocations',
+  'survey_responses',
+  'tips',
+] as const
+export type FeedName = (typeof FEED_NAMES)[number]
+
+/** How a feed's rows must be located. */
+export type LocationRule =
+  | 'required'
+  /** coordinates, or `location_description` = 'No Location' (police.uk rows the force could not place) */
+  | 'required-unless-no-location'
+  | 'optional'
+  /** coordinates or a `hotspot_id` */
+  | 'coordinates-or-hotspot'
+  | 'none'
+
+export interface FeedContract<S extends z.ZodObject = z.ZodObject> {
+  feed: FeedName
+  version: number
+  /** Columns that identify a record; its versions across drops share them. */
+  key: readonly string[]
+  schema: S
+  location: LocationRule
+  /** Personal data a drop may carry: allowed in the header, never stored. */
+  personalColumns: readonly string[]
+  /** Cross-field rules, run after each column parsed; each failure names the column it blames. */
+  rules?: (row: Record<string, unknown>) => { column: string; reason: string } | undefined
+}
+
+const lsoaCode = () =>
+  text({
+    pattern: /^[EW]0\d{7}$/,
+    patternHint: 'is not an LSOA code (E01/W01 followed by 6 digits, 2011 or 2021 vintage)',
+    description: 'LSOA code, 2011 or 2021 vintage',
+  })
+
+const coordinates = {
+  lat: double({ min: -90, max: 90, description: 'WGS84 latitude' }),
+  lon: double({ min: -180, max: 180, description: 'WGS84 longitude' }),
+  easting: int({ min: -1_000_000, max: 2_000_000, description: 'British National Grid easting (m)' }),
+  northing: int({ min: -1_000_000, max: 2_000_000, description: 'British National Grid northing (m)' }),
+}
+
+const HOUR_MS = 3_600_000
+
+/** Milliseconds from `from` to `to` in a parsed row, or undefined when either timestamp is absent. */
+function span(row: Record<string, unknown>, from: string, to: string): number | undefined {
+  const start = row[from]
+  const end = row[to]
+  return typeof start === 'number' && typeof end === 'number' ? end - start : undefined
+}
+
+export const incidents = {
+  feed: 'incidents',
+  version: 1,
+  key: ['incident_id'],
+  location: 'required-unless-no-location',
+  personalColumns: [],
+  schema: z.object({
+    incident_id: text({ required: true, max: 200, description: 'force crime reference' }),
+    reported_at: timestamp({ required: true, description: 'when the crime was reported (UTC)' }),
+    occurred_at: timestamp({ description: 'when the crime happened (UTC)' }),
+    period_precision: oneOf(['exact', 'day', 'month'], {
+      description: 'precision of reported_at: month for data.police.uk rows (first day of the month, local)',
+    }),
+    crime_type: oneOf(CRIME_TYPES, { required: true, description: 'data.police.uk category' }),
+    offence_code: text({ max: 20, description: 'Home Office offence code' }),
+    subcategory: text({ max: 200 }),
+    lsoa_code: lsoaCode(),
+    lsoa_name: text({ max: 200 }),
+    outcome: text({ max: 200 }),
+    weapon_flag: oneOf(['knife', 'firearm', 'none']),
+    domestic: bool(),
+    police_initiated: bool({ description: 'found by police (e.g. drugs on search): counted, no harm' }),
+    status: text({ max: 100 }),
+    location_description: text({ max: 500, description: "street description; 'No Location' when unplaced" }),
+    reported_by: text({ max: 200 }),
+    falls_within: text({ max: 200 }),
+    context: text(),
+    ...coordinates,
+  }),
+  rules: (row) =>
+    (span(row, 'reported_at', 'occurred_at') ?? 0) > 24 * HOUR_MS
+      ? { column: 'occurred_at', reason: 'occurred_at is after reported_at' }
+      : undefined,
+} satisfies FeedContract
+
+export const calls = {
+  feed: 'calls',
+  version: 1,
+  key: ['call_id'],
+  location: 'required',
+  personalColumns: ['caller_name', 'caller_phone', 'phone', 'phone_number', 'name'],
+  schema: z.object({
+    call_id: text({ required: true, max: 200 }),
+    received_at: timestamp({ required: true }),
+    category: text({ max: 200 }),
+    grade: oneOf(['I', 'S', 'E', 'R'], { description: 'Immediate, Significant/priority, Extended, Resolution' }),
+    linked_incident_id: text({ max: 200 }),
+    ...coordinates,
+  }),
+} satisfies FeedContract
+
+export const stopSearches = {
+  feed: 'stop_searches',
+  version: 1,
+  key: ['search_id'],
+  location: 'optional',
+  personalColumns: ['name', 'subject_name', 'date_of_birth', 'address'],
+  schema: z.object({
+    search_id: text({ required: true, max: 200 }),
+    searched_at: timestamp({ required: true }),
+    type: text({ max: 100 }),
+    gender: text({ max: 50 }),
+    age_range: text({ max: 50 }),
+    self_defined_ethnicity: text({ max: 200 }),
+    officer_defined_ethnicity: text({ max: 100 }),
+    legislation: text({ max: 200 }),
+    object_of_search: text({ max: 200 }),
+    outcome: text({ max: 200 }),
+    outcome_linked: bool({ description: 'outcome linked to the object of search (a find)' }),
+    part_of_operation: bool(),
+    operation: text({ max: 200 }),
+    removal_of_more_than_outer_clothing: bool(),
+    ...coordinates,
+  }),
+} satisfies FeedContract
+
+export const arrests = {
+  feed: 'arrests',
+  version: 1,
+  key: ['arrest_id'],
+  location: 'optional',
+  personalColumns: ['name', 'arrestee_name', 'date_of_birth', 'address'],
+  schema: z.object({
+    arrest_id: text({ required: true, max: 200 }),
+    arrested_at: timestamp({ required: true }),
+    offence_category: text({ required: true, max: 200 }),
+    linked_incident_id: text({ max: 200 }),
+    ...coordinates,
+  }),
+} satisfies FeedContract
+
+export const MAX_VISIT_HOURS = 12
+
+export const patrolVisits = {
+  feed: 'patrol_visits',
+  version: 1,
+  key: ['visit_id'],
+  location: 'none',
+  personalColumns: ['officer_name', 'collar_number'],
+  schema: z.object({
+    visit_id: text({ required: true, max: 200 }),
+    hotspot_id: text({ required: true, max: 100 }),
+    started_at: timestamp({ required: true }),
+    ended_at: timestamp({ required: true }),
+    officers: int({ min: 1, max: 100 }),
+    source: oneOf(['gps', 'manual']),
+  }),
+  rules: (row) => {
+    const duration = span(row, 'started_at', 'ended_at') ?? 0
+    if (duration <= 0) {
+      return { column: 'ended_at', reason: 'ended_at is not after started_at (negative or zero duration)' }
+    }
+    if (duration > MAX_VISIT_HOURS * HOUR_MS) {
+      return { column: 'ended_at', reason: `visit longer than ${MAX_VISIT_HOURS} hours` }
+    }
+    return undefined
+  },
+} satisfies FeedContract
+
+export const patrolAllocations = {
+  feed: 'patrol_allocations',
+  version: 1,
+  key: ['hotspot_id', 'date'],
+  location: 'none',
+  personalColumns: [],
+  schema: z.object({
+    hotspot_id: text({ required: true, max: 100 }),
+    date: date({ required: true, description: 'local calendar day of the allocation' }),
+    assigned: bool({ required: true }),
+    trial_id: text({ max: 100, description: 'random daily allocation trial' }),
+  }),
+} satisfies FeedContract
+
+const answer = () => int({ min: 1, max: 7, description: '1 completely satisfied .. 7 completely dissatisfied' })
+
+export const surveyResponses = {
+  feed: 'survey_responses',
+  version: 1,
+  key: ['response_id'],
+  location: 'none',
+  personalColumns: [
+    'phone',
+    'phone_number',
+    'mobile',
+    'mobile_number',
+    'telephone',
+    'msisdn',
+    'name',
+    'first_name',
+    'last_name',
+    'full_name',
+    'victim_name',
+    'respondent_name',
+    'email',
+  ],
+  schema: z.object({
+    response_id: text({ required: true, max: 200 }),
+    incident_id: text({ required: true, max: 200 }),
+    sent_at: timestamp({ required: true }),
+    responded_at: timestamp(),
+    q_ease: answer(),
+    q_actions: answer(),
+    q_informed: answer(),
+    q_treatment: answer(),
+    q_overall: answer(),
+    ethnicity_group: text({ max: 100 }),
+    age_band: text({ max: 50 }),
+  }),
+  rules: (row) =>
+    (span(row, 'sent_at', 'responded_at') ?? 0) < 0
+      ? { column: 'responded_at', reason: 'responded_at is before sent_at' }
+      : undefined,
+} satisfies FeedContract
+
+export const tips = {
+  feed: 'tips',
+  version: 1,
+  key: ['tip_id'],
+  location: 'coordinates-or-hotspot',
+  personalColumns: ['name', 'phone', 'phone_number', 'email', 'informant_name'],
+  schema: z.object({
+    tip_id: text({ required: true, max: 200 }),
+    received_at: timestamp({ required: true }),
+    source_type: oneOf(['resident', 'shopkeeper', 'youth_worker', 'school', 'other'], { required: true }),
+    hotspot_id: text({ max: 100 }),
+    category: text({ max: 200 }),
+    actioned_at: timestamp(),
+    outcome: oneOf(['intervention', 'arrest', 'no_action', 'pending']),
+    ...coordinates,
+  }),
+  rules: (row) =>
+    (span(row, 'received_at', 'actioned_at') ?? 0) < 0
+      ? { column: 'actioned_at', reason: 'actioned_at is before received_at' }
+      : undefined,
+} satisfies FeedContract
+
+export const CONTRACTS: Record<FeedName, FeedContract> = {
+  incidents,
+  calls,
+  stop_searches: stopSearches,
+  arrests,
+  patrol_visits: patrolVisits,
+  patrol_allocations: patrolAllocations,
+  survey_responses: surveyResponses,
+  tips,
+} as unknown as Record<FeedName, FeedContract>
+
+export function contractFor(feed: string): FeedContract {
+  if (!(FEED_NAMES as readonly string[]).includes(feed)) {
+    throw new Error(`unknown feed ${JSON.stringify(feed)}; expected one of ${FEED_NAMES.join(', ')}`)
+  }
+  return CONTRACTS[feed as FeedName]
+}
+
+/** Columns every curated row carries besides its contract's, added at ingest. */
+export const LINEAGE_COLUMNS: Column[] = [
+  { name: 'drop_id', kind: 'string', required: true, description: '<feed>-<drop_date>-<sha256 of content, 16 hex>' },
+  { name: 'drop_date', kind: 'date', required: true, description: 'date of the drop that delivered this version' },
+  { name: 'source_line', kind: 'int', required: true, description: 'line of the row in the dropped file' },
+  { name: 'ingested_at', kind: 'timestamp', required: true, description: 'when the drop was first ingested (UTC)' },
+  {
+    name: 'key_derived',
+    kind: 'boolean',
+    required: true,
+    description: 'the record had no natural key; its id is derived from (drop, ordinal)',
+  },
+]
+
+/** The columns of the curated Parquet files of a feed: contract columns, then lineage. */
+export function curatedColumns(contract: FeedContract): Column[] {
+  return [...columnsOf(contract.schema), ...LINEAGE_COLUMNS]
+}

@@ -1,0 +1,88 @@
+import type { FeedContract } from './feeds.ts'
+import { toGrid } from '../geo.ts'
+
+export type RawRow = Record<string, string | number | boolean | null | undefined>
+export type Row = Record<string, string | number | boolean | undefined>
+
+export interface RowIssue {
+  column: string
+  reason: string
+}
+
+export type Validation = { ok: true; row: Row } | { ok: false; issues: RowIssue[] }
+
+export interface ValidationContext {
+  /** Timestamps later than this (epoch ms) are refused: now + 24 h at ingest. */
+  notAfterMs: number
+}
+
+export const FUTURE_TOLERANCE_MS = 24 * 3_600_000
+
+/**
+ * Validates one raw row (CSV strings or JSON values; empty string = absent) against its feed contract and
+ * normalises it: timestamps to UTC epoch ms, dates to day numbers, coordinates to both WGS84 and BNG.
+ */
+export function validateRow(contract: FeedContract, raw: RawRow, context: ValidationContext): Validation {
+  const input: Record<string, unknown> = {}
+  for (const name in raw) {
+    const value = raw[name]
+    input[name] = value === '' || value === null ? undefined : value
+  }
+  const parsed = contract.schema.safeParse(input)
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((issue) => ({
+        column: String(issue.path[0] ?? ''),
+        reason: issue.code === 'invalid_type' && issue.input === undefined ? 'required value is missing' : issue.message,
+      })),
+    }
+  }
+  const row = parsed.data as Row
+  for (const name in row) {
+    const value = row[name]
+    if (typeof value === 'number' && name.endsWith('_at') && value > context.notAfterMs) {
+      return {
+        ok: false,
+        issues: [{ column: name, reason: `${new Date(value).toISOString()} is more than 24 h in the future` }],
+      }
+    }
+  }
+  const locationIssue = normaliseLocation(contract, row)
+  if (locationIssue) return { ok: false, issues: [locationIssue] }
+  const ruleIssue = contract.rules?.(row as never)
+  if (ruleIssue) return { ok: false, issues: [ruleIssue] }
+  return { ok: true, row }
+}
+
+function normaliseLocation(contract: FeedContract, row: Row): RowIssue | undefined {
+  if (contract.location === 'none') return undefined
+  const { lat, lon, easting, northing } = row as Record<string, number | undefined>
+  const hasLatLon = lat !== undefined || lon !== undefined
+  const hasGrid = easting !== undefined || northing !== undefined
+  if (hasLatLon && (lat === undefined || lon === undefined)) {
+    return { column: lat === undefined ? 'lat' : 'lon', reason: 'lat and lon must be given together' }
+  }
+  if (hasGrid && (easting === undefined || northing === undefined)) {
+    return { column: easting === undefined ? 'easting' : 'northing', reason: 'easting and northing must be given together' }
+  }
+  if (hasLatLon && lat === 0 && lon === 0) return { column: 'lat', reason: 'coordinates 0,0 (null island)' }
+  if (hasGrid && easting === 0 && northing === 0) return { column: 'easting', reason: 'coordinates 0,0' }
+  if (!hasLatLon && !hasGrid) {
+    if (contract.location === 'required') return { column: 'lat', reason: 'location is required (lat/lon or easting/northing)' }
+    if (contract.location === 'required-unless-no-location' && row.location_description !== 'No Location') {
+      return { column: 'lat', reason: "location is required (lat/lon or easting/northing) unless location_description is 'No Location'" }
+    }
+    if (contract.location === 'coordinates-or-hotspot' && row.hotspot_id === undefined) {
+      return { column: 'hotspot_id', reason: 'either coordinates or hotspot_id is required' }
+    }
+    return undefined
+  }
+  const placed = toGrid({ lat, lon, easting, northing })
+  if (!placed.ok) return { column: hasGrid ? 'easting' : 'lat', reason: placed.reason }
+  row.lat = placed.lat
+  row.lon = placed.lon
+  row.easting = placed.easting
+  row.northing = placed.northing
+  return undefined
+}

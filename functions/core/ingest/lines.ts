@@ -1,0 +1,103 @@
+import { createReadStream } from 'node:fs'
+
+export type Encoding = 'utf-8' | 'windows-1252'
+
+/** A physical line too long to keep in memory: only its start is kept, for the quarantine record. */
+export class OversizedLine {
+  constructor(
+    readonly preview: string,
+    readonly length: number,
+  ) {}
+}
+
+export type PhysicalLine = string | OversizedLine
+
+export interface LineBatch {
+  /** 1-based number of the first line in `lines`. */
+  firstLine: number
+  lines: PhysicalLine[]
+}
+
+/** Lines longer than this are not held whole; far above any legal row (64 KiB per field). */
+export const MAX_LINE_CHARS = 8 * 1024 * 1024
+const PREVIEW_CHARS = 4096
+
+export class UndecodableError extends Error {
+  constructor(
+    readonly encoding: Encoding,
+    readonly byteOffset: number,
+  ) {
+    super(
+      encoding === 'utf-8'
+        ? `bytes near offset ${byteOffset} are not valid UTF-8 (declare windows-1252 if the file is in that encoding)`
+        : `bytes near offset ${byteOffset} cannot be decoded as ${encoding}`,
+    )
+    this.name = 'UndecodableError'
+  }
+}
+
+/**
+ * Streams a file as decoded physical lines (LF or CRLF, a UTF-8 BOM removed), in batches. Decoding is strict:
+ * a byte sequence that is not valid in the declared encoding throws `UndecodableError`.
+ */
+export async function* readLines(file: string, encoding: Encoding): AsyncGenerator<LineBatch> {
+  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false })
+  let carry = ''
+  let oversized: { preview: string; length: number } | undefined
+  let lineNumber = 1
+  let bytesRead = 0
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 })
+  const take = (text: string, final: boolean): LineBatch | undefined => {
+    const lines: PhysicalLine[] = []
+    const first = lineNumber
+    let start = 0
+    for (;;) {
+      const nl = text.indexOf('\n', start)
+      if (nl === -1) break
+      const piece = text.slice(start, nl)
+      if (oversized) {
+        lines.push(new OversizedLine(oversized.preview, oversized.length + piece.length))
+        oversized = undefined
+        carry = ''
+      } else {
+        const line = carry + piece
+        carry = ''
+        lines.push(line.endsWith('\r') ? line.slice(0, -1) : line)
+      }
+      start = nl + 1
+    }
+    const rest = text.slice(start)
+    if (oversized) oversized.length += rest.length
+    else if (carry.length + rest.length > MAX_LINE_CHARS) {
+      oversized = { preview: (carry + rest).slice(0, PREVIEW_CHARS), length: carry.length + rest.length }
+      carry = ''
+    } else carry += rest
+    if (final) {
+      if (oversized) lines.push(new OversizedLine(oversized.preview, oversized.length))
+      else if (carry.length > 0) lines.push(carry.endsWith('\r') ? carry.slice(0, -1) : carry)
+      carry = ''
+      oversized = undefined
+    }
+    lineNumber += lines.length
+    return lines.length > 0 ? { firstLine: first, lines } : undefined
+  }
+  for await (const chunk of stream) {
+    let text: string
+    try {
+      text = decoder.decode(chunk as Buffer, { stream: true })
+    } catch {
+      throw new UndecodableError(encoding, bytesRead)
+    }
+    bytesRead += (chunk as Buffer).length
+    const batch = take(text, false)
+    if (batch) yield batch
+  }
+  let tail: string
+  try {
+    tail = decoder.decode()
+  } catch {
+    throw new UndecodableError(encoding, bytesRead)
+  }
+  const batch = take(tail, true)
+  if (batch) yield batch
+}

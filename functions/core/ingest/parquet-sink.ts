@@ -1,0 +1,78 @@
+import type { SchemaElement } from 'hyparquet'
+import { fileWriter, ParquetWriter } from 'hyparquet-writer'
+import type { Column, ColumnKind } from '../contracts/columns.ts'
+
+const PARQUET_TYPES: Record<ColumnKind, Omit<SchemaElement, 'name'>> = {
+  string: { type: 'BYTE_ARRAY', converted_type: 'UTF8' },
+  timestamp: { type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' },
+  date: { type: 'INT32', converted_type: 'DATE' },
+  int: { type: 'INT32' },
+  double: { type: 'DOUBLE' },
+  boolean: { type: 'BOOLEAN' },
+}
+
+/** The Parquet schema of a list of contract columns (timestamps are UTC instants, stored without zone). */
+export function parquetSchema(columns: Column[]): SchemaElement[] {
+  return [
+    { name: 'root', num_children: columns.length },
+    ...columns.map((c) => ({
+      name: c.name,
+      ...PARQUET_TYPES[c.kind],
+      repetition_type: c.required ? ('REQUIRED' as const) : ('OPTIONAL' as const),
+    })),
+  ]
+}
+
+export const ROW_GROUP_ROWS = 100_000
+export const CREATED_BY = 'hotspot'
+
+type Value = string | number | boolean | null
+
+/** Writes rows to a Snappy-compressed Parquet file, one row group per `ROW_GROUP_ROWS` rows. */
+export class ParquetSink {
+  private readonly writer: ParquetWriter
+  private buffers: Value[][]
+  private buffered = 0
+  rows = 0
+
+  constructor(
+    readonly file: string,
+    readonly columns: Column[],
+    kvMetadata: Record<string, string> = {},
+  ) {
+    this.writer = new ParquetWriter({
+      writer: fileWriter(file),
+      schema: parquetSchema(columns),
+      codec: 'SNAPPY',
+      createdBy: CREATED_BY,
+      kvMetadata: Object.entries(kvMetadata).map(([key, value]) => ({ key, value })),
+    })
+    this.buffers = columns.map(() => [])
+  }
+
+  append(row: Record<string, unknown>): void {
+    const { columns, buffers } = this
+    for (let i = 0; i < columns.length; i++) {
+      const value = row[(columns[i] as Column).name]
+      ;(buffers[i] as Value[]).push(value === undefined ? null : (value as Value))
+    }
+    this.rows++
+    if (++this.buffered >= ROW_GROUP_ROWS) this.flush()
+  }
+
+  finish(): void {
+    this.flush()
+    this.writer.finish()
+  }
+
+  private flush(): void {
+    if (this.buffered === 0) return
+    const rowGroup = this.buffered
+    void this.writer.write({
+      columnData: this.columns.map((c, i) => ({ name: c.name, data: this.buffers[i] as Value[] })),
+      rowGroupSize: rowGroup,
+    })
+    this.buffers = this.columns.map(() => [])
+    this.buffered = 0
+  }
+}

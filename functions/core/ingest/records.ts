@@ -1,0 +1,172 @@
+import { parse } from 'csv-parse/sync'
+import { type LineBatch, OversizedLine, type PhysicalLine } from './lines.ts'
+
+/** A data record read from a drop: its fields, or why it could not be read. */
+export type SourceRecord =
+  | { line: number; fields: string[]; text: string }
+  | { line: number; error: { code: RecordErrorCode; reason: string }; text: string }
+
+export type RecordErrorCode = 'malformed_csv' | 'record_too_large' | 'invalid_json'
+
+/** An open quoted field may continue over lines up to this size before the record is judged malformed. */
+const MAX_RECORD_CHARS = 2 * 1024 * 1024
+const BATCH_RECORDS = 2000
+
+const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: false, bom: false } as const
+
+interface Framed {
+  line: number
+  text: string
+  oversized?: OversizedLine
+}
+
+function countQuotes(text: string): number {
+  let n = 0
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++
+  return n
+}
+
+/**
+ * Splits physical lines into CSV records. A record continues onto the next line while it holds an odd number of
+ * quote characters (exact for RFC 4180, where quotes inside fields are doubled). A quote that is never closed is
+ * contained: its first line becomes a malformed record and framing resumes on the line after, so one bad row
+ * cannot swallow the rest of the drop.
+ */
+class CsvFramer {
+  private pending: { line: number; text: string }[] = []
+  private pendingChars = 0
+  private pendingQuotes = 0
+
+  push(line: number, physical: PhysicalLine, out: Framed[]): void {
+    if (physical instanceof OversizedLine) {
+      this.flushBroken(out)
+      out.push({ line, text: physical.preview, oversized: physical })
+      return
+    }
+    if (this.pending.length === 0) {
+      if (physical.trim() === '') return
+      const quotes = physical.indexOf('"') === -1 ? 0 : countQuotes(physical)
+      if (quotes % 2 === 0) {
+        out.push({ line, text: physical })
+        return
+      }
+      this.pending.push({ line, text: physical })
+      this.pendingChars = physical.length
+      this.pendingQuotes = quotes
+      return
+    }
+    this.pending.push({ line, text: physical })
+    this.pendingChars += physical.length + 1
+    this.pendingQuotes += physical.indexOf('"') === -1 ? 0 : countQuotes(physical)
+    if (this.pendingQuotes % 2 === 0) {
+      const first = this.pending[0] as { line: number }
+      out.push({ line: first.line, text: this.pending.map((p) => p.text).join('\n') })
+      this.reset()
+    } else if (this.pendingChars > MAX_RECORD_CHARS) {
+      this.flushBroken(out)
+    }
+  }
+
+  /** End of input: a quote still open is malformed. */
+  end(out: Framed[]): void {
+    while (this.pending.length > 0) this.flushBroken(out)
+  }
+
+  private flushBroken(out: Framed[]): void {
+    if (this.pending.length === 0) return
+    const [first, ...rest] = this.pending
+    this.reset()
+    out.push({ line: (first as { line: number }).line, text: (first as { text: string }).text })
+    for (const p of rest) this.push(p.line, p.text, out)
+  }
+
+  private reset(): void {
+    this.pending = []
+    this.pendingChars = 0
+    this.pendingQuotes = 0
+  }
+}
+
+function parseOne(framed: Framed): SourceRecord {
+  if (framed.oversized) {
+    return {
+      line: framed.line,
+      text: framed.text,
+      error: {
+        code: 'record_too_large',
+        reason: `line of ${framed.oversized.length} characters is larger than any valid record (64 KiB per field)`,
+      },
+    }
+  }
+  try {
+    const rows = parse(framed.text, CSV_OPTIONS) as string[][]
+    if (rows.length === 1) return { line: framed.line, fields: rows[0] as string[], text: framed.text }
+    return {
+      line: framed.line,
+      text: framed.text,
+      error: { code: 'malformed_csv', reason: `malformed quoting: the line holds ${rows.length} records` },
+    }
+  } catch (error) {
+    const message = (error as Error).message.replace(/ at line \d+/, '')
+    return { line: framed.line, text: framed.text, error: { code: 'malformed_csv', reason: `malformed quoting: ${message}` } }
+  }
+}
+
+function parseBatch(batch: Framed[]): SourceRecord[] {
+  if (batch.some((f) => f.oversized)) return batch.map(parseOne)
+  try {
+    const rows = parse(batch.map((f) => f.text).join('\n'), CSV_OPTIONS) as string[][]
+    if (rows.length === batch.length) {
+      return batch.map((f, i) => ({ line: f.line, fields: rows[i] as string[], text: f.text }))
+    }
+  } catch {
+    // one record in the batch is malformed: fall through and find it
+  }
+  return batch.map(parseOne)
+}
+
+/** CSV records (header included) from physical lines, each with the line it starts on. */
+export async function* csvRecords(batches: AsyncIterable<LineBatch>): AsyncGenerator<SourceRecord[]> {
+  const framer = new CsvFramer()
+  let framed: Framed[] = []
+  for await (const { firstLine, lines } of batches) {
+    for (let i = 0; i < lines.length; i++) {
+      framer.push(firstLine + i, lines[i] as PhysicalLine, framed)
+      if (framed.length >= BATCH_RECORDS) {
+        yield parseBatch(framed)
+        framed = []
+      }
+    }
+  }
+  framer.end(framed)
+  if (framed.length > 0) yield parseBatch(framed)
+}
+
+/** JSON Lines records: each non-blank line one JSON object. */
+export async function* jsonlRecords(
+  batches: AsyncIterable<LineBatch>,
+): AsyncGenerator<(SourceRecord & { object?: Record<string, unknown> })[]> {
+  for await (const { firstLine, lines } of batches) {
+    const out: (SourceRecord & { object?: Record<string, unknown> })[] = []
+    for (let i = 0; i < lines.length; i++) {
+      const physical = lines[i] as PhysicalLine
+      const line = firstLine + i
+      if (physical instanceof OversizedLine) {
+        out.push(parseOne({ line, text: physical.preview, oversized: physical }))
+        continue
+      }
+      if (physical.trim() === '') continue
+      try {
+        const value: unknown = JSON.parse(physical)
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          out.push({ line, text: physical, error: { code: 'invalid_json', reason: 'line is not a JSON object' } })
+        } else {
+          out.push({ line, text: physical, fields: [], object: value as Record<string, unknown> })
+        }
+      } catch (error) {
+        out.push({ line, text: physical, error: { code: 'invalid_json', reason: `invalid JSON: ${(error as Error).message}` } })
+      }
+    }
+    if (out.length > 0) yield out
+  }
+}

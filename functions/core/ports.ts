@@ -1,0 +1,80 @@
+import { Readable } from 'node:stream'
+
+/** A file on the local disk: reopenable (so a conflicted create can be retried) and of known length. */
+export interface LocalFile {
+  file: string
+}
+
+/** Body accepted by `ObjectStore.put`/`create`. A stream needs `contentLength` on S3 and is sent once. */
+export type ObjectBody = Uint8Array | string | Readable | LocalFile
+
+export function isLocalFile(body: ObjectBody): body is LocalFile {
+  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && !(body instanceof Readable) && 'file' in body
+}
+
+export interface WriteOptions {
+  contentType?: string
+  /** Required by S3 when the body is a stream; ignored by the filesystem adapter. */
+  contentLength?: number
+}
+
+export interface ObjectInfo {
+  key: string
+  size: number
+}
+
+/**
+ * The lake's storage. Keys are `/`-separated relative paths (DESIGN section 5) and mean the same thing on
+ * S3 and on disk. Objects are immutable once created: `create` is the only write the pipeline relies on for
+ * idempotency, and it reports an existing object instead of replacing it.
+ */
+export interface ObjectStore {
+  /** Human-readable location, e.g. `s3://bucket` or `/path/to/lake`. */
+  readonly location: string
+  get(key: string): Promise<Readable>
+  getBytes(key: string): Promise<Buffer>
+  exists(key: string): Promise<boolean>
+  /** Unconditional write (replaces an existing object). */
+  put(key: string, body: ObjectBody, options?: WriteOptions): Promise<void>
+  /** Conditional create: `created` when the key was free, `exists` when another writer got there first. */
+  create(key: string, body: ObjectBody, options?: WriteOptions): Promise<'created' | 'exists'>
+  /** Every object whose key starts with `prefix`, in key order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(
+    readonly key: string,
+    readonly location: string,
+  ) {
+    super(`no object at ${key} in ${location}`)
+    this.name = 'ObjectNotFoundError'
+  }
+}
+
+export class InvalidKeyError extends Error {
+  constructor(readonly key: string) {
+    super(`invalid object key ${JSON.stringify(key)}: keys are relative '/'-separated paths without '.' or '..' segments`)
+    this.name = 'InvalidKeyError'
+  }
+}
+
+export function assertValidKey(key: string): void {
+  if (key.length === 0 || key.length > 1024 || key.startsWith('/') || key.includes('\\') || key.includes('\0')) {
+    throw new InvalidKeyError(key)
+  }
+  for (const segment of key.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') throw new InvalidKeyError(key)
+  }
+}
+
+export interface Clock {
+  now(): Date
+}
+
+export const systemClock: Clock = { now: () => new Date() }
+
+export function fixedClock(at: Date | string): Clock {
+  const instant = new Date(at)
+  return { now: () => new Date(instant) }
+}
