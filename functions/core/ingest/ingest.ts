@@ -3,7 +3,6 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { type Column, columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
 import { contractFor, curatedColumns, type FeedContract, type FeedName } from '../contracts/feeds.ts'
 import { FUTURE_TOLERANCE_MS, type RawRow, validateRow } from '../contracts/validate.ts'
@@ -476,9 +475,4 @@ async function recordRejection(context: ScanContext, rejection: FileRejectedErro
     `${JSON.stringify(record)}\n`,
     { contentType: 'application/x-ndjson' },
   )
-}
-
-/** Copies a stream to a local file (used to stage an S3 object before ingest). */
-export async function streamToFile(source: NodeJS.ReadableStream, file: string): Promise<void> {
-  await pipeline(source, createWriteStream(file))
 }
