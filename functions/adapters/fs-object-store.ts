@@ -14,6 +14,13 @@ import {
 } from '../core/ports.ts'
 
 const TEMP_MARKER = '.tmp-'
+/** Exactly the names `writeTemp` generates, so that a key that merely contains `.tmp-` is still listed. */
+const TEMP_NAME = /\.tmp-[0-9a-f]{12}$/
+
+/** S3 lists keys in the order of their UTF-8 bytes; JavaScript's `<` compares UTF-16 code units. */
+function byUtf8(a: ObjectInfo, b: ObjectInfo): number {
+  return Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8'))
+}
 
 /**
  * The lake on a local disk, laid out exactly as in S3. Writes go to a temporary file in the target folder and
@@ -34,11 +41,14 @@ export class FsObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Readable> {
     const file = this.pathOf(key)
+    let isFile: boolean
     try {
-      await stat(file)
+      isFile = (await stat(file)).isFile()
     } catch (error) {
       throw this.translate(error, key)
     }
+    // a folder is a key prefix, not an object (as in S3)
+    if (!isFile) throw new ObjectNotFoundError(key, this.location)
     return createReadStream(file)
   }
 
@@ -51,10 +61,13 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async exists(key: string): Promise<boolean> {
+    const file = this.pathOf(key) // an invalid key throws, as in every other method
     try {
-      return (await stat(this.pathOf(key))).isFile()
-    } catch {
-      return false
+      return (await stat(file)).isFile()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false
+      throw error
     }
   }
 
@@ -85,7 +98,7 @@ export class FsObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     const keys: ObjectInfo[] = []
     await this.walk(this.location, '', prefix, keys)
-    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    keys.sort(byUtf8)
     yield* keys
   }
 
@@ -105,7 +118,7 @@ export class FsObjectStore implements ObjectStore {
         if (folder.startsWith(wanted) || wanted.startsWith(folder)) {
           await this.walk(path.join(dir, entry.name), folder, wanted, out)
         }
-      } else if (entry.isFile() && !entry.name.includes(TEMP_MARKER) && key.startsWith(wanted)) {
+      } else if (entry.isFile() && !TEMP_NAME.test(entry.name) && key.startsWith(wanted)) {
         out.push({ key, size: (await stat(path.join(dir, entry.name))).size })
       }
     }
@@ -127,6 +140,7 @@ export class FsObjectStore implements ObjectStore {
 
   private translate(error: unknown, key: string): unknown {
     const code = (error as NodeJS.ErrnoException).code
-    return code === 'ENOENT' || code === 'EISDIR' ? new ObjectNotFoundError(key, this.location) : error
+    // ENOTDIR: a leading part of the key is an object, not a folder (e.g. `a/b/c` when `a/b` is an object)
+    return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' ? new ObjectNotFoundError(key, this.location) : error
   }
 }

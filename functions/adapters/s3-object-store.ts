@@ -79,24 +79,36 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: ObjectBody, options: WriteOptions = {}): Promise<void> {
-    await this.client.send(new PutObjectCommand(await this.putInput(key, body, options)))
+    const input = await this.putInput(key, body, options)
+    try {
+      await this.client.send(new PutObjectCommand(input))
+    } finally {
+      closeOpenedFile(body, input)
+    }
   }
 
   async create(key: string, body: ObjectBody, options: WriteOptions = {}): Promise<'created' | 'exists'> {
     // a plain stream can be sent once only, so only reopenable bodies are retried after a 409
     const attempts = body instanceof Readable ? 1 : this.conflictAttempts
     for (let attempt = 1; ; attempt++) {
+      const input = await this.putInput(key, body, options)
       try {
-        await this.client.send(new PutObjectCommand({ ...(await this.putInput(key, body, options)), IfNoneMatch: '*' }))
+        await this.client.send(new PutObjectCommand({ ...input, IfNoneMatch: '*' }))
         return 'created'
       } catch (error) {
         const status = (error as S3ServiceException).$metadata?.httpStatusCode
-        if (status === 412) return 'exists'
+        if (status === 412) {
+          // as on disk: the caller's stream is not wanted any more (S3 may have answered without reading it)
+          if (body instanceof Readable) body.destroy()
+          return 'exists'
+        }
         if (status === 409 && attempt < attempts) {
           await sleep(this.conflictBackoffMs * 2 ** (attempt - 1))
           continue
         }
         throw error
+      } finally {
+        closeOpenedFile(body, input)
       }
     }
   }
@@ -134,9 +146,18 @@ export class S3ObjectStore implements ObjectStore {
 
   private translate(error: unknown, key: string): unknown {
     if (error instanceof NoSuchKey || error instanceof NotFound) return new ObjectNotFoundError(key, this.location)
-    if ((error as S3ServiceException)?.$metadata?.httpStatusCode === 404) {
-      return new ObjectNotFoundError(key, this.location)
-    }
+    // any other 404 without a more specific name (HEAD responses carry no error code); a missing bucket
+    // (NoSuchBucket, also 404) is a configuration error, not a missing object
+    const { name, $metadata } = (error ?? {}) as Partial<S3ServiceException>
+    if ($metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket') return new ObjectNotFoundError(key, this.location)
     return error
   }
+}
+
+/**
+ * Closes the read stream `putInput` opened for a local file. S3 may answer (412, 409, 403) before it has read
+ * the body, for example after `Expect: 100-continue`, and the stream would then hold its file descriptor.
+ */
+function closeOpenedFile(body: ObjectBody, input: PutObjectCommandInput): void {
+  if (isLocalFile(body) && input.Body instanceof Readable) input.Body.destroy()
 }

@@ -56,7 +56,7 @@ export interface FeedContract<S extends z.ZodObject = z.ZodObject> {
 
 const lsoaCode = () =>
   text({
-    pattern: /^[EW]0\d{7}$/,
+    pattern: /^[EW]01\d{6}$/,
     patternHint: 'is not an LSOA code (E01/W01 followed by 6 digits, 2011 or 2021 vintage)',
     description: 'LSOA code, 2011 or 2021 vintage',
   })

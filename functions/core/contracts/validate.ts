@@ -32,10 +32,11 @@ export function validateRow(contract: FeedContract, raw: RawRow, context: Valida
   if (!parsed.success) {
     return {
       ok: false,
-      issues: parsed.error.issues.map((issue) => ({
-        column: String(issue.path[0] ?? ''),
-        reason: issue.code === 'invalid_type' && issue.input === undefined ? 'required value is missing' : issue.message,
-      })),
+      issues: parsed.error.issues.map((issue) => {
+        const column = String(issue.path[0] ?? '')
+        // zod does not report the input on its issues: an absent value is known from the row itself
+        return { column, reason: input[column] === undefined ? 'required value is missing' : issue.message }
+      }),
     }
   }
   const row = parsed.data as Row

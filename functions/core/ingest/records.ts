@@ -12,7 +12,8 @@ export type RecordErrorCode = 'malformed_csv' | 'record_too_large' | 'invalid_js
 const MAX_RECORD_CHARS = 2 * 1024 * 1024
 const BATCH_RECORDS = 2000
 
-const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: false, bom: false } as const
+/** Records are joined with LF before parsing (a CR before it already removed), so LF is the only delimiter. */
+const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: false, bom: false, record_delimiter: '\n' } as const
 
 interface Framed {
   line: number
@@ -26,28 +27,50 @@ function countQuotes(text: string): number {
   return n
 }
 
+/** Number of fields of `text` when it parses as exactly one CSV record, else undefined. */
+function singleRecordWidth(text: string): number | undefined {
+  try {
+    const rows = parse(text, CSV_OPTIONS) as string[][]
+    return rows.length === 1 ? (rows[0] as string[]).length : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Splits physical lines into CSV records. A record continues onto the next line while it holds an odd number of
  * quote characters (exact for RFC 4180, where quotes inside fields are doubled). A quote that is never closed is
  * contained: its first line becomes a malformed record and framing resumes on the line after, so one bad row
- * cannot swallow the rest of the drop.
+ * cannot swallow the rest of the drop. The same holds when a stray quote is "closed" by another stray quote
+ * some lines later: a record spanning lines must parse as one record as wide as the header, or it is not one.
  */
 class CsvFramer {
   private pending: { line: number; text: string }[] = []
   private pendingChars = 0
   private pendingQuotes = 0
+  /** Fields in the header (the first record), once framed. */
+  private width: number | undefined
+  private framedAny = false
+
+  private emit(out: Framed[], framed: Framed): void {
+    if (!this.framedAny) {
+      this.framedAny = true
+      if (!framed.oversized) this.width = singleRecordWidth(framed.text)
+    }
+    out.push(framed)
+  }
 
   push(line: number, physical: PhysicalLine, out: Framed[]): void {
     if (physical instanceof OversizedLine) {
       this.flushBroken(out)
-      out.push({ line, text: physical.preview, oversized: physical })
+      this.emit(out, { line, text: physical.preview, oversized: physical })
       return
     }
     if (this.pending.length === 0) {
       if (physical.trim() === '') return
       const quotes = physical.indexOf('"') === -1 ? 0 : countQuotes(physical)
       if (quotes % 2 === 0) {
-        out.push({ line, text: physical })
+        this.emit(out, { line, text: physical })
         return
       }
       this.pending.push({ line, text: physical })
@@ -59,8 +82,13 @@ class CsvFramer {
     this.pendingChars += physical.length + 1
     this.pendingQuotes += physical.indexOf('"') === -1 ? 0 : countQuotes(physical)
     if (this.pendingQuotes % 2 === 0) {
-      const first = this.pending[0] as { line: number }
-      out.push({ line: first.line, text: this.pending.map((p) => p.text).join('\n') })
+      const text = this.pending.map((p) => p.text).join('\n')
+      const width = singleRecordWidth(text)
+      if (width === undefined || (this.width !== undefined && width !== this.width)) {
+        this.flushBroken(out)
+        return
+      }
+      this.emit(out, { line: (this.pending[0] as { line: number }).line, text })
       this.reset()
     } else if (this.pendingChars > MAX_RECORD_CHARS) {
       this.flushBroken(out)
@@ -76,7 +104,7 @@ class CsvFramer {
     if (this.pending.length === 0) return
     const [first, ...rest] = this.pending
     this.reset()
-    out.push({ line: (first as { line: number }).line, text: (first as { text: string }).text })
+    this.emit(out, { line: (first as { line: number }).line, text: (first as { text: string }).text })
     for (const p of rest) this.push(p.line, p.text, out)
   }
 

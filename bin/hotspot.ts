@@ -1,0 +1,90 @@
+#!/usr/bin/env -S node --import tsx
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
+import { describeManifest, runIngestCommand } from '../functions/cli/ingest-command.ts'
+import { type QueryFormat, runQueryCommand } from '../functions/cli/query-command.ts'
+import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
+import { FORMAT_NAMES } from '../functions/core/ingest/formats.ts'
+import { loadReference, REFERENCE_KINDS } from '../functions/core/reference/load.ts'
+
+const DEFAULT_LAKE = '.hotspot/lake'
+
+/** One line on stderr and a non-zero exit: what a script or a cron mail needs. */
+function fail(message: string): never {
+  process.stderr.write(`hotspot: ${message.split('\n')[0]}\n`)
+  process.exit(1)
+}
+
+const program = new Command()
+  .name('hotspot')
+  .description('Hotspot policing pipeline: ingest daily drops, run the marts, email the reports.')
+  .showHelpAfterError()
+
+program
+  .command('ingest')
+  .description('validate drops and store them in the lake (curated/, quarantine/, manifests/)')
+  .addOption(new Option('--feed <feed>', 'feed the drops belong to').choices(FEED_NAMES).makeOptionMandatory())
+  .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
+  .addOption(new Option('--format <format>', 'source format (default: by extension and header)').choices(FORMAT_NAMES))
+  .option('--drop-date <date>', 'drop date (default: from the file name)')
+  .addOption(
+    new Option('--encoding <encoding>', 'text encoding (default: UTF-8, or as the file name declares)').choices([
+      'utf-8',
+      'windows-1252',
+    ]),
+  )
+  .option('--json', 'print the manifests as a JSON array on stdout')
+  .argument('<paths...>', 'files, or folders (every file in name order)')
+  .action(async (paths: string[], options) => {
+    const showProgress = process.stderr.isTTY && !options.json
+    const { results, failures } = await runIngestCommand(paths, {
+      lake: options.lake,
+      feed: options.feed,
+      format: options.format,
+      dropDate: options.dropDate,
+      encoding: options.encoding,
+      progress: showProgress ? process.stderr : undefined,
+    })
+    if (options.json) process.stdout.write(`${JSON.stringify(results.map((r) => r.result.manifest), null, 2)}\n`)
+    else for (const { result } of results) process.stdout.write(`${describeManifest(result.manifest, result.outcome)}\n`)
+    if (failures.length === 1) fail((failures[0] as { message: string }).message)
+    if (failures.length > 1) {
+      for (const f of failures) process.stderr.write(`hotspot: ${f.message.split('\n')[0]}\n`)
+      fail(`${failures.length} of ${failures.length + results.length} files failed`)
+    }
+  })
+
+program
+  .command('load')
+  .description('load reference data: a hotspot register (GeoJSON), harm weights (CSV) or recipients (JSON)')
+  .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
+  .option('--json', 'print the result as JSON')
+  .argument('<kind>', REFERENCE_KINDS.join('|'), (kind: string) => {
+    if (!(REFERENCE_KINDS as readonly string[]).includes(kind)) {
+      throw new InvalidArgumentError(`expected one of ${REFERENCE_KINDS.join(', ')}`)
+    }
+    return kind
+  })
+  .argument('<file>', 'the reference file')
+  .action(async (kind: (typeof REFERENCE_KINDS)[number], file: string, options) => {
+    const result = await loadReference(new FsObjectStore(options.lake), kind, file)
+    if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+    else {
+      const summary = Object.entries(result.summary)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')
+      process.stdout.write(`${kind} ${result.version} ${result.outcome}: ${summary}\n`)
+    }
+  })
+
+program
+  .command('query')
+  .description('run SQL over the lake: a view per feed (current versions), <feed>_versions, quarantine, ingest_manifests')
+  .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .argument('<sql>', 'the query')
+  .action(async (sql: string, options) => {
+    process.stdout.write(await runQueryCommand(options.lake, sql, options.format as QueryFormat))
+  })
+
+program.parseAsync(process.argv).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)))

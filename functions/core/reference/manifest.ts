@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Clock, ObjectBody, ObjectStore } from '../ports.ts'
+
+export const REFERENCE_KINDS = ['register', 'weights', 'recipients'] as const
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number]
+
+/** The folder of each kind under `reference/` and `manifests/reference/`. */
+export const STORED_KIND: Record<ReferenceKind, string> = {
+  register: 'register',
+  weights: 'harm_weights',
+  recipients: 'recipients',
+}
+
+export const REFERENCE_MANIFEST_VERSION = 1
+
+/**
+ * The record of one loaded version. It lives under `manifests/` (next to the ingest manifests) rather than
+ * beside the data because a recipients file is itself `reference/recipients/<version>.json`. It is written
+ * last, so its presence means every key it lists is in place.
+ */
+export const referenceManifestKey = (kind: ReferenceKind, version: string) =>
+  `manifests/reference/${STORED_KIND[kind]}/${version}.json`
+
+export type ReferenceSummary = Record<string, number | string>
+
+export interface ReferenceManifest {
+  manifest_version: number
+  kind: ReferenceKind
+  version: string
+  /** Version of the file format's contract (e.g. `REGISTER_VERSION`). */
+  schema_version: number
+  source: { name: string; sha256: string; bytes: number }
+  /** When this version was first loaded; loading the same file again does not change it. */
+  loaded_at: string
+  keys: string[]
+  summary: ReferenceSummary
+}
+
+export interface ReferenceLoadResult {
+  kind: ReferenceKind
+  version: string
+  keys: string[]
+  outcome: 'loaded' | 'already-loaded'
+  summary: ReferenceSummary
+}
+
+export interface ReferenceSource {
+  file: string
+  bytes: Buffer
+  sha256: string
+}
+
+export async function readSource(file: string): Promise<ReferenceSource> {
+  const bytes = await readFile(file)
+  return { file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') }
+}
+
+/** First 16 hex digits of the file's sha256: the same bytes always get the same version. */
+export const contentVersion = (source: ReferenceSource) => source.sha256.slice(0, 16)
+
+export interface PreparedObject {
+  key: string
+  body: ObjectBody
+  contentType: string
+}
+
+export interface PreparedReference {
+  schemaVersion: number
+  objects: PreparedObject[]
+  summary: ReferenceSummary
+}
+
+export interface LoadRequest {
+  store: ObjectStore
+  clock: Clock
+  kind: ReferenceKind
+  source: ReferenceSource
+  version: string
+  /** Validates the source and builds its objects; files it needs go into `workDir`, removed afterwards. */
+  prepare: (workDir: string) => Promise<PreparedReference>
+}
+
+/**
+ * Stores one version of a reference file once. Every object is a conditional create keyed by the version, so
+ * a repeated or concurrent load of the same bytes changes nothing, and a load interrupted before its manifest
+ * is completed by the next one.
+ */
+export async function loadOnce(request: LoadRequest): Promise<ReferenceLoadResult> {
+  const { store, kind, source, version } = request
+  const manifestKey = referenceManifestKey(kind, version)
+  if (await store.exists(manifestKey)) return alreadyLoaded(await readManifest(store, manifestKey))
+  const workDir = await mkdtemp(path.join(tmpdir(), 'hotspot-reference-'))
+  try {
+    const prepared = await request.prepare(workDir)
+    for (const object of prepared.objects) {
+      await store.create(object.key, object.body, { contentType: object.contentType })
+    }
+    const manifest: ReferenceManifest = {
+      manifest_version: REFERENCE_MANIFEST_VERSION,
+      kind,
+      version,
+      schema_version: prepared.schemaVersion,
+      source: { name: path.basename(source.file), sha256: source.sha256, bytes: source.bytes.length },
+      loaded_at: request.clock.now().toISOString(),
+      keys: prepared.objects.map((object) => object.key),
+      summary: prepared.summary,
+    }
+    const created = await store.create(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, {
+      contentType: 'application/json',
+    })
+    // a concurrent load of the same file wrote its manifest first: report that one
+    if (created === 'exists') return alreadyLoaded(await readManifest(store, manifestKey))
+    return { kind, version, keys: manifest.keys, outcome: 'loaded', summary: manifest.summary }
+  } finally {
+    await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+function alreadyLoaded(manifest: ReferenceManifest): ReferenceLoadResult {
+  const { kind, version, keys, summary } = manifest
+  return { kind, version, keys, outcome: 'already-loaded', summary }
+}
+
+async function readManifest(store: ObjectStore, key: string): Promise<ReferenceManifest> {
+  return JSON.parse((await store.getBytes(key)).toString('utf8')) as ReferenceManifest
+}
+
+/**
+ * The most recently loaded version of a kind (latest `loaded_at`), or undefined when none is loaded. Loading an
+ * older file again does not make it current: its first `loaded_at` stands.
+ */
+export async function latestReference(store: ObjectStore, kind: ReferenceKind): Promise<ReferenceManifest | undefined> {
+  let latest: ReferenceManifest | undefined
+  for await (const { key } of store.list(`manifests/reference/${STORED_KIND[kind]}/`)) {
+    const manifest = await readManifest(store, key)
+    if (latest === undefined || manifest.loaded_at > latest.loaded_at) latest = manifest
+  }
+  return latest
+}

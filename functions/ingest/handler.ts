@@ -1,0 +1,93 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
+import { Logger } from '@aws-lambda-powertools/logger'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import middy from '@middy/core'
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
+import { S3ObjectStore } from '../adapters/s3-object-store.ts'
+import { FileRejectedError } from '../core/ingest/formats.ts'
+import { ingestLandedObject } from '../core/ingest/landed.ts'
+import { parseLandingKey } from '../core/lake.ts'
+import { systemClock } from '../core/ports.ts'
+import { ingestConfig } from './config.ts'
+import { type CreatedObject, parseS3Notification } from './s3-event.ts'
+
+/**
+ * Ingest Lambda: S3 (landing/ ObjectCreated:*) -> SQS -> here. Each SQS record is one S3 event notification;
+ * every object it names is ingested with the same domain call the CLI uses. A record that fails is reported in
+ * `batchItemFailures`, so SQS redelivers only that message; ingest is idempotent (conditional creates keyed by
+ * drop_id), so a redelivery after a partial run completes it and a redelivery after a full run writes nothing.
+ */
+
+// cold start: a missing LAKE_BUCKET stops the function here, with a message naming it
+const config = ingestConfig(process.env)
+const logger = new Logger({ serviceName: config.serviceName, persistentKeys: { lake_bucket: config.lakeBucket } })
+const lake = new S3ObjectStore({ bucket: config.lakeBucket })
+const processor = new BatchProcessor(EventType.SQS)
+
+export class NotForThisLakeError extends Error {
+  override name = 'NotForThisLakeError'
+}
+
+/** The object's key, once it is known to be a drop in this lake's landing/ area. */
+function landedKey({ bucket, key }: CreatedObject): string {
+  if (bucket !== config.lakeBucket) {
+    throw new NotForThisLakeError(`s3://${bucket}/${key}: bucket is not the lake bucket ${config.lakeBucket}`)
+  }
+  if (!parseLandingKey(key)) {
+    throw new NotForThisLakeError(`s3://${bucket}/${key}: not a landing key (landing/<feed>/<YYYY-MM-DD>/<file>)`)
+  }
+  return key
+}
+
+async function ingestRecord(record: SQSRecord): Promise<void> {
+  const notification = parseS3Notification(record.body)
+  if (notification.kind === 'test') {
+    logger.info('S3 test event ignored', { message_id: record.messageId, bucket: notification.bucket })
+    return
+  }
+  for (const object of notification.objects) {
+    if (object.key.endsWith('/') && !object.size) {
+      logger.info('folder marker ignored', { message_id: record.messageId, key: object.key })
+      continue
+    }
+    try {
+      const { manifest, outcome } = await ingestLandedObject(lake, landedKey(object), systemClock)
+      logger.info('drop ingested', {
+        message_id: record.messageId,
+        key: object.key,
+        outcome,
+        drop_id: manifest.drop_id,
+        feed: manifest.feed,
+        rows_in: manifest.rows_in,
+        rows_accepted: manifest.rows_accepted,
+        rows_quarantined: manifest.rows_quarantined,
+        rows_duplicate: manifest.rows_duplicate,
+      })
+    } catch (error) {
+      // Thrown, so the batch processor marks this SQS record failed and SQS redelivers it. A FileRejectedError
+      // (the drop cannot be read at all: empty, unknown header, wrong feed, undecodable bytes) fails the same
+      // way: after maxReceiveCount deliveries the message moves to the DLQ, whose depth alarm tells the
+      // operators; the rejection itself is already recorded under quarantine/ with its reason.
+      logger.error(error instanceof FileRejectedError ? 'drop rejected: file cannot be read' : 'ingest failed', {
+        message_id: record.messageId,
+        bucket: object.bucket,
+        key: object.key,
+        error: error as Error,
+      })
+      throw error
+    }
+  }
+}
+
+async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, ingestRecord, processor, {
+    context,
+    // one drop at a time: each is staged to /tmp and parsed on one core, so parallel records only add memory
+    processInParallel: false,
+    // every failure, even of the whole batch, is reported per record (never as an invocation error), so that
+    // failures look the same whatever the batch size; they are counted by the DLQ-depth alarm and the logs
+    throwOnFullBatchFailure: false,
+  })
+}
+
+export const handler = middy(lambdaHandler).use(injectLambdaContext(logger, { resetKeys: true }))
