@@ -141,6 +141,8 @@ export class FsObjectStore implements ObjectStore {
   private translate(error: unknown, key: string): unknown {
     const code = (error as NodeJS.ErrnoException).code
     // ENOTDIR: a leading part of the key is an object, not a folder (e.g. `a/b/c` when `a/b` is an object)
-    return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' ? new ObjectNotFoundError(key, this.location) : error
+    return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR'
+      ? new ObjectNotFoundError(key, this.location)
+      : error
   }
 }

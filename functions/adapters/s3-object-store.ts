@@ -1,3 +1,7 @@
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -7,12 +11,8 @@ import {
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
-  S3ServiceException,
+  type S3ServiceException,
 } from '@aws-sdk/client-s3'
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { Readable } from 'node:stream'
-import { setTimeout as sleep } from 'node:timers/promises'
 import {
   assertValidKey,
   isLocalFile,
@@ -126,11 +126,21 @@ export class S3ObjectStore implements ObjectStore {
     } while (token)
   }
 
-  private async putInput(key: string, body: ObjectBody, options: WriteOptions): Promise<PutObjectCommandInput> {
+  private async putInput(
+    key: string,
+    body: ObjectBody,
+    options: WriteOptions,
+  ): Promise<PutObjectCommandInput> {
     assertValidKey(key)
     if (isLocalFile(body)) {
       const { size } = await stat(body.file)
-      return { Bucket: this.bucket, Key: key, Body: createReadStream(body.file), ContentLength: size, ContentType: options.contentType }
+      return {
+        Bucket: this.bucket,
+        Key: key,
+        Body: createReadStream(body.file),
+        ContentLength: size,
+        ContentType: options.contentType,
+      }
     }
     if (body instanceof Readable && options.contentLength === undefined) {
       throw new Error(`put of a stream to ${this.location}/${key} needs contentLength`)
@@ -145,11 +155,13 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private translate(error: unknown, key: string): unknown {
-    if (error instanceof NoSuchKey || error instanceof NotFound) return new ObjectNotFoundError(key, this.location)
+    if (error instanceof NoSuchKey || error instanceof NotFound)
+      return new ObjectNotFoundError(key, this.location)
     // any other 404 without a more specific name (HEAD responses carry no error code); a missing bucket
     // (NoSuchBucket, also 404) is a configuration error, not a missing object
     const { name, $metadata } = (error ?? {}) as Partial<S3ServiceException>
-    if ($metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket') return new ObjectNotFoundError(key, this.location)
+    if ($metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket')
+      return new ObjectNotFoundError(key, this.location)
     return error
   }
 }

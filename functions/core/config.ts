@@ -16,11 +16,17 @@ export class ConfigError extends Error {
  * default: a missing one stops the function at start-up with a message naming the variable, instead of
  * failing later on the first event (or, worse, working against the wrong resource).
  */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, component: string): z.output<S> {
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  component: string,
+): z.output<S> {
   const parsed = schema.safeParse(env)
   if (parsed.success) return parsed.data
   throw new ConfigError(
     component,
-    parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(environment)'}: ${issue.message}`),
+    parsed.error.issues.map(
+      (issue) => `${issue.path.map(String).join('.') || '(environment)'}: ${issue.message}`,
+    ),
   )
 }

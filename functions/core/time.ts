@@ -43,8 +43,11 @@ export function parseDate(text: string): number | undefined {
   return Date.UTC(year, month - 1, day) / DAY_MS
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29
+  return MONTH_DAYS[month - 1] ?? 0
 }
 
 export function formatDay(day: number): string {

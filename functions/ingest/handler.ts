@@ -20,7 +20,10 @@ import { type CreatedObject, parseS3Notification } from './s3-event.ts'
 
 // cold start: a missing LAKE_BUCKET stops the function here, with a message naming it
 const config = ingestConfig(process.env)
-const logger = new Logger({ serviceName: config.serviceName, persistentKeys: { lake_bucket: config.lakeBucket } })
+const logger = new Logger({
+  serviceName: config.serviceName,
+  persistentKeys: { lake_bucket: config.lakeBucket },
+})
 const lake = new S3ObjectStore({ bucket: config.lakeBucket })
 const processor = new BatchProcessor(EventType.SQS)
 
@@ -34,7 +37,9 @@ function landedKey({ bucket, key }: CreatedObject): string {
     throw new NotForThisLakeError(`s3://${bucket}/${key}: bucket is not the lake bucket ${config.lakeBucket}`)
   }
   if (!parseLandingKey(key)) {
-    throw new NotForThisLakeError(`s3://${bucket}/${key}: not a landing key (landing/<feed>/<YYYY-MM-DD>/<file>)`)
+    throw new NotForThisLakeError(
+      `s3://${bucket}/${key}: not a landing key (landing/<feed>/<YYYY-MM-DD>/<file>)`,
+    )
   }
   return key
 }
@@ -68,12 +73,15 @@ async function ingestRecord(record: SQSRecord): Promise<void> {
       // (the drop cannot be read at all: empty, unknown header, wrong feed, undecodable bytes) fails the same
       // way: after maxReceiveCount deliveries the message moves to the DLQ, whose depth alarm tells the
       // operators; the rejection itself is already recorded under quarantine/ with its reason.
-      logger.error(error instanceof FileRejectedError ? 'drop rejected: file cannot be read' : 'ingest failed', {
-        message_id: record.messageId,
-        bucket: object.bucket,
-        key: object.key,
-        error: error as Error,
-      })
+      logger.error(
+        error instanceof FileRejectedError ? 'drop rejected: file cannot be read' : 'ingest failed',
+        {
+          message_id: record.messageId,
+          bucket: object.bucket,
+          key: object.key,
+          error: error as Error,
+        },
+      )
       throw error
     }
   }

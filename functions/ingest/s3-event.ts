@@ -6,7 +6,8 @@ import { z } from 'zod'
  */
 const s3EventRecord = z.object({
   eventName: z.string().startsWith('ObjectCreated:', {
-    error: (issue) => `event ${JSON.stringify(issue.input)} is not ObjectCreated:*: only new objects are ingested`,
+    error: (issue) =>
+      `event ${JSON.stringify(issue.input)} is not ObjectCreated:*: only new objects are ingested`,
   }),
   s3: z.object({
     bucket: z.object({ name: z.string().min(1) }),
@@ -17,7 +18,11 @@ const s3EventRecord = z.object({
 const s3Notification = z.object({ Records: z.array(s3EventRecord).min(1) })
 
 /** Sent once when a bucket notification is configured; it announces nothing to ingest. */
-const s3TestEvent = z.object({ Service: z.literal('Amazon S3'), Event: z.literal('s3:TestEvent'), Bucket: z.string().optional() })
+const s3TestEvent = z.object({
+  Service: z.literal('Amazon S3'),
+  Event: z.literal('s3:TestEvent'),
+  Bucket: z.string().optional(),
+})
 
 export interface CreatedObject {
   bucket: string
@@ -41,7 +46,9 @@ export function decodeS3Key(encoded: string): string {
   try {
     return decodeURIComponent(encoded.replace(/\+/g, ' '))
   } catch {
-    throw new InvalidNotificationError(`object key ${JSON.stringify(encoded)} in the S3 event is not URL-encoded`)
+    throw new InvalidNotificationError(
+      `object key ${JSON.stringify(encoded)} in the S3 event is not URL-encoded`,
+    )
   }
 }
 
@@ -57,7 +64,9 @@ export function parseS3Notification(body: string): S3Notification {
   if (test.success) return { kind: 'test', bucket: test.data.Bucket }
   const parsed = s3Notification.safeParse(json)
   if (!parsed.success) {
-    throw new InvalidNotificationError(`message body is not an S3 event notification: ${z.prettifyError(parsed.error)}`)
+    throw new InvalidNotificationError(
+      `message body is not an S3 event notification: ${z.prettifyError(parsed.error)}`,
+    )
   }
   return {
     kind: 'created',

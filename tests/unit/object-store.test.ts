@@ -7,7 +7,12 @@ import { S3Client } from '@aws-sdk/client-s3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { S3ObjectStore } from '../../functions/adapters/s3-object-store.ts'
-import { InvalidKeyError, type ObjectBody, ObjectNotFoundError, type ObjectStore } from '../../functions/core/ports.ts'
+import {
+  InvalidKeyError,
+  type ObjectBody,
+  ObjectNotFoundError,
+  type ObjectStore,
+} from '../../functions/core/ports.ts'
 import { byUtf8, fakeS3 } from './helpers/fake-s3.ts'
 
 interface Harness {
@@ -181,7 +186,9 @@ function objectStoreContract(name: string, open: () => Promise<Harness>): void {
     it('many concurrent creates from files: exactly one is created and no partial object is visible', async () => {
       const contents = Array.from({ length: 8 }, (_, i) => Buffer.alloc(256 * 1024, 65 + i))
       const files = await Promise.all(contents.map((c) => localFile(c)))
-      const results = await Promise.all(files.map((f) => store.create('curated/incidents/dt=2026-03-02/d.parquet', f)))
+      const results = await Promise.all(
+        files.map((f) => store.create('curated/incidents/dt=2026-03-02/d.parquet', f)),
+      )
       expect(results.filter((r) => r === 'created')).toHaveLength(1)
       const stored = await store.getBytes('curated/incidents/dt=2026-03-02/d.parquet')
       expect(stored.equals(contents[results.indexOf('created')] as Buffer)).toBe(true)
@@ -200,7 +207,9 @@ function objectStoreContract(name: string, open: () => Promise<Harness>): void {
     })
 
     it('a missing key is an ObjectNotFoundError naming the key; exists() is false', async () => {
-      await expect(store.get('landing/incidents/2026-03-02/missing.csv')).rejects.toBeInstanceOf(ObjectNotFoundError)
+      await expect(store.get('landing/incidents/2026-03-02/missing.csv')).rejects.toBeInstanceOf(
+        ObjectNotFoundError,
+      )
       const error = await store.getBytes('landing/incidents/2026-03-02/missing.csv').catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ObjectNotFoundError)
       expect((error as ObjectNotFoundError).key).toBe('landing/incidents/2026-03-02/missing.csv')
@@ -227,6 +236,10 @@ objectStoreContract('FsObjectStore (temporary directory)', async () => {
 objectStoreContract('S3ObjectStore (in-memory fake bucket)', async () => {
   // pages of 2 keys, so that every listing above crosses several ListObjectsV2 pages
   const s3 = fakeS3({ buckets: ['lake'], pageSize: 2 })
-  const store = new S3ObjectStore({ bucket: 'lake', client: new S3Client({ region: 'eu-west-2' }), conflictBackoffMs: 1 })
+  const store = new S3ObjectStore({
+    bucket: 'lake',
+    client: new S3Client({ region: 'eu-west-2' }),
+    conflictBackoffMs: 1,
+  })
   return { store, cleanup: async () => s3.restore() }
 })

@@ -11,7 +11,8 @@ import { type FakeS3, fakeS3, s3Error } from './helpers/fake-s3.ts'
 const BUCKET = 'hotspot-lake-test'
 const KEY = 'manifests/ingest/incidents/incidents-2026-03-02-0123456789abcdef.json'
 
-const conflict = () => s3Error('ConditionalRequestConflict', 409, 'A conflicting conditional operation is in progress')
+const conflict = () =>
+  s3Error('ConditionalRequestConflict', 409, 'A conflicting conditional operation is in progress')
 
 describe('S3ObjectStore: the commands it sends and how it reads the answers', () => {
   let s3: FakeS3
@@ -86,10 +87,15 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
       ContentType: 'application/vnd.apache.parquet',
     })
     expect(put?.input.IfNoneMatch).toBeUndefined()
-    expect(create?.input).toMatchObject({ Bucket: BUCKET, Key: 'curated/b.parquet', ContentLength: 12_345, IfNoneMatch: '*' })
+    expect(create?.input).toMatchObject({
+      Bucket: BUCKET,
+      Key: 'curated/b.parquet',
+      ContentLength: 12_345,
+      IfNoneMatch: '*',
+    })
     for (const call of [put, create]) {
       expect(call?.input.Body).toBeInstanceOf(Readable)
-      expect((call?.input.Body as Readable).destroyed).toBe(true)
+      expect((call?.input.Body as Readable | undefined)?.destroyed).toBe(true)
     }
   })
 
@@ -127,7 +133,8 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
       s3.failNext('PutObject', conflict(), conflict())
       expect(await store.create(KEY, body)).toBe('created')
       expect(puts()).toHaveLength(3)
-      for (const call of puts()) expect(call.input).toMatchObject({ Bucket: BUCKET, Key: KEY, IfNoneMatch: '*' })
+      for (const call of puts())
+        expect(call.input).toMatchObject({ Bucket: BUCKET, Key: KEY, IfNoneMatch: '*' })
       expect(s3.text(BUCKET, KEY)).toBe(expected)
     })
   }
@@ -139,14 +146,16 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
     expect(await store.create(KEY, { file })).toBe('created')
     const [first, second] = puts()
     expect(first?.input.Body).not.toBe(second?.input.Body)
-    expect((first?.input.Body as Readable).destroyed).toBe(true)
+    expect((first?.input.Body as Readable | undefined)?.destroyed).toBe(true)
     expect(second?.input).toMatchObject({ ContentLength: 14, IfNoneMatch: '*' })
     expect(s3.text(BUCKET, KEY)).toBe('line 1\nline 2\n')
   })
 
   it('create does not retry a plain stream after 409: it can be sent only once', async () => {
     s3.failNext('PutObject', conflict())
-    const error = await store.create(KEY, Readable.from(['abc']), { contentLength: 3 }).catch((e: unknown) => e)
+    const error = await store
+      .create(KEY, Readable.from(['abc']), { contentLength: 3 })
+      .catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } })
     expect(puts()).toHaveLength(1)
     expect(s3.keys(BUCKET)).toEqual([])
@@ -182,7 +191,10 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
 
   it('a missing key is ObjectNotFoundError, a missing bucket is not', async () => {
     await expect(store.get(KEY)).rejects.toBeInstanceOf(ObjectNotFoundError)
-    const other = new S3ObjectStore({ bucket: 'no-such-bucket', client: new S3Client({ region: 'eu-west-2' }) })
+    const other = new S3ObjectStore({
+      bucket: 'no-such-bucket',
+      client: new S3Client({ region: 'eu-west-2' }),
+    })
     const error = await other.get(KEY).catch((e: unknown) => e)
     expect(error).not.toBeInstanceOf(ObjectNotFoundError)
     expect(error).toMatchObject({ name: 'NoSuchBucket' })
@@ -191,7 +203,13 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
   it('list follows ContinuationToken across pages and sends the prefix on every page', async () => {
     s3.restore()
     s3 = fakeS3({ buckets: [BUCKET], pageSize: 2 })
-    const keys = ['curated/incidents/a', 'curated/incidents/b', 'curated/incidents/c', 'curated/incidents/d', 'curated/incidents/e']
+    const keys = [
+      'curated/incidents/a',
+      'curated/incidents/b',
+      'curated/incidents/c',
+      'curated/incidents/d',
+      'curated/incidents/e',
+    ]
     for (const key of [...keys, 'curated/calls/x', 'landing/y']) s3.seed(BUCKET, key, key)
     const listed: Array<{ key: string; size: number }> = []
     for await (const item of store.list('curated/incidents/')) listed.push(item)

@@ -1,6 +1,11 @@
 import { z } from 'zod'
 import { parseDate, parseTimestamp } from '../time.ts'
 
+/*
+ * Every column schema takes text: CSV fields are text, and JSON Lines scalars are turned into text before
+ * validation, so one parser per type serves both (and zod never has to try a union).
+ */
+
 /** Storage type of a column: drives the Parquet schema and (later) the Glue table. */
 export type ColumnKind = 'string' | 'timestamp' | 'date' | 'int' | 'double' | 'boolean'
 
@@ -44,9 +49,9 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
 
 /** ISO-8601 with an explicit offset (or Z), stored as UTC epoch milliseconds; nothing before 2000. */
 export function timestamp(options: Options = {}) {
-  const schema = z.union([z.string(), z.date()]).transform((value, ctx) => {
-    const ms = value instanceof Date ? value.getTime() : parseTimestamp(value)
-    if (ms === undefined || Number.isNaN(ms)) {
+  const schema = z.string().transform((value, ctx) => {
+    const ms = parseTimestamp(value)
+    if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an ISO-8601 timestamp with a UTC offset` })
       return z.NEVER
     }
@@ -81,9 +86,9 @@ export function date(options: Options = {}) {
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 
 function numeric(integer: boolean, min: number, max: number) {
-  return z.union([z.number(), z.string()]).transform((value, ctx) => {
-    const trimmed = typeof value === 'string' ? value.trim() : value
-    const n = typeof trimmed === 'number' ? trimmed : NUMBER_TEXT.test(trimmed) ? Number(trimmed) : Number.NaN
+  return z.string().transform((value, ctx) => {
+    const trimmed = value.trim()
+    const n = NUMBER_TEXT.test(trimmed) ? Number(trimmed) : Number.NaN
     if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
       ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not ${integer ? 'an integer' : 'a number'}` })
       return z.NEVER
@@ -110,8 +115,7 @@ const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1'])
 const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', '0'])
 
 export function bool(options: Options = {}) {
-  const schema = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
-    if (typeof value === 'boolean') return value
+  const schema = z.string().transform((value, ctx) => {
     const word = value.trim().toLowerCase()
     if (TRUE_WORDS.has(word)) return true
     if (FALSE_WORDS.has(word)) return false

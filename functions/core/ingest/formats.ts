@@ -278,7 +278,8 @@ export function bindJsonl(contract: FeedContract): RecordMapper & { fromObject(o
         if (!known.has(name)) return name
         const value = object[name]
         if (value !== null && typeof value === 'object') return name
-        raw[name] = value as RawRow[string]
+        // the contract parses text; JSON numbers and booleans are given as their JSON spelling
+        raw[name] = value === null || typeof value === 'string' ? value : String(value)
       }
       return { raw, keyDerived: false }
     },

@@ -1,4 +1,4 @@
-import { createHash, hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -51,7 +51,7 @@ export interface IngestManifest {
   rows_duplicate: number
   quarantined_by_code: Partial<Record<QuarantineCode, number>>
   outputs: { curated: string | null; quarantine: string | null }
-  /** 2 when rows were superseded within the drop and the Parquet was rewritten without them. */
+  /** 2 when keys repeated within the drop and a second pass settled them (duplicate or superseded). */
   passes: 1 | 2
   timings_ms: { hash: number; scan: number; publish: number; total: number }
 }
@@ -158,8 +158,8 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
     }
     let scan: ScanResult
     try {
-      scan = await scanDrop(context, work, new Map())
-      if (scan.superseded.size > 0) scan = await scanDrop(context, work, scan.superseded)
+      scan = await scanDrop(context, work, new Set())
+      if (scan.repeats.size > 0) scan = await scanDrop(context, work, scan.repeats)
     } catch (error) {
       const rejection =
         error instanceof UndecodableError ? new FileRejectedError(request.sourceName, error.message) : error
@@ -269,8 +269,8 @@ interface ScanResult {
   duplicate: number
   quarantined: number
   byCode: Partial<Record<QuarantineCode, number>>
-  /** line of a superseded row -> line of the row that superseded it */
-  superseded: Map<number, number>
+  /** Keys seen more than once in pass 1: the drop needs a second pass to settle them. */
+  repeats: Set<string>
   parquetFile: string
   quarantineFile: string
 }
@@ -298,24 +298,31 @@ class QuarantineWriter {
 }
 
 /**
- * One pass over the drop. Rows listed in `withhold` (superseded by a later row of the same drop, found by an
- * earlier pass) go to quarantine instead of the Parquet file.
+ * One pass over the drop. Most drops need one: every key is new, and each row is written as it is read. A key
+ * seen twice cannot be settled then (the first row is already written), so the pass notes it and a second pass
+ * holds back the rows of just those keys, compares their exact content (identical: duplicate; different: the
+ * later row supersedes the earlier) and writes each key's last row at the end.
  */
-async function scanDrop(context: ScanContext, work: string, withhold: Map<number, number>): Promise<ScanResult> {
+async function scanDrop(context: ScanContext, work: string, repeated: Set<string>): Promise<ScanResult> {
   const { contract, request, dropId } = context
-  const pass: 1 | 2 = withhold.size > 0 ? 2 : 1
+  const pass: 1 | 2 = repeated.size > 0 ? 2 : 1
   const parquetFile = path.join(work, `pass${pass}.parquet`)
   const quarantineFile = path.join(work, `pass${pass}.jsonl`)
   const columns = curatedColumns(contract)
   const contentColumns = columnsOf(contract.schema).map((c: Column) => c.name)
-  const sink = new ParquetSink(parquetFile, columns, {
-    'hotspot.drop_id': dropId,
-    'hotspot.feed': contract.feed,
-    'hotspot.schema_version': String(contract.version),
-  })
+  const sink = new ParquetSink(
+    parquetFile,
+    columns,
+    { 'hotspot.drop_id': dropId, 'hotspot.feed': contract.feed, 'hotspot.schema_version': String(contract.version) },
+    new Set([...contract.key, 'source_line']),
+  )
   const quarantine = new QuarantineWriter(quarantineFile)
-  const held = new Map<string, { line: number; hash: string }>()
-  const superseded = new Map<number, number>()
+  const seenKeys = new Set<string>()
+  const repeats = new Set<string>()
+  const heldBack = new Map<string, { line: number; content: string; row: Record<string, unknown>; original: Record<string, unknown> }>()
+  const [onlyKey] = contract.key
+  const keyOf = (row: Record<string, unknown>) =>
+    contract.key.length === 1 ? String(row[onlyKey as string]) : contract.key.map((k) => row[k]).join(SEP)
   let rowsIn = 0
   let duplicate = 0
   const dropDay = parseDate(context.dropDate) as number
@@ -407,43 +414,47 @@ async function scanDrop(context: ScanContext, work: string, withhold: Map<number
         continue
       }
       const row = checked.row as Record<string, unknown>
-      if (!mapped.keyDerived) {
-        const key = contract.key.length === 1 ? String(row[contract.key[0] as string]) : contract.key.map((k) => row[k]).join(SEP)
-        const content = hash('sha1', contentColumns.map((c) => mapped.raw[c] ?? '').join(SEP), 'base64')
-        const previous = held.get(key)
-        if (previous?.hash === content) {
-          duplicate++
-          continue
-        }
-        if (previous) {
-          superseded.set(previous.line, record.line)
-          previous.line = record.line
-          previous.hash = content
-        } else {
-          held.set(key, { line: record.line, hash: content })
-        }
-      }
-      const supersededBy = withhold.get(record.line)
-      if (supersededBy !== undefined) {
-        await reject(
-          record.line,
-          contract.key.join(','),
-          'superseded',
-          `a later row (line ${supersededBy}) has the same key with different content`,
-          { record: original },
-        )
-        continue
-      }
       row.drop_id = dropId
       row.drop_date = dropDay
       row.source_line = record.line
       row.ingested_at = context.ingestedAtMs
       row.key_derived = mapped.keyDerived
+      if (!mapped.keyDerived) {
+        const key = keyOf(row)
+        if (repeated.has(key)) {
+          // a key the drop repeats: its row is held back until the drop's last row for that key
+          const content = contentColumns.map((c) => mapped.raw[c] ?? '').join(SEP)
+          const previous = heldBack.get(key)
+          if (previous?.content === content) {
+            duplicate++
+            continue
+          }
+          if (previous) {
+            await reject(
+              previous.line,
+              contract.key.join(','),
+              'superseded',
+              `a later row (line ${record.line}) has the same key with different content`,
+              { record: previous.original },
+            )
+          }
+          heldBack.set(key, { line: record.line, content, row, original })
+          continue
+        }
+        if (pass === 1) {
+          if (seenKeys.has(key)) {
+            repeats.add(key)
+            continue
+          }
+          seenKeys.add(key)
+        }
+      }
       sink.append(row)
     }
     request.onProgress?.({ rows: rowsIn, bytes: 0 })
   }
   if (!jsonl && !mapper) throw new FileRejectedError(request.sourceName, 'empty file: no header and no rows')
+  for (const { row } of heldBack.values()) sink.append(row)
   sink.finish()
   await quarantine.close()
   return {
@@ -454,7 +465,7 @@ async function scanDrop(context: ScanContext, work: string, withhold: Map<number
     duplicate,
     quarantined: quarantine.count,
     byCode: quarantine.byCode,
-    superseded,
+    repeats,
     parquetFile,
     quarantineFile,
   }

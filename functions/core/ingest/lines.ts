@@ -59,6 +59,15 @@ export async function* readLines(file: string, encoding: Encoding): AsyncGenerat
         lines.push(new OversizedLine(oversized.preview, oversized.length + piece.length))
         oversized = undefined
         carry = ''
+      } else if (carry.length + piece.length > MAX_LINE_CHARS) {
+        // the line ends in this chunk but is already too long: not held whole either
+        lines.push(
+          new OversizedLine(
+            (carry.slice(0, PREVIEW_CHARS) + piece.slice(0, PREVIEW_CHARS)).slice(0, PREVIEW_CHARS),
+            carry.length + piece.length,
+          ),
+        )
+        carry = ''
       } else {
         const line = carry + piece
         carry = ''

@@ -29,10 +29,13 @@ export function fieldName(path: readonly PropertyKey[]): string {
   return name
 }
 
+/** The reason for a zod issue; parse with `reportInput: true` so that a missing value can be told apart. */
 export function issueReason(issue: z.core.$ZodIssue, issueCount: number): string {
   const reason =
     issue.code === 'invalid_type' && issue.input === undefined ? 'required value is missing' : issue.message
-  return issueCount > 1 ? `${reason} (and ${issueCount - 1} more problem${issueCount > 2 ? 's' : ''})` : reason
+  return issueCount > 1
+    ? `${reason} (and ${issueCount - 1} more problem${issueCount > 2 ? 's' : ''})`
+    : reason
 }
 
 /** UTF-8 text of a reference file, without its byte-order mark; anything else is refused. */
@@ -51,7 +54,11 @@ export function parseJson(text: string, file: string): unknown {
     const message = (error as Error).message
     const position = /at position (\d+)/.exec(message)
     const location = position ? [lineAndColumn(text, Number(position[1]))] : []
-    throw new ReferenceDataError(file, location, `invalid JSON: ${message.replace(/ in JSON at position.*$/, '')}`)
+    throw new ReferenceDataError(
+      file,
+      location,
+      `invalid JSON: ${message.replace(/ in JSON at position.*$/, '')}`,
+    )
   }
 }
 

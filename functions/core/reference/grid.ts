@@ -40,6 +40,10 @@ export class CellSet {
     }
   }
 
+  delete(x: number, y: number): void {
+    if (this.rows.get(y)?.delete(x)) this.size--
+  }
+
   has(x: number, y: number): boolean {
     return this.rows.get(y)?.has(x) ?? false
   }
@@ -102,7 +106,8 @@ export function cellsNearEdges(polygons: readonly GridPolygon[], distance: numbe
       const lastY = lastCentreUpTo(Math.max(a[1], b[1]) + distance)
       for (let y = firstCentreFrom(Math.min(a[1], b[1]) - distance); y <= lastY; y++) {
         for (let x = firstCentreFrom(Math.min(a[0], b[0]) - distance); x <= lastX; x++) {
-          if (!cells.has(x, y) && squaredDistanceToSegment(centre(x), centre(y), a, b) <= limit) cells.add(x, y)
+          if (!cells.has(x, y) && squaredDistanceToSegment(centre(x), centre(y), a, b) <= limit)
+            cells.add(x, y)
         }
       }
     }
@@ -114,7 +119,8 @@ function squaredDistanceToSegment(px: number, py: number, [ax, ay]: GridPoint, [
   const dx = bx - ax
   const dy = by - ay
   const lengthSquared = dx * dx + dy * dy
-  const along = lengthSquared === 0 ? 0 : Math.min(1, Math.max(0, ((px - ax) * dx + (py - ay) * dy) / lengthSquared))
+  const along =
+    lengthSquared === 0 ? 0 : Math.min(1, Math.max(0, ((px - ax) * dx + (py - ay) * dy) / lengthSquared))
   const ex = ax + along * dx - px
   const ey = ay + along * dy - py
   return ex * ex + ey * ey

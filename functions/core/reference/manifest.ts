@@ -132,7 +132,10 @@ async function readManifest(store: ObjectStore, key: string): Promise<ReferenceM
  * The most recently loaded version of a kind (latest `loaded_at`), or undefined when none is loaded. Loading an
  * older file again does not make it current: its first `loaded_at` stands.
  */
-export async function latestReference(store: ObjectStore, kind: ReferenceKind): Promise<ReferenceManifest | undefined> {
+export async function latestReference(
+  store: ObjectStore,
+  kind: ReferenceKind,
+): Promise<ReferenceManifest | undefined> {
   let latest: ReferenceManifest | undefined
   for await (const { key } of store.list(`manifests/reference/${STORED_KIND[kind]}/`)) {
     const manifest = await readManifest(store, key)

@@ -7,6 +7,7 @@ import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
 import { parseDate } from '../time.ts'
 import { decodeUtf8, fieldName, issueReason, parseJson, ReferenceDataError } from './errors.ts'
+import { identifier, singleLineText } from './fields.ts'
 import { CELL_SIZE_M, type CellSet, cellsInside, cellsNearEdges, type GridPolygon } from './grid.ts'
 import { contentVersion, loadOnce, type ReferenceLoadResult, readSource } from './manifest.ts'
 
@@ -21,19 +22,6 @@ export type AreaRole = (typeof AREA_ROLES)[number]
 
 /** Names of coordinate systems that mean WGS84 longitude/latitude in a GeoJSON `crs` member. */
 const WGS84_CRS_NAMES = new Set(['urn:ogc:def:crs:OGC:1.3:CRS84', 'urn:ogc:def:crs:EPSG::4326', 'EPSG:4326'])
-
-const identifier = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(100, 'is longer than 100 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'contains a line break or control character')
-  .refine((value) => value.trim() === value, 'has leading or trailing spaces')
-
-const label = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(200, 'is longer than 200 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'contains a line break or control character')
 
 const isoDate = z
   .string()
@@ -73,14 +61,17 @@ const geometrySchema = z
   )
   .superRefine((geometry, ctx) => {
     const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates
-    const prefix = geometry.type === 'Polygon' ? ['coordinates'] : ['coordinates']
     polygons.forEach((rings, p) => {
       rings.forEach((points, r) => {
-        const ringPath = geometry.type === 'Polygon' ? [...prefix, r] : [...prefix, p, r]
+        const ringPath = geometry.type === 'Polygon' ? ['coordinates', r] : ['coordinates', p, r]
         const first = points[0] as number[]
         const last = points[points.length - 1] as number[]
         if (first[0] !== last[0] || first[1] !== last[1]) {
-          ctx.addIssue({ code: 'custom', path: ringPath, message: 'ring is not closed (its last position must repeat its first)' })
+          ctx.addIssue({
+            code: 'custom',
+            path: ringPath,
+            message: 'ring is not closed (its last position must repeat its first)',
+          })
         }
         const outside = points.findIndex((point) => !inGreatBritain(point as [number, number]))
         if (outside !== -1) {
@@ -110,13 +101,14 @@ function inGreatBritain([lon, lat]: [number, number]): boolean {
 const propertiesSchema = z
   .object({
     hotspot_id: identifier,
-    name: label,
-    borough: label,
+    name: singleLineText,
+    borough: singleLineText,
     commander_id: identifier.optional(),
     /** Absent means a hotspot. */
     role: z
       .enum(['hotspot', 'control'], {
-        error: (issue) => `unknown role ${JSON.stringify(issue.input)}; expected hotspot or control (or no role)`,
+        error: (issue) =>
+          `unknown role ${JSON.stringify(issue.input)}; expected hotspot or control (or no role)`,
       })
       .optional(),
     phases: z.array(phaseSchema).optional(),
@@ -129,18 +121,31 @@ const propertiesSchema = z
   .superRefine((properties, ctx) => {
     const control = properties.role === 'control'
     if (!control && properties.commander_id === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['commander_id'], message: 'required value is missing (only a control area may omit it)' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['commander_id'],
+        message: 'required value is missing (only a control area may omit it)',
+      })
     }
     if (!control && (properties.phases ?? []).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['phases'], message: 'a hotspot needs at least one phase' })
     }
-    if (control && properties.buffer_m != null) {
-      ctx.addIssue({ code: 'custom', path: ['buffer_m'], message: 'a control area has no buffer; remove buffer_m' })
+    // 0 (or no value) is consistent with a control; a positive buffer would be compared with nothing
+    if (control && (properties.buffer_m ?? 0) > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['buffer_m'],
+        message: 'a control area has no buffer; remove buffer_m',
+      })
     }
     const phases = properties.phases ?? []
     phases.forEach((phase, i) => {
       if (phase.to !== undefined && phase.to < phase.from) {
-        ctx.addIssue({ code: 'custom', path: ['phases', i, 'to'], message: `${phase.to} is before from (${phase.from})` })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['phases', i, 'to'],
+          message: `${phase.to} is before from (${phase.from})`,
+        })
       }
       const previous = phases[i - 1]
       if (previous === undefined) return
@@ -170,11 +175,20 @@ const crsSchema = z.object({
   type: z.literal('name', 'must be "name"'),
   properties: z.object({
     name: z.string().refine((name) => WGS84_CRS_NAMES.has(name), {
-      error: (issue) => `the register must be WGS84 longitude/latitude (CRS84), not ${JSON.stringify(issue.input)}`,
+      error: (issue) =>
+        `the register must be WGS84 longitude/latitude (CRS84), not ${JSON.stringify(issue.input)}`,
     }),
   }),
 })
 
+/**
+ * The hotspot register (DESIGN section 3): a GeoJSON FeatureCollection in WGS84, one Polygon or MultiPolygon
+ * feature per area. Properties: `hotspot_id` (unique across the file, controls included), `name`, `borough`,
+ * `commander_id` (required unless `role` is `control`), `phases` (clear | hold | build, each `from` and an
+ * inclusive `to`, in order without overlap; only the last may be open; required for hotspots), `buffer_m`
+ * (default 100; controls have none) and `role` (`control`, or absent / `hotspot`). Other properties, as GIS
+ * tools add them, are ignored.
+ */
 export const registerSchema = z
   .object({
     type: z.literal('FeatureCollection', 'must be "FeatureCollection"'),
@@ -203,7 +217,7 @@ export type RegisterFeature = Register['features'][number]
 /** Validates a register file's text; the error names the feature (index and hotspot_id) and the field. */
 export function parseRegister(text: string, file: string): Register {
   const json = parseJson(text, file)
-  const parsed = registerSchema.safeParse(json)
+  const parsed = registerSchema.safeParse(json, { reportInput: true })
   if (parsed.success) return parsed.data
   const issue = parsed.error.issues[0] as z.core.$ZodIssue
   const reason = issueReason(issue, parsed.error.issues.length)
@@ -212,7 +226,7 @@ export function parseRegister(text: string, file: string): Register {
     const feature = featureLabel(index, (json as { features: unknown[] }).features[index])
     throw new ReferenceDataError(file, rest.length > 0 ? [feature, fieldName(rest)] : [feature], reason)
   }
-  return new ReferenceDataError(file, issue.path.length > 0 ? [fieldName(issue.path)] : [], reason) as never
+  throw new ReferenceDataError(file, issue.path.length > 0 ? [fieldName(issue.path)] : [], reason)
 }
 
 function featureLabel(index: number, feature: unknown): string {
@@ -220,11 +234,12 @@ function featureLabel(index: number, feature: unknown): string {
   return typeof id === 'string' ? `features[${index}] (hotspot_id ${id})` : `features[${index}]`
 }
 
-/** A feature's role in area_cells, and its buffer distance (controls have none). */
+/** A feature's own role in area_cells. */
 export function areaRole(feature: RegisterFeature): 'hotspot' | 'control' {
   return feature.properties.role === 'control' ? 'control' : 'hotspot'
 }
 
+/** How far a feature's buffer reaches: `buffer_m`, 100 m by default, nothing for a control area. */
 export function bufferMetres(feature: RegisterFeature): number {
   return areaRole(feature) === 'control' ? 0 : (feature.properties.buffer_m ?? DEFAULT_BUFFER_M)
 }
@@ -256,7 +271,7 @@ export interface RasterisedArea {
 export function rasteriseArea(feature: RegisterFeature): RasterisedArea {
   const polygons = gridPolygons(feature)
   const cells = cellsInside(polygons)
-  const buffer: CellSet = cellsNearEdges(polygons, bufferMetres(feature))
+  const buffer = cellsNearEdges(polygons, bufferMetres(feature))
   for (const { x, y } of cells) buffer.delete(x, y)
   return { cells, buffer }
 }
@@ -268,7 +283,12 @@ export const AREA_CELL_COLUMNS: Column[] = [
   { name: 'cell_x', kind: 'int', required: true, description: `floor(easting / ${CELL_SIZE_M})` },
   { name: 'cell_y', kind: 'int', required: true, description: `floor(northing / ${CELL_SIZE_M})` },
   { name: 'valid_from', kind: 'date', required: false, description: "first day of the area's first phase" },
-  { name: 'valid_to', kind: 'date', required: false, description: "last day of its last phase; null while open" },
+  {
+    name: 'valid_to',
+    kind: 'date',
+    required: false,
+    description: 'last day of its last phase; null while open',
+  },
   { name: 'register_version', kind: 'string', required: true, description: 'version of the register loaded' },
 ]
 
@@ -285,7 +305,12 @@ export interface AreaCellCounts {
  * (or a control area), both rows are kept: the cell is `hotspot` for one area and `buffer` for the other, and
  * the queries decide (displacement, for example, excludes buffer cells that belong to another hotspot).
  */
-export function writeAreaCells(register: Register, version: string, file: string, parquetFile: string): AreaCellCounts {
+export function writeAreaCells(
+  register: Register,
+  version: string,
+  file: string,
+  parquetFile: string,
+): AreaCellCounts {
   const counts: AreaCellCounts = { hotspot: 0, buffer: 0, control: 0, sharedCells: 0 }
   const areasPerCell = new Map<string, number>()
   const sink = new ParquetSink(parquetFile, AREA_CELL_COLUMNS, { register_version: version })
@@ -299,13 +324,22 @@ export function writeAreaCells(register: Register, version: string, file: string
       )
     }
     const phases = feature.properties.phases ?? []
+    const firstDay = phases[0]?.from
+    const lastDay = phases.at(-1)?.to
     const validity = {
-      valid_from: phases.length > 0 ? parseDate((phases[0] as { from: string }).from) : null,
-      valid_to: phases.at(-1)?.to === undefined ? null : parseDate(phases.at(-1)?.to as string),
+      valid_from: firstDay === undefined ? null : parseDate(firstDay),
+      valid_to: lastDay === undefined ? null : parseDate(lastDay),
     }
     const write = (role: AreaRole, set: CellSet) => {
       for (const { x, y } of set) {
-        sink.append({ area_id: feature.properties.hotspot_id, role, cell_x: x, cell_y: y, ...validity, register_version: version })
+        sink.append({
+          area_id: feature.properties.hotspot_id,
+          role,
+          cell_x: x,
+          cell_y: y,
+          ...validity,
+          register_version: version,
+        })
         const cell = `${x},${y}`
         areasPerCell.set(cell, (areasPerCell.get(cell) ?? 0) + 1)
       }
@@ -323,7 +357,11 @@ export function writeAreaCells(register: Register, version: string, file: string
  * Loads a hotspot register: the file as given at `reference/register/<version>.geojson` and its cells at
  * `reference/area_cells/<version>.parquet`, where the version is the first 16 hex digits of the file's sha256.
  */
-export async function loadRegister(store: ObjectStore, file: string, clock: Clock = systemClock): Promise<ReferenceLoadResult> {
+export async function loadRegister(
+  store: ObjectStore,
+  file: string,
+  clock: Clock = systemClock,
+): Promise<ReferenceLoadResult> {
   const source = await readSource(file)
   const version = contentVersion(source)
   return loadOnce({
@@ -340,7 +378,11 @@ export async function loadRegister(store: ObjectStore, file: string, clock: Cloc
       return {
         schemaVersion: REGISTER_VERSION,
         objects: [
-          { key: referenceKey('register', version, 'geojson'), body: source.bytes, contentType: 'application/geo+json' },
+          {
+            key: referenceKey('register', version, 'geojson'),
+            body: source.bytes,
+            contentType: 'application/geo+json',
+          },
           {
             key: referenceKey('area_cells', version, 'parquet'),
             body: { file: parquetFile },

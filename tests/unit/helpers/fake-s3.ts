@@ -55,14 +55,21 @@ export interface FakeS3Options {
 }
 
 export function s3Error(name: string, httpStatusCode: number, message = name): S3ServiceException {
-  const options = { name, $fault: httpStatusCode >= 500 ? 'server' : 'client', message, $metadata: { httpStatusCode } } as const
+  const options = {
+    name,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    message,
+    $metadata: { httpStatusCode },
+  } as const
   switch (name) {
     case 'NoSuchKey':
       return new NoSuchKey({ ...options, $fault: 'client' } as ConstructorParameters<typeof NoSuchKey>[0])
     case 'NotFound':
       return new NotFound({ ...options, $fault: 'client' } as ConstructorParameters<typeof NotFound>[0])
     case 'NoSuchBucket':
-      return new NoSuchBucket({ ...options, $fault: 'client' } as ConstructorParameters<typeof NoSuchBucket>[0])
+      return new NoSuchBucket({ ...options, $fault: 'client' } as ConstructorParameters<
+        typeof NoSuchBucket
+      >[0])
     default:
       return new S3ServiceException(options)
   }
@@ -76,7 +83,8 @@ async function bytesOf(body: unknown): Promise<Buffer> {
   if (body instanceof Uint8Array) return Buffer.from(body)
   if (body instanceof Readable) {
     const chunks: Buffer[] = []
-    for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk))
+    for await (const chunk of body)
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk))
     return Buffer.concat(chunks)
   }
   throw new Error(`fake S3: unsupported body type ${Object.prototype.toString.call(body)}`)
@@ -116,7 +124,11 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
     const object = bucketOf(input.Bucket).get(input.Key)
     // HEAD responses have no body, so S3's 404 carries no error code: the SDK names it NotFound
     if (!object) throw s3Error('NotFound', 404, 'Not Found')
-    return { ContentLength: object.body.length, ContentType: object.contentType, $metadata: { httpStatusCode: 200 } }
+    return {
+      ContentLength: object.body.length,
+      ContentType: object.contentType,
+      $metadata: { httpStatusCode: 200 },
+    }
   })
 
   mock.on(PutObjectCommand).callsFake(async (input) => {
@@ -127,11 +139,19 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
     }
     const body = await bytesOf(input.Body)
     if (input.ContentLength !== undefined && input.ContentLength !== body.length) {
-      throw s3Error('IncompleteBody', 400, `Content-Length ${input.ContentLength} but ${body.length} bytes were sent`)
+      throw s3Error(
+        'IncompleteBody',
+        400,
+        `Content-Length ${input.ContentLength} but ${body.length} bytes were sent`,
+      )
     }
     // S3 decides a conditional write when the upload completes: the first to complete wins
     if (input.IfNoneMatch === '*' && bucket.has(input.Key)) {
-      throw s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold')
+      throw s3Error(
+        'PreconditionFailed',
+        412,
+        'At least one of the pre-conditions you specified did not hold',
+      )
     }
     bucket.set(input.Key, { body, contentType: input.ContentType })
     return { ETag: '"fake"', $metadata: { httpStatusCode: 200 } }
@@ -150,10 +170,13 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
     const truncated = keys.length > page.length
     const bucket = bucketOf(input.Bucket)
     return {
-      Contents: page.length > 0 ? page.map((Key) => ({ Key, Size: bucket.get(Key)?.body.length })) : undefined,
+      Contents:
+        page.length > 0 ? page.map((Key) => ({ Key, Size: bucket.get(Key)?.body.length })) : undefined,
       KeyCount: page.length,
       IsTruncated: truncated,
-      NextContinuationToken: truncated ? Buffer.from(page.at(-1) as string, 'utf8').toString('base64url') : undefined,
+      NextContinuationToken: truncated
+        ? Buffer.from(page.at(-1) as string, 'utf8').toString('base64url')
+        : undefined,
       $metadata: { httpStatusCode: 200 },
     }
   })
@@ -181,7 +204,10 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
     },
     sent: () =>
       mock.calls().map((call) => {
-        const command = call.args[0] as { constructor: { name: string }; input: Record<string, unknown> }
+        const command = call.args[0] as unknown as {
+          constructor: { name: string }
+          input: Record<string, unknown>
+        }
         return { command: command.constructor.name.replace(/Command$/, ''), input: command.input }
       }),
     clearCalls: () => mock.resetHistory(),

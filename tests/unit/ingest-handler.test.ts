@@ -1,0 +1,492 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from 'vitest'
+import type { IngestManifest } from '../../functions/core/ingest/ingest.ts'
+import { decodeS3Key, parseS3Notification } from '../../functions/ingest/s3-event.ts'
+import { type FakeS3, fakeS3 } from './helpers/fake-s3.ts'
+
+const LAKE = 'hotspot-lake-test'
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'lambda')
+
+type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>
+
+const context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'hotspot-ingest',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-2:123456789012:function:hotspot-ingest',
+  memoryLimitInMB: '1024',
+  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  logGroupName: '/aws/lambda/hotspot-ingest',
+  logStreamName: '2026/03/02/[$LATEST]abcdef',
+  getRemainingTimeInMillis: () => 900_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} satisfies Context
+
+/** An S3 event notification as S3 puts it on the queue; `encodedKey` is the key as S3 encodes it. */
+function s3Notification(bucket: string, encodedKeys: string[], eventName = 'ObjectCreated:Put'): string {
+  return JSON.stringify({
+    Records: encodedKeys.map((key) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'eu-west-2',
+      eventTime: '2026-03-02T05:00:00.000Z',
+      eventName,
+      userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
+      requestParameters: { sourceIPAddress: '192.0.2.1' },
+      responseElements: { 'x-amz-request-id': 'EXAMPLE', 'x-amz-id-2': 'EXAMPLE' },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'landing-created',
+        bucket: { name: bucket, ownerIdentity: { principalId: 'EXAMPLE' }, arn: `arn:aws:s3:::${bucket}` },
+        object: { key, size: 358, eTag: '0123456789abcdef0123456789abcdef', sequencer: '0A1B2C3D4E5F678901' },
+      },
+    })),
+  })
+}
+
+const testEvent = JSON.stringify({
+  Service: 'Amazon S3',
+  Event: 's3:TestEvent',
+  Time: '2026-03-01T09:00:00.000Z',
+  Bucket: LAKE,
+  RequestId: '5582815E1AEA5ADF',
+  HostId: '8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE',
+})
+
+function sqsRecord(messageId: string, body: string): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1772427600000',
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1772427600001',
+    },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-2:123456789012:hotspot-ingest',
+    awsRegion: 'eu-west-2',
+  }
+}
+
+const sqsEvent = (...records: SQSRecord[]): SQSEvent => ({ Records: records })
+
+async function fixture(name: string): Promise<Buffer> {
+  return readFile(path.join(FIXTURES, name))
+}
+
+function dropIdOf(bytes: Buffer, dropDate = '2026-03-02'): string {
+  return `incidents-${dropDate}-${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`
+}
+
+const keysOf = (dropId: string) => ({
+  claim: `manifests/claims/ingest/incidents/${dropId}.json`,
+  curated: `curated/incidents/dt=2026-03-02/${dropId}.parquet`,
+  quarantine: `quarantine/incidents/dt=2026-03-02/${dropId}.jsonl`,
+  manifest: `manifests/ingest/incidents/${dropId}.json`,
+})
+
+describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () => {
+  let handler: Handler
+  let s3: FakeS3
+  let logs: Array<Record<string, unknown>>
+  let consoleSpies: MockInstance[]
+
+  beforeAll(async () => {
+    vi.stubEnv('LAKE_BUCKET', LAKE)
+    vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'hotspot-ingest-test')
+    // dev mode: the logger writes through the global console, where the test reads it
+    vi.stubEnv('POWERTOOLS_DEV', 'true')
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO')
+    handler = (await import('../../functions/ingest/handler.ts')).handler as unknown as Handler
+  })
+  afterAll(() => {
+    vi.unstubAllEnvs()
+  })
+
+  beforeEach(() => {
+    s3 = fakeS3({ buckets: [LAKE, 'someone-elses-bucket'] })
+    logs = []
+    const capture = (...args: unknown[]) => {
+      for (const arg of args) if (typeof arg === 'string' && arg.startsWith('{')) logs.push(JSON.parse(arg))
+    }
+    consoleSpies = (['info', 'warn', 'error', 'log', 'debug'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation(capture),
+    )
+  })
+  afterEach(() => {
+    s3.restore()
+    for (const spy of consoleSpies) spy.mockRestore()
+  })
+
+  /** The commands sent, reduced to what matters: [command, bucket, key, IfNoneMatch]. */
+  const commands = () =>
+    s3.sent().map(({ command, input }) => [command, input.Bucket, input.Key, input.IfNoneMatch] as const)
+
+  const manifestIn = (key: string): IngestManifest => JSON.parse(s3.text(LAKE, key) as string)
+
+  it("ingests a drop whose key holds a '+' (delivered as %2B), with exactly the expected S3 commands", async () => {
+    const bytes = await fixture('incidents-mixed.csv')
+    const landing = 'landing/incidents/2026-03-02/drop+one.csv'
+    s3.seed(LAKE, landing, bytes)
+    const dropId = dropIdOf(bytes)
+    const k = keysOf(dropId)
+
+    const response = await handler(
+      sqsEvent(sqsRecord('msg-1', s3Notification(LAKE, ['landing/incidents/2026-03-02/drop%2Bone.csv']))),
+      context,
+    )
+
+    expect(response).toEqual({ batchItemFailures: [] })
+    expect(commands()).toEqual([
+      ['GetObject', LAKE, landing, undefined],
+      ['HeadObject', LAKE, k.manifest, undefined],
+      ['PutObject', LAKE, k.claim, '*'],
+      ['PutObject', LAKE, k.curated, '*'],
+      ['PutObject', LAKE, k.quarantine, '*'],
+      ['PutObject', LAKE, k.manifest, '*'],
+    ])
+    const curatedPut = s3.sent().find((c) => c.input.Key === k.curated)
+    expect(curatedPut?.input.ContentLength).toBe(s3.objects(LAKE).get(k.curated)?.body.length)
+    expect(s3.text(LAKE, landing)).toBe(bytes.toString('utf8'))
+
+    const manifest = manifestIn(k.manifest)
+    expect(manifest).toMatchObject({
+      drop_id: dropId,
+      feed: 'incidents',
+      drop_date: '2026-03-02',
+      source: { landing_key: landing, name: landing, bytes: bytes.length },
+      rows_in: 5,
+      rows_accepted: 3,
+      rows_quarantined: 1,
+      rows_duplicate: 1,
+      quarantined_by_code: { invalid_value: 1 },
+      outputs: { curated: k.curated, quarantine: k.quarantine },
+    })
+    expect(manifest.rows_in).toBe(
+      manifest.rows_accepted + manifest.rows_quarantined + manifest.rows_duplicate,
+    )
+    const quarantined = (s3.text(LAKE, k.quarantine) as string)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(quarantined).toEqual([
+      expect.objectContaining({ line: 4, column: 'crime_type', code: 'invalid_value' }),
+    ])
+
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'drop ingested',
+        service: 'hotspot-ingest-test',
+        function_request_id: context.awsRequestId,
+        message_id: 'msg-1',
+        key: landing,
+        outcome: 'ingested',
+        drop_id: dropId,
+        rows_in: 5,
+        rows_accepted: 3,
+        rows_quarantined: 1,
+        rows_duplicate: 1,
+      }),
+    )
+  })
+
+  it('a second delivery of the same event writes nothing: the manifest exists, so the drop is already ingested', async () => {
+    const bytes = await fixture('incidents-mixed.csv')
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/drop+one.csv', bytes)
+    const event = sqsEvent(
+      sqsRecord('msg-1', s3Notification(LAKE, ['landing/incidents/2026-03-02/drop%2Bone.csv'])),
+    )
+    await handler(event, context)
+    const before = new Map([...s3.objects(LAKE)].map(([key, o]) => [key, o.body]))
+    s3.clearCalls()
+    logs.length = 0
+
+    expect(await handler(event, context)).toEqual({ batchItemFailures: [] })
+
+    const k = keysOf(dropIdOf(bytes))
+    expect(commands()).toEqual([
+      ['GetObject', LAKE, 'landing/incidents/2026-03-02/drop+one.csv', undefined],
+      ['HeadObject', LAKE, k.manifest, undefined],
+      ['GetObject', LAKE, k.manifest, undefined],
+    ])
+    expect(s3.sent().filter((c) => c.command === 'PutObject')).toEqual([])
+    expect(new Map([...s3.objects(LAKE)].map(([key, o]) => [key, o.body]))).toEqual(before)
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        message: 'drop ingested',
+        outcome: 'already-ingested',
+        rows_in: 5,
+        rows_accepted: 3,
+      }),
+    )
+  })
+
+  it('the same message twice in one batch (at-least-once delivery) leaves one set of objects', async () => {
+    const bytes = await fixture('incidents-mixed.csv')
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/drop+one.csv', bytes)
+    const body = s3Notification(LAKE, ['landing/incidents/2026-03-02/drop%2Bone.csv'])
+    expect(await handler(sqsEvent(sqsRecord('msg-1', body), sqsRecord('msg-1b', body)), context)).toEqual({
+      batchItemFailures: [],
+    })
+    const k = keysOf(dropIdOf(bytes))
+    expect(s3.sent().filter((c) => c.input.Key === k.curated && c.command === 'PutObject')).toHaveLength(1)
+    expect(s3.keys(LAKE)).toEqual(
+      [k.curated, 'landing/incidents/2026-03-02/drop+one.csv', k.claim, k.manifest, k.quarantine].sort(),
+    )
+  })
+
+  it("decodes '+' in the event key as a space", async () => {
+    const bytes = await fixture('incidents-clean.csv')
+    const landing = 'landing/incidents/2026-03-02/drop one.csv'
+    s3.seed(LAKE, landing, bytes)
+    const k = keysOf(dropIdOf(bytes))
+
+    const response = await handler(
+      sqsEvent(sqsRecord('msg-2', s3Notification(LAKE, ['landing/incidents/2026-03-02/drop+one.csv']))),
+      context,
+    )
+
+    expect(response).toEqual({ batchItemFailures: [] })
+    // no quarantine object: every row of this drop is valid
+    expect(commands()).toEqual([
+      ['GetObject', LAKE, landing, undefined],
+      ['HeadObject', LAKE, k.manifest, undefined],
+      ['PutObject', LAKE, k.claim, '*'],
+      ['PutObject', LAKE, k.curated, '*'],
+      ['PutObject', LAKE, k.manifest, '*'],
+    ])
+    expect(manifestIn(k.manifest)).toMatchObject({
+      source: { landing_key: landing },
+      rows_in: 2,
+      rows_accepted: 2,
+      rows_quarantined: 0,
+      rows_duplicate: 0,
+      outputs: { curated: k.curated, quarantine: null },
+    })
+  })
+
+  it('ingests every object of a notification that names several', async () => {
+    const mixed = await fixture('incidents-mixed.csv')
+    const clean = await fixture('incidents-clean.csv')
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/a.csv', mixed)
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/b.csv', clean)
+    const body = s3Notification(LAKE, [
+      'landing/incidents/2026-03-02/a.csv',
+      'landing/incidents/2026-03-02/b.csv',
+    ])
+    expect(await handler(sqsEvent(sqsRecord('msg-1', body)), context)).toEqual({ batchItemFailures: [] })
+    expect(s3.objects(LAKE).has(keysOf(dropIdOf(mixed)).manifest)).toBe(true)
+    expect(s3.objects(LAKE).has(keysOf(dropIdOf(clean)).manifest)).toBe(true)
+  })
+
+  it('reports exactly the failed record of a batch: the middle one names a missing object', async () => {
+    const mixed = await fixture('incidents-mixed.csv')
+    const clean = await fixture('incidents-clean.csv')
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/first.csv', mixed)
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/third.csv', clean)
+
+    const response = await handler(
+      sqsEvent(
+        sqsRecord('msg-a', s3Notification(LAKE, ['landing/incidents/2026-03-02/first.csv'])),
+        sqsRecord('msg-b', s3Notification(LAKE, ['landing/incidents/2026-03-02/missing.csv'])),
+        sqsRecord('msg-c', s3Notification(LAKE, ['landing/incidents/2026-03-02/third.csv'])),
+      ),
+      context,
+    )
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-b' }] })
+    expect(s3.objects(LAKE).has(keysOf(dropIdOf(mixed)).manifest)).toBe(true)
+    expect(s3.objects(LAKE).has(keysOf(dropIdOf(clean)).manifest)).toBe(true)
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'ingest failed',
+        message_id: 'msg-b',
+        key: 'landing/incidents/2026-03-02/missing.csv',
+        error: expect.objectContaining({ name: 'ObjectNotFoundError' }),
+      }),
+    )
+  })
+
+  it('fails a record for another bucket, without touching either bucket', async () => {
+    const clean = await fixture('incidents-clean.csv')
+    s3.seed('someone-elses-bucket', 'landing/incidents/2026-03-02/x.csv', clean)
+    const response = await handler(
+      sqsEvent(
+        sqsRecord('msg-x', s3Notification('someone-elses-bucket', ['landing/incidents/2026-03-02/x.csv'])),
+      ),
+      context,
+    )
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-x' }] })
+    expect(s3.sent()).toEqual([])
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        error: expect.objectContaining({
+          message: expect.stringMatching(/is not the lake bucket hotspot-lake-test/),
+        }),
+      }),
+    )
+  })
+
+  it('fails a record whose key is not a landing key', async () => {
+    s3.seed(LAKE, 'curated/incidents/dt=2026-03-02/x.csv', 'incident_id\n')
+    s3.seed(LAKE, 'landing/incidents/20260302/x.csv', 'incident_id\n')
+    const response = await handler(
+      sqsEvent(
+        sqsRecord('msg-curated', s3Notification(LAKE, ['curated/incidents/dt%3D2026-03-02/x.csv'])),
+        sqsRecord('msg-bad-date', s3Notification(LAKE, ['landing/incidents/20260302/x.csv'])),
+      ),
+      context,
+    )
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'msg-curated' }, { itemIdentifier: 'msg-bad-date' }],
+    })
+    expect(s3.sent()).toEqual([])
+    expect(
+      logs.filter((l) => l.level === 'ERROR').map((l) => (l.error as { message: string }).message),
+    ).toEqual([
+      expect.stringMatching(/curated\/incidents\/dt=2026-03-02\/x\.csv: not a landing key/),
+      expect.stringMatching(/landing\/incidents\/20260302\/x\.csv: not a landing key/),
+    ])
+  })
+
+  it('ignores the s3:TestEvent S3 sends when the notification is set up', async () => {
+    const response = await handler(sqsEvent(sqsRecord('msg-test', testEvent)), context)
+    expect(response).toEqual({ batchItemFailures: [] })
+    expect(s3.sent()).toEqual([])
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'S3 test event ignored', bucket: LAKE }))
+  })
+
+  it('ignores a folder marker created in landing/ (a zero-byte key ending in /)', async () => {
+    const body = JSON.parse(s3Notification(LAKE, ['landing/incidents/2026-03-02/']))
+    body.Records[0].s3.object.size = 0
+    expect(await handler(sqsEvent(sqsRecord('msg-folder', JSON.stringify(body))), context)).toEqual({
+      batchItemFailures: [],
+    })
+    expect(s3.sent()).toEqual([])
+  })
+
+  it('fails an unreadable drop (FileRejectedError): recorded under quarantine/, no manifest, redelivered', async () => {
+    const bytes = await fixture('incidents-bad-header.csv')
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/bad.csv', bytes)
+    const k = keysOf(dropIdOf(bytes))
+    const response = await handler(
+      sqsEvent(sqsRecord('msg-bad', s3Notification(LAKE, ['landing/incidents/2026-03-02/bad.csv']))),
+      context,
+    )
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-bad' }] })
+    expect(s3.objects(LAKE).has(k.manifest)).toBe(false)
+    expect(s3.objects(LAKE).has(k.curated)).toBe(false)
+    expect(JSON.parse(s3.text(LAKE, k.quarantine) as string)).toMatchObject({
+      code: 'file_rejected',
+      line: 1,
+    })
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'drop rejected: file cannot be read',
+        error: expect.objectContaining({ name: 'FileRejectedError' }),
+      }),
+    )
+  })
+
+  it('fails messages that are not S3 ObjectCreated notifications', async () => {
+    const response = await handler(
+      sqsEvent(
+        sqsRecord('msg-text', 'not json'),
+        sqsRecord('msg-shape', JSON.stringify({ hello: 'world' })),
+        sqsRecord(
+          'msg-removed',
+          s3Notification(LAKE, ['landing/incidents/2026-03-02/a.csv'], 'ObjectRemoved:Delete'),
+        ),
+      ),
+      context,
+    )
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      'msg-text',
+      'msg-shape',
+      'msg-removed',
+    ])
+    expect(s3.sent()).toEqual([])
+  })
+})
+
+describe('S3 event notification parsing', () => {
+  it.each([
+    ['landing/incidents/2026-03-02/drop%2Bone.csv', 'landing/incidents/2026-03-02/drop+one.csv'],
+    ['landing/incidents/2026-03-02/drop+one.csv', 'landing/incidents/2026-03-02/drop one.csv'],
+    ['landing/incidents/2026-03-02/a%2Fb.csv', 'landing/incidents/2026-03-02/a/b.csv'],
+    ['landing/tips/2026-03-02/caf%C3%A9+%231+%28copy%29.csv', 'landing/tips/2026-03-02/café #1 (copy).csv'],
+    ['landing/incidents/2026-03-02/50%25+done.csv', 'landing/incidents/2026-03-02/50% done.csv'],
+  ])('decodes %s as %s', (encoded, key) => {
+    expect(decodeS3Key(encoded)).toBe(key)
+  })
+
+  it('rejects a key that is not URL-encoded', () => {
+    expect(() => decodeS3Key('landing/incidents/2026-03-02/100%.csv')).toThrow(/not URL-encoded/)
+  })
+
+  it('parses the test event and ObjectCreated records', () => {
+    expect(parseS3Notification(testEvent)).toEqual({ kind: 'test', bucket: LAKE })
+    expect(
+      parseS3Notification(
+        s3Notification('b', ['landing/x/2026-01-01/a+b.csv'], 'ObjectCreated:CompleteMultipartUpload'),
+      ),
+    ).toEqual({
+      kind: 'created',
+      objects: [
+        {
+          bucket: 'b',
+          key: 'landing/x/2026-01-01/a b.csv',
+          eventName: 'ObjectCreated:CompleteMultipartUpload',
+          size: 358,
+        },
+      ],
+    })
+    expect(() => parseS3Notification(JSON.stringify({ Records: [] }))).toThrow(/not an S3 event notification/)
+  })
+})
+
+describe('ingest Lambda configuration', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+    vi.resetModules()
+  })
+
+  it('refuses to start without LAKE_BUCKET, naming the variable', async () => {
+    vi.resetModules()
+    vi.stubEnv('LAKE_BUCKET', undefined)
+    await expect(import('../../functions/ingest/handler.ts')).rejects.toThrow(
+      /ingest function: invalid configuration: LAKE_BUCKET: is required: the name of the lake bucket/,
+    )
+  })
+
+  it('refuses an empty or malformed LAKE_BUCKET', async () => {
+    vi.resetModules()
+    vi.stubEnv('LAKE_BUCKET', '')
+    await expect(import('../../functions/ingest/handler.ts')).rejects.toThrow(
+      /LAKE_BUCKET: "" is not an S3 bucket name/,
+    )
+  })
+})

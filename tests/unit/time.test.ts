@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest'
+import {
+  daysInMonth,
+  formatDay,
+  lastDayOfMonth,
+  londonOffsetMinutes,
+  londonWallClockToUtc,
+  parseDate,
+  parseTimestamp,
+} from '../../functions/core/time.ts'
+import { readParquetRows, TempLake } from './helpers/lake.ts'
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString())
+
+describe('parseTimestamp', () => {
+  it.each([
+    ['2026-05-01T10:00:00+01:00', '2026-05-01T09:00:00.000Z'],
+    ['2026-05-01T10:00:00Z', '2026-05-01T10:00:00.000Z'],
+    ['2026-05-01T10:00:00z', '2026-05-01T10:00:00.000Z'],
+    ['2026-05-01T10:00:00-05:00', '2026-05-01T15:00:00.000Z'],
+    ['2026-05-01T10:00:00+00:00', '2026-05-01T10:00:00.000Z'],
+    ['2026-05-01T10:00:00+0530', '2026-05-01T04:30:00.000Z'],
+    ['2026-05-01T10:00:00+01', '2026-05-01T09:00:00.000Z'],
+    ['2026-05-01T10:00Z', '2026-05-01T10:00:00.000Z'],
+    ['2026-05-01 10:00:00+01:00', '2026-05-01T09:00:00.000Z'],
+    ['  2026-05-01T10:00:00Z  ', '2026-05-01T10:00:00.000Z'],
+    // fractional seconds: milliseconds kept, finer digits truncated
+    ['2026-05-01T10:00:00.123Z', '2026-05-01T10:00:00.123Z'],
+    ['2026-05-01T10:00:00.5+01:00', '2026-05-01T09:00:00.500Z'],
+    ['2026-05-01T10:00:00,25Z', '2026-05-01T10:00:00.250Z'],
+    ['2026-05-01T10:00:00.123456789Z', '2026-05-01T10:00:00.123Z'],
+    ['2026-05-01T10:00:00.999999Z', '2026-05-01T10:00:00.999Z'],
+    // an offset can move the instant across a day, month and year boundary
+    ['2026-01-01T00:30:00+01:00', '2025-12-31T23:30:00.000Z'],
+    ['2025-12-31T22:00:00-05:00', '2026-01-01T03:00:00.000Z'],
+    // leap days
+    ['2024-02-29T12:00:00Z', '2024-02-29T12:00:00.000Z'],
+    ['2000-02-29T12:00:00Z', '2000-02-29T12:00:00.000Z'],
+  ])('%s is %s', (text, expected) => {
+    expect(iso(parseTimestamp(text))).toBe(expected)
+  })
+
+  it.each([
+    '2026-02-30T10:00:00Z', // no 30 February
+    '2026-02-29T10:00:00Z', // 2026 is not a leap year
+    '2100-02-29T10:00:00Z', // nor is 2100
+    '2026-04-31T10:00:00Z',
+    '2026-13-01T10:00:00Z',
+    '2026-00-10T10:00:00Z',
+    '2026-05-00T10:00:00Z',
+    '2026-05-01T24:00:00Z',
+    '2026-05-01T10:60:00Z',
+    '2026-05-01T10:00:60Z',
+    '2026-05-01T10:00:00+19:00', // no such offset
+    '2026-05-01T10:00:00+01:60',
+    '2026-05-01T10:00:00', // no offset: ambiguous local time
+    '2026-05-01',
+    '2026-05',
+    '1 May 2026 10:00 +01:00',
+    '2026/05/01T10:00:00Z',
+    '2026-5-1T10:00:00Z',
+    '2026-05-01T10:00:00.Z',
+    '',
+    'now',
+  ])('%j is not a timestamp', (text) => {
+    expect(parseTimestamp(text)).toBeUndefined()
+  })
+})
+
+describe('parseDate, formatDay, daysInMonth, lastDayOfMonth', () => {
+  it('counts days since 1970-01-01', () => {
+    expect(parseDate('1970-01-01')).toBe(0)
+    expect(parseDate('1970-02-01')).toBe(31)
+    expect(parseDate('2000-01-01')).toBe(10_957) // 30 * 365 + 7 leap days (1972 .. 1996)
+    expect(parseDate('2026-05-01')).toBe(20_574)
+    expect(parseDate(' 2026-05-01 ')).toBe(20_574)
+    expect(formatDay(0)).toBe('1970-01-01')
+    expect(formatDay(20_574)).toBe('2026-05-01')
+  })
+
+  it('refuses dates that do not exist', () => {
+    for (const text of ['2026-02-30', '2026-02-29', '2026-04-31', '2026-13-01', '2026-00-01', '2026-5-1', '20260501', '']) {
+      expect(parseDate(text), text).toBeUndefined()
+    }
+    expect(parseDate('2024-02-29')).toBe(parseDate('2024-02-28')! + 1)
+  })
+
+  it('knows month lengths, including leap years', () => {
+    expect(daysInMonth(2020, 2)).toBe(29)
+    expect(daysInMonth(2019, 2)).toBe(28)
+    expect(daysInMonth(2000, 2)).toBe(29)
+    expect(daysInMonth(2100, 2)).toBe(28)
+    expect(daysInMonth(2026, 4)).toBe(30)
+    expect(daysInMonth(2026, 12)).toBe(31)
+  })
+
+  it.each([
+    ['2020-02', '2020-02-29'],
+    ['2019-02', '2019-02-28'],
+    ['2000-02', '2000-02-29'],
+    ['2100-02', '2100-02-28'],
+    ['2018-04', '2018-04-30'],
+    ['2018-12', '2018-12-31'],
+    ['2020-01', '2020-01-31'],
+  ])('the last day of %s is %s', (month, expected) => {
+    expect(lastDayOfMonth(month)).toBe(expected)
+  })
+})
+
+describe('Europe/London wall clock', () => {
+  it('offset is 0 in GMT and 60 in BST, switching at 01:00 UTC', () => {
+    // 2018: BST from Sunday 25 March 01:00 UTC to Sunday 28 October 01:00 UTC
+    expect(londonOffsetMinutes(Date.UTC(2018, 0, 15, 12))).toBe(0)
+    expect(londonOffsetMinutes(Date.UTC(2018, 6, 15, 12))).toBe(60)
+    expect(londonOffsetMinutes(Date.UTC(2018, 2, 25, 0, 59, 59))).toBe(0)
+    expect(londonOffsetMinutes(Date.UTC(2018, 2, 25, 1, 0, 0))).toBe(60)
+    expect(londonOffsetMinutes(Date.UTC(2018, 9, 28, 0, 59, 59))).toBe(60)
+    expect(londonOffsetMinutes(Date.UTC(2018, 9, 28, 1, 0, 0))).toBe(0)
+  })
+
+  it.each([
+    // month starts (police.uk months): BST months start at 23:00 UTC the day before
+    [2018, 6, 1, '2018-05-31T23:00:00.000Z'],
+    [2018, 12, 1, '2018-12-01T00:00:00.000Z'],
+    [2018, 1, 1, '2018-01-01T00:00:00.000Z'],
+    [2018, 4, 1, '2018-03-31T23:00:00.000Z'],
+    [2018, 10, 1, '2018-09-30T23:00:00.000Z'],
+    [2018, 11, 1, '2018-11-01T00:00:00.000Z'],
+    [2020, 4, 1, '2020-03-31T23:00:00.000Z'],
+    [2019, 3, 1, '2019-03-01T00:00:00.000Z'],
+    // midnights on and after the clock-change days
+    [2018, 3, 25, '2018-03-25T00:00:00.000Z'],
+    [2018, 3, 26, '2018-03-25T23:00:00.000Z'],
+    [2018, 10, 28, '2018-10-27T23:00:00.000Z'],
+    [2018, 10, 29, '2018-10-29T00:00:00.000Z'],
+  ])('London midnight of %i-%i-%i is %s', (year, month, day, expected) => {
+    expect(new Date(londonWallClockToUtc(year, month, day)).toISOString()).toBe(expected)
+  })
+
+  it('converts a wall-clock time of day', () => {
+    expect(new Date(londonWallClockToUtc(2018, 7, 1, 14, 30)).toISOString()).toBe('2018-07-01T13:30:00.000Z')
+    expect(new Date(londonWallClockToUtc(2018, 1, 1, 14, 30)).toISOString()).toBe('2018-01-01T14:30:00.000Z')
+  })
+
+  it('places a police.uk month at its first local midnight (reported_at in the curated file)', async () => {
+    const lake = await TempLake.create()
+    try {
+      const header =
+        'Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context'
+      const row = (id: string, month: string) =>
+        `${id},${month},City of London Police,City of London Police,-0.089000,51.513600,On or near Cheapside,E01000001,City of London 001A,Burglary,Under investigation,`
+      const csv = [header, row('a1', '2018-06'), row('a2', '2018-12'), row('a3', '2019-04'), ''].join('\n')
+      const { manifest } = await lake.ingest('incidents', '2018-street.csv', csv)
+      expect(manifest.format).toBe('police-uk-street')
+      expect(manifest.rows_accepted).toBe(3)
+      const rows = await readParquetRows(lake.fileOf(manifest.outputs.curated as string))
+      expect(rows.map((r) => [r.incident_id, r.reported_at, r.period_precision])).toEqual([
+        ['a1', '2018-05-31 23:00:00', 'month'],
+        ['a2', '2018-12-01 00:00:00', 'month'],
+        ['a3', '2019-03-31 23:00:00', 'month'],
+      ])
+    } finally {
+      await lake.close()
+    }
+  })
+})
