@@ -34,10 +34,16 @@ function random(seed: number): () => number {
 async function generate(file: string): Promise<void> {
   const next = random(42)
   const out = createWriteStream(file)
-  out.write('incident_id,reported_at,occurred_at,crime_type,offence_code,lsoa_code,outcome,weapon_flag,domestic,lat,lon\n')
+  out.write(
+    'incident_id,reported_at,occurred_at,crime_type,offence_code,lsoa_code,outcome,weapon_flag,domestic,lat,lon\n',
+  )
   const start = Date.UTC(2021, 0, 1)
   const span = 5 * 365 * 86_400_000
-  const outcomes = ['Under investigation', 'Investigation complete; no suspect identified', 'Awaiting court outcome']
+  const outcomes = [
+    'Under investigation',
+    'Investigation complete; no suspect identified',
+    'Awaiting court outcome',
+  ]
   for (let i = 0; i < ROWS; i++) {
     const reported = start + Math.floor(next() * span)
     const occurred = reported - Math.floor(next() * 3 * 86_400_000)
@@ -91,7 +97,9 @@ async function duckdbReference(file: string, work: string): Promise<number> {
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 async function main(): Promise<void> {
@@ -104,10 +112,14 @@ async function main(): Promise<void> {
     const duck: number[] = []
     for (let run = 0; run < RUNS; run++) {
       const lake = path.join(work, `lake-${run}`)
-      const output = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, lake], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 20,
-      })
+      const output = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', file, lake],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 20,
+        },
+      )
       runs.push(JSON.parse(output))
       await rm(lake, { recursive: true, force: true })
       duck.push(await duckdbReference(file, work))
@@ -139,7 +151,9 @@ async function main(): Promise<void> {
     }
     mkdirSync(path.join(here, 'results'), { recursive: true })
     writeFileSync(path.join(here, 'results', 'ingest.json'), `${JSON.stringify(result, null, 2)}\n`)
-    process.stdout.write(`${JSON.stringify({ ...result, ingest: { ...result.ingest, each: undefined } }, null, 2)}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ ...result, ingest: { ...result.ingest, each: undefined } }, null, 2)}\n`,
+    )
   } finally {
     await rm(work, { recursive: true, force: true })
   }

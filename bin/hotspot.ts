@@ -23,15 +23,19 @@ const program = new Command()
 program
   .command('ingest')
   .description('validate drops and store them in the lake (curated/, quarantine/, manifests/)')
-  .addOption(new Option('--feed <feed>', 'feed the drops belong to').choices(FEED_NAMES).makeOptionMandatory())
+  .addOption(
+    new Option('--feed <feed>', 'feed the drops belong to').choices(FEED_NAMES).makeOptionMandatory(),
+  )
   .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
-  .addOption(new Option('--format <format>', 'source format (default: by extension and header)').choices(FORMAT_NAMES))
+  .addOption(
+    new Option('--format <format>', 'source format (default: by extension and header)').choices(FORMAT_NAMES),
+  )
   .option('--drop-date <date>', 'drop date (default: from the file name)')
   .addOption(
-    new Option('--encoding <encoding>', 'text encoding (default: UTF-8, or as the file name declares)').choices([
-      'utf-8',
-      'windows-1252',
-    ]),
+    new Option(
+      '--encoding <encoding>',
+      'text encoding (default: UTF-8, or as the file name declares)',
+    ).choices(['utf-8', 'windows-1252']),
   )
   .option('--json', 'print the manifests as a JSON array on stdout')
   .argument('<paths...>', 'files, or folders (every file in name order)')
@@ -45,8 +49,17 @@ program
       encoding: options.encoding,
       progress: showProgress ? process.stderr : undefined,
     })
-    if (options.json) process.stdout.write(`${JSON.stringify(results.map((r) => r.result.manifest), null, 2)}\n`)
-    else for (const { result } of results) process.stdout.write(`${describeManifest(result.manifest, result.outcome)}\n`)
+    if (options.json)
+      process.stdout.write(
+        `${JSON.stringify(
+          results.map((r) => r.result.manifest),
+          null,
+          2,
+        )}\n`,
+      )
+    else
+      for (const { result } of results)
+        process.stdout.write(`${describeManifest(result.manifest, result.outcome)}\n`)
     if (failures.length === 1) fail((failures[0] as { message: string }).message)
     if (failures.length > 1) {
       for (const f of failures) process.stderr.write(`hotspot: ${f.message.split('\n')[0]}\n`)
@@ -79,12 +92,18 @@ program
 
 program
   .command('query')
-  .description('run SQL over the lake: a view per feed (current versions), <feed>_versions, quarantine, ingest_manifests')
+  .description(
+    'run SQL over the lake: a view per feed (current versions), <feed>_versions, quarantine, ingest_manifests',
+  )
   .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
-  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
+  )
   .argument('<sql>', 'the query')
   .action(async (sql: string, options) => {
     process.stdout.write(await runQueryCommand(options.lake, sql, options.format as QueryFormat))
   })
 
-program.parseAsync(process.argv).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)))
+program
+  .parseAsync(process.argv)
+  .catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)))

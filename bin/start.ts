@@ -9,8 +9,8 @@ import { describeManifest, runIngestCommand } from '../functions/cli/ingest-comm
 import { runQueryCommand } from '../functions/cli/query-command.ts'
 import { FEED_NAMES, type FeedName } from '../functions/core/contracts/feeds.ts'
 import type { FormatName } from '../functions/core/ingest/formats.ts'
-import { DEFAULT_WEIGHTS_FILE } from '../functions/core/reference/weights.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
+import { DEFAULT_WEIGHTS_FILE } from '../functions/core/reference/weights.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const samples = path.join(here, '..', 'tests', 'fixtures', 'sample-drops')
@@ -45,14 +45,20 @@ async function main(): Promise<void> {
   out.write('\nDrops (rows in = accepted + quarantined + duplicate)\n')
   let failed = 0
   for (const batch of batches) {
-    const { results, failures } = await runIngestCommand(batch.paths, { lake, feed: batch.feed, format: batch.format })
+    const { results, failures } = await runIngestCommand(batch.paths, {
+      lake,
+      feed: batch.feed,
+      format: batch.format,
+    })
     for (const { result } of results) out.write(`  ${describeManifest(result.manifest, result.outcome)}\n`)
     for (const failure of failures) out.write(`  FAILED ${failure.message}\n`)
     failed += failures.length
   }
 
   out.write('\nCurrent records per feed\n')
-  const counts = FEED_NAMES.map((feed) => `select '${feed}' as feed, count(*) as records from ${feed}`).join(' union all ')
+  const counts = FEED_NAMES.map((feed) => `select '${feed}' as feed, count(*) as records from ${feed}`).join(
+    ' union all ',
+  )
   out.write(indent(await runQueryCommand(lake, `${counts} order by feed`, 'table')))
   out.write('\nQuarantined rows, by reason\n')
   out.write(

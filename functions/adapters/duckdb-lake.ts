@@ -115,7 +115,9 @@ export class DuckDbLake {
   async query(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
     const reader = await this.connection.runAndReadAll(sql)
     const columns = reader.columnNames()
-    const dateColumns = new Set(columns.filter((_, i) => reader.columnTypes()[i]?.typeId === DuckDBTypeId.DATE))
+    const dateColumns = new Set(
+      columns.filter((_, i) => reader.columnTypes()[i]?.typeId === DuckDBTypeId.DATE),
+    )
     const rows = reader.getRowObjectsJS().map((row) => {
       const out: Record<string, unknown> = {}
       for (const name of columns) {

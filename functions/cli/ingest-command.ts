@@ -42,7 +42,10 @@ export function expandPaths(paths: string[]): string[] {
 }
 
 /** Ingests each file as its own drop. A rejected file is reported and the others still run. */
-export async function runIngestCommand(paths: string[], options: IngestCommandOptions): Promise<IngestCommandResult> {
+export async function runIngestCommand(
+  paths: string[],
+  options: IngestCommandOptions,
+): Promise<IngestCommandResult> {
   const feed = contractFor(options.feed).feed
   const store = new FsObjectStore(options.lake)
   const outcome: IngestCommandResult = { results: [], failures: [] }

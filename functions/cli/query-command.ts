@@ -38,7 +38,11 @@ function table(columns: string[], rows: Record<string, unknown>[]): string {
     }),
   )
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)))
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i] as number)).join('  ').trimEnd()
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd()
   const rule = widths.map((w) => '-'.repeat(w)).join('  ')
   const count = `(${rows.length} row${rows.length === 1 ? '' : 's'})`
   return `${[line(columns), rule, ...cells.map(line), count].join('\n')}\n`

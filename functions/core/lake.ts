@@ -1,13 +1,15 @@
 /** Object keys of the lake (DESIGN section 5); the same on S3 and on disk. */
 
-export const landingKey = (feed: string, dropDate: string, file: string) => `landing/${feed}/${dropDate}/${file}`
+export const landingKey = (feed: string, dropDate: string, file: string) =>
+  `landing/${feed}/${dropDate}/${file}`
 export const curatedKey = (feed: string, dropDate: string, dropId: string) =>
   `curated/${feed}/dt=${dropDate}/${dropId}.parquet`
 export const quarantineKey = (feed: string, dropDate: string, dropId: string) =>
   `quarantine/${feed}/dt=${dropDate}/${dropId}.jsonl`
 export const ingestManifestKey = (feed: string, dropId: string) => `manifests/ingest/${feed}/${dropId}.json`
 /** First-writer-wins record of when a drop was first taken up; it fixes `ingested_at` for every retry. */
-export const ingestClaimKey = (feed: string, dropId: string) => `manifests/claims/ingest/${feed}/${dropId}.json`
+export const ingestClaimKey = (feed: string, dropId: string) =>
+  `manifests/claims/ingest/${feed}/${dropId}.json`
 export const referenceKey = (kind: string, version: string, extension: string) =>
   `reference/${kind}/${version}.${extension}`
 

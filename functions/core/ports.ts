@@ -9,7 +9,13 @@ export interface LocalFile {
 export type ObjectBody = Uint8Array | string | Readable | LocalFile
 
 export function isLocalFile(body: ObjectBody): body is LocalFile {
-  return typeof body === 'object' && body !== null && !(body instanceof Uint8Array) && !(body instanceof Readable) && 'file' in body
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !(body instanceof Uint8Array) &&
+    !(body instanceof Readable) &&
+    'file' in body
+  )
 }
 
 export interface WriteOptions {
@@ -54,13 +60,21 @@ export class ObjectNotFoundError extends Error {
 
 export class InvalidKeyError extends Error {
   constructor(readonly key: string) {
-    super(`invalid object key ${JSON.stringify(key)}: keys are relative '/'-separated paths without '.' or '..' segments`)
+    super(
+      `invalid object key ${JSON.stringify(key)}: keys are relative '/'-separated paths without '.' or '..' segments`,
+    )
     this.name = 'InvalidKeyError'
   }
 }
 
 export function assertValidKey(key: string): void {
-  if (key.length === 0 || key.length > 1024 || key.startsWith('/') || key.includes('\\') || key.includes('\0')) {
+  if (
+    key.length === 0 ||
+    key.length > 1024 ||
+    key.startsWith('/') ||
+    key.includes('\\') ||
+    key.includes('\0')
+  ) {
     throw new InvalidKeyError(key)
   }
   for (const segment of key.split('/')) {

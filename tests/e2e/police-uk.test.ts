@@ -13,7 +13,8 @@ import { fixedClock } from '../../functions/core/ports.ts'
 
 const DATA = path.resolve(import.meta.dirname, '../../../shared/data/police-uk/city-of-london')
 const present = existsSync(DATA)
-if (!present) console.warn(`skipping data.police.uk tests: ${DATA} is absent (it ships beside the repository in CI only)`)
+if (!present)
+  console.warn(`skipping data.police.uk tests: ${DATA} is absent (it ships beside the repository in CI only)`)
 
 const clock = fixedClock('2026-11-20T12:00:00Z')
 const csvFiles = (folder: string) =>
@@ -74,9 +75,13 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
     expect(searchFiles).toHaveLength(36)
     expect(manifests).toHaveLength(72)
     for (const { file, manifest } of manifests) {
-      expect(manifest.rows_in, file).toBe(manifest.rows_accepted + manifest.rows_quarantined + manifest.rows_duplicate)
+      expect(manifest.rows_in, file).toBe(
+        manifest.rows_accepted + manifest.rows_quarantined + manifest.rows_duplicate,
+      )
       expect(manifest.rows_in, file).toBe(rawRows(file).length)
-      expect(manifest.format).toBe(manifest.feed === 'incidents' ? 'police-uk-street' : 'police-uk-stop-search')
+      expect(manifest.format).toBe(
+        manifest.feed === 'incidents' ? 'police-uk-street' : 'police-uk-stop-search',
+      )
     }
     const total = (feed: FeedName) =>
       manifests.filter((m) => m.feed === feed).reduce((n, m) => n + m.manifest.rows_in, 0)
@@ -92,10 +97,16 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
   })
 
   it('keeps all 3,501 anti-social behaviour rows, none deduplicated, each with its own id', async () => {
-    const expected = streetFiles.flatMap(rawRows).filter((r) => r['Crime type'] === 'Anti-social behaviour').length
+    const expected = streetFiles
+      .flatMap(rawRows)
+      .filter((r) => r['Crime type'] === 'Anti-social behaviour').length
     expect(expected).toBe(3_501)
-    expect(await count(`select count(*) as n from incidents where crime_type = 'Anti-social behaviour'`)).toBe(3_501)
-    expect(await count(`select count(distinct incident_id) as n from incidents where key_derived`)).toBe(3_501)
+    expect(
+      await count(`select count(*) as n from incidents where crime_type = 'Anti-social behaviour'`),
+    ).toBe(3_501)
+    expect(await count(`select count(distinct incident_id) as n from incidents where key_derived`)).toBe(
+      3_501,
+    )
   })
 
   it('keeps the 1,807 No Location rows with a null location, each accounted for', async () => {
@@ -120,7 +131,9 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
     const superseded = await count(
       `select count(*) as n from quarantine where feed = 'incidents' and (record->>'Location') = 'No Location'`,
     )
-    expect(await count(`select count(*) as n from quarantine where feed = 'incidents' and code <> 'superseded'`)).toBe(0)
+    expect(
+      await count(`select count(*) as n from quarantine where feed = 'incidents' and code <> 'superseded'`),
+    ).toBe(0)
     expect(stored + superseded + exactCopies).toBe(expected)
     expect(stored).toBeGreaterThan(1_700)
   })
@@ -150,7 +163,9 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
     expect(incidents.reduce((n, m) => n + m.rows_duplicate, 0)).toBe(duplicates)
     expect(superseded + duplicates).toBe(252)
     // the current version of every Crime ID is its last row
-    const current = (await lake.query('select incident_id, outcome, lsoa_code from incidents where not key_derived')).rows
+    const current = (
+      await lake.query('select incident_id, outcome, lsoa_code from incidents where not key_derived')
+    ).rows
     expect(current).toHaveLength(lastWins.size)
     for (const row of current) {
       const raw = JSON.parse(lastWins.get(row.incident_id as string) as string) as Record<string, string>
@@ -196,7 +211,9 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
       `select count(*) as n from quarantine where feed = 'incidents' and (record->>'Latitude') <> ''`,
     )
     expect(stored + superseded).toBeLessThanOrEqual(located.length)
-    expect(await count('select count(*) as n from incidents_versions where lat is not null and easting is null')).toBe(0)
+    expect(
+      await count('select count(*) as n from incidents_versions where lat is not null and easting is null'),
+    ).toBe(0)
   })
 
   it('keeps stop-and-search times exact in UTC, including searches filed under the next local month', async () => {
@@ -224,13 +241,22 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
   it('reads other vintages alike: CRLF line endings and LSOA 2021 codes', async () => {
     const source = streetFiles[0] as string
     const lsoa21 = 'E01035722' // created in the 2021 revision: absent from the 2011 set
-    const text = readFileSync(source, 'utf8').replace(/E01000001/g, lsoa21).replace(/\n/g, '\r\n')
+    const text = readFileSync(source, 'utf8')
+      .replace(/E01000001/g, lsoa21)
+      .replace(/\n/g, '\r\n')
     const root2 = await mkdtemp(path.join(tmpdir(), 'hotspot-vintage-'))
     try {
       const file = path.join(root2, '2017-12-force-street.csv')
       writeFileSync(file, text)
       const store = new FsObjectStore(path.join(root2, 'lake'))
-      const { manifest } = await ingestDrop({ store, clock, feed: 'incidents', file, sourceName: file, dropDate: '2017-12-31' })
+      const { manifest } = await ingestDrop({
+        store,
+        clock,
+        feed: 'incidents',
+        file,
+        sourceName: file,
+        dropDate: '2017-12-31',
+      })
       const original = manifests.find((m) => m.file === source)?.manifest as IngestManifest
       expect(manifest.rows_in).toBe(original.rows_in)
       expect(manifest.rows_accepted).toBe(original.rows_accepted)
@@ -238,10 +264,13 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
       const other = await DuckDbLake.open(path.join(root2, 'lake'))
       const expected = rawRows(source).filter((r) => r['LSOA code'] === 'E01000001').length
       expect(expected).toBeGreaterThan(0)
-      const stored = (await other.query(`select count(*) as n from incidents_versions where lsoa_code = '${lsoa21}'`)).rows
+      const stored = (
+        await other.query(`select count(*) as n from incidents_versions where lsoa_code = '${lsoa21}'`)
+      ).rows
       expect(stored[0]?.n).toBe(expected)
-      const noCarriageReturns = (await other.query(`select count(*) as n from incidents_versions where context like '%\r%'`))
-        .rows
+      const noCarriageReturns = (
+        await other.query(`select count(*) as n from incidents_versions where context like '%\r%'`)
+      ).rows
       expect(noCarriageReturns[0]?.n).toBe(0)
       other.close()
     } finally {

@@ -12,7 +12,10 @@ import { fixedClock } from '../../functions/core/ports.ts'
 import { snapshotLake } from './helpers/lake-snapshot.ts'
 
 const SAMPLE = path.resolve(import.meta.dirname, '../fixtures/sample-drops/incidents/2026-03-02.csv')
-const POLICE_UK = path.resolve(import.meta.dirname, '../fixtures/sample-drops/police-uk/2020-01-city-of-london-street.csv')
+const POLICE_UK = path.resolve(
+  import.meta.dirname,
+  '../fixtures/sample-drops/police-uk/2020-01-city-of-london-street.csv',
+)
 const clock = fixedClock('2026-03-03T06:00:00Z')
 
 let work: string
@@ -47,7 +50,9 @@ describe('ingest idempotency', () => {
     const keys = Object.keys(snapshot)
     expect(keys.filter((k) => k.startsWith('curated/'))).toHaveLength(1)
     expect(keys.filter((k) => k.startsWith('manifests/ingest/'))).toHaveLength(1)
-    expect(keys.filter((k) => k.startsWith('landing/'))).toEqual(['landing/incidents/2026-03-02/2026-03-02.csv'])
+    expect(keys.filter((k) => k.startsWith('landing/'))).toEqual([
+      'landing/incidents/2026-03-02/2026-03-02.csv',
+    ])
   })
 
   it('leaves the lake unchanged when the same drop arrives again', async () => {
@@ -106,7 +111,9 @@ describe('ingest idempotency', () => {
     expect(rerun.outcome).toBe('ingested')
     expect(await snapshotLake(new FsObjectStore(lake))).toEqual(await cleanRun())
     const duck = await DuckDbLake.open(lake)
-    const { rows } = await duck.query('select count(*) as n, count(distinct incident_id) as ids from incidents_versions')
+    const { rows } = await duck.query(
+      'select count(*) as n, count(distinct incident_id) as ids from incidents_versions',
+    )
     duck.close()
     expect(rows[0]).toEqual({ n: rerun.manifest.rows_accepted, ids: rerun.manifest.rows_accepted })
   })
@@ -127,15 +134,21 @@ describe('ingest idempotency', () => {
     const duck = await DuckDbLake.open(lake)
     const id = fields[columns.indexOf('incident_id')]
     const current = await duck.query(`select crime_type, drop_id from incidents where incident_id = '${id}'`)
-    const versions = await duck.query(`select count(*) as n from incidents_versions where incident_id = '${id}'`)
-    const others = await duck.query(`select count(*) as n from incidents where drop_id <> '${second.manifest.drop_id}'`)
+    const versions = await duck.query(
+      `select count(*) as n from incidents_versions where incident_id = '${id}'`,
+    )
+    const others = await duck.query(
+      `select count(*) as n from incidents where drop_id <> '${second.manifest.drop_id}'`,
+    )
     duck.close()
     expect(current.rows).toEqual([{ crime_type: 'Robbery', drop_id: second.manifest.drop_id }])
     expect(versions.rows[0]?.n).toBe(2)
     const firstAccepted = (await ingestDrop(request(lake))).manifest.rows_accepted
     expect(others.rows[0]?.n).toBe(firstAccepted - 1)
     // the same file name with new content is kept beside the original in landing/
-    const landing = Object.keys(await snapshotLake(new FsObjectStore(lake))).filter((k) => k.startsWith('landing/'))
+    const landing = Object.keys(await snapshotLake(new FsObjectStore(lake))).filter((k) =>
+      k.startsWith('landing/'),
+    )
     expect(landing).toHaveLength(2)
   })
 
@@ -150,7 +163,12 @@ describe('ingest idempotency', () => {
     const republished = rows.filter((_, i) => i !== firstAsb).join('\n')
     writeFileSync(month, republished)
     await ingestDrop(
-      request(lake, { file: month, sourceName: month, dropDate: '2020-01-31', clock: fixedClock('2026-03-04T00:00:00Z') }),
+      request(lake, {
+        file: month,
+        sourceName: month,
+        dropDate: '2020-01-31',
+        clock: fixedClock('2026-03-04T00:00:00Z'),
+      }),
     )
     const duck = await DuckDbLake.open(lake)
     const { rows: counts } = await duck.query(

@@ -8,7 +8,8 @@ import { lastDayOfMonth, parseDate } from '../time.ts'
  */
 export function inferDropDate(file: string, explicit?: string): string {
   if (explicit !== undefined) {
-    if (parseDate(explicit) === undefined) throw new Error(`--drop-date ${JSON.stringify(explicit)} is not a date (YYYY-MM-DD)`)
+    if (parseDate(explicit) === undefined)
+      throw new Error(`--drop-date ${JSON.stringify(explicit)} is not a date (YYYY-MM-DD)`)
     return explicit
   }
   const name = path.basename(file)
@@ -17,5 +18,7 @@ export function inferDropDate(file: string, explicit?: string): string {
   }
   const month = /(?<!\d)(\d{4})-(0[1-9]|1[0-2])(?!\d)(?!-\d)/.exec(name)
   if (month) return lastDayOfMonth(`${month[1]}-${month[2]}`)
-  throw new Error(`cannot tell the drop date of ${name}: name it with YYYY-MM-DD (or YYYY-MM), or pass --drop-date`)
+  throw new Error(
+    `cannot tell the drop date of ${name}: name it with YYYY-MM-DD (or YYYY-MM), or pass --drop-date`,
+  )
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type Column, columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
 import { contractFor, curatedColumns, type FeedContract, type FeedName } from '../contracts/feeds.ts'
-import { FUTURE_TOLERANCE_MS, type RawRow, validateRow } from '../contracts/validate.ts'
+import { FUTURE_TOLERANCE_MS, validateRow } from '../contracts/validate.ts'
 import { curatedKey, ingestClaimKey, ingestManifestKey, landingKey, quarantineKey } from '../lake.ts'
 import type { Clock, ObjectStore } from '../ports.ts'
 import { parseDate } from '../time.ts'
@@ -132,14 +132,18 @@ function defaultFormat(name: string): FormatName | undefined {
 export async function ingestDrop(request: IngestRequest): Promise<IngestResult> {
   const started = performance.now()
   const { store, feed, dropDate } = request
-  if (parseDate(dropDate) === undefined) throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
+  if (parseDate(dropDate) === undefined)
+    throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
   const contract = contractFor(feed)
   const { sha256, bytes } = await sha256File(request.file)
   const dropId = dropIdOf(feed, dropDate, sha256)
   const hashed = performance.now()
   const manifestKey = ingestManifestKey(feed, dropId)
   if (await store.exists(manifestKey)) {
-    return { manifest: JSON.parse((await store.getBytes(manifestKey)).toString('utf8')), outcome: 'already-ingested' }
+    return {
+      manifest: JSON.parse((await store.getBytes(manifestKey)).toString('utf8')),
+      outcome: 'already-ingested',
+    }
   }
   const landed = request.landingKey ?? (await storeInLanding(request, sha256))
   const ingestedAt = await claim(store, feed, dropId, request.clock)
@@ -172,10 +176,18 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
       quarantine: scan.quarantined > 0 ? quarantineKey(feed, dropDate, dropId) : null,
     }
     if (outputs.curated) {
-      await store.create(outputs.curated, { file: scan.parquetFile }, { contentType: 'application/vnd.apache.parquet' })
+      await store.create(
+        outputs.curated,
+        { file: scan.parquetFile },
+        { contentType: 'application/vnd.apache.parquet' },
+      )
     }
     if (outputs.quarantine) {
-      await store.create(outputs.quarantine, { file: scan.quarantineFile }, { contentType: 'application/x-ndjson' })
+      await store.create(
+        outputs.quarantine,
+        { file: scan.quarantineFile },
+        { contentType: 'application/x-ndjson' },
+      )
     }
     await request.beforeManifest?.()
     const published = performance.now()
@@ -209,7 +221,10 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
     })
     if (created === 'exists') {
       // a concurrent run of the same drop finished first; its outputs are the same objects
-      return { manifest: JSON.parse((await store.getBytes(manifestKey)).toString('utf8')), outcome: 'already-ingested' }
+      return {
+        manifest: JSON.parse((await store.getBytes(manifestKey)).toString('utf8')),
+        outcome: 'already-ingested',
+      }
     }
     return { manifest, outcome: 'ingested' }
   } finally {
@@ -217,7 +232,9 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
   }
 }
 
-export function assertInvariant(m: Pick<IngestManifest, 'rows_in' | 'rows_accepted' | 'rows_quarantined' | 'rows_duplicate' | 'drop_id'>): void {
+export function assertInvariant(
+  m: Pick<IngestManifest, 'rows_in' | 'rows_accepted' | 'rows_quarantined' | 'rows_duplicate' | 'drop_id'>,
+): void {
   if (m.rows_in !== m.rows_accepted + m.rows_quarantined + m.rows_duplicate) {
     throw new InvariantError(
       `invariant broken for ${m.drop_id}: rows_in ${m.rows_in} != accepted ${m.rows_accepted} + quarantined ` +
@@ -235,7 +252,11 @@ async function storeInLanding(request: IngestRequest, sha256: string): Promise<s
   if (existing.digest('hex') === sha256) return key
   // another drop of the same day under the same name (a correction): keep both, as delivered
   const ext = path.extname(name)
-  const renamed = landingKey(request.feed, request.dropDate, `${name.slice(0, name.length - ext.length)}.${sha256.slice(0, 16)}${ext}`)
+  const renamed = landingKey(
+    request.feed,
+    request.dropDate,
+    `${name.slice(0, name.length - ext.length)}.${sha256.slice(0, 16)}${ext}`,
+  )
   await request.store.create(renamed, { file: request.file })
   return renamed
 }
@@ -293,7 +314,9 @@ class QuarantineWriter {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    )
   }
 }
 
@@ -313,13 +336,20 @@ async function scanDrop(context: ScanContext, work: string, repeated: Set<string
   const sink = new ParquetSink(
     parquetFile,
     columns,
-    { 'hotspot.drop_id': dropId, 'hotspot.feed': contract.feed, 'hotspot.schema_version': String(contract.version) },
+    {
+      'hotspot.drop_id': dropId,
+      'hotspot.feed': contract.feed,
+      'hotspot.schema_version': String(contract.version),
+    },
     new Set([...contract.key, 'source_line']),
   )
   const quarantine = new QuarantineWriter(quarantineFile)
   const seenKeys = new Set<string>()
   const repeats = new Set<string>()
-  const heldBack = new Map<string, { line: number; content: string; row: Record<string, unknown>; original: Record<string, unknown> }>()
+  const heldBack = new Map<
+    string,
+    { line: number; content: string; row: Record<string, unknown>; original: Record<string, unknown> }
+  >()
   const [onlyKey] = contract.key
   const keyOf = (row: Record<string, unknown>) =>
     contract.key.length === 1 ? String(row[onlyKey as string]) : contract.key.map((k) => row[k]).join(SEP)
@@ -333,8 +363,23 @@ async function scanDrop(context: ScanContext, work: string, repeated: Set<string
   const jsonl = format === 'jsonl' ? bindJsonl(contract) : undefined
   const batches: AsyncIterable<SourceRecord[]> = jsonl ? jsonlRecords(lines) : csvRecords(lines)
 
-  const reject = (line: number, column: string | null, code: QuarantineCode, reason: string, extra: Partial<QuarantineRecord>) =>
-    quarantine.write({ drop_id: dropId, feed: contract.feed, file: request.sourceName, line, column, code, reason, ...extra })
+  const reject = (
+    line: number,
+    column: string | null,
+    code: QuarantineCode,
+    reason: string,
+    extra: Partial<QuarantineRecord>,
+  ) =>
+    quarantine.write({
+      drop_id: dropId,
+      feed: contract.feed,
+      file: request.sourceName,
+      line,
+      column,
+      code,
+      reason,
+      ...extra,
+    })
 
   const recordOf = (fields: string[]): Record<string, string> => {
     const record: Record<string, string> = {}
@@ -349,11 +394,19 @@ async function scanDrop(context: ScanContext, work: string, repeated: Set<string
     for (const record of batch) {
       if (!jsonl && !mapper) {
         if ('error' in record) {
-          throw new FileRejectedError(request.sourceName, `header cannot be read: ${record.error.reason}`, record.line)
+          throw new FileRejectedError(
+            request.sourceName,
+            `header cannot be read: ${record.error.reason}`,
+            record.line,
+          )
         }
         header = record.fields
         format ??= detectFormat(header)
-        mapper = bindCsv(format, contract, header, { file: request.sourceName, dropId, headerLine: record.line })
+        mapper = bindCsv(format, contract, header, {
+          file: request.sourceName,
+          dropId,
+          headerLine: record.line,
+        })
         continue
       }
       rowsIn++
@@ -371,9 +424,15 @@ async function scanDrop(context: ScanContext, work: string, repeated: Set<string
         original = { ...object }
         for (const p of contract.personalColumns) delete original[p]
         if (typeof result === 'string') {
-          await reject(record.line, result, 'unknown_column', `unknown or non-scalar field ${JSON.stringify(result)}`, {
-            record: original,
-          })
+          await reject(
+            record.line,
+            result,
+            'unknown_column',
+            `unknown or non-scalar field ${JSON.stringify(result)}`,
+            {
+              record: original,
+            },
+          )
           continue
         }
         mapped = result
@@ -381,9 +440,15 @@ async function scanDrop(context: ScanContext, work: string, repeated: Set<string
         const m = mapper as RecordMapper
         const { fields } = record
         if (fields.length !== m.fieldCount) {
-          await reject(record.line, null, 'wrong_field_count', `expected ${m.fieldCount} fields, found ${fields.length}`, {
-            text: textOf(),
-          })
+          await reject(
+            record.line,
+            null,
+            'wrong_field_count',
+            `expected ${m.fieldCount} fields, found ${fields.length}`,
+            {
+              text: textOf(),
+            },
+          )
           continue
         }
         const tooLong = fields.findIndex((f) => f.length > MAX_FIELD_CHARS)

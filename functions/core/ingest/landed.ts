@@ -14,15 +14,28 @@ export class NotALandingKeyError extends Error {}
  * Ingests a drop already delivered to `landing/<feed>/<YYYY-MM-DD>/<file>` (the S3 path). The object is staged
  * to local temporary storage once, then read as often as the ingest needs.
  */
-export async function ingestLandedObject(store: ObjectStore, key: string, clock: Clock): Promise<IngestResult> {
+export async function ingestLandedObject(
+  store: ObjectStore,
+  key: string,
+  clock: Clock,
+): Promise<IngestResult> {
   const parts = parseLandingKey(key)
-  if (!parts) throw new NotALandingKeyError(`${key} is not a landing key (landing/<feed>/<YYYY-MM-DD>/<file>)`)
+  if (!parts)
+    throw new NotALandingKeyError(`${key} is not a landing key (landing/<feed>/<YYYY-MM-DD>/<file>)`)
   const feed = contractFor(parts.feed).feed
   const work = await mkdtemp(path.join(tmpdir(), 'hotspot-landed-'))
   try {
     const file = path.join(work, 'drop')
     await pipeline(await store.get(key), createWriteStream(file))
-    return await ingestDrop({ store, clock, feed, file, sourceName: key, dropDate: parts.dropDate, landingKey: key })
+    return await ingestDrop({
+      store,
+      clock,
+      feed,
+      file,
+      sourceName: key,
+      dropDate: parts.dropDate,
+      landingKey: key,
+    })
   } finally {
     await rm(work, { recursive: true, force: true })
   }
