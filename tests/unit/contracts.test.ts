@@ -48,7 +48,12 @@ const VALID: Record<FeedName, RawRow> = {
     q_ease: '1',
     q_overall: '7',
   },
-  tips: { tip_id: 'T-1', received_at: '2026-05-01T10:00:00+01:00', source_type: 'resident', hotspot_id: 'HS-01' },
+  tips: {
+    tip_id: 'T-1',
+    received_at: '2026-05-01T10:00:00+01:00',
+    source_type: 'resident',
+    hotspot_id: 'HS-01',
+  },
 }
 
 /** Required columns per feed, from DESIGN section 3 (location rules are checked separately). */
@@ -125,7 +130,12 @@ describe('feed contracts: valid rows', () => {
   })
 
   it('fills lat/lon from easting/northing', () => {
-    const row = accepted('incidents', { lat: undefined, lon: undefined, easting: '532703', northing: '181139' })
+    const row = accepted('incidents', {
+      lat: undefined,
+      lon: undefined,
+      easting: '532703',
+      northing: '181139',
+    })
     expect(row.easting).toBe(532_703)
     expect(row.northing).toBe(181_139)
     expect(row.lat as number).toBeCloseTo(51.5136, 3)
@@ -139,7 +149,12 @@ describe('feed contracts: valid rows', () => {
   })
 
   it('parses numbers and booleans from their text (JSON Lines scalars arrive as text too)', () => {
-    const row = accepted('incidents', { lat: ' 51.5136 ', lon: '-8.9e-2', domestic: 'TRUE', police_initiated: 'yes' })
+    const row = accepted('incidents', {
+      lat: ' 51.5136 ',
+      lon: '-8.9e-2',
+      domestic: 'TRUE',
+      police_initiated: 'yes',
+    })
     expect(row.lat).toBe(51.5136)
     expect(row.lon).toBe(-0.089)
     expect(row.domestic).toBe(true)
@@ -200,7 +215,9 @@ describe('feed contracts: timestamps', () => {
     refused('incidents', { reported_at: '1999-06-15T10:00:00+01:00' }, 'reported_at', /before 2000/)
     // local midnight in +01:00 is still 1999 in UTC
     refused('incidents', { reported_at: '2000-01-01T00:30:00+01:00' }, 'reported_at', /before 2000/)
-    expect(accepted('incidents', { reported_at: '2000-01-01T00:00:00Z' }).reported_at).toBe(Date.UTC(2000, 0, 1))
+    expect(accepted('incidents', { reported_at: '2000-01-01T00:00:00Z' }).reported_at).toBe(
+      Date.UTC(2000, 0, 1),
+    )
     refused('patrol_allocations', { date: '1999-12-31' }, 'date', /before 2000/)
     expect(accepted('patrol_allocations', { date: '2000-01-01' }).date).toBe(10_957)
   })
@@ -220,7 +237,12 @@ describe('feed contracts: timestamps', () => {
   })
 
   it('applies the cross-field time rules', () => {
-    refused('survey_responses', { responded_at: '2026-05-02T08:00:00+01:00' }, 'responded_at', /before sent_at/)
+    refused(
+      'survey_responses',
+      { responded_at: '2026-05-02T08:00:00+01:00' },
+      'responded_at',
+      /before sent_at/,
+    )
     refused('tips', { actioned_at: '2026-05-01T09:00:00+01:00' }, 'actioned_at', /before received_at/)
     // occurred more than a day after it was reported
     refused('incidents', { occurred_at: '2026-05-03T10:00:00+01:00' }, 'occurred_at', /after reported_at/)
@@ -233,7 +255,8 @@ describe('feed contracts: timestamps', () => {
 describe('feed contracts: enumerations and codes', () => {
   it('knows the 14 police.uk crime categories and nothing else', () => {
     expect(CRIME_TYPES).toHaveLength(14)
-    for (const crimeType of CRIME_TYPES) expect(accepted('incidents', { crime_type: crimeType }).crime_type).toBe(crimeType)
+    for (const crimeType of CRIME_TYPES)
+      expect(accepted('incidents', { crime_type: crimeType }).crime_type).toBe(crimeType)
     refused('incidents', { crime_type: 'Burglery' }, 'crime_type', /unknown value "Burglery"/)
     refused('incidents', { crime_type: 'Theft' }, 'crime_type', /unknown value/)
     refused('incidents', { crime_type: 'Anti-social behavior' }, 'crime_type')
@@ -263,8 +286,10 @@ describe('feed contracts: enumerations and codes', () => {
   })
 
   it('refuses a value that is not a boolean', () => {
-    for (const word of ['true', 'TRUE', 'yes', 'Y', '1', 't']) expect(accepted('incidents', { domestic: word }).domestic).toBe(true)
-    for (const word of ['false', 'No', 'n', '0', 'F']) expect(accepted('incidents', { domestic: word }).domestic).toBe(false)
+    for (const word of ['true', 'TRUE', 'yes', 'Y', '1', 't'])
+      expect(accepted('incidents', { domestic: word }).domestic).toBe(true)
+    for (const word of ['false', 'No', 'n', '0', 'F'])
+      expect(accepted('incidents', { domestic: word }).domestic).toBe(false)
     refused('incidents', { domestic: 'maybe' }, 'domestic', /not a boolean/)
     refused('patrol_allocations', { assigned: '2' }, 'assigned', /not a boolean/)
     refused('stop_searches', { outcome_linked: 'unknown' }, 'outcome_linked')
@@ -283,7 +308,9 @@ describe('feed contracts: patrol visits and survey answers', () => {
   })
 
   it('accepts a visit of exactly 12 h and refuses one longer', () => {
-    expect(accepted('patrol_visits', { ended_at: '2026-05-01T22:00:00+01:00' }).ended_at).toBe(Date.UTC(2026, 4, 1, 21))
+    expect(accepted('patrol_visits', { ended_at: '2026-05-01T22:00:00+01:00' }).ended_at).toBe(
+      Date.UTC(2026, 4, 1, 21),
+    )
     refused('patrol_visits', { ended_at: '2026-05-01T22:00:01+01:00' }, 'ended_at', /longer than 12 hours/)
     refused('patrol_visits', { ended_at: '2026-05-01T23:00:00+01:00' }, 'ended_at', /longer than 12 hours/)
   })
@@ -324,7 +351,12 @@ describe('feed contracts: locations', () => {
     refused('incidents', { lat: '48.8566', lon: '2.3522' }, 'lat', /outside Great Britain/) // Paris
     refused('incidents', { lat: '40.7128', lon: '-74.0060' }, 'lat', /outside Great Britain/) // New York
     refused('tips', { lat: '-51.5136', lon: '-0.0890' }, 'lat', /outside Great Britain/) // sign slip
-    refused('calls', { lat: undefined, lon: undefined, easting: '750000', northing: '200000' }, 'easting', /outside/)
+    refused(
+      'calls',
+      { lat: undefined, lon: undefined, easting: '750000', northing: '200000' },
+      'easting',
+      /outside/,
+    )
     refused('calls', { lat: '91', lon: '0' }, 'lat', /outside -90\.\.90/)
   })
 

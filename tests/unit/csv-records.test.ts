@@ -26,7 +26,9 @@ const records = (lines: PhysicalLine[], size?: number) => collect(csvRecords(bat
 
 /** Each record as [line, fields] or [line, error code]. */
 function summary(list: SourceRecord[]): [number, string[] | string][] {
-  return list.map((r) => ['error' in r ? [r.line, r.error.code] : [r.line, r.fields]][0] as [number, string[] | string])
+  return list.map(
+    (r) => ['error' in r ? [r.line, r.error.code] : [r.line, r.fields]][0] as [number, string[] | string],
+  )
 }
 
 describe('csvRecords framing', () => {
@@ -84,13 +86,15 @@ describe('csvRecords framing', () => {
       [3, 'malformed_csv'],
       [4, ['7', '8', '9']],
     ])
-    expect('error' in (list[2] as SourceRecord) && (list[2] as { error: { reason: string } }).error.reason).toMatch(
-      /malformed quoting/,
-    )
+    expect(
+      'error' in (list[2] as SourceRecord) && (list[2] as { error: { reason: string } }).error.reason,
+    ).toMatch(/malformed quoting/)
   })
 
   it('a stray quote is not closed by another stray quote lines later', async () => {
-    expect(summary(await records(['a,b,c', '1,12" pipe,3', '4,5,6', '7,8,9', '10,5" drain,12', '13,14,15']))).toEqual([
+    expect(
+      summary(await records(['a,b,c', '1,12" pipe,3', '4,5,6', '7,8,9', '10,5" drain,12', '13,14,15'])),
+    ).toEqual([
       [1, ['a', 'b', 'c']],
       [2, 'malformed_csv'],
       [3, ['4', '5', '6']],
@@ -102,14 +106,16 @@ describe('csvRecords framing', () => {
 
   it('an opening quote "closed" by an inch mark lines later is not taken as one record', async () => {
     // line 2 opens a quote; line 5 ends with 12" which would close it: as one record it would have 4 fields
-    expect(summary(await records(['a,b,c', '1,"open,3', '4,5,6', '7,8,9', '10,11,12"', '13,14,15']))).toEqual([
-      [1, ['a', 'b', 'c']],
-      [2, 'malformed_csv'],
-      [3, ['4', '5', '6']],
-      [4, ['7', '8', '9']],
-      [5, 'malformed_csv'],
-      [6, ['13', '14', '15']],
-    ])
+    expect(summary(await records(['a,b,c', '1,"open,3', '4,5,6', '7,8,9', '10,11,12"', '13,14,15']))).toEqual(
+      [
+        [1, ['a', 'b', 'c']],
+        [2, 'malformed_csv'],
+        [3, ['4', '5', '6']],
+        [4, ['7', '8', '9']],
+        [5, 'malformed_csv'],
+        [6, ['13', '14', '15']],
+      ],
+    )
   })
 
   it('an oversized line is reported as record_too_large, and the next lines parse', async () => {
@@ -150,7 +156,8 @@ describe('csvRecords framing', () => {
   it('keeps line numbers across input batches and output batches of 2000 records', async () => {
     // data row i is on line i + 1; rows 2999 and 3000 (lines 3000-3001) form one record
     const lines = ['a,b']
-    for (let i = 1; i <= 4500; i++) lines.push(i === 2999 ? `${i},"multi` : i === 3000 ? 'line"' : `${i},"q${i}"`)
+    for (let i = 1; i <= 4500; i++)
+      lines.push(i === 2999 ? `${i},"multi` : i === 3000 ? 'line"' : `${i},"q${i}"`)
     const list = await records(lines, 7)
     expect(list).toHaveLength(1 + 4499)
     const byLine = new Map(summary(list))
@@ -179,7 +186,9 @@ describe('csvRecords framing', () => {
 
 describe('jsonlRecords', () => {
   it('reads one object per line, skips blank lines and reports bad lines', async () => {
-    const list = await collect(jsonlRecords(batchesOf(['{"a":1}', '', '{"a":', '[1]', 'null', '  {"b":"x"}  '])))
+    const list = await collect(
+      jsonlRecords(batchesOf(['{"a":1}', '', '{"a":', '[1]', 'null', '  {"b":"x"}  '])),
+    )
     expect(list.map((r) => ('error' in r ? [r.line, r.error.code] : [r.line, r.object]))).toEqual([
       [1, { a: 1 }],
       [3, 'invalid_json'],
@@ -203,7 +212,9 @@ describe('readLines', () => {
     const file = path.join(dir, `f-${Math.random().toString(36).slice(2)}`)
     await writeFile(file, content)
     const out: [number, PhysicalLine][] = []
-    for await (const { firstLine, lines } of readLines(file, encoding)) lines.forEach((l, i) => out.push([firstLine + i, l]))
+    for await (const { firstLine, lines } of readLines(file, encoding)) {
+      for (const [i, l] of lines.entries()) out.push([firstLine + i, l])
+    }
     return out
   }
 

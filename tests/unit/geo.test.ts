@@ -63,7 +63,10 @@ describe('WGS84 <-> British National Grid', () => {
   })
 
   it('refuses locations outside the national grid', () => {
-    expect(toGrid({ lat: 48.8566, lon: 2.3522 })).toMatchObject({ ok: false, reason: /outside Great Britain/ }) // Paris
+    expect(toGrid({ lat: 48.8566, lon: 2.3522 })).toMatchObject({
+      ok: false,
+      reason: /outside Great Britain/,
+    }) // Paris
     expect(toGrid({ lat: 0, lon: 0 })).toMatchObject({ ok: false })
     expect(toGrid({ lat: 40.7128, lon: -74.006 })).toMatchObject({ ok: false }) // New York
     expect(toGrid({ easting: -1, northing: 100_000 })).toMatchObject({ ok: false })
@@ -102,7 +105,11 @@ describe.skipIf(!HAVE_CENTROIDS)(
     : `ONS LSOA centroids (SKIPPED: ${GEO} not found; it is in ../shared/data/geo of the project workspace)`,
   () => {
     it('agree with fromWgs84 without systematic offset', () => {
-      const grid = new Map(readCsv(LSOA21_BNG).slice(1).map((r) => [r[1], [Number(r[3]), Number(r[4])] as const]))
+      const grid = new Map(
+        readCsv(LSOA21_BNG)
+          .slice(1)
+          .map((r) => [r[1], [Number(r[3]), Number(r[4])] as const]),
+      )
       const dx: number[] = []
       const dy: number[] = []
       const distance: number[] = []

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FeedName } from '../../functions/core/contracts/feeds.ts'
-import type { IngestManifest, QuarantineCode } from '../../functions/core/ingest/ingest.ts'
 import { FileRejectedError } from '../../functions/core/ingest/formats.ts'
+import type { IngestManifest, QuarantineCode } from '../../functions/core/ingest/ingest.ts'
 import type { Encoding } from '../../functions/core/ingest/lines.ts'
 import { quarantineLines, readParquetRows, TempLake } from './helpers/lake.ts'
 
@@ -219,9 +219,16 @@ const REJECTED: Rejected[] = [
   { name: 'cafe-undeclared.csv', reason: /not valid UTF-8/ },
   { name: 'unknown-column.csv', reason: /unknown column\(s\) "colour"/ },
   // a calls drop delivered as incidents
-  { name: 'wrong-feed-calls.csv', reason: /unknown column\(s\) "call_id", "received_at", "grade" for feed incidents/ },
+  {
+    name: 'wrong-feed-calls.csv',
+    reason: /unknown column\(s\) "call_id", "received_at", "grade" for feed incidents/,
+  },
   // a header that cannot be split into fields
-  { name: 'malformed-header.csv', content: () => `incident_id,"reported_at"x,crime_type\n${row(1)}\n`, reason: /header/ },
+  {
+    name: 'malformed-header.csv',
+    content: () => `incident_id,"reported_at"x,crime_type\n${row(1)}\n`,
+    reason: /header/,
+  },
 ]
 
 let lake: TempLake
@@ -238,7 +245,7 @@ async function contentOf(entry: { name: string; content?: () => string | Buffer 
   return entry.content ? entry.content() : readFile(path.join(FIXTURES, entry.name))
 }
 
-async function ingestEntry(entry: Accepted | Rejected & { encoding?: Encoding }) {
+async function ingestEntry(entry: Accepted | (Rejected & { encoding?: Encoding })) {
   return lake.ingest(entry.feed ?? 'incidents', `incoming/${entry.name}`, await contentOf(entry), {
     ...(entry.encoding ? { encoding: entry.encoding } : {}),
   })
@@ -247,7 +254,9 @@ async function ingestEntry(entry: Accepted | Rejected & { encoding?: Encoding })
 /** The checks every ingested drop must pass: counts, invariant, outputs and manifest agree. */
 async function checkDrop(manifest: IngestManifest, sourceName: string) {
   expect(manifest.rows_in).toBe(manifest.rows_accepted + manifest.rows_quarantined + manifest.rows_duplicate)
-  const stored = JSON.parse((await lake.store.getBytes(`manifests/ingest/${manifest.feed}/${manifest.drop_id}.json`)).toString())
+  const stored = JSON.parse(
+    (await lake.store.getBytes(`manifests/ingest/${manifest.feed}/${manifest.drop_id}.json`)).toString(),
+  )
   expect(stored).toEqual(manifest)
 
   const rows = manifest.outputs.curated ? await readParquetRows(lake.fileOf(manifest.outputs.curated)) : []
@@ -256,7 +265,9 @@ async function checkDrop(manifest: IngestManifest, sourceName: string) {
   for (const r of rows) expect(r.drop_id).toBe(manifest.drop_id)
 
   expect(manifest.outputs.quarantine === null).toBe(manifest.rows_quarantined === 0)
-  const lines = manifest.outputs.quarantine ? quarantineLines(await lake.store.getBytes(manifest.outputs.quarantine)) : []
+  const lines = manifest.outputs.quarantine
+    ? quarantineLines(await lake.store.getBytes(manifest.outputs.quarantine))
+    : []
   expect(lines).toHaveLength(manifest.rows_quarantined)
   const records = await lake.quarantine(manifest.outputs.quarantine)
   const byCode: Record<string, number> = {}
@@ -281,7 +292,9 @@ describe('bad-input corpus: files that are read', () => {
     expect(manifest.rows_duplicate).toBe(entry.duplicate ?? 0)
     expect(manifest.rows_quarantined).toBe(entry.quarantined?.length ?? 0)
     expect(rows.map((r) => r.source_line)).toEqual(entry.acceptedLines)
-    expect(records.map((q) => ({ line: q.line, code: q.code, column: q.column }))).toEqual(entry.quarantined ?? [])
+    expect(records.map((q) => ({ line: q.line, code: q.code, column: q.column }))).toEqual(
+      entry.quarantined ?? [],
+    )
   })
 })
 
@@ -300,7 +313,11 @@ describe('bad-input corpus: files that are rejected whole', () => {
     const reports = await lake.keys('quarantine/')
     expect(reports).toHaveLength(1)
     const [report] = await lake.quarantine(reports[0] as string)
-    expect(report).toMatchObject({ code: 'file_rejected', file: `incoming/${name}`, line: expect.any(Number) })
+    expect(report).toMatchObject({
+      code: 'file_rejected',
+      file: `incoming/${name}`,
+      line: expect.any(Number),
+    })
     expect(report?.reason).toMatch(entry.reason)
   })
 
@@ -308,15 +325,22 @@ describe('bad-input corpus: files that are rejected whole', () => {
   // JSON Lines drop is ingested as a drop of 0 rows with a manifest instead of being rejected (DESIGN section 4:
   // "a whole file is rejected only when it cannot be read at all: ... empty"). Drop `.fails` once fixed.
   it.fails('an empty JSON Lines drop is rejected', async () => {
-    await expect(lake.ingest('incidents', 'incoming/empty.jsonl', '')).rejects.toBeInstanceOf(FileRejectedError)
+    await expect(lake.ingest('incidents', 'incoming/empty.jsonl', '')).rejects.toBeInstanceOf(
+      FileRejectedError,
+    )
   })
 })
 
 describe('bad-input corpus: what reaches the curated rows', () => {
   async function curated(name: string, options: { feed?: FeedName; encoding?: Encoding } = {}) {
-    const { manifest } = await lake.ingest(options.feed ?? 'incidents', `incoming/${name}`, await contentOf({ name }), {
-      ...(options.encoding ? { encoding: options.encoding } : {}),
-    })
+    const { manifest } = await lake.ingest(
+      options.feed ?? 'incidents',
+      `incoming/${name}`,
+      await contentOf({ name }),
+      {
+        ...(options.encoding ? { encoding: options.encoding } : {}),
+      },
+    )
     return { manifest, rows: await readParquetRows(lake.fileOf(manifest.outputs.curated as string)) }
   }
 
@@ -340,7 +364,11 @@ describe('bad-input corpus: what reaches the curated rows', () => {
 
   it('CRLF line endings leave no CR in values; a quoted line break is kept as LF', async () => {
     const { rows } = await curated('crlf.csv')
-    expect(rows.map((r) => r.location_description)).toEqual(['Flat 2,\nCheapside', 'On or near Cheapside', 'On or near Cheapside'])
+    expect(rows.map((r) => r.location_description)).toEqual([
+      'Flat 2,\nCheapside',
+      'On or near Cheapside',
+      'On or near Cheapside',
+    ])
     expect(rows.map((r) => r.incident_id)).toEqual(['INC-001', 'INC-002', 'INC-004'])
   })
 
@@ -374,11 +402,18 @@ describe('bad-input corpus: what reaches the curated rows', () => {
       ['INC-007', true, true],
     ])
     const records = await lake.quarantine(manifest.outputs.quarantine)
-    expect(records.find((q) => q.line === 8)?.record).toMatchObject({ incident_id: 'INC-008', crime_type: 'Burglery' })
+    expect(records.find((q) => q.line === 8)?.record).toMatchObject({
+      incident_id: 'INC-008',
+      crime_type: 'Burglery',
+    })
   })
 
   it('the quarantine record of an oversized field names it and keeps only a preview', async () => {
-    const { manifest } = await lake.ingest('incidents', 'incoming/one-mb-field.csv', [HEADER, row(1), row(2, 'x'.repeat(MB)), ''].join('\n'))
+    const { manifest } = await lake.ingest(
+      'incidents',
+      'incoming/one-mb-field.csv',
+      [HEADER, row(1), row(2, 'x'.repeat(MB)), ''].join('\n'),
+    )
     const [record] = await lake.quarantine(manifest.outputs.quarantine)
     expect(record?.reason).toMatch(/1048576 characters/)
     expect(JSON.stringify(record).length).toBeLessThan(4 * 1024)
@@ -406,7 +441,11 @@ describe('bad-input corpus: personal data', () => {
     const landed = (await lake.store.getBytes(landing[0] as string)).toString('latin1')
     for (const needle of PHONES) expect(landed).toContain(needle)
     expect(others).toEqual(
-      expect.arrayContaining([manifest.outputs.curated, manifest.outputs.quarantine, `manifests/ingest/survey_responses/${manifest.drop_id}.json`]),
+      expect.arrayContaining([
+        manifest.outputs.curated,
+        manifest.outputs.quarantine,
+        `manifests/ingest/survey_responses/${manifest.drop_id}.json`,
+      ]),
     )
     for (const key of others) {
       const bytes = (await lake.store.getBytes(key)).toString('latin1')
@@ -422,9 +461,27 @@ describe('bad-input corpus: personal data', () => {
 
   it('a JSON Lines survey drop loses its personal fields too', async () => {
     const jsonl = [
-      { response_id: 'R-1', incident_id: 'INC-1', sent_at: '2026-05-02T09:00:00+01:00', phone: '07700 900123', name: 'Jane Quartermaine' },
-      { response_id: 'R-2', incident_id: 'INC-2', sent_at: '2026-05-02T09:00:00+01:00', q_ease: 9, phone: '07700 900456' },
-      { response_id: 'R-3', incident_id: 'INC-3', sent_at: '2026-05-02T09:00:00+01:00', colour: 'red', mobile: '07700 900789' },
+      {
+        response_id: 'R-1',
+        incident_id: 'INC-1',
+        sent_at: '2026-05-02T09:00:00+01:00',
+        phone: '07700 900123',
+        name: 'Jane Quartermaine',
+      },
+      {
+        response_id: 'R-2',
+        incident_id: 'INC-2',
+        sent_at: '2026-05-02T09:00:00+01:00',
+        q_ease: 9,
+        phone: '07700 900456',
+      },
+      {
+        response_id: 'R-3',
+        incident_id: 'INC-3',
+        sent_at: '2026-05-02T09:00:00+01:00',
+        colour: 'red',
+        mobile: '07700 900789',
+      },
     ]
       .map((o) => JSON.stringify(o))
       .concat(['{"response_id": "R-4", "phone": "07700 900321", '])

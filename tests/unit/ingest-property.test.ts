@@ -15,7 +15,11 @@ function validDrop(): string {
   for (let i = 1; i <= 30; i++) {
     const day = String((i % 28) + 1).padStart(2, '0')
     const location =
-      i % 7 === 0 ? '"On or near ""The Monument"", Fish Street Hill"' : i % 11 === 0 ? '"Flat 3,\nCheapside"' : 'On or near Cheapside'
+      i % 7 === 0
+        ? '"On or near ""The Monument"", Fish Street Hill"'
+        : i % 11 === 0
+          ? '"Flat 3,\nCheapside"'
+          : 'On or near Cheapside'
     lines.push(
       `INC-${String(i).padStart(3, '0')},2026-05-${day}T${String(i % 24).padStart(2, '0')}:15:00+01:00,` +
         `${CRIME_TYPES[i % CRIME_TYPES.length]},${(51.51 + i / 10_000).toFixed(4)},-0.0${80 + i},${location},Under investigation`,
@@ -57,13 +61,20 @@ const corruption: fc.Arbitrary<Corruption> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.record({ op: fc.constant('insert' as const), at: position, bytes: fc.constantFrom(...INVALID_UTF8) }),
+    arbitrary: fc.record({
+      op: fc.constant('insert' as const),
+      at: position,
+      bytes: fc.constantFrom(...INVALID_UTF8),
+    }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('duplicateChar' as const), at: position }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: position }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('duplicateLine' as const), at: position }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('deleteLine' as const), at: position }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('swapLines' as const), at: position, other: position }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('swapLines' as const), at: position, other: position }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('blankLine' as const), at: position }) },
 )
 
@@ -148,12 +159,16 @@ describe('ingest of a randomly damaged drop', () => {
           }
           outcomes.ingested++
           const { manifest } = result
-          expect(manifest.rows_in).toBe(manifest.rows_accepted + manifest.rows_quarantined + manifest.rows_duplicate)
+          expect(manifest.rows_in).toBe(
+            manifest.rows_accepted + manifest.rows_quarantined + manifest.rows_duplicate,
+          )
           // no more rows than non-blank lines after the header
           const nonBlank = splitLines(bytes).filter((l) => l.toString('latin1').trim() !== '').length
           expect(manifest.rows_in).toBeLessThanOrEqual(Math.max(0, nonBlank - 1))
 
-          const rows = manifest.outputs.curated ? await readParquetRows(lake.fileOf(manifest.outputs.curated)) : []
+          const rows = manifest.outputs.curated
+            ? await readParquetRows(lake.fileOf(manifest.outputs.curated))
+            : []
           expect(rows).toHaveLength(manifest.rows_accepted)
           // one curated row per key, each from a distinct line
           expect(new Set(rows.map((r) => r.incident_id)).size).toBe(rows.length)

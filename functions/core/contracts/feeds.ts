@@ -122,7 +122,9 @@ export const calls = {
     call_id: text({ required: true, max: 200 }),
     received_at: timestamp({ required: true }),
     category: text({ max: 200 }),
-    grade: oneOf(['I', 'S', 'E', 'R'], { description: 'Immediate, Significant/priority, Extended, Resolution' }),
+    grade: oneOf(['I', 'S', 'E', 'R'], {
+      description: 'Immediate, Significant/priority, Extended, Resolution',
+    }),
     linked_incident_id: text({ max: 200 }),
     ...coordinates,
   }),
@@ -210,7 +212,8 @@ export const patrolAllocations = {
   }),
 } satisfies FeedContract
 
-const answer = () => int({ min: 1, max: 7, description: '1 completely satisfied .. 7 completely dissatisfied' })
+const answer = () =>
+  int({ min: 1, max: 7, description: '1 completely satisfied .. 7 completely dissatisfied' })
 
 export const surveyResponses = {
   feed: 'survey_responses',
@@ -293,10 +296,25 @@ export function contractFor(feed: string): FeedContract {
 
 /** Columns every curated row carries besides its contract's, added at ingest. */
 export const LINEAGE_COLUMNS: Column[] = [
-  { name: 'drop_id', kind: 'string', required: true, description: '<feed>-<drop_date>-<sha256 of content, 16 hex>' },
-  { name: 'drop_date', kind: 'date', required: true, description: 'date of the drop that delivered this version' },
+  {
+    name: 'drop_id',
+    kind: 'string',
+    required: true,
+    description: '<feed>-<drop_date>-<sha256 of content, 16 hex>',
+  },
+  {
+    name: 'drop_date',
+    kind: 'date',
+    required: true,
+    description: 'date of the drop that delivered this version',
+  },
   { name: 'source_line', kind: 'int', required: true, description: 'line of the row in the dropped file' },
-  { name: 'ingested_at', kind: 'timestamp', required: true, description: 'when the drop was first ingested (UTC)' },
+  {
+    name: 'ingested_at',
+    kind: 'timestamp',
+    required: true,
+    description: 'when the drop was first ingested (UTC)',
+  },
   {
     name: 'key_derived',
     kind: 'boolean',

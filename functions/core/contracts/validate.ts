@@ -1,5 +1,5 @@
-import type { FeedContract } from './feeds.ts'
 import { toGrid } from '../geo.ts'
+import type { FeedContract } from './feeds.ts'
 
 export type RawRow = Record<string, string | number | boolean | null | undefined>
 export type Row = Record<string, string | number | boolean | undefined>
@@ -45,7 +45,9 @@ export function validateRow(contract: FeedContract, raw: RawRow, context: Valida
     if (typeof value === 'number' && name.endsWith('_at') && value > context.notAfterMs) {
       return {
         ok: false,
-        issues: [{ column: name, reason: `${new Date(value).toISOString()} is more than 24 h in the future` }],
+        issues: [
+          { column: name, reason: `${new Date(value).toISOString()} is more than 24 h in the future` },
+        ],
       }
     }
   }
@@ -65,14 +67,22 @@ function normaliseLocation(contract: FeedContract, row: Row): RowIssue | undefin
     return { column: lat === undefined ? 'lat' : 'lon', reason: 'lat and lon must be given together' }
   }
   if (hasGrid && (easting === undefined || northing === undefined)) {
-    return { column: easting === undefined ? 'easting' : 'northing', reason: 'easting and northing must be given together' }
+    return {
+      column: easting === undefined ? 'easting' : 'northing',
+      reason: 'easting and northing must be given together',
+    }
   }
   if (hasLatLon && lat === 0 && lon === 0) return { column: 'lat', reason: 'coordinates 0,0 (null island)' }
   if (hasGrid && easting === 0 && northing === 0) return { column: 'easting', reason: 'coordinates 0,0' }
   if (!hasLatLon && !hasGrid) {
-    if (contract.location === 'required') return { column: 'lat', reason: 'location is required (lat/lon or easting/northing)' }
+    if (contract.location === 'required')
+      return { column: 'lat', reason: 'location is required (lat/lon or easting/northing)' }
     if (contract.location === 'required-unless-no-location' && row.location_description !== 'No Location') {
-      return { column: 'lat', reason: "location is required (lat/lon or easting/northing) unless location_description is 'No Location'" }
+      return {
+        column: 'lat',
+        reason:
+          "location is required (lat/lon or easting/northing) unless location_description is 'No Location'",
+      }
     }
     if (contract.location === 'coordinates-or-hotspot' && row.hotspot_id === undefined) {
       return { column: 'hotspot_id', reason: 'either coordinates or hotspot_id is required' }

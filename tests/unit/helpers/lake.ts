@@ -4,7 +4,11 @@ import path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { FsObjectStore } from '../../../functions/adapters/fs-object-store.ts'
 import type { FeedName } from '../../../functions/core/contracts/feeds.ts'
-import { type IngestResult, ingestDrop, type QuarantineRecord } from '../../../functions/core/ingest/ingest.ts'
+import {
+  type IngestResult,
+  ingestDrop,
+  type QuarantineRecord,
+} from '../../../functions/core/ingest/ingest.ts'
 import type { Encoding } from '../../../functions/core/ingest/lines.ts'
 import { type Clock, fixedClock } from '../../../functions/core/ports.ts'
 
@@ -89,7 +93,9 @@ export async function readParquetRows(file: string): Promise<Record<string, unkn
   const connection = await (await instance).connect()
   try {
     const literal = `'${file.replaceAll("'", "''")}'`
-    const reader = await connection.runAndReadAll(`select * from read_parquet(${literal}) order by source_line`)
+    const reader = await connection.runAndReadAll(
+      `select * from read_parquet(${literal}) order by source_line`,
+    )
     return reader.getRowObjectsJson() as Record<string, unknown>[]
   } finally {
     connection.closeSync()
