@@ -18,7 +18,12 @@ export type Placement =
   | { ok: false; reason: string }
 
 /** Completes a location given as lat/lon or easting/northing (grid wins when both are given). */
-export function toGrid(input: { lat?: number; lon?: number; easting?: number; northing?: number }): Placement {
+export function toGrid(input: {
+  lat?: number
+  lon?: number
+  easting?: number
+  northing?: number
+}): Placement {
   let easting: number
   let northing: number
   let lat: number

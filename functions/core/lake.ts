@@ -10,6 +10,13 @@ export const ingestManifestKey = (feed: string, dropId: string) => `manifests/in
 /** First-writer-wins record of when a drop was first taken up; it fixes `ingested_at` for every retry. */
 export const ingestClaimKey = (feed: string, dropId: string) =>
   `manifests/claims/ingest/${feed}/${dropId}.json`
+/**
+ * The record of one loaded reference version. It lives under `manifests/` (beside the ingest manifests) rather
+ * than beside the data because a recipients file is itself `reference/recipients/<version>.json`. It is written
+ * last, so its presence means every key it lists is in place.
+ */
+export const referenceManifestKey = (kind: string, version: string) =>
+  `manifests/reference/${kind}/${version}.json`
 export const referenceKey = (kind: string, version: string, extension: string) =>
   `reference/${kind}/${version}.${extension}`
 

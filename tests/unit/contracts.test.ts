@@ -186,6 +186,11 @@ describe('feed contracts: missing required values', () => {
     refused(feed, { [column]: '' }, column, /required value is missing/)
   })
 
+  it('a required id made only of spaces is refused as blank', () => {
+    refused('incidents', { incident_id: '   ' }, 'incident_id', /is blank/)
+    refused('patrol_visits', { hotspot_id: '\t' }, 'hotspot_id', /is blank/)
+  })
+
   it('a value of the wrong JSON type is not reported as missing', () => {
     const result = check('incidents', { incident_id: 123 })
     expect(result.ok).toBe(false)

@@ -324,7 +324,7 @@ describe('bad-input corpus: files that are rejected whole', () => {
   // BUG (functions/core/ingest/ingest.ts, scanDrop): the empty-file check is `!jsonl && !mapper`, so an empty
   // JSON Lines drop is ingested as a drop of 0 rows with a manifest instead of being rejected (DESIGN section 4:
   // "a whole file is rejected only when it cannot be read at all: ... empty"). Drop `.fails` once fixed.
-  it.fails('an empty JSON Lines drop is rejected', async () => {
+  it('an empty JSON Lines drop is rejected', async () => {
     await expect(lake.ingest('incidents', 'incoming/empty.jsonl', '')).rejects.toBeInstanceOf(
       FileRejectedError,
     )

@@ -28,7 +28,7 @@ export const MAX_FIELD_CHARS = 65_536
 function column<T extends z.ZodType>(schema: T, kind: ColumnKind, required: boolean, description: string) {
   const field = required ? schema : schema.optional()
   columnRegistry.add(field, { kind, required, description })
-  return field as T extends z.ZodType ? (typeof field & z.ZodType) : never
+  return field as T extends z.ZodType ? typeof field & z.ZodType : never
 }
 
 interface Options {
@@ -38,13 +38,23 @@ interface Options {
 
 export function text(options: Options & { max?: number; pattern?: RegExp; patternHint?: string } = {}) {
   let schema = z.string().max(options.max ?? MAX_FIELD_CHARS)
-  if (options.pattern) schema = schema.regex(options.pattern, options.patternHint ?? `does not match ${options.pattern}`)
+  // an id or a required label made only of spaces is as absent as an empty field
+  if (options.required) schema = schema.regex(/\S/, 'is blank')
+  if (options.pattern)
+    schema = schema.regex(options.pattern, options.patternHint ?? `does not match ${options.pattern}`)
   return column(schema, 'string', options.required ?? false, options.description ?? '')
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, options: Options = {}) {
-  const schema = z.enum(values, { error: (issue) => `unknown value ${JSON.stringify(issue.input)}; expected one of ${values.join(', ')}` })
-  return column(schema, 'string', options.required ?? false, options.description ?? `one of ${values.join(', ')}`)
+  const schema = z.enum(values, {
+    error: (issue) => `unknown value ${JSON.stringify(issue.input)}; expected one of ${values.join(', ')}`,
+  })
+  return column(
+    schema,
+    'string',
+    options.required ?? false,
+    options.description ?? `one of ${values.join(', ')}`,
+  )
 }
 
 /** ISO-8601 with an explicit offset (or Z), stored as UTC epoch milliseconds; nothing before 2000. */
@@ -52,7 +62,10 @@ export function timestamp(options: Options = {}) {
   const schema = z.string().transform((value, ctx) => {
     const ms = parseTimestamp(value)
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an ISO-8601 timestamp with a UTC offset` })
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(value)} is not an ISO-8601 timestamp with a UTC offset`,
+      })
       return z.NEVER
     }
     if (ms < EARLIEST_MS) {
@@ -90,7 +103,10 @@ function numeric(integer: boolean, min: number, max: number) {
     const trimmed = value.trim()
     const n = NUMBER_TEXT.test(trimmed) ? Number(trimmed) : Number.NaN
     if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not ${integer ? 'an integer' : 'a number'}` })
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(value)} is not ${integer ? 'an integer' : 'a number'}`,
+      })
       return z.NEVER
     }
     if (n < min || n > max) {

@@ -1,4 +1,5 @@
 import { toGrid } from '../geo.ts'
+import { columnsOf } from './columns.ts'
 import type { FeedContract } from './feeds.ts'
 
 export type RawRow = Record<string, string | number | boolean | null | undefined>
@@ -17,6 +18,19 @@ export interface ValidationContext {
 }
 
 export const FUTURE_TOLERANCE_MS = 24 * 3_600_000
+
+const timestampColumnsOf = new WeakMap<FeedContract, string[]>()
+
+function timestampColumns(contract: FeedContract): string[] {
+  let names = timestampColumnsOf.get(contract)
+  if (!names) {
+    names = columnsOf(contract.schema)
+      .filter((c) => c.kind === 'timestamp')
+      .map((c) => c.name)
+    timestampColumnsOf.set(contract, names)
+  }
+  return names
+}
 
 /**
  * Validates one raw row (CSV strings or JSON values; empty string = absent) against its feed contract and
@@ -40,9 +54,9 @@ export function validateRow(contract: FeedContract, raw: RawRow, context: Valida
     }
   }
   const row = parsed.data as Row
-  for (const name in row) {
-    const value = row[name]
-    if (typeof value === 'number' && name.endsWith('_at') && value > context.notAfterMs) {
+  for (const name of timestampColumns(contract)) {
+    const value = row[name] as number | undefined
+    if (value !== undefined && value > context.notAfterMs) {
       return {
         ok: false,
         issues: [

@@ -47,8 +47,7 @@ function derivedId(dropId: string, line: number): string {
 }
 
 function duplicateNames(header: string[]): string[] {
-  const seen = new Set<string>()
-  return header.filter((name) => (seen.has(name) ? true : (seen.add(name), false)))
+  return header.filter((name, i) => header.indexOf(name) !== i)
 }
 
 /** Canonical CSV: snake_case headers naming contract columns, in any order. */
@@ -68,7 +67,11 @@ function bindCanonicalCsv(contract: FeedContract, header: string[], context: Bin
   }
   const dupes = duplicateNames(names)
   if (dupes.length > 0) {
-    throw new FileRejectedError(context.file, `column(s) ${dupes.join(', ')} appear more than once`, context.headerLine)
+    throw new FileRejectedError(
+      context.file,
+      `column(s) ${dupes.join(', ')} appear more than once`,
+      context.headerLine,
+    )
   }
   const missing = columns.filter((c) => c.required && !names.includes(c.name)).map((c) => c.name)
   if (missing.length > 0) {
@@ -236,11 +239,19 @@ function bindPoliceUk(
       unknown.length > 0 ? `unknown column(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}` : '',
       missing.length > 0 ? `missing column(s) ${missing.join(', ')}` : '',
     ].filter(Boolean)
-    throw new FileRejectedError(context.file, `not a ${format} file: ${problems.join('; ')}`, context.headerLine)
+    throw new FileRejectedError(
+      context.file,
+      `not a ${format} file: ${problems.join('; ')}`,
+      context.headerLine,
+    )
   }
   const dupes = duplicateNames(names)
   if (dupes.length > 0) {
-    throw new FileRejectedError(context.file, `column(s) ${dupes.join(', ')} appear more than once`, context.headerLine)
+    throw new FileRejectedError(
+      context.file,
+      `column(s) ${dupes.join(', ')} appear more than once`,
+      context.headerLine,
+    )
   }
   const index = new Map(names.map((name, i) => [name, i]))
   return {
@@ -261,7 +272,9 @@ function bindPoliceUk(
 }
 
 /** JSON Lines: one object per line with contract column names; personal keys are dropped. */
-export function bindJsonl(contract: FeedContract): RecordMapper & { fromObject(o: Record<string, unknown>): MappedRecord | string } {
+export function bindJsonl(
+  contract: FeedContract,
+): RecordMapper & { fromObject(o: Record<string, unknown>): MappedRecord | string } {
   const known = new Set(columnsOf(contract.schema).map((c) => c.name))
   const personal = new Set(contract.personalColumns)
   return {
@@ -294,7 +307,12 @@ export function detectFormat(header: string[]): FormatName {
   return 'csv'
 }
 
-export function bindCsv(format: FormatName, contract: FeedContract, header: string[], context: BindContext): RecordMapper {
+export function bindCsv(
+  format: FormatName,
+  contract: FeedContract,
+  header: string[],
+  context: BindContext,
+): RecordMapper {
   switch (format) {
     case 'police-uk-street':
       return bindPoliceUk(POLICE_UK_STREET, contract, header, context)

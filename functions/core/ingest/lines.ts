@@ -26,14 +26,22 @@ export class UndecodableError extends Error {
   constructor(
     readonly encoding: Encoding,
     readonly byteOffset: number,
+    readonly line: number,
   ) {
     super(
       encoding === 'utf-8'
-        ? `bytes near offset ${byteOffset} are not valid UTF-8 (declare windows-1252 if the file is in that encoding)`
-        : `bytes near offset ${byteOffset} cannot be decoded as ${encoding}`,
+        ? `line ${line} (byte ${byteOffset}) is not valid UTF-8 (declare windows-1252 if the file is in that encoding)`
+        : `line ${line} (byte ${byteOffset}) cannot be decoded as ${encoding}`,
     )
     this.name = 'UndecodableError'
   }
+}
+
+/** Where in a chunk the first undecodable byte sits, found by decoding it again leniently. */
+function locateInvalid(chunk: Buffer, encoding: Encoding): { bytes: number; newlines: number } {
+  const lenient = new TextDecoder(encoding).decode(chunk)
+  const prefix = lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD')))
+  return { bytes: Buffer.byteLength(prefix, 'utf8'), newlines: prefix.split('\n').length - 1 }
 }
 
 /**
@@ -95,7 +103,8 @@ export async function* readLines(file: string, encoding: Encoding): AsyncGenerat
     try {
       text = decoder.decode(chunk as Buffer, { stream: true })
     } catch {
-      throw new UndecodableError(encoding, bytesRead)
+      const at = locateInvalid(chunk as Buffer, encoding)
+      throw new UndecodableError(encoding, bytesRead + at.bytes, lineNumber + at.newlines)
     }
     bytesRead += (chunk as Buffer).length
     const batch = take(text, false)
@@ -105,7 +114,7 @@ export async function* readLines(file: string, encoding: Encoding): AsyncGenerat
   try {
     tail = decoder.decode()
   } catch {
-    throw new UndecodableError(encoding, bytesRead)
+    throw new UndecodableError(encoding, bytesRead, lineNumber)
   }
   const batch = take(tail, true)
   if (batch) yield batch

@@ -77,7 +77,7 @@ export class ParquetSink {
   private flush(): void {
     if (this.buffered === 0) return
     const rowGroup = this.buffered
-    void this.writer.write({
+    const pending = this.writer.write({
       columnData: this.columns.map((c, i) => ({
         name: c.name,
         data: this.buffers[i] as Value[],
@@ -86,6 +86,8 @@ export class ParquetSink {
       })),
       rowGroupSize: rowGroup,
     })
+    // the file writer is synchronous; a writer that flushes asynchronously would need awaiting here
+    if (pending) throw new Error('ParquetSink needs a synchronous writer')
     this.buffers = this.columns.map(() => [])
     this.buffered = 0
   }

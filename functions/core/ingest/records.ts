@@ -13,7 +13,12 @@ const MAX_RECORD_CHARS = 2 * 1024 * 1024
 const BATCH_RECORDS = 2000
 
 /** Records are joined with LF before parsing (a CR before it already removed), so LF is the only delimiter. */
-const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: false, bom: false, record_delimiter: '\n' } as const
+const CSV_OPTIONS = {
+  relax_column_count: true,
+  skip_empty_lines: false,
+  bom: false,
+  record_delimiter: '\n',
+} as const
 
 interface Framed {
   line: number
@@ -142,7 +147,11 @@ function parseOne(framed: Framed): SourceRecord {
     }
   } catch (error) {
     const message = (error as Error).message.replace(/ at line \d+/, '')
-    return { line: framed.line, text: framed.text, error: { code: 'malformed_csv', reason: `malformed quoting: ${message}` } }
+    return {
+      line: framed.line,
+      text: framed.text,
+      error: { code: 'malformed_csv', reason: `malformed quoting: ${message}` },
+    }
   }
 }
 
@@ -160,15 +169,15 @@ function parseBatch(batch: Framed[]): SourceRecord[] {
     } catch {
       // one record in the batch is malformed: parse them one by one to find it
     }
-    quoted.forEach((f, i) =>
-      parsed.set(
-        f,
-        rows?.length === quoted.length ? { line: f.line, fields: rows[i] as string[], text: f.text } : parseOne(f),
-      ),
-    )
+    quoted.forEach((f, i) => {
+      const fields = rows?.length === quoted.length ? rows[i] : undefined
+      parsed.set(f, fields ? { line: f.line, fields, text: f.text } : parseOne(f))
+    })
   }
   return batch.map((f) =>
-    f.fields !== undefined ? { line: f.line, fields: f.fields, text: f.text } : (parsed.get(f) ?? parseOne(f)),
+    f.fields !== undefined
+      ? { line: f.line, fields: f.fields, text: f.text }
+      : (parsed.get(f) ?? parseOne(f)),
   )
 }
 
@@ -206,12 +215,20 @@ export async function* jsonlRecords(
       try {
         const value: unknown = JSON.parse(physical)
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-          out.push({ line, text: physical, error: { code: 'invalid_json', reason: 'line is not a JSON object' } })
+          out.push({
+            line,
+            text: physical,
+            error: { code: 'invalid_json', reason: 'line is not a JSON object' },
+          })
         } else {
           out.push({ line, text: physical, fields: [], object: value as Record<string, unknown> })
         }
       } catch (error) {
-        out.push({ line, text: physical, error: { code: 'invalid_json', reason: `invalid JSON: ${(error as Error).message}` } })
+        out.push({
+          line,
+          text: physical,
+          error: { code: 'invalid_json', reason: `invalid JSON: ${(error as Error).message}` },
+        })
       }
     }
     if (out.length > 0) yield out

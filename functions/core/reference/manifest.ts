@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { referenceManifestKey } from '../lake.ts'
 import type { Clock, ObjectBody, ObjectStore } from '../ports.ts'
 
 export const REFERENCE_KINDS = ['register', 'weights', 'recipients'] as const
@@ -15,14 +16,6 @@ export const STORED_KIND: Record<ReferenceKind, string> = {
 }
 
 export const REFERENCE_MANIFEST_VERSION = 1
-
-/**
- * The record of one loaded version. It lives under `manifests/` (next to the ingest manifests) rather than
- * beside the data because a recipients file is itself `reference/recipients/<version>.json`. It is written
- * last, so its presence means every key it lists is in place.
- */
-export const referenceManifestKey = (kind: ReferenceKind, version: string) =>
-  `manifests/reference/${STORED_KIND[kind]}/${version}.json`
 
 export type ReferenceSummary = Record<string, number | string>
 
@@ -90,7 +83,7 @@ export interface LoadRequest {
  */
 export async function loadOnce(request: LoadRequest): Promise<ReferenceLoadResult> {
   const { store, kind, source, version } = request
-  const manifestKey = referenceManifestKey(kind, version)
+  const manifestKey = referenceManifestKey(STORED_KIND[kind], version)
   if (await store.exists(manifestKey)) return alreadyLoaded(await readManifest(store, manifestKey))
   const workDir = await mkdtemp(path.join(tmpdir(), 'hotspot-reference-'))
   try {

@@ -1,0 +1,374 @@
+import { createWriteStream, type WriteStream } from 'node:fs'
+import path from 'node:path'
+import { columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
+import { curatedColumns, type FeedContract, type FeedName } from '../contracts/feeds.ts'
+import { validateRow } from '../contracts/validate.ts'
+import { parseDate } from '../time.ts'
+import {
+  bindCsv,
+  bindJsonl,
+  detectFormat,
+  FileRejectedError,
+  type FormatName,
+  type MappedRecord,
+  type RecordMapper,
+} from './formats.ts'
+import { type Encoding, readLines } from './lines.ts'
+import { ParquetSink } from './parquet-sink.ts'
+import { csvRecords, jsonlRecords, type SourceRecord } from './records.ts'
+
+export type QuarantineCode =
+  | 'malformed_csv'
+  | 'record_too_large'
+  | 'invalid_json'
+  | 'wrong_field_count'
+  | 'field_too_large'
+  | 'unknown_column'
+  | 'invalid_value'
+  | 'superseded'
+  | 'file_rejected'
+
+export interface QuarantineRecord {
+  drop_id: string
+  feed: FeedName
+  file: string
+  line: number
+  column: string | null
+  code: QuarantineCode
+  reason: string
+  /** The row's fields by the drop's own column names (personal data removed). */
+  record?: Record<string, unknown>
+  /** Raw text of a row that could not be split into fields (omitted when the drop carries personal data). */
+  text?: string
+}
+
+export interface ScanInput {
+  contract: FeedContract
+  file: string
+  /** The drop's name as delivered, for messages and quarantine records. */
+  sourceName: string
+  dropId: string
+  dropDate: string
+  ingestedAtMs: number
+  encoding: Encoding
+  /** Undefined: CSV, with the data.police.uk layouts recognised by their header. */
+  format: FormatName | undefined
+  /** Timestamps later than this are refused. */
+  notAfterMs: number
+  onProgress?: (progress: { rows: number }) => void
+}
+
+export interface ScanResult {
+  pass: 1 | 2
+  format: FormatName
+  rowsIn: number
+  accepted: number
+  duplicate: number
+  quarantined: number
+  byCode: Partial<Record<QuarantineCode, number>>
+  /** Keys seen more than once in pass 1: the drop needs a second pass to settle them. */
+  repeats: Set<string>
+  parquetFile: string
+  quarantineFile: string
+}
+
+const SEP = '\u001f'
+const TEXT_PREVIEW_CHARS = 65_536
+
+/**
+ * Reads a drop once and sorts every row: accepted (to a local Parquet file), quarantined with its reason (to a
+ * local JSON Lines file) or counted as a duplicate. Throws `FileRejectedError` when the drop cannot be read.
+ *
+ * Most drops need one pass: every key is new, and each row is written as it is read. A key seen twice cannot be
+ * settled then (its first row is already written), so the pass notes it, and a second pass (given those keys as
+ * `repeated`) holds back the rows of just those keys, compares their exact content (identical: duplicate;
+ * different: the later row supersedes the earlier) and writes each key's last row at the end.
+ */
+export async function scanDrop(input: ScanInput, work: string, repeated: Set<string>): Promise<ScanResult> {
+  const scan = new DropScan(input, work, repeated)
+  try {
+    return await scan.run()
+  } catch (error) {
+    scan.abort()
+    throw error
+  }
+}
+
+class DropScan {
+  private readonly pass: 1 | 2
+  private readonly sink: ParquetSink
+  private readonly quarantine: QuarantineWriter
+  private readonly contentColumns: string[]
+  private readonly personal: Set<string>
+  private readonly dropDay: number
+  private readonly jsonl: ReturnType<typeof bindJsonl> | undefined
+  private format: FormatName | undefined
+  private mapper: RecordMapper | undefined
+  private header: string[] = []
+  private rowsIn = 0
+  private duplicate = 0
+  private readonly seenKeys = new Set<string>()
+  private readonly repeats = new Set<string>()
+  private readonly heldBack = new Map<
+    string,
+    { line: number; content: string; row: Record<string, unknown>; original: Record<string, unknown> }
+  >()
+
+  constructor(
+    private readonly input: ScanInput,
+    work: string,
+    private readonly repeated: Set<string>,
+  ) {
+    const { contract } = input
+    this.pass = repeated.size > 0 ? 2 : 1
+    this.sink = new ParquetSink(
+      path.join(work, `pass${this.pass}.parquet`),
+      curatedColumns(contract),
+      {
+        'hotspot.drop_id': input.dropId,
+        'hotspot.feed': contract.feed,
+        'hotspot.schema_version': String(contract.version),
+      },
+      new Set([...contract.key, 'source_line']),
+    )
+    this.quarantine = new QuarantineWriter(path.join(work, `pass${this.pass}.jsonl`))
+    this.contentColumns = columnsOf(contract.schema).map((c) => c.name)
+    this.personal = new Set(contract.personalColumns)
+    this.dropDay = parseDate(input.dropDate) as number
+    this.format = input.format
+    this.jsonl = input.format === 'jsonl' ? bindJsonl(contract) : undefined
+  }
+
+  async run(): Promise<ScanResult> {
+    const lines = readLines(this.input.file, this.input.encoding)
+    const batches: AsyncIterable<SourceRecord[]> = this.jsonl ? jsonlRecords(lines) : csvRecords(lines)
+    for await (const batch of batches) {
+      for (const record of batch) await this.take(record)
+      this.input.onProgress?.({ rows: this.rowsIn })
+    }
+    if (this.jsonl ? this.rowsIn === 0 : !this.mapper) {
+      throw new FileRejectedError(this.input.sourceName, 'empty file: no header and no rows')
+    }
+    for (const { row } of this.heldBack.values()) this.sink.append(row)
+    this.sink.finish()
+    await this.quarantine.close()
+    return {
+      pass: this.pass,
+      format: this.format ?? 'csv',
+      rowsIn: this.rowsIn,
+      accepted: this.sink.rows,
+      duplicate: this.duplicate,
+      quarantined: this.quarantine.count,
+      byCode: this.quarantine.byCode,
+      repeats: this.repeats,
+      parquetFile: this.sink.file,
+      quarantineFile: this.quarantine.file,
+    }
+  }
+
+  /** A rejected drop keeps nothing and leaves no open file behind. */
+  abort(): void {
+    this.quarantine.abort()
+  }
+
+  private async take(record: SourceRecord): Promise<void> {
+    if (!this.jsonl && !this.mapper) return this.bindHeader(record)
+    this.rowsIn++
+    if ('error' in record) {
+      return this.reject(record.line, null, record.error.code, record.error.reason, {
+        text: this.textOf(record),
+      })
+    }
+    const mapped = this.jsonl ? await this.mapObject(record) : await this.mapFields(record)
+    if (!mapped) return
+    const { contract } = this.input
+    const checked = validateRow(contract, mapped.raw, { notAfterMs: this.input.notAfterMs })
+    if (!checked.ok) {
+      const source = (this.mapper ?? this.jsonl) as RecordMapper
+      const first = checked.issues[0] as { column: string }
+      return this.reject(
+        record.line,
+        source.sourceColumn(first.column),
+        'invalid_value',
+        checked.issues.map((i) => `${source.sourceColumn(i.column)}: ${i.reason}`).join('; '),
+        { record: this.originalOf(record) },
+      )
+    }
+    const row = checked.row as Record<string, unknown>
+    row.drop_id = this.input.dropId
+    row.drop_date = this.dropDay
+    row.source_line = record.line
+    row.ingested_at = this.input.ingestedAtMs
+    row.key_derived = mapped.keyDerived
+    if (!mapped.keyDerived) {
+      const key =
+        contract.key.length === 1
+          ? String(row[contract.key[0] as string])
+          : contract.key.map((k) => row[k]).join(SEP)
+      if (this.repeated.has(key)) return this.holdBack(key, record, mapped, row)
+      if (this.pass === 1) {
+        if (this.seenKeys.has(key)) {
+          this.repeats.add(key)
+          return
+        }
+        this.seenKeys.add(key)
+      }
+    }
+    this.sink.append(row)
+  }
+
+  private bindHeader(record: SourceRecord): void {
+    const { sourceName, contract, dropId } = this.input
+    if ('error' in record) {
+      throw new FileRejectedError(sourceName, `header cannot be read: ${record.error.reason}`, record.line)
+    }
+    this.header = record.fields
+    this.format ??= detectFormat(this.header)
+    this.mapper = bindCsv(this.format, contract, this.header, {
+      file: sourceName,
+      dropId,
+      headerLine: record.line,
+    })
+  }
+
+  private async mapFields(record: SourceRecord & { fields: string[] }): Promise<MappedRecord | undefined> {
+    const mapper = this.mapper as RecordMapper
+    const { fields } = record
+    if (fields.length !== mapper.fieldCount) {
+      await this.reject(
+        record.line,
+        null,
+        'wrong_field_count',
+        `expected ${mapper.fieldCount} fields, found ${fields.length}`,
+        {
+          text: this.textOf(record),
+        },
+      )
+      return undefined
+    }
+    for (let i = 0; i < fields.length; i++) {
+      if ((fields[i] as string).length > MAX_FIELD_CHARS) {
+        await this.reject(
+          record.line,
+          this.header[i] ?? null,
+          'field_too_large',
+          `field of ${(fields[i] as string).length} characters exceeds the 64 KiB cap`,
+          { text: mapper.carriesPersonalData ? undefined : record.text.slice(0, 1024) },
+        )
+        return undefined
+      }
+    }
+    return mapper.map(fields, record.line)
+  }
+
+  private async mapObject(record: SourceRecord): Promise<MappedRecord | undefined> {
+    const result = (this.jsonl as ReturnType<typeof bindJsonl>).fromObject(objectOf(record))
+    if (typeof result !== 'string') return result
+    await this.reject(
+      record.line,
+      result,
+      'unknown_column',
+      `unknown or non-scalar field ${JSON.stringify(result)}`,
+      {
+        record: this.originalOf(record),
+      },
+    )
+    return undefined
+  }
+
+  /** A row whose key the drop repeats waits until the drop's last row for that key. */
+  private async holdBack(
+    key: string,
+    record: SourceRecord,
+    mapped: MappedRecord,
+    row: Record<string, unknown>,
+  ): Promise<void> {
+    const content = this.contentColumns.map((c) => mapped.raw[c] ?? '').join(SEP)
+    const previous = this.heldBack.get(key)
+    if (previous?.content === content) {
+      this.duplicate++
+      return
+    }
+    if (previous) {
+      await this.reject(
+        previous.line,
+        this.input.contract.key.join(','),
+        'superseded',
+        `a later row (line ${record.line}) has the same key with different content`,
+        { record: previous.original },
+      )
+    }
+    this.heldBack.set(key, { line: record.line, content, row, original: this.originalOf(record) })
+  }
+
+  /** The row as the drop gave it, by its own column names, without personal data. */
+  private originalOf(record: SourceRecord): Record<string, unknown> {
+    const original: Record<string, unknown> = {}
+    if (this.jsonl) {
+      for (const [name, value] of Object.entries(objectOf(record)))
+        if (!this.personal.has(name)) original[name] = value
+    } else if ('fields' in record) {
+      this.header.forEach((name, i) => {
+        if (!this.personal.has(name.trim())) original[name] = record.fields[i] ?? ''
+      })
+    }
+    return original
+  }
+
+  private textOf(record: SourceRecord): string | undefined {
+    const carriesPersonalData = (this.mapper ?? this.jsonl)?.carriesPersonalData ?? this.personal.size > 0
+    return carriesPersonalData ? undefined : record.text.slice(0, TEXT_PREVIEW_CHARS)
+  }
+
+  private reject(
+    line: number,
+    column: string | null,
+    code: QuarantineCode,
+    reason: string,
+    extra: Partial<QuarantineRecord>,
+  ): Promise<void> {
+    const { dropId, contract, sourceName } = this.input
+    return this.quarantine.write({
+      drop_id: dropId,
+      feed: contract.feed,
+      file: sourceName,
+      line,
+      column,
+      code,
+      reason,
+      ...extra,
+    })
+  }
+}
+
+function objectOf(record: SourceRecord): Record<string, unknown> {
+  return (record as unknown as { object: Record<string, unknown> }).object
+}
+
+class QuarantineWriter {
+  private readonly stream: WriteStream
+  count = 0
+  readonly byCode: Partial<Record<QuarantineCode, number>> = {}
+
+  constructor(readonly file: string) {
+    this.stream = createWriteStream(file)
+  }
+
+  async write(record: QuarantineRecord): Promise<void> {
+    this.count++
+    this.byCode[record.code] = (this.byCode[record.code] ?? 0) + 1
+    if (!this.stream.write(`${JSON.stringify(record)}\n`)) {
+      await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()))
+    }
+  }
+
+  abort(): void {
+    this.stream.destroy()
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) =>
+      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    )
+  }
+}
