@@ -33,7 +33,7 @@ export const ROW_GROUP_ROWS = 50_000
 const WITH_STATISTICS = new Set<ColumnKind>(['timestamp', 'date', 'int'])
 export const CREATED_BY = 'hotspot'
 
-type Value = string | number | boolean | null
+export type Value = string | number | boolean | null
 
 /** Writes rows to a Snappy-compressed Parquet file, one row group per `ROW_GROUP_ROWS` rows. */
 export class ParquetSink {
@@ -59,12 +59,19 @@ export class ParquetSink {
     this.buffers = columns.map(() => [])
   }
 
-  append(row: Record<string, unknown>): void {
+  /**
+   * Adds a row: the leading columns are read from `row` by name, the last `trailing.length` columns are taken
+   * from `trailing` in order (lineage values, which would otherwise be added to each row object, costing V8 its
+   * fast properties).
+   */
+  append(row: Record<string, unknown>, trailing: readonly Value[] = []): void {
     const { columns, buffers } = this
-    for (let i = 0; i < columns.length; i++) {
+    const named = columns.length - trailing.length
+    for (let i = 0; i < named; i++) {
       const value = row[(columns[i] as Column).name]
       ;(buffers[i] as Value[]).push(value === undefined ? null : (value as Value))
     }
+    for (let i = 0; i < trailing.length; i++) (buffers[named + i] as Value[]).push(trailing[i] as Value)
     this.rows++
     if (++this.buffered >= ROW_GROUP_ROWS) this.flush()
   }
@@ -80,7 +87,10 @@ export class ParquetSink {
     const pending = this.writer.write({
       columnData: this.columns.map((c, i) => ({
         name: c.name,
-        data: this.buffers[i] as Value[],
+        data:
+          rowGroup === ROW_GROUP_ROWS
+            ? (this.buffers[i] as Value[])
+            : (this.buffers[i] as Value[]).slice(0, rowGroup),
         statistics: WITH_STATISTICS.has(c.kind),
         ...(this.uniqueColumns.has(c.name) ? { encoding: 'PLAIN' as const } : {}),
       })),

@@ -14,7 +14,7 @@ import {
   type RecordMapper,
 } from './formats.ts'
 import { type Encoding, readLines } from './lines.ts'
-import { ParquetSink } from './parquet-sink.ts'
+import { ParquetSink, type Value } from './parquet-sink.ts'
 import { csvRecords, jsonlRecords, type SourceRecord } from './records.ts'
 
 export type QuarantineCode =
@@ -111,7 +111,13 @@ class DropScan {
   private readonly repeats = new Set<string>()
   private readonly heldBack = new Map<
     string,
-    { line: number; content: string; row: Record<string, unknown>; original: Record<string, unknown> }
+    {
+      line: number
+      content: string
+      row: Record<string, unknown>
+      lineage: Value[]
+      original: Record<string, unknown>
+    }
   >()
 
   constructor(
@@ -149,7 +155,7 @@ class DropScan {
     if (this.jsonl ? this.rowsIn === 0 : !this.mapper) {
       throw new FileRejectedError(this.input.sourceName, 'empty file: no header and no rows')
     }
-    for (const { row } of this.heldBack.values()) this.sink.append(row)
+    for (const { row, lineage } of this.heldBack.values()) this.sink.append(row, lineage)
     this.sink.finish()
     await this.quarantine.close()
     return {
@@ -195,17 +201,14 @@ class DropScan {
       )
     }
     const row = checked.row as Record<string, unknown>
-    row.drop_id = this.input.dropId
-    row.drop_date = this.dropDay
-    row.source_line = record.line
-    row.ingested_at = this.input.ingestedAtMs
-    row.key_derived = mapped.keyDerived
+    // in the order of LINEAGE_COLUMNS
+    const lineage = [this.input.dropId, this.dropDay, record.line, this.input.ingestedAtMs, mapped.keyDerived]
     if (!mapped.keyDerived) {
       const key =
         contract.key.length === 1
           ? String(row[contract.key[0] as string])
           : contract.key.map((k) => row[k]).join(SEP)
-      if (this.repeated.has(key)) return this.holdBack(key, record, mapped, row)
+      if (this.repeated.has(key)) return this.holdBack(key, record, mapped, row, lineage)
       if (this.pass === 1) {
         if (this.seenKeys.has(key)) {
           this.repeats.add(key)
@@ -214,7 +217,7 @@ class DropScan {
         this.seenKeys.add(key)
       }
     }
-    this.sink.append(row)
+    this.sink.append(row, lineage)
   }
 
   private bindHeader(record: SourceRecord): void {
@@ -282,6 +285,7 @@ class DropScan {
     record: SourceRecord,
     mapped: MappedRecord,
     row: Record<string, unknown>,
+    lineage: Value[],
   ): Promise<void> {
     const content = this.contentColumns.map((c) => mapped.raw[c] ?? '').join(SEP)
     const previous = this.heldBack.get(key)
@@ -298,7 +302,7 @@ class DropScan {
         { record: previous.original },
       )
     }
-    this.heldBack.set(key, { line: record.line, content, row, original: this.originalOf(record) })
+    this.heldBack.set(key, { line: record.line, content, row, lineage, original: this.originalOf(record) })
   }
 
   /** The row as the drop gave it, by its own column names, without personal data. */
