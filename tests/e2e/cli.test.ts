@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { parse } from 'csv-parse/sync'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const SAMPLES = path.join(ROOT, 'tests/fixtures/sample-drops')
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `hotspot ...` as a user would (`npx hotspot` runs this same file). */
+async function hotspot(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'bin/hotspot.ts'), ...args],
+      { cwd: ROOT },
+    )
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string }
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
+describe('hotspot CLI', () => {
+  let work: string
+  let lake: string
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'hotspot-cli-'))
+    lake = path.join(work, 'lake')
+  })
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true })
+  })
+
+  it('ingests a folder in name order and prints the manifests with --json', async () => {
+    const run = await hotspot(
+      'ingest',
+      '--lake',
+      lake,
+      '--feed',
+      'incidents',
+      '--json',
+      path.join(SAMPLES, 'incidents'),
+    )
+    expect(run.code).toBe(0)
+    const manifests = JSON.parse(run.stdout) as {
+      drop_date: string
+      rows_in: number
+      rows_accepted: number
+    }[]
+    expect(manifests.map((m) => m.drop_date)).toEqual(['2026-03-02', '2026-03-03'])
+    // 2026-03-02.csv: 26 data rows (24 incidents, an exact copy of line 7, a row at 0,0)
+    expect(manifests[0]).toMatchObject({
+      rows_in: 26,
+      rows_accepted: 24,
+      rows_quarantined: 1,
+      rows_duplicate: 1,
+    })
+  })
+
+  it('prints one line per drop without --json, and recognises a drop it already has', async () => {
+    const run = await hotspot(
+      'ingest',
+      '--lake',
+      lake,
+      '--feed',
+      'incidents',
+      path.join(SAMPLES, 'incidents', '2026-03-02.csv'),
+    )
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^incidents-2026-03-02-[0-9a-f]{16} {2}26 in, 24 accepted, 1 quarantined, 1 duplicate {2}\(already ingested\)$/,
+      ),
+    ])
+  })
+
+  it('fails with a one-line reason on stderr and a non-zero exit for an unreadable drop', async () => {
+    const bad = path.join(work, '2026-03-04.csv')
+    writeFileSync(bad, 'incident_id,colour\nA,red\n')
+    const run = await hotspot('ingest', '--lake', lake, '--feed', 'incidents', bad)
+    expect(run.code).not.toBe(0)
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    expect(run.stderr).toMatch(/^hotspot: .*2026-03-04\.csv:1: rejected: unknown column\(s\) "colour"/)
+  })
+
+  it('refuses a file whose drop date it cannot tell', async () => {
+    const undated = path.join(work, 'incidents.csv')
+    writeFileSync(undated, 'incident_id,reported_at,crime_type,lat,lon\n')
+    const run = await hotspot('ingest', '--lake', lake, '--feed', 'incidents', undated)
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toMatch(/cannot tell the drop date of incidents\.csv/)
+  })
+
+  it('loads reference data', async () => {
+    const run = await hotspot(
+      'load',
+      '--lake',
+      lake,
+      '--json',
+      'register',
+      path.join(SAMPLES, 'register.geojson'),
+    )
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ kind: 'register', outcome: 'loaded' })
+    const bad = await hotspot('load', '--lake', lake, 'colours', path.join(SAMPLES, 'register.geojson'))
+    expect(bad.code).not.toBe(0)
+  })
+
+  it('answers SQL as a JSON array, CSV or a table', async () => {
+    const sql = `select incident_id, crime_type from incidents where incident_id in ('INC-00001', 'INC-00003') order by 1`
+    const json = await hotspot('query', '--lake', lake, '--format', 'json', sql)
+    expect(json.code).toBe(0)
+    const rows = JSON.parse(json.stdout) as { incident_id: string; crime_type: string }[]
+    // INC-00003 was corrected to Robbery by the 2026-03-03 drop: the view shows the current version
+    expect(rows.map((r) => r.incident_id)).toEqual(['INC-00001', 'INC-00003'])
+    expect(rows[1]?.crime_type).toBe('Robbery')
+    const csv = await hotspot('query', '--lake', lake, '--format', 'csv', sql)
+    expect(parse(csv.stdout, { columns: true })).toEqual(rows)
+    const table = await hotspot('query', '--lake', lake, sql)
+    expect(table.stdout).toMatch(/^incident_id {2}crime_type/)
+    expect(table.stdout.trim().endsWith('(2 rows)')).toBe(true)
+  })
+
+  it('reports a SQL error on one line', async () => {
+    const run = await hotspot('query', '--lake', lake, 'select * from no_such_table')
+    expect(run.code).not.toBe(0)
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    expect(run.stderr).toMatch(/^hotspot: .*no_such_table/)
+  })
+})
