@@ -30,7 +30,8 @@ for (const [path, entry] of Object.entries(packages)) {
     const key = `node_modules/${name}`
     if (packages[key]) continue
     const platform = platformOf(name)
-    if (!platform) throw new Error(`${name} (optional dependency of ${path}) is missing and names no platform`)
+    if (!platform)
+      throw new Error(`${name} (optional dependency of ${path}) is missing and names no platform`)
     packages[key] = {
       version,
       ...(entry.dev ? { dev: true } : {}),
@@ -42,6 +43,8 @@ for (const [path, entry] of Object.entries(packages)) {
   }
 }
 
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)))
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)),
+)
 writeFileSync(LOCK, `${JSON.stringify(lock, null, 2)}\n`)
 console.log(`package-lock.json: ${added} optional platform package(s) added`)

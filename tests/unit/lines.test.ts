@@ -29,7 +29,10 @@ describe('readLines', () => {
   it('names the line and byte of the first byte that is not UTF-8', async () => {
     const file = path.join(dir, 'b.csv')
     // "a,b\n" (4 bytes) + "1,2\n" (4 bytes) + "Caf" (3 bytes): the Windows-1252 é (0xE9) is byte 11, on line 3
-    writeFileSync(file, Buffer.concat([Buffer.from('a,b\n1,2\nCaf'), Buffer.from([0xe9]), Buffer.from(',x\n')]))
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from('a,b\n1,2\nCaf'), Buffer.from([0xe9]), Buffer.from(',x\n')]),
+    )
     const error = await collect(file).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UndecodableError)
     expect(error).toMatchObject({ line: 3, byteOffset: 11 })
@@ -38,7 +41,10 @@ describe('readLines', () => {
 
   it('decodes the same bytes when Windows-1252 is declared', async () => {
     const file = path.join(dir, 'c.csv')
-    writeFileSync(file, Buffer.concat([Buffer.from('name\nCaf'), Buffer.from([0xe9, 0x20, 0x80]), Buffer.from('\n')]))
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from('name\nCaf'), Buffer.from([0xe9, 0x20, 0x80]), Buffer.from('\n')]),
+    )
     expect(await collect(file, 'windows-1252')).toEqual(['name', 'Café €'])
   })
 })
