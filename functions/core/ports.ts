@@ -92,3 +92,34 @@ export function fixedClock(at: Date | string): Clock {
   const instant = new Date(at)
   return { now: () => new Date(instant) }
 }
+
+/**
+ * A SQL engine over the lake: Athena in AWS, DuckDB locally. Queries are SELECTs in the portable Trino subset
+ * (queries/README.md) with positional `?` parameters, each given as text and cast in the SQL
+ * (`cast(? as date)`). Values come back as text (or null) whatever the engine; the caller types them by the
+ * columns it declared, so both engines feed the same code.
+ */
+export interface QueryEngine {
+  readonly name: 'athena' | 'duckdb'
+  query(sql: string, parameters: readonly string[], options?: QueryOptions): Promise<QueryResult>
+}
+
+export interface QueryOptions {
+  /** A short label for logs and, on Athena, the idempotency token (with the SQL and parameters). */
+  label?: string
+  /** The as-of date of the run the query belongs to: part of Athena's idempotency token. */
+  asOf?: string
+}
+
+export interface QueryResult {
+  columns: { name: string; type: string }[]
+  rows: (string | null)[][]
+  stats: {
+    engine: 'athena' | 'duckdb'
+    elapsed_ms: number
+    /** Athena's DataScannedInBytes; undefined on DuckDB. */
+    bytes_scanned?: number
+    /** Athena's QueryExecutionId. */
+    execution_id?: string
+  }
+}
