@@ -98,6 +98,7 @@ describe('loading reference data', () => {
     expect(await keys()).toEqual([
       `manifests/reference/register/${version}.json`,
       `reference/area_cells/${version}.parquet`,
+      `reference/hotspots/${version}.parquet`,
       `reference/register/${version}.geojson`,
     ])
   })
@@ -115,6 +116,7 @@ describe('loading reference data', () => {
     expect(await keys()).toEqual([
       `manifests/reference/register/${version}.json`,
       `reference/area_cells/${version}.parquet`,
+      `reference/hotspots/${version}.parquet`,
       `reference/register/${version}.geojson`,
     ])
   })

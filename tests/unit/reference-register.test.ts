@@ -101,6 +101,92 @@ describe('the register fixture', () => {
 })
 
 describe('loading a register', () => {
+  it('stores one row per area with its attributes and the days of each phase', async () => {
+    const result = await loadReference(store, 'register', REGISTER_FIXTURE_FILE, clock)
+    const file = path.join(dir, 'lake', `reference/hotspots/${result.version}.parquet`)
+    const rows = await query(
+      `select area_id, role, name, commander_id, buffer_m, clear_from::varchar as clear_from, clear_to::varchar as clear_to,
+         hold_from::varchar as hold_from, hold_to::varchar as hold_to, build_from::varchar as build_from,
+         build_to::varchar as build_to, register_version
+       from read_parquet('${file}')`,
+    )
+    const base = { register_version: result.version }
+    expect(rows).toEqual([
+      // buffer_m as given (25), or the 100 m default; the build phase is still open
+      {
+        ...base,
+        area_id: 'hs-01',
+        role: 'hotspot',
+        name: 'Market Square',
+        commander_id: 'cmd-01',
+        buffer_m: 25,
+        clear_from: '2024-01-08',
+        clear_to: '2024-02-04',
+        hold_from: '2024-02-05',
+        hold_to: '2024-04-28',
+        build_from: '2024-04-29',
+        build_to: null,
+      },
+      {
+        ...base,
+        area_id: 'hs-02',
+        role: 'hotspot',
+        name: 'Station Approach',
+        commander_id: 'cmd-02',
+        buffer_m: 100,
+        clear_from: '2024-01-08',
+        clear_to: '2024-03-31',
+        hold_from: '2024-04-01',
+        hold_to: '2024-06-30',
+        build_from: null,
+        build_to: null,
+      },
+      {
+        ...base,
+        area_id: 'hs-03',
+        role: 'hotspot',
+        name: 'Market Square east',
+        commander_id: 'cmd-01',
+        buffer_m: 0,
+        clear_from: '2024-03-04',
+        clear_to: null,
+        hold_from: null,
+        hold_to: null,
+        build_from: null,
+        build_to: null,
+      },
+      // controls have no buffer and no commander
+      {
+        ...base,
+        area_id: 'ctl-01',
+        role: 'control',
+        name: 'Comparison estate',
+        commander_id: null,
+        buffer_m: 0,
+        clear_from: null,
+        clear_to: null,
+        hold_from: null,
+        hold_to: null,
+        build_from: null,
+        build_to: null,
+      },
+      {
+        ...base,
+        area_id: 'ctl-02',
+        role: 'control',
+        name: 'Comparison parades',
+        commander_id: null,
+        buffer_m: 0,
+        clear_from: '2024-01-08',
+        clear_to: '2024-06-30',
+        hold_from: null,
+        hold_to: null,
+        build_from: null,
+        build_to: null,
+      },
+    ])
+  })
+
   it('stores the file as given and its area cells under a version taken from its bytes', async () => {
     const bytes = await readFile(REGISTER_FIXTURE_FILE)
     const version = createHash('sha256').update(bytes).digest('hex').slice(0, 16)
@@ -111,6 +197,7 @@ describe('loading a register', () => {
     expect(result.keys).toEqual([
       `reference/register/${version}.geojson`,
       `reference/area_cells/${version}.parquet`,
+      `reference/hotspots/${version}.parquet`,
     ])
     expect(await store.getBytes(`reference/register/${version}.geojson`)).toEqual(bytes)
     // hotspots hs-01 (4 x 4 cells), hs-02 (6 x 4 less a 2 x 2 hole), hs-03 (2 x 2): 16 + 20 + 4 = 40

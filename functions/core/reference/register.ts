@@ -292,6 +292,44 @@ export const AREA_CELL_COLUMNS: Column[] = [
   { name: 'register_version', kind: 'string', required: true, description: 'version of the register loaded' },
 ]
 
+/** One row per register area: what SQL needs of the register besides its cells. */
+export const HOTSPOT_COLUMNS: Column[] = [
+  { name: 'area_id', kind: 'string', required: true, description: 'hotspot_id of the register feature' },
+  { name: 'role', kind: 'string', required: true, description: 'hotspot or control' },
+  { name: 'name', kind: 'string', required: true, description: 'display name' },
+  { name: 'borough', kind: 'string', required: false, description: 'borough or district' },
+  { name: 'commander_id', kind: 'string', required: false, description: 'commander responsible (hotspots)' },
+  { name: 'buffer_m', kind: 'int', required: true, description: 'buffer ring width in metres (0 for controls)' },
+  ...PHASES.flatMap((phase): Column[] => [
+    { name: `${phase}_from`, kind: 'date', required: false, description: `first day of the ${phase} phase` },
+    { name: `${phase}_to`, kind: 'date', required: false, description: `last day of the ${phase} phase; null while open` },
+  ]),
+  { name: 'register_version', kind: 'string', required: true, description: 'version of the register loaded' },
+]
+
+/** Writes one row per area (HOTSPOT_COLUMNS), in register order. */
+export function writeHotspots(register: Register, version: string, parquetFile: string): void {
+  const sink = new ParquetSink(parquetFile, HOTSPOT_COLUMNS, { register_version: version })
+  for (const feature of register.features) {
+    const { properties } = feature
+    const row: Record<string, unknown> = {
+      area_id: properties.hotspot_id,
+      role: areaRole(feature),
+      name: properties.name,
+      borough: properties.borough,
+      commander_id: properties.commander_id,
+      buffer_m: bufferMetres(feature),
+      register_version: version,
+    }
+    for (const { phase, from, to } of properties.phases ?? []) {
+      row[`${phase}_from`] = parseDate(from)
+      row[`${phase}_to`] = to === undefined ? undefined : parseDate(to)
+    }
+    sink.append(row)
+  }
+  sink.finish()
+}
+
 export interface AreaCellCounts {
   hotspot: number
   buffer: number
@@ -374,6 +412,8 @@ export async function loadRegister(
       const register = parseRegister(decodeUtf8(source.bytes, file), file)
       const parquetFile = path.join(workDir, 'area_cells.parquet')
       const counts = writeAreaCells(register, version, file, parquetFile)
+      const hotspotsFile = path.join(workDir, 'hotspots.parquet')
+      writeHotspots(register, version, hotspotsFile)
       const controls = register.features.filter((feature) => areaRole(feature) === 'control').length
       return {
         schemaVersion: REGISTER_VERSION,
@@ -386,6 +426,11 @@ export async function loadRegister(
           {
             key: referenceKey('area_cells', version, 'parquet'),
             body: { file: parquetFile },
+            contentType: 'application/vnd.apache.parquet',
+          },
+          {
+            key: referenceKey('hotspots', version, 'parquet'),
+            body: { file: hotspotsFile },
             contentType: 'application/vnd.apache.parquet',
           },
         ],
