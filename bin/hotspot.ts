@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { describeManifest, runIngestCommand } from '../functions/cli/ingest-command.ts'
 import { type QueryFormat, runQueryCommand } from '../functions/cli/query-command.ts'
+import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
+import { MART_NAMES, type MartName } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { FORMAT_NAMES } from '../functions/core/ingest/formats.ts'
 import { loadReference, REFERENCE_KINDS } from '../functions/core/reference/load.ts'
@@ -88,6 +90,29 @@ program
         .join(', ')
       process.stdout.write(`${kind} ${result.version} ${result.outcome}: ${summary}\n`)
     }
+  })
+
+program
+  .command('run')
+  .description(
+    'run the marts for one as-of date: results/<mart>/as_of=<date>/<run_id>.parquet and a run manifest',
+  )
+  .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
+  .requiredOption('--as-of <date>', 'the date the results are as of (YYYY-MM-DD)')
+  .option('--mart <mart...>', `only these marts (${MART_NAMES.join(', ')})`)
+  .option('--json', 'print the run manifest as JSON')
+  .action(async (options) => {
+    const unknown = (options.mart ?? []).filter((m: string) => !(MART_NAMES as readonly string[]).includes(m))
+    if (unknown.length > 0) fail(`unknown mart(s) ${unknown.join(', ')}; expected ${MART_NAMES.join(', ')}`)
+    const manifest = await runRunCommand({
+      lake: options.lake,
+      asOf: options.asOf,
+      marts: options.mart as MartName[] | undefined,
+      progress: process.stderr.isTTY && !options.json ? process.stderr : undefined,
+    })
+    process.stdout.write(
+      options.json ? `${JSON.stringify(manifest, null, 2)}\n` : `${describeRun(manifest)}\n`,
+    )
   })
 
 program

@@ -1,8 +1,13 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api'
+import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
+import { QUERIES_DIR } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
+import type { QueryEngine, QueryOptions, QueryResult } from '../core/ports.ts'
+import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../core/reference/register.ts'
+import { HARM_WEIGHT_COLUMNS } from '../core/reference/weights.ts'
 
 const SQL_TYPES: Record<ColumnKind, string> = {
   string: 'varchar',
@@ -26,6 +31,13 @@ const QUARANTINE_COLUMNS = [
   ['text', 'varchar'],
 ] as const
 
+/** Reference tables: stored as `reference/<kind>/<version>.parquet`, every version in one table. */
+const REFERENCE_TABLES: Record<string, Column[]> = {
+  area_cells: AREA_CELL_COLUMNS,
+  hotspots: HOTSPOT_COLUMNS,
+  harm_weights: HARM_WEIGHT_COLUMNS,
+}
+
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`
 
@@ -42,9 +54,9 @@ function hasFiles(folder: string, extension: string): boolean {
   return false
 }
 
-/** A typed relation with no rows, so a view exists (and has its columns) before any drop of its feed arrived. */
+/** A typed relation with no rows, so a view exists (and has its columns) before any file for it arrived. */
 function emptyRelation(columns: Column[]): string {
-  return `select ${columns.map((c) => `cast(null as ${SQL_TYPES[c.kind]}) as ${ident(c.name)}`).join(', ')} where false`
+  return `(select ${columns.map((c) => `cast(null as ${SQL_TYPES[c.kind]}) as ${ident(c.name)}`).join(', ')} where false)`
 }
 
 /**
@@ -67,10 +79,16 @@ where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
 }
 
 /**
- * DuckDB over a local lake: for each feed a view `<feed>` (current versions) and `<feed>_versions` (every
- * stored version, with the `dt` partition), plus `quarantine` and `ingest_manifests` for auditors.
+ * DuckDB over a local lake, and the local `QueryEngine`. Views:
+ * - `<feed>_versions` (every stored row, with the `dt` partition) and `<feed>` (each record's current version);
+ * - `area_cells`, `hotspots`, `harm_weights` (every loaded version);
+ * - one view per mart: the rows of the latest run for each `as_of`, with `as_of` and `run_id`;
+ * - `quarantine`, `ingest_manifests` and `run_manifests` for auditors.
+ * The Trino compatibility macros (queries/compat/duckdb.sql) are loaded and the session is in Europe/London.
  */
-export class DuckDbLake {
+export class DuckDbLake implements QueryEngine {
+  readonly name = 'duckdb' as const
+
   private constructor(
     readonly root: string,
     private readonly connection: DuckDBConnection,
@@ -80,39 +98,97 @@ export class DuckDbLake {
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()
     await connection.run(`set TimeZone = 'Europe/London'`)
+    await connection.run(readFileSync(path.join(QUERIES_DIR, 'compat', 'duckdb.sql'), 'utf8'))
     const lake = new DuckDbLake(path.resolve(root), connection)
-    await lake.createViews()
+    await lake.refresh()
     return lake
   }
 
-  private async createViews(): Promise<void> {
+  /** (Re)creates every view, so files written since the lake was opened are seen. */
+  async refresh(): Promise<void> {
     for (const feed of FEED_NAMES) {
-      const columns = curatedColumns(CONTRACTS[feed])
       const folder = path.join(this.root, 'curated', feed)
       const versions = hasFiles(folder, '.parquet')
         ? `read_parquet(${literal(`${folder}/*/*.parquet`)}, hive_partitioning = true, union_by_name = true)`
-        : `(${emptyRelation([...columns, { name: 'dt', kind: 'date', required: true, description: '' }])})`
-      await this.connection.run(`create or replace view ${feed}_versions as select * from ${versions}`)
-      await this.connection.run(
-        `create or replace view ${feed} as select * exclude (dt) from (${currentVersionSql(feed, `${feed}_versions`)})`,
+        : emptyRelation([
+            ...curatedColumns(CONTRACTS[feed]),
+            { name: 'dt', kind: 'date', required: true, description: '' },
+          ])
+      await this.view(`${feed}_versions`, `select * from ${versions}`)
+      await this.view(feed, `select * exclude (dt) from (${currentVersionSql(feed, `${feed}_versions`)})`)
+    }
+    for (const [table, columns] of Object.entries(REFERENCE_TABLES)) {
+      const folder = path.join(this.root, 'reference', table)
+      await this.view(
+        table,
+        hasFiles(folder, '.parquet')
+          ? `select * from read_parquet(${literal(`${folder}/*.parquet`)}, union_by_name = true)`
+          : `select * from ${emptyRelation(columns)}`,
+      )
+    }
+    for (const mart of MART_NAMES) {
+      const folder = path.join(this.root, 'results', mart)
+      const columns = martQuery(mart).columns
+      const runs = hasFiles(folder, '.parquet')
+        ? `(select *, regexp_extract(filename, '([^/]+)\\.parquet$', 1) as run_id
+            from read_parquet(${literal(`${folder}/*/*.parquet`)}, hive_partitioning = true, filename = true,
+              union_by_name = true))`
+        : `(select *, cast(null as date) as as_of, cast(null as varchar) as run_id, cast(null as varchar) as filename
+            from ${emptyRelation(columns)})`
+      await this.view(
+        mart,
+        `select * exclude (filename, latest_run) from (
+           select *, max(run_id) over (partition by as_of) as latest_run from ${runs}
+         ) where run_id = latest_run`,
       )
     }
     const quarantine = path.join(this.root, 'quarantine')
     const typed = QUARANTINE_COLUMNS.map(([name, type]) => `${ident(name)}: ${literal(type)}`).join(', ')
-    const relation = hasFiles(quarantine, '.jsonl')
-      ? `read_json(${literal(`${quarantine}/*/*/*.jsonl`)}, format = 'newline_delimited', hive_partitioning = true, columns = {${typed}})`
-      : `(select ${QUARANTINE_COLUMNS.map(([name, type]) => `cast(null as ${type}) as ${ident(name)}`).join(', ')}, cast(null as date) as dt where false)`
-    await this.connection.run(`create or replace view quarantine as select * from ${relation}`)
-    const manifests = path.join(this.root, 'manifests', 'ingest')
-    if (hasFiles(manifests, '.json')) {
-      await this.connection.run(
-        `create or replace view ingest_manifests as select * from read_json(${literal(`${manifests}/*/*.json`)}, format = 'auto', union_by_name = true)`,
-      )
+    await this.view(
+      'quarantine',
+      hasFiles(quarantine, '.jsonl')
+        ? `select * from read_json(${literal(`${quarantine}/*/*/*.jsonl`)}, format = 'newline_delimited', hive_partitioning = true, columns = {${typed}})`
+        : `select ${QUARANTINE_COLUMNS.map(([name, type]) => `cast(null as ${type}) as ${ident(name)}`).join(', ')}, cast(null as date) as dt where false`,
+    )
+    for (const [table, folder, glob] of [
+      ['ingest_manifests', path.join(this.root, 'manifests', 'ingest'), '*/*.json'],
+      ['run_manifests', path.join(this.root, 'manifests', 'runs'), '*.json'],
+    ] as const) {
+      if (hasFiles(folder, '.json')) {
+        await this.view(
+          table,
+          `select * from read_json(${literal(`${folder}/${glob}`)}, format = 'auto', union_by_name = true)`,
+        )
+      }
     }
   }
 
-  /** Runs SQL and returns plain rows: integers as numbers where exact, times as ISO text. */
-  async query(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
+  private async view(name: string, sql: string): Promise<void> {
+    await this.connection.run(`create or replace view ${ident(name)} as ${sql}`)
+  }
+
+  /** QueryEngine: positional text parameters; every value returned as text (or null). */
+  async query(sql: string, parameters: readonly string[], _options?: QueryOptions): Promise<QueryResult> {
+    const started = performance.now()
+    const prepared = await this.connection.prepare(sql)
+    for (const [i, value] of parameters.entries()) prepared.bindVarchar(i + 1, value)
+    const reader = await prepared.runAndReadAll()
+    const columnTypes = reader.columnTypes()
+    const columns = reader
+      .columnNames()
+      .map((name, i) => ({ name, type: String(columnTypes[i]).toLowerCase() }))
+    const rows = reader
+      .getRowsJson()
+      .map((row) =>
+        row.map((value) =>
+          value === null ? null : typeof value === 'object' ? JSON.stringify(value) : String(value),
+        ),
+      )
+    return { columns, rows, stats: { engine: 'duckdb', elapsed_ms: Math.round(performance.now() - started) } }
+  }
+
+  /** Runs SQL and returns plain rows: integers as numbers where exact, dates as YYYY-MM-DD, times as ISO text. */
+  async rows(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
     const reader = await this.connection.runAndReadAll(sql)
     const columns = reader.columnNames()
     const dateColumns = new Set(

@@ -6,7 +6,7 @@ export type QueryFormat = 'table' | 'csv' | 'json'
 export async function runQueryCommand(lakeRoot: string, sql: string, format: QueryFormat): Promise<string> {
   const lake = await DuckDbLake.open(lakeRoot)
   try {
-    const { columns, rows } = await lake.query(sql)
+    const { columns, rows } = await lake.rows(sql)
     switch (format) {
       case 'json':
         return `${JSON.stringify(rows)}\n`

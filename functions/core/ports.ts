@@ -105,10 +105,15 @@ export interface QueryEngine {
 }
 
 export interface QueryOptions {
-  /** A short label for logs and, on Athena, the idempotency token (with the SQL and parameters). */
+  /** A short label for logs and errors. */
   label?: string
   /** The as-of date of the run the query belongs to: part of Athena's idempotency token. */
   asOf?: string
+  /**
+   * A digest of what the query reads (the drops visible as of `asOf`): part of Athena's idempotency token, so a
+   * retry reuses the execution but a rerun after new data (a same-day correction) does not get stale results.
+   */
+  inputs?: string
 }
 
 export interface QueryResult {

@@ -68,7 +68,7 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
     if (root) await rm(root, { recursive: true, force: true })
   })
 
-  const count = async (sql: string) => Number((await lake.query(sql)).rows[0]?.n)
+  const count = async (sql: string) => Number((await lake.rows(sql)).rows[0]?.n)
 
   it('ingests all 72 files with the invariant in every manifest and every row counted', () => {
     expect(streetFiles).toHaveLength(36)
@@ -164,7 +164,7 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
     expect(superseded + duplicates).toBe(252)
     // the current version of every Crime ID is its last row
     const current = (
-      await lake.query('select incident_id, outcome, lsoa_code from incidents where not key_derived')
+      await lake.rows('select incident_id, outcome, lsoa_code from incidents where not key_derived')
     ).rows
     expect(current).toHaveLength(lastWins.size)
     for (const row of current) {
@@ -186,14 +186,14 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
         expected.set(type, (expected.get(type) ?? 0) + 1)
       }
     }
-    const { rows } = await lake.query('select crime_type, count(*) as n from incidents group by 1')
+    const { rows } = await lake.rows('select crime_type, count(*) as n from incidents group by 1')
     expect(Object.fromEntries(rows.map((r) => [r.crime_type, r.n]))).toEqual(Object.fromEntries(expected))
   })
 
   it('places located rows on the British National Grid: City LSOAs inside the City, every row inside GB', async () => {
     // City of London Police also records crimes elsewhere in England (51 rows here), so only rows in the
     // City's own LSOAs (E01000001-E01000005, E01032739, E01032740) are expected inside the square mile
-    const city = await lake.query(
+    const city = await lake.rows(
       `select min(easting) as min_e, max(easting) as max_e, min(northing) as min_n, max(northing) as max_n
        from incidents where lsoa_code in ('E01000001','E01000002','E01000003','E01000005','E01032739','E01032740')`,
     )
@@ -224,7 +224,7 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
       const iso = new Date(r.Date as string).toISOString()
       instants.set(iso, (instants.get(iso) ?? 0) + 1)
     }
-    const { rows } = await lake.query('select searched_at, count(*) as n from stop_searches group by 1')
+    const { rows } = await lake.rows('select searched_at, count(*) as n from stop_searches group by 1')
     expect(Object.fromEntries(rows.map((r) => [r.searched_at, r.n]))).toEqual(Object.fromEntries(instants))
     // 23:xx UTC on the last day of a BST month is the 1st of the next month in London: filed in that month
     const crossing = searchFiles.filter((file) =>
@@ -265,11 +265,11 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
       const expected = rawRows(source).filter((r) => r['LSOA code'] === 'E01000001').length
       expect(expected).toBeGreaterThan(0)
       const stored = (
-        await other.query(`select count(*) as n from incidents_versions where lsoa_code = '${lsoa21}'`)
+        await other.rows(`select count(*) as n from incidents_versions where lsoa_code = '${lsoa21}'`)
       ).rows
       expect(stored[0]?.n).toBe(expected)
       const noCarriageReturns = (
-        await other.query(`select count(*) as n from incidents_versions where context like '%\r%'`)
+        await other.rows(`select count(*) as n from incidents_versions where context like '%\r%'`)
       ).rows
       expect(noCarriageReturns[0]?.n).toBe(0)
       other.close()

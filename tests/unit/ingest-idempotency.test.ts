@@ -111,7 +111,7 @@ describe('ingest idempotency', () => {
     expect(rerun.outcome).toBe('ingested')
     expect(await snapshotLake(new FsObjectStore(lake))).toEqual(await cleanRun())
     const duck = await DuckDbLake.open(lake)
-    const { rows } = await duck.query(
+    const { rows } = await duck.rows(
       'select count(*) as n, count(distinct incident_id) as ids from incidents_versions',
     )
     duck.close()
@@ -133,11 +133,11 @@ describe('ingest idempotency', () => {
     expect(second.outcome).toBe('ingested')
     const duck = await DuckDbLake.open(lake)
     const id = fields[columns.indexOf('incident_id')]
-    const current = await duck.query(`select crime_type, drop_id from incidents where incident_id = '${id}'`)
-    const versions = await duck.query(
+    const current = await duck.rows(`select crime_type, drop_id from incidents where incident_id = '${id}'`)
+    const versions = await duck.rows(
       `select count(*) as n from incidents_versions where incident_id = '${id}'`,
     )
-    const others = await duck.query(
+    const others = await duck.rows(
       `select count(*) as n from incidents where drop_id <> '${second.manifest.drop_id}'`,
     )
     duck.close()
@@ -171,7 +171,7 @@ describe('ingest idempotency', () => {
       }),
     )
     const duck = await DuckDbLake.open(lake)
-    const { rows: counts } = await duck.query(
+    const { rows: counts } = await duck.rows(
       `select count(*) filter (where key_derived) as asb, count(*) filter (where not key_derived) as crimes from incidents`,
     )
     duck.close()

@@ -299,10 +299,20 @@ export const HOTSPOT_COLUMNS: Column[] = [
   { name: 'name', kind: 'string', required: true, description: 'display name' },
   { name: 'borough', kind: 'string', required: false, description: 'borough or district' },
   { name: 'commander_id', kind: 'string', required: false, description: 'commander responsible (hotspots)' },
-  { name: 'buffer_m', kind: 'int', required: true, description: 'buffer ring width in metres (0 for controls)' },
+  {
+    name: 'buffer_m',
+    kind: 'int',
+    required: true,
+    description: 'buffer ring width in metres (0 for controls)',
+  },
   ...PHASES.flatMap((phase): Column[] => [
     { name: `${phase}_from`, kind: 'date', required: false, description: `first day of the ${phase} phase` },
-    { name: `${phase}_to`, kind: 'date', required: false, description: `last day of the ${phase} phase; null while open` },
+    {
+      name: `${phase}_to`,
+      kind: 'date',
+      required: false,
+      description: `last day of the ${phase} phase; null while open`,
+    },
   ]),
   { name: 'register_version', kind: 'string', required: true, description: 'version of the register loaded' },
 ]

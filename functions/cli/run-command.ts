@@ -1,0 +1,42 @@
+import { DuckDbLake } from '../adapters/duckdb-lake.ts'
+import { FsObjectStore } from '../adapters/fs-object-store.ts'
+import type { MartName } from '../core/analytics/marts.ts'
+import { type RunManifest, runMarts } from '../core/analytics/run.ts'
+import { type Clock, systemClock } from '../core/ports.ts'
+
+export interface RunCommandOptions {
+  lake: string
+  asOf: string
+  marts?: MartName[]
+  clock?: Clock
+  /** One line per mart as it finishes (e.g. process.stderr on a TTY). */
+  progress?: NodeJS.WriteStream
+}
+
+/** `hotspot run`: every mart for one as-of date on DuckDB over the local lake. */
+export async function runRunCommand(options: RunCommandOptions): Promise<RunManifest> {
+  const engine = await DuckDbLake.open(options.lake)
+  try {
+    return await runMarts({
+      store: new FsObjectStore(options.lake),
+      engine,
+      clock: options.clock ?? systemClock,
+      asOf: options.asOf,
+      marts: options.marts,
+      onMart: (mart, rows, ms) =>
+        options.progress?.write(`  ${mart.padEnd(28)} ${String(rows).padStart(7)} rows  ${ms} ms\n`),
+    })
+  } finally {
+    engine.close()
+  }
+}
+
+export function describeRun(manifest: RunManifest): string {
+  const rows = manifest.marts.map(
+    (m) => `  ${m.mart.padEnd(28)} ${String(m.rows).padStart(7)} rows  ${m.elapsed_ms} ms`,
+  )
+  return [
+    `run ${manifest.run_id} as of ${manifest.as_of} (weights ${manifest.weights_version}, register ${manifest.register_version})`,
+    ...rows,
+  ].join('\n')
+}

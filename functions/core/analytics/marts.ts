@@ -1,0 +1,106 @@
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import { QUERIES_DIR, type QueryFile, QueryFileError, readQueryFile } from './sql-files.ts'
+
+/** The marts the nightly run produces, in the order it runs them. */
+export const MART_NAMES = [
+  'scorecard_weekly',
+  'patrol_dosage',
+  'patrol_effect',
+  'displacement',
+  'victim_satisfaction_monthly',
+  'stop_search_monthly',
+  'tips_monthly',
+  'arrests_weekly',
+  'concentration',
+  'hotspot_candidates',
+  'funder_monthly',
+] as const
+export type MartName = (typeof MART_NAMES)[number]
+
+/** Parameters every mart binds, in this order, in its first CTE (queries/README.md). */
+export const MART_PARAMETERS = ['as_of', 'weights_version', 'register_version'] as const
+
+let cache: { marts: Map<string, QueryFile>; staging: Map<string, QueryFile> } | undefined
+
+function load(): NonNullable<typeof cache> {
+  if (cache) return cache
+  const staging = new Map<string, QueryFile>()
+  for (const file of readdirSync(path.join(QUERIES_DIR, 'staging')).sort()) {
+    if (!file.endsWith('.sql')) continue
+    const name = file.slice(0, -'.sql'.length)
+    staging.set(name, readQueryFile(path.join(QUERIES_DIR, 'staging', file), name))
+  }
+  const marts = new Map<string, QueryFile>()
+  for (const name of MART_NAMES) {
+    const file = path.join(QUERIES_DIR, 'marts', `${name}.sql`)
+    const query = readQueryFile(file, name)
+    if (query.columns.length === 0)
+      throw new QueryFileError(`${file}: the header must declare the output columns`)
+    marts.set(name, query)
+  }
+  cache = { marts, staging }
+  return cache
+}
+
+export function martQuery(name: string): QueryFile {
+  const query = load().marts.get(name)
+  if (!query)
+    throw new Error(`unknown mart ${JSON.stringify(name)}; expected one of ${MART_NAMES.join(', ')}`)
+  return query
+}
+
+export function stagingQueries(): Map<string, QueryFile> {
+  return load().staging
+}
+
+const STAGING_REFERENCE = /\bstg_[a-z0-9_]+\b/g
+
+/** A mart's SQL ready to run: see composeSql. Both engines run this same text. */
+export function composeMart(name: string): string {
+  const mart = martQuery(name)
+  const body = stripHeader(mart.text)
+  if (!/^with\s/i.test(body))
+    throw new QueryFileError(`${mart.path}: a mart starts with its params CTE (with params as ...)`)
+  return composeSql(body, name)
+}
+
+/**
+ * SQL with the staging queries it names (and those they name), in dependency order, as CTEs in front of its
+ * own: `stg_incidents` then reads like a table on both engines, and no view has to exist in Athena.
+ */
+export function composeSql(text: string, label = 'query'): string {
+  const staging = stagingQueries()
+  const ordered: string[] = []
+  const visit = (sql: string, trail: string[]) => {
+    for (const match of new Set(sql.match(STAGING_REFERENCE) ?? [])) {
+      if (ordered.includes(match)) continue
+      const query = staging.get(match)
+      if (!query) throw new QueryFileError(`${label}: no staging query ${match} in queries/staging`)
+      if (trail.includes(match)) {
+        throw new QueryFileError(
+          `staging queries refer to each other in a cycle: ${[...trail, match].join(' -> ')}`,
+        )
+      }
+      visit(query.text, [...trail, match])
+      ordered.push(match)
+    }
+  }
+  const body = stripHeader(text)
+  visit(body, [])
+  if (ordered.length === 0) return body
+  const ctes = ordered.map((n) => `${n} as (\n${stripHeader((staging.get(n) as QueryFile).text)}\n)`)
+  const own = /^with\s/i.test(body)
+    ? `${body.replace(/^with\s+/i, '')}`
+    : `final_query as (\n${body}\n)\nselect * from final_query`
+  return `with\n${ctes.join(',\n')},\n${own}`
+}
+
+/** The SQL without its leading comment lines. */
+export function stripHeader(text: string): string {
+  const lines = text.split('\n')
+  let i = 0
+  while (i < lines.length && ((lines[i] as string).startsWith('--') || (lines[i] as string).trim() === ''))
+    i++
+  return lines.slice(i).join('\n').trim().replace(/;\s*$/, '')
+}

@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Column } from '../contracts/columns.ts'
+import { FEED_NAMES } from '../contracts/feeds.ts'
+import { ParquetSink, type Value } from '../ingest/parquet-sink.ts'
+import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
+import { latestReference } from '../reference/manifest.ts'
+import { parseDate } from '../time.ts'
+import { composeMart, MART_NAMES, type MartName, martQuery } from './marts.ts'
+
+export const RUN_MANIFEST_VERSION = 1
+
+export interface RunRequest {
+  store: ObjectStore
+  engine: QueryEngine
+  clock: Clock
+  asOf: string
+  /** Default: every mart, in MART_NAMES order. */
+  marts?: readonly MartName[]
+  /** Default: the latest loaded version. */
+  weightsVersion?: string
+  registerVersion?: string
+  onMart?: (mart: MartName, rows: number, elapsedMs: number) => void
+}
+
+export interface MartRun {
+  mart: MartName
+  /** sha256 of the SQL exactly as sent (staging included). */
+  query_sha256: string
+  /** sha256 of the mart's file in queries/marts. */
+  file_sha256: string
+  parameters: string[]
+  rows: number
+  result_key: string
+  elapsed_ms: number
+  bytes_scanned: number | null
+  execution_id: string | null
+}
+
+export interface RunManifest {
+  manifest_version: number
+  run_id: string
+  as_of: string
+  engine: 'athena' | 'duckdb'
+  started_at: string
+  finished_at: string
+  weights_version: string
+  register_version: string
+  /** The drops a run as of this date can see, per feed: the curated files with a drop date on or before it. */
+  inputs: Record<string, { drop_id: string; drop_date: string }[]>
+  marts: MartRun[]
+  bytes_scanned: number | null
+}
+
+export class MartSchemaError extends Error {}
+export class MissingReferenceError extends Error {}
+
+/**
+ * Runs the marts for one as-of date: `results/<mart>/as_of=<date>/<run_id>.parquet` for each, then the run's
+ * manifest at `manifests/runs/<run_id>.json` (written last: its presence means the run completed). Every mart
+ * reads only record versions with a drop date on or before `as_of`, so a rerun for a past date gives the
+ * same rows.
+ */
+export async function runMarts(request: RunRequest): Promise<RunManifest> {
+  const { store, engine, clock, asOf } = request
+  if (parseDate(asOf) === undefined)
+    throw new Error(`--as-of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
+  const startedAt = clock.now()
+  const weightsVersion = request.weightsVersion ?? (await latestVersion(store, 'weights'))
+  const registerVersion = request.registerVersion ?? (await latestVersion(store, 'register'))
+  const inputs = await listInputs(store, asOf)
+  const marts = request.marts ?? MART_NAMES
+  const parameters = [asOf, weightsVersion, registerVersion]
+  const runId = runIdOf(startedAt, asOf, parameters, inputs, marts)
+  const inputsDigest = createHash('sha256').update(JSON.stringify(inputs)).digest('hex')
+  const work = await mkdtemp(path.join(tmpdir(), 'hotspot-run-'))
+  const martRuns: MartRun[] = []
+  try {
+    for (const mart of marts) {
+      const definition = martQuery(mart)
+      const sql = composeMart(mart)
+      const result = await engine.query(sql, parameters, { label: mart, asOf, inputs: inputsDigest })
+      const declared = definition.columns.map((c) => c.name)
+      const returned = result.columns.map((c) => c.name)
+      if (declared.join() !== returned.join()) {
+        throw new MartSchemaError(
+          `${mart}: the query returned columns (${returned.join(', ')}) but its header declares (${declared.join(', ')})`,
+        )
+      }
+      const file = path.join(work, `${mart}.parquet`)
+      const sink = new ParquetSink(file, definition.columns, {
+        'hotspot.run_id': runId,
+        'hotspot.as_of': asOf,
+      })
+      for (const row of result.rows) sink.append(typedRow(mart, definition.columns, row))
+      sink.finish()
+      const resultKey = `results/${mart}/as_of=${asOf}/${runId}.parquet`
+      await store.create(resultKey, { file }, { contentType: 'application/vnd.apache.parquet' })
+      martRuns.push({
+        mart,
+        query_sha256: createHash('sha256').update(sql).digest('hex'),
+        file_sha256: definition.sha256,
+        parameters,
+        rows: result.rows.length,
+        result_key: resultKey,
+        elapsed_ms: result.stats.elapsed_ms,
+        bytes_scanned: result.stats.bytes_scanned ?? null,
+        execution_id: result.stats.execution_id ?? null,
+      })
+      request.onMart?.(mart, result.rows.length, result.stats.elapsed_ms)
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+  const scanned = martRuns.map((m) => m.bytes_scanned)
+  const manifest: RunManifest = {
+    manifest_version: RUN_MANIFEST_VERSION,
+    run_id: runId,
+    as_of: asOf,
+    engine: engine.name,
+    started_at: startedAt.toISOString(),
+    finished_at: clock.now().toISOString(),
+    weights_version: weightsVersion,
+    register_version: registerVersion,
+    inputs,
+    marts: martRuns,
+    bytes_scanned: scanned.every((b) => b === null)
+      ? null
+      : scanned.reduce<number>((sum, b) => sum + (b ?? 0), 0),
+  }
+  await store.create(`manifests/runs/${runId}.json`, `${JSON.stringify(manifest, null, 2)}\n`, {
+    contentType: 'application/json',
+  })
+  return manifest
+}
+
+async function latestVersion(store: ObjectStore, kind: 'weights' | 'register'): Promise<string> {
+  const latest = await latestReference(store, kind)
+  if (!latest) {
+    throw new MissingReferenceError(
+      `no ${kind === 'weights' ? 'harm weights' : 'hotspot register'} loaded: run hotspot load ${kind} FILE`,
+    )
+  }
+  return latest.version
+}
+
+/** The curated drops visible as of a date, from the keys alone (`curated/<feed>/dt=<date>/<drop_id>.parquet`). */
+async function listInputs(store: ObjectStore, asOf: string): Promise<RunManifest['inputs']> {
+  const inputs: RunManifest['inputs'] = {}
+  for (const feed of FEED_NAMES) {
+    const drops: { drop_id: string; drop_date: string }[] = []
+    for await (const { key } of store.list(`curated/${feed}/`)) {
+      const m = /^curated\/[a-z_]+\/dt=(\d{4}-\d{2}-\d{2})\/(.+)\.parquet$/.exec(key)
+      if (m && (m[1] as string) <= asOf) drops.push({ drop_id: m[2] as string, drop_date: m[1] as string })
+    }
+    inputs[feed] = drops
+  }
+  return inputs
+}
+
+/**
+ * `r<UTC start, compact>-<8 hex>`: runs of the same as-of date sort by when they started, so the latest is the
+ * greatest; the hash (of the date, parameters, inputs and marts) tells two runs started in the same second apart.
+ */
+function runIdOf(
+  startedAt: Date,
+  asOf: string,
+  parameters: string[],
+  inputs: RunManifest['inputs'],
+  marts: readonly string[],
+): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z')
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ asOf, parameters, inputs, marts, at: startedAt.toISOString() }))
+    .digest('hex')
+  return `r${stamp}-${digest.slice(0, 8)}`
+}
+
+/** A result row as the engines give it (text) typed by the mart's declared columns. */
+export function typedRow(mart: string, columns: Column[], row: (string | null)[]): Record<string, Value> {
+  const typed: Record<string, Value> = {}
+  columns.forEach((column, i) => {
+    const text = row[i]
+    typed[column.name] = text === null || text === undefined ? null : typedValue(mart, column, text)
+  })
+  return typed
+}
+
+function typedValue(mart: string, column: Column, text: string): Value {
+  switch (column.kind) {
+    case 'string':
+      return text
+    case 'boolean':
+      if (text === 'true' || text === 'false') return text === 'true'
+      break
+    case 'int': {
+      const n = Number(text)
+      if (Number.isSafeInteger(n)) return n
+      break
+    }
+    case 'double': {
+      const n = Number(text)
+      if (!Number.isNaN(n)) return n
+      if (text.toLowerCase() === 'nan') return null
+      break
+    }
+    case 'date': {
+      const day = parseDate(text.slice(0, 10))
+      if (day !== undefined) return day
+      break
+    }
+    case 'timestamp': {
+      const ms = Date.parse(`${text.replace(' ', 'T').replace(/Z?$/, 'Z')}`)
+      if (!Number.isNaN(ms)) return ms
+      break
+    }
+  }
+  throw new MartSchemaError(`${mart}.${column.name}: ${JSON.stringify(text)} is not a ${column.kind}`)
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Column, ColumnKind } from '../contracts/columns.ts'
+
+/** The queries/ folder (copied beside the bundle in Lambda). */
+export const QUERIES_DIR = fileURLToPath(new URL('../../../queries/', import.meta.url))
+
+const SQL_TYPES: Record<string, ColumnKind> = {
+  varchar: 'string',
+  date: 'date',
+  timestamp: 'timestamp',
+  bigint: 'int',
+  integer: 'int',
+  double: 'double',
+  boolean: 'boolean',
+}
+
+export interface QueryFile {
+  name: string
+  path: string
+  text: string
+  sha256: string
+  grain: string
+  /** Output columns declared in the header, in order (marts only). */
+  columns: Column[]
+}
+
+export class QueryFileError extends Error {}
+
+/**
+ * Reads a query file and its header comment:
+ *
+ *   -- grain: one row per hotspot per ISO week
+ *   -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
+ *   -- columns:
+ *   --   hotspot_id   varchar  the hotspot (register area_id)
+ *   --   week_start   date     Monday of the week, Europe/London
+ *
+ * The declared columns are the mart's schema: results are typed by them and checked against them.
+ */
+export function readQueryFile(path: string, name: string): QueryFile {
+  const text = readFileSync(path, 'utf8')
+  const header: string[] = []
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('--')) break
+    header.push(line.replace(/^--\s?/, ''))
+  }
+  const grain = header
+    .find((l) => l.startsWith('grain:'))
+    ?.slice('grain:'.length)
+    .trim()
+  if (!grain) throw new QueryFileError(`${path}: the header comment must state the grain (-- grain: ...)`)
+  const columns: Column[] = []
+  const start = header.findIndex((l) => l.trim() === 'columns:')
+  if (start !== -1) {
+    for (const line of header.slice(start + 1)) {
+      const m = /^\s+([a-z_][a-z0-9_]*)\s+([a-z]+)\s*(.*)$/.exec(line)
+      if (!m) break
+      const kind = SQL_TYPES[m[2] as string]
+      if (!kind) throw new QueryFileError(`${path}: column ${m[1]} has unknown type ${m[2]}`)
+      columns.push({ name: m[1] as string, kind, required: false, description: (m[3] as string).trim() })
+    }
+  }
+  return { name, path, text, sha256: createHash('sha256').update(text).digest('hex'), grain, columns }
+}

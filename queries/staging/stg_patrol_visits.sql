@@ -1,0 +1,50 @@
+-- grain: one row per stored version of a patrol visit (key: visit_id)
+-- parameters: none. The version current as of day D has valid_from <= D and (valid_to is null or valid_to > D).
+-- columns: every column of patrol_visits_versions except the dt partition, and
+--   valid_from: the drop date of this version
+--   valid_to: the drop date of the version that replaced it (null while current). Versions are ordered by drop
+--     date, then ingestion time; rows without a natural key (key_derived) are replaced wholesale by a later drop
+--     of the same drop date
+--   started_date, started_hour: the London calendar day and hour of started_at
+--   ended_date, ended_hour: the London calendar day and hour of ended_at
+with versions as (
+  select
+    visit_id,
+    hotspot_id,
+    started_at,
+    ended_at,
+    officers,
+    source,
+    drop_id,
+    drop_date,
+    source_line,
+    ingested_at,
+    key_derived,
+    lead(drop_date) over (partition by visit_id order by drop_date, ingested_at, drop_id) as next_drop_date,
+    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
+  from patrol_visits_versions
+),
+
+final as (
+  select
+    visit_id,
+    hotspot_id,
+    started_at,
+    ended_at,
+    officers,
+    source,
+    drop_id,
+    drop_date,
+    source_line,
+    ingested_at,
+    key_derived,
+    drop_date as valid_from,
+    case when key_derived and drop_id <> latest_drop_of_day then drop_date else next_drop_date end as valid_to,
+    cast(with_timezone(started_at, 'UTC') at time zone 'Europe/London' as date) as started_date,
+    hour(with_timezone(started_at, 'UTC') at time zone 'Europe/London') as started_hour,
+    cast(with_timezone(ended_at, 'UTC') at time zone 'Europe/London' as date) as ended_date,
+    hour(with_timezone(ended_at, 'UTC') at time zone 'Europe/London') as ended_hour
+  from versions
+)
+
+select * from final

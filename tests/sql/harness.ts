@@ -1,0 +1,197 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
+import { composeMart, composeSql, type MartName, martQuery } from '../../functions/core/analytics/marts.ts'
+import { typedRow } from '../../functions/core/analytics/run.ts'
+import type { Column } from '../../functions/core/contracts/columns.ts'
+import { CONTRACTS, curatedColumns, type FeedName } from '../../functions/core/contracts/feeds.ts'
+import { toGrid } from '../../functions/core/geo.ts'
+import { ParquetSink, type Value } from '../../functions/core/ingest/parquet-sink.ts'
+import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'
+import { HARM_WEIGHT_COLUMNS } from '../../functions/core/reference/weights.ts'
+import { formatDay, parseDate } from '../../functions/core/time.ts'
+
+/** A row as a test writes it: timestamps as ISO-8601 text, dates as YYYY-MM-DD, the rest as plain values. */
+export type GivenRow = Record<string, string | number | boolean | null | undefined>
+
+/** A feed row, with optional lineage: drop_date (default the day of its first timestamp), drop_id, ingested_at. */
+export interface Given {
+  feeds?: Partial<Record<FeedName, GivenRow[]>>
+  area_cells?: GivenRow[]
+  hotspots?: GivenRow[]
+  harm_weights?: GivenRow[]
+}
+
+export const WEIGHTS_VERSION = 'w-test'
+export const REGISTER_VERSION = 'r-test'
+
+/**
+ * The cells of a rectangle of 25 m cells: `width` x `height` cells from (x0, y0). A cell (x, y) covers easting
+ * 25x .. 25x + 25 and northing 25y .. 25y + 25, so an event at `cellCentre(x, y)` falls in it.
+ */
+export function rectangle(
+  areaId: string,
+  role: 'hotspot' | 'buffer' | 'control',
+  x0: number,
+  y0: number,
+  width: number,
+  height: number,
+): GivenRow[] {
+  const rows: GivenRow[] = []
+  for (let x = x0; x < x0 + width; x++) {
+    for (let y = y0; y < y0 + height; y++)
+      rows.push({ area_id: areaId, role, cell_x: x, cell_y: y, register_version: REGISTER_VERSION })
+  }
+  return rows
+}
+
+/** Easting and northing of the centre of a 25 m cell. */
+export function cellCentre(x: number, y: number): { easting: number; northing: number } {
+  return { easting: x * 25 + 12, northing: y * 25 + 12 }
+}
+
+/** Harm weights for the given categories (every other category 0): `{ Burglary: 10 }`. */
+export function weights(days: Record<string, number>, version = WEIGHTS_VERSION): GivenRow[] {
+  return Object.entries(days).map(([crime_type, d]) => ({
+    crime_type,
+    offence_code: null,
+    days: d,
+    weights_version: version,
+  }))
+}
+
+function toStored(columns: Column[], row: GivenRow): Record<string, Value> {
+  const stored: Record<string, Value> = {}
+  for (const column of columns) {
+    const value = row[column.name]
+    if (value === undefined || value === null) {
+      stored[column.name] = null
+      continue
+    }
+    if (column.kind === 'timestamp') {
+      const ms = typeof value === 'number' ? value : Date.parse(String(value))
+      if (Number.isNaN(ms)) throw new Error(`given ${column.name}: ${value} is not a timestamp`)
+      stored[column.name] = ms
+    } else if (column.kind === 'date') {
+      const day = typeof value === 'number' ? value : parseDate(String(value))
+      if (day === undefined) throw new Error(`given ${column.name}: ${value} is not a date`)
+      stored[column.name] = day
+    } else stored[column.name] = value as Value
+  }
+  return stored
+}
+
+export class TestLake {
+  private constructor(
+    readonly root: string,
+    readonly engine: DuckDbLake,
+  ) {}
+
+  static async create(given: Given): Promise<TestLake> {
+    const root = await mkdtemp(path.join(tmpdir(), 'hotspot-sql-'))
+    for (const [feed, rows] of Object.entries(given.feeds ?? {}) as [FeedName, GivenRow[]][]) {
+      const contract = CONTRACTS[feed]
+      const columns = curatedColumns(contract)
+      const timeColumns = columns
+        .filter((c) => c.kind === 'timestamp' || c.kind === 'date')
+        .map((c) => c.name)
+      const drops = new Map<string, GivenRow[]>()
+      rows.forEach((row, i) => {
+        const firstTime = timeColumns.map((c) => row[c]).find((v) => v !== undefined && v !== null)
+        const dropDate = String(row.drop_date ?? String(firstTime).slice(0, 10))
+        const dropId = String(row.drop_id ?? `${feed}-${dropDate}-given`)
+        const located =
+          row.lat !== undefined && row.easting === undefined
+            ? toGrid({ lat: Number(row.lat), lon: Number(row.lon) })
+            : undefined
+        const complete: GivenRow = {
+          ...row,
+          ...(located?.ok ? { easting: located.easting, northing: located.northing } : {}),
+          drop_id: dropId,
+          drop_date: dropDate,
+          source_line: row.source_line ?? i + 2,
+          ingested_at: row.ingested_at ?? `${dropDate}T06:00:00Z`,
+          key_derived: row.key_derived ?? false,
+        }
+        const key = `${dropDate}/${dropId}`
+        drops.set(key, [...(drops.get(key) ?? []), complete])
+      })
+      for (const [key, dropRows] of drops) {
+        const [dropDate, dropId] = key.split('/') as [string, string]
+        await writeParquet(
+          path.join(root, 'curated', feed, `dt=${dropDate}`, `${dropId}.parquet`),
+          columns,
+          dropRows,
+        )
+      }
+    }
+    const reference: [string, Column[], GivenRow[] | undefined, string][] = [
+      ['area_cells', AREA_CELL_COLUMNS, given.area_cells, REGISTER_VERSION],
+      ['hotspots', HOTSPOT_COLUMNS, given.hotspots, REGISTER_VERSION],
+      ['harm_weights', HARM_WEIGHT_COLUMNS, given.harm_weights, WEIGHTS_VERSION],
+    ]
+    for (const [table, columns, rows, version] of reference) {
+      if (!rows) continue
+      const versioned = rows.map((r) => ({
+        [table === 'harm_weights' ? 'weights_version' : 'register_version']: version,
+        ...r,
+      }))
+      await writeParquet(path.join(root, 'reference', table, `${version}.parquet`), columns, versioned)
+    }
+    return new TestLake(root, await DuckDbLake.open(root))
+  }
+
+  /**
+   * Runs a mart exactly as the nightly run does (staging composed in, the same parameters, typed by the declared
+   * columns) and returns its rows with dates as YYYY-MM-DD.
+   */
+  async mart(
+    name: MartName,
+    asOf: string,
+    versions: { weights?: string; register?: string } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const definition = martQuery(name)
+    const result = await this.engine.query(composeMart(name), [
+      asOf,
+      versions.weights ?? WEIGHTS_VERSION,
+      versions.register ?? REGISTER_VERSION,
+    ])
+    const names = result.columns.map((c) => c.name)
+    const declared = definition.columns.map((c) => c.name)
+    if (names.join() !== declared.join())
+      throw new Error(`${name} returned (${names.join(', ')}), declared (${declared.join(', ')})`)
+    return result.rows.map((row) => {
+      const typed = typedRow(name, definition.columns, row)
+      const friendly: Record<string, unknown> = {}
+      for (const column of definition.columns) {
+        const value = typed[column.name]
+        friendly[column.name] =
+          column.kind === 'date' && typeof value === 'number'
+            ? formatDay(value)
+            : column.kind === 'timestamp' && typeof value === 'number'
+              ? new Date(value).toISOString()
+              : value
+      }
+      return friendly
+    })
+  }
+
+  /** SQL over the lake's views; staging queries it names (`stg_incidents`) are composed in as for a mart. */
+  async sql(text: string): Promise<Record<string, unknown>[]> {
+    return (await this.engine.rows(composeSql(text))).rows
+  }
+
+  async close(): Promise<void> {
+    this.engine.close()
+    await rm(this.root, { recursive: true, force: true })
+  }
+}
+
+async function writeParquet(file: string, columns: Column[], rows: GivenRow[]): Promise<void> {
+  const { mkdir } = await import('node:fs/promises')
+  await mkdir(path.dirname(file), { recursive: true })
+  const sink = new ParquetSink(file, columns)
+  for (const row of rows) sink.append(toStored(columns, row))
+  sink.finish()
+}
