@@ -280,9 +280,6 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
     expect(starts().map((c) => c.input.ClientRequestToken)).toEqual([
       athenaClientRequestToken(SQL, PARAMETERS, AS_OF, { ...SCOPE, attempt: 1 }),
       athenaClientRequestToken(SQL, PARAMETERS, AS_OF, { ...SCOPE, attempt: 2 }),
-      // a same-day correction changes the drops a run reads: a rerun must not get the old execution back
-      athenaClientRequestToken(SQL, PARAMETERS, AS_OF, { ...SCOPE, inputs: 'digest-before-correction' }),
-      athenaClientRequestToken(SQL, PARAMETERS, AS_OF, { ...SCOPE, inputs: 'digest-after-correction' }),
     ])
     expect(result.stats.execution_id).toBe([...athena.executions.keys()][1])
     expect(sleeps).toEqual([188]) // backoff before the second execution: 125 + 0.5 * 125
