@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { TrinoSQL } from 'dt-sql-parser'
+import { describe, expect, it } from 'vitest'
+import {
+  composeMart,
+  MART_NAMES,
+  martQuery,
+  stagingQueries,
+  stripHeader,
+} from '../../functions/core/analytics/marts.ts'
+import { QUERIES_DIR } from '../../functions/core/analytics/sql-files.ts'
+
+/**
+ * Functions that exist in both Athena engine v3 (Trino) and DuckDB with the same meaning for the arguments the
+ * queries pass. Anything else must be defined for DuckDB in queries/compat/duckdb.sql.
+ */
+const PORTABLE = new Set([
+  'abs',
+  'avg',
+  'cast',
+  'ceil',
+  'ceiling',
+  'coalesce',
+  'concat',
+  'count',
+  'count_if',
+  'date_diff',
+  'date_trunc',
+  'dense_rank',
+  'exp',
+  'floor',
+  'greatest',
+  'hour',
+  'lag',
+  'lead',
+  'least',
+  'length',
+  'ln',
+  'lower',
+  'max',
+  'max_by',
+  'min',
+  'min_by',
+  'nullif',
+  'power',
+  'rank',
+  'round',
+  'row_number',
+  'sqrt',
+  'stddev_samp',
+  'sum',
+  'try_cast',
+  'unnest',
+  'upper',
+  'var_samp',
+  'year',
+  'month',
+  'day',
+  'sign',
+  'mod',
+  'trim',
+  'replace',
+  'substr',
+])
+
+/** Words followed by "(" that are SQL syntax, not function calls. */
+const SYNTAX = new Set([
+  'as',
+  'in',
+  'over',
+  'filter',
+  'exists',
+  'values',
+  'and',
+  'or',
+  'not',
+  'on',
+  'when',
+  'then',
+  'else',
+  'join',
+  'from',
+  'select',
+  'with',
+  'using',
+  'by',
+  'partition',
+  'where',
+  'all',
+  'any',
+  'is',
+  'case',
+  'end',
+  'union',
+  'between',
+])
+
+const compatMacros = new Set(
+  [
+    ...readFileSync(path.join(QUERIES_DIR, 'compat', 'duckdb.sql'), 'utf8').matchAll(
+      /create or replace macro ([a-z_]+)\(/g,
+    ),
+  ].map((m) => m[1] as string),
+)
+
+/** Function names called in SQL, with comments and string literals removed. */
+function functionsCalled(sql: string): Set<string> {
+  const code = sql
+    .replace(/--[^\n]*/g, '')
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/"(?:[^"]|"")*"/g, '""')
+  const names = new Set<string>()
+  for (const m of code.matchAll(/\b([a-z_][a-z0-9_]*)\s*\(/gi)) {
+    const name = (m[1] as string).toLowerCase()
+    if (!SYNTAX.has(name)) names.add(name)
+  }
+  // CTE names are followed by "as (" and so never match; a table function alias like "t(x)" follows "as"
+  for (const m of code.matchAll(/\bas\s+([a-z_][a-z0-9_]*)\s*\(/gi))
+    names.delete((m[1] as string).toLowerCase())
+  return names
+}
+
+const parser = new TrinoSQL()
+const files = [
+  ...[...stagingQueries().values()].map((q) => ({ name: `staging/${q.name}`, text: q.text })),
+  ...MART_NAMES.map((name) => ({ name: `marts/${name}`, text: martQuery(name).text })),
+]
+
+describe('queries: Athena (Trino) dialect', () => {
+  it.each(files)('$name parses with the TrinoSQL grammar', ({ text }) => {
+    expect(parser.validate(stripHeader(text))).toEqual([])
+  })
+
+  it.each(MART_NAMES)('%s parses as composed with its staging, as the runner sends it', (name) => {
+    expect(parser.validate(composeMart(name))).toEqual([])
+  })
+
+  it.each(files)('$name calls only portable functions or ones compat/duckdb.sql defines', ({ text }) => {
+    const outside = [...functionsCalled(stripHeader(text))].filter(
+      (f) => !PORTABLE.has(f) && !compatMacros.has(f),
+    )
+    expect(outside).toEqual([])
+  })
+
+  it('finds calls, ignores syntax, comments and strings (the check itself)', () => {
+    const called = functionsCalled(
+      "-- median(x)\nselect count(*) filter (where a in (1)), date_add('day', 1, d), 'sqrt(2)' from t cross join unnest(s) as u(v)",
+    )
+    expect([...called].sort()).toEqual(['count', 'date_add', 'unnest'])
+    expect(parser.validate('select * from t where')).not.toEqual([])
+  })
+})
