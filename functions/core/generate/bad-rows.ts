@@ -15,8 +15,8 @@ export interface BadRowKind {
   column: string | null
   /** A part of the quarantine reason. */
   reason: string
-  /** Changes the copied row; `fresh` is the new key. */
-  apply(values: Values, fresh: string): void
+  /** Puts the fault into a copy of a good row (already given a fresh key). */
+  apply(values: Values): void
   /** The row written as text instead of by columns (a truncated row). */
   truncate?: number
 }

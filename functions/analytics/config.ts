@@ -1,0 +1,30 @@
+import { z } from 'zod'
+import { parseEnv } from '../core/config.ts'
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+const analyticsEnv = z.object({
+  LAKE_BUCKET: z
+    .string({ error: 'is required: the lake bucket the marts read reference data from and write results to' })
+    .regex(BUCKET_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an S3 bucket name` }),
+  ATHENA_WORKGROUP: z.string({ error: 'is required: the Athena workgroup the marts run in' }).min(1),
+  ATHENA_DATABASE: z.string({ error: 'is required: the Glue database holding the lake tables' }).min(1),
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+})
+
+export interface AnalyticsConfig {
+  lakeBucket: string
+  workgroup: string
+  database: string
+  serviceName: string
+}
+
+export function analyticsConfig(env: Record<string, string | undefined>): AnalyticsConfig {
+  const parsed = parseEnv(analyticsEnv, env, 'analytics function')
+  return {
+    lakeBucket: parsed.LAKE_BUCKET,
+    workgroup: parsed.ATHENA_WORKGROUP,
+    database: parsed.ATHENA_DATABASE,
+    serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-analytics',
+  }
+}

@@ -1,0 +1,159 @@
+import type { Context } from 'aws-lambda'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { composeMart, MART_NAMES, martQuery } from '../../functions/core/analytics/marts.ts'
+import type { RunManifest } from '../../functions/core/analytics/run.ts'
+import { londonDay, nightlyAsOf } from '../../functions/core/analytics/schedule.ts'
+import { type FakeAthena, fakeAthena } from './helpers/fake-athena.ts'
+import { type FakeS3, fakeS3 } from './helpers/fake-s3.ts'
+
+const LAKE = 'hotspot-lake-test'
+const WORKGROUP = 'pipeline'
+const DATABASE = 'hotspot'
+
+type Handler = (event: unknown, context: Context) => Promise<RunManifest>
+const context = { functionName: 'analytics', awsRequestId: 'req-1' } as Context
+
+function referenceManifest(kind: string, stored: string, version: string, loadedAt: string) {
+  return [
+    `manifests/reference/${stored}/${version}.json`,
+    JSON.stringify({
+      manifest_version: 1,
+      kind,
+      version,
+      schema_version: 1,
+      source: { name: 'x', sha256: 'x', bytes: 1 },
+      loaded_at: loadedAt,
+      keys: [],
+      summary: {},
+    }),
+  ] as const
+}
+
+describe('nightly as-of date', () => {
+  it('is the London day before the run, across both clock changes', () => {
+    // 03:30 BST on Monday 30 March 2026 is 02:30 UTC: as of Sunday 29 March (the day the clocks went forward)
+    expect(nightlyAsOf(new Date('2026-03-30T02:30:00Z'))).toBe('2026-03-29')
+    // on Sunday 29 March the clocks go forward at 01:00 UTC, so that night's 03:30 BST run is at 02:30 UTC
+    expect(nightlyAsOf(new Date('2026-03-29T02:30:00Z'))).toBe('2026-03-28')
+    // 03:30 GMT on Monday 26 October 2026 is 03:30 UTC: as of Sunday 25 October (the day the clocks went back)
+    expect(nightlyAsOf(new Date('2026-10-26T03:30:00Z'))).toBe('2026-10-25')
+    // 23:30 UTC in summer is already the next London day
+    expect(londonDay(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02')
+    expect(nightlyAsOf(new Date('2026-01-01T03:30:00Z'))).toBe('2025-12-31')
+  })
+})
+
+describe('analytics handler', () => {
+  let s3: FakeS3
+  let athena: FakeAthena
+  let handler: Handler
+
+  beforeEach(async () => {
+    vi.resetModules()
+    s3 = fakeS3({ buckets: [LAKE] })
+    athena = fakeAthena()
+    s3.seed(LAKE, ...referenceManifest('weights', 'harm_weights', 'w-old', '2026-01-01T00:00:00Z'))
+    s3.seed(LAKE, ...referenceManifest('weights', 'harm_weights', 'w-new', '2026-02-01T00:00:00Z'))
+    s3.seed(LAKE, ...referenceManifest('register', 'register', 'r-1', '2026-01-01T00:00:00Z'))
+    s3.seed(LAKE, 'curated/incidents/dt=2026-03-28/incidents-2026-03-28-aaaa.parquet', 'x')
+    s3.seed(LAKE, 'curated/incidents/dt=2026-03-30/incidents-2026-03-30-bbbb.parquet', 'x')
+    vi.stubEnv('LAKE_BUCKET', LAKE)
+    vi.stubEnv('ATHENA_WORKGROUP', WORKGROUP)
+    vi.stubEnv('ATHENA_DATABASE', DATABASE)
+    vi.stubEnv('POWERTOOLS_DEV', 'true')
+    handler = (await import('../../functions/analytics/handler.ts')).handler as unknown as Handler
+  })
+
+  afterEach(() => {
+    s3.restore()
+    athena.restore()
+    vi.unstubAllEnvs()
+  })
+
+  /** Every mart answers one row of text values shaped by its declared columns. */
+  function scriptOneRowPerMart(): void {
+    athena.script(
+      ...MART_NAMES.map((mart) => {
+        const columns = martQuery(mart).columns
+        return {
+          columns: columns.map((c) => ({
+            name: c.name,
+            type: c.kind === 'int' ? 'bigint' : c.kind === 'string' ? 'varchar' : c.kind,
+          })),
+          rows: [
+            columns.map((c) =>
+              c.kind === 'int'
+                ? '3'
+                : c.kind === 'double'
+                  ? '0.25'
+                  : c.kind === 'date'
+                    ? '2026-03-23'
+                    : c.kind === 'boolean'
+                      ? 'true'
+                      : c.kind === 'timestamp'
+                        ? '2026-03-23 10:00:00.000'
+                        : 'x',
+            ),
+          ],
+          dataScannedInBytes: 1000,
+        }
+      }),
+    )
+  }
+
+  it('runs every mart on Athena as of the last complete London day, with the latest reference versions', async () => {
+    scriptOneRowPerMart()
+    const manifest = await handler({ scheduled_time: '2026-03-30T02:30:00Z' }, context)
+    expect(manifest.as_of).toBe('2026-03-29')
+    expect(manifest.weights_version).toBe('w-new')
+    expect(manifest.register_version).toBe('r-1')
+    // only drops dated on or before the as-of date are inputs
+    expect(manifest.inputs.incidents).toEqual([
+      { drop_id: 'incidents-2026-03-28-aaaa', drop_date: '2026-03-28' },
+    ])
+    const starts = athena.sent().filter((c) => c.command === 'StartQueryExecution')
+    expect(starts.map((c) => c.input.QueryString)).toEqual(MART_NAMES.map((m) => composeMart(m)))
+    for (const start of starts) {
+      expect(start.input).toMatchObject({
+        WorkGroup: WORKGROUP,
+        QueryExecutionContext: { Database: DATABASE, Catalog: 'AwsDataCatalog' },
+        ExecutionParameters: ["'2026-03-29'", "'w-new'", "'r-1'"],
+      })
+    }
+    expect(manifest.bytes_scanned).toBe(1000 * MART_NAMES.length)
+    const written = s3
+      .sent()
+      .filter((c) => c.command === 'PutObject')
+      .map((c) => c.input.Key as string)
+    expect(written).toEqual([
+      ...MART_NAMES.map((m) => `results/${m}/as_of=2026-03-29/${manifest.run_id}.parquet`),
+      `manifests/runs/${manifest.run_id}.json`,
+    ])
+    expect(JSON.parse(s3.text(LAKE, `manifests/runs/${manifest.run_id}.json`) as string)).toEqual(manifest)
+  })
+
+  it('backfills a given as-of date', async () => {
+    scriptOneRowPerMart()
+    const manifest = await handler({ as_of: '2026-03-30' }, context)
+    expect(manifest.as_of).toBe('2026-03-30')
+    expect(manifest.inputs.incidents).toHaveLength(2)
+  })
+
+  it('throws on an event it does not understand, and when a query fails', async () => {
+    await expect(handler({ as_of: '2026-02-30' }, context)).rejects.toThrow(/not a date/)
+    await expect(handler({ when: 'now' }, context)).rejects.toThrow()
+    athena.script({
+      states: ['FAILED'],
+      stateChangeReason: 'COLUMN_NOT_FOUND',
+      athenaError: { ErrorCategory: 2, ErrorType: 1006, Retryable: false },
+    })
+    await expect(handler({ as_of: '2026-03-29' }, context)).rejects.toThrow(/COLUMN_NOT_FOUND/)
+    expect(s3.keys(LAKE).some((k) => k.startsWith('manifests/runs/'))).toBe(false)
+  })
+
+  it('refuses to start without its configuration', async () => {
+    vi.resetModules()
+    vi.stubEnv('ATHENA_WORKGROUP', undefined)
+    await expect(import('../../functions/analytics/handler.ts')).rejects.toThrow(/ATHENA_WORKGROUP/)
+  })
+})
