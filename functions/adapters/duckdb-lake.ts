@@ -167,6 +167,16 @@ export class DuckDbLake implements QueryEngine {
     await this.connection.run(`create or replace view ${ident(name)} as ${sql}`)
   }
 
+  /**
+   * Staging as temporary tables, built once: every mart of a run reads them instead of recomputing the
+   * version windows over every stored row. They hold what the lake held when this was called.
+   */
+  async prepareStaging(staging: ReadonlyMap<string, string>): Promise<ReadonlySet<string>> {
+    for (const [name, sql] of staging)
+      await this.connection.run(`create or replace temp table ${ident(name)} as ${sql}`)
+    return new Set(staging.keys())
+  }
+
   /** QueryEngine: positional text parameters; every value returned as text (or null). */
   async query(sql: string, parameters: readonly string[], _options?: QueryOptions): Promise<QueryResult> {
     const started = performance.now()

@@ -102,6 +102,12 @@ export function fixedClock(at: Date | string): Clock {
 export interface QueryEngine {
   readonly name: 'athena' | 'duckdb'
   query(sql: string, parameters: readonly string[], options?: QueryOptions): Promise<QueryResult>
+  /**
+   * Builds the staging relations once, before a run's marts (an engine that can keep tables for the length of
+   * a run), and returns their names: the runner then leaves them out of each mart's SQL instead of inlining
+   * them as CTEs. Engines without it get staging inlined.
+   */
+  prepareStaging?(staging: ReadonlyMap<string, string>): Promise<ReadonlySet<string>>
 }
 
 export interface QueryOptions {

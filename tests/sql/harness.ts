@@ -2,7 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
-import { composeMart, composeSql, type MartName, martQuery } from '../../functions/core/analytics/marts.ts'
+import {
+  composeMart,
+  composeSql,
+  type MartName,
+  martQuery,
+  stagingSql,
+} from '../../functions/core/analytics/marts.ts'
 import { typedRow } from '../../functions/core/analytics/run.ts'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, type FeedName } from '../../functions/core/contracts/feeds.ts'
@@ -152,16 +158,21 @@ export class TestLake {
     versions: { weights?: string; register?: string } = {},
   ): Promise<Record<string, unknown>[]> {
     const definition = martQuery(name)
-    const result = await this.engine.query(composeMart(name), [
-      asOf,
-      versions.weights ?? WEIGHTS_VERSION,
-      versions.register ?? REGISTER_VERSION,
-    ])
-    const names = result.columns.map((c) => c.name)
+    const parameters = [asOf, versions.weights ?? WEIGHTS_VERSION, versions.register ?? REGISTER_VERSION]
+    // as Athena gets it (staging inlined as CTEs) and as the DuckDB runner sends it (staging built as tables):
+    // the two must agree
+    const inlined = await this.engine.query(composeMart(name), parameters)
+    const prepared = await this.engine.prepareStaging(stagingSql())
+    const onTables = await this.engine.query(composeMart(name, prepared), parameters)
+    const names = inlined.columns.map((c) => c.name)
     const declared = definition.columns.map((c) => c.name)
-    if (names.join() !== declared.join())
+    if (names.join() !== declared.join()) {
       throw new Error(`${name} returned (${names.join(', ')}), declared (${declared.join(', ')})`)
-    return result.rows.map((row) => {
+    }
+    if (JSON.stringify(inlined.rows) !== JSON.stringify(onTables.rows)) {
+      throw new Error(`${name}: staging inlined and staging as tables gave different rows`)
+    }
+    return inlined.rows.map((row) => {
       const typed = typedRow(name, definition.columns, row)
       const friendly: Record<string, unknown> = {}
       for (const column of definition.columns) {

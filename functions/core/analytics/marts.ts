@@ -56,25 +56,45 @@ export function stagingQueries(): Map<string, QueryFile> {
 
 const STAGING_REFERENCE = /\bstg_[a-z0-9_]+\b/g
 
-/** A mart's SQL ready to run: see composeSql. Both engines run this same text. */
-export function composeMart(name: string): string {
+/** A mart's SQL ready to run (see composeSql), leaving out staging the engine already holds as tables. */
+export function composeMart(name: string, prepared: ReadonlySet<string> = new Set()): string {
   const mart = martQuery(name)
   const body = stripHeader(mart.text)
-  if (!/^with\s/i.test(body))
+  if (!/^with\s/i.test(body)) {
     throw new QueryFileError(`${mart.path}: a mart starts with its params CTE (with params as ...)`)
-  return composeSql(body, name)
+  }
+  return composeSql(body, name, prepared)
+}
+
+/**
+ * The staging queries in dependency order, for engines that build them as tables: each one's SQL reads the
+ * staging built before it by name (it is built after them).
+ */
+export function stagingSql(): Map<string, string> {
+  const staging = stagingQueries()
+  const ordered = new Map<string, string>()
+  const visit = (name: string) => {
+    if (ordered.has(name)) return
+    const text = (staging.get(name) as QueryFile).text
+    for (const dependency of new Set(text.match(STAGING_REFERENCE) ?? [])) {
+      if (dependency !== name && staging.has(dependency)) visit(dependency)
+    }
+    ordered.set(name, composeSql(text, name, new Set(ordered.keys())))
+  }
+  for (const name of staging.keys()) visit(name)
+  return ordered
 }
 
 /**
  * SQL with the staging queries it names (and those they name), in dependency order, as CTEs in front of its
  * own: `stg_incidents` then reads like a table on both engines, and no view has to exist in Athena.
  */
-export function composeSql(text: string, label = 'query'): string {
+export function composeSql(text: string, label = 'query', prepared: ReadonlySet<string> = new Set()): string {
   const staging = stagingQueries()
   const ordered: string[] = []
   const visit = (sql: string, trail: string[]) => {
     for (const match of new Set(sql.match(STAGING_REFERENCE) ?? [])) {
-      if (ordered.includes(match)) continue
+      if (ordered.includes(match) || prepared.has(match)) continue
       const query = staging.get(match)
       if (!query) throw new QueryFileError(`${label}: no staging query ${match} in queries/staging`)
       if (trail.includes(match)) {

@@ -8,7 +8,7 @@ import { ParquetSink, type Value } from '../ingest/parquet-sink.ts'
 import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { parseDate } from '../time.ts'
-import { composeMart, MART_NAMES, type MartName, martQuery } from './marts.ts'
+import { composeMart, MART_NAMES, type MartName, martQuery, stagingSql } from './marts.ts'
 
 export const RUN_MANIFEST_VERSION = 1
 
@@ -78,9 +78,10 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
   const work = await mkdtemp(path.join(tmpdir(), 'hotspot-run-'))
   const martRuns: MartRun[] = []
   try {
+    const prepared = (await engine.prepareStaging?.(stagingSql())) ?? new Set<string>()
     for (const mart of marts) {
       const definition = martQuery(mart)
-      const sql = composeMart(mart)
+      const sql = composeMart(mart, prepared)
       const result = await engine.query(sql, parameters, { label: mart, asOf, inputs: inputsDigest })
       const declared = definition.columns.map((c) => c.name)
       const returned = result.columns.map((c) => c.name)

@@ -19,18 +19,19 @@ export const CELLS = NX * NY
 export const CITY_PARAMETERS = {
   townCentres: 8,
   /** Log-normal sigma of the cell-to-cell noise on the smooth surface. */
-  backgroundSigma: 0.75,
-  microHotSites: 40,
+  backgroundSigma: 0.5,
+  microHotSites: 25,
   /** Share of all incidents (expected) in the micro hot spots. */
-  microHotShare: 0.09,
+  microHotShare: 0.1,
   microHotSigma: 0.5,
   siteSeparationM: 500,
   hotspots: 20,
   bufferM: 100,
   controls: 2,
-  /** Controls are 3 x 3 cells, this far (m) from any micro hot spot, and this far apart. */
-  controlClearanceM: 600,
-  controlSeparationM: 1500,
+  /** Controls are blocks of controlCells x controlCells cells, this far (m) from any micro hot spot, and apart. */
+  controlCells: 6,
+  controlClearanceM: 300,
+  controlSeparationM: 500,
 }
 
 export type MixName = keyof typeof CRIME_MIX
@@ -145,6 +146,13 @@ function rectOfCells(cells: number[]): Rect {
 
 function centreOf(rect: Rect): [number, number] {
   return [(rect.west + rect.east) / 2, (rect.south + rect.north) / 2]
+}
+
+/** Shortest distance between two rectangles (0 when they touch or overlap). */
+function rectDistance(a: Rect, b: Rect): number {
+  const dx = Math.max(a.west - b.east, 0, b.west - a.east)
+  const dy = Math.max(a.south - b.north, 0, b.south - a.north)
+  return Math.hypot(dx, dy)
 }
 
 /** Euclidean distance from a point to a rectangle (0 inside). */
@@ -263,32 +271,26 @@ export function buildCity(seed: number, incidentsPerDay: number, weights: Map<st
     }
   }
 
-  // controls: the busiest 3 x 3 blocks well away from every micro hot spot, and apart from each other
+  // controls: the busiest square blocks well away from every micro hot spot, and apart from each other
+  const side = p.controlCells
+  const blockCells = (corner: number) =>
+    Array.from({ length: side * side }, (_, i) => corner + (i % side) + Math.floor(i / side) * NX)
   const candidates: { cell: number; harm: number; rect: Rect }[] = []
-  for (let y = 5; y < NY - 6; y++) {
-    for (let x = 5; x < NX - 6; x++) {
-      const cells = [0, 1, 2].flatMap((dy) => [0, 1, 2].map((dx) => (y + dy) * NX + x + dx))
+  for (let y = 3; y < NY - side - 3; y++) {
+    for (let x = 3; x < NX - side - 3; x++) {
+      const cells = blockCells(y * NX + x)
       const rect = rectOfCells(cells)
-      const [ce, cn] = centreOf(rect)
-      const clear = sites.every((site) => distanceToRect(ce, cn, site.rect) >= p.controlClearanceM)
-      if (!clear) continue
-      candidates.push({
-        cell: y * NX + x,
-        harm: cells.reduce((a, c) => a + (expectedHarm[c] as number), 0),
-        rect,
-      })
+      if (sites.some((site) => rectDistance(rect, site.rect) < p.controlClearanceM)) continue
+      candidates.push({ cell: y * NX + x, harm: cells.reduce((a, c) => a + (expectedHarm[c] as number), 0), rect })
     }
   }
   candidates.sort((a, b) => b.harm - a.harm || a.cell - b.cell)
   const controls: Area[] = []
   for (const candidate of candidates) {
     if (controls.length === p.controls) break
-    const [ce, cn] = centreOf(candidate.rect)
-    if (controls.some((c) => distanceToRect(ce, cn, c.rect) < p.controlSeparationM)) continue
-    const cells = [0, 1, 2].flatMap((dy) => [0, 1, 2].map((dx) => candidate.cell + dx + dy * NX))
-    controls.push(
-      area(`CTRL-${String(controls.length + 1).padStart(2, '0')}`, cells, candidate.rect, 'comparison area'),
-    )
+    if (controls.some((c) => rectDistance(candidate.rect, c.rect) < p.controlSeparationM)) continue
+    const id = `CTRL-${String(controls.length + 1).padStart(2, '0')}`
+    controls.push(area(id, blockCells(candidate.cell), candidate.rect, 'comparison area'))
   }
   if (controls.length < p.controls) throw new Error('could not place the control areas')
 

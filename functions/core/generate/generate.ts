@@ -72,8 +72,8 @@ import { Categorical, Random } from './random.ts'
 
 export type Scale = 'demo' | 'london'
 export const SCALES: Record<Scale, { incidentsPerDay: number; tipsPerDay: number; defaultYears: number }> = {
-  /** About 47,000 incidents a year: small enough for `npm start`, busy enough to detect the patrol effect. */
-  demo: { incidentsPerDay: 130, tipsPerDay: 4, defaultYears: 2 },
+  /** About 55,000 incidents a year: small enough for `npm start`, busy enough to detect the patrol effect. */
+  demo: { incidentsPerDay: 150, tipsPerDay: 4, defaultYears: 2 },
   /** About 1.2 million incidents a year (the Met records ~900,000 crimes plus anti-social behaviour). */
   london: { incidentsPerDay: 3300, tipsPerDay: 40, defaultYears: 5 },
 }
