@@ -1,0 +1,150 @@
+import { writeFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
+import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
+import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
+import { MART_NAMES } from '../../functions/core/analytics/marts.ts'
+import { MartSchemaError, MissingReferenceError, runMarts } from '../../functions/core/analytics/run.ts'
+import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
+import { fixedClock, type QueryEngine } from '../../functions/core/ports.ts'
+import { loadReference } from '../../functions/core/reference/load.ts'
+import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
+
+const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/sample-drops')
+
+describe('runMarts over the sample lake', () => {
+  let root: string
+  let lake: string
+  let store: FsObjectStore
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'hotspot-run-'))
+    lake = path.join(root, 'lake')
+    store = new FsObjectStore(lake)
+    const clock = fixedClock('2026-03-04T06:00:00Z')
+    await loadReference(store, 'weights', DEFAULT_WEIGHTS_FILE, clock)
+    await loadReference(store, 'register', path.join(SAMPLES, 'register.geojson'), clock)
+    for (const feed of FEED_NAMES) {
+      await runIngestCommand([path.join(SAMPLES, feed)], { lake, feed, clock })
+    }
+  }, 120_000)
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
+
+  async function run(asOf: string, at: string) {
+    const engine = await DuckDbLake.open(lake)
+    try {
+      return await runMarts({ store, engine, clock: fixedClock(at), asOf })
+    } finally {
+      engine.close()
+    }
+  }
+
+  it('writes every mart and a manifest naming its inputs, versions and queries', async () => {
+    const manifest = await run('2026-03-02', '2026-03-05T03:30:00Z')
+    expect(manifest.marts.map((m) => m.mart)).toEqual([...MART_NAMES])
+    for (const m of manifest.marts) {
+      expect(m.result_key).toBe(`results/${m.mart}/as_of=2026-03-02/${manifest.run_id}.parquet`)
+      expect(await store.exists(m.result_key)).toBe(true)
+      expect(m.query_sha256).toMatch(/^[0-9a-f]{64}$/)
+      expect(m.parameters).toEqual(['2026-03-02', manifest.weights_version, manifest.register_version])
+    }
+    // the 2026-03-03 drops are not inputs of a run as of 2026-03-02
+    expect(manifest.inputs.incidents?.map((d) => d.drop_date)).toEqual(['2026-03-02'])
+    expect(manifest.run_id).toMatch(/^r20260305T033000Z-[0-9a-f]{8}$/)
+    const stored = JSON.parse(
+      (await store.getBytes(`manifests/runs/${manifest.run_id}.json`)).toString('utf8'),
+    )
+    expect(stored).toEqual(manifest)
+  })
+
+  it('gives identical result rows when run again for the same as-of date', async () => {
+    const first = await run('2026-03-03', '2026-03-05T03:30:00Z')
+    const second = await run('2026-03-03', '2026-03-05T04:30:00Z')
+    expect(second.run_id).not.toBe(first.run_id)
+    const duck = await DuckDbLake.open(lake)
+    try {
+      for (const mart of MART_NAMES) {
+        const rows = async (runId: string) =>
+          (
+            await duck.rows(
+              `select * from read_parquet('${lake}/results/${mart}/as_of=2026-03-03/${runId}.parquet')`,
+            )
+          ).rows
+        expect(await rows(second.run_id), mart).toEqual(await rows(first.run_id))
+      }
+      // the mart views show the latest run of each as-of date
+      const runs = await duck.rows(
+        `select distinct run_id from scorecard_weekly where as_of = date '2026-03-03'`,
+      )
+      expect(second.marts.find((m) => m.mart === 'scorecard_weekly')?.rows).toBeGreaterThan(0)
+      expect(runs.rows).toEqual([{ run_id: second.run_id }])
+    } finally {
+      duck.close()
+    }
+  })
+
+  it('refuses a mart whose result does not match its declared columns', async () => {
+    const engine: QueryEngine = {
+      name: 'duckdb',
+      query: async () => ({
+        columns: [{ name: 'x', type: 'varchar' }],
+        rows: [],
+        stats: { engine: 'duckdb', elapsed_ms: 0 },
+      }),
+    }
+    await expect(
+      runMarts({
+        store,
+        engine,
+        clock: fixedClock('2026-03-05T05:00:00Z'),
+        asOf: '2026-03-03',
+        marts: ['tips_monthly'],
+      }),
+    ).rejects.toThrow(MartSchemaError)
+  })
+
+  it('says which reference data is missing', async () => {
+    const empty = new FsObjectStore(path.join(root, 'empty'))
+    const engine = await DuckDbLake.open(path.join(root, 'empty'))
+    await expect(
+      runMarts({ store: empty, engine, clock: fixedClock('2026-03-05T05:00:00Z'), asOf: '2026-03-03' }),
+    ).rejects.toThrow(MissingReferenceError)
+    engine.close()
+  })
+
+  it('lets a correction change results as of its date and leaves results as of the day before unchanged', async () => {
+    const before = await run('2026-03-03', '2026-03-06T03:30:00Z')
+    // a correction dropped on 4 March: INC-00001, an Other theft in HS-02 on Sunday 1 March, was a Robbery
+    const correction = path.join(root, '2026-03-04.csv')
+    writeFileSync(
+      correction,
+      'incident_id,reported_at,crime_type,lat,lon,weapon_flag,domestic\nINC-00001,2026-03-01T01:52:00+00:00,Robbery,51.513837,-0.089189,knife,false\n',
+    )
+    await runIngestCommand([correction], {
+      lake,
+      feed: 'incidents',
+      clock: fixedClock('2026-03-04T06:00:00Z'),
+    })
+    const dayBefore = await run('2026-03-03', '2026-03-06T04:30:00Z')
+    const ofItsDate = await run('2026-03-04', '2026-03-06T05:30:00Z')
+    const duck = await DuckDbLake.open(lake)
+    try {
+      const harm = async (runId: string, asOf: string) =>
+        (
+          await duck.rows(
+            `select hotspot_id, week_start, harm, serious_violence_count from read_parquet('${lake}/results/scorecard_weekly/as_of=${asOf}/${runId}.parquet') order by all`,
+          )
+        ).rows
+      expect(await harm(dayBefore.run_id, '2026-03-03')).toEqual(await harm(before.run_id, '2026-03-03'))
+      expect(await harm(ofItsDate.run_id, '2026-03-04')).not.toEqual(await harm(before.run_id, '2026-03-03'))
+    } finally {
+      duck.close()
+    }
+  })
+})
