@@ -1,28 +1,202 @@
--- grain: one row per hotspot (and one for all hotspots, hotspot_id all) per ISO week through the last complete week ending on or before as_of
+-- grain: one row per hotspot (and one for all hotspots, hotspot_id all) per ISO week (Monday to Monday, Europe/London), the same weeks as scorecard_weekly: from the ISO week holding the programme start (earliest clear_from of the register's hotspots) through the last complete week ending on or before as_of; zero included
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot, or all
 --   week_start                           date     Monday of the week (Europe/London)
 --   arrests                              bigint   arrests in the week located in the hotspot(s)
---   arrests_last_year                    bigint   the same ISO week of the previous ISO year (week 53 compares with week 52)
---   pct_change_last_year                 double   100 * (arrests - arrests_last_year) / arrests_last_year; null when that is 0
---   z_last_year                          double   2 * (sqrt(arrests) - sqrt(arrests_last_year))
---   flag                                 varchar  up, down or no significant change
+--   arrests_last_year                    bigint   the same ISO week of the previous ISO year (week 53 compares with week 52); null when the lake has no arrest data for that week
+--   pct_change_last_year                 double   100 * (arrests - arrests_last_year) / arrests_last_year; null when that is 0 or null
+--   z_last_year                          double   2 * (sqrt(arrests) - sqrt(arrests_last_year)); null with arrests_last_year
+--   flag                                 varchar  up (z >= 3), down (z <= -3) or no significant change; null with arrests_last_year
+--
+-- Definitions (DESIGN section 7, arrests: count in period vs the same period last year, with the change flag;
+-- where it is silent, the choices are marked "decision"):
+-- - Hotspots and weeks as scorecard_weekly: areas of role hotspot in `hotspots` for register_version; weeks
+--   from the ISO week of their earliest clear_from (without one: the 52 weeks ending with the last complete
+--   week) through the last week whose Sunday is on or before as_of; London local dates (arrested_date).
+-- - Arrests: the version current as of as_of (valid_from <= as_of and (valid_to is null or valid_to > as_of)),
+--   arrested_date on or before as_of, located in one of the hotspot's 25 m cells (area_cells, role hotspot,
+--   register version, whatever the phase dates). An arrest without a location counts for no hotspot.
+-- - all: arrests located in any hotspot cell, each arrest once (decision: an arrest in a cell shared by two
+--   hotspots counts for both hotspots but once in all). There is an all row only when there is a hotspot.
+-- - Same week last year: ISO week w of ISO year y - 1, or its last week (52) when w = 53 and y - 1 has none.
+-- - Change flag: Poisson Z = 2(sqrt(current) - sqrt(last year)); up when Z >= 3, down when Z <= -3, else no
+--   significant change; the percentage is null when last year is 0.
+-- - Data coverage (decision, as scorecard_weekly): arrest data start on the earliest arrested_date of any
+--   current arrest (any location). A last-year week that begins before that day is unknown, not zero: its
+--   count, percentage, Z and flag are null.
+-- - Rows ordered by hotspot_id (all sorts among the ids) then week_start.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
+hotspot_list as (
+  select distinct h.area_id as hotspot_id
+  from hotspots as h
+  cross join params as p
+  where h.register_version = p.register_version and h.role = 'hotspot'
+),
+
+areas as (
+  select hotspot_id from hotspot_list
+  union all
+  select distinct 'all' as hotspot_id from hotspot_list
+),
+
+hotspot_cells as (
+  select distinct
+    c.area_id as hotspot_id,
+    c.cell_x,
+    c.cell_y
+  from area_cells as c
+  cross join params as p
+  where c.register_version = p.register_version and c.role = 'hotspot'
+),
+
+programme_start as (
+  select min(h.clear_from) as clear_from
+  from hotspots as h
+  cross join params as p
+  where h.register_version = p.register_version and h.role = 'hotspot'
+),
+
+last_week as (
+  select date_add('day', -7, cast(date_trunc('week', date_add('day', 1, p.as_of)) as date)) as last_week_start
+  from params as p
+),
+
+report_range as (
+  select
+    l.last_week_start,
+    coalesce(
+      cast(date_trunc('week', s.clear_from) as date), date_add('day', -7 * 51, l.last_week_start)
+    ) as first_week_start
+  from last_week as l
+  cross join programme_start as s
+),
+
+report_week_starts as (
+  select cast(t.week_start as date) as week_start
+  from report_range as r
+  cross join
+    unnest(
+      sequence(r.first_week_start, greatest(r.first_week_start, r.last_week_start), interval '7' day)
+    ) as t (week_start)
+  where cast(t.week_start as date) <= r.last_week_start
+),
+
+report_weeks as (
+  select
+    week_start,
+    cast(year_of_week(week_start) as integer) as iso_year,
+    cast(week_of_year(week_start) as integer) as iso_week
+  from report_week_starts
+),
+
+-- ISO years before the report weeks: week 1 starts on the Monday of the week holding 4 January; 28 December
+-- is always in the last week, so its week number is the year's number of weeks
+iso_years as (
+  select
+    cast(t.iso_year as integer) as iso_year,
+    cast(date_trunc('week', cast(concat(cast(t.iso_year as varchar), '-01-04') as date)) as date) as week1_start,
+    cast(week_of_year(cast(concat(cast(t.iso_year as varchar), '-12-28') as date)) as integer) as weeks_in_year
+  from report_range as r
+  cross join
+    unnest(
+      sequence(year(r.first_week_start) - 2, greatest(year(r.first_week_start), year(r.last_week_start)), 1)
+    ) as t (iso_year)
+),
+
+-- the same ISO week of the previous ISO year (week 53 reads as 52 in a year without one)
+comparison_weeks as (
+  select
+    w.week_start,
+    date_add('day', 7 * (least(w.iso_week, y.weeks_in_year) - 1), y.week1_start) as last_year_start
+  from report_weeks as w
+  inner join iso_years as y
+    on y.iso_year = w.iso_year - 1
+),
+
+current_arrests as (
+  select
+    a.arrest_id,
+    a.arrested_date,
+    a.cell_x,
+    a.cell_y
+  from stg_arrests as a
+  cross join params as p
+  where
+    a.valid_from <= p.as_of
+    and (a.valid_to is null or a.valid_to > p.as_of)
+    and a.arrested_date <= p.as_of
+),
+
+data_coverage as (
+  select min(arrested_date) as data_from
+  from current_arrests
+),
+
+located_arrests as (
+  select
+    c.hotspot_id,
+    a.arrest_id,
+    cast(date_trunc('week', a.arrested_date) as date) as week_start
+  from current_arrests as a
+  inner join hotspot_cells as c
+    on c.cell_x = a.cell_x and c.cell_y = a.cell_y
+),
+
+area_arrests as (
+  select hotspot_id, arrest_id, week_start
+  from located_arrests
+  union all
+  select distinct 'all' as hotspot_id, arrest_id, week_start
+  from located_arrests
+),
+
+weekly as (
+  select
+    hotspot_id,
+    week_start,
+    count(*) as arrests
+  from area_arrests
+  group by hotspot_id, week_start
+),
+
+compared as (
+  select
+    a.hotspot_id,
+    w.week_start,
+    coalesce(cur.arrests, 0) as arrests,
+    case when coalesce(cw.last_year_start >= dc.data_from, false) then coalesce(ly.arrests, 0) end
+      as arrests_last_year
+  from areas as a
+  cross join report_weeks as w
+  cross join data_coverage as dc
+  left join comparison_weeks as cw
+    on cw.week_start = w.week_start
+  left join weekly as cur
+    on cur.hotspot_id = a.hotspot_id and cur.week_start = w.week_start
+  left join weekly as ly
+    on ly.hotspot_id = a.hotspot_id and ly.week_start = cw.last_year_start
+),
+
 final as (
   select
-    cast(null as varchar) as hotspot_id,
-    cast(null as date) as week_start,
-    cast(null as bigint) as arrests,
-    cast(null as bigint) as arrests_last_year,
-    cast(null as double) as pct_change_last_year,
-    cast(null as double) as z_last_year,
-    cast(null as varchar) as flag
-  from params
-  where false
+    hotspot_id,
+    week_start,
+    cast(arrests as bigint) as arrests,
+    cast(arrests_last_year as bigint) as arrests_last_year,
+    case
+      when arrests_last_year > 0 then 100 * cast(arrests - arrests_last_year as double) / arrests_last_year
+    end as pct_change_last_year,
+    2 * (sqrt(arrests) - sqrt(arrests_last_year)) as z_last_year,
+    case
+      when 2 * (sqrt(arrests) - sqrt(arrests_last_year)) >= 3 then 'up'
+      when 2 * (sqrt(arrests) - sqrt(arrests_last_year)) <= -3 then 'down'
+      when arrests_last_year is not null then 'no significant change'
+    end as flag
+  from compared
 )
 
-select * from final
+select * from final order by hotspot_id, week_start

@@ -1,42 +1,221 @@
--- grain: one row per hotspot with a clear phase starting at least 12 weeks before as_of, plus one row for all of them (hotspot_id all)
+-- grain: one row per hotspot whose clear phase has a complete 12-week after window (clear_from + 83 days on or before as_of), plus one row for all of them (hotspot_id all)
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot, or all
---   clear_from                           date     first day of its clear phase
---   before_from                          date     first day of the 12 weeks before clear_from
---   after_to                             date     last day of the after window (12 weeks from clear_from, or as_of when sooner)
---   rb                                   bigint   crime in the hotspot, before
---   ra                                   bigint   crime in the hotspot, after
---   db                                   bigint   crime in its buffer ring (cells of no hotspot), before
---   da                                   bigint   crime in its buffer ring, after
---   cb                                   bigint   crime in the control areas, before
---   ca                                   bigint   crime in the control areas, after
+--   clear_from                           date     first day of its clear phase (null for all)
+--   before_from                          date     first day of the 12 weeks (84 days) before clear_from (for all: the earliest)
+--   after_to                             date     last day of the after window, clear_from + 83 days (for all: the latest)
+--   rb                                   bigint   incidents in the hotspot, before
+--   ra                                   bigint   incidents in the hotspot, after
+--   db                                   bigint   incidents in its buffer ring (cells of no hotspot), before
+--   da                                   bigint   incidents in its buffer ring, after
+--   cb                                   bigint   incidents in the control areas, before
+--   ca                                   bigint   incidents in the control areas, after
 --   wdq                                  double   weighted displacement quotient (Da/Ca - Db/Cb) / (Ra/Ca - Rb/Cb); null when not applicable
---   tne                                  double   total net effect [Rb(Ca/Cb) - Ra] + [Db(Ca/Cb) - Da]
+--   tne                                  double   total net effect [Rb(Ca/Cb) - Ra] + [Db(Ca/Cb) - Da]; null when Cb = 0
 --   wdd                                  double   weighted displacement difference (Ra - Rb) - (Ca - Cb)
 --   wdd_se                               double   sqrt(Ra + Rb + Ca + Cb)
+--
+-- Definitions (DESIGN section 7, displacement; Bowers and Johnson's WDQ):
+-- - Hotspots: the register version's areas of role hotspot with a clear phase (clear_from not null) whose
+--   after window is complete by as_of. A hotspot still inside its first 12 weeks of clear has no row (a part
+--   window would compare 12 weeks with fewer).
+-- - Windows, London local days: b = clear_from - 84 .. clear_from - 1; a = clear_from .. clear_from + 83.
+-- - Areas (area_cells of the register version, 25 m cells): R = the hotspot's own cells; D = its buffer cells
+--   that are not a hotspot cell of any area (a buffer reaching into another hotspot would count that
+--   hotspot's treated crime as displacement); C = the cells of every control area, pooled (each cell once),
+--   counted over the hotspot's own windows. Cells are taken from the register whatever its phases' dates:
+--   the before window precedes the area's validity by design.
+-- - Counted: incidents (current versions as of as_of, located, reported_date in the window), anti-social
+--   behaviour included (DESIGN's count, and a usual target of hotspot patrols), police-initiated records
+--   excluded (they measure police activity, which the intervention itself moves into R).
+-- - WDQ only when Ca > 0, Cb > 0 and Ra/Ca - Rb/Cb < 0 (the hotspot fell relative to control), else null
+--   ('not applicable'). TNE needs Cb > 0. WDD and its SE always.
+-- - The all row sums Rb, Ra, Db, Da, Cb and Ca over the hotspot rows (each counted over its own windows, so
+--   C is the sum of each hotspot's control counts) and applies the same formulas; it is there only when at
+--   least one hotspot is. Rows: hotspots by id, then all.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
+windows as (
+  select
+    h.area_id as hotspot_id,
+    h.clear_from,
+    date_add('day', -84, h.clear_from) as before_from,
+    date_add('day', 83, h.clear_from) as after_to
+  from hotspots as h
+  cross join params as p
+  where
+    h.register_version = p.register_version
+    and h.role = 'hotspot'
+    and h.clear_from is not null
+    and date_add('day', 83, h.clear_from) <= p.as_of
+),
+
+register_cells as (
+  select distinct
+    c.area_id,
+    c.role,
+    c.cell_x,
+    c.cell_y
+  from area_cells as c
+  cross join params as p
+  where c.register_version = p.register_version
+),
+
+any_hotspot_cells as (
+  select distinct cell_x, cell_y from register_cells where role = 'hotspot'
+),
+
+control_cells as (
+  select distinct cell_x, cell_y from register_cells where role = 'control'
+),
+
+catchment as (
+  select
+    area_id as hotspot_id,
+    'r' as area_part,
+    cell_x,
+    cell_y
+  from register_cells
+  where role = 'hotspot'
+  union all
+  select
+    b.area_id as hotspot_id,
+    'd' as area_part,
+    b.cell_x,
+    b.cell_y
+  from register_cells as b
+  left join any_hotspot_cells as h
+    on h.cell_x = b.cell_x
+    and h.cell_y = b.cell_y
+  where b.role = 'buffer' and h.cell_x is null
+),
+
+incidents as (
+  select
+    i.reported_date,
+    i.cell_x,
+    i.cell_y
+  from stg_incident_harm as i
+  cross join params as p
+  where
+    i.weights_version = p.weights_version
+    and i.valid_from <= p.as_of
+    and (i.valid_to is null or i.valid_to > p.as_of)
+    and i.reported_date <= p.as_of
+    and i.cell_x is not null
+    and i.cell_y is not null
+    and not coalesce(i.police_initiated, false)
+),
+
+zone_incidents as (
+  select
+    w.hotspot_id,
+    z.area_part,
+    i.reported_date >= w.clear_from as in_after
+  from windows as w
+  inner join catchment as z
+    on z.hotspot_id = w.hotspot_id
+  inner join incidents as i
+    on i.cell_x = z.cell_x
+    and i.cell_y = z.cell_y
+    and i.reported_date between w.before_from and w.after_to
+  union all
+  select
+    w.hotspot_id,
+    'c' as area_part,
+    i.reported_date >= w.clear_from as in_after
+  from windows as w
+  cross join control_cells as c
+  inner join incidents as i
+    on i.cell_x = c.cell_x
+    and i.cell_y = c.cell_y
+    and i.reported_date between w.before_from and w.after_to
+),
+
+zone_counts as (
+  select
+    hotspot_id,
+    count_if(area_part = 'r' and not in_after) as rb,
+    count_if(area_part = 'r' and in_after) as ra,
+    count_if(area_part = 'd' and not in_after) as db,
+    count_if(area_part = 'd' and in_after) as da,
+    count_if(area_part = 'c' and not in_after) as cb,
+    count_if(area_part = 'c' and in_after) as ca
+  from zone_incidents
+  group by hotspot_id
+),
+
+per_hotspot as (
+  select
+    w.hotspot_id,
+    w.clear_from,
+    w.before_from,
+    w.after_to,
+    coalesce(z.rb, 0) as rb,
+    coalesce(z.ra, 0) as ra,
+    coalesce(z.db, 0) as db,
+    coalesce(z.da, 0) as da,
+    coalesce(z.cb, 0) as cb,
+    coalesce(z.ca, 0) as ca
+  from windows as w
+  left join zone_counts as z
+    on z.hotspot_id = w.hotspot_id
+),
+
+with_all as (
+  select * from per_hotspot
+  union all
+  select
+    'all' as hotspot_id,
+    cast(null as date) as clear_from,
+    min(before_from) as before_from,
+    max(after_to) as after_to,
+    sum(rb) as rb,
+    sum(ra) as ra,
+    sum(db) as db,
+    sum(da) as da,
+    sum(cb) as cb,
+    sum(ca) as ca
+  from per_hotspot
+  having count(*) > 0
+),
+
+as_doubles as (
+  select
+    *,
+    cast(rb as double) as rb_d,
+    cast(ra as double) as ra_d,
+    cast(db as double) as db_d,
+    cast(da as double) as da_d,
+    cast(cb as double) as cb_d,
+    cast(ca as double) as ca_d
+  from with_all
+),
+
 final as (
   select
-    cast(null as varchar) as hotspot_id,
-    cast(null as date) as clear_from,
-    cast(null as date) as before_from,
-    cast(null as date) as after_to,
-    cast(null as bigint) as rb,
-    cast(null as bigint) as ra,
-    cast(null as bigint) as db,
-    cast(null as bigint) as da,
-    cast(null as bigint) as cb,
-    cast(null as bigint) as ca,
-    cast(null as double) as wdq,
-    cast(null as double) as tne,
-    cast(null as double) as wdd,
-    cast(null as double) as wdd_se
-  from params
-  where false
+    hotspot_id,
+    clear_from,
+    before_from,
+    after_to,
+    cast(rb as bigint) as rb,
+    cast(ra as bigint) as ra,
+    cast(db as bigint) as db,
+    cast(da as bigint) as da,
+    cast(cb as bigint) as cb,
+    cast(ca as bigint) as ca,
+    case
+      when ca > 0 and cb > 0 and ra_d / ca_d - rb_d / cb_d < 0
+        then (da_d / ca_d - db_d / cb_d) / (ra_d / ca_d - rb_d / cb_d)
+    end as wdq,
+    case when cb > 0 then (rb_d * (ca_d / cb_d) - ra_d) + (db_d * (ca_d / cb_d) - da_d) end as tne,
+    (ra_d - rb_d) - (ca_d - cb_d) as wdd,
+    sqrt(ra_d + rb_d + ca_d + cb_d) as wdd_se
+  from as_doubles
 )
 
 select * from final
+order by case when hotspot_id = 'all' then 1 else 0 end, hotspot_id

@@ -18,31 +18,343 @@
 --   diff_ci_high                         double   upper end
 --   median_hours_to_survey               double   median hours from the incident's reported_at to sent_at
 --   share_within_24h                     double   share of surveys sent within 24 hours of reported_at
+--
+-- Definitions (DESIGN section 7, victim satisfaction):
+-- - Surveys: each response's version current as of as_of (valid_from <= as_of < valid_to), sent on or before
+--   as_of (London day), in the London calendar month of sent_at. Months run from the first month with a survey
+--   through the month containing as_of; the latest month is therefore partial until it ends.
+-- - The incident a survey is about: its version current as of as_of (a later correction of the crime type or
+--   location is not seen by an earlier as_of).
+-- - Groups: all (every survey); hotspot (the incident's 25 m cell is a cell of the hotspot in the register
+--   version: geography only, whatever the phase dates, so months before a hotspot's clear phase are comparable;
+--   an incident in a cell shared by two hotspots counts in both); crime_type (of the incident; 'Unknown' when the
+--   incident is not in the lake as of as_of); ethnicity_group and age_band (as given on the survey row; null or
+--   blank as 'Not stated'). Rows: 'all' and every register hotspot get every month (zeros included); the other
+--   groups appear in the months they have surveys.
+-- - n_sent counts surveys sent in the group and month (the same for every question); n_responded those with a
+--   responded_at; response_rate = n_responded / n_sent (a fraction; null when nothing was sent).
+-- - Answers 1 (completely satisfied) .. 7 (completely dissatisfied); null = not answered. n_valid = answers 1..7,
+--   n_satisfied = answers 1..3 (completely, very or fairly satisfied); pct_satisfied null when n_valid = 0.
+-- - Wilson score interval, z = 1.96, p = n_satisfied / n_valid, n = n_valid:
+--   centre = (p + z^2/2n) / (1 + z^2/n), half = z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n), in percent. At 0% the
+--   lower bound is exactly 0 and at 100% the upper bound exactly 100 (not a rounding error away).
+-- - diff_vs_rest = pct_satisfied - pct of every other respondent of the month to the same question (the month's
+--   'all' counts minus the group's). 95% CI by Newcombe's hybrid score method (method 10) from the two Wilson
+--   intervals (l1, u1 of the group, l2, u2 of the rest): d - sqrt((p1-l1)^2 + (u2-p2)^2) .. d + sqrt((u1-p1)^2 +
+--   (p2-l2)^2). Null for the 'all' group and when either side has no valid answer.
+-- - Time to survey = sent_at - the incident's reported_at, in hours (both UTC instants: exact across clock
+--   changes), over the group's surveys whose incident is known with an exact reported_at: incidents known only
+--   to the day or month (period_precision day or month, as data.police.uk rows) and surveys recorded as sent
+--   before the incident was reported (a data error) are left out. median_hours_to_survey is the median
+--   (approx_percentile: exact on DuckDB, approximate on Athena); share_within_24h counts 24 hours exactly as
+--   within. Both null when no survey of the group qualifies.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
+constants as (
+  select 1.96e0 as z
+),
+
+questions as (
+  select question
+  from (values ('q_ease'), ('q_actions'), ('q_informed'), ('q_treatment'), ('q_overall')) as q (question)
+),
+
+surveys as (
+  select
+    s.response_id,
+    s.incident_id,
+    s.sent_at,
+    s.responded_at,
+    s.q_ease,
+    s.q_actions,
+    s.q_informed,
+    s.q_treatment,
+    s.q_overall,
+    coalesce(nullif(trim(s.ethnicity_group), ''), 'Not stated') as ethnicity_group,
+    coalesce(nullif(trim(s.age_band), ''), 'Not stated') as age_band,
+    cast(date_trunc('month', s.sent_date) as date) as month
+  from stg_survey_responses as s
+  cross join params as p
+  where
+    s.valid_from <= p.as_of
+    and (s.valid_to is null or s.valid_to > p.as_of)
+    and s.sent_date <= p.as_of
+),
+
+incidents as (
+  select
+    i.incident_id,
+    i.crime_type,
+    i.reported_at,
+    i.period_precision,
+    i.cell_x,
+    i.cell_y
+  from stg_incidents as i
+  cross join params as p
+  where i.valid_from <= p.as_of and (i.valid_to is null or i.valid_to > p.as_of)
+),
+
+hotspot_cells as (
+  select distinct
+    c.area_id,
+    c.cell_x,
+    c.cell_y
+  from area_cells as c
+  cross join params as p
+  where c.register_version = p.register_version and c.role = 'hotspot'
+),
+
+hotspot_list as (
+  select distinct area_id
+  from hotspot_cells
+),
+
+facts as (
+  select
+    s.response_id,
+    s.month,
+    s.responded_at,
+    s.q_ease,
+    s.q_actions,
+    s.q_informed,
+    s.q_treatment,
+    s.q_overall,
+    s.ethnicity_group,
+    s.age_band,
+    coalesce(i.crime_type, 'Unknown') as crime_type,
+    i.cell_x,
+    i.cell_y,
+    case
+      when
+        i.reported_at is not null
+        and coalesce(i.period_precision, 'exact') = 'exact'
+        and s.sent_at >= i.reported_at
+        then cast(date_diff('second', i.reported_at, s.sent_at) as double) / 3600
+    end as hours_to_survey
+  from surveys as s
+  left join incidents as i
+    on i.incident_id = s.incident_id
+),
+
+survey_groups as (
+  select
+    f.response_id,
+    f.month,
+    f.responded_at,
+    f.q_ease,
+    f.q_actions,
+    f.q_informed,
+    f.q_treatment,
+    f.q_overall,
+    f.hours_to_survey,
+    g.group_type,
+    case g.group_type
+      when 'all' then 'all'
+      when 'crime_type' then f.crime_type
+      when 'ethnicity_group' then f.ethnicity_group
+      when 'age_band' then f.age_band
+    end as group_value
+  from facts as f
+  cross join (values ('all'), ('crime_type'), ('ethnicity_group'), ('age_band')) as g (group_type)
+  union all
+  select
+    f.response_id,
+    f.month,
+    f.responded_at,
+    f.q_ease,
+    f.q_actions,
+    f.q_informed,
+    f.q_treatment,
+    f.q_overall,
+    f.hours_to_survey,
+    'hotspot' as group_type,
+    h.area_id as group_value
+  from facts as f
+  inner join hotspot_cells as h
+    on h.cell_x = f.cell_x and h.cell_y = f.cell_y
+),
+
+answers as (
+  select
+    g.month,
+    g.group_type,
+    g.group_value,
+    q.question,
+    g.responded_at,
+    case q.question
+      when 'q_ease' then g.q_ease
+      when 'q_actions' then g.q_actions
+      when 'q_informed' then g.q_informed
+      when 'q_treatment' then g.q_treatment
+      when 'q_overall' then g.q_overall
+    end as answer
+  from survey_groups as g
+  cross join questions as q
+),
+
+counts as (
+  select
+    month,
+    group_type,
+    group_value,
+    question,
+    count(*) as n_sent,
+    count_if(responded_at is not null) as n_responded,
+    count_if(answer between 1 and 7) as n_valid,
+    count_if(answer between 1 and 3) as n_satisfied
+  from answers
+  group by month, group_type, group_value, question
+),
+
+timing as (
+  select
+    month,
+    group_type,
+    group_value,
+    approx_percentile(hours_to_survey, 0.5) as median_hours_to_survey,
+    cast(count_if(hours_to_survey <= 24) as double) / nullif(count(hours_to_survey), 0) as share_within_24h
+  from survey_groups
+  group by month, group_type, group_value
+),
+
+bounds as (
+  select
+    min(s.month) as first_month,
+    cast(date_trunc('month', p.as_of) as date) as last_month
+  from surveys as s
+  cross join params as p
+  group by p.as_of
+),
+
+months as (
+  select date_add('month', t.i, b.first_month) as month
+  from bounds as b
+  cross join unnest(sequence(0, date_diff('month', b.first_month, b.last_month), 1)) as t (i)
+),
+
+group_rows as (
+  select m.month, 'all' as group_type, 'all' as group_value
+  from months as m
+  union all
+  select m.month, 'hotspot' as group_type, h.area_id as group_value
+  from months as m
+  cross join hotspot_list as h
+  union all
+  select distinct month, group_type, group_value
+  from survey_groups
+  where group_type not in ('all', 'hotspot')
+),
+
+grid as (
+  select
+    g.month,
+    g.group_type,
+    g.group_value,
+    q.question,
+    coalesce(c.n_sent, 0) as n_sent,
+    coalesce(c.n_responded, 0) as n_responded,
+    coalesce(c.n_valid, 0) as n_valid,
+    coalesce(c.n_satisfied, 0) as n_satisfied,
+    t.median_hours_to_survey,
+    t.share_within_24h
+  from group_rows as g
+  cross join questions as q
+  left join counts as c
+    on c.month = g.month and c.group_type = g.group_type and c.group_value = g.group_value and c.question = q.question
+  left join timing as t
+    on t.month = g.month and t.group_type = g.group_type and t.group_value = g.group_value
+),
+
+with_rest as (
+  select
+    g.*,
+    a.n_valid - g.n_valid as rest_n_valid,
+    a.n_satisfied - g.n_satisfied as rest_n_satisfied
+  from grid as g
+  inner join grid as a
+    on a.month = g.month and a.question = g.question and a.group_type = 'all'
+),
+
+proportions as (
+  select
+    r.*,
+    k.z,
+    cast(r.n_satisfied as double) / nullif(r.n_valid, 0) as p1,
+    cast(r.n_valid as double) as n1,
+    cast(r.rest_n_satisfied as double) / nullif(r.rest_n_valid, 0) as p2,
+    cast(r.rest_n_valid as double) as n2
+  from with_rest as r
+  cross join constants as k
+),
+
+wilson as (
+  select
+    w.*,
+    100 * w.p1 as pct1,
+    case
+      when w.n_valid = 0 then null
+      when w.n_satisfied = 0 then 0.0
+      else 100 * (
+        (w.p1 + w.z * w.z / (2 * w.n1))
+        - w.z * sqrt(w.p1 * (1 - w.p1) / w.n1 + w.z * w.z / (4 * w.n1 * w.n1))
+      ) / (1 + w.z * w.z / w.n1)
+    end as low1,
+    case
+      when w.n_valid = 0 then null
+      when w.n_satisfied = w.n_valid then 100.0
+      else 100 * (
+        (w.p1 + w.z * w.z / (2 * w.n1))
+        + w.z * sqrt(w.p1 * (1 - w.p1) / w.n1 + w.z * w.z / (4 * w.n1 * w.n1))
+      ) / (1 + w.z * w.z / w.n1)
+    end as high1,
+    100 * w.p2 as pct2,
+    case
+      when w.rest_n_valid = 0 then null
+      when w.rest_n_satisfied = 0 then 0.0
+      else 100 * (
+        (w.p2 + w.z * w.z / (2 * w.n2))
+        - w.z * sqrt(w.p2 * (1 - w.p2) / w.n2 + w.z * w.z / (4 * w.n2 * w.n2))
+      ) / (1 + w.z * w.z / w.n2)
+    end as low2,
+    case
+      when w.rest_n_valid = 0 then null
+      when w.rest_n_satisfied = w.rest_n_valid then 100.0
+      else 100 * (
+        (w.p2 + w.z * w.z / (2 * w.n2))
+        + w.z * sqrt(w.p2 * (1 - w.p2) / w.n2 + w.z * w.z / (4 * w.n2 * w.n2))
+      ) / (1 + w.z * w.z / w.n2)
+    end as high2
+  from proportions as w
+),
+
 final as (
   select
-    cast(null as date) as month,
-    cast(null as varchar) as group_type,
-    cast(null as varchar) as group_value,
-    cast(null as varchar) as question,
-    cast(null as bigint) as n_sent,
-    cast(null as bigint) as n_responded,
-    cast(null as double) as response_rate,
-    cast(null as bigint) as n_valid,
-    cast(null as bigint) as n_satisfied,
-    cast(null as double) as pct_satisfied,
-    cast(null as double) as ci_low,
-    cast(null as double) as ci_high,
-    cast(null as double) as diff_vs_rest,
-    cast(null as double) as diff_ci_low,
-    cast(null as double) as diff_ci_high,
-    cast(null as double) as median_hours_to_survey,
-    cast(null as double) as share_within_24h
-  from params
-  where false
+    month,
+    group_type,
+    group_value,
+    question,
+    n_sent,
+    n_responded,
+    cast(n_responded as double) / nullif(n_sent, 0) as response_rate,
+    n_valid,
+    n_satisfied,
+    pct1 as pct_satisfied,
+    low1 as ci_low,
+    high1 as ci_high,
+    case when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0 then pct1 - pct2 end as diff_vs_rest,
+    case
+      when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0
+        then pct1 - pct2 - sqrt(power(pct1 - low1, 2) + power(high2 - pct2, 2))
+    end as diff_ci_low,
+    case
+      when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0
+        then pct1 - pct2 + sqrt(power(high1 - pct1, 2) + power(pct2 - low2, 2))
+    end as diff_ci_high,
+    median_hours_to_survey,
+    share_within_24h
+  from wilson
 )
 
-select * from final
+select * from final order by month, group_type, group_value, question

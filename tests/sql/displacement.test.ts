@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cellCentre, type GivenRow, rectangle, TestLake, weights } from './harness.ts'
+
+/**
+ * Cells (25 m, y 3000..3001 throughout):
+ *   x 1994-1995  B's buffer
+ *   x 1996-1997  hotspot B; x 1997 is also in A's buffer ring (so it is not A's displacement area)
+ *   x 1998-1999  A's buffer (its D)
+ *   x 2000-2001  hotspot A
+ *   x 2100-2101  control K; K2 covers (2101..2102, 3001), sharing (2101, 3001) with K
+ *   x 2200       hotspot E (clear from 1 June: after window not complete by 31 July)
+ *   x 2300       hotspot F (no clear phase)
+ *
+ * Windows: A clears 2026-04-06: b = 2026-01-12 .. 2026-04-05, a = 2026-04-06 .. 2026-06-28.
+ *          B clears 2026-05-04: b = 2026-02-09 .. 2026-05-03, a = 2026-05-04 .. 2026-07-26.
+ */
+let serial = 0
+const many = (n: number, cell: [number, number], day: string, crimeType = 'Burglary', extra: GivenRow = {}) =>
+  Array.from(
+    { length: n },
+    (): GivenRow => ({
+      incident_id: `I${++serial}`,
+      reported_at: `${day}T12:00:00Z`,
+      crime_type: crimeType,
+      ...cellCentre(...cell),
+      ...extra,
+    }),
+  )
+
+const close = (x: number) => expect.closeTo(x, 10)
+
+describe('displacement', () => {
+  let lake: TestLake
+  beforeAll(async () => {
+    lake = await TestLake.create({
+      feeds: {
+        incidents: [
+          // A's R: before 1 + 98 + 1 = 100 (both window ends included), after 1 + 48 + 1 = 50
+          ...many(1, [2000, 3000], '2026-01-11'), // the day before b: not counted
+          ...many(1, [2000, 3000], '2026-01-12'),
+          ...many(98, [2001, 3001], '2026-02-02'),
+          ...many(1, [2000, 3000], '2026-04-05'),
+          ...many(1, [2000, 3000], '2026-04-06'),
+          ...many(40, [2001, 3000], '2026-05-04'),
+          ...many(8, [2001, 3000], '2026-05-04', 'Anti-social behaviour'), // counted: ASB is in the count
+          ...many(1, [2000, 3000], '2026-05-04', 'Drugs', { police_initiated: true }), // not counted
+          ...many(1, [2000, 3001], '2026-06-28'),
+          ...many(1, [2000, 3001], '2026-06-29'), // the day after a: not counted
+          // A's D: before 100, after 150
+          ...many(100, [1999, 3000], '2026-02-02'),
+          ...many(150, [1998, 3001], '2026-05-04'),
+          // B's R, in A's buffer ring too (x 1997) and in A's windows: counted for B only
+          ...many(10, [1997, 3000], '2026-03-02'),
+          ...many(20, [1996, 3001], '2026-06-01'),
+          // B's D: before 5, after 5
+          ...many(5, [1994, 3000], '2026-03-02'),
+          ...many(5, [1995, 3001], '2026-06-01'),
+          // controls
+          ...many(50, [2100, 3000], '2026-01-20'), // A before
+          ...many(50, [2101, 3001], '2026-03-02'), // A before, B before; in K and K2, counted once
+          ...many(50, [2100, 3001], '2026-04-20'), // A after, B before
+          ...many(50, [2102, 3001], '2026-05-18'), // A after, B after (K2 only)
+          ...many(30, [2100, 3000], '2026-07-06'), // B after
+          // E's hotspot: never reported
+          ...many(7, [2200, 3000], '2026-05-01'),
+        ],
+      },
+      area_cells: [
+        // the register dates A's cells from its first phase: the before window is still counted
+        ...rectangle('A', 'hotspot', 2000, 3000, 2, 2).map((c) => ({ ...c, valid_from: '2026-04-06' })),
+        ...rectangle('A', 'buffer', 1997, 3000, 3, 2),
+        ...rectangle('B', 'hotspot', 1996, 3000, 2, 2),
+        ...rectangle('B', 'buffer', 1994, 3000, 2, 2),
+        ...rectangle('K', 'control', 2100, 3000, 2, 2),
+        ...rectangle('K2', 'control', 2101, 3001, 2, 1),
+        ...rectangle('E', 'hotspot', 2200, 3000, 1, 1),
+        ...rectangle('F', 'hotspot', 2300, 3000, 1, 1),
+      ],
+      hotspots: [
+        { area_id: 'A', role: 'hotspot', name: 'A', buffer_m: 75, clear_from: '2026-04-06' },
+        { area_id: 'B', role: 'hotspot', name: 'B', buffer_m: 50, clear_from: '2026-05-04' },
+        { area_id: 'K', role: 'control', name: 'K', buffer_m: 0 },
+        { area_id: 'K2', role: 'control', name: 'K2', buffer_m: 0 },
+        { area_id: 'E', role: 'hotspot', name: 'E', buffer_m: 0, clear_from: '2026-06-01' },
+        { area_id: 'F', role: 'hotspot', name: 'F', buffer_m: 0, hold_from: '2026-01-01' },
+      ],
+      harm_weights: weights({ Burglary: 244.68, Drugs: 3.66, 'Anti-social behaviour': 0 }),
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('computes WDQ, TNE and WDD per hotspot and for all of them', async () => {
+    const rows = await lake.mart('displacement', '2026-07-31')
+    expect(rows).toEqual([
+      // DESIGN's check: R 100 -> 50, D 100 -> 150, C 100 -> 100
+      //   WDQ = (150/100 - 100/100) / (50/100 - 100/100) = 0.5 / -0.5 = -1
+      //   TNE = [100 (100/100) - 50] + [100 (100/100) - 150] = 50 - 50 = 0
+      //   WDD = (50 - 100) - (100 - 100) = -50, SE = sqrt(50 + 100 + 100 + 100) = sqrt(350) = 18.708
+      {
+        hotspot_id: 'A',
+        clear_from: '2026-04-06',
+        before_from: '2026-01-12',
+        after_to: '2026-06-28',
+        rb: 100,
+        ra: 50,
+        db: 100,
+        da: 150,
+        cb: 100,
+        ca: 100,
+        wdq: close(-1),
+        tne: close(0),
+        wdd: close(-50),
+        wdd_se: close(Math.sqrt(350)),
+      },
+      // B: R 10 -> 20, D 5 -> 5, C 100 -> 80 (50 on 2 March + 50 on 20 April; 50 on 18 May + 30 on 6 July)
+      //   Ra/Ca - Rb/Cb = 20/80 - 10/100 = 0.15 >= 0: the hotspot rose relative to control, WDQ not applicable
+      //   TNE = [10 (80/100) - 20] + [5 (80/100) - 5] = -12 - 1 = -13
+      //   WDD = (20 - 10) - (80 - 100) = 30, SE = sqrt(20 + 10 + 80 + 100) = sqrt(210)
+      {
+        hotspot_id: 'B',
+        clear_from: '2026-05-04',
+        before_from: '2026-02-09',
+        after_to: '2026-07-26',
+        rb: 10,
+        ra: 20,
+        db: 5,
+        da: 5,
+        cb: 100,
+        ca: 80,
+        wdq: null,
+        tne: close(-13),
+        wdd: close(30),
+        wdd_se: close(Math.sqrt(210)),
+      },
+      // all: Rb 110, Ra 70, Db 105, Da 155, Cb 100 + 100 = 200, Ca 100 + 80 = 180
+      //   denominator 70/180 - 110/200 = 7/18 - 11/20 = -29/180 < 0
+      //   numerator 155/180 - 105/200 = 31/36 - 21/40 = 121/360
+      //   WDQ = (121/360) / (-58/360) = -121/58 = -2.0862
+      //   TNE = [110 (0.9) - 70] + [105 (0.9) - 155] = 29 - 60.5 = -31.5
+      //   WDD = (70 - 110) - (180 - 200) = -20, SE = sqrt(70 + 110 + 180 + 200) = sqrt(560)
+      {
+        hotspot_id: 'all',
+        clear_from: null,
+        before_from: '2026-01-12',
+        after_to: '2026-07-26',
+        rb: 110,
+        ra: 70,
+        db: 105,
+        da: 155,
+        cb: 200,
+        ca: 180,
+        wdq: close(-121 / 58),
+        tne: close(-31.5),
+        wdd: close(-20),
+        wdd_se: close(Math.sqrt(560)),
+      },
+    ])
+  })
+
+  it('waits for the whole 12-week after window', async () => {
+    // 28 June is A's last after day: A (and all, the same numbers) only; B's window runs to 26 July
+    const onTheDay = await lake.mart('displacement', '2026-06-28')
+    expect(onTheDay.map((r) => [r.hotspot_id, r.rb, r.ra, r.db, r.da, r.cb, r.ca, r.wdq])).toEqual([
+      ['A', 100, 50, 100, 150, 100, 100, close(-1)],
+      ['all', 100, 50, 100, 150, 100, 100, close(-1)],
+    ])
+    // a day earlier no hotspot qualifies, so there is no all row either
+    expect(await lake.mart('displacement', '2026-06-27')).toEqual([])
+  })
+})

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type GivenRow, rectangle, TestLake } from './harness.ts'
+
+/**
+ * patrol_dosage, given/expect; expected rows worked out by hand (arithmetic in the comments).
+ * Koper: a visit is compliant when 10 <= minutes <= 16 (600 000 .. 960 000 ms).
+ */
+
+const close = (value: number) => expect.closeTo(value, 9)
+
+let serial = 0
+function visit(hotspotId: string, startedAt: string, endedAt: string, extra: GivenRow = {}): GivenRow {
+  serial += 1
+  return {
+    visit_id: `V${serial}`,
+    hotspot_id: hotspotId,
+    started_at: startedAt,
+    ended_at: endedAt,
+    officers: 2,
+    source: 'gps',
+    ...extra,
+  }
+}
+
+function allocation(hotspotId: string, date: string, assigned: boolean, extra: GivenRow = {}): GivenRow {
+  return { hotspot_id: hotspotId, date, assigned, trial_id: 'T1', ...extra }
+}
+
+function hotspot(areaId: string, role: 'hotspot' | 'control' = 'hotspot'): GivenRow {
+  return {
+    area_id: areaId,
+    role,
+    name: `Area ${areaId}`,
+    borough: 'Southend',
+    commander_id: role === 'hotspot' ? 'C1' : null,
+    buffer_m: role === 'hotspot' ? 100 : 0,
+    clear_from: role === 'hotspot' ? '2026-03-16' : null,
+  }
+}
+
+describe('patrol_dosage', () => {
+  let lake: TestLake
+  beforeAll(async () => {
+    lake = await TestLake.create({
+      hotspots: [hotspot('H1'), hotspot('H2'), hotspot('C9', 'control')],
+      area_cells: [
+        ...rectangle('H1', 'hotspot', 21_000, 7_200, 2, 2),
+        ...rectangle('H2', 'hotspot', 21_010, 7_200, 2, 2),
+      ],
+      feeds: {
+        patrol_visits: [
+          // week 12 (16 .. 22 March): a visit and no allocation
+          visit('H1', '2026-03-16T10:00:00Z', '2026-03-16T10:12:00Z'), // 12 min: compliant
+          // week 13 (23 .. 29 March; BST from 01:00 UTC Sunday 29)
+          visit('H1', '2026-03-23T10:00:00Z', '2026-03-23T10:15:00Z'), // Mon 23: 900 s = 15 min, compliant
+          visit('H1', '2026-03-23T12:00:00Z', '2026-03-23T12:09:59Z'), // Mon 23: 599 s, not compliant
+          visit('H1', '2026-03-24T10:00:00Z', '2026-03-24T10:10:00Z'), // Tue 24: 600 s = 10 min, compliant
+          visit('H1', '2026-03-25T10:00:00Z', '2026-03-25T10:16:01Z'), // Wed 25: 961 s, not compliant
+          // Wed 25: 599.7 s (11:00:00.500 .. 11:10:00.200): under 10 minutes, though it crosses 600 second marks
+          visit('H1', '2026-03-25T11:00:00.500Z', '2026-03-25T11:10:00.200Z'),
+          visit('H1', '2026-03-26T10:00:00Z', '2026-03-26T10:16:00Z'), // Thu 26: 960 s = 16 min, compliant
+          // 23:55 BST Sunday 29 .. 00:11 BST Monday 30: 16 min, compliant, on Sunday 29 (week 13)
+          visit('H1', '2026-03-29T22:55:00Z', '2026-03-29T23:11:00Z'),
+          // week 14: 00:05 BST Monday 30 .. 00:17: 12 min, compliant, on Monday 30
+          visit('H1', '2026-03-29T23:05:00Z', '2026-03-29T23:17:00Z'),
+          // not counted: a control area, an id the register does not know, a visit first dropped after as_of,
+          // a visit in week 15 (not complete)
+          visit('C9', '2026-03-24T10:00:00Z', '2026-03-24T10:12:00Z'),
+          visit('HX', '2026-03-24T10:00:00Z', '2026-03-24T10:12:00Z'),
+          visit('H1', '2026-03-27T10:00:00Z', '2026-03-27T10:12:00Z', { drop_date: '2026-04-08' }),
+          visit('H1', '2026-04-06T10:00:00Z', '2026-04-06T10:12:00Z'),
+        ],
+        patrol_allocations: [
+          allocation('H1', '2026-03-23', true), // compliant visit (15 min)
+          allocation('H1', '2026-03-24', true), // compliant visit (10 min)
+          allocation('H1', '2026-03-25', true), // visits of 961 s and 599.7 s: none compliant
+          allocation('H1', '2026-03-27', false), // not assigned (its visit is only known from 8 April)
+          // assigned on the 20 March drop, unassigned by the 8 April drop: assigned as of 7 April, no visit
+          allocation('H1', '2026-03-28', true, { drop_date: '2026-03-20' }),
+          allocation('H1', '2026-03-28', false, { drop_date: '2026-04-08' }),
+          allocation('H1', '2026-03-29', true), // compliant visit started 23:55 BST that Sunday
+          allocation('H1', '2026-03-30', true), // compliant visit started 00:05 BST that Monday
+          allocation('H1', '2026-03-31', true), // no visit
+          // H2 is in the trial in week 13 but never drew a patrol day
+          allocation('H2', '2026-03-23', false),
+          allocation('H2', '2026-03-24', false),
+          allocation('C9', '2026-03-24', true), // a control area: left out
+          allocation('H1', '2026-04-06', true), // week 15: not complete
+        ],
+      },
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('as of Tuesday 7 April 2026: visits, minutes, Koper compliance and assigned days per week', async () => {
+    const rows = await lake.mart('patrol_dosage', '2026-04-07')
+    expect(rows).toEqual([
+      {
+        hotspot_id: 'H1',
+        week_start: '2026-03-16',
+        visits: 1,
+        minutes: 12,
+        compliant_visits: 1,
+        assigned_days: 0,
+        assigned_days_with_compliant_visit: 0,
+        share_assigned_days_compliant: null, // no assigned days
+      },
+      {
+        hotspot_id: 'H1',
+        week_start: '2026-03-23',
+        visits: 7,
+        // 900 + 599 + 600 + 961 + 599.7 + 960 (Thu 26) + 960 (Sun 29) = 5579.7 s = 92.995 min
+        minutes: close(5579.7 / 60),
+        compliant_visits: 4, // 15 min, 10 min, 16 min (Thu 26), 16 min (Sun 29)
+        assigned_days: 5, // 23, 24, 25, 28 (as of 7 April), 29; not 27
+        assigned_days_with_compliant_visit: 3, // 23, 24, 29; not 25 (none compliant), 28 (no visit)
+        share_assigned_days_compliant: 0.6, // 3 / 5
+      },
+      {
+        hotspot_id: 'H1',
+        week_start: '2026-03-30',
+        visits: 1,
+        minutes: 12,
+        compliant_visits: 1,
+        assigned_days: 2, // 30, 31
+        assigned_days_with_compliant_visit: 1, // 30
+        share_assigned_days_compliant: 0.5,
+      },
+      {
+        hotspot_id: 'H2',
+        week_start: '2026-03-23',
+        visits: 0,
+        minutes: 0,
+        compliant_visits: 0,
+        assigned_days: 0,
+        assigned_days_with_compliant_visit: 0,
+        share_assigned_days_compliant: null,
+      },
+    ])
+  })
+
+  it('as of Thursday 9 April 2026: the later allocation and visit versions apply', async () => {
+    const rows = await lake.mart('patrol_dosage', '2026-04-09')
+    // 28 March is now unassigned; the 27 March visit (12 min, compliant, on an unassigned day) is known
+    expect(rows.find((r) => r.hotspot_id === 'H1' && r.week_start === '2026-03-23')).toEqual({
+      hotspot_id: 'H1',
+      week_start: '2026-03-23',
+      visits: 8,
+      minutes: close((5579.7 + 720) / 60), // 104.995 min: 92.995 + 12
+      compliant_visits: 5,
+      assigned_days: 4, // 23, 24, 25, 29
+      assigned_days_with_compliant_visit: 3, // 23, 24, 29
+      share_assigned_days_compliant: 0.75, // 3 / 4
+    })
+  })
+})

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cellCentre, rectangle, TestLake } from './harness.ts'
+
+const inH1 = cellCentre(20_000, 7_000)
+const outside = cellCentre(20_100, 7_100)
+
+const search = (row: Record<string, string | number | boolean | null>) => ({
+  officer_defined_ethnicity: null,
+  object_of_search: null,
+  outcome: null,
+  outcome_linked: null,
+  ...row,
+})
+
+/** A row of the mart, with the zero-search defaults spelt out. */
+const expected = (
+  month: string,
+  groupType: string,
+  groupValue: string,
+  searches: number,
+  finds: number,
+  arrests: number,
+) => ({
+  month,
+  group_type: groupType,
+  group_value: groupValue,
+  searches,
+  finds,
+  find_rate: searches === 0 ? null : finds / searches,
+  arrests,
+  arrest_rate: searches === 0 ? null : arrests / searches,
+  disproportionality: null,
+})
+
+describe('stop_search_monthly', () => {
+  let lake: TestLake
+  beforeAll(async () => {
+    lake = await TestLake.create({
+      area_cells: [
+        ...rectangle('H1', 'hotspot', 20_000, 7_000, 2, 2),
+        ...rectangle('H2', 'hotspot', 21_000, 8_000, 1, 1),
+      ],
+      feeds: {
+        stop_searches: [
+          // 23:30 UTC on 28 February is 23:30 GMT: still February
+          search({
+            search_id: 'K6',
+            searched_at: '2026-02-28T23:30:00Z',
+            officer_defined_ethnicity: 'White',
+            object_of_search: 'Controlled drugs',
+            outcome: 'Khat or Cannabis warning',
+            outcome_linked: true,
+            ...outside,
+          }),
+          search({
+            search_id: 'K1',
+            searched_at: '2026-03-03T10:00:00Z',
+            officer_defined_ethnicity: 'White',
+            object_of_search: 'Controlled drugs',
+            outcome: 'Arrest',
+            outcome_linked: true,
+            ...inH1,
+          }),
+          search({
+            search_id: 'K2',
+            searched_at: '2026-03-04T10:00:00Z',
+            officer_defined_ethnicity: 'Black',
+            object_of_search: 'Controlled drugs',
+            outcome: 'A no further action disposal',
+            outcome_linked: false,
+            ...inH1,
+          }),
+          // corrected on 20 April to an arrest: not seen as of 15 April
+          search({
+            search_id: 'K2',
+            searched_at: '2026-03-04T10:00:00Z',
+            officer_defined_ethnicity: 'Black',
+            object_of_search: 'Controlled drugs',
+            outcome: 'Arrest',
+            outcome_linked: false,
+            ...inH1,
+            drop_date: '2026-04-20',
+          }),
+          // the older police.uk wording of an arrest
+          search({
+            search_id: 'K3',
+            searched_at: '2026-03-05T10:00:00Z',
+            officer_defined_ethnicity: 'Black',
+            object_of_search: 'Offensive weapons',
+            outcome: 'Suspect arrested',
+            outcome_linked: true,
+            ...outside,
+          }),
+          // no ethnicity, no location, link unknown
+          search({
+            search_id: 'K4',
+            searched_at: '2026-03-06T10:00:00Z',
+            object_of_search: 'Stolen goods',
+            outcome: 'Community resolution',
+          }),
+          // 23:30 UTC on 31 March is 00:30 BST on 1 April
+          search({
+            search_id: 'K5',
+            searched_at: '2026-03-31T23:30:00Z',
+            officer_defined_ethnicity: 'Asian',
+            object_of_search: 'Controlled drugs',
+            outcome: 'Arrest',
+            outcome_linked: false,
+            ...inH1,
+          }),
+          // after the as-of date
+          search({
+            search_id: 'K8',
+            searched_at: '2026-04-16T10:00:00Z',
+            officer_defined_ethnicity: 'White',
+            object_of_search: 'Controlled drugs',
+            outcome: 'Arrest',
+            outcome_linked: true,
+            ...inH1,
+          }),
+        ],
+      },
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('counts searches, finds and arrests by month and group', async () => {
+    const rows = await lake.mart('stop_search_monthly', '2026-04-15')
+    expect(rows).toEqual([
+      // February: K6 only (a find, not an arrest)
+      expected('2026-02-01', 'all', 'all', 1, 1, 0),
+      expected('2026-02-01', 'ethnicity', 'White', 1, 1, 0),
+      expected('2026-02-01', 'hotspot', 'H1', 0, 0, 0),
+      expected('2026-02-01', 'hotspot', 'H2', 0, 0, 0),
+      expected('2026-02-01', 'object_of_search', 'Controlled drugs', 1, 1, 0),
+      // March: K1 (find, Arrest), K2 (no find, NFA as of 15 April), K3 (find, Suspect arrested), K4 (link unknown)
+      // all: 4 searches, finds K1 K3 = 2 (rate 2/4 = 0.5), arrests K1 K3 = 2 (0.5)
+      expected('2026-03-01', 'all', 'all', 4, 2, 2),
+      // Black: K2, K3: 1 find, 1 arrest of 2; Not stated: K4; White: K1
+      expected('2026-03-01', 'ethnicity', 'Black', 2, 1, 1),
+      expected('2026-03-01', 'ethnicity', 'Not stated', 1, 0, 0),
+      expected('2026-03-01', 'ethnicity', 'White', 1, 1, 1),
+      // H1: K1 and K2; K3 is outside, K4 has no location
+      expected('2026-03-01', 'hotspot', 'H1', 2, 1, 1),
+      expected('2026-03-01', 'hotspot', 'H2', 0, 0, 0),
+      expected('2026-03-01', 'object_of_search', 'Controlled drugs', 2, 1, 1),
+      expected('2026-03-01', 'object_of_search', 'Offensive weapons', 1, 1, 1),
+      expected('2026-03-01', 'object_of_search', 'Stolen goods', 1, 0, 0),
+      // April (through 15 April): K5 (00:30 BST on 1 April): an arrest, no find; K8 (16 April) not yet
+      expected('2026-04-01', 'all', 'all', 1, 0, 1),
+      expected('2026-04-01', 'ethnicity', 'Asian', 1, 0, 1),
+      expected('2026-04-01', 'hotspot', 'H1', 1, 0, 1),
+      expected('2026-04-01', 'hotspot', 'H2', 0, 0, 0),
+      expected('2026-04-01', 'object_of_search', 'Controlled drugs', 1, 0, 1),
+    ])
+    // the rates as numbers, not only as the helper computes them: March all 2/4, Black 1/2
+    expect(rows[5]).toMatchObject({ find_rate: 0.5, arrest_rate: 0.5 })
+    expect(rows[6]).toMatchObject({ find_rate: 0.5, arrest_rate: 0.5 })
+  })
+
+  it('sees the corrected outcome and the later search as of a later date', async () => {
+    const rows = await lake.mart('stop_search_monthly', '2026-04-20')
+    const h1 = (month: string) =>
+      rows.find((r) => r.month === month && r.group_type === 'hotspot' && r.group_value === 'H1')
+    // K2 is now an arrest: H1 March K1 and K2 both arrests: 2 of 2
+    expect(h1('2026-03-01')).toEqual(expected('2026-03-01', 'hotspot', 'H1', 2, 1, 2))
+    // April: K5 and K8: finds 1 (K8), arrests 2
+    expect(h1('2026-04-01')).toEqual(expected('2026-04-01', 'hotspot', 'H1', 2, 1, 2))
+  })
+})

@@ -1,0 +1,419 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cellCentre, rectangle, TestLake } from './harness.ts'
+
+/**
+ * Given: hotspots H1 (cells 20000..20001 x 7000..7001) and H2 (no surveys), incidents I1..I8 and surveys S1..S9.
+ * z = 1.96, z^2 = 3.8416. Wilson for k of n: p = k/n, centre = (p + z^2/2n)/(1 + z^2/n),
+ * half = z sqrt(p(1-p)/n + z^2/4n^2)/(1 + z^2/n). Hours are sent_at - reported_at (both UTC).
+ *
+ * March 2026 (as of 15 April), q_overall:
+ *   S1 I1 Burglary   in H1   sent +2 h    answer 1  White       responded
+ *   S2 I2 Robbery    in H1   sent +30 h   answer 2  White       responded  (I2 becomes Burglary on 20 April)
+ *   S3 I3 Burglary   in H1   sent +5 h    answer 5  Asian       responded  (corrected to 1 on 20 April)
+ *   S4 I4 Burglary   outside sent +10 h   answer 6  Black       responded
+ *   S5 I5 Vehicle    outside sent +24 h   answer 7  Black       responded  (24 h exactly: within 24 h)
+ *   S6 I6 Burglary   outside (police.uk, month precision: no time to survey)  answer 3  not stated  responded
+ *   S7 unknown incident (not in the lake)     no answer   Asian       not responded
+ * April: S8 sent 23:30 UTC on 31 March = 00:30 BST on 1 April (I8 in H1, +3.5 h, answer 3, White);
+ *   S9 sent 18 April (after the first as-of date).
+ */
+const inH1 = cellCentre(20_000, 7_000)
+const outside = cellCentre(20_100, 7_100)
+
+const survey = (row: Record<string, string | number | null>) => ({
+  q_ease: null,
+  q_actions: null,
+  q_informed: null,
+  q_treatment: null,
+  q_overall: null,
+  ethnicity_group: null,
+  age_band: null,
+  ...row,
+})
+
+describe('victim_satisfaction_monthly', () => {
+  let lake: TestLake
+  let rows: Record<string, unknown>[]
+  const row = (month: string, groupType: string, groupValue: string, question = 'q_overall') => {
+    const found = rows.find(
+      (r) =>
+        r.month === month &&
+        r.group_type === groupType &&
+        r.group_value === groupValue &&
+        r.question === question,
+    )
+    if (!found) throw new Error(`no row ${month} ${groupType} ${groupValue} ${question}`)
+    return found
+  }
+
+  beforeAll(async () => {
+    lake = await TestLake.create({
+      area_cells: [
+        ...rectangle('H1', 'hotspot', 20_000, 7_000, 2, 2),
+        ...rectangle('H2', 'hotspot', 21_000, 8_000, 1, 1),
+      ],
+      feeds: {
+        incidents: [
+          { incident_id: 'I1', reported_at: '2026-03-02T10:00:00Z', crime_type: 'Burglary', ...inH1 },
+          { incident_id: 'I2', reported_at: '2026-03-05T09:00:00Z', crime_type: 'Robbery', ...inH1 },
+          {
+            incident_id: 'I2',
+            reported_at: '2026-03-05T09:00:00Z',
+            crime_type: 'Burglary',
+            ...inH1,
+            drop_date: '2026-04-20',
+          },
+          { incident_id: 'I3', reported_at: '2026-03-10T12:00:00Z', crime_type: 'Burglary', ...inH1 },
+          { incident_id: 'I4', reported_at: '2026-03-12T08:00:00Z', crime_type: 'Burglary', ...outside },
+          { incident_id: 'I5', reported_at: '2026-03-15T00:00:00Z', crime_type: 'Vehicle crime', ...outside },
+          {
+            incident_id: 'I6',
+            reported_at: '2026-03-01T00:00:00Z',
+            period_precision: 'month',
+            crime_type: 'Burglary',
+            ...outside,
+          },
+          {
+            incident_id: 'I8',
+            reported_at: '2026-03-31T20:00:00Z',
+            crime_type: 'Violence and sexual offences',
+            ...inH1,
+          },
+        ],
+        survey_responses: [
+          survey({
+            response_id: 'S1',
+            incident_id: 'I1',
+            sent_at: '2026-03-02T12:00:00Z',
+            responded_at: '2026-03-02T13:00:00Z',
+            q_ease: 4,
+            q_overall: 1,
+            ethnicity_group: 'White',
+          }),
+          survey({
+            response_id: 'S2',
+            incident_id: 'I2',
+            sent_at: '2026-03-06T15:00:00Z',
+            responded_at: '2026-03-06T16:00:00Z',
+            q_ease: 1,
+            q_overall: 2,
+            ethnicity_group: 'White',
+          }),
+          survey({
+            response_id: 'S3',
+            incident_id: 'I3',
+            sent_at: '2026-03-10T17:00:00Z',
+            responded_at: '2026-03-11T09:00:00Z',
+            q_overall: 5,
+            ethnicity_group: 'Asian',
+          }),
+          survey({
+            response_id: 'S3',
+            incident_id: 'I3',
+            sent_at: '2026-03-10T17:00:00Z',
+            responded_at: '2026-03-11T09:00:00Z',
+            q_overall: 1,
+            ethnicity_group: 'Asian',
+            drop_date: '2026-04-20',
+          }),
+          survey({
+            response_id: 'S4',
+            incident_id: 'I4',
+            sent_at: '2026-03-12T18:00:00Z',
+            responded_at: '2026-03-12T19:00:00Z',
+            q_overall: 6,
+            ethnicity_group: 'Black',
+          }),
+          survey({
+            response_id: 'S5',
+            incident_id: 'I5',
+            sent_at: '2026-03-16T00:00:00Z',
+            responded_at: '2026-03-16T08:00:00Z',
+            q_overall: 7,
+            ethnicity_group: 'Black',
+          }),
+          survey({
+            response_id: 'S6',
+            incident_id: 'I6',
+            sent_at: '2026-03-20T10:00:00Z',
+            responded_at: '2026-03-20T11:00:00Z',
+            q_overall: 3,
+            ethnicity_group: ' ',
+          }),
+          survey({
+            response_id: 'S7',
+            incident_id: 'I-unknown',
+            sent_at: '2026-03-25T10:00:00Z',
+            ethnicity_group: 'Asian',
+          }),
+          survey({
+            response_id: 'S8',
+            incident_id: 'I8',
+            sent_at: '2026-03-31T23:30:00Z',
+            responded_at: '2026-04-01T08:00:00Z',
+            q_overall: 3,
+            ethnicity_group: 'White',
+          }),
+          survey({
+            response_id: 'S9',
+            incident_id: 'I4',
+            sent_at: '2026-04-18T09:00:00Z',
+            responded_at: '2026-04-18T10:00:00Z',
+            q_overall: 7,
+            ethnicity_group: 'Black',
+          }),
+        ],
+      },
+    })
+    rows = await lake.mart('victim_satisfaction_monthly', '2026-04-15')
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('has every question for all and every hotspot each month, other groups where they have surveys', () => {
+    const groups = [...new Set(rows.map((r) => `${r.month} ${r.group_type} ${r.group_value}`))]
+    expect(groups).toEqual([
+      '2026-03-01 age_band Not stated',
+      '2026-03-01 all all',
+      '2026-03-01 crime_type Burglary',
+      '2026-03-01 crime_type Robbery', // I2's correction to Burglary was dropped after 15 April
+      '2026-03-01 crime_type Unknown', // S7's incident is not in the lake
+      '2026-03-01 crime_type Vehicle crime',
+      '2026-03-01 ethnicity_group Asian',
+      '2026-03-01 ethnicity_group Black',
+      '2026-03-01 ethnicity_group Not stated', // S6's blank ethnicity
+      '2026-03-01 ethnicity_group White',
+      '2026-03-01 hotspot H1',
+      '2026-03-01 hotspot H2',
+      // S8, sent 00:30 BST on 1 April, is April's; S9 (18 April) is after the as-of date
+      '2026-04-01 age_band Not stated',
+      '2026-04-01 all all',
+      '2026-04-01 crime_type Violence and sexual offences',
+      '2026-04-01 ethnicity_group White',
+      '2026-04-01 hotspot H1',
+      '2026-04-01 hotspot H2',
+    ])
+    // 12 groups in March and 6 in April, 5 questions each
+    expect(rows).toHaveLength((12 + 6) * 5)
+  })
+
+  it('counts, response rate, an interior Wilson interval and the median of an odd count for all', () => {
+    // S1..S7 sent; S7 unanswered: 6/7 responded. q_overall answers 1,2,5,6,7,3: 6 valid, 3 satisfied (1, 2, 3).
+    // Wilson p = 1/2, n = 6: centre = (0.5 + 3.8416/12) / (1 + 3.8416/6) = 0.5 exactly;
+    // half = 1.96 sqrt(0.25/6 + 3.8416/144) / 1.6402666667 = 1.96 sqrt(0.0683444444) / 1.6402666667
+    //      = 1.96 x 0.2614277040 / 1.6402666667 = 0.5123982999 / 1.6402666667 = 0.3123871931
+    // so 18.76128068994 .. 81.23871931006 percent.
+    // Hours: S1 2, S2 30, S3 5, S4 10, S5 24 (S6 month precision, S7 unknown incident): sorted 2 5 10 24 30,
+    // median 10; within 24 h: 2, 5, 10, 24 = 4 of 5.
+    expect(row('2026-03-01', 'all', 'all')).toEqual({
+      month: '2026-03-01',
+      group_type: 'all',
+      group_value: 'all',
+      question: 'q_overall',
+      n_sent: 7,
+      n_responded: 6,
+      response_rate: expect.closeTo(6 / 7, 12),
+      n_valid: 6,
+      n_satisfied: 3,
+      pct_satisfied: 50,
+      ci_low: expect.closeTo(18.76128068994, 9),
+      ci_high: expect.closeTo(81.23871931006, 9),
+      diff_vs_rest: null,
+      diff_ci_low: null,
+      diff_ci_high: null,
+      median_hours_to_survey: 10,
+      share_within_24h: 0.8,
+    })
+    // q_ease: S1 4 (not satisfied), S2 1: 1 of 2 valid; the same surveys sent
+    expect(row('2026-03-01', 'all', 'all', 'q_ease')).toMatchObject({
+      n_sent: 7,
+      n_responded: 6,
+      n_valid: 2,
+      n_satisfied: 1,
+      pct_satisfied: 50,
+    })
+  })
+
+  it('compares a hotspot with the rest of the month (Newcombe) and takes its median hours', () => {
+    // H1: S1, S2, S3 answers 1, 2, 5: 2 of 3 = 66.667%. Rest: S4 6, S5 7, S6 3: 1 of 3 = 33.333%.
+    // Wilson 2 of 3: 1 + z^2/n = 1 + 3.8416/3 = 2.2805333333; centre = (2/3 + 3.8416/6) / 2.2805333333
+    //   = 1.3069333333 / 2.2805333333 = 0.5730823199; half = 1.96 sqrt(2/9/3 + 3.8416/36) / 2.2805333333
+    //   = 1.96 sqrt(0.1807851852) / 2.2805333333 = 1.96 x 0.4251884114 / 2.2805333333 = 0.3654273648
+    //   -> l1 = 20.76549551265, u1 = 93.85096847238.
+    // Wilson 1 of 3 is its mirror image: l2 = 100 - u1 = 6.14903152762, u2 = 100 - l1 = 79.23450448735.
+    // d = 66.667 - 33.333 = 33.33333333333;
+    // low = d - sqrt((66.667 - 20.765)^2 + (79.235 - 33.333)^2) = d - sqrt(2) x 45.90117115402 = -31.58072544149
+    // high = d + sqrt((93.851 - 66.667)^2 + (33.333 - 6.149)^2) = d + sqrt(2) x 27.18430180572 = 71.77774163062
+    // Hours 2, 30, 5: median 5; within 24 h 2 of 3.
+    expect(row('2026-03-01', 'hotspot', 'H1')).toEqual({
+      month: '2026-03-01',
+      group_type: 'hotspot',
+      group_value: 'H1',
+      question: 'q_overall',
+      n_sent: 3,
+      n_responded: 3,
+      response_rate: 1,
+      n_valid: 3,
+      n_satisfied: 2,
+      pct_satisfied: expect.closeTo(200 / 3, 9),
+      ci_low: expect.closeTo(20.76549551265, 9),
+      ci_high: expect.closeTo(93.85096847238, 9),
+      diff_vs_rest: expect.closeTo(33.33333333333, 9),
+      diff_ci_low: expect.closeTo(-31.58072544149, 9),
+      diff_ci_high: expect.closeTo(71.77774163062, 9),
+      median_hours_to_survey: 5,
+      share_within_24h: expect.closeTo(2 / 3, 12),
+    })
+    // H2 has no survey: zeros, and nothing to rate
+    expect(row('2026-03-01', 'hotspot', 'H2')).toMatchObject({
+      n_sent: 0,
+      n_responded: 0,
+      response_rate: null,
+      n_valid: 0,
+      n_satisfied: 0,
+      pct_satisfied: null,
+      ci_low: null,
+      ci_high: null,
+      diff_vs_rest: null,
+      median_hours_to_survey: null,
+      share_within_24h: null,
+    })
+  })
+
+  it('bounds the Wilson interval exactly at 0% and 100%, and takes the median of an even count', () => {
+    // White: S1 1, S2 2: 2 of 2 = 100%. Upper exactly 100; lower = n / (n + z^2) = 2 / 5.8416 = 34.23719528896%.
+    // Rest: S3 5, S4 6, S5 7, S6 3: 1 of 4; Hours 2 and 30: median (2 + 30) / 2 = 16; within 24 h 1 of 2.
+    const white = row('2026-03-01', 'ethnicity_group', 'White')
+    expect(white).toMatchObject({ n_valid: 2, n_satisfied: 2, pct_satisfied: 100, ci_high: 100 })
+    expect(white.ci_low).toBeCloseTo(34.23719528896, 9)
+    expect(white.median_hours_to_survey).toBe(16)
+    expect(white.share_within_24h).toBe(0.5)
+    // Black: S4 6, S5 7: 0 of 2. Lower exactly 0; upper = z^2 / (n + z^2) = 3.8416 / 5.8416 = 65.76280471104%.
+    // Hours 10 and 24 (24 counts as within): median 17, share 1.
+    const black = row('2026-03-01', 'ethnicity_group', 'Black')
+    expect(black).toMatchObject({ n_valid: 2, n_satisfied: 0, pct_satisfied: 0, ci_low: 0 })
+    expect(black.ci_high).toBeCloseTo(65.76280471104, 9)
+    expect(black.median_hours_to_survey).toBe(17)
+    expect(black.share_within_24h).toBe(1)
+    // Robbery: S2 alone, 1 of 1: 100 .. lower 1 / 4.8416 = 20.65432914739%; Vehicle crime: S5, 0 of 1: 0 .. 79.34567085261%
+    expect(row('2026-03-01', 'crime_type', 'Robbery')).toMatchObject({ ci_high: 100 })
+    expect(row('2026-03-01', 'crime_type', 'Robbery').ci_low).toBeCloseTo(20.65432914739, 9)
+    expect(row('2026-03-01', 'crime_type', 'Vehicle crime')).toMatchObject({ ci_low: 0 })
+    expect(row('2026-03-01', 'crime_type', 'Vehicle crime').ci_high).toBeCloseTo(79.34567085261, 9)
+  })
+
+  it('leaves the difference empty when either side has no valid answer', () => {
+    // Unknown (S7): sent, not answered: no valid answer of its own
+    expect(row('2026-03-01', 'crime_type', 'Unknown')).toMatchObject({
+      n_sent: 1,
+      n_responded: 0,
+      response_rate: 0,
+      n_valid: 0,
+      pct_satisfied: null,
+      diff_vs_rest: null,
+      diff_ci_low: null,
+      diff_ci_high: null,
+      median_hours_to_survey: null, // its incident is unknown
+    })
+    // Age band not stated is every survey of the month: the rest has no valid answer
+    expect(row('2026-03-01', 'age_band', 'Not stated')).toMatchObject({
+      n_sent: 7,
+      n_valid: 6,
+      diff_vs_rest: null,
+      diff_ci_low: null,
+      diff_ci_high: null,
+    })
+    // S6's incident has month precision only: no time to survey for its group
+    expect(row('2026-03-01', 'ethnicity_group', 'Not stated')).toMatchObject({
+      n_sent: 1,
+      median_hours_to_survey: null,
+      share_within_24h: null,
+    })
+  })
+
+  it('puts a survey sent 23:30 UTC on 31 March (00:30 BST) in April', () => {
+    // S8: I8 reported 20:00 UTC, sent 23:30 UTC: 3.5 hours; answer 3: 1 of 1
+    expect(row('2026-04-01', 'hotspot', 'H1')).toMatchObject({
+      n_sent: 1,
+      n_valid: 1,
+      n_satisfied: 1,
+      pct_satisfied: 100,
+      ci_high: 100,
+      diff_vs_rest: null, // no one else answered in April
+      median_hours_to_survey: 3.5,
+      share_within_24h: 1,
+    })
+    expect(row('2026-04-01', 'all', 'all')).toMatchObject({ n_sent: 1 })
+  })
+
+  it('sees the versions dropped by a later as-of date', async () => {
+    const later = await lake.mart('victim_satisfaction_monthly', '2026-04-20')
+    const at = (month: string, groupType: string, groupValue: string) =>
+      later.find(
+        (r) =>
+          r.month === month &&
+          r.group_type === groupType &&
+          r.group_value === groupValue &&
+          r.question === 'q_overall',
+      )
+    // S3 corrected to 1: H1 answers 1, 2, 1: 3 of 3
+    expect(at('2026-03-01', 'hotspot', 'H1')).toMatchObject({ n_valid: 3, n_satisfied: 3, ci_high: 100 })
+    // I2 is now Burglary: S1 1, S2 2, S3 1, S4 6, S6 3: 4 of 5; no Robbery group is left
+    expect(at('2026-03-01', 'crime_type', 'Burglary')).toMatchObject({
+      n_sent: 5,
+      n_valid: 5,
+      n_satisfied: 4,
+    })
+    expect(at('2026-03-01', 'crime_type', 'Robbery')).toBeUndefined()
+    // S9 (18 April) now counts: April has S8 (3) and S9 (7): 1 of 2
+    expect(at('2026-04-01', 'all', 'all')).toMatchObject({ n_sent: 2, n_valid: 2, n_satisfied: 1 })
+  })
+})
+
+describe('victim_satisfaction_monthly: the ends of the Wilson interval', () => {
+  let lake: TestLake
+  beforeAll(async () => {
+    // 0 of 5 (group A) and 6 of 6 (group B): sizes at which the textbook formula misses 0 and 100 by a
+    // rounding error (about 3e-15 and 1e-14): the mart must give the exact ends
+    const answers: [string, number][] = [
+      ...Array.from({ length: 5 }, (): [string, number] => ['A', 7]),
+      ...Array.from({ length: 6 }, (): [string, number] => ['B', 1]),
+    ]
+    lake = await TestLake.create({
+      feeds: {
+        survey_responses: answers.map(([group, answer], i) =>
+          survey({
+            response_id: `W${i}`,
+            incident_id: `WI${i}`,
+            sent_at: `2026-05-${String(i + 1).padStart(2, '0')}T12:00:00Z`,
+            responded_at: `2026-05-${String(i + 1).padStart(2, '0')}T13:00:00Z`,
+            q_overall: answer,
+            ethnicity_group: group,
+          }),
+        ),
+      },
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('is exactly 0 at 0% and exactly 100 at 100%', async () => {
+    const rows = await lake.mart('victim_satisfaction_monthly', '2026-05-31')
+    const group = (value: string) =>
+      rows.find((r) => r.group_value === value && r.question === 'q_overall') as Record<string, unknown>
+    // A: 0 of 5: lower 0; upper = z^2 / (n + z^2) = 3.8416 / 8.8416 = 43.44914947521%
+    expect(group('A')).toMatchObject({ n_valid: 5, n_satisfied: 0, pct_satisfied: 0, ci_low: 0 })
+    expect(group('A').ci_high).toBeCloseTo(43.44914947521, 9)
+    // B: 6 of 6: upper 100; lower = n / (n + z^2) = 6 / 9.8416 = 60.96569663469%
+    expect(group('B')).toMatchObject({ n_valid: 6, n_satisfied: 6, pct_satisfied: 100, ci_high: 100 })
+    expect(group('B').ci_low).toBeCloseTo(60.96569663469, 9)
+    // the difference from the rest: A 0% vs B 100%: d = -100; low = -100 - sqrt(0^2 + (100 - 100)^2) = -100,
+    // high = -100 + sqrt((43.449 - 0)^2 + (100 - 60.966)^2)
+    //      = -100 + sqrt(1887.82859 + 1523.67684) = -100 + sqrt(3411.50543) = -100 + 58.40809 = -41.59191
+    expect(group('A').diff_vs_rest).toBe(-100)
+    expect(group('A').diff_ci_low).toBe(-100)
+    expect(group('A').diff_ci_high).toBeCloseTo(-41.59191, 5)
+  })
+})
