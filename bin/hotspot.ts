@@ -1,11 +1,13 @@
 #!/usr/bin/env -S node --import tsx
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
+import { describeGenerateSummary, runGenerateCommand } from '../functions/cli/generate-command.ts'
 import { describeManifest, runIngestCommand } from '../functions/cli/ingest-command.ts'
 import { type QueryFormat, runQueryCommand } from '../functions/cli/query-command.ts'
 import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
 import { MART_NAMES, type MartName } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
+import { DEFAULT_END_DATE } from '../functions/core/generate/generate.ts'
 import { FORMAT_NAMES } from '../functions/core/ingest/formats.ts'
 import { loadReference, REFERENCE_KINDS } from '../functions/core/reference/load.ts'
 
@@ -21,6 +23,26 @@ const program = new Command()
   .name('hotspot')
   .description('Hotspot policing pipeline: ingest daily drops, run the marts, email the reports.')
   .showHelpAfterError()
+
+program
+  .command('generate')
+  .description('write a deterministic synthetic city: daily drops, register, recipients, weights, truth.json')
+  .addOption(new Option('--scale <scale>', 'city size').choices(['demo', 'london']).default('demo'))
+  .option('--years <n>', 'whole years of data (default 2 for demo, 5 for london)')
+  .option('--seed <n>', 'random seed', '1')
+  .option('--out <dir>', 'output folder', '.hotspot/demo')
+  .option('--end-date <date>', 'last day of data (moved back to a Sunday)', DEFAULT_END_DATE)
+  .option('--force', 'replace an earlier generation in --out')
+  .option('--json', 'print the summary as JSON')
+  .action(async (options) => {
+    const summary = await runGenerateCommand({
+      ...options,
+      progress: process.stderr.isTTY && !options.json ? process.stderr : undefined,
+    })
+    process.stdout.write(
+      options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeGenerateSummary(summary)}\n`,
+    )
+  })
 
 program
   .command('ingest')

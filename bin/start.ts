@@ -1,71 +1,91 @@
 /**
- * `npm start`: the pipeline locally on the bundled sample drops. Everything lands under ./.hotspot/lake.
- * Running it again reuses what is there: drops already ingested are recognised by their content hash.
+ * `npm start`: the whole pipeline locally, on the demo city. Everything stays under ./.hotspot/:
+ * demo/ (the generated city: daily drops, register, recipients, weights, truth.json) and lake/ (the lake).
+ * Running it again reuses what is there: the city is not regenerated, drops already ingested are recognised by
+ * their content hash, and only the marts run again.
  */
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
-import { describeManifest, runIngestCommand } from '../functions/cli/ingest-command.ts'
+import { runIngestCommand } from '../functions/cli/ingest-command.ts'
 import { runQueryCommand } from '../functions/cli/query-command.ts'
-import { FEED_NAMES, type FeedName } from '../functions/core/contracts/feeds.ts'
-import type { FormatName } from '../functions/core/ingest/formats.ts'
+import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
+import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
+import { generateCity } from '../functions/core/generate/generate.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
-import { DEFAULT_WEIGHTS_FILE } from '../functions/core/reference/weights.ts'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const samples = path.join(here, '..', 'tests', 'fixtures', 'sample-drops')
-const lake = path.resolve('.hotspot', 'lake')
+const home = path.resolve('.hotspot')
+const demo = path.join(home, 'demo')
+const lake = path.join(home, 'lake')
 const out = process.stdout
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`
 
 async function main(): Promise<void> {
-  out.write(`hotspot: sample pipeline into ${lake}\n\nReference data\n`)
+  let started = performance.now()
+  if (!existsSync(path.join(demo, 'truth.json'))) {
+    out.write(`Generating the demo city into ${demo} ...\n`)
+    const summary = await generateCity({ scale: 'demo', years: 2, seed: 1, out: demo })
+    out.write(
+      `  ${summary.start_date} .. ${summary.end_date}: ${summary.files} daily drops (${seconds(started)})\n`,
+    )
+  } else out.write(`Demo city: ${demo} (already generated)\n`)
+  const truth = JSON.parse(readFileSync(path.join(demo, 'truth.json'), 'utf8')) as { end_date: string }
+
+  out.write('\nReference data\n')
   const store = new FsObjectStore(lake)
   for (const [kind, file] of [
-    ['weights', DEFAULT_WEIGHTS_FILE],
-    ['register', path.join(samples, 'register.geojson')],
-    ['recipients', path.join(samples, 'recipients.json')],
+    ['weights', 'weights.csv'],
+    ['register', 'register.geojson'],
+    ['recipients', 'recipients.json'],
   ] as const) {
-    const result = await loadReference(store, kind, file)
+    const result = await loadReference(store, kind, path.join(demo, file))
     out.write(`  ${kind.padEnd(10)} ${result.version}  ${result.outcome}\n`)
   }
 
-  const batches: { feed: FeedName; paths: string[]; format?: FormatName }[] = [
-    ...FEED_NAMES.map((feed) => ({ feed, paths: [path.join(samples, feed)] })),
-    {
-      feed: 'incidents',
-      format: 'police-uk-street',
-      paths: [path.join(samples, 'police-uk', '2020-01-city-of-london-street.csv')],
-    },
-    {
-      feed: 'stop_searches',
-      format: 'police-uk-stop-search',
-      paths: [path.join(samples, 'police-uk', '2020-01-city-of-london-stop-and-search.csv')],
-    },
-  ]
   out.write('\nDrops (rows in = accepted + quarantined + duplicate)\n')
+  out.write(
+    `  ${'feed'.padEnd(20)} ${'drops'.padStart(6)} ${'new'.padStart(6)} ${'rows in'.padStart(10)} ${'accepted'.padStart(10)} ${'quarantined'.padStart(12)} ${'duplicate'.padStart(10)}\n`,
+  )
   let failed = 0
-  for (const batch of batches) {
-    const { results, failures } = await runIngestCommand(batch.paths, {
-      lake,
-      feed: batch.feed,
-      format: batch.format,
-    })
-    for (const { result } of results) out.write(`  ${describeManifest(result.manifest, result.outcome)}\n`)
+  for (const feed of FEED_NAMES) {
+    started = performance.now()
+    const { results, failures } = await runIngestCommand([path.join(demo, 'drops', feed)], { lake, feed })
+    const sum = (pick: (m: (typeof results)[number]['result']['manifest']) => number) =>
+      results.reduce((total, r) => total + pick(r.result.manifest), 0)
+    const fresh = results.filter((r) => r.result.outcome === 'ingested').length
+    out.write(
+      `  ${feed.padEnd(20)} ${String(results.length).padStart(6)} ${String(fresh).padStart(6)} ${String(sum((m) => m.rows_in)).padStart(10)} ${String(sum((m) => m.rows_accepted)).padStart(10)} ${String(sum((m) => m.rows_quarantined)).padStart(12)} ${String(sum((m) => m.rows_duplicate)).padStart(10)}  ${seconds(started)}\n`,
+    )
     for (const failure of failures) out.write(`  FAILED ${failure.message}\n`)
     failed += failures.length
   }
 
-  out.write('\nCurrent records per feed\n')
-  const counts = FEED_NAMES.map((feed) => `select '${feed}' as feed, count(*) as records from ${feed}`).join(
-    ' union all ',
-  )
-  out.write(indent(await runQueryCommand(lake, `${counts} order by feed`, 'table')))
-  out.write('\nQuarantined rows, by reason\n')
+  out.write(`\nMarts as of ${truth.end_date}\n`)
+  started = performance.now()
+  const manifest = await runRunCommand({ lake, asOf: truth.end_date })
+  out.write(`${indent(describeRun(manifest))}\n  (${seconds(started)})\n`)
+
+  out.write(`\nThe latest week in each hotspot (scorecard_weekly)\n`)
   out.write(
     indent(
       await runQueryCommand(
         lake,
-        'select feed, code, "column", count(*) as rows, any_value(reason) as example from quarantine group by all order by feed, code',
+        `select hotspot_id, week_start, crime_count, round(harm, 1) as harm, count_last_year, flag, count_28d, count_fytd
+         from scorecard_weekly where as_of = date '${truth.end_date}'
+           and week_start = (select max(week_start) from scorecard_weekly where as_of = date '${truth.end_date}')
+         order by harm desc limit 10`,
+        'table',
+      ),
+    ),
+  )
+  out.write('\nThe patrol-day effect (patrol_effect, all hotspots)\n')
+  out.write(
+    indent(
+      await runQueryCommand(
+        lake,
+        `select outcome, n_assigned_days, n_unassigned_days, round(effect, 3) as effect,
+           round(effect_ci_low, 3) as ci_low, round(effect_ci_high, 3) as ci_high
+         from patrol_effect where as_of = date '${truth.end_date}' and scope = 'all' order by outcome`,
         'table',
       ),
     ),
@@ -74,14 +94,12 @@ async function main(): Promise<void> {
     [
       '',
       `Lake: ${lake}`,
-      '  curated/     validated rows (Parquet), one file per drop',
-      '  quarantine/  rejected rows with file, line, column and reason (JSON Lines)',
-      '  manifests/   per-drop counts and hashes',
-      '  reference/   harm weights, hotspot register (and its 25 m area cells), recipients',
+      '  curated/ quarantine/ manifests/   what was ingested, what was rejected and why, per-drop counts',
+      '  results/<mart>/as_of=<date>/      the marts, one Parquet file per run; manifests/runs/ says how each was made',
       '',
       'Look around:',
-      `  npx hotspot query "select crime_type, count(*) from incidents group by 1 order by 2 desc"`,
-      `  npx hotspot query --format json "select * from quarantine limit 5"`,
+      `  npx hotspot query "select * from scorecard_weekly where hotspot_id = 'HS-01' order by week_start desc limit 5"`,
+      '  npx hotspot query "select feed, code, count(*) from quarantine group by all order by 3 desc"',
       '',
     ].join('\n'),
   )

@@ -211,6 +211,12 @@ export const OTHER_CALLS: Record<string, number> = {
   'lost or found property': 0.05,
   'abandoned call': 0.07,
 }
+/** Call grades (I immediate, S significant, E extended, R resolution) for urgent crimes, other crimes, other calls. */
+export const CALL_GRADES = {
+  urgent: { I: 0.35, S: 0.4, E: 0.2, R: 0.05 },
+  crime: { I: 0.05, S: 0.3, E: 0.45, R: 0.2 },
+  other: { I: 0.03, S: 0.17, E: 0.5, R: 0.3 },
+}
 export const URGENT_TYPES = new Set<CrimeType>([
   'Violence and sexual offences',
   'Robbery',
@@ -394,6 +400,7 @@ export const VISITS = {
   /** Share of visits inside the 10-16 minute window, on programme days. */
   compliantShare: 0.78,
   gpsShare: 0.85,
+  officers: { '1': 0.25, '2': 0.6, '3': 0.1, '4': 0.05 },
 }
 
 export const STREET_NAMES = [

@@ -29,7 +29,7 @@ export const CITY_PARAMETERS = {
   bufferM: 100,
   controls: 2,
   /** Controls are blocks of controlCells x controlCells cells, this far (m) from any micro hot spot, and apart. */
-  controlCells: 6,
+  controlCells: 8,
   controlClearanceM: 300,
   controlSeparationM: 500,
 }
@@ -281,7 +281,11 @@ export function buildCity(seed: number, incidentsPerDay: number, weights: Map<st
       const cells = blockCells(y * NX + x)
       const rect = rectOfCells(cells)
       if (sites.some((site) => rectDistance(rect, site.rect) < p.controlClearanceM)) continue
-      candidates.push({ cell: y * NX + x, harm: cells.reduce((a, c) => a + (expectedHarm[c] as number), 0), rect })
+      candidates.push({
+        cell: y * NX + x,
+        harm: cells.reduce((a, c) => a + (expectedHarm[c] as number), 0),
+        rect,
+      })
     }
   }
   candidates.sort((a, b) => b.harm - a.harm || a.cell - b.cell)

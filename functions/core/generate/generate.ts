@@ -2,9 +2,7 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import path from 'node:path'
 import { FEED_NAMES, type FeedName } from '../contracts/feeds.ts'
 import { toWgs84 } from '../geo.ts'
-import type { QuarantineCode } from '../ingest/scan.ts'
 import { DEFAULT_WEIGHTS_FILE, parseWeights } from '../reference/weights.ts'
-import { parseDate } from '../time.ts'
 import { BAD_ROWS } from './bad-rows.ts'
 import {
   dayOfYear,
@@ -23,8 +21,8 @@ import {
   ARREST_CATEGORY,
   ARREST_RATE,
   CALL_CATEGORY,
+  CALL_GRADES,
   CALL_RATE,
-  CRIME_MIX,
   type CrimeType,
   DOMESTIC,
   ETHNICITY_GROUPS,
@@ -52,11 +50,8 @@ import {
   WEEKLY,
 } from './catalogue.ts'
 import {
-  AREA,
-  type Area,
   buildCity,
   CELL_M,
-  CELLS,
   CITY_PARAMETERS,
   type City,
   cellSouth,
@@ -64,54 +59,42 @@ import {
   distanceToRect,
   type Hotspot,
   type Rect,
-  round,
   wgs84Ring,
 } from './city.ts'
 import { csvLine, DROP_COLUMNS, KEY_OF, keyOf, type Values } from './columns.ts'
+import {
+  CORRECTIONS,
+  DEFAULT_END_DATE,
+  LATENESS,
+  type Phase,
+  PLANTED,
+  PROGRAMME,
+  phaseOn,
+  phasesOf,
+  SCALES,
+  type Scale,
+  type Timeline,
+  timelineOf,
+} from './programme.ts'
 import { Categorical, Random } from './random.ts'
+import {
+  type BadRowTruth,
+  buildTruth,
+  type CorrectionTruth,
+  type DuplicateTruth,
+  type FeedCounts,
+  type SupersededTruth,
+} from './truth.ts'
 
-export type Scale = 'demo' | 'london'
-export const SCALES: Record<Scale, { incidentsPerDay: number; tipsPerDay: number; defaultYears: number }> = {
-  /** About 55,000 incidents a year: small enough for `npm start`, busy enough to detect the patrol effect. */
-  demo: { incidentsPerDay: 150, tipsPerDay: 4, defaultYears: 2 },
-  /** About 1.2 million incidents a year (the Met records ~900,000 crimes plus anti-social behaviour). */
-  london: { incidentsPerDay: 3300, tipsPerDay: 40, defaultYears: 5 },
-}
-
-/** Default last day of data: a Sunday, safely before any ingest clock from 2026-11-17 on. */
-export const DEFAULT_END_DATE = '2026-11-15'
-export const GENERATOR_VERSION = 1
-
-/** The programme and its planted effects. */
-export const PROGRAMME = {
-  clearWeeks: 4,
-  buildWeeks: 8,
-  /** Every third hotspot (HS-03, HS-06, ...) moves from hold to build for the last weeks, when hold is long enough. */
-  minHoldWeeksForBuild: 24,
-  /** Share of the hotspots in hold assigned a patrol each day (8 of 20, Essex style). */
-  assignedShare: 0.4,
-  /** Incidents in a hotspot fall by this share during clear (crackdown) ... */
-  clearReduction: 0.35,
-  /** ... by this share on every day of hold ... */
-  holdReduction: 0.15,
-  /** ... and by this share more on the days it is assigned a patrol (intention to treat: count and harm). */
-  patrolEffectHarm: 0.3,
-  buildReduction: 0.2,
-  /** Incidents within buffer_m of a hotspot fall by this share from the first day of clear on. */
-  diffusionBuffer: 0.12,
-  displacementWindowWeeks: 12,
-}
-
-const LATENESS = { incidents: 0.03, calls: 0.01, arrests: 0.02, meanLagDays: 3, maxLagDays: 28 }
-const CORRECTIONS = { outcomeUpdateShare: 0.01, reclassificationShare: 0.002, lagDays: [3, 60] as const }
-const PLANTED = {
-  badRowRate: 0.001,
-  duplicateRate: 0.0005,
-  supersededRate: 0.0003,
-  noLocationShare: 0.002,
-  otherCallsPerIncident: 0.5,
-  clearSearchesPerHotspotDay: 1.5,
-}
+export { DEFAULT_END_DATE, PROGRAMME, SCALES, type Scale, timelineOf } from './programme.ts'
+export type {
+  BadRowTruth,
+  CorrectionTruth,
+  DuplicateTruth,
+  FeedCounts,
+  SupersededTruth,
+  Truth,
+} from './truth.ts'
 
 export interface GenerateProgress {
   day: number
@@ -127,7 +110,7 @@ export interface GenerateOptions {
   out: string
   /** Last day of data (moved back to a Sunday); default 2026-11-15. Never derived from the current time. */
   endDate?: string
-  /** Replace an earlier generation in `out` (its drops/ folder and its five files). */
+  /** Replace an earlier generation in `out` (its drops/ folder and its four files). */
   overwrite?: boolean
   onProgress?: (progress: GenerateProgress) => void
 }
@@ -144,85 +127,6 @@ export interface GenerateSummary {
   bytes: number
   rows: Record<FeedName, number>
   elapsed_ms: number
-}
-
-interface FeedCounts {
-  files: number
-  rows: number
-  records: number
-  bad_rows: number
-  duplicate_rows: number
-  superseded_rows: number
-  late_rows: number
-  correction_rows: number
-  update_rows: number
-}
-
-interface BadRowTruth {
-  feed: FeedName
-  drop_date: string
-  line: number
-  kind: string
-  code: QuarantineCode
-  column: string | null
-  reason: string
-}
-
-interface CorrectionTruth {
-  incident_id: string
-  first_drop_date: string
-  correction_drop_date: string
-  field: 'crime_type' | 'outcome'
-  from: string
-  to: string
-}
-
-interface Timeline {
-  startDay: number
-  endDay: number
-  days: number
-  clearFrom: number
-  holdFrom: number
-  buildFrom: number | undefined
-}
-
-export function timelineOf(endDate: string, years: number): Timeline {
-  const end = parseDate(endDate)
-  if (end === undefined) throw new Error(`end date ${JSON.stringify(endDate)} is not a date (YYYY-MM-DD)`)
-  const endDay = end - ((weekday(end) + 1) % 7) // the Sunday on or before
-  const weeks = 52 * years
-  const startDay = endDay - weeks * 7 + 1
-  const preWeeks =
-    weeks >= 78 ? weeks - 52 : Math.max(PROGRAMME.displacementWindowWeeks + 1, Math.round(weeks * 0.3))
-  const clearFrom = startDay + preWeeks * 7
-  const holdFrom = clearFrom + PROGRAMME.clearWeeks * 7
-  const holdWeeks = weeks - preWeeks - PROGRAMME.clearWeeks
-  const buildFrom =
-    holdWeeks >= PROGRAMME.minHoldWeeksForBuild ? endDay - PROGRAMME.buildWeeks * 7 + 1 : undefined
-  return { startDay, endDay, days: weeks * 7, clearFrom, holdFrom, buildFrom }
-}
-
-type Phase = 'pre' | 'clear' | 'hold' | 'build'
-
-const movesToBuild = (hotspot: Hotspot) => hotspot.index % 3 === 2
-
-function phaseOn(timeline: Timeline, hotspot: Hotspot, day: number): Phase {
-  if (day < timeline.clearFrom) return 'pre'
-  if (day < timeline.holdFrom) return 'clear'
-  if (timeline.buildFrom !== undefined && movesToBuild(hotspot) && day >= timeline.buildFrom) return 'build'
-  return 'hold'
-}
-
-function phasesOf(timeline: Timeline, hotspot: Hotspot): { phase: string; from: string; to?: string }[] {
-  const phases: { phase: string; from: string; to?: string }[] = [
-    { phase: 'clear', from: dayString(timeline.clearFrom), to: dayString(timeline.holdFrom - 1) },
-    { phase: 'hold', from: dayString(timeline.holdFrom) },
-  ]
-  if (timeline.buildFrom !== undefined && movesToBuild(hotspot)) {
-    ;(phases[1] as { to?: string }).to = dayString(timeline.buildFrom - 1)
-    phases.push({ phase: 'build', from: dayString(timeline.buildFrom) })
-  }
-  return phases
 }
 
 function validate(options: GenerateOptions): void {
@@ -315,8 +219,8 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     ]),
   ) as Record<FeedName, FeedCounts>
   const badRows: BadRowTruth[] = []
-  const duplicates: { feed: FeedName; drop_date: string; key: string; lines: number[] }[] = []
-  const superseded: { feed: FeedName; drop_date: string; key: string; line: number; kept_line: number }[] = []
+  const duplicates: DuplicateTruth[] = []
+  const superseded: SupersededTruth[] = []
   const corrections: CorrectionTruth[] = []
   const lateLags: Record<'incidents' | 'calls' | 'arrests', Record<number, number>> = {
     incidents: {},
@@ -366,6 +270,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     sort: number,
     values: Values,
   ): number | undefined => {
+    if (ownDay > timeline.endDay) return undefined
     const dropDay = Math.min(ownDay + lateLag(random, feed), timeline.endDay)
     if (!push(feed, dropDay, sort, values)) return undefined
     counts[feed].records++
@@ -392,6 +297,12 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     Object.entries(SUBCATEGORIES).map(([type, entries]) => [type, cat(entries as Record<string, number>)]),
   ) as Record<string, Categorical<string>>
   const otherCalls = cat(OTHER_CALLS)
+  const grades = {
+    urgent: cat(CALL_GRADES.urgent),
+    crime: cat(CALL_GRADES.crime),
+    other: cat(CALL_GRADES.other),
+  }
+  const officers = cat(VISITS.officers)
   const ethnicities = cat(ETHNICITY_GROUPS)
   const ageBands = cat(AGE_BANDS)
   const ss = {
@@ -530,23 +441,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     if (!policeInitiated && random.chance(CALL_RATE[type])) {
       const receivedAt = Math.max(occurredAt, reportedAt - random.uniform(0.5, 10) * MINUTE_MS)
       const jitter = latLon(placed.easting + random.int(-30, 30), placed.northing + random.int(-30, 30))
-      const urgent = URGENT_TYPES.has(type)
-      const u = random.next()
-      const grade = urgent
-        ? u < 0.35
-          ? 'I'
-          : u < 0.75
-            ? 'S'
-            : u < 0.95
-              ? 'E'
-              : 'R'
-        : u < 0.05
-          ? 'I'
-          : u < 0.35
-            ? 'S'
-            : u < 0.8
-              ? 'E'
-              : 'R'
+      const grade = (URGENT_TYPES.has(type) ? grades.urgent : grades.crime).draw(random)
       pushMaybeLate('calls', random, londonDay(receivedAt), receivedAt, {
         call_id: nextId('calls'),
         received_at: isoUtc(receivedAt),
@@ -610,12 +505,11 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       const cell = city.cellAlias.draw(random)
       const { easting, northing } = cellPoint(random, cell)
       const receivedAt = londonToUtc(day, (hourOf.mixed.draw(random) + random.next()) * 60)
-      const u = random.next()
       pushMaybeLate('calls', random, londonDay(receivedAt), receivedAt, {
         call_id: nextId('calls'),
         received_at: isoUtc(receivedAt),
         category: otherCalls.draw(random),
-        grade: u < 0.03 ? 'I' : u < 0.2 ? 'S' : u < 0.7 ? 'E' : 'R',
+        grade: grades.other.draw(random),
         linked_incident_id: '',
         ...latLon(easting, northing),
       })
@@ -715,13 +609,12 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
           minutes = Math.max(5, Math.round(minutes / 5) * 5)
         }
         const startedAt = londonToUtc(day, startMinute)
-        const u = random.next()
         push('patrol_visits', day, startedAt, {
           visit_id: nextId('patrol_visits'),
           hotspot_id: hotspot.id,
           started_at: isoUtc(startedAt),
           ended_at: isoUtc(startedAt + minutes * MINUTE_MS),
-          officers: u < 0.25 ? '1' : u < 0.85 ? '2' : u < 0.95 ? '3' : '4',
+          officers: officers.draw(random),
           source: gps ? 'gps' : 'manual',
         })
         counts.patrol_visits.records++
@@ -849,7 +742,9 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
         })
       }
 
-      entries.forEach((entry, i) => entry.onLine?.(i + 2))
+      entries.forEach((entry, i) => {
+        entry.onLine?.(i + 2)
+      })
       const body = entries.map((e) => e.text).join('\n')
       const file = path.join(out, 'drops', feed, `${date}.csv`)
       await sink.write(file, `${columns.join(',')}\n${body}${entries.length > 0 ? '\n' : ''}`)
@@ -907,127 +802,22 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   }
   await sink.close()
 
-  const truth = {
-    generator: 'hotspot generate',
-    generator_version: GENERATOR_VERSION,
-    seed,
+  const truth = buildTruth({
     scale,
     years,
-    dates: {
-      start: dayString(timeline.startDay),
-      end: dayString(timeline.endDay),
-      days: timeline.days,
-      timezone: 'Europe/London',
-      drop_date_rule:
-        'a drop holds the records whose own time (reported_at, received_at, ...) falls on its local day, plus late records and corrections; surveys arrive when answered or closed (72 h after sending); allocations only on trial days',
-    },
-    area: {
-      crs: 'EPSG:27700',
-      min_easting: AREA.minEasting,
-      max_easting: AREA.maxEasting,
-      min_northing: AREA.minNorthing,
-      max_northing: AREA.maxNorthing,
-      cell_m: CELL_M,
-      cells: CELLS,
-    },
-    volumes: {
-      incidents_per_day: params.incidentsPerDay,
-      other_calls_per_incident: PLANTED.otherCallsPerIncident,
-      stop_searches_per_incident: STOP_SEARCH.perIncident,
-      tips_per_day: params.tipsPerDay,
-      weekly: WEEKLY,
-      annual: ANNUAL,
-    },
-    programme: {
-      trial_id: trialId,
-      clear_from: dayString(timeline.clearFrom),
-      hold_from: dayString(timeline.holdFrom),
-      build_from: timeline.buildFrom === undefined ? null : dayString(timeline.buildFrom),
-      assigned_share: PROGRAMME.assignedShare,
-      displacement_window_weeks: PROGRAMME.displacementWindowWeeks,
-      allocation_days: allocationDays,
-    },
-    effects: {
-      patrol_effect_harm: PROGRAMME.patrolEffectHarm,
-      patrol_effect_count: PROGRAMME.patrolEffectHarm,
-      patrol_effect_log_ratio: round(Math.log(1 - PROGRAMME.patrolEffectHarm), 6),
-      patrol_effect_basis:
-        'intention to treat: on a hotspot-day assigned a patrol in hold, incidents occurring in the hotspot (occurred_at local date) are thinned by this share, whether or not a visit happened',
-      clear_reduction: PROGRAMME.clearReduction,
-      hold_reduction: PROGRAMME.holdReduction,
-      build_reduction: PROGRAMME.buildReduction,
-      diffusion_buffer: PROGRAMME.diffusionBuffer,
-      diffusion_basis:
-        'incidents within buffer_m of a hotspot (outside it) fall by this share from clear_from on',
-      control_change: 0,
-    },
-    hotspots: city.hotspots.map((h) => ({
-      hotspot_id: h.id,
-      name: h.name,
-      borough: h.borough,
-      commander_id: h.commanderId,
-      buffer_m: CITY_PARAMETERS.bufferM,
-      phases: phasesOf(timeline, h),
-      bng: h.rect,
-      expected_incidents_per_day_before: round(h.expectedPerDay, 4),
-      expected_harm_per_day_before: round(h.expectedHarmPerDay, 3),
-    })),
-    controls: city.controls.map((c: Area) => ({
-      hotspot_id: c.id,
-      name: c.name,
-      borough: c.borough,
-      bng: c.rect,
-      expected_incidents_per_day: round(c.expectedPerDay, 4),
-    })),
-    concentration: {
-      cell_m: CELL_M,
-      cells: CELLS,
-      town_centres: CITY_PARAMETERS.townCentres,
-      background_sigma: CITY_PARAMETERS.backgroundSigma,
-      micro_hot_sites: CITY_PARAMETERS.microHotSites,
-      micro_hot_share: CITY_PARAMETERS.microHotShare,
-      expected_top1_share_harm: city.concentration.expectedTop1ShareHarm,
-      expected_top5_share_harm: city.concentration.expectedTop5ShareHarm,
-      expected_top1_share_count: city.concentration.expectedTop1ShareCount,
-      hotspot_share_harm: city.concentration.hotspotShareHarm,
-      hotspot_share_count: city.concentration.hotspotShareCount,
-      harm_rule: 'default weights by crime_type; anti-social behaviour and police_initiated carry no harm',
-    },
-    crime: {
-      mix: CRIME_MIX,
-      police_initiated: POLICE_INITIATED,
-      subcategories: SUBCATEGORIES,
-      weapons: WEAPONS,
-      no_location_share: PLANTED.noLocationShare,
-    },
-    satisfaction: {
-      satisfied: 'answers 1-3',
-      q_overall_by_ethnicity: SATISFACTION_BY_ETHNICITY,
-      age_band_shift: SATISFACTION_AGE_SHIFT,
-      question_shift: QUESTION_SHIFT,
-      sent_share: SURVEY.sentShare,
-      response_rate: SURVEY.responseRate,
-      send_delay_hours: SURVEY.sendDelayHours,
-      unanswered_rate: SURVEY.unansweredRate,
-      ethnicity_shares: ETHNICITY_GROUPS,
-      age_band_shares: AGE_BANDS,
-      personal_data_columns: ['phone_number'],
-    },
-    stop_search: {
-      officer_defined_ethnicity: STOP_SEARCH.officerEthnicity,
-      find_rate: STOP_SEARCH.findRate,
-      per_assigned_hotspot_day: STOP_SEARCH.perAssignedHotspotDay,
-    },
-    visits: VISITS,
-    tips: TIPS,
-    lateness: LATENESS,
-    late_rows_by_lag_days: lateLags,
+    seed,
+    params,
+    timeline,
+    city,
+    trialId,
+    allocationDays,
     counts,
-    bad_rows: badRows,
+    lateLags,
+    badRows,
     duplicates,
     superseded,
     corrections,
-  }
+  })
   await writeFile(path.join(out, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`)
 
   return {
@@ -1038,7 +828,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     start_date: dayString(timeline.startDay),
     end_date: dayString(timeline.endDay),
     days: timeline.days,
-    files: sink.files + 5,
+    files: sink.files + OUTPUT_FILES.length,
     bytes: sink.bytes,
     rows: Object.fromEntries(FEED_NAMES.map((f) => [f, counts[f].rows])) as Record<FeedName, number>,
     elapsed_ms: Math.round(performance.now() - started),
