@@ -14,6 +14,8 @@ import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
 
+/** Three years before the programme's last year: the seasonal baseline (9 weeks over 3 years) needs them. */
+const DEMO_YEARS = 4
 const home = path.resolve('.hotspot')
 const demo = path.join(home, 'demo')
 const lake = path.join(home, 'lake')
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
   let started = performance.now()
   if (!existsSync(path.join(demo, 'truth.json'))) {
     out.write(`Generating the demo city into ${demo} ...\n`)
-    const summary = await generateCity({ scale: 'demo', years: 2, seed: 1, out: demo })
+    const summary = await generateCity({ scale: 'demo', years: DEMO_YEARS, seed: 1, out: demo })
     out.write(
       `  ${summary.start_date} .. ${summary.end_date}: ${summary.files} daily drops (${seconds(started)})\n`,
     )
