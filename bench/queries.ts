@@ -57,7 +57,7 @@ async function buildLake(): Promise<{
       throw new Error(`${failures.length} ${feed} drops failed: ${failures[0]?.message}`)
   }
   return {
-    asOf: truth.end_date as string,
+    asOf: truth.dates.end as string,
     generatedSeconds,
     ingestSeconds: (performance.now() - started) / 1000,
   }

@@ -31,7 +31,8 @@ async function main(): Promise<void> {
       `  ${summary.start_date} .. ${summary.end_date}: ${summary.files} daily drops (${seconds(started)})\n`,
     )
   } else out.write(`Demo city: ${demo} (already generated)\n`)
-  const truth = JSON.parse(readFileSync(path.join(demo, 'truth.json'), 'utf8')) as { end_date: string }
+  const truth = JSON.parse(readFileSync(path.join(demo, 'truth.json'), 'utf8')) as { dates: { end: string } }
+  const asOf = truth.dates.end
 
   out.write('\nReference data\n')
   const store = new FsObjectStore(lake)
@@ -62,9 +63,9 @@ async function main(): Promise<void> {
     failed += failures.length
   }
 
-  out.write(`\nMarts as of ${truth.end_date}\n`)
+  out.write(`\nMarts as of ${asOf}\n`)
   started = performance.now()
-  const manifest = await runRunCommand({ lake, asOf: truth.end_date })
+  const manifest = await runRunCommand({ lake, asOf })
   out.write(`${indent(describeRun(manifest))}\n  (${seconds(started)})\n`)
 
   out.write(`\nThe latest week in each hotspot (scorecard_weekly)\n`)
@@ -73,8 +74,8 @@ async function main(): Promise<void> {
       await runQueryCommand(
         lake,
         `select hotspot_id, week_start, crime_count, round(harm, 1) as harm, count_last_year, flag, count_28d, count_fytd
-         from scorecard_weekly where as_of = date '${truth.end_date}'
-           and week_start = (select max(week_start) from scorecard_weekly where as_of = date '${truth.end_date}')
+         from scorecard_weekly where as_of = date '${asOf}'
+           and week_start = (select max(week_start) from scorecard_weekly where as_of = date '${asOf}')
          order by harm desc limit 10`,
         'table',
       ),
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
         lake,
         `select outcome, n_assigned_days, n_unassigned_days, round(effect, 3) as effect,
            round(effect_ci_low, 3) as ci_low, round(effect_ci_high, 3) as ci_high
-         from patrol_effect where as_of = date '${truth.end_date}' and scope = 'all' order by outcome`,
+         from patrol_effect where as_of = date '${asOf}' and scope = 'all' order by outcome`,
         'table',
       ),
     ),

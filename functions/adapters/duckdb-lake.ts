@@ -109,7 +109,7 @@ export class DuckDbLake implements QueryEngine {
     for (const feed of FEED_NAMES) {
       const folder = path.join(this.root, 'curated', feed)
       const versions = hasFiles(folder, '.parquet')
-        ? `read_parquet(${literal(`${folder}/*/*.parquet`)}, hive_partitioning = true, union_by_name = true)`
+        ? `read_parquet(${literal(`${folder}/*/*.parquet`)}, hive_partitioning = true)`
         : emptyRelation([
             ...curatedColumns(CONTRACTS[feed]),
             { name: 'dt', kind: 'date', required: true, description: '' },
@@ -155,10 +155,7 @@ export class DuckDbLake implements QueryEngine {
       ['run_manifests', path.join(this.root, 'manifests', 'runs'), '*.json'],
     ] as const) {
       if (hasFiles(folder, '.json')) {
-        await this.view(
-          table,
-          `select * from read_json(${literal(`${folder}/${glob}`)}, format = 'auto', union_by_name = true)`,
-        )
+        await this.view(table, `select * from read_json(${literal(`${folder}/${glob}`)}, format = 'auto')`)
       }
     }
   }
