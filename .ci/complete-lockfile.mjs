@@ -23,12 +23,23 @@ function platformOf(name) {
   return { os: [os], cpu: [cpu], ...(libc ? { libc } : {}) }
 }
 
+/** Whether `name` resolves from the package at `path`, as Node looks it up: nested node_modules, then upward. */
+function resolvable(path, name) {
+  for (let dir = path; ; ) {
+    if (packages[`${dir}/node_modules/${name}`]) return true
+    const up = dir.lastIndexOf('/node_modules/')
+    if (up === -1) return Boolean(packages[`node_modules/${name}`])
+    dir = dir.slice(0, up)
+  }
+}
+
 let added = 0
 for (const [path, entry] of Object.entries(packages)) {
-  if (!path.startsWith('node_modules/') || !entry.optionalDependencies) continue
+  // a bundled package ships its own dependencies inside its tarball: npm does not resolve them
+  if (!path.startsWith('node_modules/') || !entry.optionalDependencies || entry.inBundle) continue
   for (const [name, version] of Object.entries(entry.optionalDependencies)) {
     const key = `node_modules/${name}`
-    if (packages[key]) continue
+    if (resolvable(path, name)) continue
     const platform = platformOf(name)
     if (!platform)
       throw new Error(`${name} (optional dependency of ${path}) is missing and names no platform`)
