@@ -74,7 +74,7 @@ describe('planted effects, recovered by the marts', () => {
     const { rows } = await duck.rows(
       `select rb, ra, db, da, cb, ca, wdq from displacement where run_id = '${manifest.run_id}' and hotspot_id = 'all'`,
     )
-    const all = rows[0] as Record<string, number>
+    const all = rows[0] as Record<'rb' | 'ra' | 'db' | 'da' | 'cb' | 'ca' | 'wdq', number>
     expect(all.wdq).toBeGreaterThan(0)
     // buffers fell by more than the controls moved: Da/Db < Ca/Cb
     expect(all.da / all.db).toBeLessThan(all.ca / all.cb)

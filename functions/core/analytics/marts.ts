@@ -15,6 +15,7 @@ export const MART_NAMES = [
   'concentration',
   'hotspot_candidates',
   'funder_monthly',
+  'hotspot_heatmap',
 ] as const
 export type MartName = (typeof MART_NAMES)[number]
 

@@ -1,0 +1,103 @@
+import { daysInMonth, formatDay, londonWallClockToUtc, parseDate } from '../time.ts'
+import type { Period } from './model.ts'
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+
+export class PeriodError extends Error {}
+
+const utcOfLocalMidnight = (day: number) => {
+  const [y, m, d] = formatDay(day).split('-').map(Number) as [number, number, number]
+  return new Date(londonWallClockToUtc(y, m, d))
+}
+
+/** Monday (day number) of ISO week `week` of ISO year `year`: the week holding 4 January is week 1. */
+function isoWeekMonday(year: number, week: number): number {
+  const jan4 = parseDate(`${year}-01-04`) as number
+  const jan4Weekday = (((jan4 + 3) % 7) + 7) % 7 // 0 = Monday (1970-01-01 was a Thursday)
+  return jan4 - jan4Weekday + (week - 1) * 7
+}
+
+/** ISO year and week of a day number. */
+export function isoWeekOf(day: number): { year: number; week: number } {
+  const weekday = (((day + 3) % 7) + 7) % 7
+  const thursday = day - weekday + 3
+  const year = Number(formatDay(thursday).slice(0, 4))
+  return { year, week: Math.floor((thursday - (parseDate(`${year}-01-01`) as number)) / 7) + 1 }
+}
+
+function dayLabel(day: number): { d: number; month: string; year: number } {
+  const [y, m, d] = formatDay(day).split('-').map(Number) as [number, number, number]
+  return { d, month: MONTHS[m - 1] as string, year: y }
+}
+
+/** The ISO week `2026-W46` (Monday 00:00 to Monday 00:00, Europe/London). */
+export function weeklyPeriod(id: string): Period {
+  const m = /^(\d{4})-W(\d{2})$/.exec(id)
+  if (!m) throw new PeriodError(`${JSON.stringify(id)} is not an ISO week (YYYY-Www, e.g. 2026-W46)`)
+  const year = Number(m[1])
+  const week = Number(m[2])
+  const monday = isoWeekMonday(year, week)
+  if (week < 1 || isoWeekOf(monday).year !== year) throw new PeriodError(`${id}: ${year} has no ISO week ${week}`)
+  const sunday = monday + 6
+  const start = utcOfLocalMidnight(monday)
+  const end = utcOfLocalMidnight(monday + 7)
+  const from = dayLabel(monday)
+  const to = dayLabel(sunday)
+  const span =
+    from.month === to.month
+      ? `${from.d} to ${to.d} ${to.month} ${to.year}`
+      : from.year === to.year
+        ? `${from.d} ${from.month} to ${to.d} ${to.month} ${to.year}`
+        : `${from.d} ${from.month} ${from.year} to ${to.d} ${to.month} ${to.year}`
+  return {
+    report: 'weekly',
+    id,
+    firstDay: formatDay(monday),
+    lastDay: formatDay(sunday),
+    start,
+    end,
+    hours: (end.getTime() - start.getTime()) / 3_600_000,
+    label: `Week ${week}: ${span}`,
+  }
+}
+
+/** The month `2026-10` (local midnight on the 1st to local midnight on the 1st of the next). */
+export function monthlyPeriod(id: string): Period {
+  const m = /^(\d{4})-(\d{2})$/.exec(id)
+  const month = Number(m?.[2])
+  if (!m || month < 1 || month > 12) throw new PeriodError(`${JSON.stringify(id)} is not a month (YYYY-MM)`)
+  const year = Number(m[1])
+  const first = parseDate(`${id}-01`) as number
+  const last = first + daysInMonth(year, month) - 1
+  const start = utcOfLocalMidnight(first)
+  const end = utcOfLocalMidnight(last + 1)
+  return {
+    report: 'monthly',
+    id,
+    firstDay: formatDay(first),
+    lastDay: formatDay(last),
+    start,
+    end,
+    hours: (end.getTime() - start.getTime()) / 3_600_000,
+    label: `${MONTHS[month - 1]} ${year}`,
+  }
+}
+
+/** The week a Monday-morning run reports on: the last complete week before the London day it runs on. */
+export function weekBefore(londonDayOfRun: string): Period {
+  const day = parseDate(londonDayOfRun)
+  if (day === undefined) throw new PeriodError(`${JSON.stringify(londonDayOfRun)} is not a date`)
+  const weekday = (((day + 3) % 7) + 7) % 7
+  const { year, week } = isoWeekOf(day - weekday - 7)
+  return weeklyPeriod(`${year}-W${String(week).padStart(2, '0')}`)
+}
+
+/** The month a run on the 1st reports on: the last complete month before the London day it runs on. */
+export function monthBefore(londonDayOfRun: string): Period {
+  const day = parseDate(londonDayOfRun)
+  if (day === undefined) throw new PeriodError(`${JSON.stringify(londonDayOfRun)} is not a date`)
+  const [y, m] = formatDay(day).split('-').map(Number) as [number, number]
+  const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
+  return monthlyPeriod(previous)
+}
+

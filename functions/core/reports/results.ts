@@ -1,0 +1,62 @@
+import { parquetReadObjects } from 'hyparquet'
+import type { MartName } from '../analytics/marts.ts'
+import type { RunManifest } from '../analytics/run.ts'
+import type { ObjectStore } from '../ports.ts'
+import { formatDay } from '../time.ts'
+import type { MartRow } from './model.ts'
+
+export class NoResultsError extends Error {}
+
+/**
+ * The latest complete run as of a date: the run manifest (written last by a run) with the greatest run id among
+ * those for that as-of date. Run ids start with the time the run started, so the greatest is the latest.
+ */
+export async function latestRun(store: ObjectStore, asOf: string): Promise<RunManifest> {
+  let latest: RunManifest | undefined
+  for await (const { key } of store.list('manifests/runs/')) {
+    const manifest = JSON.parse((await store.getBytes(key)).toString('utf8')) as RunManifest
+    if (manifest.as_of === asOf && (latest === undefined || manifest.run_id > latest.run_id)) latest = manifest
+  }
+  if (!latest) throw new NoResultsError(`no completed run as of ${asOf}: run the marts first (hotspot run --as-of ${asOf})`)
+  return latest
+}
+
+/**
+ * A mart's rows from one run, read straight from its Parquet result (no SQL engine needed, so the reports
+ * Lambda reads S3 only). Dates come back as YYYY-MM-DD and timestamps as ISO-8601.
+ */
+export async function readMart(store: ObjectStore, run: RunManifest, mart: MartName): Promise<MartRow[]> {
+  const entry = run.marts.find((m) => m.mart === mart)
+  if (!entry) throw new NoResultsError(`run ${run.run_id} has no ${mart} results`)
+  const bytes = await store.getBytes(entry.result_key)
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+  const rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[]
+  return rows.map((row) => {
+    const plain: MartRow = {}
+    for (const [name, value] of Object.entries(row)) plain[name] = plainValue(value)
+    return plain
+  })
+}
+
+function plainValue(value: unknown): string | number | boolean | null {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'bigint') return Number(value)
+  if (value instanceof Date) {
+    // DATE columns decode to midnight UTC; TIMESTAMP columns keep their instant
+    const ms = value.getTime()
+    return ms % 86_400_000 === 0 ? formatDay(ms / 86_400_000) : value.toISOString()
+  }
+  return value as string | number | boolean
+}
+
+/** The rows of several marts from the latest run as of a date. */
+export async function readResults(
+  store: ObjectStore,
+  asOf: string,
+  marts: readonly MartName[],
+): Promise<{ run: RunManifest; rows: Partial<Record<MartName, MartRow[]>> }> {
+  const run = await latestRun(store, asOf)
+  const rows: Partial<Record<MartName, MartRow[]>> = {}
+  for (const mart of marts) rows[mart] = await readMart(store, run, mart)
+  return { run, rows }
+}
