@@ -134,3 +134,33 @@ export interface QueryResult {
     execution_id?: string
   }
 }
+
+/** A composed message: the exact MIME bytes, and the envelope they go to. */
+export interface RawMessage {
+  from: string
+  to: string[]
+  raw: Buffer
+}
+
+/** Why a send failed, as delivery needs to know it: try again later, stop the run, or give up on this address. */
+export type SendFailureKind = 'throttled' | 'quota-exceeded' | 'suppressed' | 'rejected' | 'transient'
+
+export class SendError extends Error {
+  constructor(
+    readonly kind: SendFailureKind,
+    message: string,
+    readonly cause?: unknown,
+  ) {
+    super(message)
+    this.name = 'SendError'
+  }
+}
+
+/**
+ * Sends email: SES (SESv2) in AWS, SMTP or an outbox folder of .eml files locally. It sends the bytes given,
+ * unchanged, so the archived .eml is exactly what went out. Failures are thrown as SendError.
+ */
+export interface Mailer {
+  readonly name: 'ses' | 'smtp' | 'outbox'
+  send(message: RawMessage): Promise<{ messageId: string }>
+}
