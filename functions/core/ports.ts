@@ -149,7 +149,7 @@ export class SendError extends Error {
   constructor(
     readonly kind: SendFailureKind,
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message)
     this.name = 'SendError'
