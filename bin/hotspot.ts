@@ -4,6 +4,7 @@ import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { describeGenerateSummary, runGenerateCommand } from '../functions/cli/generate-command.ts'
 import { describeManifest, runIngestCommand } from '../functions/cli/ingest-command.ts'
 import { type QueryFormat, runQueryCommand } from '../functions/cli/query-command.ts'
+import { describeReport, runReportCommand } from '../functions/cli/report-command.ts'
 import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
 import { MART_NAMES, type MartName } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
@@ -135,6 +136,37 @@ program
     process.stdout.write(
       options.json ? `${JSON.stringify(manifest, null, 2)}\n` : `${describeRun(manifest)}\n`,
     )
+  })
+
+program
+  .command('report')
+  .description('email a report for one period: the weekly commander scorecards or the monthly funder report')
+  .argument('<report>', 'weekly or monthly', (value: string) => {
+    if (value !== 'weekly' && value !== 'monthly')
+      throw new InvalidArgumentError('expected weekly or monthly')
+    return value
+  })
+  .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
+  .requiredOption('--period <period>', 'the ISO week (2026-W46) or the month (2026-10)')
+  .option('--outbox <dir>', 'where .eml files (unless --smtp) and .html previews go', '.hotspot/outbox')
+  .option('--smtp <url>', 'send through this SMTP server, e.g. smtp://localhost:1025')
+  .option('--force-name <name>', 'the force, as named in subjects and headings', 'Demo City Police')
+  .option('--json', 'print the outcome per recipient as JSON')
+  .action(async (report: 'weekly' | 'monthly', options) => {
+    const summary = await runReportCommand({
+      lake: options.lake,
+      report,
+      period: options.period,
+      outbox: options.outbox,
+      smtp: options.smtp,
+      force: options.forceName,
+    })
+    process.stdout.write(
+      options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeReport(summary, options.outbox)}\n`,
+    )
+    const unsent = summary.outcomes.filter((o) => !['sent', 'already-sent'].includes(o.outcome.state))
+    if (unsent.length > 0)
+      fail(`${unsent.length} of ${summary.outcomes.length} recipients not sent: see above`)
   })
 
 program

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole pipeline locally, on the demo city. Everything stays under ./.hotspot/:
- * demo/ (the generated city: daily drops, register, recipients, weights, truth.json) and lake/ (the lake).
+ * demo/ (the generated city: daily drops, register, recipients, weights, truth.json), lake/ (the lake) and
+ * outbox/ (the emails as .eml files, and an .html preview of each).
  * Running it again reuses what is there: the city is not regenerated, drops already ingested are recognised by
  * their content hash, and only the marts run again.
  */
@@ -9,16 +10,21 @@ import path from 'node:path'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../functions/cli/ingest-command.ts'
 import { runQueryCommand } from '../functions/cli/query-command.ts'
+import { describeReport, runReportCommand } from '../functions/cli/report-command.ts'
 import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
+import { monthBefore, weekBefore } from '../functions/core/reports/periods.ts'
+import { formatDay, parseDate } from '../functions/core/time.ts'
 
 /** Three years before the programme's last year: the seasonal baseline (9 weeks over 3 years) needs them. */
 const DEMO_YEARS = 4
 const home = path.resolve('.hotspot')
 const demo = path.join(home, 'demo')
 const lake = path.join(home, 'lake')
+const outbox = path.join(home, 'outbox')
+const FORCE = 'Demo City Police'
 const out = process.stdout
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`
 
@@ -68,6 +74,17 @@ async function main(): Promise<void> {
   const manifest = await runRunCommand({ lake, asOf })
   out.write(`${indent(describeRun(manifest))}\n  (${seconds(started)})\n`)
 
+  // the monthly report reads results as of its month's last day
+  const dayAfter = formatDay((parseDate(asOf) as number) + 1)
+  const month = monthBefore(dayAfter)
+  if (month.lastDay !== asOf) {
+    started = performance.now()
+    const monthly = await runRunCommand({ lake, asOf: month.lastDay })
+    out.write(
+      `  and as of ${month.lastDay} for the ${month.label} report: run ${monthly.run_id} (${seconds(started)})\n`,
+    )
+  }
+
   out.write(`\nThe latest week in each hotspot (scorecard_weekly)\n`)
   out.write(
     indent(
@@ -93,9 +110,20 @@ async function main(): Promise<void> {
       ),
     ),
   )
+  out.write('\nReports (to the outbox: .eml files and an .html preview of each)\n')
+  for (const [report, period] of [
+    ['weekly', weekBefore(dayAfter).id],
+    ['monthly', month.id],
+  ] as const) {
+    started = performance.now()
+    const summary = await runReportCommand({ lake, report, period, outbox, force: FORCE })
+    out.write(`${indent(describeReport(summary, outbox))}\n  (${seconds(started)})\n`)
+    failed += summary.outcomes.filter((o) => !['sent', 'already-sent'].includes(o.outcome.state)).length
+  }
   out.write(
     [
       '',
+      `Emails: ${outbox}/<weekly|monthly>/<period>/<recipient>.eml, each with an .html preview to open in a browser`,
       `Lake: ${lake}`,
       '  curated/ quarantine/ manifests/   what was ingested, what was rejected and why, per-drop counts',
       '  results/<mart>/as_of=<date>/      the marts, one Parquet file per run; manifests/runs/ says how each was made',

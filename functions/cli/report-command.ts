@@ -1,0 +1,54 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { FsObjectStore } from '../adapters/fs-object-store.ts'
+import { OutboxMailer } from '../adapters/outbox-mailer.ts'
+import { SmtpMailer } from '../adapters/smtp-mailer.ts'
+import { type Clock, systemClock } from '../core/ports.ts'
+import { monthlyPeriod, weeklyPeriod } from '../core/reports/periods.ts'
+import { type ReportSummary, sendReports } from '../core/reports/send-reports.ts'
+import { htmlPreview } from '../core/reports/weekly-scorecard.ts'
+
+export interface ReportCommandOptions {
+  lake: string
+  report: 'weekly' | 'monthly'
+  /** `2026-W46` for weekly, `2026-10` for monthly. */
+  period: string
+  /** Folder for the .eml files (when not sending by SMTP) and an .html preview of every email. */
+  outbox: string
+  /** Send through this SMTP server (smtp://host:port) instead of writing .eml files. */
+  smtp?: string
+  force: string
+  clock?: Clock
+}
+
+/** `hotspot report`: one report for one period, to every recipient, exactly once each. */
+export async function runReportCommand(options: ReportCommandOptions): Promise<ReportSummary> {
+  const period = options.report === 'weekly' ? weeklyPeriod(options.period) : monthlyPeriod(options.period)
+  const mailer = options.smtp ? new SmtpMailer(options.smtp) : new OutboxMailer(options.outbox)
+  return sendReports({
+    store: new FsObjectStore(options.lake),
+    mailer,
+    clock: options.clock ?? systemClock,
+    period,
+    force: options.force,
+    onRendered: async (recipient, email) => {
+      const folder = path.join(options.outbox, period.report, period.id)
+      await mkdir(folder, { recursive: true })
+      await writeFile(path.join(folder, `${recipient.key}.html`), htmlPreview(email))
+    },
+  })
+}
+
+export function describeReport(summary: ReportSummary, outbox: string): string {
+  const lines = summary.outcomes.map(({ recipient, outcome }) => {
+    const detail =
+      'messageId' in outcome ? ` ${outcome.messageId}` : 'reason' in outcome ? `: ${outcome.reason}` : ''
+    return `  ${recipient.kind.padEnd(9)} ${recipient.key.padEnd(20)} ${outcome.state}${detail}`
+  })
+  return [
+    `${summary.report} report ${summary.period} (results as of ${summary.as_of}, run ${summary.run_id})`,
+    ...lines,
+    ...(summary.stopped ? [`  stopped: ${summary.stopped}`] : []),
+    `  previews: ${path.join(outbox, summary.report, summary.period)}/*.html`,
+  ].join('\n')
+}

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto'
+import type { MartName } from '../analytics/marts.ts'
+import type { Clock, Mailer, ObjectStore } from '../ports.ts'
+import { latestReference } from '../reference/manifest.ts'
+import { type Recipients, readRecipients } from '../reference/recipients.ts'
+import { readRegister } from '../reference/register.ts'
+import { heatmapImage, patrolEffectChart, weeklyHarmChart } from './charts.ts'
+import { composeMessage } from './compose.ts'
+import { type DeliveryOutcome, deliver, QuotaExceededError } from './delivery.ts'
+import { renderFunderReport } from './funder-report.ts'
+import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
+import { readResults } from './results.ts'
+import { renderWeeklyScorecard } from './weekly-scorecard.ts'
+
+export const WEEKLY_MARTS = [
+  'scorecard_weekly',
+  'patrol_dosage',
+  'patrol_effect',
+  'arrests_weekly',
+  'victim_satisfaction_monthly',
+  'tips_monthly',
+  'stop_search_monthly',
+  'hotspot_heatmap',
+] as const satisfies readonly MartName[]
+
+export const MONTHLY_MARTS = [
+  'funder_monthly',
+  'patrol_effect',
+  'displacement',
+  'victim_satisfaction_monthly',
+  'stop_search_monthly',
+  'arrests_weekly',
+] as const satisfies readonly MartName[]
+
+/** Weeks of history in the weekly harm chart. */
+const CHART_WEEKS = 26
+
+export interface ReportRequest {
+  store: ObjectStore
+  mailer: Mailer
+  clock: Clock
+  period: Period
+  /** The force's name, as it appears in subjects and headings. */
+  force: string
+  /** Called with each rendered email before it is sent (the local run writes an HTML preview of each). */
+  onRendered?: (recipient: Recipient, email: RenderedEmail) => Promise<void>
+}
+
+export interface RecipientOutcome {
+  recipient: Pick<Recipient, 'key' | 'name' | 'kind'>
+  outcome: DeliveryOutcome | { state: 'not-attempted'; reason: string }
+}
+
+export interface ReportSummary {
+  report: Period['report']
+  period: string
+  as_of: string
+  run_id: string
+  outcomes: RecipientOutcome[]
+  /** The daily sending quota was reached: the run stopped, and the recipients left are 'not-attempted'. */
+  stopped: string | null
+}
+
+/** A funder's ledger and archive key: no address in an object key, and stable while the address is. */
+function funderKey(email: string): string {
+  return `funder-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 12)}`
+}
+
+export function recipientsOf(list: Recipients, report: Period['report']): Recipient[] {
+  return report === 'weekly'
+    ? list.commanders.map((c) => ({
+        key: c.id,
+        name: c.name,
+        email: c.email,
+        kind: 'commander',
+        hotspotIds: c.hotspot_ids,
+      }))
+    : list.funders.map((f) => ({
+        key: funderKey(f.email),
+        name: f.name,
+        email: f.email,
+        kind: 'funder',
+        hotspotIds: [],
+      }))
+}
+
+async function latestRecipients(store: ObjectStore): Promise<Recipients> {
+  const latest = await latestReference(store, 'recipients')
+  if (!latest) throw new Error('no recipients loaded: run hotspot load recipients FILE')
+  return readRecipients(store, latest.version)
+}
+
+/**
+ * Sends one report for one period to each of its recipients, exactly once each: the weekly scorecard to every
+ * commander (their hotspots only) or the monthly report to every funder. Reads the latest completed run as of the
+ * period's last day. A recipient already sent to is not sent again; an earlier attempt whose outcome is unknown
+ * is reported, not resent; a daily quota stops the run and the rest are reported as not attempted.
+ */
+export async function sendReports(request: ReportRequest): Promise<ReportSummary> {
+  const { store, period } = request
+  const list = await latestRecipients(store)
+  const marts = period.report === 'weekly' ? WEEKLY_MARTS : MONTHLY_MARTS
+  const { run, rows } = await readResults(store, period.lastDay, marts)
+  const registerVersion = run.register_version
+  const register = await readRegister(store, registerVersion)
+  const names = Object.fromEntries(register.features.map((f) => [f.properties.hotspot_id, f.properties.name]))
+  const summary: ReportSummary = {
+    report: period.report,
+    period: period.id,
+    as_of: period.lastDay,
+    run_id: run.run_id,
+    outcomes: [],
+    stopped: null,
+  }
+  for (const recipient of recipientsOf(list, period.report)) {
+    if (summary.stopped) {
+      summary.outcomes.push({ recipient, outcome: { state: 'not-attempted', reason: summary.stopped } })
+      continue
+    }
+    const email =
+      period.report === 'weekly'
+        ? await renderWeeklyScorecard({
+            commander: recipient,
+            period,
+            force: request.force,
+            hotspots: recipient.hotspotIds.map((id) => ({ id, name: names[id] ?? id, borough: '' })),
+            rows: rows as never,
+            images: await weeklyCharts(recipient, rows, names, period),
+          })
+        : await renderFunderReport({
+            funder: recipient,
+            period,
+            force: request.force,
+            rows: rows as never,
+            images: await monthlyCharts(rows),
+          })
+    await request.onRendered?.(recipient, email)
+    const message = await composeMessage(email, {
+      from: { name: list.sender.name, email: list.sender.email },
+      replyTo: list.reply_to,
+      to: recipient,
+      date: request.clock.now(),
+      report: period.report,
+      period: period.id,
+    } as never)
+    try {
+      const outcome = await deliver({
+        store,
+        mailer: request.mailer,
+        clock: request.clock,
+        report: period.report,
+        period: period.id,
+        recipientKey: recipient.key,
+        message,
+      })
+      summary.outcomes.push({ recipient, outcome })
+    } catch (error) {
+      if (!(error instanceof QuotaExceededError)) throw error
+      summary.stopped = error.message
+      summary.outcomes.push({ recipient, outcome: { state: 'not-attempted', reason: error.message } })
+    }
+  }
+  return summary
+}
+
+/** Content ids the weekly scorecard refers to its images by (ASCII, unique in the message). */
+export function weeklyImageCid(kind: 'harm' | 'patrol' | 'heatmap', hotspotId?: string): string {
+  return kind === 'heatmap' ? 'heatmap@hotspot' : `${kind}-${hotspotId}@hotspot`
+}
+
+async function weeklyCharts(
+  commander: Recipient,
+  rows: Partial<Record<MartName, MartRow[]>>,
+  names: Record<string, string>,
+  period: Period,
+): Promise<InlineImage[]> {
+  const images: InlineImage[] = []
+  for (const id of commander.hotspotIds) {
+    const weeks = (rows.scorecard_weekly ?? [])
+      .filter((r) => r.hotspot_id === id && String(r.week_start) <= period.firstDay)
+      .sort((a, b) => String(a.week_start).localeCompare(String(b.week_start)))
+      .slice(-CHART_WEEKS)
+    images.push({ ...(await weeklyHarmChart(weeks, names[id] ?? id)), cid: weeklyImageCid('harm', id) })
+    const effect = (rows.patrol_effect ?? []).filter((r) => r.scope === id)
+    images.push({
+      ...(await patrolEffectChart(effect, `${names[id] ?? id}: harm on patrol days`)),
+      cid: weeklyImageCid('patrol', id),
+    })
+  }
+  const cells = (rows.hotspot_heatmap ?? []).filter((r) =>
+    commander.hotspotIds.includes(String(r.hotspot_id)),
+  )
+  const heatmap = await heatmapImage(
+    cells,
+    Object.fromEntries(commander.hotspotIds.map((id) => [id, names[id] ?? id])),
+  )
+  images.push({ ...heatmap, cid: weeklyImageCid('heatmap') })
+  return images
+}
+
+async function monthlyCharts(rows: Partial<Record<MartName, MartRow[]>>): Promise<InlineImage[]> {
+  const programme = (rows.patrol_effect ?? []).filter((r) => r.scope === 'all')
+  return [await patrolEffectChart(programme, 'All hotspots: harm on patrol days')]
+}

@@ -1,0 +1,67 @@
+import { Logger } from '@aws-lambda-powertools/logger'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import middy from '@middy/core'
+import { z } from 'zod'
+import { S3ObjectStore } from '../adapters/s3-object-store.ts'
+import { SesMailer } from '../adapters/ses-mailer.ts'
+import { londonDay } from '../core/analytics/schedule.ts'
+import { systemClock } from '../core/ports.ts'
+import { monthBefore, monthlyPeriod, weekBefore, weeklyPeriod } from '../core/reports/periods.ts'
+import { type ReportSummary, sendReports } from '../core/reports/send-reports.ts'
+import { reportsConfig } from './config.ts'
+
+/**
+ * Reports Lambda, started by EventBridge Scheduler in Europe/London: weekly (Monday 07:00) with
+ * `{"report": "weekly", "scheduled_time": "<aws.scheduler.scheduled-time>"}` sends each commander the scorecard
+ * of the week that ended on the Sunday before; monthly (the 1st, 07:00) sends the funders the previous month.
+ * `{"report": ..., "period": "2026-W46" | "2026-10"}` resends a given period (recipients already sent to are
+ * skipped). A recipient not delivered (stuck, failed, suppressed, quota) fails the invocation after everyone
+ * was tried, so the scheduler's retries (which skip those already sent) end in its dead-letter queue and alarm.
+ */
+
+const config = reportsConfig(process.env)
+const logger = new Logger({
+  serviceName: config.serviceName,
+  persistentKeys: { lake_bucket: config.lakeBucket },
+})
+const store = new S3ObjectStore({ bucket: config.lakeBucket })
+const mailer = new SesMailer({ configurationSet: config.configurationSet })
+
+export const reportsEvent = z.union([
+  z
+    .object({ report: z.enum(['weekly', 'monthly']), scheduled_time: z.iso.datetime({ offset: true }) })
+    .strict(),
+  z.object({ report: z.enum(['weekly', 'monthly']), period: z.string() }).strict(),
+])
+
+export class ReportsNotDeliveredError extends Error {}
+
+async function lambdaHandler(event: unknown): Promise<ReportSummary> {
+  const parsed = reportsEvent.parse(event)
+  const period =
+    'period' in parsed
+      ? parsed.report === 'weekly'
+        ? weeklyPeriod(parsed.period)
+        : monthlyPeriod(parsed.period)
+      : parsed.report === 'weekly'
+        ? weekBefore(londonDay(new Date(parsed.scheduled_time)))
+        : monthBefore(londonDay(new Date(parsed.scheduled_time)))
+  const summary = await sendReports({ store, mailer, clock: systemClock, period, force: config.force })
+  const undelivered = summary.outcomes.filter((o) => !['sent', 'already-sent'].includes(o.outcome.state))
+  logger.info('reports sent', {
+    report: summary.report,
+    period: summary.period,
+    run_id: summary.run_id,
+    outcomes: summary.outcomes.map((o) => ({ recipient: o.recipient.key, state: o.outcome.state })),
+  })
+  if (undelivered.length > 0) {
+    throw new ReportsNotDeliveredError(
+      `${summary.report} ${summary.period}: ${undelivered.length} of ${summary.outcomes.length} recipients not delivered (${undelivered
+        .map((o) => `${o.recipient.key}: ${o.outcome.state}`)
+        .join(', ')})`,
+    )
+  }
+  return summary
+}
+
+export const handler = middy(lambdaHandler).use(injectLambdaContext(logger, { resetKeys: true }))
