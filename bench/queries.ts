@@ -93,7 +93,10 @@ async function scanEstimate(lake: DuckDbLake, mart: string, parameters: string[]
     children?: unknown[]
   }) => {
     if (node.operator_name === 'READ_PARQUET' && node.extra_info) {
-      const glob = node.extra_info['Filename(s)'] as string
+      // a glob, or (for many files) a list cut short with ", ...": the table's folder names its files either way
+      const first = (node.extra_info['Filename(s)'] as string).split(', ')[0] as string
+      const folder = /^(.*\/(?:curated|results)\/[a-z_]+)\//.exec(first)?.[1]
+      const glob = folder ? `${folder}/*/*.parquet` : first
       if (!chunkBytes.has(glob)) {
         const sizes = await lake.rows(
           `select path_in_schema as column_name, sum(total_compressed_size) as bytes from parquet_metadata('${glob}') group by 1`,
