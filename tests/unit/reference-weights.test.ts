@@ -53,7 +53,7 @@ describe('the shipped default weights', () => {
 
     expect(result).toMatchObject({ kind: 'weights', version, outcome: 'loaded' })
     expect(result.keys).toEqual([
-      `reference/harm_weights/${version}.csv`,
+      `reference/harm_weights_source/${version}.csv`,
       `reference/harm_weights/${version}.parquet`,
     ])
     expect(result.summary).toEqual({
@@ -62,7 +62,7 @@ describe('the shipped default weights', () => {
       offence_code_rows: 0,
       anti_social_behaviour: 'given',
     })
-    expect(await store.getBytes(`reference/harm_weights/${version}.csv`)).toEqual(bytes)
+    expect(await store.getBytes(`reference/harm_weights_source/${version}.csv`)).toEqual(bytes)
 
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()

@@ -186,7 +186,7 @@ function readCsv(text: string, file: string): CsvRecord[] {
 }
 
 /**
- * Loads a weights file: the file as given at `reference/harm_weights/<version>.csv` and the table at
+ * Loads a weights file: the file as given at `reference/harm_weights_source/<version>.csv` and the table at
  * `reference/harm_weights/<version>.parquet`, where the version (`w-` and 16 hex digits of the file's sha256)
  * is the `weights_version` that every harm figure computed with it carries.
  */
@@ -212,7 +212,12 @@ export async function loadWeights(
       return {
         schemaVersion: WEIGHTS_FORMAT_VERSION,
         objects: [
-          { key: referenceKey('harm_weights', version, 'csv'), body: source.bytes, contentType: 'text/csv' },
+          // the file as given is kept apart from the table: Athena reads every object under a table's location
+          {
+            key: referenceKey('harm_weights_source', version, 'csv'),
+            body: source.bytes,
+            contentType: 'text/csv',
+          },
           {
             key: referenceKey('harm_weights', version, 'parquet'),
             body: { file: parquetFile },

@@ -61,6 +61,14 @@ export interface ReportSummary {
   stopped: string | null
 }
 
+/**
+ * The Date of a report's email: when it is scheduled to go (07:00 London on the Monday after the week, or on the
+ * 1st after the month), whenever it is composed, so a retry composes the same bytes as the archived .eml.
+ */
+export function scheduledSendTime(period: Period): Date {
+  return new Date(period.end.getTime() + 7 * 3_600_000)
+}
+
 /** A funder's ledger and archive key: no address in an object key, and stable while the address is. */
 function funderKey(email: string): string {
   return `funder-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 12)}`
@@ -139,10 +147,10 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
       from: { name: list.sender.name, email: list.sender.email },
       replyTo: list.reply_to,
       to: recipient,
-      date: request.clock.now(),
+      date: scheduledSendTime(period),
       report: period.report,
       period: period.id,
-    } as never)
+    })
     try {
       const outcome = await deliver({
         store,

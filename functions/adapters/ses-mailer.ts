@@ -1,0 +1,122 @@
+import {
+  SESv2Client,
+  SendEmailCommand,
+  type SendEmailCommandInput,
+  type SendEmailCommandOutput,
+} from '@aws-sdk/client-sesv2'
+import { type Mailer, type RawMessage, SendError } from '../core/ports.ts'
+import { messageIdOf } from '../core/reports/compose.ts'
+
+export interface SesMailerOptions {
+  client?: SESv2Client
+  /** SES configuration set: event publishing (bounces, complaints, deliveries) and the sending IP pool. */
+  configurationSet?: string
+}
+
+/**
+ * Sends the composed bytes unchanged with SESv2 `SendEmail` (raw content), so the archived .eml is what SES
+ * received. The SDK already retries throttling and 5xx answers a few times; what still fails is mapped to a
+ * SendError kind for delivery (see `classifySesError`).
+ */
+export class SesMailer implements Mailer {
+  readonly name = 'ses' as const
+  private readonly client: SESv2Client
+  private readonly configurationSetName: string | undefined
+
+  constructor(options: SesMailerOptions = {}) {
+    this.client = options.client ?? new SESv2Client({})
+    this.configurationSetName = options.configurationSet
+  }
+
+  async send(message: RawMessage): Promise<{ messageId: string }> {
+    const input: SendEmailCommandInput = {
+      FromEmailAddress: message.from,
+      Destination: { ToAddresses: [...message.to] },
+      Content: { Raw: { Data: message.raw } },
+    }
+    if (this.configurationSetName !== undefined) input.ConfigurationSetName = this.configurationSetName
+    let response: SendEmailCommandOutput
+    try {
+      response = await this.client.send(new SendEmailCommand(input))
+    } catch (error) {
+      throw classifySesError(error) ?? error
+    }
+    const messageId = response.MessageId ?? messageIdOf(message.raw)
+    if (messageId === undefined) throw new Error('SES accepted the message but returned no MessageId')
+    return { messageId }
+  }
+}
+
+interface AwsErrorShape {
+  name?: string
+  message?: string
+  code?: string
+  $fault?: 'client' | 'server'
+  $metadata?: { httpStatusCode?: number }
+}
+
+/** Errors of a request that never reached SES (nothing can have been sent). */
+const NOT_SENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+])
+
+/** Errors that stop every send for now, not just this recipient's: the run stops and a later run retries. */
+const ACCOUNT_LEVEL = new Set([
+  'AccountSuspendedException',
+  'SendingPausedException',
+  'MailFromDomainNotVerifiedException',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'CredentialsProviderError',
+])
+
+/**
+ * How delivery should treat an SES error, or undefined when it cannot tell whether SES took the message (a
+ * timeout or a connection reset after the request went out): delivery records that as an unknown outcome and
+ * does not resend it.
+ *
+ * - `throttled` (retried with backoff): TooManyRequestsException, Throttling, "Maximum sending rate exceeded".
+ * - `quota-exceeded` (stops the run; a later run retries): the daily sending quota ("Daily message quota
+ *   exceeded", LimitExceededException) and every account-level refusal: account suspended, sending paused,
+ *   MAIL FROM domain not verified, a missing configuration set (NotFoundException that is not about an
+ *   address), missing or refused credentials.
+ * - `suppressed` (skipped and reported): the address is on the suppression list or has bounced.
+ * - `rejected` (reported, not retried): MessageRejected and other BadRequestException.
+ * - `transient` (retried): 5xx answers and requests that never left (connection refused, DNS).
+ */
+export function classifySesError(error: unknown): SendError | undefined {
+  if (error instanceof SendError) return error
+  const { name = '', message = '', code, $fault, $metadata } = (error ?? {}) as AwsErrorShape
+  const text = `${name}: ${message}`
+  const status = $metadata?.httpStatusCode
+  const make = (kind: SendError['kind']) => new SendError(kind, `SES ${text}`, error)
+
+  if (/daily message quota|sending quota|quota exceeded/i.test(message)) return make('quota-exceeded')
+  if (name === 'TooManyRequestsException' || name === 'Throttling' || name === 'ThrottlingException') {
+    return make('throttled')
+  }
+  if (/maximum sending rate/i.test(message)) return make('throttled')
+  if (name === 'LimitExceededException') return make('quota-exceeded')
+  if (/suppression list|suppressed|bounced|hard bounce|complain/i.test(message)) return make('suppressed')
+  if (name === 'NotFoundException') return make('quota-exceeded')
+  if (ACCOUNT_LEVEL.has(name)) return make('quota-exceeded')
+  if (name === 'MessageRejected' || name === 'BadRequestException') return make('rejected')
+  if (
+    name === 'InternalServiceErrorException' ||
+    $fault === 'server' ||
+    (status !== undefined && status >= 500)
+  ) {
+    return make('transient')
+  }
+  if (status === 403 || status === 401) return make('quota-exceeded')
+  if (status !== undefined && status >= 400) return make('rejected')
+  if (code !== undefined && NOT_SENT_NETWORK_CODES.has(code)) return make('transient')
+  return undefined
+}

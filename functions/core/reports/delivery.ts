@@ -1,0 +1,489 @@
+import { randomUUID } from 'node:crypto'
+import {
+  type Clock,
+  type Mailer,
+  type ObjectStore,
+  type RawMessage,
+  SendError,
+  type SendFailureKind,
+  systemClock,
+} from '../ports.ts'
+import {
+  assertReportPeriod,
+  headerValue,
+  messageIdOf,
+  RECIPIENT_HEADER,
+  REPORT_HEADER,
+  recipientSegment,
+  sha256,
+} from './compose.ts'
+import type { ReportKind } from './model.ts'
+
+/**
+ * Exactly-once delivery of one report email per (report, period, recipient), over any ObjectStore and Mailer.
+ *
+ * Ledger entry `ledger/<report>/<period>/<recipient>.json` (one JSON object, `LedgerEntry`), states:
+ *
+ *   (none) --conditional create--> sending --put--> sent
+ *                                          \--put--> failed
+ *   failed (retryable kind) --claim `ledger/<report>/<period>/retries/<recipient>.<n>.json` (conditional
+ *          create), then put--> sending (attempt n) --> sent | failed
+ *
+ * 1. Before anything is sent the entry is created in state `sending` with a conditional write (the attempt id,
+ *    the Message-ID and the sha256 of the exact bytes). Only the writer that created it may send. Any other
+ *    delivery of the same email finds the entry and sends nothing:
+ *    - `sent`: reported as `already-sent`.
+ *    - `sending`: reported as `stuck`. The earlier attempt may be running now or may have crashed after the
+ *      mailer took the message but before the entry was updated; this run cannot know, so it neither
+ *      resends (which could send twice) nor passes over it in silence.
+ *    - `failed` with a permanent kind (`rejected`, `suppressed`, `unknown`: a mailer error that does not say
+ *      whether the message went out, `archive-mismatch`): reported again (`failed` or `skipped-suppressed`,
+ *      with `previously: true`), never resent.
+ *    - `failed` with a retryable kind (`throttled`, `transient`: the in-run retries ran out; `quota-exceeded`:
+ *      the run stopped): retried as attempt n+1 by whichever run wins the conditional create of the claim
+ *      object for n+1; a run that loses it reports `stuck`. Throttled and transient failures are retried in
+ *      at most `maxRetries` later runs, then reported as given up; a quota stop is retried whenever the next
+ *      run comes.
+ * 2. The exact bytes are archived with a conditional create of `archive/<report>/<period>/<recipient>.eml`.
+ *    An archive that exists already (a retry) must hold the same bytes; if it does not (the email composed
+ *    differently this time), nothing is sent and the entry is failed with kind `archive-mismatch`.
+ * 3. The mailer sends, retried in this run with exponential backoff on `throttled` and `transient`.
+ * 4. The entry is replaced (`put`) by `sent` (with the mailer's message id) or `failed` (kind and reason). A
+ *    `quota-exceeded` failure is recorded and then thrown as QuotaExceededError to stop the run. A crash or a
+ *    store failure between 3 and 4 leaves `sending`: the next run reports the email as stuck.
+ */
+
+export type FailureKind = SendFailureKind | 'unknown' | 'archive-mismatch'
+export type LedgerState = 'sending' | 'sent' | 'failed'
+
+export interface LedgerFailure {
+  kind: FailureKind
+  reason: string
+  /** Whether a later run may send it again (see the file comment). */
+  retryable: boolean
+}
+
+export interface LedgerEntry {
+  version: 1
+  report: ReportKind
+  period: string
+  recipient_key: string
+  state: LedgerState
+  /** 1 for the first delivery attempt, n for the (n-1)th retry by a later run. */
+  attempt: number
+  attempt_id: string
+  mailer: Mailer['name']
+  /** The Message-ID header of the archived message (null if it has none). */
+  message_id: string | null
+  sha256: string
+  bytes: number
+  archive_key: string
+  started_at: string
+  /** Sends tried in this attempt (throttled and transient answers are retried within an attempt). */
+  sends_tried?: number
+  sent_at?: string
+  /** The id the mailer returned: SES's MessageId, the Message-ID for SMTP and the outbox. */
+  provider_message_id?: string
+  failed_at?: string
+  failure?: LedgerFailure
+  /** Earlier failed attempts, oldest first. */
+  previous?: {
+    attempt: number
+    attempt_id: string
+    started_at: string
+    failed_at?: string
+    failure?: LedgerFailure
+  }[]
+}
+
+interface OutcomeBase {
+  report: ReportKind
+  period: string
+  recipientKey: string
+  ledgerKey: string
+  archiveKey: string
+}
+
+export type DeliveryOutcome = OutcomeBase &
+  (
+    | { state: 'sent'; messageId: string | null; providerMessageId: string; attempt: number; tries: number }
+    | {
+        state: 'already-sent'
+        messageId: string | null
+        providerMessageId?: string
+        sentAt?: string
+        /** False when this run composed different bytes from those sent (the data changed since). */
+        sameMessage: boolean
+      }
+    | { state: 'stuck'; attempt: number; startedAt: string; messageId: string | null; reason: string }
+    | { state: 'skipped-suppressed'; reason: string; previously: boolean }
+    | { state: 'failed'; kind: FailureKind; reason: string; retryable: boolean; previously: boolean }
+  )
+
+export type DeliveryStatus = DeliveryOutcome['state']
+
+/** The mailer refused for now for every recipient (daily quota, account paused...): stop the run. */
+export class QuotaExceededError extends Error {
+  constructor(
+    readonly report: ReportKind,
+    readonly period: string,
+    readonly recipientKey: string,
+    readonly reason: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`sending stopped at ${report} ${period} ${recipientKey}: ${reason}`)
+    this.name = 'QuotaExceededError'
+  }
+}
+
+/** The mailer took the message but the ledger could not be updated: the entry stays `sending` (stuck). */
+export class LedgerUpdateError extends Error {
+  constructor(
+    readonly ledgerKey: string,
+    readonly providerMessageId: string,
+    override readonly cause?: unknown,
+  ) {
+    super(
+      `sent (${providerMessageId}) but could not record it in ${ledgerKey}: the entry stays 'sending' and is reported as stuck`,
+    )
+    this.name = 'LedgerUpdateError'
+  }
+}
+
+export interface DeliverInput {
+  store: ObjectStore
+  mailer: Mailer
+  clock?: Clock
+  report: ReportKind
+  period: string
+  recipientKey: string
+  message: RawMessage
+  /** Sends tried in this run before a throttled or transient failure is recorded (default 5). */
+  maxAttempts?: number
+  /** Later runs that may retry a throttled or transient failure (default 3). */
+  maxRetries?: number
+  /** Milliseconds to wait before send number `attempt + 1` (default: 1 s doubling to 30 s, with jitter). */
+  backoff?: (attempt: number) => number
+  sleep?: (ms: number) => Promise<void>
+  /** Attempt ids (default: random UUIDs). */
+  newAttemptId?: () => string
+}
+
+const RETRYABLE: ReadonlySet<FailureKind> = new Set(['throttled', 'transient', 'quota-exceeded'])
+/** Failures that count towards `maxRetries` (a quota stop says nothing about this recipient). */
+const COUNTED: ReadonlySet<FailureKind> = new Set(['throttled', 'transient'])
+
+export const defaultBackoff = (attempt: number) =>
+  Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export function ledgerKey(report: ReportKind, period: string, recipientKey: string): string {
+  return `ledger/${report}/${period}/${recipientSegment(recipientKey)}.json`
+}
+
+export function archiveKey(report: ReportKind, period: string, recipientKey: string): string {
+  return `archive/${report}/${period}/${recipientSegment(recipientKey)}.eml`
+}
+
+/** The object whose conditional create claims retry attempt `attempt` of a failed delivery. */
+export function retryClaimKey(
+  report: ReportKind,
+  period: string,
+  recipientKey: string,
+  attempt: number,
+): string {
+  return `ledger/${report}/${period}/retries/${recipientSegment(recipientKey)}.${attempt}.json`
+}
+
+const toJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
+
+async function readEntry(store: ObjectStore, key: string): Promise<LedgerEntry> {
+  const entry = JSON.parse((await store.getBytes(key)).toString('utf8')) as LedgerEntry
+  if (entry?.version !== 1 || !['sending', 'sent', 'failed'].includes(entry.state)) {
+    throw new Error(`${key} is not a ledger entry this version understands`)
+  }
+  return entry
+}
+
+/** The ledger entry of one email, or undefined when none was ever attempted. */
+export async function ledgerState(
+  store: ObjectStore,
+  report: ReportKind,
+  period: string,
+  recipientKey: string,
+): Promise<LedgerEntry | undefined> {
+  assertReportPeriod(report, period)
+  const key = ledgerKey(report, period, recipientKey)
+  if (!(await store.exists(key))) return undefined
+  return readEntry(store, key)
+}
+
+/** Every ledger entry of a report period, in key order. */
+export async function listLedger(
+  store: ObjectStore,
+  report: ReportKind,
+  period: string,
+): Promise<LedgerEntry[]> {
+  assertReportPeriod(report, period)
+  const prefix = `ledger/${report}/${period}/`
+  const entries: LedgerEntry[] = []
+  for await (const { key } of store.list(prefix)) {
+    const rest = key.slice(prefix.length)
+    if (!rest.includes('/') && rest.endsWith('.json')) entries.push(await readEntry(store, key))
+  }
+  return entries
+}
+
+export interface LedgerProblems {
+  /** `sending`, or a failed entry whose retry was claimed and never recorded: outcome unknown, not resent. */
+  stuck: LedgerEntry[]
+  /** Failed entries, suppressed addresses among them (see `failure.kind` and `failure.retryable`). */
+  failed: LedgerEntry[]
+}
+
+/** What a run summary must report for a period: stuck and failed deliveries. */
+export async function ledgerProblems(
+  store: ObjectStore,
+  report: ReportKind,
+  period: string,
+): Promise<LedgerProblems> {
+  const claims = new Set<string>()
+  for await (const { key } of store.list(`ledger/${report}/${period}/retries/`)) claims.add(key)
+  const problems: LedgerProblems = { stuck: [], failed: [] }
+  for (const entry of await listLedger(store, report, period)) {
+    if (entry.state === 'sending') problems.stuck.push(entry)
+    else if (entry.state === 'failed') {
+      const claimed = claims.has(retryClaimKey(report, period, entry.recipient_key, entry.attempt + 1))
+      ;(claimed ? problems.stuck : problems.failed).push(entry)
+    }
+  }
+  return problems
+}
+
+/** Sends `message` at most once for (report, period, recipient) and records what happened (see above). */
+export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
+  const { store, mailer, report, period, recipientKey, message } = input
+  const clock = input.clock ?? systemClock
+  const maxAttempts = input.maxAttempts ?? 5
+  const maxRetries = input.maxRetries ?? 3
+  const backoff = input.backoff ?? defaultBackoff
+  const sleep = input.sleep ?? defaultSleep
+  const newAttemptId = input.newAttemptId ?? randomUUID
+  assertReportPeriod(report, period)
+  checkHeaders(message.raw, report, period, recipientKey)
+
+  const base: OutcomeBase = {
+    report,
+    period,
+    recipientKey,
+    ledgerKey: ledgerKey(report, period, recipientKey),
+    archiveKey: archiveKey(report, period, recipientKey),
+  }
+  const digest = sha256(message.raw)
+  const fresh = (attempt: number): LedgerEntry => ({
+    version: 1,
+    report,
+    period,
+    recipient_key: recipientKey,
+    state: 'sending',
+    attempt,
+    attempt_id: newAttemptId(),
+    mailer: mailer.name,
+    message_id: messageIdOf(message.raw) ?? null,
+    sha256: digest,
+    bytes: message.raw.length,
+    archive_key: base.archiveKey,
+    started_at: clock.now().toISOString(),
+  })
+
+  // 1. claim the email: only the creator of the entry (or of a retry claim) sends
+  let entry = fresh(1)
+  if ((await store.create(base.ledgerKey, toJson(entry), { contentType: 'application/json' })) === 'exists') {
+    const existing = await readEntry(store, base.ledgerKey)
+    const earlier = reportExisting(base, existing, digest, maxRetries)
+    if (earlier) return earlier
+    // a retryable failure: a later attempt, claimed with a conditional create so that one run makes it
+    const attempt = existing.attempt + 1
+    entry = fresh(attempt)
+    const claimKey = retryClaimKey(report, period, recipientKey, attempt)
+    const claim = { attempt, attempt_id: entry.attempt_id, claimed_at: entry.started_at }
+    if ((await store.create(claimKey, toJson(claim), { contentType: 'application/json' })) === 'exists') {
+      const other = JSON.parse((await store.getBytes(claimKey)).toString('utf8')) as typeof claim
+      return {
+        ...base,
+        state: 'stuck',
+        attempt,
+        startedAt: other.claimed_at,
+        messageId: existing.message_id,
+        reason: `retry attempt ${attempt} was claimed by ${other.attempt_id} at ${other.claimed_at} and has not been recorded`,
+      }
+    }
+    entry.previous = [
+      ...(existing.previous ?? []),
+      {
+        attempt: existing.attempt,
+        attempt_id: existing.attempt_id,
+        started_at: existing.started_at,
+        failed_at: existing.failed_at,
+        failure: existing.failure,
+      },
+    ]
+    await store.put(base.ledgerKey, toJson(entry), { contentType: 'application/json' })
+  }
+
+  const record = async (failure: LedgerFailure, tries: number) => {
+    entry = { ...entry, state: 'failed', sends_tried: tries, failed_at: clock.now().toISOString(), failure }
+    await store.put(base.ledgerKey, toJson(entry), { contentType: 'application/json' })
+  }
+
+  // 2. archive the exact bytes (a store that fails here stops the run; nothing was sent, so a rerun retries)
+  let archived: 'created' | 'exists'
+  try {
+    archived = await store.create(base.archiveKey, message.raw, { contentType: 'message/rfc822' })
+  } catch (error) {
+    const reason = `not sent: could not archive ${base.archiveKey}: ${error instanceof Error ? error.message : String(error)}`
+    await record({ kind: 'transient', reason, retryable: true }, 0).catch(() => undefined)
+    throw error
+  }
+  if (archived === 'exists') {
+    const archivedDigest = sha256(await store.getBytes(base.archiveKey))
+    if (archivedDigest !== digest) {
+      const reason = `${base.archiveKey} holds a different message (sha256 ${archivedDigest}, this one ${digest}); not sent`
+      await record({ kind: 'archive-mismatch', reason, retryable: false }, 0)
+      return {
+        ...base,
+        state: 'failed',
+        kind: 'archive-mismatch',
+        reason,
+        retryable: false,
+        previously: false,
+      }
+    }
+  }
+
+  // 3. send, retrying throttled and transient failures in this run
+  let sent: { messageId: string } | undefined
+  let tries = 0
+  while (sent === undefined) {
+    tries++
+    try {
+      sent = await mailer.send(message)
+    } catch (error) {
+      if (error instanceof SendError) {
+        if ((error.kind === 'throttled' || error.kind === 'transient') && tries < maxAttempts) {
+          await sleep(backoff(tries))
+          continue
+        }
+        const failure: LedgerFailure = {
+          kind: error.kind,
+          reason: error.message,
+          retryable: RETRYABLE.has(error.kind),
+        }
+        await record(failure, tries)
+        if (error.kind === 'quota-exceeded') {
+          throw new QuotaExceededError(report, period, recipientKey, error.message, error)
+        }
+        if (error.kind === 'suppressed') {
+          return { ...base, state: 'skipped-suppressed', reason: error.message, previously: false }
+        }
+        return { ...base, state: 'failed', ...failure, previously: false }
+      }
+      // the mailer cannot say whether the message went out: recorded, reported, never resent
+      const reason = `outcome unknown: ${error instanceof Error ? error.message : String(error)}`
+      await record({ kind: 'unknown', reason, retryable: false }, tries)
+      return { ...base, state: 'failed', kind: 'unknown', reason, retryable: false, previously: false }
+    }
+  }
+
+  // 4. record the send
+  entry = {
+    ...entry,
+    state: 'sent',
+    sends_tried: tries,
+    sent_at: clock.now().toISOString(),
+    provider_message_id: sent.messageId,
+  }
+  try {
+    await store.put(base.ledgerKey, toJson(entry), { contentType: 'application/json' })
+  } catch (error) {
+    throw new LedgerUpdateError(base.ledgerKey, sent.messageId, error)
+  }
+  return {
+    ...base,
+    state: 'sent',
+    messageId: entry.message_id,
+    providerMessageId: sent.messageId,
+    attempt: entry.attempt,
+    tries,
+  }
+}
+
+/** The outcome for an email whose entry exists, or undefined when a later run should retry it. */
+function reportExisting(
+  base: OutcomeBase,
+  existing: LedgerEntry,
+  digest: string,
+  maxRetries: number,
+): DeliveryOutcome | undefined {
+  switch (existing.state) {
+    case 'sent':
+      return {
+        ...base,
+        state: 'already-sent',
+        messageId: existing.message_id,
+        providerMessageId: existing.provider_message_id,
+        sentAt: existing.sent_at,
+        sameMessage: existing.sha256 === digest,
+      }
+    case 'sending':
+      return {
+        ...base,
+        state: 'stuck',
+        attempt: existing.attempt,
+        startedAt: existing.started_at,
+        messageId: existing.message_id,
+        reason: `attempt ${existing.attempt} (${existing.attempt_id}) started at ${existing.started_at} and has not recorded an outcome: it may have been sent`,
+      }
+    case 'failed': {
+      const failure: LedgerFailure = existing.failure ?? {
+        kind: 'unknown',
+        reason: 'no reason recorded',
+        retryable: false,
+      }
+      if (failure.kind === 'suppressed') {
+        return { ...base, state: 'skipped-suppressed', reason: failure.reason, previously: true }
+      }
+      const counted = [...(existing.previous ?? []).map((p) => p.failure), failure].filter(
+        (f) => f !== undefined && COUNTED.has(f.kind),
+      ).length
+      if (!failure.retryable || !RETRYABLE.has(failure.kind)) {
+        return { ...base, state: 'failed', ...failure, retryable: false, previously: true }
+      }
+      if (COUNTED.has(failure.kind) && counted > maxRetries) {
+        return {
+          ...base,
+          state: 'failed',
+          kind: failure.kind,
+          reason: `gave up after ${counted} failed attempts; last: ${failure.reason}`,
+          retryable: false,
+          previously: true,
+        }
+      }
+      return undefined
+    }
+  }
+}
+
+/** A message composed for another email must not be delivered under this one's ledger entry. */
+function checkHeaders(raw: Buffer, report: ReportKind, period: string, recipientKey: string): void {
+  const named = headerValue(raw, REPORT_HEADER)
+  if (named !== undefined && named !== `${report} ${period}`) {
+    throw new Error(`the message is for ${JSON.stringify(named)}, not ${report} ${period}`)
+  }
+  const recipient = headerValue(raw, RECIPIENT_HEADER)
+  if (recipient !== undefined && recipient !== recipientSegment(recipientKey)) {
+    throw new Error(
+      `the message is for recipient ${JSON.stringify(recipient)}, not ${JSON.stringify(recipientKey)}`,
+    )
+  }
+}
