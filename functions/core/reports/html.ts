@@ -1,0 +1,38 @@
+/**
+ * Escaping for what reports render: every value interpolated into HTML (MJML does not escape: the text of
+ * mj-text and mj-table goes into the email as written) goes through `escapeHtml`, and every subject, name and
+ * address that ends up in a mail header through `assertHeaderSafe`.
+ */
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+
+/**
+ * A value as HTML text, safe both as element content and inside a quoted attribute: & < > " and ' become
+ * entities. null and undefined render as the empty string; anything else through String().
+ */
+export function escapeHtml(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  return String(value).replace(/[&<>"']/g, (c) => ENTITIES[c] as string)
+}
+
+export class HeaderInjectionError extends Error {}
+
+/**
+ * Refuses a value headed for a mail header (subject, display name, address, Content-ID) that holds a CR or an LF:
+ * one would end the header and let the rest of the value write headers or a body of its own. Returns the value.
+ */
+export function assertHeaderSafe(value: string, what: string): string {
+  if (typeof value !== 'string') throw new HeaderInjectionError(`${what} is not text`)
+  const at = value.search(/[\r\n]/)
+  if (at >= 0) {
+    const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
+    throw new HeaderInjectionError(`${what} contains a line break at character ${at + 1}: ${shown}`)
+  }
+  return value
+}
