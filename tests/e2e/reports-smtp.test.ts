@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { parse } from 'csv-parse/sync'
+import type { ParsedMail } from 'mailparser'
+import { SMTPServer } from 'smtp-server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
+import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
+import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
+import { runReportCommand } from '../../functions/cli/report-command.ts'
+import { runMarts } from '../../functions/core/analytics/run.ts'
+import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
+import { generateCity } from '../../functions/core/generate/generate.ts'
+import { fixedClock } from '../../functions/core/ports.ts'
+import { loadReference } from '../../functions/core/reference/load.ts'
+import type { Recipients } from '../../functions/core/reference/recipients.ts'
+import { monthBefore, weekBefore } from '../../functions/core/reports/periods.ts'
+
+const { simpleParser } = createRequire(import.meta.url)('mailparser') as typeof import('mailparser')
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+interface Received {
+  from: string
+  to: string[]
+  mail: ParsedMail
+}
+
+/**
+ * A demo run end to end: generate a city, ingest it, run the marts, then send the weekly and monthly reports
+ * through a real SMTP server on loopback, and read every message back as a mail client would.
+ */
+describe('reports delivered over SMTP', () => {
+  let root: string
+  let lake: string
+  let server: SMTPServer
+  let smtpUrl: string
+  const received: Received[] = []
+  let recipients: Recipients
+  let asOf: string
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'hotspot-smtp-'))
+    const city = path.join(root, 'city')
+    lake = path.join(root, 'lake')
+    await generateCity({ scale: 'demo', years: 1, seed: 5, out: city })
+    asOf = JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8')).dates.end
+    recipients = JSON.parse(readFileSync(path.join(city, 'recipients.json'), 'utf8'))
+    const store = new FsObjectStore(lake)
+    const clock = fixedClock('2026-11-16T06:00:00Z')
+    for (const [kind, file] of [
+      ['weights', 'weights.csv'],
+      ['register', 'register.geojson'],
+      ['recipients', 'recipients.json'],
+    ] as const) {
+      await loadReference(store, kind, path.join(city, file), clock)
+    }
+    for (const feed of FEED_NAMES)
+      await runIngestCommand([path.join(city, 'drops', feed)], { lake, feed, clock })
+    const month = monthBefore('2026-11-16')
+    for (const day of [asOf, month.lastDay]) {
+      const engine = await DuckDbLake.open(lake)
+      await runMarts({ store, engine, clock, asOf: day })
+      engine.close()
+    }
+    server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      onData(stream, session, callback) {
+        simpleParser(stream, { skipImageLinks: true })
+          .then((mail) => {
+            received.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              mail,
+            })
+            callback()
+          })
+          .catch(callback)
+      },
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+    smtpUrl = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`
+    for (const [report, period] of [
+      ['weekly', weekBefore('2026-11-16').id],
+      ['monthly', month.id],
+    ] as const) {
+      const summary = await runReportCommand({
+        lake,
+        report,
+        period,
+        outbox: path.join(root, 'outbox'),
+        smtp: smtpUrl,
+        force: 'Demo City Police',
+        clock,
+      })
+      expect(summary.outcomes.map((o) => o.outcome.state).every((s) => s === 'sent')).toBe(true)
+    }
+  }, 300_000)
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+    if (root) await rm(root, { recursive: true, force: true })
+  })
+
+  const weekly = () =>
+    received.filter((r) => r.mail.headers.get('x-hotspot-report')?.toString().startsWith('weekly'))
+  const monthly = () =>
+    received.filter((r) => r.mail.headers.get('x-hotspot-report')?.toString().startsWith('monthly'))
+
+  it('receives one weekly email per commander and one monthly email per funder', () => {
+    expect(
+      weekly()
+        .map((r) => r.to)
+        .sort(),
+    ).toEqual(recipients.commanders.map((c) => [c.email]).sort())
+    expect(monthly().map((r) => r.to)).toEqual(recipients.funders.map((f) => [f.email]))
+    for (const { from, mail } of received) {
+      expect(from).toBe(recipients.sender.email)
+      expect(mail.subject).toMatch(
+        /^Hotspot (scorecard: Week 46, 9 to 15 November 2026|policing: monthly report, October 2026)/,
+      )
+    }
+  })
+
+  it('every email has an HTML and a text part, and every cid: image it shows is attached as a valid PNG', () => {
+    for (const { mail } of received) {
+      expect(mail.html).toBeTruthy()
+      expect(mail.text?.length).toBeGreaterThan(200)
+      const cids = [...String(mail.html).matchAll(/src="cid:([^"]+)"/g)].map((m) => m[1])
+      expect(cids.length).toBeGreaterThan(0)
+      for (const cid of cids) {
+        const image = mail.attachments.find((a) => a.cid === cid)
+        expect(image, cid).toBeDefined()
+        expect(image?.contentType).toBe('image/png')
+        expect(image?.content.subarray(0, 8).equals(PNG)).toBe(true)
+      }
+    }
+  })
+
+  it('the weekly figures equal the mart: crimes and harm of the week per hotspot, from the CSV attachment', async () => {
+    const duck = await DuckDbLake.open(lake)
+    const { rows } = await duck.rows(
+      `select hotspot_id, crime_count, round(harm, 2) as harm, count_last_year from scorecard_weekly
+       where as_of = date '${asOf}' and week_start = date '2026-11-09'`,
+    )
+    duck.close()
+    const mart = new Map(rows.map((r) => [r.hotspot_id, r]))
+    for (const { mail, to } of weekly()) {
+      const commander = recipients.commanders.find((c) => c.email === to[0])
+      const csv = mail.attachments.find((a) => a.contentType === 'text/csv')
+      expect(csv, 'the CSV attachment').toBeDefined()
+      const table = parse(csv?.content ?? '', { columns: true }) as Record<string, string>[]
+      for (const id of commander?.hotspot_ids ?? []) {
+        const crimes = table.find(
+          (r) => r.hotspot_id === id && r.measure === 'crimes' && r.compared_with === 'same week last year',
+        )
+        const harm = table.find(
+          (r) =>
+            r.hotspot_id === id && r.measure === 'harm (days)' && r.compared_with === 'same week last year',
+        )
+        expect(Number(crimes?.value), `${id} crimes`).toBe(mart.get(id)?.crime_count)
+        expect(crimes?.comparison_value === '' ? null : Number(crimes?.comparison_value)).toBe(
+          mart.get(id)?.count_last_year ?? null,
+        )
+        expect(Number(harm?.value), `${id} harm`).toBeCloseTo(Number(mart.get(id)?.harm), 2)
+        expect(String(mail.text)).toContain(id)
+      }
+    }
+  })
+
+  it("a commander's email holds none of the other commanders' hotspots", () => {
+    for (const { mail, to } of weekly()) {
+      const mine = new Set(recipients.commanders.find((c) => c.email === to[0])?.hotspot_ids)
+      const others = recipients.commanders.flatMap((c) => c.hotspot_ids).filter((id) => !mine.has(id))
+      const csv = mail.attachments.find((a) => a.contentType === 'text/csv')?.content.toString() ?? ''
+      for (const id of others) {
+        for (const [part, text] of [
+          ['html', String(mail.html)],
+          ['text', String(mail.text)],
+          ['csv', csv],
+          ['subject', String(mail.subject)],
+        ]) {
+          expect(new RegExp(`\\b${id}\\b`).test(text as string), `${id} in the ${part} of ${to[0]}`).toBe(
+            false,
+          )
+        }
+      }
+    }
+  })
+
+  it('the funder report shows no count from 1 to 9, in the body or the CSV', () => {
+    const [funder] = monthly()
+    expect(funder).toBeDefined()
+    const csv = funder?.mail.attachments.find((a) => a.contentType === 'text/csv')
+    const cells = parse(csv?.content ?? '', { columns: true }) as Record<string, string>[]
+    const counts = cells.filter((c) => c.kind === 'count')
+    expect(counts.length).toBeGreaterThan(10)
+    for (const cell of counts) {
+      expect(
+        ['<10', 'withheld'].includes(cell.value as string) ||
+          Number(cell.value) === 0 ||
+          Number(cell.value) >= 10,
+        JSON.stringify(cell),
+      ).toBe(true)
+    }
+    // the visible text: no standalone 1-9 once dates, identifiers, decimals and percentages are removed
+    const visible = String(funder?.mail.text)
+      .replace(/\b\d{4}-\d{2}(-\d{2})?\b/g, ' ')
+      .replace(/\b[A-Z]+-\d+\b/g, ' ')
+      .replace(
+        /\d+\.\d+|\d+%|\d+ (January|February|March|April|May|June|July|August|September|October|November|December)\b/g,
+        ' ',
+      )
+      .replace(/\b(19|20)\d{2}\b/g, ' ')
+      .replace(/\b\d+(st|nd|rd|th)\b/g, ' ')
+    expect(visible.match(/(?<![\d.,<])\b[1-9]\b(?![\d.,%])/g) ?? []).toEqual([])
+  })
+})
