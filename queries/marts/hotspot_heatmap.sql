@@ -8,21 +8,121 @@
 --   harm             double   harm over the 28 days ending on as_of
 --   crime_count      bigint   incidents over those days
 --   weights_version  varchar  harm weights used
+--
+-- Definitions (DESIGN section 7; where it is silent, the choices are marked "decision"):
+-- - Hotspots: the areas of role hotspot in `hotspots` for register_version; their own cells are the
+--   `area_cells` rows of role hotspot for that register version (as scorecard_weekly: whatever the phase dates).
+-- - The map around a hotspot (decision): every cell in the bounding box of its own cells widened by 6 cells
+--   (150 m) on each side, so the map is a rectangle; this holds every cell within 150 m (6 cells, along x or
+--   y) of one of its cells, and for a hotspot that is not a rectangle, also some cells a little further away
+--   in the corners. A cell near two hotspots appears once for each.
+-- - Rows (decision): only the cells with an incident in the 28 days (harm or count > 0), and every own cell
+--   of the hotspot even when empty (harm 0, count 0) so the outline can be drawn. An absent cell is a zero.
+-- - Records: incident versions current as of as_of (valid_from <= as_of and (valid_to is null or valid_to
+--   > as_of)) with a location, reported (London reported_date) in the 28 local days as_of - 27 .. as_of.
+--   As scorecard_weekly: anti-social behaviour and police-initiated records are counted (harm 0), records
+--   of period_precision month are left out (decision: a monthly data.police.uk record cannot be placed in
+--   these days). So when as_of is a Sunday, a hotspot's own cells add up to its scorecard_weekly count_28d and
+--   harm_28d for the week ending that day.
+-- - harm = sum of CCHI days (stg_incident_harm, weights_version), rounded to 6 decimals so reruns give
+--   identical values whatever the summation order.
+-- - Order: hotspot_id, cell_x, cell_y.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
+hotspot_list as (
+  select distinct h.area_id as hotspot_id
+  from hotspots as h
+  cross join params as p
+  where h.register_version = p.register_version and h.role = 'hotspot'
+),
+
+hotspot_cells as (
+  select distinct
+    c.area_id as hotspot_id,
+    c.cell_x,
+    c.cell_y
+  from area_cells as c
+  cross join params as p
+  inner join hotspot_list as h
+    on h.hotspot_id = c.area_id
+  where c.register_version = p.register_version and c.role = 'hotspot'
+),
+
+map_bounds as (
+  select
+    hotspot_id,
+    min(cell_x) - 6 as min_x,
+    max(cell_x) + 6 as max_x,
+    min(cell_y) - 6 as min_y,
+    max(cell_y) + 6 as max_y
+  from hotspot_cells
+  group by hotspot_id
+),
+
+current_incidents as (
+  select
+    i.cell_x,
+    i.cell_y,
+    i.harm
+  from stg_incident_harm as i
+  cross join params as p
+  where
+    i.weights_version = p.weights_version
+    and i.valid_from <= p.as_of
+    and (i.valid_to is null or i.valid_to > p.as_of)
+    and i.reported_date between date_add('day', -27, p.as_of) and p.as_of
+    and coalesce(i.period_precision, 'exact') <> 'month'
+    and i.cell_x is not null
+    and i.cell_y is not null
+),
+
+cell_totals as (
+  select
+    cell_x,
+    cell_y,
+    round(sum(harm), 6) as harm,
+    count(*) as crime_count
+  from current_incidents
+  group by cell_x, cell_y
+),
+
+map_cells as (
+  select
+    b.hotspot_id,
+    t.cell_x,
+    t.cell_y
+  from cell_totals as t
+  inner join map_bounds as b
+    on t.cell_x between b.min_x and b.max_x
+    and t.cell_y between b.min_y and b.max_y
+  union
+  select
+    hotspot_id,
+    cell_x,
+    cell_y
+  from hotspot_cells
+),
+
 final as (
   select
-    cast(null as varchar) as hotspot_id,
-    cast(null as bigint) as cell_x,
-    cast(null as bigint) as cell_y,
-    cast(null as boolean) as in_hotspot,
-    cast(null as double) as harm,
-    cast(null as bigint) as crime_count,
-    cast(null as varchar) as weights_version
-  from params
-  where false
+    m.hotspot_id,
+    cast(m.cell_x as bigint) as cell_x,
+    cast(m.cell_y as bigint) as cell_y,
+    h.hotspot_id is not null as in_hotspot,
+    cast(coalesce(t.harm, 0.0) as double) as harm,
+    cast(coalesce(t.crime_count, 0) as bigint) as crime_count,
+    p.weights_version
+  from map_cells as m
+  cross join params as p
+  left join hotspot_cells as h
+    on h.hotspot_id = m.hotspot_id
+    and h.cell_x = m.cell_x
+    and h.cell_y = m.cell_y
+  left join cell_totals as t
+    on t.cell_x = m.cell_x
+    and t.cell_y = m.cell_y
 )
 
-select * from final
+select * from final order by hotspot_id, cell_x, cell_y

@@ -33,6 +33,8 @@
 --   count_fytd_last_year                 bigint   the same days shifted back 364 days; null when the lake has no incident data for all of them
 --   z_fytd                               double   2 * (sqrt(count_fytd) - sqrt(count_fytd_last_year)); null with count_fytd_last_year
 --   flag_fytd                            varchar  by z_fytd; null with it
+--   baseline_harm_mean                   double   mean harm over the 9 baseline weeks of baseline_mean; null with baseline_mean
+--   baseline_harm_sd                     double   their sample standard deviation; null with baseline_mean
 --
 -- Definitions (DESIGN section 7; where it is silent, the choices are marked "decision"):
 -- - Hotspots: the areas of role hotspot in `hotspots` for register_version. Their cells: `area_cells` rows of
@@ -61,6 +63,9 @@
 --   ISO year). Mean and sample SD from integer sums: sd = sqrt((9 * sum(x^2) - sum(x)^2) / (9 * 8)), which
 --   is exact for counts and the same on both engines. z_baseline is null when sd = 0 (flag no significant
 --   change, as a zero baseline gives).
+-- - Harm baseline: the same 9 weeks, on harm: each week's harm rounded to 6 decimals, then mean and sample SD
+--   in two passes (sqrt(sum((x - mean)^2) / 8): the integer formula of the counts would lose the digits of a
+--   non-integer harm to cancellation), both rounded to 6 decimals. Null under the count baseline's rule.
 -- - 28-day: week_end - 27 .. week_end; last year: those days - 364. FYTD: 1 April of the financial year
 --   holding week_end (this year's 1 April when week_end is in April or later, else last year's) through
 --   week_end; last year: those days - 364.
@@ -282,6 +287,38 @@ hotspot_weeks as (
   group by hotspot_id, week_start
 ),
 
+-- the harm of each of the 9 baseline weeks, then its mean, then the deviations from it
+baseline_harm_weeks as (
+  select
+    hotspot_id,
+    week_start,
+    round(harm, 6) as harm
+  from period_totals
+  where kind = 'baseline'
+),
+
+baseline_harm_means as (
+  select
+    hotspot_id,
+    week_start,
+    count(*) as weeks,
+    sum(harm) / count(*) as harm_mean
+  from baseline_harm_weeks
+  group by hotspot_id, week_start
+),
+
+baseline_harm as (
+  select
+    m.hotspot_id,
+    m.week_start,
+    m.harm_mean,
+    sqrt(sum(power(w.harm - m.harm_mean, 2)) / (m.weeks - 1)) as harm_sd
+  from baseline_harm_means as m
+  inner join baseline_harm_weeks as w
+    on w.hotspot_id = m.hotspot_id and w.week_start = m.week_start
+  group by m.hotspot_id, m.week_start, m.harm_mean, m.weeks
+),
+
 arrest_weeks as (
   select
     c.hotspot_id,
@@ -436,7 +473,9 @@ final as (
       when s.z_fytd >= 3 then 'up'
       when s.z_fytd <= -3 then 'down'
       when s.z_fytd is not null then 'no significant change'
-    end as flag_fytd
+    end as flag_fytd,
+    case when s.baseline_mean is not null then cast(round(bh.harm_mean, 6) as double) end as baseline_harm_mean,
+    case when s.baseline_mean is not null then cast(round(bh.harm_sd, 6) as double) end as baseline_harm_sd
   from scored as s
   cross join params as p
   inner join report_weeks as w
@@ -447,6 +486,8 @@ final as (
     on ss.hotspot_id = s.hotspot_id and ss.week_start = s.week_start
   left join tip_weeks as t
     on t.hotspot_id = s.hotspot_id and t.week_start = s.week_start
+  left join baseline_harm as bh
+    on bh.hotspot_id = s.hotspot_id and bh.week_start = s.week_start
 )
 
 select * from final order by hotspot_id, week_start

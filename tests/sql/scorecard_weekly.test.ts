@@ -84,6 +84,8 @@ function emptyWeek(hotspotId: string, weekStart: string, weekEnd: string, isoWee
     count_fytd_last_year: 0,
     z_fytd: 0,
     flag_fytd: 'no significant change',
+    baseline_harm_mean: 0, // 9 weeks of harm 0
+    baseline_harm_sd: 0,
   }
 }
 
@@ -229,6 +231,10 @@ describe('scorecard_weekly: weeks, clock changes, financial year, as-of versions
         count_fytd_last_year: 4, // 2 April 2024 .. 30 March 2025: b7, b4, b5, b1 (not b6, 1 April 2024)
         z_fytd: close(2 * (Math.sqrt(8) - 2)), // 1.656854
         flag_fytd: 'no significant change',
+        // harm of the same 9 weeks, all burglaries (10 each): 0, 10, 20; 0, 0, 20; 0, 0, 0: ten times the
+        // counts, so mean 50/9 = 5.555556 and sd 10 * 0.881917 = 8.819171 (rounded to 6 decimals)
+        baseline_harm_mean: close(5.555556),
+        baseline_harm_sd: close(8.819171),
       },
       {
         hotspot_id: 'H1',
@@ -266,6 +272,8 @@ describe('scorecard_weekly: weeks, clock changes, financial year, as-of versions
         count_fytd_last_year: 1, // 2 .. 6 April 2025: b3 (not b2, 1 April 2025)
         z_fytd: 0,
         flag_fytd: 'no significant change',
+        baseline_harm_mean: close(5.555556), // 10, 20, 0; 0, 20, 0; 0, 0, 0
+        baseline_harm_sd: close(8.819171),
       },
       // H2: nothing anywhere: zeros, a zero baseline (mean 0, sd 0, z null)
       emptyWeek('H2', '2026-03-23', '2026-03-29', 13),
@@ -323,6 +331,8 @@ describe('scorecard_weekly: weeks, clock changes, financial year, as-of versions
       count_fytd_last_year: 1, // 2 April .. 26 October 2025: b3
       z_fytd: close(2 * (Math.sqrt(7) - 1)), // 3.291503
       flag_fytd: 'up',
+      baseline_harm_mean: 0,
+      baseline_harm_sd: 0,
     })
   })
 })
@@ -333,11 +343,13 @@ describe('scorecard_weekly: ISO week 53 against week 52, seasonal baseline, up a
     // the baseline pattern of H1 and H3 around the new year: 2 in 2026 week 1 (29 Dec 2025 .. 4 Jan 2026),
     // 1 in 2025 week 52 (22 .. 28 Dec 2025), 2 in 2024 week 51 (16 .. 22 Dec 2024), 2 in 2025 week 1
     // (30 Dec 2024 .. 5 Jan 2025), 2 in 2023 week 52 (25 .. 31 Dec 2023); nothing in 2025 week 51, 2024 week
-    // 52, 2023 week 51, 2024 week 1
-    const baselinePattern = (at: { easting: number; northing: number }) => [
+    // 52, 2023 week 51, 2024 week 1. For H3 one of the 2024 week 51 pair is a Robbery (harm 100, not 10):
+    // only its harm baseline differs from H1's
+    const baselinePattern = (at: { easting: number; northing: number }, robbery = false) => [
       ...times(2, () => incident('2026-01-02T12:00:00Z', 'Burglary', at)),
       incident('2025-12-28T23:30:00Z', 'Burglary', at), // 23:30 GMT Sunday 28 Dec 2025: week 52
-      ...times(2, () => incident('2024-12-18T12:00:00Z', 'Burglary', at)),
+      incident('2024-12-18T12:00:00Z', 'Burglary', at),
+      incident('2024-12-18T12:00:00Z', robbery ? 'Robbery' : 'Burglary', at),
       ...times(2, () => incident('2025-01-02T12:00:00Z', 'Burglary', at)),
       ...times(2, () => incident('2023-12-27T12:00:00Z', 'Burglary', at)),
     ]
@@ -360,9 +372,9 @@ describe('scorecard_weekly: ISO week 53 against week 52, seasonal baseline, up a
           ...times(33, () => incident('2025-06-15T12:00:00Z', 'Burglary', H1)), // last financial year only
           // H2: 4 in week 53, nothing ever before
           ...times(4, () => incident('2026-12-31T12:00:00Z', 'Burglary', H2)),
-          // H3: 4 in week 53 and H1's baseline pattern
+          // H3: 4 in week 53 and H1's baseline pattern, with the Robbery
           ...times(4, () => incident('2027-01-01T12:00:00Z', 'Burglary', H3)),
-          ...baselinePattern(H3),
+          ...baselinePattern(H3, true),
         ],
       },
     })
@@ -416,6 +428,9 @@ describe('scorecard_weekly: ISO week 53 against week 52, seasonal baseline, up a
         count_fytd_last_year: 36, // 2 April 2025 .. 4 January 2026: 33 (15 June) + 1 + 2
         z_fytd: -4, // 2(4 - 6)
         flag_fytd: 'down',
+        // the harm of those 9 weeks, all burglaries: 0, 10, 20; 20, 0, 20; 0, 20, 0: mean 10, sd 10
+        baseline_harm_mean: 10,
+        baseline_harm_sd: 10,
       },
       {
         hotspot_id: 'H2',
@@ -441,6 +456,8 @@ describe('scorecard_weekly: ISO week 53 against week 52, seasonal baseline, up a
         count_fytd_last_year: 0,
         z_fytd: 4,
         flag_fytd: 'up',
+        baseline_harm_mean: 0,
+        baseline_harm_sd: 0,
       },
       {
         hotspot_id: 'H3',
@@ -466,6 +483,11 @@ describe('scorecard_weekly: ISO week 53 against week 52, seasonal baseline, up a
         count_fytd_last_year: 3, // 28 Dec 2025 and 2 Jan 2026
         z_fytd: close(2 * (2 - Math.sqrt(3))),
         flag_fytd: 'no significant change',
+        // harm: H1's weeks but 2024 week 51 holds a Robbery and a Burglary (110): 0, 10, 20; 110, 0, 20;
+        // 0, 20, 0. Sum 180: mean 20; deviations -20, -10, 0, 90, -20, 0, -20, 0, -20, squares
+        // 400 + 100 + 8100 + 4 * 400 = 9800: sd = sqrt(9800 / 8) = sqrt(1225) = 35
+        baseline_harm_mean: 20,
+        baseline_harm_sd: 35,
       },
     ])
   })
@@ -501,6 +523,7 @@ describe('scorecard_weekly: comparisons before the data begin, and the week rang
   it('leaves a comparison null when its period starts before the data', async () => {
     const rows = await lake.mart('scorecard_weekly', '2026-04-07')
     const unknownBaseline = { baseline_mean: null, baseline_sd: null, z_baseline: null, flag_baseline: null }
+    const unknownHarmBaseline = { baseline_harm_mean: null, baseline_harm_sd: null }
     expect(rows).toEqual([
       {
         hotspot_id: 'H1',
@@ -532,6 +555,7 @@ describe('scorecard_weekly: comparisons before the data begin, and the week rang
         count_fytd_last_year: null, // from 2 April 2024
         z_fytd: null,
         flag_fytd: null,
+        ...unknownHarmBaseline,
       },
       {
         hotspot_id: 'H1',
@@ -563,6 +587,7 @@ describe('scorecard_weekly: comparisons before the data begin, and the week rang
         count_fytd_last_year: 0, // 2 .. 6 April 2025: covered, empty
         z_fytd: 0,
         flag_fytd: 'no significant change',
+        ...unknownHarmBaseline,
       },
     ])
   })

@@ -1,7 +1,20 @@
 import { daysInMonth, formatDay, londonWallClockToUtc, parseDate } from '../time.ts'
 import type { Period } from './model.ts'
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
 
 export class PeriodError extends Error {}
 
@@ -37,7 +50,8 @@ export function weeklyPeriod(id: string): Period {
   const year = Number(m[1])
   const week = Number(m[2])
   const monday = isoWeekMonday(year, week)
-  if (week < 1 || isoWeekOf(monday).year !== year) throw new PeriodError(`${id}: ${year} has no ISO week ${week}`)
+  if (week < 1 || isoWeekOf(monday).year !== year)
+    throw new PeriodError(`${id}: ${year} has no ISO week ${week}`)
   const sunday = monday + 6
   const start = utcOfLocalMidnight(monday)
   const end = utcOfLocalMidnight(monday + 7)
@@ -100,4 +114,3 @@ export function monthBefore(londonDayOfRun: string): Period {
   const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
   return monthlyPeriod(previous)
 }
-

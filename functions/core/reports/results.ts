@@ -15,9 +15,13 @@ export async function latestRun(store: ObjectStore, asOf: string): Promise<RunMa
   let latest: RunManifest | undefined
   for await (const { key } of store.list('manifests/runs/')) {
     const manifest = JSON.parse((await store.getBytes(key)).toString('utf8')) as RunManifest
-    if (manifest.as_of === asOf && (latest === undefined || manifest.run_id > latest.run_id)) latest = manifest
+    if (manifest.as_of === asOf && (latest === undefined || manifest.run_id > latest.run_id))
+      latest = manifest
   }
-  if (!latest) throw new NoResultsError(`no completed run as of ${asOf}: run the marts first (hotspot run --as-of ${asOf})`)
+  if (!latest)
+    throw new NoResultsError(
+      `no completed run as of ${asOf}: run the marts first (hotspot run --as-of ${asOf})`,
+    )
   return latest
 }
 

@@ -4,7 +4,7 @@ import type { Clock, Mailer, ObjectStore } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { type Recipients, readRecipients } from '../reference/recipients.ts'
 import { readRegister } from '../reference/register.ts'
-import { heatmapImage, patrolEffectChart, weeklyHarmChart } from './charts.ts'
+import { chartCid, heatmapImage, patrolEffectChart, weeklyHarmChart } from './charts.ts'
 import { composeMessage } from './compose.ts'
 import { type DeliveryOutcome, deliver, QuotaExceededError } from './delivery.ts'
 import { renderFunderReport } from './funder-report.ts'
@@ -171,11 +171,6 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
   return summary
 }
 
-/** Content ids the weekly scorecard refers to its images by (ASCII, unique in the message). */
-export function weeklyImageCid(kind: 'harm' | 'patrol' | 'heatmap', hotspotId?: string): string {
-  return kind === 'heatmap' ? 'heatmap@hotspot' : `${kind}-${hotspotId}@hotspot`
-}
-
 async function weeklyCharts(
   commander: Recipient,
   rows: Partial<Record<MartName, MartRow[]>>,
@@ -188,11 +183,11 @@ async function weeklyCharts(
       .filter((r) => r.hotspot_id === id && String(r.week_start) <= period.firstDay)
       .sort((a, b) => String(a.week_start).localeCompare(String(b.week_start)))
       .slice(-CHART_WEEKS)
-    images.push({ ...(await weeklyHarmChart(weeks, names[id] ?? id)), cid: weeklyImageCid('harm', id) })
+    images.push({ ...(await weeklyHarmChart(weeks, names[id] ?? id)), cid: chartCid('harm', id) })
     const effect = (rows.patrol_effect ?? []).filter((r) => r.scope === id)
     images.push({
       ...(await patrolEffectChart(effect, `${names[id] ?? id}: harm on patrol days`)),
-      cid: weeklyImageCid('patrol', id),
+      cid: chartCid('patrol', id),
     })
   }
   const cells = (rows.hotspot_heatmap ?? []).filter((r) =>
@@ -202,7 +197,7 @@ async function weeklyCharts(
     cells,
     Object.fromEntries(commander.hotspotIds.map((id) => [id, names[id] ?? id])),
   )
-  images.push({ ...heatmap, cid: weeklyImageCid('heatmap') })
+  images.push({ ...heatmap, cid: chartCid('heatmap') })
   return images
 }
 

@@ -17,6 +17,7 @@
  */
 import { createRequire } from 'node:module'
 import { formatDay, parseDate } from '../time.ts'
+import { chartCid } from './charts.ts'
 import { safeCsv } from './csv.ts'
 import { assertHeaderSafe, escapeHtml } from './html.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
@@ -647,7 +648,7 @@ function effectFlag(e: PatrolEffect): Flagged {
 // ---------------------------------------------------------------------------------------------------------------
 // Images
 
-const HEATMAP_CID = 'heatmap@hotspot'
+const HEATMAP_CID = chartCid('heatmap')
 
 interface PlacedImages {
   byHotspot: Map<string, InlineImage[]>
@@ -656,7 +657,13 @@ interface PlacedImages {
 }
 
 function placeImages(images: InlineImage[], hotspots: ScorecardHotspot[]): PlacedImages {
-  const ids = new Set(hotspots.map((h) => h.id))
+  // the content ids charts.ts gives each hotspot's charts (ids with unusual characters are escaped there)
+  const owner = new Map(
+    hotspots.flatMap((h) => [
+      [chartCid('harm', h.id), h.id] as const,
+      [chartCid('patrol', h.id), h.id] as const,
+    ]),
+  )
   const seen = new Set<string>()
   const placed: PlacedImages = { byHotspot: new Map(), heatmap: undefined, other: [] }
   for (const image of images) {
@@ -664,12 +671,10 @@ function placeImages(images: InlineImage[], hotspots: ScorecardHotspot[]): Place
     assertHeaderSafe(image.filename, 'image file name')
     if (seen.has(image.cid)) throw new Error(`two images with the content id ${JSON.stringify(image.cid)}`)
     seen.add(image.cid)
-    const match = /^(harm|patrol)-(.+)@hotspot$/.exec(image.cid)
-    if (match) {
-      const id = match[2] as string
-      if (!ids.has(id))
-        throw new Error(`image ${JSON.stringify(image.cid)} is of a hotspot that is not the commander's`)
-      placed.byHotspot.set(id, [...(placed.byHotspot.get(id) ?? []), image])
+    const id = owner.get(image.cid)
+    if (id !== undefined) placed.byHotspot.set(id, [...(placed.byHotspot.get(id) ?? []), image])
+    else if (/^(harm|patrol)-.+@hotspot$/.test(image.cid)) {
+      throw new Error(`image ${JSON.stringify(image.cid)} is of a hotspot that is not the commander's`)
     } else if (image.cid === HEATMAP_CID) placed.heatmap = image
     else placed.other.push(image)
   }
