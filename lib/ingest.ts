@@ -1,0 +1,141 @@
+/**
+ * Ingest (DESIGN 2 and 4): a drop lands under `landing/` -> S3 sends ObjectCreated:* to an SQS queue -> the
+ * ingest Lambda takes the messages in small batches and reports each failed one (partial batch response), so
+ * only that message is seen again; after 3 receives it moves to the dead-letter queue, whose alarm fires on its
+ * first message. The queue hides a message for 6 times the function's timeout while one invocation works on it
+ * (AWS's guidance for SQS event sources: a retry of a timed-out batch never overlaps the first attempt).
+ *
+ * The notification is the bucket's own (AWS::S3::Bucket NotificationConfiguration), not CDK's custom resource:
+ * the queue policy names the bucket by its constructed ARN, so the bucket can depend on the policy without a
+ * cycle, and the stack has no helper Lambda with broad S3 rights to keep.
+ */
+import { Aws, Duration, Size } from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources'
+import type * as s3 from 'aws-cdk-lib/aws-s3'
+import * as sqs from 'aws-cdk-lib/aws-sqs'
+import { Construct } from 'constructs'
+import { HotspotFunction } from './lambda.ts'
+import type { Monitoring } from './monitoring.ts'
+import { acknowledge } from './nag.ts'
+import type { Storage } from './storage.ts'
+
+export const INGEST_TIMEOUT = Duration.minutes(5)
+/** SQS messages a single invocation takes (each names one drop; the handler ingests them one after another). */
+export const INGEST_BATCH_SIZE = 5
+export const INGEST_MAX_RECEIVE_COUNT = 3
+/** Invocations at once: enough for a day's feeds arriving together, few enough to leave the account headroom. */
+export const INGEST_MAX_CONCURRENCY = 5
+export const LANDING_PREFIX = 'landing/'
+
+export interface IngestProps {
+  storage: Storage
+  monitoring: Monitoring
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
+  logRetentionDays: number
+}
+
+export class Ingest extends Construct {
+  readonly queue: sqs.Queue
+  readonly deadLetterQueue: sqs.Queue
+  readonly function: HotspotFunction
+  readonly eventSourceMapping: lambda.EventSourceMapping
+
+  constructor(scope: Construct, id: string, props: IngestProps) {
+    super(scope, id)
+    const { storage, monitoring } = props
+
+    this.deadLetterQueue = monitoring.deadLetterQueue(
+      'IngestDeadLetters',
+      `S3 events of drops the ingest function failed on ${INGEST_MAX_RECEIVE_COUNT} times`,
+      'sqs-redrive',
+    )
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INGEST_MAX_RECEIVE_COUNT },
+    })
+
+    this.function = new HotspotFunction(this, 'Function', {
+      entry: 'functions/ingest/handler.ts',
+      description: 'Ingests each drop that lands under landing/: validate, clean, store (DESIGN 4)',
+      serviceName: 'hotspot-ingest',
+      // 1 vCPU from 1769 MB; the bench's million-row drop peaks at ~620 MB
+      memorySize: 2048,
+      timeout: INGEST_TIMEOUT,
+      // the drop, its Parquet and its quarantine file are staged in /tmp
+      ephemeralStorageSize: Size.gibibytes(4),
+      logLevel: props.logLevel,
+      logRetentionDays: props.logRetentionDays,
+    })
+    this.function.bindBucket(
+      'LAKE_BUCKET',
+      storage.data,
+      {
+        read: ['landing/*', 'manifests/ingest/*', 'manifests/claims/ingest/*'],
+        write: ['curated/*', 'quarantine/*', 'manifests/ingest/*', 'manifests/claims/ingest/*'],
+        // it asks whether a drop's manifest exists (HEAD): a 404, not a 403, needs s3:ListBucket unconditioned
+        list: 'bucket',
+        why: 'a drop in, its validated rows, rejected rows, claim and manifest out',
+      },
+      storage.recordsLock,
+    )
+
+    const source = new SqsEventSource(this.queue, {
+      batchSize: INGEST_BATCH_SIZE,
+      reportBatchItemFailures: true,
+      maxConcurrency: INGEST_MAX_CONCURRENCY,
+    })
+    this.function.fn.addEventSource(source)
+    const mapping = this.function.fn.node.children.find((c) => c instanceof lambda.EventSourceMapping)
+    if (!(mapping instanceof lambda.EventSourceMapping)) throw new Error('ingest: no event source mapping')
+    this.eventSourceMapping = mapping
+    acknowledge(
+      mapping,
+      'Serverless-LambdaEventSourceMappingDestination',
+      'An SQS event source takes no on-failure destination (Lambda supports one for streams and Kafka only): a ' +
+        `message that fails ${INGEST_MAX_RECEIVE_COUNT} times goes to the ingest queue's dead-letter queue, which is alarmed.`,
+    )
+    acknowledge(
+      this.function.fn,
+      'Serverless-LambdaDLQ',
+      'The ingest function is only ever invoked synchronously, by its SQS event source mapping; Lambda uses a ' +
+        "function's DeadLetterConfig for asynchronous invocations only. Failed messages go to the ingest queue's " +
+        'dead-letter queue (maxReceiveCount 3), which is alarmed.',
+    )
+
+    this.notifyOnLanding(storage)
+    monitoring.watchFunction(this.function)
+  }
+
+  /** S3 -> SQS for every object created under landing/, with the queue policy the bucket's creation checks. */
+  private notifyOnLanding(storage: Storage): void {
+    const result = this.queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'LakeBucketSendsLandingEvents',
+        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': storage.dataBucketArn },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    )
+    if (!result.statementAdded || !result.policyDependable) throw new Error('ingest: queue policy not added')
+    const bucket = storage.data.node.defaultChild as s3.CfnBucket
+    bucket.notificationConfiguration = {
+      queueConfigurations: [
+        {
+          event: 's3:ObjectCreated:*',
+          queue: this.queue.queueArn,
+          filter: { s3Key: { rules: [{ name: 'prefix', value: LANDING_PREFIX }] } },
+        },
+      ],
+    }
+    storage.data.node.addDependency(result.policyDependable)
+  }
+}

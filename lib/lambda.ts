@@ -1,0 +1,346 @@
+/**
+ * The one Lambda construct every function of the pipeline is built with: Node.js 24 on arm64 (Graviton), an
+ * esbuild ESM bundle made on this machine (no Docker), Powertools logging (JSON, service name and level from the
+ * environment), a log group with a retention period, X-Ray active tracing, its own role that starts empty, and
+ * helpers that set each environment variable together with the permissions it stands for:
+ *
+ *   fn.bindBucket('LAKE_BUCKET', bucket, { read: ['curated/*'], write: ['results/*'], list: ['curated/'] })
+ *   fn.bindWorkgroup(catalog, 'pipeline', PIPELINE_TABLES, dataBucket, resultsBucket)
+ *
+ * so a function can read, write and list only what it is configured for, and nothing is configured that it may
+ * not use. A wildcard in a grant is an object-key prefix (object names are drop ids, run ids, recipients); each is
+ * acknowledged to cdk-nag on the function's policy with the binding's reason.
+ */
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Duration, RemovalPolicy, type Size } from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import * as logs from 'aws-cdk-lib/aws-logs'
+import type * as s3 from 'aws-cdk-lib/aws-s3'
+import type * as sqs from 'aws-cdk-lib/aws-sqs'
+import { Construct } from 'constructs'
+import type { Catalog, WorkgroupRole } from './catalog.ts'
+import { acknowledge, acknowledgeWildcardResource } from './nag.ts'
+import { LOCKED_PREFIXES, type RecordsLock } from './storage.ts'
+
+/** The repository root: entries, queries/ and package-lock.json are found from it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export const RUNTIME = lambda.Runtime.NODEJS_24_X
+export const ARCHITECTURE = lambda.Architecture.ARM_64
+/** Where Lambda unpacks the bundle: files copied beside it (queries/, fonts/) are under this directory. */
+export const TASK_ROOT = '/var/task'
+
+/**
+ * Never bundled. DuckDB is the local query engine only (a native addon, 50 MB): no handler may reach it, and
+ * marking it external makes an accidental import fail loudly at cold start instead of shipping it.
+ */
+export const NEVER_BUNDLED = ['@duckdb/node-api'] as const
+
+/**
+ * Node's `require` for the CommonJS packages inside an ESM bundle (esbuild's shim cannot load `node:` built-ins
+ * otherwise). The alias keeps clear of any `createRequire` a bundled module declares itself.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);"
+
+export interface HotspotFunctionProps {
+  /** Path of the handler module, relative to the repository root (functions/ingest/handler.ts). */
+  entry: string
+  description: string
+  /** POWERTOOLS_SERVICE_NAME: the `service` of every log line and trace. */
+  serviceName: string
+  memorySize: number
+  timeout: Duration
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
+  logRetentionDays: number
+  ephemeralStorageSize?: Size
+  /**
+   * For functions invoked asynchronously (EventBridge Scheduler): where an event goes once Lambda's own retries
+   * (two, Lambda's default, within six hours) have failed.
+   */
+  deadLetterQueue?: sqs.IQueue
+  /** Folders of the repository copied beside the bundle: { from: 'queries', to: 'queries' }. */
+  assets?: { from: string; to: string }[]
+  /** Modules left out of the bundle (besides NEVER_BUNDLED). */
+  externalModules?: string[]
+}
+
+export interface BucketAccess {
+  /** Object-key patterns the function reads (s3:GetObject): `curated/*`, `manifests/runs/*`. */
+  read?: string[]
+  /** Object-key patterns the function creates (s3:PutObject; under a locked prefix also s3:PutObjectRetention). */
+  write?: string[]
+  /**
+   * s3:ListBucket: the prefixes the function lists (a condition on s3:prefix), or 'bucket' when it also asks
+   * for objects that may not exist: S3 answers a missing key with 404 (rather than 403) only to a caller with
+   * s3:ListBucket on the bucket, and that request has no prefix a condition could test.
+   */
+  list?: string[] | 'bucket'
+  /** s3:GetBucketLocation (Athena asks it of every bucket a query reads or writes). */
+  location?: boolean
+  /** What the function does with these prefixes: the reason given for each wildcard. */
+  why: string
+}
+
+export class HotspotFunction extends Construct {
+  readonly fn: NodejsFunction
+  readonly role: iam.Role
+  readonly logGroup: logs.LogGroup
+  readonly serviceName: string
+  /** Every variable set through a binding or addEnvironment, for the tests. */
+  readonly environment: Record<string, string> = {}
+
+  constructor(scope: Construct, id: string, props: HotspotFunctionProps) {
+    super(scope, id)
+    this.serviceName = props.serviceName
+    const entry = path.join(PROJECT_ROOT, props.entry)
+    if (!existsSync(entry)) throw new Error(`${this.node.path}: the handler ${props.entry} does not exist`)
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.serviceName}: the function's own permissions, nothing else`,
+    })
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
+
+    const assets = props.assets ?? []
+    for (const asset of assets) {
+      if (!existsSync(path.join(PROJECT_ROOT, asset.from))) {
+        throw new Error(`${this.node.path}: ${asset.from} (copied beside the bundle) does not exist`)
+      }
+    }
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: RUNTIME,
+      architecture: ARCHITECTURE,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      ephemeralStorageSize: props.ephemeralStorageSize,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel[props.logLevel],
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      deadLetterQueue: props.deadLetterQueue,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: ESM_REQUIRE_BANNER,
+        logLevel: LogLevel.WARNING,
+        // the AWS SDK is bundled, at the versions in package-lock.json, not taken from the runtime
+        externalModules: [...NEVER_BUNDLED, ...(props.externalModules ?? [])],
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) =>
+            assets.map(
+              ({ from, to }) => `cp -R "${path.join(inputDir, from)}" "${path.join(outputDir, to)}"`,
+            ),
+        },
+      },
+    })
+    Object.assign(this.environment, {
+      POWERTOOLS_SERVICE_NAME: props.serviceName,
+      POWERTOOLS_LOG_LEVEL: props.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    })
+
+    // Tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*" to the role's policy.
+    acknowledge(
+      this.defaultPolicy(),
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level ' +
+        'permissions, so their resource can only be "*". They are the only actions granted on "*".',
+    )
+  }
+
+  /** The function's identity-based policy (created with the first statement). */
+  defaultPolicy(): iam.Policy {
+    const policy = this.role.node.tryFindChild('DefaultPolicy')
+    if (!(policy instanceof iam.Policy)) throw new Error(`${this.node.path}: the role has no policy yet`)
+    return policy
+  }
+
+  addEnvironment(name: string, value: string): this {
+    this.fn.addEnvironment(name, value)
+    this.environment[name] = value
+    return this
+  }
+
+  /**
+   * Sets `name` to the bucket's name and grants exactly `access`: GetObject and PutObject on the given
+   * object-key patterns, ListBucket as described, and the bucket key's use (Decrypt to read; GenerateDataKey
+   * to write). A write under a locked prefix (archive/, manifests/) also needs PutObjectRetention: the bucket
+   * refuses such writes without a lock, and the lock's mode and length come with LAKE_LOCK_* variables.
+   */
+  bindBucket(name: string, bucket: s3.IBucket, access: BucketAccess, lock?: RecordsLock): this {
+    this.addEnvironment(name, bucket.bucketName)
+    const read = access.read ?? []
+    const write = access.write ?? []
+    const statements: iam.PolicyStatement[] = []
+    if (read.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: read.map((pattern) => bucket.arnForObjects(pattern)),
+        }),
+      )
+    }
+    if (write.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: write.map((pattern) => bucket.arnForObjects(pattern)),
+        }),
+      )
+      const locked = write.filter((pattern) => LOCKED_PREFIXES.some((prefix) => pattern.startsWith(prefix)))
+      if (locked.length > 0) {
+        if (!lock) throw new Error(`${this.node.path}: writes to ${locked.join(', ')} need the records lock`)
+        statements.push(
+          new iam.PolicyStatement({
+            actions: ['s3:PutObjectRetention'],
+            resources: locked.map((pattern) => bucket.arnForObjects(pattern)),
+          }),
+        )
+        this.addEnvironment('LAKE_LOCK_MODE', lock.mode)
+        this.addEnvironment('LAKE_LOCK_DAYS', String(lock.days))
+        this.addEnvironment('LAKE_LOCKED_PREFIXES', LOCKED_PREFIXES.join(','))
+      }
+    }
+    if (access.list === 'bucket') {
+      statements.push(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }))
+    } else if (access.list && access.list.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': access.list.flatMap((p) => [p, `${p}*`]) } },
+        }),
+      )
+    }
+    if (access.location) {
+      statements.push(
+        new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
+      )
+    }
+    if (bucket.encryptionKey && (read.length > 0 || write.length > 0)) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: write.length > 0 ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+          resources: [bucket.encryptionKey.keyArn],
+        }),
+      )
+    }
+    for (const statement of statements) this.role.addToPrincipalPolicy(statement)
+    const policy = this.defaultPolicy()
+    for (const pattern of new Set([...read, ...write])) {
+      const verb =
+        read.includes(pattern) && write.includes(pattern)
+          ? 'reads and writes'
+          : read.includes(pattern)
+            ? 'reads'
+            : 'writes'
+      acknowledgeWildcardResource(
+        policy,
+        bucket.arnForObjects(pattern),
+        `Object-key prefix, not a wildcard over the bucket: the ${this.serviceName} function ${verb} the objects under ` +
+          `${pattern.replace(/\*$/, '')} (${access.why}); their names (drop ids, run ids, dates) are only known at run time.`,
+      )
+    }
+    return this
+  }
+
+  /**
+   * Sets ATHENA_WORKGROUP and ATHENA_DATABASE and grants what querying them takes: the catalog's grant for the
+   * workgroup (Athena on that workgroup, Glue reads on this database, its own query-results prefix, the key),
+   * and S3 reads (Athena reads the tables' files with the caller's credentials) of exactly the prefixes of the
+   * `tables` the queries read.
+   */
+  bindWorkgroup(
+    catalog: Catalog,
+    role: WorkgroupRole,
+    tables: readonly string[],
+    dataBucket: s3.IBucket,
+    resultsBucket: s3.IBucket,
+  ): this {
+    this.addEnvironment(
+      'ATHENA_WORKGROUP',
+      role === 'pipeline' ? catalog.pipelineWorkgroupName : catalog.auditorsWorkgroupName,
+    )
+    this.addEnvironment('ATHENA_DATABASE', catalog.databaseName)
+    catalog.grantQuery(this.role, role)
+    // Athena asks for the results bucket's location; the catalog's grant puts s3:GetBucketLocation under an
+    // s3:prefix condition, which that request never carries
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [resultsBucket.bucketArn] }),
+    )
+    const prefixes = tables.map((table) => {
+      const prefix = catalog.tablePrefixes[table]
+      if (!prefix) throw new Error(`${this.node.path}: the catalog has no table ${table}`)
+      return prefix
+    })
+    this.grantTableReads(dataBucket, prefixes)
+    acknowledgeWildcardResource(
+      this.defaultPolicy(),
+      resultsBucket.arnForObjects(`${catalog.resultsPrefixes[role]}*`),
+      `Athena writes each query's results under the ${role} workgroup's own prefix ` +
+        `${catalog.resultsPrefixes[role]} as <query execution id>.csv, a name only known at run time.`,
+    )
+    return this
+  }
+
+  private grantTableReads(dataBucket: s3.IBucket, prefixes: string[]): void {
+    const unique = [...new Set(prefixes)]
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: unique.map((prefix) => dataBucket.arnForObjects(`${prefix}*`)),
+      }),
+    )
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [dataBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': unique.flatMap((p) => [p, `${p}*`]) } },
+      }),
+    )
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [dataBucket.bucketArn] }),
+    )
+    if (dataBucket.encryptionKey) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dataBucket.encryptionKey.keyArn] }),
+      )
+    }
+    for (const prefix of unique) {
+      acknowledgeWildcardResource(
+        this.defaultPolicy(),
+        dataBucket.arnForObjects(`${prefix}*`),
+        `Object-key prefix of a Glue table's location: Athena reads the table's files (one per drop or run) ` +
+          `under ${prefix} with the ${this.serviceName} function's credentials.`,
+      )
+    }
+  }
+}

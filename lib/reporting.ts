@@ -1,0 +1,140 @@
+/**
+ * The reports (DESIGN 8 and 9): the weekly commander scorecards on Monday at 07:00 and the monthly funder report on
+ * the 1st at 07:00, Europe/London, by EventBridge Scheduler; one reports Lambda for both, which reads the latest
+ * completed run's results/, the recipients and the register, records each send in ledger/ and archives the .eml
+ * under archive/ (Object Lock), and sends through SES with the stack's configuration set.
+ *
+ * SES may send only from the configured sender (`ses:FromAddress`), through that configuration set; the sender's
+ * address or domain must already be a verified SES identity in the account (README, "Deploy to AWS").
+ */
+import { Duration, Stack } from 'aws-cdk-lib'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler'
+import type * as sqs from 'aws-cdk-lib/aws-sqs'
+import { Construct } from 'constructs'
+import { HotspotFunction } from './lambda.ts'
+import type { Monitoring } from './monitoring.ts'
+import { MONTHLY_REPORT, scheduledInvoke, WEEKLY_SCORECARD } from './schedule.ts'
+import type { Storage } from './storage.ts'
+
+export const REPORTS_HANDLER = 'functions/reports/handler.ts'
+/** Actions that send an email with SESv2 SendEmail (simple or raw content). */
+export const SES_SEND_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const
+
+export interface ReportingProps {
+  storage: Storage
+  monitoring: Monitoring
+  /** The From address (a verified SES identity, or an address of a verified domain). */
+  sender: string
+  /** The lake prefix the recipients file is loaded under (reference/recipients/). */
+  recipientsKey: string
+  /** The force's name, in subjects and headings. */
+  forceArea: string
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
+  logRetentionDays: number
+}
+
+export class Reporting extends Construct {
+  readonly function: HotspotFunction
+  readonly deadLetterQueue: sqs.Queue
+  readonly weekly: scheduler.Schedule
+  readonly monthly: scheduler.Schedule
+  readonly weeklyDeadLetterQueue: sqs.Queue
+  readonly monthlyDeadLetterQueue: sqs.Queue
+
+  constructor(scope: Construct, id: string, props: ReportingProps) {
+    super(scope, id)
+    const { storage, monitoring } = props
+    const stack = Stack.of(this)
+
+    this.deadLetterQueue = monitoring.deadLetterQueue(
+      'ReportsDeadLetters',
+      'report runs that did not deliver to every recipient after Lambda retried them twice',
+      'lambda-async',
+    )
+    this.function = new HotspotFunction(this, 'Function', {
+      entry: REPORTS_HANDLER,
+      description: 'Sends the weekly commander scorecards and the monthly funder report (DESIGN 8)',
+      serviceName: 'hotspot-reports',
+      // charts are rendered in the function (Vega, then PNG)
+      memorySize: 2048,
+      timeout: Duration.minutes(10),
+      logLevel: props.logLevel,
+      logRetentionDays: props.logRetentionDays,
+      deadLetterQueue: this.deadLetterQueue,
+      // charts.ts reads its fonts beside the module (`./fonts/`), i.e. beside the bundle
+      assets: [{ from: 'functions/core/reports/fonts', to: 'fonts' }],
+      // a native addon (resvg): not bundleable by esbuild, see the README's deploy notes
+      externalModules: ['@resvg/resvg-js'],
+    })
+    const recipients = props.recipientsKey.endsWith('/') ? `${props.recipientsKey}*` : props.recipientsKey
+    this.function.bindBucket(
+      'LAKE_BUCKET',
+      storage.data,
+      {
+        read: [
+          'results/*',
+          'manifests/runs/*',
+          'manifests/reference/recipients/*',
+          'manifests/reference/register/*',
+          recipients,
+          'reference/register/*',
+          'ledger/*',
+          'archive/*',
+        ],
+        write: ['ledger/*', 'archive/*'],
+        // it asks whether a ledger entry exists (HEAD): a 404, not a 403, needs s3:ListBucket unconditioned
+        list: 'bucket',
+        why: 'the latest run, the recipients and the register in; the send ledger and the archived .eml out',
+      },
+      storage.recordsLock,
+    )
+    this.function.addEnvironment('SES_CONFIGURATION_SET', monitoring.configurationSet.configurationSetName)
+    this.function.addEnvironment('FORCE_NAME', props.forceArea)
+
+    const domain = props.sender.slice(props.sender.lastIndexOf('@') + 1)
+    const identity = (name: string) =>
+      stack.formatArn({ service: 'ses', resource: 'identity', resourceName: name })
+    this.function.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...SES_SEND_ACTIONS],
+        resources: [
+          identity(props.sender),
+          identity(domain),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: monitoring.configurationSet.configurationSetName,
+          }),
+        ],
+        conditions: { StringEquals: { 'ses:FromAddress': props.sender } },
+      }),
+    )
+    monitoring.watchFunction(this.function)
+
+    this.weeklyDeadLetterQueue = monitoring.deadLetterQueue(
+      'WeeklyScheduleDeadLetters',
+      'weekly scorecard events EventBridge Scheduler could not deliver to the reports function',
+      'scheduler',
+    )
+    this.weekly = scheduledInvoke(this, 'Weekly', {
+      function: this.function,
+      expression: WEEKLY_SCORECARD,
+      description: 'Weekly commander scorecards, Monday 07:00 Europe/London: the week that ended on Sunday',
+      input: { report: 'weekly' },
+      deadLetterQueue: this.weeklyDeadLetterQueue,
+    })
+    this.monthlyDeadLetterQueue = monitoring.deadLetterQueue(
+      'MonthlyScheduleDeadLetters',
+      'monthly report events EventBridge Scheduler could not deliver to the reports function',
+      'scheduler',
+    )
+    this.monthly = scheduledInvoke(this, 'Monthly', {
+      function: this.function,
+      expression: MONTHLY_REPORT,
+      description: 'Monthly funder report, the 1st at 07:00 Europe/London: the month before',
+      input: { report: 'monthly' },
+      deadLetterQueue: this.monthlyDeadLetterQueue,
+    })
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The deployment's context, validated at synth time (lib/config.ts), and the one context value that changes
+ * the template's shape beyond a string: who may assume the auditors role. No bundling here: fast.
+ */
+import { App, Stack } from 'aws-cdk-lib'
+import { Template } from 'aws-cdk-lib/assertions'
+import { describe, expect, it } from 'vitest'
+import { Auditors } from '../../lib/auditors.ts'
+import { Catalog } from '../../lib/catalog.ts'
+import { ContextError, EXAMPLE_CONTEXT, parseContext } from '../../lib/config.ts'
+import { Storage } from '../../lib/storage.ts'
+import { cdkJsonContext } from './synth.ts'
+
+const lookup = (context: Record<string, unknown>) => (key: string) => context[key]
+
+function problems(context: Record<string, unknown>): string[] {
+  try {
+    parseContext(lookup(context))
+  } catch (error) {
+    if (error instanceof ContextError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('CDK context', () => {
+  it('requires the sender, the force and the alert address, and says how to give them', () => {
+    const listed = problems({})
+    expect(listed).toEqual([
+      expect.stringMatching(/^sender: is required: the From address of every report/),
+      expect.stringMatching(/^forceArea: is required/),
+      expect.stringMatching(/^alertEmail: is required/),
+    ])
+    expect(() => parseContext(lookup({}))).toThrow(/-c key=value/)
+  })
+
+  it('rejects malformed values with the value and what was expected', () => {
+    expect(
+      problems({
+        ...EXAMPLE_CONTEXT,
+        sender: 'reports at force',
+        alertEmail: 'ops@',
+        recipientsKey: 'landing/recipients.json',
+        auditorPrincipalArn: 'auditor',
+        logRetentionDays: '100',
+        recordsLockMode: 'STRICT',
+        stackName: '9lives',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^stackName: "9lives" is not a usable stack name/),
+      expect.stringMatching(/^sender: "reports at force" is not an email address/),
+      expect.stringMatching(
+        /^recipientsKey: "landing\/recipients.json" is not under reference\/recipients\//,
+      ),
+      expect.stringMatching(/^alertEmail: "ops@" is not an email address/),
+      expect.stringMatching(/^auditorPrincipalArn: "auditor" is not an IAM principal ARN/),
+      expect.stringMatching(/^logRetentionDays: must be one of CloudWatch Logs' retention periods/),
+      expect.stringMatching(/^recordsLockMode: must be GOVERNANCE/),
+    ])
+  })
+
+  it('defaults only what any force can live with', () => {
+    const config = parseContext(lookup({ ...EXAMPLE_CONTEXT }))
+    expect(config).toEqual({
+      stackName: 'Hotspot',
+      sender: EXAMPLE_CONTEXT.sender,
+      recipientsKey: 'reference/recipients/',
+      forceArea: EXAMPLE_CONTEXT.forceArea,
+      alertEmail: EXAMPLE_CONTEXT.alertEmail,
+      auditorPrincipalArn: undefined,
+      logRetentionDays: 90,
+      logLevel: 'INFO',
+      recordsLock: { mode: 'GOVERNANCE', days: 2557 },
+    })
+  })
+
+  it('takes numbers from the command line as strings, and an empty value as not given', () => {
+    const config = parseContext(
+      lookup({
+        ...EXAMPLE_CONTEXT,
+        logRetentionDays: '365',
+        recordsLockDays: '3653',
+        auditorPrincipalArn: '',
+      }),
+    )
+    expect(config.logRetentionDays).toBe(365)
+    expect(config.recordsLock.days).toBe(3653)
+    expect(config.auditorPrincipalArn).toBeUndefined()
+  })
+
+  it('example=true fills in the example values, and given values win', () => {
+    const config = parseContext(lookup({ example: 'true', forceArea: 'Essex Police' }))
+    expect(config.sender).toBe(EXAMPLE_CONTEXT.sender)
+    expect(config.forceArea).toBe('Essex Police')
+  })
+})
+
+describe('auditors role trust', () => {
+  it('trusts exactly the configured principal when one is given', () => {
+    const stack = new Stack(new App({ context: cdkJsonContext() }), 'AuditorsTrust')
+    const storage = new Storage(stack, 'Storage', {
+      namePrefix: 'auditorstrust',
+      recordsLock: { mode: 'GOVERNANCE', days: 2557 },
+    })
+    const catalog = new Catalog(stack, 'Catalog', {
+      dataBucket: storage.data,
+      resultsBucket: storage.results,
+      key: storage.key,
+    })
+    const principal = 'arn:aws:iam::111122223333:role/FunderAudit'
+    new Auditors(stack, 'Auditors', {
+      catalog,
+      data: storage.data,
+      results: storage.results,
+      principalArn: principal,
+    })
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'AuditorsTrust-auditors',
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: principal } }],
+      },
+    })
+  })
+})

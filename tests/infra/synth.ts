@@ -1,0 +1,87 @@
+/**
+ * The CDK app as `cdk synth` builds it (cdk.json's feature flags, example context), synthesized once per test
+ * file into a temporary directory. Bundling the three functions with esbuild is most of the cost; CDK caches
+ * staged assets per process, so a second build in the same file (without acknowledgements, for the cdk-nag
+ * test) reuses the bundles.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { App } from 'aws-cdk-lib'
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api'
+import { buildApp } from '../../lib/app.ts'
+import { EXAMPLE_CONTEXT } from '../../lib/config.ts'
+import type { HotspotStack } from '../../lib/hotspot-stack.ts'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+export type Json = any
+
+/** cdk.json's context: the feature flags `cdk synth` runs with. */
+export function cdkJsonContext(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context
+}
+
+export interface Synthesized {
+  app: App
+  stack: HotspotStack
+  assembly: CloudAssembly
+  template: Json
+  outdir: string
+}
+
+export function synthesize(
+  context: Record<string, unknown> = {},
+  options: { nag?: boolean } = {},
+): Synthesized {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'hotspot-cdk-'))
+  const { app, stack } = buildApp(
+    {
+      outdir,
+      context: { ...cdkJsonContext(), ...EXAMPLE_CONTEXT, ...context },
+      // CloudFormation's own template rules are slow (~15 s); the CLI test runs them (cli-synth.test.ts)
+      builtinCloudFormationValidation: false,
+    },
+    options,
+  )
+  const assembly = app.synth()
+  const template = assembly.getStackArtifact(stack.artifactId).template
+  return { app, stack, assembly, template, outdir }
+}
+
+/** Resources of a type, with their logical ids. */
+export function resourcesOf(
+  template: Json,
+  type: string,
+): { id: string; Properties: Json; [k: string]: Json }[] {
+  return Object.entries(template.Resources as Record<string, Json>)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => ({ id, ...r, Properties: r.Properties ?? {} }))
+}
+
+/** `{ "Fn::GetAtt": [id, "Arn"] }` and `{ Ref: id }` to the logical id. */
+export function refId(value: Json): string | undefined {
+  if (value?.Ref) return value.Ref
+  if (value?.['Fn::GetAtt']) return value['Fn::GetAtt'][0]
+  return undefined
+}
+
+/**
+ * A resource string as cdk-nag prints it: `<Logical.Arn>/curated/*`, `arn:<AWS::Partition>:...`. Makes
+ * policy resources comparable as plain strings.
+ */
+export function flat(value: Json): string {
+  if (typeof value === 'string') return value
+  if (value?.Ref) return `<${value.Ref}>`
+  if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'][0]}.${value['Fn::GetAtt'][1]}>`
+  if (value?.['Fn::Join']) {
+    const [separator, items] = value['Fn::Join']
+    return (items as Json[]).map(flat).join(separator)
+  }
+  return JSON.stringify(value)
+}
+
+export const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value]
