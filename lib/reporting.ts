@@ -12,7 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import { HotspotFunction } from './lambda.ts'
+import { HotspotFunction, TASK_ROOT } from './lambda.ts'
 import type { Monitoring } from './monitoring.ts'
 import { MONTHLY_REPORT, scheduledInvoke, WEEKLY_SCORECARD } from './schedule.ts'
 import type { Storage } from './storage.ts'
@@ -62,11 +62,15 @@ export class Reporting extends Construct {
       logLevel: props.logLevel,
       logRetentionDays: props.logRetentionDays,
       deadLetterQueue: this.deadLetterQueue,
-      // charts.ts reads its fonts beside the module (`./fonts/`), i.e. beside the bundle
-      assets: [{ from: 'functions/core/reports/fonts', to: 'fonts' }],
-      // a native addon (resvg): not bundleable by esbuild, see the README's deploy notes
+      // charts.ts reads its fonts beside the module (`./fonts/`), i.e. beside the bundle; resvg's WebAssembly
+      // build draws the charts here (its native addon has no arm64 build to ship, and is left out)
+      assets: [
+        { from: 'functions/core/reports/fonts', to: 'fonts' },
+        { from: 'node_modules/@resvg/resvg-wasm/index_bg.wasm', to: 'resvg.wasm' },
+      ],
       externalModules: ['@resvg/resvg-js'],
     })
+    this.function.addEnvironment('RESVG_WASM', `${TASK_ROOT}/resvg.wasm`)
     const recipients = props.recipientsKey.endsWith('/') ? `${props.recipientsKey}*` : props.recipientsKey
     this.function.bindBucket(
       'LAKE_BUCKET',

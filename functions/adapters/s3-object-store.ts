@@ -29,6 +29,17 @@ export interface S3ObjectStoreOptions {
   /** Attempts for a conditional create answered 409 ConditionalRequestConflict (a concurrent write in flight). */
   conflictAttempts?: number
   conflictBackoffMs?: number
+  /**
+   * Object Lock retention for keys under `prefixes` (archive/ and manifests/: what was sent and how results were
+   * made). The bucket refuses unlocked writes there, so each write sets its own retention.
+   */
+  objectLock?: ObjectLockSettings
+}
+
+export interface ObjectLockSettings {
+  mode: 'GOVERNANCE' | 'COMPLIANCE'
+  days: number
+  prefixes: readonly string[]
 }
 
 /**
@@ -41,6 +52,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly bucket: string
   private readonly conflictAttempts: number
   private readonly conflictBackoffMs: number
+  private readonly objectLock: ObjectLockSettings | undefined
 
   constructor(options: S3ObjectStoreOptions) {
     this.bucket = options.bucket
@@ -48,6 +60,7 @@ export class S3ObjectStore implements ObjectStore {
     this.location = `s3://${options.bucket}`
     this.conflictAttempts = options.conflictAttempts ?? 5
     this.conflictBackoffMs = options.conflictBackoffMs ?? 200
+    this.objectLock = options.objectLock
   }
 
   async get(key: string): Promise<Readable> {
@@ -132,6 +145,7 @@ export class S3ObjectStore implements ObjectStore {
     options: WriteOptions,
   ): Promise<PutObjectCommandInput> {
     assertValidKey(key)
+    const lock = this.lockFor(key)
     if (isLocalFile(body)) {
       const { size } = await stat(body.file)
       return {
@@ -140,6 +154,7 @@ export class S3ObjectStore implements ObjectStore {
         Body: createReadStream(body.file),
         ContentLength: size,
         ContentType: options.contentType,
+        ...lock,
       }
     }
     if (body instanceof Readable && options.contentLength === undefined) {
@@ -151,6 +166,18 @@ export class S3ObjectStore implements ObjectStore {
       Body: body,
       ContentType: options.contentType,
       ContentLength: body instanceof Readable ? options.contentLength : undefined,
+      ...lock,
+    }
+  }
+
+  /** Retention for a key under a locked prefix; S3 wants an integrity checksum with every Object Lock write. */
+  private lockFor(key: string): Partial<PutObjectCommandInput> {
+    const settings = this.objectLock
+    if (!settings?.prefixes.some((prefix) => key.startsWith(prefix))) return {}
+    return {
+      ObjectLockMode: settings.mode,
+      ObjectLockRetainUntilDate: new Date(Date.now() + settings.days * 86_400_000),
+      ChecksumAlgorithm: 'CRC32',
     }
   }
 

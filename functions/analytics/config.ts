@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseEnv } from '../core/config.ts'
+import { lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
@@ -10,12 +10,15 @@ const analyticsEnv = z.object({
   ATHENA_WORKGROUP: z.string({ error: 'is required: the Athena workgroup the marts run in' }).min(1),
   ATHENA_DATABASE: z.string({ error: 'is required: the Glue database holding the lake tables' }).min(1),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  ...lakeLockEnv,
 })
 
 export interface AnalyticsConfig {
   lakeBucket: string
   workgroup: string
   database: string
+  /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
+  lock: ReturnType<typeof lakeLock>
   serviceName: string
 }
 
@@ -26,5 +29,6 @@ export function analyticsConfig(env: Record<string, string | undefined>): Analyt
     workgroup: parsed.ATHENA_WORKGROUP,
     database: parsed.ATHENA_DATABASE,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-analytics',
+    lock: lakeLock(parsed, 'analytics function'),
   }
 }

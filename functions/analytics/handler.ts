@@ -13,8 +13,9 @@ import { analyticsConfig } from './config.ts'
 /**
  * Nightly analytics Lambda, started by EventBridge Scheduler at 03:30 Europe/London with the input
  * `{"scheduled_time": "<aws.scheduler.scheduled-time>"}`: runs every mart on Athena as of the last complete
- * London day. An operator can backfill with `{"as_of": "YYYY-MM-DD"}`. Failures are thrown, so the
- * scheduler's retry policy and dead-letter queue see them.
+ * London day. An operator can backfill with `{"as_of": "YYYY-MM-DD"}`. Failures are thrown: the scheduler
+ * invokes the function asynchronously, so Lambda retries a failed run twice and then sends the event to the
+ * function's dead-letter queue, whose alarm tells the operators.
  */
 
 const config = analyticsConfig(process.env)
@@ -22,7 +23,7 @@ const logger = new Logger({
   serviceName: config.serviceName,
   persistentKeys: { lake_bucket: config.lakeBucket },
 })
-const store = new S3ObjectStore({ bucket: config.lakeBucket })
+const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
 const engine = new AthenaQueryEngine({ workgroup: config.workgroup, database: config.database })
 
 const day = z.string().refine((text) => parseDate(text) !== undefined, 'is not a date (YYYY-MM-DD)')

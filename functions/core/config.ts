@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 
 /** A function's configuration is missing or invalid: it cannot start, and the message says what to set. */
 export class ConfigError extends Error {
@@ -29,4 +29,42 @@ export function parseEnv<S extends z.ZodType>(
       (issue) => `${issue.path.map(String).join('.') || '(environment)'}: ${issue.message}`,
     ),
   )
+}
+
+/** The lake's Object Lock settings, as the stack gives them to every function that writes records. */
+export const lakeLockEnv = {
+  LAKE_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE']).optional(),
+  LAKE_LOCK_DAYS: z.coerce.number().int().positive().optional(),
+  LAKE_LOCKED_PREFIXES: z.string().min(1).optional(),
+}
+
+/**
+ * Object Lock settings from the environment: all three variables or none (a lake without Object Lock, as in
+ * tests and local runs).
+ */
+export function lakeLock(
+  env: {
+    LAKE_LOCK_MODE?: 'GOVERNANCE' | 'COMPLIANCE'
+    LAKE_LOCK_DAYS?: number
+    LAKE_LOCKED_PREFIXES?: string
+  },
+  component: string,
+): { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number; prefixes: string[] } | undefined {
+  const given = [env.LAKE_LOCK_MODE, env.LAKE_LOCK_DAYS, env.LAKE_LOCKED_PREFIXES].filter(
+    (v) => v !== undefined,
+  )
+  if (given.length === 0) return undefined
+  if (given.length < 3) {
+    throw new ConfigError(component, [
+      'LAKE_LOCK_MODE, LAKE_LOCK_DAYS and LAKE_LOCKED_PREFIXES are set together or not at all',
+    ])
+  }
+  return {
+    mode: env.LAKE_LOCK_MODE as 'GOVERNANCE' | 'COMPLIANCE',
+    days: env.LAKE_LOCK_DAYS as number,
+    prefixes: (env.LAKE_LOCKED_PREFIXES as string)
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  }
 }

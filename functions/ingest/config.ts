@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseEnv } from '../core/config.ts'
+import { lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
@@ -8,15 +8,22 @@ const ingestEnv = z.object({
     .string({ error: 'is required: the name of the lake bucket the ingest function reads and writes' })
     .regex(BUCKET_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an S3 bucket name` }),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  ...lakeLockEnv,
 })
 
 export interface IngestConfig {
   /** The only bucket whose landing/ objects this function ingests, and where it writes the lake. */
   lakeBucket: string
+  /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
+  lock: ReturnType<typeof lakeLock>
   serviceName: string
 }
 
 export function ingestConfig(env: Record<string, string | undefined>): IngestConfig {
   const parsed = parseEnv(ingestEnv, env, 'ingest function')
-  return { lakeBucket: parsed.LAKE_BUCKET, serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-ingest' }
+  return {
+    lakeBucket: parsed.LAKE_BUCKET,
+    serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-ingest',
+    lock: lakeLock(parsed, 'ingest function'),
+  }
 }

@@ -24,7 +24,7 @@ const logger = new Logger({
   serviceName: config.serviceName,
   persistentKeys: { lake_bucket: config.lakeBucket },
 })
-const lake = new S3ObjectStore({ bucket: config.lakeBucket })
+const lake = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
 const processor = new BatchProcessor(EventType.SQS)
 
 export class NotForThisLakeError extends Error {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseEnv } from '../core/config.ts'
+import { lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
@@ -14,12 +14,15 @@ const reportsEnv = z.object({
     .min(1),
   FORCE_NAME: z.string({ error: 'is required: the force, as named in subjects and headings' }).min(1),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  ...lakeLockEnv,
 })
 
 export interface ReportsConfig {
   lakeBucket: string
   configurationSet: string
   force: string
+  /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
+  lock: ReturnType<typeof lakeLock>
   serviceName: string
 }
 
@@ -30,5 +33,6 @@ export function reportsConfig(env: Record<string, string | undefined>): ReportsC
     configurationSet: parsed.SES_CONFIGURATION_SET,
     force: parsed.FORCE_NAME,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-reports',
+    lock: lakeLock(parsed, 'reports function'),
   }
 }

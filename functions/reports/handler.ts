@@ -16,7 +16,9 @@ import { reportsConfig } from './config.ts'
  * of the week that ended on the Sunday before; monthly (the 1st, 07:00) sends the funders the previous month.
  * `{"report": ..., "period": "2026-W46" | "2026-10"}` resends a given period (recipients already sent to are
  * skipped). A recipient not delivered (stuck, failed, suppressed, quota) fails the invocation after everyone
- * was tried, so the scheduler's retries (which skip those already sent) end in its dead-letter queue and alarm.
+ * was tried: the scheduler invokes the function asynchronously, so Lambda retries it twice (recipients already
+ * sent to are skipped) and then sends the event to the function's dead-letter queue, whose alarm tells the
+ * operators.
  */
 
 const config = reportsConfig(process.env)
@@ -24,7 +26,7 @@ const logger = new Logger({
   serviceName: config.serviceName,
   persistentKeys: { lake_bucket: config.lakeBucket },
 })
-const store = new S3ObjectStore({ bucket: config.lakeBucket })
+const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
 const mailer = new SesMailer({ configurationSet: config.configurationSet })
 
 export const reportsEvent = z.union([

@@ -157,3 +157,21 @@ describe('analytics handler', () => {
     await expect(import('../../functions/analytics/handler.ts')).rejects.toThrow(/ATHENA_WORKGROUP/)
   })
 })
+
+describe('lake lock settings', () => {
+  it('come all together or not at all', async () => {
+    const { lakeLock } = await import('../../functions/core/config.ts')
+    expect(lakeLock({}, 'f')).toBeUndefined()
+    expect(
+      lakeLock(
+        { LAKE_LOCK_MODE: 'COMPLIANCE', LAKE_LOCK_DAYS: 30, LAKE_LOCKED_PREFIXES: 'archive/, manifests/' },
+        'f',
+      ),
+    ).toEqual({
+      mode: 'COMPLIANCE',
+      days: 30,
+      prefixes: ['archive/', 'manifests/'],
+    })
+    expect(() => lakeLock({ LAKE_LOCK_MODE: 'GOVERNANCE' }, 'f')).toThrow(/together or not at all/)
+  })
+})

@@ -44,8 +44,8 @@ function expectedHeight(svg: string): number {
   return Math.round((height * CHART_PNG_WIDTH) / width)
 }
 
-function nonWhitePixels(svg: string): number {
-  const pixels = rasterise(svg).pixels
+async function nonWhitePixels(svg: string): Promise<number> {
+  const { pixels } = await rasterise(svg)
   let count = 0
   for (let i = 0; i < pixels.length; i += 4) {
     if ((pixels[i] ?? 255) < 250 || (pixels[i + 1] ?? 255) < 250 || (pixels[i + 2] ?? 255) < 250) count += 1
@@ -174,7 +174,7 @@ describe('charts: the shared rendering path', () => {
     const without = await chartSvg(spec(''))
     expect(withWords).toContain('font-family="DejaVu Sans"')
     // if resvg had no font, the text would draw nothing and the two would be the same
-    expect(nonWhitePixels(withWords)).toBeGreaterThan(nonWhitePixels(without) + 2000)
+    expect(await nonWhitePixels(withWords)).toBeGreaterThan((await nonWhitePixels(without)) + 2000)
   })
 
   it('measures text as resvg draws it, so vega lays titles and labels out to fit', () => {
@@ -451,4 +451,26 @@ describe('charts: heat map of harm by 25 m cell', () => {
       { x: 2, y: 0, x2: 2, y2: 1 },
     ])
   })
+})
+
+describe('rasterisers', () => {
+  it('the WebAssembly build (used where the native addon cannot load) draws byte-identical PNGs', async () => {
+    const { execFileSync } = await import('node:child_process')
+    const script = `
+      import { renderChart, weeklyHarmChartParts } from './functions/core/reports/charts.ts'
+      const rows = Array.from({ length: 8 }, (_, i) => ({ week_start: '2026-09-' + String(7 + i * 7).padStart(2, '0').replace('42','28').replace('49','28'), harm: 100 + i * 40, baseline_harm_mean: 150, baseline_harm_sd: 40, crime_count: 3 + i }))
+      const parts = weeklyHarmChartParts(rows, 'Rasteriser check')
+      const image = await renderChart(parts.spec, parts.alt, parts.cid, parts.filename)
+      process.stdout.write(image.content.toString('base64'))`
+    const run = (rasteriser: string) =>
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        env: { ...process.env, HOTSPOT_RASTERISER: rasteriser },
+        encoding: 'utf8',
+      })
+    const native = run('native')
+    const wasm = run('wasm')
+    expect(Buffer.from(native, 'base64').subarray(0, 4).toString('hex')).toBe('89504e47')
+    expect(wasm).toBe(native)
+  }, 60_000)
 })

@@ -5,10 +5,10 @@ import {
   FUNDER_CSV_COLUMNS,
   type FunderReportInput,
   funderReportMjml,
-  mjmlCompiler,
   renderFunderReport,
 } from '../../functions/core/reports/funder-report.ts'
 import { HeaderInjectionError } from '../../functions/core/reports/html.ts'
+import { mjml2html } from '../../functions/core/reports/mjml.ts'
 import type { InlineImage, MartRow, RenderedEmail } from '../../functions/core/reports/model.ts'
 import { monthlyPeriod } from '../../functions/core/reports/periods.ts'
 
@@ -526,9 +526,9 @@ describe('funder report: rendering', () => {
     ]
     const model = buildFunderReport(input())
     const source = funderReportMjml(model, 'Demo Constabulary', images)
-    const soft = await mjmlCompiler()(source, { validationLevel: 'soft' })
+    const soft = await mjml2html(source, { validationLevel: 'soft' })
     expect(soft.errors).toEqual([])
-    await expect(mjmlCompiler()(source, { validationLevel: 'strict' })).resolves.toBeDefined()
+    await expect(mjml2html(source, { validationLevel: 'strict' })).resolves.toBeDefined()
     const email = await renderFunderReport(input({ images }))
     expect(email.html).toContain('src="cid:effect@hotspot"')
     expect(email.html).toContain('alt="Harm on &quot;patrol&quot; days &lt;chart&gt;"')

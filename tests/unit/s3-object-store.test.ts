@@ -99,6 +99,31 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
     }
   })
 
+  it('locks records under the locked prefixes (Object Lock retention with a checksum), and nothing else', async () => {
+    const locked = new S3ObjectStore({
+      bucket: BUCKET,
+      client: new S3Client({ region: 'eu-west-2' }),
+      objectLock: { mode: 'GOVERNANCE', days: 2557, prefixes: ['archive/', 'manifests/'] },
+    })
+    const before = Date.now()
+    await locked.create('manifests/runs/r1.json', '{}')
+    await locked.create('archive/weekly/2026-W46/CMD-1.eml', 'raw')
+    await locked.create('ledger/weekly/2026-W46/CMD-1.json', '{}')
+    const [manifest, archive, ledger] = puts().map((c) => c.input)
+    for (const input of [manifest, archive]) {
+      expect(input).toMatchObject({
+        ObjectLockMode: 'GOVERNANCE',
+        ChecksumAlgorithm: 'CRC32',
+        IfNoneMatch: '*',
+      })
+      const until = (input?.ObjectLockRetainUntilDate as Date).getTime()
+      expect(until).toBeGreaterThanOrEqual(before + 2557 * 86_400_000)
+      expect(until).toBeLessThanOrEqual(Date.now() + 2557 * 86_400_000)
+    }
+    expect(ledger).not.toHaveProperty('ObjectLockMode')
+    expect(ledger).not.toHaveProperty('ObjectLockRetainUntilDate')
+  })
+
   it("create sends PutObject with IfNoneMatch '*' and the content type", async () => {
     expect(await store.create(KEY, '{}\n', { contentType: 'application/json' })).toBe('created')
     expect(puts()).toHaveLength(1)

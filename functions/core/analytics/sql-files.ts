@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Column, ColumnKind } from '../contracts/columns.ts'
 
-/** The queries/ folder (copied beside the bundle in Lambda). */
-export const QUERIES_DIR = fileURLToPath(new URL('../../../queries/', import.meta.url))
+/** The queries/ folder: beside the source tree, or where a Lambda bundle ships it (QUERIES_DIR). */
+export const QUERIES_DIR =
+  process.env.QUERIES_DIR ?? fileURLToPath(new URL('../../../queries/', import.meta.url))
 
 const SQL_TYPES: Record<string, ColumnKind> = {
   varchar: 'string',

@@ -7,9 +7,11 @@
  * high-density screens). Text is set in DejaVu Sans at sizes readable when a phone scales the image down.
  * The same input gives the same PNG bytes.
  */
+
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { type RenderedImage, Resvg, type ResvgRenderOptions, renderAsync } from '@resvg/resvg-js'
+import type { ResvgRenderOptions } from '@resvg/resvg-js'
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import type { InlineImage, MartRow } from './model.ts'
@@ -318,9 +320,66 @@ function resvgOptions(): ResvgRenderOptions {
   }
 }
 
-/** Rasterises chart SVG (on this thread). */
-export function rasterise(svg: string): RenderedImage {
-  return new Resvg(svg, resvgOptions()).render()
+/** A rasterised chart: its PNG, and its raw pixels for checks. */
+export interface RasterImage {
+  png: Buffer
+  pixels: Uint8Array
+  width: number
+  height: number
+}
+
+type Rasteriser = (svg: string) => Promise<RasterImage>
+
+let rasteriser: Promise<Rasteriser> | undefined
+
+/**
+ * resvg's native addon where it loads (fast, and rasterising on libuv's thread pool, so charts rendered
+ * concurrently use both cores), else its WebAssembly build: the same renderer, byte-identical PNGs (a test
+ * checks), slower, but it runs anywhere, as in an arm64 Lambda bundle that ships no native addon.
+ * `HOTSPOT_RASTERISER=wasm` chooses the WebAssembly build.
+ */
+function chooseRasteriser(): Promise<Rasteriser> {
+  rasteriser ??= (async () => {
+    checkFonts()
+    const native =
+      process.env.HOTSPOT_RASTERISER === 'wasm'
+        ? undefined
+        : await import('@resvg/resvg-js').catch(() => undefined)
+    if (native) {
+      return async (svg: string) => {
+        const image = await native.renderAsync(svg, resvgOptions())
+        return { png: image.asPng(), pixels: image.pixels, width: image.width, height: image.height }
+      }
+    }
+    const wasm = await import('@resvg/resvg-wasm')
+    const wasmFile =
+      process.env.RESVG_WASM ?? createRequire(import.meta.url).resolve('@resvg/resvg-wasm/index_bg.wasm')
+    await wasm.initWasm(readFileSync(wasmFile))
+    const fontBuffers = CHART_FONT_FILES.map((file) => readFileSync(file))
+    const { font, ...rest } = resvgOptions()
+    return async (svg: string) => {
+      const image = new wasm.Resvg(svg, {
+        ...rest,
+        font: {
+          fontBuffers,
+          defaultFontFamily: font?.defaultFontFamily,
+          sansSerifFamily: font?.sansSerifFamily,
+        },
+      }).render()
+      return {
+        png: Buffer.from(image.asPng()),
+        pixels: image.pixels,
+        width: image.width,
+        height: image.height,
+      }
+    }
+  })()
+  return rasteriser
+}
+
+/** Rasterises chart SVG to a 1200 px wide PNG with the bundled fonts. */
+export async function rasterise(svg: string): Promise<RasterImage> {
+  return (await chooseRasteriser())(svg)
 }
 
 /** The shared path: vega-lite spec -> SVG -> PNG, as an inline image of the email. */
@@ -333,9 +392,7 @@ export async function renderChart(
   if (!/^[\x21-\x7e]+$/.test(cid) || /[<>"\\]/.test(cid))
     throw new Error(`chart cid must be printable ASCII: ${cid}`)
   const svg = padSvgToWidth(await chartSvg(spec))
-  // rasterised on libuv's thread pool: charts rendered concurrently use both cores
-  const image = await renderAsync(svg, resvgOptions())
-  return { cid, filename, content: image.asPng(), alt }
+  return { cid, filename, content: (await rasterise(svg)).png, alt }
 }
 
 /**

@@ -9,7 +9,6 @@
  * area (stop and search by ethnicity, and victim satisfaction by question, are force-wide); never finer than a
  * hotspot. No personal data: no names, addresses, identifiers of people or events, or free text from records.
  */
-import { createRequire } from 'node:module'
 import { safeCsv } from './csv.ts'
 import {
   type CellKind,
@@ -29,6 +28,7 @@ import {
   WITHHELD,
 } from './disclosure.ts'
 import { assertHeaderSafe, escapeHtml } from './html.ts'
+import { compileMjml } from './mjml.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
 import { monthlyPeriod } from './periods.ts'
 
@@ -1148,23 +1148,6 @@ export function funderReportCsv(model: FunderReportModel, period: Period): strin
   return safeCsv(rows, FUNDER_CSV_COLUMNS)
 }
 
-type Mjml2Html = (
-  source: string,
-  options: {
-    validationLevel: 'strict' | 'soft' | 'skip'
-    keepComments?: boolean
-    fonts?: Record<string, string>
-  },
-) => Promise<{ html: string; errors: { formattedMessage: string }[] }>
-
-let compiler: Mjml2Html | undefined
-
-/** mjml 5 (CommonJS, no types): `mjml2html` returns a Promise. */
-export function mjmlCompiler(): Mjml2Html {
-  compiler ??= createRequire(import.meta.url)('mjml') as Mjml2Html
-  return compiler
-}
-
 /** The monthly funder report, rendered for one funder (the content is the same for every funder). */
 export async function renderFunderReport(input: FunderReportInput): Promise<RenderedEmail> {
   const images = input.images ?? []
@@ -1173,11 +1156,7 @@ export async function renderFunderReport(input: FunderReportInput): Promise<Rend
     assertHeaderSafe(image.filename, 'image file name')
   }
   const model = buildFunderReport(input)
-  const { html } = await mjmlCompiler()(funderReportMjml(model, input.force, images), {
-    validationLevel: 'strict',
-    keepComments: false,
-    fonts: {},
-  })
+  const html = await compileMjml(funderReportMjml(model, input.force, images))
   return {
     subject: model.subject,
     html,

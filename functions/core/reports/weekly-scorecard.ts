@@ -15,11 +15,11 @@
  * and file names through `assertHeaderSafe`. The mart rows passed in are whole marts: they are filtered here to
  * the commander's hotspots and the period, so another commander's hotspot cannot reach the email.
  */
-import { createRequire } from 'node:module'
 import { formatDay, parseDate } from '../time.ts'
 import { chartCid } from './charts.ts'
 import { safeCsv } from './csv.ts'
 import { assertHeaderSafe, escapeHtml } from './html.ts'
+import { compileMjml } from './mjml.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
 
 export interface ScorecardHotspot {
@@ -1092,28 +1092,6 @@ function csvRows(figures: ScorecardFigures): CsvRow[] {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The email
-
-const require = createRequire(import.meta.url)
-type Mjml2Html = (
-  mjml: string,
-  options: {
-    validationLevel: 'strict' | 'soft' | 'skip'
-    fonts?: Record<string, string>
-    keepComments?: boolean
-  },
-) => Promise<{ html: string; errors: { formattedMessage?: string; message: string }[] }>
-const mjml2html = require('mjml') as Mjml2Html
-
-/** Compiles MJML, failing on any validation error. */
-export async function compileMjml(mjml: string): Promise<string> {
-  const { html, errors } = await mjml2html(mjml, {
-    validationLevel: 'strict',
-    fonts: {},
-    keepComments: false,
-  })
-  if (errors.length) throw new Error(`MJML: ${errors.map((x) => x.formattedMessage ?? x.message).join('; ')}`)
-  return html
-}
 
 /** "Hotspot scorecard: Week 46, 9 to 15 November 2026 (Ch Insp Ada Lovelace)" */
 export function scorecardSubject(period: Period, commanderName: string): string {
