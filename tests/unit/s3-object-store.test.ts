@@ -116,7 +116,7 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
         ChecksumAlgorithm: 'CRC32',
         IfNoneMatch: '*',
       })
-      const until = (input?.ObjectLockRetainUntilDate as Date).getTime()
+      const until = (input as { ObjectLockRetainUntilDate: Date }).ObjectLockRetainUntilDate.getTime()
       expect(until).toBeGreaterThanOrEqual(before + 2557 * 86_400_000)
       expect(until).toBeLessThanOrEqual(Date.now() + 2557 * 86_400_000)
     }
