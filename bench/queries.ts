@@ -6,7 +6,7 @@
  * runs it. Figures go to bench/results/queries.json. Targets (2 cores): the whole suite in at most 5 s; no mart
  * reading more than 100 MB.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -38,9 +38,7 @@ async function buildLake(): Promise<{
     await generateCity({ scale: 'london', years: 5, seed: 1, out: CITY })
     generatedSeconds = (performance.now() - started) / 1000
   }
-  const truth = JSON.parse(
-    await import('node:fs/promises').then((fs) => fs.readFile(path.join(CITY, 'truth.json'), 'utf8')),
-  )
+  const truth = JSON.parse(readFileSync(path.join(CITY, 'truth.json'), 'utf8'))
   const store = new FsObjectStore(LAKE)
   const started = performance.now()
   for (const [kind, file] of [
