@@ -30,7 +30,7 @@ import {
 import { assertHeaderSafe, escapeHtml } from './html.ts'
 import { compileMjml } from './mjml.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
-import { monthlyPeriod } from './periods.ts'
+import { longDate, monthlyPeriod } from './periods.ts'
 
 export interface FunderReportInput {
   funder: Recipient
@@ -105,27 +105,6 @@ const QUESTIONS: [string, string][] = [
   ['q_informed', 'Kept informed'],
   ['q_treatment', 'Treatment'],
 ]
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
-/** 2026-10-05 -> 5 October 2026. */
-function longDate(iso: string): string {
-  const [y, m, d] = iso.split('-').map(Number) as [number, number, number]
-  return `${d} ${MONTHS[m - 1]} ${y}`
-}
 
 const num = (row: MartRow | undefined, column: string): number | null => {
   const value = row?.[column]

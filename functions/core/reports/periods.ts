@@ -1,7 +1,7 @@
 import { daysInMonth, formatDay, londonWallClockToUtc, parseDate } from '../time.ts'
 import type { Period } from './model.ts'
 
-const MONTHS = [
+export const MONTH_NAMES = [
   'January',
   'February',
   'March',
@@ -38,10 +38,19 @@ export function isoWeekOf(day: number): { year: number; week: number } {
   return { year, week: Math.floor((thursday - (parseDate(`${year}-01-01`) as number)) / 7) + 1 }
 }
 
-function dayLabel(day: number): { d: number; month: string; year: number } {
-  const [y, m, d] = formatDay(day).split('-').map(Number) as [number, number, number]
-  return { d, month: MONTHS[m - 1] as string, year: y }
+/** `2026-10-05` -> day 5, month 'October', year 2026. */
+export function dateParts(day: string): { d: number; month: string; year: number } {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+  return { d, month: MONTH_NAMES[m - 1] as string, year: y }
 }
+
+/** `2026-10-05` -> "5 October 2026". */
+export function longDate(day: string): string {
+  const { d, month, year } = dateParts(day)
+  return `${d} ${month} ${year}`
+}
+
+const dayLabel = (day: number) => dateParts(formatDay(day))
 
 /** The ISO week `2026-W46` (Monday 00:00 to Monday 00:00, Europe/London). */
 export function weeklyPeriod(id: string): Period {
@@ -93,7 +102,7 @@ export function monthlyPeriod(id: string): Period {
     start,
     end,
     hours: (end.getTime() - start.getTime()) / 3_600_000,
-    label: `${MONTHS[month - 1]} ${year}`,
+    label: `${MONTH_NAMES[month - 1]} ${year}`,
   }
 }
 

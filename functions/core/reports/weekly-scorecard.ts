@@ -21,6 +21,7 @@ import { safeCsv } from './csv.ts'
 import { assertHeaderSafe, escapeHtml } from './html.ts'
 import { compileMjml } from './mjml.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
+import { dateParts } from './periods.ts'
 
 export interface ScorecardHotspot {
   id: string
@@ -57,21 +58,6 @@ export interface WeeklyScorecardInput {
 
 /** Below this many valid answers a satisfaction percentage is flagged as a small sample. */
 export const SMALL_SAMPLE = 30
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
 
 // ---------------------------------------------------------------------------------------------------------------
 // The figures
@@ -194,17 +180,12 @@ const text = (value: MartRow[string] | undefined): string | null =>
 const pctChange = (current: number | null, before: number | null): number | null =>
   current === null || before === null || before === 0 ? null : (100 * (current - before)) / before
 
-function dayName(day: string): { d: number; month: string; year: number } {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
-  return { d, month: MONTHS[m - 1] as string, year: y }
-}
-
 const shiftDays = (day: string, days: number) => formatDay((parseDate(day) as number) + days)
 
 function monthOf(period: Period): MonthFigures {
   const month = `${period.lastDay.slice(0, 7)}-01`
-  const { d, month: name, year } = dayName(period.lastDay)
-  const lastOfMonth = dayName(shiftDays(period.lastDay, 1)).d === 1
+  const { d, month: name, year } = dateParts(period.lastDay)
+  const lastOfMonth = dateParts(shiftDays(period.lastDay, 1)).d === 1
   const label = lastOfMonth ? `${name} ${year}` : d === 1 ? `1 ${name} ${year}` : `1 to ${d} ${name} ${year}`
   return { month, label }
 }
@@ -407,7 +388,7 @@ export function sourceLabel(source: string): string {
 }
 
 function monthLabel(firstDay: string): string {
-  const { month, year } = dayName(firstDay)
+  const { month, year } = dateParts(firstDay)
   return `${month} ${year}`
 }
 
@@ -865,7 +846,7 @@ function scorecardMjml(
 }
 
 function dayLong(day: string): string {
-  const { d, month, year } = dayName(day)
+  const { d, month, year } = dateParts(day)
   return `${d} ${month} ${year}`
 }
 
