@@ -7,27 +7,7 @@
 --     of the same drop date
 --   arrested_date, arrested_hour: the London calendar day and hour of arrested_at
 --   cell_x, cell_y: the 25 m British National Grid cell (as area_cells)
-with versions as (
-  select
-    arrest_id,
-    arrested_at,
-    offence_category,
-    linked_incident_id,
-    lat,
-    lon,
-    easting,
-    northing,
-    drop_id,
-    drop_date,
-    source_line,
-    ingested_at,
-    key_derived,
-    lead(drop_date) over (partition by arrest_id order by drop_date, ingested_at, drop_id) as next_drop_date,
-    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
-  from arrests_versions
-),
-
-final as (
+with final as (
   select
     arrest_id,
     arrested_at,
@@ -43,12 +23,15 @@ final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case when key_derived and drop_id <> latest_drop_of_day then drop_date else next_drop_date end as valid_to,
+    case
+      when key_derived and drop_id <> max_by(drop_id, ingested_at) over (partition by drop_date) then drop_date
+      else lead(drop_date) over (partition by arrest_id order by drop_date, ingested_at, drop_id)
+    end as valid_to,
     cast(with_timezone(arrested_at, 'UTC') at time zone 'Europe/London' as date) as arrested_date,
     hour(with_timezone(arrested_at, 'UTC') at time zone 'Europe/London') as arrested_hour,
     cast(floor(easting / 25.0) as integer) as cell_x,
     cast(floor(northing / 25.0) as integer) as cell_y
-  from versions
+  from arrests_versions
 )
 
 select * from final

@@ -10,41 +10,7 @@
 --   cell_x, cell_y: the 25 m British National Grid cell (as area_cells)
 --   serious_violence: DESIGN section 7 (violence with injury, or the whole category without a subcategory;
 --     robbery; possession of weapons; any knife or firearm flag)
-with versions as (
-  select
-    incident_id,
-    reported_at,
-    occurred_at,
-    period_precision,
-    crime_type,
-    offence_code,
-    subcategory,
-    lsoa_code,
-    lsoa_name,
-    outcome,
-    weapon_flag,
-    domestic,
-    police_initiated,
-    status,
-    location_description,
-    reported_by,
-    falls_within,
-    context,
-    lat,
-    lon,
-    easting,
-    northing,
-    drop_id,
-    drop_date,
-    source_line,
-    ingested_at,
-    key_derived,
-    lead(drop_date) over (partition by incident_id order by drop_date, ingested_at, drop_id) as next_drop_date,
-    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
-  from incidents_versions
-),
-
-final as (
+with final as (
   select
     incident_id,
     reported_at,
@@ -74,7 +40,10 @@ final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case when key_derived and drop_id <> latest_drop_of_day then drop_date else next_drop_date end as valid_to,
+    case
+      when key_derived and drop_id <> max_by(drop_id, ingested_at) over (partition by drop_date) then drop_date
+      else lead(drop_date) over (partition by incident_id order by drop_date, ingested_at, drop_id)
+    end as valid_to,
     cast(with_timezone(reported_at, 'UTC') at time zone 'Europe/London' as date) as reported_date,
     hour(with_timezone(reported_at, 'UTC') at time zone 'Europe/London') as reported_hour,
     cast(with_timezone(occurred_at, 'UTC') at time zone 'Europe/London' as date) as occurred_date,
@@ -86,7 +55,7 @@ final as (
       or coalesce(weapon_flag, 'none') in ('knife', 'firearm')
       or (crime_type = 'Violence and sexual offences' and (subcategory is null or lower(subcategory) like '%with injury%'))
     ) as serious_violence
-  from versions
+  from incidents_versions
 )
 
 select * from final

@@ -5,24 +5,7 @@
 --   valid_to: the drop date of the version that replaced it (null while current). Versions are ordered by drop
 --     date, then ingestion time; rows without a natural key (key_derived) are replaced wholesale by a later drop
 --     of the same drop date
-
-with versions as (
-  select
-    hotspot_id,
-    date,
-    assigned,
-    trial_id,
-    drop_id,
-    drop_date,
-    source_line,
-    ingested_at,
-    key_derived,
-    lead(drop_date) over (partition by hotspot_id, date order by drop_date, ingested_at, drop_id) as next_drop_date,
-    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
-  from patrol_allocations_versions
-),
-
-final as (
+with final as (
   select
     hotspot_id,
     date,
@@ -34,8 +17,11 @@ final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case when key_derived and drop_id <> latest_drop_of_day then drop_date else next_drop_date end as valid_to
-  from versions
+    case
+      when key_derived and drop_id <> max_by(drop_id, ingested_at) over (partition by drop_date) then drop_date
+      else lead(drop_date) over (partition by hotspot_id, date order by drop_date, ingested_at, drop_id)
+    end as valid_to
+  from patrol_allocations_versions
 )
 
 select * from final

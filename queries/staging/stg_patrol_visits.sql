@@ -7,25 +7,7 @@
 --     of the same drop date
 --   started_date, started_hour: the London calendar day and hour of started_at
 --   ended_date, ended_hour: the London calendar day and hour of ended_at
-with versions as (
-  select
-    visit_id,
-    hotspot_id,
-    started_at,
-    ended_at,
-    officers,
-    source,
-    drop_id,
-    drop_date,
-    source_line,
-    ingested_at,
-    key_derived,
-    lead(drop_date) over (partition by visit_id order by drop_date, ingested_at, drop_id) as next_drop_date,
-    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
-  from patrol_visits_versions
-),
-
-final as (
+with final as (
   select
     visit_id,
     hotspot_id,
@@ -39,12 +21,15 @@ final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case when key_derived and drop_id <> latest_drop_of_day then drop_date else next_drop_date end as valid_to,
+    case
+      when key_derived and drop_id <> max_by(drop_id, ingested_at) over (partition by drop_date) then drop_date
+      else lead(drop_date) over (partition by visit_id order by drop_date, ingested_at, drop_id)
+    end as valid_to,
     cast(with_timezone(started_at, 'UTC') at time zone 'Europe/London' as date) as started_date,
     hour(with_timezone(started_at, 'UTC') at time zone 'Europe/London') as started_hour,
     cast(with_timezone(ended_at, 'UTC') at time zone 'Europe/London' as date) as ended_date,
     hour(with_timezone(ended_at, 'UTC') at time zone 'Europe/London') as ended_hour
-  from versions
+  from patrol_visits_versions
 )
 
 select * from final

@@ -7,37 +7,7 @@
 --     of the same drop date
 --   searched_date, searched_hour: the London calendar day and hour of searched_at
 --   cell_x, cell_y: the 25 m British National Grid cell (as area_cells)
-with versions as (
-  select
-    search_id,
-    searched_at,
-    type,
-    gender,
-    age_range,
-    self_defined_ethnicity,
-    officer_defined_ethnicity,
-    legislation,
-    object_of_search,
-    outcome,
-    outcome_linked,
-    part_of_operation,
-    operation,
-    removal_of_more_than_outer_clothing,
-    lat,
-    lon,
-    easting,
-    northing,
-    drop_id,
-    drop_date,
-    source_line,
-    ingested_at,
-    key_derived,
-    lead(drop_date) over (partition by search_id order by drop_date, ingested_at, drop_id) as next_drop_date,
-    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
-  from stop_searches_versions
-),
-
-final as (
+with final as (
   select
     search_id,
     searched_at,
@@ -63,12 +33,15 @@ final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case when key_derived and drop_id <> latest_drop_of_day then drop_date else next_drop_date end as valid_to,
+    case
+      when key_derived and drop_id <> max_by(drop_id, ingested_at) over (partition by drop_date) then drop_date
+      else lead(drop_date) over (partition by search_id order by drop_date, ingested_at, drop_id)
+    end as valid_to,
     cast(with_timezone(searched_at, 'UTC') at time zone 'Europe/London' as date) as searched_date,
     hour(with_timezone(searched_at, 'UTC') at time zone 'Europe/London') as searched_hour,
     cast(floor(easting / 25.0) as integer) as cell_x,
     cast(floor(northing / 25.0) as integer) as cell_y
-  from versions
+  from stop_searches_versions
 )
 
 select * from final

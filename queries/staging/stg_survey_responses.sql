@@ -7,30 +7,7 @@
 --     of the same drop date
 --   sent_date, sent_hour: the London calendar day and hour of sent_at
 --   responded_date, responded_hour: the London calendar day and hour of responded_at
-with versions as (
-  select
-    response_id,
-    incident_id,
-    sent_at,
-    responded_at,
-    q_ease,
-    q_actions,
-    q_informed,
-    q_treatment,
-    q_overall,
-    ethnicity_group,
-    age_band,
-    drop_id,
-    drop_date,
-    source_line,
-    ingested_at,
-    key_derived,
-    lead(drop_date) over (partition by response_id order by drop_date, ingested_at, drop_id) as next_drop_date,
-    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
-  from survey_responses_versions
-),
-
-final as (
+with final as (
   select
     response_id,
     incident_id,
@@ -49,12 +26,15 @@ final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case when key_derived and drop_id <> latest_drop_of_day then drop_date else next_drop_date end as valid_to,
+    case
+      when key_derived and drop_id <> max_by(drop_id, ingested_at) over (partition by drop_date) then drop_date
+      else lead(drop_date) over (partition by response_id order by drop_date, ingested_at, drop_id)
+    end as valid_to,
     cast(with_timezone(sent_at, 'UTC') at time zone 'Europe/London' as date) as sent_date,
     hour(with_timezone(sent_at, 'UTC') at time zone 'Europe/London') as sent_hour,
     cast(with_timezone(responded_at, 'UTC') at time zone 'Europe/London' as date) as responded_date,
     hour(with_timezone(responded_at, 'UTC') at time zone 'Europe/London') as responded_hour
-  from versions
+  from survey_responses_versions
 )
 
 select * from final

@@ -8,30 +8,7 @@
 --   received_date, received_hour: the London calendar day and hour of received_at
 --   actioned_date, actioned_hour: the London calendar day and hour of actioned_at
 --   cell_x, cell_y: the 25 m British National Grid cell (as area_cells)
-with versions as (
-  select
-    tip_id,
-    received_at,
-    source_type,
-    hotspot_id,
-    category,
-    actioned_at,
-    outcome,
-    lat,
-    lon,
-    easting,
-    northing,
-    drop_id,
-    drop_date,
-    source_line,
-    ingested_at,
-    key_derived,
-    lead(drop_date) over (partition by tip_id order by drop_date, ingested_at, drop_id) as next_drop_date,
-    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
-  from tips_versions
-),
-
-final as (
+with final as (
   select
     tip_id,
     received_at,
@@ -50,14 +27,17 @@ final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case when key_derived and drop_id <> latest_drop_of_day then drop_date else next_drop_date end as valid_to,
+    case
+      when key_derived and drop_id <> max_by(drop_id, ingested_at) over (partition by drop_date) then drop_date
+      else lead(drop_date) over (partition by tip_id order by drop_date, ingested_at, drop_id)
+    end as valid_to,
     cast(with_timezone(received_at, 'UTC') at time zone 'Europe/London' as date) as received_date,
     hour(with_timezone(received_at, 'UTC') at time zone 'Europe/London') as received_hour,
     cast(with_timezone(actioned_at, 'UTC') at time zone 'Europe/London' as date) as actioned_date,
     hour(with_timezone(actioned_at, 'UTC') at time zone 'Europe/London') as actioned_hour,
     cast(floor(easting / 25.0) as integer) as cell_x,
     cast(floor(northing / 25.0) as integer) as cell_y
-  from versions
+  from tips_versions
 )
 
 select * from final
