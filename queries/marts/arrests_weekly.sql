@@ -43,54 +43,12 @@ areas as (
   select distinct 'all' as hotspot_id from hotspot_list
 ),
 
-hotspot_cells as (
-  select distinct
-    c.area_id as hotspot_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
-programme_start as (
-  select min(h.clear_from) as clear_from
-  from hotspots as h
-  cross join params as p
-  where h.register_version = p.register_version and h.role = 'hotspot'
-),
-
-last_week as (
-  select date_add('day', -7, cast(date_trunc('week', date_add('day', 1, p.as_of)) as date)) as last_week_start
-  from params as p
-),
-
-report_range as (
-  select
-    l.last_week_start,
-    coalesce(
-      cast(date_trunc('week', s.clear_from) as date), date_add('day', -7 * 51, l.last_week_start)
-    ) as first_week_start
-  from last_week as l
-  cross join programme_start as s
-),
-
-report_week_starts as (
-  select cast(t.week_start as date) as week_start
-  from report_range as r
-  cross join
-    unnest(
-      sequence(r.first_week_start, greatest(r.first_week_start, r.last_week_start), interval '7' day)
-    ) as t (week_start)
-  where cast(t.week_start as date) <= r.last_week_start
-),
-
 report_weeks as (
   select
     week_start,
     cast(year_of_week(week_start) as integer) as iso_year,
     cast(week_of_year(week_start) as integer) as iso_week
-  from report_week_starts
+  from shr_report_week_starts
 ),
 
 -- ISO years before the report weeks: week 1 starts on the Monday of the week holding 4 January; 28 December
@@ -100,7 +58,7 @@ iso_years as (
     cast(t.iso_year as integer) as iso_year,
     cast(date_trunc('week', cast(concat(cast(t.iso_year as varchar), '-01-04') as date)) as date) as week1_start,
     cast(week_of_year(cast(concat(cast(t.iso_year as varchar), '-12-28') as date)) as integer) as weeks_in_year
-  from report_range as r
+  from shr_report_range as r
   cross join
     unnest(
       sequence(year(r.first_week_start) - 2, greatest(year(r.first_week_start), year(r.last_week_start)), 1)
@@ -142,7 +100,7 @@ located_arrests as (
     a.arrest_id,
     cast(date_trunc('week', a.arrested_date) as date) as week_start
   from current_arrests as a
-  inner join hotspot_cells as c
+  inner join shr_hotspot_cells as c
     on c.cell_x = a.cell_x and c.cell_y = a.cell_y
 ),
 

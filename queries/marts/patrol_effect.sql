@@ -57,16 +57,6 @@ trial_days as (
     and a.assigned is not null
 ),
 
-hotspot_cells as (
-  select distinct
-    c.area_id as hotspot_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
 incidents as (
   select
     i.reported_date,
@@ -94,7 +84,7 @@ hotspot_day_incidents as (
     count_if(not i.police_initiated) as crime_count,
     round(coalesce(sum(i.harm) filter (where i.serious_violence), 0.0), 6) as serious_violence_harm
   from incidents as i
-  inner join hotspot_cells as c
+  inner join shr_hotspot_cells as c
     on c.cell_x = i.cell_x
     and c.cell_y = i.cell_y
   group by c.hotspot_id, i.reported_date

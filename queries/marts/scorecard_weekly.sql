@@ -87,48 +87,6 @@ hotspot_list as (
   where h.register_version = p.register_version and h.role = 'hotspot'
 ),
 
-hotspot_cells as (
-  select distinct
-    c.area_id as hotspot_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
-programme_start as (
-  select min(h.clear_from) as clear_from
-  from hotspots as h
-  cross join params as p
-  where h.register_version = p.register_version and h.role = 'hotspot'
-),
-
-last_week as (
-  select date_add('day', -7, cast(date_trunc('week', date_add('day', 1, p.as_of)) as date)) as last_week_start
-  from params as p
-),
-
-report_range as (
-  select
-    l.last_week_start,
-    coalesce(
-      cast(date_trunc('week', s.clear_from) as date), date_add('day', -7 * 51, l.last_week_start)
-    ) as first_week_start
-  from last_week as l
-  cross join programme_start as s
-),
-
-report_week_starts as (
-  select cast(t.week_start as date) as week_start
-  from report_range as r
-  cross join
-    unnest(
-      sequence(r.first_week_start, greatest(r.first_week_start, r.last_week_start), interval '7' day)
-    ) as t (week_start)
-  where cast(t.week_start as date) <= r.last_week_start
-),
-
 report_weeks as (
   select
     week_start,
@@ -140,7 +98,7 @@ report_weeks as (
       case when month(date_add('day', 6, week_start)) >= 4 then 3 else -9 end,
       cast(date_trunc('year', date_add('day', 6, week_start)) as date)
     ) as fy_start
-  from report_week_starts
+  from shr_report_week_starts
 ),
 
 -- ISO years back to 3 before the first report week: week 1 starts on the Monday of the week holding
@@ -150,7 +108,7 @@ iso_years as (
     cast(t.iso_year as integer) as iso_year,
     cast(date_trunc('week', cast(concat(cast(t.iso_year as varchar), '-01-04') as date)) as date) as week1_start,
     cast(week_of_year(cast(concat(cast(t.iso_year as varchar), '-12-28') as date)) as integer) as weeks_in_year
-  from report_range as r
+  from shr_report_range as r
   cross join
     unnest(
       sequence(year(r.first_week_start) - 4, greatest(year(r.first_week_start), year(r.last_week_start)), 1)
@@ -238,7 +196,7 @@ daily_incidents as (
     count_if(i.serious_violence) as serious_violence_crimes,
     coalesce(sum(i.harm) filter (where i.serious_violence), 0) as serious_violence_harm
   from current_incidents as i
-  inner join hotspot_cells as c
+  inner join shr_hotspot_cells as c
     on c.cell_x = i.cell_x and c.cell_y = i.cell_y
   group by c.hotspot_id, i.reported_date
 ),
@@ -326,7 +284,7 @@ arrest_weeks as (
     count(*) as arrests
   from stg_arrests as a
   cross join params as p
-  inner join hotspot_cells as c
+  inner join shr_hotspot_cells as c
     on c.cell_x = a.cell_x and c.cell_y = a.cell_y
   where
     a.valid_from <= p.as_of
@@ -342,7 +300,7 @@ stop_search_weeks as (
     count(*) as stop_searches
   from stg_stop_searches as s
   cross join params as p
-  inner join hotspot_cells as c
+  inner join shr_hotspot_cells as c
     on c.cell_x = s.cell_x and c.cell_y = s.cell_y
   where
     s.valid_from <= p.as_of
@@ -372,7 +330,7 @@ hotspot_tips as (
     t.tip_id,
     t.week_start
   from current_tips as t
-  inner join hotspot_cells as c
+  inner join shr_hotspot_cells as c
     on c.cell_x = t.cell_x and c.cell_y = t.cell_y
   union
   select

@@ -6,6 +6,7 @@ import {
   composeMart,
   MART_NAMES,
   martQuery,
+  sharedQueries,
   stagingQueries,
   stripHeader,
 } from '../../functions/core/analytics/marts.ts'
@@ -124,6 +125,7 @@ function functionsCalled(sql: string): Set<string> {
 const parser = new TrinoSQL()
 const files = [
   ...[...stagingQueries().values()].map((q) => ({ name: `staging/${q.name}`, text: q.text })),
+  ...[...sharedQueries().values()].map((q) => ({ name: `shared/${q.name}`, text: q.text })),
   ...MART_NAMES.map((name) => ({ name: `marts/${name}`, text: martQuery(name).text })),
 ]
 

@@ -22,16 +22,22 @@ export type MartName = (typeof MART_NAMES)[number]
 /** Parameters every mart binds, in this order, in its first CTE (queries/README.md). */
 export const MART_PARAMETERS = ['as_of', 'weights_version', 'register_version'] as const
 
-let cache: { marts: Map<string, QueryFile>; staging: Map<string, QueryFile> } | undefined
+let cache:
+  | { marts: Map<string, QueryFile>; staging: Map<string, QueryFile>; shared: Map<string, QueryFile> }
+  | undefined
+
+function readFolder(folder: string): Map<string, QueryFile> {
+  const queries = new Map<string, QueryFile>()
+  for (const file of readdirSync(path.join(QUERIES_DIR, folder)).sort()) {
+    if (!file.endsWith('.sql')) continue
+    const name = file.slice(0, -'.sql'.length)
+    queries.set(name, readQueryFile(path.join(QUERIES_DIR, folder, file), name))
+  }
+  return queries
+}
 
 function load(): NonNullable<typeof cache> {
   if (cache) return cache
-  const staging = new Map<string, QueryFile>()
-  for (const file of readdirSync(path.join(QUERIES_DIR, 'staging')).sort()) {
-    if (!file.endsWith('.sql')) continue
-    const name = file.slice(0, -'.sql'.length)
-    staging.set(name, readQueryFile(path.join(QUERIES_DIR, 'staging', file), name))
-  }
   const marts = new Map<string, QueryFile>()
   for (const name of MART_NAMES) {
     const file = path.join(QUERIES_DIR, 'marts', `${name}.sql`)
@@ -40,7 +46,7 @@ function load(): NonNullable<typeof cache> {
       throw new QueryFileError(`${file}: the header must declare the output columns`)
     marts.set(name, query)
   }
-  cache = { marts, staging }
+  cache = { marts, staging: readFolder('staging'), shared: readFolder('shared') }
   return cache
 }
 
@@ -55,6 +61,65 @@ export function stagingQueries(): Map<string, QueryFile> {
   return load().staging
 }
 
+/** Building blocks several marts share that depend on their parameters (queries/shared/shr_*.sql). */
+export function sharedQueries(): Map<string, QueryFile> {
+  return load().shared
+}
+
+const SHARED_REFERENCE = /\bshr_[a-z0-9_]+\b/g
+
+/** The names in `found` and those their own text names, each after what it reads. */
+function inDependencyOrder(
+  text: string,
+  pattern: RegExp,
+  queries: Map<string, QueryFile>,
+  label: string,
+  skip: ReadonlySet<string> = new Set(),
+): string[] {
+  const ordered: string[] = []
+  const visit = (sql: string, trail: string[]) => {
+    for (const match of new Set(sql.match(pattern) ?? [])) {
+      if (ordered.includes(match) || skip.has(match)) continue
+      const query = queries.get(match)
+      if (!query) throw new QueryFileError(`${label}: no query ${match} in queries/`)
+      if (trail.includes(match)) {
+        throw new QueryFileError(`queries refer to each other in a cycle: ${[...trail, match].join(' -> ')}`)
+      }
+      visit(query.text, [...trail, match])
+      ordered.push(match)
+    }
+  }
+  visit(text, [])
+  return ordered
+}
+
+/**
+ * A mart with the shared CTEs it names put right after its params CTE (they read `params`, so they cannot be
+ * staging, which has none).
+ */
+function withShared(body: string, label: string): string {
+  const shared = sharedQueries()
+  const names = inDependencyOrder(body, SHARED_REFERENCE, shared, label)
+  if (names.length === 0) return body
+  const open = body.indexOf('(', body.search(/params\s+as\s*\(/i))
+  let depth = 0
+  let close = -1
+  for (let i = open; i < body.length; i++) {
+    if (body[i] === '(') depth++
+    else if (body[i] === ')' && --depth === 0) {
+      close = i
+      break
+    }
+  }
+  const comma = body.indexOf(',', close)
+  if (open < 0 || close < 0 || comma < 0)
+    throw new QueryFileError(`${label}: a mart starts with its params CTE`)
+  const ctes = names
+    .map((n) => `\n\n${n} as (\n${stripHeader((shared.get(n) as QueryFile).text)}\n),`)
+    .join('')
+  return body.slice(0, comma + 1) + ctes + body.slice(comma + 1)
+}
+
 const STAGING_REFERENCE = /\bstg_[a-z0-9_]+\b/g
 
 /** A mart's SQL ready to run (see composeSql), leaving out staging the engine already holds as tables. */
@@ -64,7 +129,7 @@ export function composeMart(name: string, prepared: ReadonlySet<string> = new Se
   if (!/^with\s/i.test(body)) {
     throw new QueryFileError(`${mart.path}: a mart starts with its params CTE (with params as ...)`)
   }
-  return composeSql(body, name, prepared)
+  return composeSql(withShared(body, name), name, prepared)
 }
 
 /**
@@ -92,23 +157,8 @@ export function stagingSql(): Map<string, string> {
  */
 export function composeSql(text: string, label = 'query', prepared: ReadonlySet<string> = new Set()): string {
   const staging = stagingQueries()
-  const ordered: string[] = []
-  const visit = (sql: string, trail: string[]) => {
-    for (const match of new Set(sql.match(STAGING_REFERENCE) ?? [])) {
-      if (ordered.includes(match) || prepared.has(match)) continue
-      const query = staging.get(match)
-      if (!query) throw new QueryFileError(`${label}: no staging query ${match} in queries/staging`)
-      if (trail.includes(match)) {
-        throw new QueryFileError(
-          `staging queries refer to each other in a cycle: ${[...trail, match].join(' -> ')}`,
-        )
-      }
-      visit(query.text, [...trail, match])
-      ordered.push(match)
-    }
-  }
   const body = stripHeader(text)
-  visit(body, [])
+  const ordered = inDependencyOrder(body, STAGING_REFERENCE, staging, label, prepared)
   if (ordered.length === 0) return body
   const ctes = ordered.map((n) => `${n} as (\n${stripHeader((staging.get(n) as QueryFile).text)}\n)`)
   const own = /^with\s/i.test(body)
