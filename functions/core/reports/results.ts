@@ -8,21 +8,32 @@ import type { MartRow } from './model.ts'
 export class NoResultsError extends Error {}
 
 /**
- * The latest complete run as of a date: the run manifest (written last by a run) with the greatest run id among
- * those for that as-of date. Run ids start with the time the run started, so the greatest is the latest.
+ * The latest complete run as of a date that has every mart asked for. Result files are named by their run id,
+ * and run ids start with the time the run started, so the first mart's folder for that date lists the candidate
+ * runs newest first; a run's manifest (written last) says whether it completed. Only those manifests are read:
+ * not every run the lake ever kept.
  */
-export async function latestRun(store: ObjectStore, asOf: string): Promise<RunManifest> {
-  let latest: RunManifest | undefined
-  for await (const { key } of store.list('manifests/runs/')) {
-    const manifest = JSON.parse((await store.getBytes(key)).toString('utf8')) as RunManifest
-    if (manifest.as_of === asOf && (latest === undefined || manifest.run_id > latest.run_id))
-      latest = manifest
+export async function latestRun(
+  store: ObjectStore,
+  asOf: string,
+  marts: readonly MartName[],
+): Promise<RunManifest> {
+  const [first] = marts
+  const candidates: string[] = []
+  for await (const { key } of store.list(`results/${first}/as_of=${asOf}/`)) {
+    const runId = /([^/]+)\.parquet$/.exec(key)?.[1]
+    if (runId) candidates.push(runId)
   }
-  if (!latest)
-    throw new NoResultsError(
-      `no completed run as of ${asOf}: run the marts first (hotspot run --as-of ${asOf})`,
-    )
-  return latest
+  for (const runId of candidates.sort().reverse()) {
+    const key = `manifests/runs/${runId}.json`
+    if (!(await store.exists(key))) continue
+    const manifest = JSON.parse((await store.getBytes(key)).toString('utf8')) as RunManifest
+    if (manifest.as_of === asOf && marts.every((m) => manifest.marts.some((r) => r.mart === m)))
+      return manifest
+  }
+  throw new NoResultsError(
+    `no completed run as of ${asOf}: run the marts first (hotspot run --as-of ${asOf})`,
+  )
 }
 
 /**
@@ -59,7 +70,7 @@ export async function readResults(
   asOf: string,
   marts: readonly MartName[],
 ): Promise<{ run: RunManifest; rows: Partial<Record<MartName, MartRow[]>> }> {
-  const run = await latestRun(store, asOf)
+  const run = await latestRun(store, asOf, marts)
   const rows: Partial<Record<MartName, MartRow[]>> = {}
   for (const mart of marts) rows[mart] = await readMart(store, run, mart)
   return { run, rows }
