@@ -5,7 +5,7 @@ import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
 import { QUERIES_DIR } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
-import type { QueryEngine, QueryOptions, QueryResult } from '../core/ports.ts'
+import type { QueryEngine, QueryOptions, QueryResult, StagingTable } from '../core/ports.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../core/reference/weights.ts'
 
@@ -166,11 +166,20 @@ export class DuckDbLake implements QueryEngine {
 
   /**
    * Staging as temporary tables, built once: every mart of a run reads them instead of recomputing the
-   * version windows over every stored row. They hold what the lake held when this was called.
+   * version windows over every stored row. Each keeps only the columns its readers name (a column no one reads
+   * is then never computed: DuckDB prunes it from the plan). They hold what the lake held when this was called.
    */
-  async prepareStaging(staging: ReadonlyMap<string, string>): Promise<ReadonlySet<string>> {
-    for (const [name, sql] of staging)
-      await this.connection.run(`create or replace temp table ${ident(name)} as ${sql}`)
+  async prepareStaging(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>> {
+    for (const [name, { sql, readerWords }] of staging) {
+      const described = await this.connection.runAndReadAll(`describe ${sql}`)
+      const columns = described
+        .getRowObjectsJS()
+        .map((row) => String(row.column_name))
+        .filter((column) => readerWords.has(column.toLowerCase()))
+      await this.connection.run(
+        `create or replace temp table ${ident(name)} as select ${columns.map(ident).join(', ')} from (${sql})`,
+      )
+    }
     return new Set(staging.keys())
   }
 

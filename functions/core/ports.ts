@@ -107,7 +107,18 @@ export interface QueryEngine {
    * a run), and returns their names: the runner then leaves them out of each mart's SQL instead of inlining
    * them as CTEs. Engines without it get staging inlined.
    */
-  prepareStaging?(staging: ReadonlyMap<string, string>): Promise<ReadonlySet<string>>
+  prepareStaging?(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>>
+}
+
+/** A staging query as an engine that builds staging as tables gets it. */
+export interface StagingTable {
+  /** Reads the staging tables before it in the map by name. */
+  sql: string
+  /**
+   * Every word the queries that read this table use (their own text, and the words of the queries reading
+   * those): a column whose name is not among them is read by no one, and need not be computed or kept.
+   */
+  readerWords: ReadonlySet<string>
 }
 
 export interface QueryOptions {

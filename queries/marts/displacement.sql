@@ -110,29 +110,44 @@ incidents as (
     and not coalesce(i.police_initiated, false)
 ),
 
+-- incidents are matched to cells before windows: a range join of every incident with every window comes first
+-- otherwise, which is millions of pairs for a few thousand incidents in the areas
+catchment_incidents as (
+  select
+    z.hotspot_id,
+    z.area_part,
+    i.reported_date
+  from catchment as z
+  inner join incidents as i
+    on i.cell_x = z.cell_x
+    and i.cell_y = z.cell_y
+),
+
+control_incidents as (
+  select i.reported_date
+  from control_cells as c
+  inner join incidents as i
+    on i.cell_x = c.cell_x
+    and i.cell_y = c.cell_y
+),
+
 zone_incidents as (
   select
     w.hotspot_id,
     z.area_part,
-    i.reported_date >= w.clear_from as in_after
+    z.reported_date >= w.clear_from as in_after
   from windows as w
-  inner join catchment as z
+  inner join catchment_incidents as z
     on z.hotspot_id = w.hotspot_id
-  inner join incidents as i
-    on i.cell_x = z.cell_x
-    and i.cell_y = z.cell_y
-    and i.reported_date between w.before_from and w.after_to
+    and z.reported_date between w.before_from and w.after_to
   union all
   select
     w.hotspot_id,
     'c' as area_part,
-    i.reported_date >= w.clear_from as in_after
+    c.reported_date >= w.clear_from as in_after
   from windows as w
-  cross join control_cells as c
-  inner join incidents as i
-    on i.cell_x = c.cell_x
-    and i.cell_y = c.cell_y
-    and i.reported_date between w.before_from and w.after_to
+  inner join control_incidents as c
+    on c.reported_date between w.before_from and w.after_to
 ),
 
 zone_counts as (

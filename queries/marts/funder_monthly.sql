@@ -121,24 +121,15 @@ incidents as (
 incident_harm as (
   select
     h.incident_id,
-    h.harm
+    h.harm,
+    h.cell_x,
+    h.cell_y
   from stg_incident_harm as h
   cross join params as p
   where
     h.valid_from <= p.as_of
     and (h.valid_to is null or h.valid_to > p.as_of)
     and h.weights_version = p.weights_version
-),
-
-incident_facts as (
-  select
-    i.incident_id,
-    i.month,
-    i.serious_violence,
-    h.harm
-  from incidents as i
-  left join incident_harm as h
-    on h.incident_id = i.incident_id
 ),
 
 arrests as (
@@ -185,6 +176,28 @@ tips as (
     and t.received_date <= p.as_of
 ),
 
+-- the funder report is about the hotspots: incidents elsewhere are placed in none, so they are left out before
+-- any join (joining millions of incidents to their harm or their surveys costs seconds)
+hotspot_incidents as (
+  select
+    i.incident_id,
+    i.month,
+    i.serious_violence,
+    i.cell_x,
+    i.cell_y
+  from incidents as i
+  where exists (select 1 from hotspot_cells as h where h.cell_x = i.cell_x and h.cell_y = i.cell_y)
+),
+
+hotspot_incident_harm as (
+  select
+    h.incident_id,
+    h.harm
+  from incident_harm as h
+  where exists (select 1 from hotspot_cells as c where c.cell_x = h.cell_x and c.cell_y = h.cell_y)
+),
+
+-- a survey is placed where its incident happened, so only surveys about incidents in a hotspot are placed at all
 surveys as (
   select
     s.response_id,
@@ -195,7 +208,7 @@ surveys as (
     i.cell_y
   from stg_survey_responses as s
   cross join params as p
-  left join incidents as i
+  inner join hotspot_incidents as i
     on i.incident_id = s.incident_id
   where
     s.valid_from <= p.as_of
@@ -206,7 +219,7 @@ surveys as (
 -- every located event once per kind: where it happened (or, for a tip, the hotspot it names)
 located as (
   select 'incident' as kind, incident_id as event_id, month, cell_x, cell_y, cast(null as varchar) as named_area
-  from incidents
+  from hotspot_incidents
   union all
   select 'arrest' as kind, arrest_id as event_id, month, cell_x, cell_y, cast(null as varchar) as named_area
   from arrests
@@ -247,6 +260,16 @@ event_breakdowns as (
   union all
   select distinct kind, event_id, month, 'all' as breakdown
   from located_areas
+),
+
+incident_facts as (
+  select
+    i.incident_id,
+    i.serious_violence,
+    h.harm
+  from hotspot_incidents as i
+  left join hotspot_incident_harm as h
+    on h.incident_id = i.incident_id
 ),
 
 crime as (

@@ -176,43 +176,24 @@ survey_groups as (
     on h.cell_x = f.cell_x and h.cell_y = f.cell_y
 ),
 
-answers as (
-  select
-    g.month,
-    g.group_type,
-    g.group_value,
-    q.question,
-    g.responded_at,
-    case q.question
-      when 'q_ease' then g.q_ease
-      when 'q_actions' then g.q_actions
-      when 'q_informed' then g.q_informed
-      when 'q_treatment' then g.q_treatment
-      when 'q_overall' then g.q_overall
-    end as answer
-  from survey_groups as g
-  cross join questions as q
-),
-
-counts as (
+-- one pass per group with a count per question (rather than a row per survey and question: five times the rows)
+group_counts as (
   select
     month,
     group_type,
     group_value,
-    question,
     count(*) as n_sent,
     count_if(responded_at is not null) as n_responded,
-    count_if(answer between 1 and 7) as n_valid,
-    count_if(answer between 1 and 3) as n_satisfied
-  from answers
-  group by month, group_type, group_value, question
-),
-
-timing as (
-  select
-    month,
-    group_type,
-    group_value,
+    count_if(q_ease between 1 and 7) as q_ease_valid,
+    count_if(q_ease between 1 and 3) as q_ease_satisfied,
+    count_if(q_actions between 1 and 7) as q_actions_valid,
+    count_if(q_actions between 1 and 3) as q_actions_satisfied,
+    count_if(q_informed between 1 and 7) as q_informed_valid,
+    count_if(q_informed between 1 and 3) as q_informed_satisfied,
+    count_if(q_treatment between 1 and 7) as q_treatment_valid,
+    count_if(q_treatment between 1 and 3) as q_treatment_satisfied,
+    count_if(q_overall between 1 and 7) as q_overall_valid,
+    count_if(q_overall between 1 and 3) as q_overall_satisfied,
     approx_percentile(hours_to_survey, 0.5) as median_hours_to_survey,
     cast(count_if(hours_to_survey <= 24) as double) / nullif(count(hours_to_survey), 0) as share_within_24h
   from survey_groups
@@ -242,8 +223,8 @@ group_rows as (
   from months as m
   cross join hotspot_list as h
   union all
-  select distinct month, group_type, group_value
-  from survey_groups
+  select month, group_type, group_value
+  from group_counts
   where group_type not in ('all', 'hotspot')
 ),
 
@@ -255,16 +236,32 @@ grid as (
     q.question,
     coalesce(c.n_sent, 0) as n_sent,
     coalesce(c.n_responded, 0) as n_responded,
-    coalesce(c.n_valid, 0) as n_valid,
-    coalesce(c.n_satisfied, 0) as n_satisfied,
-    t.median_hours_to_survey,
-    t.share_within_24h
+    coalesce(
+      case q.question
+        when 'q_ease' then c.q_ease_valid
+        when 'q_actions' then c.q_actions_valid
+        when 'q_informed' then c.q_informed_valid
+        when 'q_treatment' then c.q_treatment_valid
+        when 'q_overall' then c.q_overall_valid
+      end,
+      0
+    ) as n_valid,
+    coalesce(
+      case q.question
+        when 'q_ease' then c.q_ease_satisfied
+        when 'q_actions' then c.q_actions_satisfied
+        when 'q_informed' then c.q_informed_satisfied
+        when 'q_treatment' then c.q_treatment_satisfied
+        when 'q_overall' then c.q_overall_satisfied
+      end,
+      0
+    ) as n_satisfied,
+    c.median_hours_to_survey,
+    c.share_within_24h
   from group_rows as g
   cross join questions as q
-  left join counts as c
-    on c.month = g.month and c.group_type = g.group_type and c.group_value = g.group_value and c.question = q.question
-  left join timing as t
-    on t.month = g.month and t.group_type = g.group_type and t.group_value = g.group_value
+  left join group_counts as c
+    on c.month = g.month and c.group_type = g.group_type and c.group_value = g.group_value
 ),
 
 with_rest as (

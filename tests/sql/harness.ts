@@ -162,7 +162,7 @@ export class TestLake {
     // as Athena gets it (staging inlined as CTEs) and as the DuckDB runner sends it (staging built as tables):
     // the two must agree
     const inlined = await this.engine.query(composeMart(name), parameters)
-    const prepared = await this.engine.prepareStaging(stagingSql())
+    const prepared = await this.engine.prepareStaging(stagingSql([name]))
     const onTables = await this.engine.query(composeMart(name, prepared), parameters)
     const names = inlined.columns.map((c) => c.name)
     const declared = definition.columns.map((c) => c.name)

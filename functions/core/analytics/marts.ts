@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
+import type { StagingTable } from '../ports.ts'
 import { QUERIES_DIR, type QueryFile, QueryFileError, readQueryFile } from './sql-files.ts'
 
 /** The marts the nightly run produces, in the order it runs them. */
@@ -132,23 +133,63 @@ export function composeMart(name: string, prepared: ReadonlySet<string> = new Se
   return composeSql(withShared(body, name), name, prepared)
 }
 
+const WORD = /[a-z_][a-z0-9_]*/gi
+
+function wordsOf(text: string): Set<string> {
+  return new Set(
+    text
+      .replace(/--[^\n]*/g, ' ')
+      .toLowerCase()
+      .match(WORD) ?? [],
+  )
+}
+
 /**
- * The staging queries in dependency order, for engines that build them as tables: each one's SQL reads the
- * staging built before it by name (it is built after them).
+ * The staging the given marts read (directly or through other staging), in dependency order, for engines that
+ * build staging as tables: each one's SQL reads the staging built before it by name.
  */
-export function stagingSql(): Map<string, string> {
+export function stagingSql(marts: readonly string[] = MART_NAMES): Map<string, StagingTable> {
   const staging = stagingQueries()
-  const ordered = new Map<string, string>()
-  const visit = (name: string) => {
-    if (ordered.has(name)) return
-    const text = (staging.get(name) as QueryFile).text
-    for (const dependency of new Set(text.match(STAGING_REFERENCE) ?? [])) {
-      if (dependency !== name && staging.has(dependency)) visit(dependency)
+  const readerTexts = new Map<string, string[]>()
+  const stagingReaders = new Map<string, string[]>()
+  const ordered: string[] = []
+  const visit = (name: string, readerText: string, readerName?: string) => {
+    const isNew = !readerTexts.has(name)
+    if (isNew) {
+      readerTexts.set(name, [])
+      stagingReaders.set(name, [])
     }
-    ordered.set(name, composeSql(text, name, new Set(ordered.keys())))
+    readerTexts.get(name)?.push(readerText)
+    if (readerName) stagingReaders.get(name)?.push(readerName)
+    if (!isNew) return
+    const text = stripHeader((staging.get(name) as QueryFile).text)
+    for (const dependency of new Set(text.match(STAGING_REFERENCE) ?? [])) {
+      if (dependency !== name && staging.has(dependency)) visit(dependency, text, name)
+    }
+    ordered.push(name)
   }
-  for (const name of staging.keys()) visit(name)
-  return ordered
+  for (const mart of marts) {
+    const text = withShared(stripHeader(martQuery(mart).text), mart)
+    for (const name of new Set(text.match(STAGING_REFERENCE) ?? [])) {
+      if (!staging.has(name)) throw new QueryFileError(`${mart}: no query ${name} in queries/staging`)
+      visit(name, text)
+    }
+  }
+  const words = new Map<string, Set<string>>()
+  // a table's staging readers come after it, so walking backwards settles their words first
+  for (const name of [...ordered].reverse()) {
+    const found = new Set<string>()
+    for (const text of readerTexts.get(name) as string[]) for (const word of wordsOf(text)) found.add(word)
+    for (const reader of stagingReaders.get(name) as string[])
+      for (const word of words.get(reader) as Set<string>) found.add(word)
+    words.set(name, found)
+  }
+  const tables = new Map<string, StagingTable>()
+  for (const name of ordered) {
+    const sql = composeSql((staging.get(name) as QueryFile).text, name, new Set(tables.keys()))
+    tables.set(name, { sql, readerWords: words.get(name) as Set<string> })
+  }
+  return tables
 }
 
 /**

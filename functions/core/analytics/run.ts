@@ -78,7 +78,7 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
   const work = await mkdtemp(path.join(tmpdir(), 'hotspot-run-'))
   const martRuns: MartRun[] = []
   try {
-    const prepared = (await engine.prepareStaging?.(stagingSql())) ?? new Set<string>()
+    const prepared = (await engine.prepareStaging?.(stagingSql(marts))) ?? new Set<string>()
     for (const mart of marts) {
       const definition = martQuery(mart)
       const sql = composeMart(mart, prepared)
