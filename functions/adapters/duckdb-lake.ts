@@ -8,6 +8,15 @@ import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/co
 import type { QueryEngine, QueryOptions, QueryResult, StagingTable } from '../core/ports.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../core/reference/weights.ts'
+import { StagingCache, type StagingPreparation } from './duckdb-staging-cache.ts'
+
+export interface DuckDbLakeOptions {
+  /**
+   * Keep staging between runs in `<lake>/.cache/staging.duckdb` and update it with new drops (default true).
+   * Off: every run builds staging in memory from scratch.
+   */
+  stagingCache?: boolean
+}
 
 const SQL_TYPES: Record<ColumnKind, string> = {
   string: 'varchar',
@@ -89,17 +98,21 @@ where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
 export class DuckDbLake implements QueryEngine {
   readonly name = 'duckdb' as const
 
+  /** Undefined until staging is first prepared; null when the cache cannot be used (staging then lives in memory). */
+  private stagingCache: StagingCache | null | undefined
+
   private constructor(
     readonly root: string,
     private readonly connection: DuckDBConnection,
+    private readonly options: DuckDbLakeOptions,
   ) {}
 
-  static async open(root: string): Promise<DuckDbLake> {
+  static async open(root: string, options: DuckDbLakeOptions = {}): Promise<DuckDbLake> {
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()
     await connection.run(`set TimeZone = 'Europe/London'`)
     await connection.run(readFileSync(path.join(QUERIES_DIR, 'compat', 'duckdb.sql'), 'utf8'))
-    const lake = new DuckDbLake(path.resolve(root), connection)
+    const lake = new DuckDbLake(path.resolve(root), connection, options)
     await lake.refresh()
     return lake
   }
@@ -165,11 +178,23 @@ export class DuckDbLake implements QueryEngine {
   }
 
   /**
-   * Staging as temporary tables, built once: every mart of a run reads them instead of recomputing the
-   * version windows over every stored row. Each keeps only the columns its readers name (a column no one reads
-   * is then never computed: DuckDB prunes it from the plan). They hold what the lake held when this was called.
+   * Makes the staging tables ready for the marts of a run, which then read them instead of recomputing the
+   * version windows over every stored row. Kept between runs in the lake's staging cache and brought up to date
+   * with the drops since the last run (see StagingCache); built in memory when the cache is off or held by
+   * another process. Each keeps only the columns its readers name. They hold what the lake held when this was
+   * called.
    */
   async prepareStaging(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>> {
+    if (this.stagingCache === undefined) {
+      this.stagingCache =
+        this.options.stagingCache === false
+          ? null
+          : ((await StagingCache.attach(this.connection, this.root)) ?? null)
+    }
+    if (this.stagingCache) {
+      await this.stagingCache.prepare(staging)
+      return new Set(staging.keys())
+    }
     for (const [name, { sql, readerWords }] of staging) {
       const described = await this.connection.runAndReadAll(`describe ${sql}`)
       const columns = described
@@ -181,6 +206,11 @@ export class DuckDbLake implements QueryEngine {
       )
     }
     return new Set(staging.keys())
+  }
+
+  /** How each staging table was made ready the last time (nothing when the cache is not in use). */
+  stagingPreparations(): ReadonlyMap<string, StagingPreparation> {
+    return this.stagingCache?.preparations ?? new Map()
   }
 
   /** QueryEngine: positional text parameters; every value returned as text (or null). */

@@ -168,12 +168,21 @@ export function stagingSql(marts: readonly string[] = MART_NAMES): Map<string, S
     }
     ordered.push(name)
   }
-  for (const mart of marts) {
+  // the columns kept are those every mart reads, whichever marts run, so each run keeps the same tables
+  const needed = new Set<string>()
+  for (const mart of MART_NAMES) {
     const text = withShared(stripHeader(martQuery(mart).text), mart)
     for (const name of new Set(text.match(STAGING_REFERENCE) ?? [])) {
       if (!staging.has(name)) throw new QueryFileError(`${mart}: no query ${name} in queries/staging`)
       visit(name, text)
+      if (marts.includes(mart)) needed.add(name)
     }
+  }
+  for (const name of [...ordered].reverse()) {
+    if (!needed.has(name)) continue
+    const text = stripHeader((staging.get(name) as QueryFile).text)
+    for (const dependency of text.match(STAGING_REFERENCE) ?? [])
+      if (dependency !== name) needed.add(dependency)
   }
   const words = new Map<string, Set<string>>()
   // a table's staging readers come after it, so walking backwards settles their words first
@@ -185,7 +194,7 @@ export function stagingSql(marts: readonly string[] = MART_NAMES): Map<string, S
     words.set(name, found)
   }
   const tables = new Map<string, StagingTable>()
-  for (const name of ordered) {
+  for (const name of ordered.filter((n) => needed.has(n))) {
     const sql = composeSql((staging.get(name) as QueryFile).text, name, new Set(tables.keys()))
     tables.set(name, { sql, readerWords: words.get(name) as Set<string> })
   }
