@@ -31,6 +31,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 export const RUNTIME = lambda.Runtime.NODEJS_24_X
 export const ARCHITECTURE = lambda.Architecture.ARM_64
+const TARGET = 'node24'
 /** Where Lambda unpacks the bundle: files copied beside it (queries/, fonts/) are under this directory. */
 export const TASK_ROOT = '/var/task'
 
@@ -46,6 +47,39 @@ export const NEVER_BUNDLED = ['@duckdb/node-api'] as const
  */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);"
+
+/** The esbuild that bundles the handlers, for the worker bundles built beside them. */
+const ESBUILD = path.join(PROJECT_ROOT, 'node_modules', 'esbuild', 'bin', 'esbuild')
+
+const shellQuoted = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`
+
+/** The shell command that bundles a worker module as the handlers are bundled (ESM, minified, source map). */
+function workerBundleCommand(
+  inputDir: string,
+  outputDir: string,
+  worker: string,
+  external: string[],
+): string {
+  const name = path.basename(worker).replace(/\.ts$/, '.mjs')
+  return [
+    ESBUILD,
+    '--bundle',
+    path.join(inputDir, worker),
+    `--outfile=${path.join(outputDir, name)}`,
+    `--target=${TARGET}`,
+    '--platform=node',
+    '--format=esm',
+    '--main-fields=module,main',
+    '--minify',
+    '--sourcemap',
+    '--sources-content=false',
+    '--log-level=warning',
+    ...external.map((module) => `--external:${module}`),
+    `--banner:js=${ESM_REQUIRE_BANNER}`,
+  ]
+    .map(shellQuoted)
+    .join(' ')
+}
 
 export interface HotspotFunctionProps {
   /** Path of the handler module, relative to the repository root (functions/ingest/handler.ts). */
@@ -67,6 +101,11 @@ export interface HotspotFunctionProps {
   assets?: { from: string; to: string }[]
   /** Modules left out of the bundle (besides NEVER_BUNDLED). */
   externalModules?: string[]
+  /**
+   * Worker-thread modules the handler starts (paths from the repository root), each bundled on its own beside
+   * index.mjs as `<name>.mjs`, where the code finds it with `new URL('./<name>.mjs', import.meta.url)`.
+   */
+  workers?: string[]
 }
 
 export interface BucketAccess {
@@ -115,6 +154,13 @@ export class HotspotFunction extends Construct {
         throw new Error(`${this.node.path}: ${asset.from} (copied beside the bundle) does not exist`)
       }
     }
+    const workers = props.workers ?? []
+    for (const worker of workers) {
+      if (!existsSync(path.join(PROJECT_ROOT, worker))) {
+        throw new Error(`${this.node.path}: the worker ${worker} does not exist`)
+      }
+    }
+    const external = [...NEVER_BUNDLED, ...(props.externalModules ?? [])]
 
     this.fn = new NodejsFunction(this, 'Function', {
       entry,
@@ -142,7 +188,7 @@ export class HotspotFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: TARGET,
         mainFields: ['module', 'main'],
         minify: true,
         sourceMap: true,
@@ -150,14 +196,16 @@ export class HotspotFunction extends Construct {
         banner: ESM_REQUIRE_BANNER,
         logLevel: LogLevel.WARNING,
         // the AWS SDK is bundled, at the versions in package-lock.json, not taken from the runtime
-        externalModules: [...NEVER_BUNDLED, ...(props.externalModules ?? [])],
+        externalModules: external,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) =>
-            assets.map(
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...assets.map(
               ({ from, to }) => `cp -R "${path.join(inputDir, from)}" "${path.join(outputDir, to)}"`,
             ),
+            ...workers.map((worker) => workerBundleCommand(inputDir, outputDir, worker, external)),
+          ],
         },
       },
     })

@@ -7,15 +7,21 @@
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
+import { Worker } from 'node:worker_threads'
 import type { CfnElement } from 'aws-cdk-lib'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { analyticsConfig } from '../../functions/analytics/config.ts'
 import { MART_NAMES } from '../../functions/core/analytics/marts.ts'
+import type { Column } from '../../functions/core/contracts/columns.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
+import { ParquetSink } from '../../functions/core/ingest/parquet-sink.ts'
+import { RowChunkBuilder } from '../../functions/core/ingest/row-group.ts'
+import type { SinkReply, SinkRequest } from '../../functions/core/ingest/threaded-sink.ts'
 import { ingestConfig } from '../../functions/ingest/config.ts'
 import { reportsConfig } from '../../functions/reports/config.ts'
 import { LAMBDA_QUERIES_DIR } from '../../lib/analytics.ts'
@@ -861,6 +867,58 @@ describe('bundles', () => {
 
   it('the ingest bundle starts (every import resolves; the handler is exported)', async () => {
     expect(await coldStart(functions().ingest)).toBe('function')
+  })
+
+  it('the ingest bundle carries its Parquet writer thread beside index.mjs, writing what the in-thread sink writes', async () => {
+    const asset = assetOf(functions().ingest)
+    expect(readFileSync(path.join(asset, 'index.mjs'), 'utf8')).toContain('parquet-worker.mjs')
+    const worker = new Worker(pathToFileURL(path.join(asset, 'parquet-worker.mjs')))
+    const work = mkdtempSync(path.join(tmpdir(), 'hotspot-worker-'))
+    const columns: Column[] = [
+      { name: 'id', kind: 'string', required: true, description: '' },
+      { name: 'at', kind: 'timestamp', required: false, description: '' },
+      { name: 'flag', kind: 'boolean', required: false, description: '' },
+    ]
+    const rows = Array.from({ length: 1200 }, (_, i) => ({
+      id: `R-${i}`,
+      at: i % 7 === 0 ? null : 1_700_000_000_000 + i * 1000,
+      flag: i % 5 === 0 ? null : i % 2 === 0,
+    }))
+    const chunk = new RowChunkBuilder(columns)
+    for (const row of rows) chunk.append(row, [])
+    const replies: SinkReply[] = []
+    const finished = new Promise<void>((resolve, reject) => {
+      worker.on('message', (reply: SinkReply) => {
+        replies.push(reply)
+        if (reply.kind !== 'written') resolve()
+      })
+      worker.on('error', reject)
+    })
+    const send = (request: SinkRequest) => worker.postMessage(request)
+    const kvMetadata = { 'hotspot.feed': 'test' }
+    send({
+      kind: 'open',
+      file: path.join(work, 'worker.parquet'),
+      columns,
+      kvMetadata,
+      uniqueColumns: ['id'],
+    })
+    send({ kind: 'rows', chunk: chunk.packed() })
+    send({ kind: 'finish' })
+    await finished
+    await worker.terminate()
+    expect(replies).toEqual([{ kind: 'written', rows: 1200 }, { kind: 'finished' }])
+    const inThread = new ParquetSink(
+      path.join(work, 'in-thread.parquet'),
+      columns,
+      kvMetadata,
+      new Set(['id']),
+    )
+    for (const row of rows) inThread.append(row)
+    inThread.finish()
+    expect(readFileSync(path.join(work, 'worker.parquet'))).toEqual(
+      readFileSync(path.join(work, 'in-thread.parquet')),
+    )
   })
 
   it('the analytics bundle starts', async () => {

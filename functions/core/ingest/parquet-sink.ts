@@ -50,6 +50,45 @@ function encodingOf(
 
 export type Value = string | number | boolean | null
 
+/** A Snappy-compressed Parquet writer for `columns`; the file is created now and grows one row group at a time. */
+export function openParquetWriter(
+  file: string,
+  columns: Column[],
+  kvMetadata: Record<string, string>,
+): ParquetWriter {
+  return new ParquetWriter({
+    writer: fileWriter(file),
+    schema: parquetSchema(columns),
+    codec: 'SNAPPY',
+    createdBy: CREATED_BY,
+    kvMetadata: Object.entries(kvMetadata).map(([key, value]) => ({ key, value })),
+  })
+}
+
+/**
+ * Writes one row group (`data[i]` holds column i's values). Every writer of the pipeline goes through here, on
+ * whichever thread, so the same rows always give the same bytes.
+ */
+export function writeRowGroup(
+  writer: ParquetWriter,
+  columns: Column[],
+  uniqueColumns: ReadonlySet<string>,
+  data: Value[][],
+  rows: number,
+): void {
+  const pending = writer.write({
+    columnData: columns.map((c, i) => ({
+      name: c.name,
+      data: data[i] as Value[],
+      statistics: WITH_STATISTICS.has(c.kind),
+      ...encodingOf(c, uniqueColumns.has(c.name)),
+    })),
+    rowGroupSize: rows,
+  })
+  // the file writer is synchronous; a writer that flushes asynchronously would need awaiting here
+  if (pending) throw new Error('Parquet row groups need a synchronous writer')
+}
+
 /** Writes rows to a Snappy-compressed Parquet file, one row group per `ROW_GROUP_ROWS` rows. */
 export class ParquetSink {
   private readonly writer: ParquetWriter
@@ -64,13 +103,7 @@ export class ParquetSink {
     /** Columns whose values rarely repeat (ids, line numbers): a dictionary would only be tried and dropped. */
     private readonly uniqueColumns: ReadonlySet<string> = new Set(),
   ) {
-    this.writer = new ParquetWriter({
-      writer: fileWriter(file),
-      schema: parquetSchema(columns),
-      codec: 'SNAPPY',
-      createdBy: CREATED_BY,
-      kvMetadata: Object.entries(kvMetadata).map(([key, value]) => ({ key, value })),
-    })
+    this.writer = openParquetWriter(file, columns, kvMetadata)
     this.buffers = columns.map(() => [])
   }
 
@@ -98,18 +131,7 @@ export class ParquetSink {
 
   private flush(): void {
     if (this.buffered === 0) return
-    const rowGroup = this.buffered
-    const pending = this.writer.write({
-      columnData: this.columns.map((c, i) => ({
-        name: c.name,
-        data: this.buffers[i] as Value[],
-        statistics: WITH_STATISTICS.has(c.kind),
-        ...encodingOf(c, this.uniqueColumns.has(c.name)),
-      })),
-      rowGroupSize: rowGroup,
-    })
-    // the file writer is synchronous; a writer that flushes asynchronously would need awaiting here
-    if (pending) throw new Error('ParquetSink needs a synchronous writer')
+    writeRowGroup(this.writer, this.columns, this.uniqueColumns, this.buffers, this.buffered)
     this.buffers = this.columns.map(() => [])
     this.buffered = 0
   }

@@ -13,9 +13,11 @@ import {
   type MappedRecord,
   type RecordMapper,
 } from './formats.ts'
+import { KeySet } from './key-set.ts'
 import { type Encoding, readLines } from './lines.ts'
-import { ParquetSink, type Value } from './parquet-sink.ts'
+import type { Value } from './parquet-sink.ts'
 import { csvRecords, jsonlRecords, type SourceRecord } from './records.ts'
+import { ThreadedParquetSink } from './threaded-sink.ts'
 
 export type QuarantineCode =
   | 'malformed_csv'
@@ -96,7 +98,7 @@ export async function scanDrop(input: ScanInput, work: string, repeated: Set<str
 
 class DropScan {
   private readonly pass: 1 | 2
-  private readonly sink: ParquetSink
+  private readonly sink: ThreadedParquetSink
   private readonly quarantine: QuarantineWriter
   private readonly contentColumns: string[]
   private readonly personal: Set<string>
@@ -107,7 +109,7 @@ class DropScan {
   private header: string[] = []
   private rowsIn = 0
   private duplicate = 0
-  private readonly seenKeys = new Set<string>()
+  private readonly seenKeys = new KeySet()
   private readonly repeats = new Set<string>()
   private readonly heldBack = new Map<
     string,
@@ -127,7 +129,7 @@ class DropScan {
   ) {
     const { contract } = input
     this.pass = repeated.size > 0 ? 2 : 1
-    this.sink = new ParquetSink(
+    this.sink = new ThreadedParquetSink(
       path.join(work, `pass${this.pass}.parquet`),
       curatedColumns(contract),
       {
@@ -149,14 +151,20 @@ class DropScan {
     const lines = readLines(this.input.file, this.input.encoding)
     const batches: AsyncIterable<SourceRecord[]> = this.jsonl ? jsonlRecords(lines) : csvRecords(lines)
     for await (const batch of batches) {
-      for (const record of batch) await this.take(record)
+      for (const record of batch) {
+        this.take(record)
+        // awaited only when needed: an await per row costs more than validating it
+        const draining = this.quarantine.drained()
+        if (draining) await draining
+      }
+      await this.sink.ready()
       this.input.onProgress?.({ rows: this.rowsIn })
     }
     if (this.jsonl ? this.rowsIn === 0 : !this.mapper) {
       throw new FileRejectedError(this.input.sourceName, 'empty file: no header and no rows')
     }
     for (const { row, lineage } of this.heldBack.values()) this.sink.append(row, lineage)
-    this.sink.finish()
+    await this.sink.finish()
     await this.quarantine.close()
     return {
       pass: this.pass,
@@ -175,30 +183,34 @@ class DropScan {
   /** A rejected drop keeps nothing and leaves no open file behind. */
   abort(): void {
     this.quarantine.abort()
+    this.sink.abort()
   }
 
-  private async take(record: SourceRecord): Promise<void> {
-    if (!this.jsonl && !this.mapper) return this.bindHeader(record)
+  private take(record: SourceRecord): void {
+    if (!this.jsonl && !this.mapper) {
+      this.bindHeader(record)
+      return
+    }
     this.rowsIn++
     if ('error' in record) {
-      return this.reject(record.line, null, record.error.code, record.error.reason, {
-        text: this.textOf(record),
-      })
+      this.reject(record.line, null, record.error.code, record.error.reason, { text: this.textOf(record) })
+      return
     }
-    const mapped = this.jsonl ? await this.mapObject(record) : await this.mapFields(record)
+    const mapped = this.jsonl ? this.mapObject(record) : this.mapFields(record)
     if (!mapped) return
     const { contract } = this.input
     const checked = validateRow(contract, mapped.raw, { notAfterMs: this.input.notAfterMs })
     if (!checked.ok) {
       const source = (this.mapper ?? this.jsonl) as RecordMapper
       const first = checked.issues[0] as { column: string }
-      return this.reject(
+      this.reject(
         record.line,
         source.sourceColumn(first.column),
         'invalid_value',
         checked.issues.map((i) => `${source.sourceColumn(i.column)}: ${i.reason}`).join('; '),
         { record: this.originalOf(record) },
       )
+      return
     }
     const row = checked.row as Record<string, unknown>
     // in the order of LINEAGE_COLUMNS
@@ -208,13 +220,13 @@ class DropScan {
         contract.key.length === 1
           ? String(row[contract.key[0] as string])
           : contract.key.map((k) => row[k]).join(SEP)
-      if (this.repeated.has(key)) return this.holdBack(key, record, mapped, row, lineage)
-      if (this.pass === 1) {
-        if (this.seenKeys.has(key)) {
-          this.repeats.add(key)
-          return
-        }
-        this.seenKeys.add(key)
+      if (this.repeated.has(key)) {
+        this.holdBack(key, record, mapped, row, lineage)
+        return
+      }
+      if (this.pass === 1 && !this.seenKeys.add(key)) {
+        this.repeats.add(key)
+        return
       }
     }
     this.sink.append(row, lineage)
@@ -234,11 +246,11 @@ class DropScan {
     })
   }
 
-  private async mapFields(record: SourceRecord & { fields: string[] }): Promise<MappedRecord | undefined> {
+  private mapFields(record: SourceRecord & { fields: string[] }): MappedRecord | undefined {
     const mapper = this.mapper as RecordMapper
     const { fields } = record
     if (fields.length !== mapper.fieldCount) {
-      await this.reject(
+      this.reject(
         record.line,
         null,
         'wrong_field_count',
@@ -251,7 +263,7 @@ class DropScan {
     }
     for (let i = 0; i < fields.length; i++) {
       if ((fields[i] as string).length > MAX_FIELD_CHARS) {
-        await this.reject(
+        this.reject(
           record.line,
           this.header[i] ?? null,
           'field_too_large',
@@ -264,10 +276,10 @@ class DropScan {
     return mapper.map(fields, record.line)
   }
 
-  private async mapObject(record: SourceRecord): Promise<MappedRecord | undefined> {
+  private mapObject(record: SourceRecord): MappedRecord | undefined {
     const result = (this.jsonl as ReturnType<typeof bindJsonl>).fromObject(objectOf(record))
     if (typeof result !== 'string') return result
-    await this.reject(
+    this.reject(
       record.line,
       result,
       'unknown_column',
@@ -280,13 +292,13 @@ class DropScan {
   }
 
   /** A row whose key the drop repeats waits until the drop's last row for that key. */
-  private async holdBack(
+  private holdBack(
     key: string,
     record: SourceRecord,
     mapped: MappedRecord,
     row: Record<string, unknown>,
     lineage: Value[],
-  ): Promise<void> {
+  ): void {
     const content = this.contentColumns.map((c) => mapped.raw[c] ?? '').join(SEP)
     const previous = this.heldBack.get(key)
     if (previous?.content === content) {
@@ -294,7 +306,7 @@ class DropScan {
       return
     }
     if (previous) {
-      await this.reject(
+      this.reject(
         previous.line,
         this.input.contract.key.join(','),
         'superseded',
@@ -330,9 +342,9 @@ class DropScan {
     code: QuarantineCode,
     reason: string,
     extra: Partial<QuarantineRecord>,
-  ): Promise<void> {
+  ): void {
     const { dropId, contract, sourceName } = this.input
-    return this.quarantine.write({
+    this.quarantine.write({
       drop_id: dropId,
       feed: contract.feed,
       file: sourceName,
@@ -358,12 +370,16 @@ class QuarantineWriter {
     this.stream = createWriteStream(file)
   }
 
-  async write(record: QuarantineRecord): Promise<void> {
+  write(record: QuarantineRecord): void {
     this.count++
     this.byCode[record.code] = (this.byCode[record.code] ?? 0) + 1
-    if (!this.stream.write(`${JSON.stringify(record)}\n`)) {
-      await new Promise<void>((resolve) => this.stream.once('drain', () => resolve()))
-    }
+    this.stream.write(`${JSON.stringify(record)}\n`)
+  }
+
+  /** Undefined unless the stream's buffer is full: then a promise that it has drained. */
+  drained(): Promise<void> | undefined {
+    if (!this.stream.writableNeedDrain) return undefined
+    return new Promise<void>((resolve) => this.stream.once('drain', () => resolve()))
   }
 
   abort(): void {

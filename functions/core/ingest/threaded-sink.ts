@@ -1,0 +1,195 @@
+import { Worker } from 'node:worker_threads'
+import type { Column } from '../contracts/columns.ts'
+import { openParquetWriter, ROW_GROUP_ROWS, type Value, writeRowGroup } from './parquet-sink.ts'
+import { type PackedRows, RowChunkBuilder, RowGroupAssembler } from './row-group.ts'
+
+export type SinkRequest =
+  | {
+      kind: 'open'
+      file: string
+      columns: Column[]
+      kvMetadata: Record<string, string>
+      uniqueColumns: string[]
+    }
+  | { kind: 'rows'; chunk: PackedRows }
+  | { kind: 'finish' }
+
+export type SinkReply =
+  | { kind: 'written'; rows: number }
+  | { kind: 'finished' }
+  | { kind: 'failed'; message: string }
+
+/**
+ * Rows handed to the writer thread and not yet written: two row groups keep it busy while the next one fills;
+ * more would only hold more rows in memory when validating outruns encoding.
+ */
+export const MAX_ROWS_IN_FLIGHT = 2 * ROW_GROUP_ROWS
+
+/**
+ * The writer thread's heap ceiling. Without one a worker sizes its heap like the process's (a quarter of the
+ * machine's memory) and lets it grow to some hundreds of MB between collections; it holds at most a few row
+ * groups, so 1 GB leaves room for rows of long text while keeping its heap near what it uses.
+ */
+const WRITER_THREAD_HEAP_MB = 1024
+
+/**
+ * The writer thread's module. The Lambda bundle carries it prebuilt as parquet-worker.mjs beside index.mjs
+ * (lib/lambda.ts builds it). From source (tsx, vitest) it is TypeScript, which a worker cannot load by itself
+ * (Node 20 does not apply `--import tsx` to a worker's entry), so a one-line module registers tsx first.
+ */
+function writerThreadEntry(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./parquet-worker.mjs', import.meta.url)
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'))
+  const entry = JSON.stringify(new URL('./parquet-worker.ts', import.meta.url).href)
+  const boot = `import { register } from ${tsx}; register(); await import(${entry})`
+  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`)
+}
+
+/**
+ * Writes validated rows to a Parquet file like `ParquetSink`, but encodes on a worker thread, which halves an
+ * ingest's time on two cores: this thread reads and validates while the worker encodes. A drop smaller than one
+ * row group (most daily drops) is written here at `finish`, without starting a thread. Both ways hand the same
+ * row groups to the same writer (parquet-sink.ts), so the file is the same.
+ *
+ * `append` never blocks; the caller awaits `ready()` now and then (between batches), which holds it back while
+ * `MAX_ROWS_IN_FLIGHT` rows wait for the writer, and throws once the writer has failed.
+ */
+export class ThreadedParquetSink {
+  rows = 0
+  private readonly chunk: RowChunkBuilder
+  /** Chunks kept here until the drop proves larger than a row group. */
+  private held: PackedRows[] = []
+  private heldRows = 0
+  private worker: Worker | undefined
+  private rowsInFlight = 0
+  private closed = false
+  private failure: Error | undefined
+  private waiting: { done: () => boolean; resolve: () => void; reject: (error: Error) => void } | undefined
+
+  constructor(
+    readonly file: string,
+    private readonly columns: Column[],
+    private readonly kvMetadata: Record<string, string> = {},
+    /** Columns whose values rarely repeat (ids, line numbers): a dictionary would only be tried and dropped. */
+    private readonly uniqueColumns: ReadonlySet<string> = new Set(),
+  ) {
+    this.chunk = new RowChunkBuilder(columns)
+  }
+
+  /** Adds a row: see `RowChunkBuilder.append`. */
+  append(row: Record<string, unknown>, trailing: readonly Value[] = []): void {
+    this.rows++
+    if (this.chunk.append(row, trailing)) this.handOver()
+  }
+
+  /** Undefined while the writer has room for more rows; else a promise of room, or of its failure. */
+  ready(): Promise<void> | undefined {
+    if (!this.failure && this.rowsInFlight < MAX_ROWS_IN_FLIGHT) return undefined
+    return this.until(() => this.rowsInFlight < MAX_ROWS_IN_FLIGHT)
+  }
+
+  async finish(): Promise<void> {
+    if (!this.worker) {
+      const writer = openParquetWriter(this.file, this.columns, this.kvMetadata)
+      const groups = new RowGroupAssembler(this.columns.length, (data, rows) =>
+        writeRowGroup(writer, this.columns, this.uniqueColumns, data, rows),
+      )
+      for (const chunk of this.held) groups.add(chunk)
+      groups.add(this.chunk.packed())
+      groups.flush()
+      writer.finish()
+      return
+    }
+    this.send(this.chunk.packed())
+    this.post({ kind: 'finish' })
+    try {
+      await this.until(() => this.closed)
+    } finally {
+      await this.worker.terminate()
+    }
+  }
+
+  /** Stops the writer thread, if any; the partial file is left for the caller to remove. */
+  abort(): void {
+    void this.worker?.terminate()
+  }
+
+  private handOver(): void {
+    if (this.worker) this.send(this.chunk.packed())
+    else {
+      this.held.push(this.chunk.copy())
+      this.heldRows += this.chunk.rows
+      if (this.heldRows >= ROW_GROUP_ROWS) {
+        this.start()
+        for (const chunk of this.held) this.send(chunk)
+        this.held = []
+      }
+    }
+    this.chunk.clear()
+  }
+
+  private send(chunk: PackedRows): void {
+    if (chunk.rows === 0) return
+    this.post({ kind: 'rows', chunk })
+    this.rowsInFlight += chunk.rows
+  }
+
+  private post(request: SinkRequest): void {
+    // a failed writer takes nothing more; the failure is thrown from ready() or finish()
+    if (!this.failure) (this.worker as Worker).postMessage(request)
+  }
+
+  private start(): void {
+    const worker = new Worker(writerThreadEntry(), {
+      resourceLimits: { maxOldGenerationSizeMb: WRITER_THREAD_HEAP_MB },
+    })
+    worker.on('message', (reply: SinkReply) => {
+      if (reply.kind === 'written') this.rowsInFlight -= reply.rows
+      else if (reply.kind === 'finished') this.closed = true
+      else this.fail(new Error(`writing ${this.file} failed on the Parquet writer thread: ${reply.message}`))
+      this.settle()
+    })
+    worker.on('error', (error) => {
+      this.fail(
+        new Error(`the Parquet writer thread for ${this.file} failed: ${error.message}`, { cause: error }),
+      )
+      this.settle()
+    })
+    worker.on('exit', (code) => {
+      if (!this.closed)
+        this.fail(new Error(`the Parquet writer thread for ${this.file} exited (code ${code})`))
+      this.settle()
+    })
+    this.worker = worker
+    this.post({
+      kind: 'open',
+      file: this.file,
+      columns: this.columns,
+      kvMetadata: this.kvMetadata,
+      uniqueColumns: [...this.uniqueColumns],
+    })
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error
+  }
+
+  private until(done: () => boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting = { done, resolve, reject }
+      this.settle()
+    })
+  }
+
+  private settle(): void {
+    const waiting = this.waiting
+    if (!waiting) return
+    if (this.failure) {
+      this.waiting = undefined
+      waiting.reject(this.failure)
+    } else if (waiting.done()) {
+      this.waiting = undefined
+      waiting.resolve()
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Column } from '../../functions/core/contracts/columns.ts'
+import { curatedColumns, incidents } from '../../functions/core/contracts/feeds.ts'
+import { ParquetSink, ROW_GROUP_ROWS, type Value } from '../../functions/core/ingest/parquet-sink.ts'
+import { RowChunkBuilder, RowGroupAssembler } from '../../functions/core/ingest/row-group.ts'
+import { ThreadedParquetSink } from '../../functions/core/ingest/threaded-sink.ts'
+import { TempLake } from './helpers/lake.ts'
+
+const COLUMNS = curatedColumns(incidents)
+const KV = { 'hotspot.feed': 'incidents' }
+const UNIQUE = new Set(['incident_id', 'source_line'])
+const CRIME_TYPES = ['Burglary', 'Drugs', 'Robbery', 'Shoplifting']
+
+/** Validated-looking incident rows with absent values, text that repeats and text that does not. */
+function rowOf(i: number): { row: Record<string, unknown>; lineage: Value[] } {
+  return {
+    row: {
+      incident_id: `INC-${i}`,
+      reported_at: 1_700_000_000_000 + i * 60_000,
+      occurred_at: i % 9 === 0 ? undefined : 1_699_990_000_000 + i * 60_000,
+      crime_type: CRIME_TYPES[i % CRIME_TYPES.length],
+      outcome: i % 4 === 0 ? undefined : `outcome ${i % 13} é`,
+      domestic: i % 3 === 0 ? undefined : i % 2 === 0,
+      lat: 51.5 + (i % 1000) / 100_000,
+      lon: -0.1 - (i % 777) / 100_000,
+      easting: 530_000 + (i % 500),
+      northing: 180_000 + (i % 400),
+    },
+    lineage: ['incidents-2026-01-01-0123456789abcdef', 20_454, i + 2, 1_767_225_600_000, i % 17 === 0],
+  }
+}
+
+let work: string
+beforeEach(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'hotspot-threaded-sink-'))
+})
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true })
+})
+
+async function writeBoth(rows: number): Promise<{ threaded: Buffer; inThread: Buffer }> {
+  const threaded = new ThreadedParquetSink(path.join(work, 'threaded.parquet'), COLUMNS, KV, UNIQUE)
+  const inThread = new ParquetSink(path.join(work, 'in-thread.parquet'), COLUMNS, KV, UNIQUE)
+  for (let i = 0; i < rows; i++) {
+    const { row, lineage } = rowOf(i)
+    threaded.append(row, lineage)
+    inThread.append(row, lineage)
+    if (i % 2000 === 0) await threaded.ready()
+  }
+  await threaded.finish()
+  inThread.finish()
+  return { threaded: await readFile(threaded.file), inThread: await readFile(inThread.file) }
+}
+
+describe('ThreadedParquetSink', () => {
+  it('writes, on its worker thread, byte for byte the file ParquetSink writes (full and partial row groups)', async () => {
+    const rows = 2 * ROW_GROUP_ROWS + 1234
+    const { threaded, inThread } = await writeBoth(rows)
+    expect(threaded.equals(inThread)).toBe(true)
+    const metadata = parquetMetadata(new Uint8Array(threaded).buffer)
+    expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([ROW_GROUP_ROWS, ROW_GROUP_ROWS, 1234])
+    const back = await parquetReadObjects({
+      file: new Uint8Array(threaded).buffer,
+      rowStart: rows - 2,
+      rowEnd: rows,
+    })
+    expect(back.map((r) => [r.incident_id, r.source_line, r.domestic])).toEqual(
+      [rows - 2, rows - 1].map((i) => [`INC-${i}`, i + 2, rowOf(i).row.domestic ?? null]),
+    )
+  }, 60_000)
+
+  it('writes a drop smaller than a row group here, the same file again', async () => {
+    const { threaded, inThread } = await writeBoth(777)
+    expect(threaded.equals(inThread)).toBe(true)
+  })
+
+  it('writes an empty file as ParquetSink does', async () => {
+    const { threaded, inThread } = await writeBoth(0)
+    expect(threaded.equals(inThread)).toBe(true)
+  })
+
+  it("throws the writer thread's failure to the caller", async () => {
+    const sink = new ThreadedParquetSink(path.join(work, 'missing', 'x.parquet'), COLUMNS, KV, UNIQUE)
+    const written = (async () => {
+      for (let i = 0; i < 3 * ROW_GROUP_ROWS; i++) {
+        const { row, lineage } = rowOf(i)
+        sink.append(row, lineage)
+        if (i % 2000 === 0) await sink.ready()
+      }
+      await sink.finish()
+    })()
+    await expect(written).rejects.toThrow(/Parquet writer thread: .*ENOENT/)
+  }, 60_000)
+
+  it('refuses a value of the wrong type for its column', () => {
+    const sink = new ThreadedParquetSink(path.join(work, 'x.parquet'), COLUMNS, KV, UNIQUE)
+    const { row, lineage } = rowOf(1)
+    expect(() => sink.append({ ...row, lat: '51.5' }, lineage)).toThrow(
+      /column lat \(double\) was given a string/,
+    )
+  })
+})
+
+describe('RowGroupAssembler', () => {
+  it('joins chunks of any size into row groups of ROW_GROUP_ROWS, values unchanged', () => {
+    const columns: Column[] = [
+      { name: 'n', kind: 'int', required: false, description: '' },
+      { name: 's', kind: 'string', required: false, description: '' },
+      { name: 'b', kind: 'boolean', required: false, description: '' },
+    ]
+    const groups: { rows: number; data: Value[][] }[] = []
+    const assembler = new RowGroupAssembler(3, (data, rows) => groups.push({ rows, data }))
+    const chunk = new RowChunkBuilder(columns, 7_001)
+    const expected: Value[][] = [[], [], []]
+    const total = ROW_GROUP_ROWS + 9_000
+    for (let i = 0; i < total; i++) {
+      const row = {
+        n: i % 5 === 0 ? null : i,
+        s: i % 3 === 0 ? null : `s${i}`,
+        b: i % 4 === 0 ? null : i % 2 === 1,
+      }
+      expected[0]?.push(row.n)
+      expected[1]?.push(row.s)
+      expected[2]?.push(row.b)
+      if (chunk.append(row, [])) {
+        assembler.add(chunk.packed())
+        chunk.clear()
+      }
+    }
+    assembler.add(chunk.packed())
+    assembler.flush()
+    expect(groups.map((g) => g.rows)).toEqual([ROW_GROUP_ROWS, 9_000])
+    for (let c = 0; c < 3; c++) {
+      expect([...(groups[0]?.data[c] ?? []), ...(groups[1]?.data[c] ?? [])]).toEqual(expected[c])
+    }
+  })
+})
+
+describe('ingest of a drop larger than a row group (writer thread)', () => {
+  it('accounts for every row, settles repeated keys in a second pass, and stores what it accepted', async () => {
+    const lake = await TempLake.create()
+    try {
+      const rows = ROW_GROUP_ROWS + 5_000
+      const lines = ['incident_id,reported_at,crime_type,lat,lon,outcome']
+      for (let i = 0; i < rows; i++) {
+        lines.push(
+          `INC-${i},2026-05-01T09:${String(i % 60).padStart(2, '0')}:00Z,Burglary,51.51,-0.09,o${i % 3}`,
+        )
+      }
+      lines.push('INC-7,2026-05-01T09:07:00Z,Burglary,51.51,-0.09,o1') // the same as line 9: a duplicate
+      lines.push('INC-8,2026-05-01T09:08:00Z,Robbery,51.51,-0.09,o2') // supersedes line 10
+      lines.push('INC-X,not a time,Burglary,51.51,-0.09,o0')
+      const { manifest } = await lake.ingest('incidents', '2026-06-01.csv', `${lines.join('\n')}\n`)
+      expect(manifest).toMatchObject({
+        rows_in: rows + 3,
+        rows_accepted: rows,
+        rows_duplicate: 1,
+        rows_quarantined: 2,
+        quarantined_by_code: { superseded: 1, invalid_value: 1 },
+        passes: 2,
+      })
+      const bytes = await readFile(lake.fileOf(manifest.outputs.curated as string))
+      const file = new Uint8Array(bytes).buffer
+      expect(Number(parquetMetadata(file).num_rows)).toBe(rows)
+      const tail = await parquetReadObjects({ file, rowStart: rows - 2, rowEnd: rows })
+      // the rows of repeated keys are written last: a duplicate keeps its first row, a superseded key its last
+      expect(tail.map((r) => [r.incident_id, r.crime_type, r.source_line])).toEqual([
+        ['INC-7', 'Burglary', 9],
+        ['INC-8', 'Robbery', rows + 3],
+      ])
+    } finally {
+      await lake.close()
+    }
+  }, 120_000)
+})
