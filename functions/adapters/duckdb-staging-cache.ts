@@ -34,8 +34,13 @@ interface Prepared {
   files: string[]
   /** The files before this run's update (for an incremental update of the tables built on this one). */
   previousFiles?: string[]
-  /** Temp table of the keys whose rows this run recomputed (incremental only). */
-  deltaKeys?: string
+  /** Temp tables of the keys whose rows this run recomputed, and of their new rows (incremental only). */
+  delta?: Delta
+}
+
+interface Delta {
+  keys: string
+  rows: string
 }
 
 /**
@@ -96,8 +101,9 @@ export class StagingCache {
         `create or replace temp view ${ident(name)} as select * from ${CACHE}.main.${ident(name)}`,
       )
     }
-    for (const { deltaKeys } of prepared.values())
-      if (deltaKeys) await this.run(`drop table if exists ${deltaKeys}`)
+    for (const { delta } of prepared.values()) {
+      if (delta) for (const table of [delta.keys, delta.rows]) await this.run(`drop table if exists ${table}`)
+    }
   }
 
   private async prepareTable(
@@ -122,7 +128,7 @@ export class StagingCache {
       const current = new Set(files)
       if (state.files.every((f) => current.has(f))) {
         const added = files.filter((f) => !cached.has(f))
-        const deltaKeys = await this.updateFromFeed(
+        const delta = await this.updateFromFeed(
           name,
           sql,
           columns,
@@ -131,18 +137,26 @@ export class StagingCache {
           added,
           signature,
         )
-        if (deltaKeys) return { how: 'incremental', files, previousFiles: state.files, deltaKeys }
+        if (delta) return { how: 'incremental', files, previousFiles: state.files, delta }
       }
     }
     if (
       usable &&
       inputs?.upstream &&
       upstream?.how === 'incremental' &&
-      upstream.deltaKeys &&
+      upstream.delta &&
       sameList(state.files, upstream.previousFiles ?? [])
     ) {
-      await this.updateFromUpstream(name, sql, columns, inputs, upstream.deltaKeys, files, signature)
-      return { how: 'incremental', files, previousFiles: state.files, deltaKeys: upstream.deltaKeys }
+      const delta = await this.updateFromUpstream(
+        name,
+        sql,
+        columns,
+        inputs,
+        upstream.delta,
+        files,
+        signature,
+      )
+      return { how: 'incremental', files, previousFiles: state.files, delta }
     }
     await this.rebuild(name, sql, columns, inputs, files, signature)
     return { how: 'rebuilt', files }
@@ -165,8 +179,8 @@ export class StagingCache {
   }
 
   /**
-   * Recomputes the rows of every key stored on the new files' drop dates. Returns the temp table of those keys,
-   * or undefined when the update cannot be exact (then the table is rebuilt).
+   * Recomputes the rows of every key stored on the new files' drop dates. Returns the temp tables of those keys
+   * and their new rows, or undefined when the update cannot be exact (the table is then rebuilt).
    */
   private async updateFromFeed(
     name: string,
@@ -176,80 +190,91 @@ export class StagingCache {
     files: string[],
     added: string[],
     signature: string,
-  ): Promise<string | undefined> {
+  ): Promise<Delta | undefined> {
     const dates = new Set(added.map(dropDateOf))
     const onDates = files.filter((f) => dates.has(dropDateOf(f)))
     const deltaKeys = `__delta_keys_${name}`
     const deltaVersions = `__delta_versions_${name}`
-    const key = inputs.key.map(ident)
+    const table = `${CACHE}.main.${ident(name)}`
     await this.run(
-      `create or replace temp table ${deltaKeys} as select distinct ${key.join(', ')} from ${readFiles(onDates)}`,
+      `create or replace temp table ${deltaKeys} as select distinct ${inputs.key.map(ident).join(', ')} from ${readFiles(onDates)}`,
     )
-    // the keys' versions lie in a few files: find them from the key column alone, then read just those files
+    // the other versions of those keys lie in a few files, which the cached rows name (their drop date and id)
     const holding = await this.connection.runAndReadAll(
-      `select distinct v.filename from read_parquet([${files.map(literal).join(', ')}], filename = true) as v
-       where exists (select 1 from ${deltaKeys} as k where ${matchKey(inputs.key, 'k', 'v')})`,
+      `select distinct cast(t.drop_date as varchar), t.drop_id from ${table} as t
+       where exists (select 1 from ${deltaKeys} as k where ${matchKey(inputs.key, 'k', 't')})`,
     )
-    const holdingFiles = holding.getRows().map((row) => String(row[0]))
+    const current = new Set(files)
+    const holdingFiles = new Set(onDates)
+    for (const [dropDate, dropId] of holding.getRows()) {
+      const file = path.join(this.root, 'curated', inputs.feed, `dt=${dropDate}`, `${dropId}.parquet`)
+      if (!current.has(file)) return await this.dropAll([deltaKeys])
+      holdingFiles.add(file)
+    }
     await this.run(
-      `create or replace temp table ${deltaVersions} as select v.* from ${readFiles(holdingFiles)} as v
+      `create or replace temp table ${deltaVersions} as select v.* from ${readFiles([...holdingFiles])} as v
        where exists (select 1 from ${deltaKeys} as k where ${matchKey(inputs.key, 'k', 'v')})`,
     )
     const dateList = [...dates].map((d) => `date ${literal(d)}`).join(', ')
     const reader = await this.connection.runAndReadAll(
       `select count(*) from ${deltaVersions} where key_derived and drop_date not in (${dateList})`,
     )
-    if (Number(reader.getRows()[0]?.[0]) > 0) {
-      await this.run(`drop table ${deltaVersions}`)
-      await this.run(`drop table ${deltaKeys}`)
-      return undefined
-    }
-    await this.forget(name)
+    if (Number(reader.getRows()[0]?.[0]) > 0) return await this.dropAll([deltaVersions, deltaKeys])
+    const delta = { keys: deltaKeys, rows: `__delta_rows_${name}` }
     await this.replaceKeys(
       name,
       columns,
       inputs.key,
-      deltaKeys,
+      delta,
       replaceName(sql, `${inputs.feed}_versions`, deltaVersions),
+      signature,
+      files,
     )
-    await this.run(`drop table ${deltaVersions}`)
-    await this.remember(name, signature, files)
-    return deltaKeys
+    await this.dropAll([deltaVersions])
+    return delta
   }
 
+  /** Recomputes a table built on another staging table for the keys the other's update recomputed. */
   private async updateFromUpstream(
     name: string,
     sql: string,
     columns: string[],
-    inputs: TableInputs & { upstream?: string },
-    deltaKeys: string,
+    inputs: TableInputs,
+    upstreamDelta: Delta,
     files: string[],
     signature: string,
-  ): Promise<void> {
-    const upstream = inputs.upstream as string
-    const deltaRows = `__delta_rows_${name}`
-    await this.run(
-      `create or replace temp table ${deltaRows} as select u.* from ${CACHE}.main.${ident(upstream)} as u
-       where exists (select 1 from ${deltaKeys} as k where ${matchKey(inputs.key, 'k', 'u')})`,
-    )
-    await this.forget(name)
-    await this.replaceKeys(name, columns, inputs.key, deltaKeys, replaceName(sql, upstream, deltaRows))
-    await this.run(`drop table ${deltaRows}`)
-    await this.remember(name, signature, files)
+  ): Promise<Delta> {
+    const delta = { keys: upstreamDelta.keys, rows: `__delta_rows_${name}` }
+    const source = replaceName(sql, inputs.upstream as string, upstreamDelta.rows)
+    await this.replaceKeys(name, columns, inputs.key, delta, source, signature, files)
+    return delta
   }
 
+  /** Replaces the cached rows of the delta's keys with the rows `sql` gives for them. */
   private async replaceKeys(
     name: string,
     columns: string[],
     key: string[],
-    deltaKeys: string,
+    delta: Delta,
     sql: string,
+    signature: string,
+    files: string[],
   ): Promise<void> {
     const table = `${CACHE}.main.${ident(name)}`
     await this.run(
-      `delete from ${table} as t where exists (select 1 from ${deltaKeys} as k where ${matchKey(key, 'k', 't')})`,
+      `create or replace temp table ${delta.rows} as select ${columns.map(ident).join(', ')} from (${sql})`,
     )
-    await this.run(`insert into ${table} select ${columns.map(ident).join(', ')} from (${sql})`)
+    await this.forget(name)
+    await this.run(
+      `delete from ${table} as t where exists (select 1 from ${delta.keys} as k where ${matchKey(key, 'k', 't')})`,
+    )
+    await this.run(`insert into ${table} select * from ${delta.rows}`)
+    await this.remember(name, signature, files)
+  }
+
+  private async dropAll(tables: string[]): Promise<undefined> {
+    for (const table of tables) await this.run(`drop table if exists ${table}`)
+    return undefined
   }
 
   /** The feed or staging table a staging query reads (exactly one, else it is always rebuilt), and its key. */
@@ -275,7 +300,8 @@ export class StagingCache {
   /** The columns its readers name, and the key (the cache deletes by it). */
   private async columnsOf(table: StagingTable, inputs: TableInputs | undefined): Promise<string[]> {
     const described = await this.connection.runAndReadAll(`describe ${table.sql}`)
-    const keep = new Set(inputs?.key ?? [])
+    // the key, to delete by; a feed's drop date and id, to find the files holding a key's other versions
+    const keep = new Set([...(inputs?.key ?? []), ...(inputs?.feed ? ['drop_date', 'drop_id'] : [])])
     return described
       .getRowObjectsJS()
       .map((row) => String(row.column_name))

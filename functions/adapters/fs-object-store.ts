@@ -18,8 +18,11 @@ const TEMP_MARKER = '.tmp-'
 const TEMP_NAME = /\.tmp-[0-9a-f]{12}$/
 
 /** S3 lists keys in the order of their UTF-8 bytes; JavaScript's `<` compares UTF-16 code units. */
-function byUtf8(a: ObjectInfo, b: ObjectInfo): number {
-  return Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8'))
+function sortByUtf8(objects: ObjectInfo[]): ObjectInfo[] {
+  return objects
+    .map((object) => ({ object, bytes: Buffer.from(object.key, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+    .map(({ object }) => object)
 }
 
 /**
@@ -98,8 +101,7 @@ export class FsObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     const keys: ObjectInfo[] = []
     await this.walk(this.location, '', prefix, keys)
-    keys.sort(byUtf8)
-    yield* keys
+    yield* sortByUtf8(keys)
   }
 
   private async walk(dir: string, keyPrefix: string, wanted: string, out: ObjectInfo[]): Promise<void> {
@@ -110,18 +112,21 @@ export class FsObjectStore implements ObjectStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
       throw error
     }
-    for (const entry of entries) {
-      const key = keyPrefix + entry.name
-      if (entry.isDirectory()) {
-        const folder = `${key}/`
-        // descend only where the folder could hold keys with the wanted prefix
-        if (folder.startsWith(wanted) || wanted.startsWith(folder)) {
-          await this.walk(path.join(dir, entry.name), folder, wanted, out)
+    // a folder's entries at once: a lake holds thousands of daily folders, and one at a time they take seconds
+    await Promise.all(
+      entries.map(async (entry) => {
+        const key = keyPrefix + entry.name
+        if (entry.isDirectory()) {
+          const folder = `${key}/`
+          // descend only where the folder could hold keys with the wanted prefix
+          if (folder.startsWith(wanted) || wanted.startsWith(folder)) {
+            await this.walk(path.join(dir, entry.name), folder, wanted, out)
+          }
+        } else if (entry.isFile() && !TEMP_NAME.test(entry.name) && key.startsWith(wanted)) {
+          out.push({ key, size: (await stat(path.join(dir, entry.name))).size })
         }
-      } else if (entry.isFile() && !TEMP_NAME.test(entry.name) && key.startsWith(wanted)) {
-        out.push({ key, size: (await stat(path.join(dir, entry.name))).size })
-      }
-    }
+      }),
+    )
   }
 
   private async writeTemp(target: string, body: ObjectBody): Promise<string> {

@@ -30,8 +30,9 @@
 -- - crime / crime_count_last_year / count: crime_count of the same calendar month a year earlier (month - 12), same
 --   area; null when that month is before the first month of any incident in the lake (not a zero: unknown).
 -- - crime / harm / days: sum of Cambridge Crime Harm Index days of those incidents in weights_version (0 for
---   police-initiated records and anti-social behaviour; a crime type the weights table lacks adds nothing);
---   the row's weights_version column names the version.
+--   police-initiated records and anti-social behaviour); the row's weights_version column names the version.
+--   Every incident has a harm in every weights version (a weights file is refused unless each crime type has a
+--   category weight), so the incidents are taken from stg_incident_harm: one read of them, not two.
 -- - crime / serious_violence_count / count: those incidents that are serious violence (DESIGN 7, stg_incidents).
 -- - patrol / visits / count: patrol visits to the hotspot(s) starting in the month (London date of started_at);
 --   visits recorded against an id that is not a hotspot of the register version are left out.
@@ -108,28 +109,16 @@ incidents as (
     i.incident_id,
     cast(date_trunc('month', i.reported_date) as date) as month,
     i.serious_violence,
+    i.harm,
     i.cell_x,
     i.cell_y
-  from stg_incidents as i
+  from stg_incident_harm as i
   cross join params as p
   where
-    i.valid_from <= p.as_of
+    i.weights_version = p.weights_version
+    and i.valid_from <= p.as_of
     and (i.valid_to is null or i.valid_to > p.as_of)
     and i.reported_date <= p.as_of
-),
-
-incident_harm as (
-  select
-    h.incident_id,
-    h.harm,
-    h.cell_x,
-    h.cell_y
-  from stg_incident_harm as h
-  cross join params as p
-  where
-    h.valid_from <= p.as_of
-    and (h.valid_to is null or h.valid_to > p.as_of)
-    and h.weights_version = p.weights_version
 ),
 
 arrests as (
@@ -177,24 +166,17 @@ tips as (
 ),
 
 -- the funder report is about the hotspots: incidents elsewhere are placed in none, so they are left out before
--- any join (joining millions of incidents to their harm or their surveys costs seconds)
+-- any join (joining millions of incidents to their surveys costs seconds)
 hotspot_incidents as (
   select
     i.incident_id,
     i.month,
     i.serious_violence,
+    i.harm,
     i.cell_x,
     i.cell_y
   from incidents as i
   where exists (select 1 from hotspot_cells as h where h.cell_x = i.cell_x and h.cell_y = i.cell_y)
-),
-
-hotspot_incident_harm as (
-  select
-    h.incident_id,
-    h.harm
-  from incident_harm as h
-  where exists (select 1 from hotspot_cells as c where c.cell_x = h.cell_x and c.cell_y = h.cell_y)
 ),
 
 -- a survey is placed where its incident happened, so only surveys about incidents in a hotspot are placed at all
@@ -262,16 +244,6 @@ event_breakdowns as (
   from located_areas
 ),
 
-incident_facts as (
-  select
-    i.incident_id,
-    i.serious_violence,
-    h.harm
-  from hotspot_incidents as i
-  left join hotspot_incident_harm as h
-    on h.incident_id = i.incident_id
-),
-
 crime as (
   select
     b.month,
@@ -280,7 +252,7 @@ crime as (
     coalesce(sum(f.harm), 0) as harm,
     count_if(f.serious_violence) as serious_violence_count
   from event_breakdowns as b
-  inner join incident_facts as f
+  inner join hotspot_incidents as f
     on b.kind = 'incident' and f.incident_id = b.event_id
   group by b.month, b.breakdown
 ),
