@@ -104,6 +104,8 @@ export class StagingCache {
     for (const { delta } of prepared.values()) {
       if (delta) for (const table of [delta.keys, delta.rows]) await this.run(`drop table if exists ${table}`)
     }
+    // into the database file now, not left in its write-ahead log for the next process to replay
+    if ([...prepared.values()].some(({ how }) => how !== 'reused')) await this.run(`checkpoint ${CACHE}`)
   }
 
   private async prepareTable(
