@@ -103,6 +103,7 @@ export class DuckDbLake implements QueryEngine {
 
   private constructor(
     readonly root: string,
+    private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly options: DuckDbLakeOptions,
   ) {}
@@ -112,7 +113,7 @@ export class DuckDbLake implements QueryEngine {
     const connection = await instance.connect()
     await connection.run(`set TimeZone = 'Europe/London'`)
     await connection.run(readFileSync(path.join(QUERIES_DIR, 'compat', 'duckdb.sql'), 'utf8'))
-    const lake = new DuckDbLake(path.resolve(root), connection, options)
+    const lake = new DuckDbLake(path.resolve(root), instance, connection, options)
     await lake.refresh()
     return lake
   }
@@ -251,8 +252,11 @@ export class DuckDbLake implements QueryEngine {
     return { columns, rows }
   }
 
+  /** Closes the database, and with it the staging cache (another lake opened later may then attach it). */
   close(): void {
     this.connection.closeSync()
+    this.instance.closeSync()
+    this.stagingCache?.release()
   }
 }
 

@@ -13,6 +13,9 @@ const CACHE = 'staging_cache'
 const CACHE_FORMAT = 1
 const REFERENCE_TABLES = ['area_cells', 'hotspots', 'harm_weights'] as const
 
+/** Cache files attached by an open lake of this process. */
+const attachedInThisProcess = new Set<string>()
+
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`
 
@@ -65,25 +68,33 @@ export class StagingCache {
   private constructor(
     private readonly connection: DuckDBConnection,
     private readonly root: string,
+    private readonly file: string,
   ) {}
 
-  /** Attaches the cache database, or returns undefined when it cannot be used (held by another process, read-only lake). */
+  /**
+   * Attaches the cache database, or returns undefined when it cannot be used: held by another process (DuckDB
+   * locks the file) or by another open lake in this one (the lock does not see those), or a read-only lake.
+   */
   static async attach(connection: DuckDBConnection, root: string): Promise<StagingCache | undefined> {
     const folder = path.join(root, '.cache')
+    const file = path.join(folder, 'staging.duckdb')
+    if (attachedInThisProcess.has(file)) return undefined
     try {
       mkdirSync(folder, { recursive: true })
-      await connection.run(`attach ${literal(path.join(folder, 'staging.duckdb'))} as ${CACHE}`)
+      await connection.run(`attach ${literal(file)} as ${CACHE}`)
     } catch {
       return undefined
     }
+    attachedInThisProcess.add(file)
     await connection.run(
       `create table if not exists ${CACHE}.cache_state (name varchar primary key, signature varchar, files varchar[])`,
     )
-    return new StagingCache(connection, root)
+    return new StagingCache(connection, root, file)
   }
 
-  async detach(): Promise<void> {
-    await this.connection.run(`detach ${CACHE}`)
+  /** For the lake closing its database (which detaches the cache): another lake of this process may attach it. */
+  release(): void {
+    attachedInThisProcess.delete(this.file)
   }
 
   /** Brings every staging table up to date and shows it under its own name (a temp view). */

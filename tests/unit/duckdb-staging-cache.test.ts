@@ -207,6 +207,23 @@ describe('the staging cache of a local lake', () => {
     expect(after.rows).toEqual(await computedInFull())
   })
 
+  it('builds staging in memory when another open lake of this process holds the cache', async () => {
+    const first = await DuckDbLake.open(lakeDir)
+    const second = await DuckDbLake.open(lakeDir)
+    try {
+      await first.prepareStaging(staging)
+      await second.prepareStaging(staging)
+      expect(first.stagingPreparations().size).toBe(staging.size)
+      expect(second.stagingPreparations().size).toBe(0)
+      expect(await contents(second, staging.keys())).toEqual(await contents(first, staging.keys()))
+    } finally {
+      first.close()
+      second.close()
+    }
+    // closed, it is free again
+    expect((await prepareCached()).how).toEqual(all('reused'))
+  })
+
   it('builds staging in memory when another process holds the cache', async () => {
     // a second process attaches the cache and keeps it
     const holder = `import { DuckDBInstance } from '@duckdb/node-api'
