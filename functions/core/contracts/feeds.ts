@@ -50,6 +50,11 @@ export interface FeedContract<S extends z.ZodObject = z.ZodObject> {
   location: LocationRule
   /** Personal data a drop may carry: allowed in the header, never stored. */
   personalColumns: readonly string[]
+  /**
+   * Columns holding another record's id (a survey's incident): nearly one value per row, stored like the key
+   * (as shared prefixes, compressed harder) rather than in a dictionary that would only be tried and dropped.
+   */
+  referenceColumns?: readonly string[]
   /** Cross-field rules, run after each column parsed; each failure names the column it blames. */
   rules?: (row: Record<string, unknown>) => { column: string; reason: string } | undefined
 }
@@ -116,6 +121,7 @@ export const calls = {
   feed: 'calls',
   version: 1,
   key: ['call_id'],
+  referenceColumns: ['linked_incident_id'],
   location: 'required',
   personalColumns: ['caller_name', 'caller_phone', 'phone', 'phone_number', 'name'],
   schema: z.object({
@@ -159,6 +165,7 @@ export const arrests = {
   feed: 'arrests',
   version: 1,
   key: ['arrest_id'],
+  referenceColumns: ['linked_incident_id'],
   location: 'optional',
   personalColumns: ['name', 'arrestee_name', 'date_of_birth', 'address'],
   schema: z.object({
@@ -219,6 +226,7 @@ export const surveyResponses = {
   feed: 'survey_responses',
   version: 1,
   key: ['response_id'],
+  referenceColumns: ['incident_id'],
   location: 'none',
   personalColumns: [
     'phone',

@@ -137,7 +137,7 @@ class DropScan {
         'hotspot.feed': contract.feed,
         'hotspot.schema_version': String(contract.version),
       },
-      new Set([...contract.key, 'source_line']),
+      new Set([...contract.key, ...(contract.referenceColumns ?? []), 'source_line']),
     )
     this.quarantine = new QuarantineWriter(path.join(work, `pass${this.pass}.jsonl`))
     this.contentColumns = columnsOf(contract.schema).map((c) => c.name)
