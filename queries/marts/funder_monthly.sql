@@ -104,6 +104,34 @@ hotspot_list as (
   from hotspot_cells
 ),
 
+-- the breakdowns an event in a cell counts in: each hotspot the cell is in, and 'all' once (a cell in two
+-- overlapping hotspots still counts once for 'all'). Joining events to this counts each event once per breakdown
+-- without a distinct over the events
+cell_breakdowns as (
+  select 'cell' as via, cell_x, cell_y, area_id as breakdown
+  from hotspot_cells
+  union all
+  select distinct 'cell' as via, cell_x, cell_y, 'all' as breakdown
+  from hotspot_cells
+),
+
+-- the breakdowns of an event recorded against a hotspot id (a visit, an assigned day, a tip naming a hotspot): the
+-- hotspot and 'all'; ids that are not a hotspot of the register version match nothing
+area_breakdowns as (
+  select 'named' as via, area_id, area_id as breakdown
+  from hotspot_list
+  union all
+  select 'named' as via, area_id, 'all' as breakdown
+  from hotspot_list
+),
+
+breakdown_list as (
+  select 'all' as breakdown
+  union all
+  select area_id as breakdown
+  from hotspot_list
+),
+
 incidents as (
   select
     i.incident_id,
@@ -121,184 +149,110 @@ incidents as (
     and i.reported_date <= p.as_of
 ),
 
-arrests as (
-  select
-    a.arrest_id,
-    cast(date_trunc('month', a.arrested_date) as date) as month,
-    a.cell_x,
-    a.cell_y
-  from stg_arrests as a
-  cross join params as p
-  where
-    a.valid_from <= p.as_of
-    and (a.valid_to is null or a.valid_to > p.as_of)
-    and a.arrested_date <= p.as_of
-),
-
-searches as (
-  select
-    s.search_id,
-    cast(date_trunc('month', s.searched_date) as date) as month,
-    coalesce(s.outcome_linked, false) as is_find,
-    s.cell_x,
-    s.cell_y
-  from stg_stop_searches as s
-  cross join params as p
-  where
-    s.valid_from <= p.as_of
-    and (s.valid_to is null or s.valid_to > p.as_of)
-    and s.searched_date <= p.as_of
-),
-
-tips as (
-  select
-    t.tip_id,
-    cast(date_trunc('month', t.received_date) as date) as month,
-    t.hotspot_id,
-    t.cell_x,
-    t.cell_y
-  from stg_tips as t
-  cross join params as p
-  where
-    t.valid_from <= p.as_of
-    and (t.valid_to is null or t.valid_to > p.as_of)
-    and t.received_date <= p.as_of
-),
-
--- the funder report is about the hotspots: incidents elsewhere are placed in none, so they are left out before
--- any join (joining millions of incidents to their surveys costs seconds)
-hotspot_incidents as (
-  select
-    i.incident_id,
-    i.month,
-    i.serious_violence,
-    i.harm,
-    i.cell_x,
-    i.cell_y
-  from incidents as i
-  where exists (select 1 from hotspot_cells as h where h.cell_x = i.cell_x and h.cell_y = i.cell_y)
-),
-
--- a survey is placed where its incident happened, so only surveys about incidents in a hotspot are placed at all
 surveys as (
   select
-    s.response_id,
+    s.incident_id,
     cast(date_trunc('month', s.sent_date) as date) as month,
     coalesce(s.q_overall between 1 and 7, false) as is_valid,
-    coalesce(s.q_overall between 1 and 3, false) as is_satisfied,
-    i.cell_x,
-    i.cell_y
+    coalesce(s.q_overall between 1 and 3, false) as is_satisfied
   from stg_survey_responses as s
   cross join params as p
-  inner join hotspot_incidents as i
-    on i.incident_id = s.incident_id
   where
     s.valid_from <= p.as_of
     and (s.valid_to is null or s.valid_to > p.as_of)
     and s.sent_date <= p.as_of
 ),
 
--- every located event once per kind: where it happened (or, for a tip, the hotspot it names)
-located as (
-  select 'incident' as kind, incident_id as event_id, month, cell_x, cell_y, cast(null as varchar) as named_area
-  from hotspot_incidents
-  union all
-  select 'arrest' as kind, arrest_id as event_id, month, cell_x, cell_y, cast(null as varchar) as named_area
-  from arrests
-  union all
-  select 'search' as kind, search_id as event_id, month, cell_x, cell_y, cast(null as varchar) as named_area
-  from searches
-  union all
-  select 'tip' as kind, tip_id as event_id, month, cell_x, cell_y, hotspot_id as named_area
-  from tips
-  union all
-  select 'survey' as kind, response_id as event_id, month, cell_x, cell_y, cast(null as varchar) as named_area
-  from surveys
-),
-
-located_areas as (
+-- every incident once per breakdown it is in. Incidents outside the hotspots count only towards the first month of
+-- any incident (crime_count_last_year), taken from this same pass: they are collapsed to one row per month here, so
+-- that the millions of them do not go through the survey join
+placed_incidents as (
   select
-    l.kind,
-    l.event_id,
-    l.month,
-    h.area_id
-  from located as l
-  inner join hotspot_cells as h
-    on h.cell_x = l.cell_x and h.cell_y = l.cell_y
-  union
-  select
-    l.kind,
-    l.event_id,
-    l.month,
-    h.area_id
-  from located as l
-  inner join hotspot_list as h
-    on h.area_id = l.named_area
-),
-
-event_breakdowns as (
-  select kind, event_id, month, area_id as breakdown
-  from located_areas
-  union all
-  select distinct kind, event_id, month, 'all' as breakdown
-  from located_areas
-),
-
-crime as (
-  select
-    b.month,
+    case when b.breakdown is not null then i.incident_id end as incident_id,
+    i.month,
     b.breakdown,
-    count(*) as crime_count,
-    coalesce(sum(f.harm), 0) as harm,
-    count_if(f.serious_violence) as serious_violence_count
-  from event_breakdowns as b
-  inner join hotspot_incidents as f
-    on b.kind = 'incident' and f.incident_id = b.event_id
-  group by b.month, b.breakdown
+    count(*) as n_incidents,
+    sum(i.harm) as harm,
+    count_if(i.serious_violence) as serious_violence_count
+  from incidents as i
+  left join cell_breakdowns as b
+    on b.cell_x = i.cell_x and b.cell_y = i.cell_y
+  group by case when b.breakdown is not null then i.incident_id end, i.month, b.breakdown
 ),
 
-arrest_counts as (
+-- each placed incident row stands for the incident(s) and, in a hotspot, for each survey about it: a survey is
+-- placed where its incident happened. Incidents and surveys are each read once (a survey join to a second reference
+-- of the incidents would scan that feed again on Athena); the equi-join on a boolean gives survey rows only to the
+-- incidents in a hotspot
+incident_events as (
   select
-    month,
-    breakdown,
-    count(*) as arrests
-  from event_breakdowns
-  where kind = 'arrest'
-  group by month, breakdown
+    k.kind,
+    case k.kind when 'incident' then i.month else s.month end as month,
+    i.breakdown,
+    case k.kind when 'incident' then i.n_incidents end as n_incidents,
+    case k.kind when 'incident' then i.harm end as harm,
+    case k.kind when 'incident' then i.serious_violence_count end as serious_violence_count,
+    k.kind = 'survey' and s.is_valid as is_valid,
+    k.kind = 'survey' and s.is_satisfied as is_satisfied
+  from placed_incidents as i
+  inner join (values (false, 'incident'), (true, 'incident'), (true, 'survey')) as k (in_hotspot, kind)
+    on k.in_hotspot = (i.breakdown is not null)
+  left join surveys as s
+    on s.incident_id = case when k.kind = 'survey' then i.incident_id end
+  where k.kind = 'incident' or s.incident_id is not null
 ),
 
-search_counts as (
+arrest_events as (
   select
-    b.month,
+    'arrest' as kind,
+    cast(date_trunc('month', a.arrested_date) as date) as month,
+    b.breakdown
+  from stg_arrests as a
+  cross join params as p
+  inner join cell_breakdowns as b
+    on b.cell_x = a.cell_x and b.cell_y = a.cell_y
+  where
+    a.valid_from <= p.as_of
+    and (a.valid_to is null or a.valid_to > p.as_of)
+    and a.arrested_date <= p.as_of
+),
+
+search_events as (
+  select
+    'search' as kind,
+    cast(date_trunc('month', s.searched_date) as date) as month,
     b.breakdown,
-    count(*) as searches,
-    count_if(s.is_find) as finds
-  from event_breakdowns as b
-  inner join searches as s
-    on b.kind = 'search' and s.search_id = b.event_id
-  group by b.month, b.breakdown
+    coalesce(s.outcome_linked, false) as is_find
+  from stg_stop_searches as s
+  cross join params as p
+  inner join cell_breakdowns as b
+    on b.cell_x = s.cell_x and b.cell_y = s.cell_y
+  where
+    s.valid_from <= p.as_of
+    and (s.valid_to is null or s.valid_to > p.as_of)
+    and s.searched_date <= p.as_of
 ),
 
-tip_counts as (
-  select
-    month,
-    breakdown,
-    count(*) as tips_received
-  from event_breakdowns
-  where kind = 'tip'
-  group by month, breakdown
-),
-
-survey_counts as (
-  select
-    b.month,
-    b.breakdown,
-    count_if(s.is_valid) as n_valid,
-    count_if(s.is_satisfied) as n_satisfied
-  from event_breakdowns as b
-  inner join surveys as s
-    on b.kind = 'survey' and s.response_id = b.event_id
-  group by b.month, b.breakdown
+-- a tip is placed by its cell and by the hotspot it names, in one pass over the tips (each tip twice, once per way);
+-- the distinct keeps one row per tip and breakdown that both ways give (the same hotspot, and 'all')
+tip_events as (
+  select distinct
+    'tip' as kind,
+    t.tip_id,
+    cast(date_trunc('month', t.received_date) as date) as month,
+    coalesce(c.breakdown, n.breakdown) as breakdown
+  from stg_tips as t
+  cross join params as p
+  cross join (values ('cell'), ('named')) as v (via)
+  left join cell_breakdowns as c
+    on c.via = v.via and c.cell_x = t.cell_x and c.cell_y = t.cell_y
+  left join area_breakdowns as n
+    on n.via = v.via and n.area_id = t.hotspot_id
+  where
+    t.valid_from <= p.as_of
+    and (t.valid_to is null or t.valid_to > p.as_of)
+    and t.received_date <= p.as_of
+    and coalesce(c.breakdown, n.breakdown) is not null
 ),
 
 visits as (
@@ -326,25 +280,7 @@ visit_facts as (
   from visits
 ),
 
-visit_breakdowns as (
-  select area_id as breakdown, month, minutes, is_compliant
-  from visit_facts
-  union all
-  select 'all' as breakdown, month, minutes, is_compliant
-  from visit_facts
-),
-
-visit_counts as (
-  select
-    month,
-    breakdown,
-    count(*) as visits,
-    sum(minutes) as patrol_minutes,
-    count_if(is_compliant) as compliant_visits
-  from visit_breakdowns
-  group by month, breakdown
-),
-
+-- visit_facts is read here and in events: two reads of patrol_visits, a small feed
 assigned_days as (
   select
     a.hotspot_id as area_id,
@@ -364,102 +300,215 @@ assigned_days as (
   group by a.hotspot_id, a.date
 ),
 
-assigned_breakdowns as (
-  select area_id as breakdown, month, has_compliant_visit
-  from assigned_days
+-- every event once per breakdown (incidents outside the hotspots with none), in one stream
+events as (
+  select
+    kind,
+    month,
+    breakdown,
+    n_incidents,
+    harm,
+    serious_violence_count,
+    cast(null as double) as minutes,
+    cast(null as boolean) as is_compliant,
+    cast(null as integer) as has_compliant_visit,
+    cast(null as boolean) as is_find,
+    is_valid,
+    is_satisfied
+  from incident_events
   union all
-  select 'all' as breakdown, month, has_compliant_visit
-  from assigned_days
+  select
+    'visit' as kind,
+    v.month,
+    b.breakdown,
+    cast(null as bigint) as n_incidents,
+    cast(null as double) as harm,
+    cast(null as bigint) as serious_violence_count,
+    v.minutes,
+    v.is_compliant,
+    cast(null as integer) as has_compliant_visit,
+    cast(null as boolean) as is_find,
+    cast(null as boolean) as is_valid,
+    cast(null as boolean) as is_satisfied
+  from visit_facts as v
+  inner join area_breakdowns as b
+    on b.area_id = v.area_id
+  union all
+  select
+    'assigned_day' as kind,
+    d.month,
+    b.breakdown,
+    cast(null as bigint) as n_incidents,
+    cast(null as double) as harm,
+    cast(null as bigint) as serious_violence_count,
+    cast(null as double) as minutes,
+    cast(null as boolean) as is_compliant,
+    d.has_compliant_visit,
+    cast(null as boolean) as is_find,
+    cast(null as boolean) as is_valid,
+    cast(null as boolean) as is_satisfied
+  from assigned_days as d
+  inner join area_breakdowns as b
+    on b.area_id = d.area_id
+  union all
+  select
+    kind,
+    month,
+    breakdown,
+    cast(null as bigint) as n_incidents,
+    cast(null as double) as harm,
+    cast(null as bigint) as serious_violence_count,
+    cast(null as double) as minutes,
+    cast(null as boolean) as is_compliant,
+    cast(null as integer) as has_compliant_visit,
+    cast(null as boolean) as is_find,
+    cast(null as boolean) as is_valid,
+    cast(null as boolean) as is_satisfied
+  from arrest_events
+  union all
+  select
+    kind,
+    month,
+    breakdown,
+    cast(null as bigint) as n_incidents,
+    cast(null as double) as harm,
+    cast(null as bigint) as serious_violence_count,
+    cast(null as double) as minutes,
+    cast(null as boolean) as is_compliant,
+    cast(null as integer) as has_compliant_visit,
+    is_find,
+    cast(null as boolean) as is_valid,
+    cast(null as boolean) as is_satisfied
+  from search_events
+  union all
+  select
+    kind,
+    month,
+    breakdown,
+    cast(null as bigint) as n_incidents,
+    cast(null as double) as harm,
+    cast(null as bigint) as serious_violence_count,
+    cast(null as double) as minutes,
+    cast(null as boolean) as is_compliant,
+    cast(null as integer) as has_compliant_visit,
+    cast(null as boolean) as is_find,
+    cast(null as boolean) as is_valid,
+    cast(null as boolean) as is_satisfied
+  from tip_events
 ),
 
-assigned_counts as (
+-- every figure of a (month, breakdown) in one aggregation over the stream, rather than one per measure: on Athena
+-- each reference to the events is another scan of every feed
+event_counts as (
   select
     month,
     breakdown,
-    count(*) as assigned_days,
-    sum(has_compliant_visit) as assigned_days_compliant
-  from assigned_breakdowns
+    sum(n_incidents) as crime_count,
+    sum(harm) as harm,
+    sum(serious_violence_count) as serious_violence_count,
+    count_if(kind = 'visit') as visits,
+    sum(minutes) as patrol_minutes,
+    count_if(is_compliant) as compliant_visits,
+    count_if(kind = 'assigned_day') as assigned_days,
+    sum(has_compliant_visit) as assigned_days_compliant,
+    count_if(kind = 'arrest') as arrests,
+    count_if(kind = 'search') as searches,
+    count_if(is_find) as finds,
+    count_if(kind = 'tip') as tips_received,
+    count_if(is_valid) as n_valid,
+    count_if(is_satisfied) as n_satisfied
+  from events
   group by month, breakdown
 ),
 
-bounds as (
+-- the first month with any figure (every placed event has an 'all' row) and the first month of any incident (those
+-- outside the hotspots included) as windows over the counts, not second passes over the feeds; the months run
+-- through the last complete month
+counted as (
   select
-    min(d.month) as first_month,
+    c.*,
+    min(case when c.breakdown is not null then c.month end) over () as first_month,
+    min(case when c.crime_count > 0 then c.month end) over () as first_incident_month,
     date_add('month', -1, cast(date_trunc('month', date_add('day', 1, p.as_of)) as date)) as last_month
-  from (
-    select month from event_breakdowns
-    union all
-    select month from visit_facts
-    union all
-    select month from assigned_days
-  ) as d
+  from event_counts as c
   cross join params as p
-  group by p.as_of
 ),
 
-months as (
-  select date_add('month', t.i, b.first_month) as month
-  from bounds as b
-  cross join unnest(sequence(0, date_diff('month', b.first_month, b.last_month), 1)) as t (i)
-  where b.first_month <= b.last_month
-),
-
-incident_history as (
-  select min(month) as first_incident_month
-  from incidents
-),
-
-grid as (
+-- each counted row in a reported month and breakdown once (i = -1), and the first month's 'all' row also as the
+-- whole grid, every breakdown in every month (i = 0, 1, ..), without counts: generated from the one pass over
+-- event_counts (a month spine joined to event_counts would read the feeds again on Athena)
+expanded as (
   select
-    m.month,
-    b.breakdown
-  from months as m
-  cross join (
-    select 'all' as breakdown
-    union all
-    select area_id as breakdown from hotspot_list
-  ) as b
+    case when t.i < 0 then c.month else date_add('month', t.i, c.first_month) end as month,
+    case when t.i < 0 then c.breakdown else g.breakdown end as breakdown,
+    c.first_incident_month,
+    case when t.i < 0 then c.crime_count end as crime_count,
+    case when t.i < 0 then c.harm end as harm,
+    case when t.i < 0 then c.serious_violence_count end as serious_violence_count,
+    case when t.i < 0 then c.visits end as visits,
+    case when t.i < 0 then c.patrol_minutes end as patrol_minutes,
+    case when t.i < 0 then c.compliant_visits end as compliant_visits,
+    case when t.i < 0 then c.assigned_days end as assigned_days,
+    case when t.i < 0 then c.assigned_days_compliant end as assigned_days_compliant,
+    case when t.i < 0 then c.arrests end as arrests,
+    case when t.i < 0 then c.searches end as searches,
+    case when t.i < 0 then c.finds end as finds,
+    case when t.i < 0 then c.tips_received end as tips_received,
+    case when t.i < 0 then c.n_valid end as n_valid,
+    case when t.i < 0 then c.n_satisfied end as n_satisfied
+  from counted as c
+  cross join unnest(
+    sequence(
+      -1,
+      case
+        when c.breakdown = 'all' and c.month = c.first_month and c.first_month <= c.last_month
+          then date_diff('month', c.first_month, c.last_month)
+        else -1
+      end,
+      1
+    )
+  ) as t (i)
+  -- equi-join on a boolean: the breakdowns only for the grid rows (i >= 0)
+  left join (select b.breakdown, true as is_grid from breakdown_list as b) as g
+    on g.is_grid = (t.i >= 0)
+  where t.i >= 0 or (c.breakdown is not null and c.month <= c.last_month)
 ),
 
+-- one row per month and breakdown: its counted row and its grid row merged (at most one has counts, so max picks
+-- it); zeros where nothing happened
 figures as (
   select
-    g.month,
-    g.breakdown,
-    coalesce(c.crime_count, 0) as crime_count,
+    month,
+    breakdown,
+    max(first_incident_month) as first_incident_month,
+    coalesce(max(crime_count), 0) as crime_count,
+    coalesce(max(harm), 0) as harm,
+    coalesce(max(serious_violence_count), 0) as serious_violence_count,
+    coalesce(max(visits), 0) as visits,
+    coalesce(max(patrol_minutes), 0) as patrol_minutes,
+    coalesce(max(compliant_visits), 0) as compliant_visits,
+    coalesce(max(assigned_days), 0) as assigned_days,
+    coalesce(max(assigned_days_compliant), 0) as assigned_days_compliant,
+    coalesce(max(arrests), 0) as arrests,
+    coalesce(max(searches), 0) as searches,
+    coalesce(max(finds), 0) as finds,
+    coalesce(max(tips_received), 0) as tips_received,
+    coalesce(max(n_valid), 0) as n_valid,
+    coalesce(max(n_satisfied), 0) as n_satisfied
+  from expanded
+  group by month, breakdown
+),
+
+-- last year's count from the same breakdown's row 12 months back: the grid has every month from the first, so a
+-- window, not a self-join (before the first month nothing was placed: 0)
+with_last_year as (
+  select
+    f.*,
     case
-      when date_add('month', -12, g.month) >= h.first_incident_month then coalesce(ly.crime_count, 0)
-    end as crime_count_last_year,
-    coalesce(c.harm, 0) as harm,
-    coalesce(c.serious_violence_count, 0) as serious_violence_count,
-    coalesce(v.visits, 0) as visits,
-    coalesce(v.patrol_minutes, 0) as patrol_minutes,
-    coalesce(v.compliant_visits, 0) as compliant_visits,
-    coalesce(ad.assigned_days, 0) as assigned_days,
-    coalesce(ad.assigned_days_compliant, 0) as assigned_days_compliant,
-    coalesce(a.arrests, 0) as arrests,
-    coalesce(s.searches, 0) as searches,
-    coalesce(s.finds, 0) as finds,
-    coalesce(t.tips_received, 0) as tips_received,
-    coalesce(sv.n_valid, 0) as n_valid,
-    coalesce(sv.n_satisfied, 0) as n_satisfied
-  from grid as g
-  cross join incident_history as h
-  left join crime as c
-    on c.month = g.month and c.breakdown = g.breakdown
-  left join crime as ly
-    on ly.month = date_add('month', -12, g.month) and ly.breakdown = g.breakdown
-  left join visit_counts as v
-    on v.month = g.month and v.breakdown = g.breakdown
-  left join assigned_counts as ad
-    on ad.month = g.month and ad.breakdown = g.breakdown
-  left join arrest_counts as a
-    on a.month = g.month and a.breakdown = g.breakdown
-  left join search_counts as s
-    on s.month = g.month and s.breakdown = g.breakdown
-  left join tip_counts as t
-    on t.month = g.month and t.breakdown = g.breakdown
-  left join survey_counts as sv
-    on sv.month = g.month and sv.breakdown = g.breakdown
+      when date_add('month', -12, f.month) >= f.first_incident_month
+        then coalesce(lag(f.crime_count, 12) over (partition by f.breakdown order by f.month), 0)
+    end as crime_count_last_year
+  from figures as f
 ),
 
 satisfaction as (
@@ -468,10 +517,9 @@ satisfaction as (
     cast(f.n_satisfied as double) / nullif(f.n_valid, 0) as ps,
     cast(f.n_valid as double) as nv,
     k.z
-  from figures as f
+  from with_last_year as f
   cross join constants as k
 ),
-
 wilson as (
   select
     s.*,

@@ -96,8 +96,10 @@ incidents as (
   where i.valid_from <= p.as_of and (i.valid_to is null or i.valid_to > p.as_of)
 ),
 
+-- group_type carried so that the hotspot rows of survey_groups come from an equi-join
 hotspot_cells as (
   select distinct
+    'hotspot' as group_type,
     c.area_id,
     c.cell_x,
     c.cell_y
@@ -109,6 +111,14 @@ hotspot_cells as (
 hotspot_list as (
   select distinct area_id
   from hotspot_cells
+),
+
+-- the groups that get a row in every month (zeros included): all, and every register hotspot
+spine_groups as (
+  select 'all' as group_type, 'all' as group_value
+  union all
+  select 'hotspot' as group_type, area_id as group_value
+  from hotspot_list
 ),
 
 facts as (
@@ -138,6 +148,8 @@ facts as (
     on i.incident_id = s.incident_id
 ),
 
+-- every survey once per group type, and once per hotspot its incident's cell is in (none, one or several), in a
+-- single pass over facts: on Athena each reference to facts is another scan of both feeds
 survey_groups as (
   select
     f.response_id,
@@ -152,28 +164,16 @@ survey_groups as (
     g.group_type,
     case g.group_type
       when 'all' then 'all'
+      when 'hotspot' then h.area_id
       when 'crime_type' then f.crime_type
       when 'ethnicity_group' then f.ethnicity_group
       when 'age_band' then f.age_band
     end as group_value
   from facts as f
-  cross join (values ('all'), ('crime_type'), ('ethnicity_group'), ('age_band')) as g (group_type)
-  union all
-  select
-    f.response_id,
-    f.month,
-    f.responded_at,
-    f.q_ease,
-    f.q_actions,
-    f.q_informed,
-    f.q_treatment,
-    f.q_overall,
-    f.hours_to_survey,
-    'hotspot' as group_type,
-    h.area_id as group_value
-  from facts as f
-  inner join hotspot_cells as h
-    on h.cell_x = f.cell_x and h.cell_y = f.cell_y
+  cross join (values ('all'), ('hotspot'), ('crime_type'), ('ethnicity_group'), ('age_band')) as g (group_type)
+  left join hotspot_cells as h
+    on h.group_type = g.group_type and h.cell_x = f.cell_x and h.cell_y = f.cell_y
+  where g.group_type <> 'hotspot' or h.area_id is not null
 ),
 
 -- one pass per group with a count per question (rather than a row per survey and question: five times the rows)
@@ -200,32 +200,78 @@ group_counts as (
   group by month, group_type, group_value
 ),
 
-bounds as (
+-- the first month with a survey (every survey has an 'all' row) as a window over the counts, not a second pass
+-- over the surveys; the month spine runs from it through the month of as_of
+counted as (
   select
-    min(s.month) as first_month,
+    c.*,
+    min(c.month) over () as first_month,
     cast(date_trunc('month', p.as_of) as date) as last_month
-  from surveys as s
+  from group_counts as c
   cross join params as p
-  group by p.as_of
 ),
 
-months as (
-  select date_add('month', t.i, b.first_month) as month
-  from bounds as b
-  cross join unnest(sequence(0, date_diff('month', b.first_month, b.last_month), 1)) as t (i)
+-- each counted row once (i = -1), and the spine from the first month's 'all' row alone: every spine group in every
+-- month (i = 0, 1, ..), without counts. Generated from the one pass over group_counts (a union or a left join of
+-- the spine to group_counts would read the feeds again on Athena)
+expanded as (
+  select
+    case when t.i < 0 then c.month else date_add('month', t.i, c.first_month) end as month,
+    case when t.i < 0 then c.group_type else s.group_type end as group_type,
+    case when t.i < 0 then c.group_value else s.group_value end as group_value,
+    case when t.i < 0 then c.n_sent end as n_sent,
+    case when t.i < 0 then c.n_responded end as n_responded,
+    case when t.i < 0 then c.q_ease_valid end as q_ease_valid,
+    case when t.i < 0 then c.q_ease_satisfied end as q_ease_satisfied,
+    case when t.i < 0 then c.q_actions_valid end as q_actions_valid,
+    case when t.i < 0 then c.q_actions_satisfied end as q_actions_satisfied,
+    case when t.i < 0 then c.q_informed_valid end as q_informed_valid,
+    case when t.i < 0 then c.q_informed_satisfied end as q_informed_satisfied,
+    case when t.i < 0 then c.q_treatment_valid end as q_treatment_valid,
+    case when t.i < 0 then c.q_treatment_satisfied end as q_treatment_satisfied,
+    case when t.i < 0 then c.q_overall_valid end as q_overall_valid,
+    case when t.i < 0 then c.q_overall_satisfied end as q_overall_satisfied,
+    case when t.i < 0 then c.median_hours_to_survey end as median_hours_to_survey,
+    case when t.i < 0 then c.share_within_24h end as share_within_24h
+  from counted as c
+  cross join unnest(
+    sequence(
+      -1,
+      case
+        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+        else -1
+      end,
+      1
+    )
+  ) as t (i)
+  -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
+  left join (select g.*, true as is_spine from spine_groups as g) as s
+    on s.is_spine = (t.i >= 0)
 ),
 
+-- one row per month and group: a counted row and its spine row (if any) merged. At most one of them has counts, so
+-- max picks it (and keeps bigint, as count does); groups without a survey in the month get zeros
 group_rows as (
-  select m.month, 'all' as group_type, 'all' as group_value
-  from months as m
-  union all
-  select m.month, 'hotspot' as group_type, h.area_id as group_value
-  from months as m
-  cross join hotspot_list as h
-  union all
-  select month, group_type, group_value
-  from group_counts
-  where group_type not in ('all', 'hotspot')
+  select
+    month,
+    group_type,
+    group_value,
+    coalesce(max(n_sent), 0) as n_sent,
+    coalesce(max(n_responded), 0) as n_responded,
+    coalesce(max(q_ease_valid), 0) as q_ease_valid,
+    coalesce(max(q_ease_satisfied), 0) as q_ease_satisfied,
+    coalesce(max(q_actions_valid), 0) as q_actions_valid,
+    coalesce(max(q_actions_satisfied), 0) as q_actions_satisfied,
+    coalesce(max(q_informed_valid), 0) as q_informed_valid,
+    coalesce(max(q_informed_satisfied), 0) as q_informed_satisfied,
+    coalesce(max(q_treatment_valid), 0) as q_treatment_valid,
+    coalesce(max(q_treatment_satisfied), 0) as q_treatment_satisfied,
+    coalesce(max(q_overall_valid), 0) as q_overall_valid,
+    coalesce(max(q_overall_satisfied), 0) as q_overall_satisfied,
+    max(median_hours_to_survey) as median_hours_to_survey,
+    max(share_within_24h) as share_within_24h
+  from expanded
+  group by month, group_type, group_value
 ),
 
 grid as (
@@ -234,44 +280,37 @@ grid as (
     g.group_type,
     g.group_value,
     q.question,
-    coalesce(c.n_sent, 0) as n_sent,
-    coalesce(c.n_responded, 0) as n_responded,
-    coalesce(
-      case q.question
-        when 'q_ease' then c.q_ease_valid
-        when 'q_actions' then c.q_actions_valid
-        when 'q_informed' then c.q_informed_valid
-        when 'q_treatment' then c.q_treatment_valid
-        when 'q_overall' then c.q_overall_valid
-      end,
-      0
-    ) as n_valid,
-    coalesce(
-      case q.question
-        when 'q_ease' then c.q_ease_satisfied
-        when 'q_actions' then c.q_actions_satisfied
-        when 'q_informed' then c.q_informed_satisfied
-        when 'q_treatment' then c.q_treatment_satisfied
-        when 'q_overall' then c.q_overall_satisfied
-      end,
-      0
-    ) as n_satisfied,
-    c.median_hours_to_survey,
-    c.share_within_24h
+    g.n_sent,
+    g.n_responded,
+    case q.question
+      when 'q_ease' then g.q_ease_valid
+      when 'q_actions' then g.q_actions_valid
+      when 'q_informed' then g.q_informed_valid
+      when 'q_treatment' then g.q_treatment_valid
+      when 'q_overall' then g.q_overall_valid
+    end as n_valid,
+    case q.question
+      when 'q_ease' then g.q_ease_satisfied
+      when 'q_actions' then g.q_actions_satisfied
+      when 'q_informed' then g.q_informed_satisfied
+      when 'q_treatment' then g.q_treatment_satisfied
+      when 'q_overall' then g.q_overall_satisfied
+    end as n_satisfied,
+    g.median_hours_to_survey,
+    g.share_within_24h
   from group_rows as g
   cross join questions as q
-  left join group_counts as c
-    on c.month = g.month and c.group_type = g.group_type and c.group_value = g.group_value
 ),
 
+-- the rest of the month = its 'all' row (every month has one) minus the group: a window, not a self-join of grid
 with_rest as (
   select
     g.*,
-    a.n_valid - g.n_valid as rest_n_valid,
-    a.n_satisfied - g.n_satisfied as rest_n_satisfied
+    max(case when g.group_type = 'all' then g.n_valid end) over (partition by g.month, g.question)
+    - g.n_valid as rest_n_valid,
+    max(case when g.group_type = 'all' then g.n_satisfied end) over (partition by g.month, g.question)
+    - g.n_satisfied as rest_n_satisfied
   from grid as g
-  inner join grid as a
-    on a.month = g.month and a.question = g.question and a.group_type = 'all'
 ),
 
 proportions as (
