@@ -88,41 +88,39 @@ cell_totals as (
   group by cell_x, cell_y
 ),
 
-map_cells as (
+-- the cells with incidents inside each hotspot's map, carrying their totals: cell_totals is referenced only
+-- here, because Trino re-evaluates a CTE at each reference (a second join back to it would scan the incidents
+-- again)
+map_totals as (
   select
     b.hotspot_id,
     t.cell_x,
-    t.cell_y
+    t.cell_y,
+    t.harm,
+    t.crime_count
   from cell_totals as t
   inner join map_bounds as b
     on t.cell_x between b.min_x and b.max_x
     and t.cell_y between b.min_y and b.max_y
-  union
-  select
-    hotspot_id,
-    cell_x,
-    cell_y
-  from hotspot_cells
 ),
 
+-- plus every own cell of the hotspot, empty or not: an own cell lies inside its hotspot's map, so one with
+-- incidents is matched in map_totals and one without comes from hotspot_cells alone
 final as (
   select
-    m.hotspot_id,
-    cast(m.cell_x as bigint) as cell_x,
-    cast(m.cell_y as bigint) as cell_y,
+    coalesce(m.hotspot_id, h.hotspot_id) as hotspot_id,
+    cast(coalesce(m.cell_x, h.cell_x) as bigint) as cell_x,
+    cast(coalesce(m.cell_y, h.cell_y) as bigint) as cell_y,
     h.hotspot_id is not null as in_hotspot,
-    cast(coalesce(t.harm, 0.0) as double) as harm,
-    cast(coalesce(t.crime_count, 0) as bigint) as crime_count,
+    cast(coalesce(m.harm, 0.0) as double) as harm,
+    cast(coalesce(m.crime_count, 0) as bigint) as crime_count,
     p.weights_version
-  from map_cells as m
-  cross join params as p
-  left join hotspot_cells as h
+  from map_totals as m
+  full outer join hotspot_cells as h
     on h.hotspot_id = m.hotspot_id
     and h.cell_x = m.cell_x
     and h.cell_y = m.cell_y
-  left join cell_totals as t
-    on t.cell_x = m.cell_x
-    and t.cell_y = m.cell_y
+  cross join params as p
 )
 
 select * from final order by hotspot_id, cell_x, cell_y

@@ -104,18 +104,30 @@ hotspot_days as (
     and d.date = t.date
 ),
 
-outcomes as (
-  select hotspot_id, assigned, 'count' as outcome, crime_count as value from hotspot_days
-  union all
-  select hotspot_id, assigned, 'harm' as outcome, harm as value from hotspot_days
-  union all
-  select hotspot_id, assigned, 'serious_violence_harm' as outcome, serious_violence_harm as value from hotspot_days
+-- one row per hotspot-day, outcome and scope ('all', then the hotspot itself), from a single reference to
+-- hotspot_days: Trino re-evaluates a CTE at each reference, so UNION ALL branches over it would each scan the
+-- incidents again
+outcome_names as (
+  select outcome from (values ('count'), ('harm'), ('serious_violence_harm')) as t (outcome)
+),
+
+scopes as (
+  select is_all from (values (true), (false)) as t (is_all)
 ),
 
 scoped as (
-  select 'all' as scope, outcome, assigned, value from outcomes
-  union all
-  select hotspot_id as scope, outcome, assigned, value from outcomes
+  select
+    case when s.is_all then 'all' else d.hotspot_id end as scope,
+    o.outcome,
+    d.assigned,
+    case o.outcome
+      when 'count' then d.crime_count
+      when 'harm' then d.harm
+      else d.serious_violence_harm
+    end as value
+  from hotspot_days as d
+  cross join outcome_names as o
+  cross join scopes as s
 ),
 
 arms as (

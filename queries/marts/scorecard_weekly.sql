@@ -165,6 +165,8 @@ periods as (
   from report_weeks
 ),
 
+-- the incidents are read once: Trino re-evaluates a CTE at each reference, so everything below (coverage,
+-- every period, the baselines) comes from this one pass and from the single reference to daily_incidents
 current_incidents as (
   select
     i.reported_date,
@@ -182,43 +184,72 @@ current_incidents as (
     and coalesce(i.period_precision, 'exact') <> 'month'
 ),
 
-data_coverage as (
-  select min(reported_date) as data_from
-  from current_incidents
-),
-
+-- per hotspot and day; the incidents in no hotspot cell (or without a location) are kept as one group with a
+-- null hotspot and day, so that data_from, the earliest day of any current incident, is a window over this
+-- same aggregate
 daily_incidents as (
   select
     c.hotspot_id,
-    i.reported_date as event_day,
+    case when c.hotspot_id is not null then i.reported_date end as event_day,
     count(*) as crimes,
     sum(i.harm) as harm,
     count_if(i.serious_violence) as serious_violence_crimes,
-    coalesce(sum(i.harm) filter (where i.serious_violence), 0) as serious_violence_harm
+    coalesce(sum(i.harm) filter (where i.serious_violence), 0) as serious_violence_harm,
+    min(min(i.reported_date)) over () as data_from
   from current_incidents as i
-  inner join shr_hotspot_cells as c
+  left join shr_hotspot_cells as c
     on c.cell_x = i.cell_x and c.cell_y = i.cell_y
-  group by c.hotspot_id, i.reported_date
+  group by c.hotspot_id, case when c.hotspot_id is not null then i.reported_date end
 ),
 
-period_totals as (
+hotspot_periods as (
   select
     h.hotspot_id,
     pr.week_start,
     pr.kind,
     pr.period_from,
-    coalesce(pr.period_from >= dc.data_from, false) as covered,
+    pr.period_to
+  from hotspot_list as h
+  cross join periods as pr
+),
+
+-- a full join keeps every hotspot period (zero when empty) and every incident day: the days of no period and
+-- of no hotspot fall in one group with a null hotspot, so data_from reaches the window below whatever matches
+period_sums as (
+  select
+    hp.hotspot_id,
+    hp.week_start,
+    hp.kind,
+    hp.period_from,
     coalesce(sum(d.crimes), 0) as crimes,
     coalesce(sum(d.harm), 0) as harm,
     coalesce(sum(d.serious_violence_crimes), 0) as serious_violence_crimes,
-    coalesce(sum(d.serious_violence_harm), 0) as serious_violence_harm
-  from hotspot_list as h
-  cross join periods as pr
-  cross join data_coverage as dc
-  left join daily_incidents as d
-    on d.hotspot_id = h.hotspot_id
-    and d.event_day between pr.period_from and pr.period_to
-  group by h.hotspot_id, pr.week_start, pr.kind, pr.period_from, pr.period_to, dc.data_from
+    coalesce(sum(d.serious_violence_harm), 0) as serious_violence_harm,
+    max(d.data_from) as data_from
+  from hotspot_periods as hp
+  full outer join daily_incidents as d
+    on d.hotspot_id = hp.hotspot_id
+    and d.event_day between hp.period_from and hp.period_to
+  group by hp.hotspot_id, hp.week_start, hp.kind, hp.period_from, hp.period_to
+),
+
+-- covered: the period starts on or after the earliest day of any current incident (see Data coverage)
+period_coverage as (
+  select
+    *,
+    coalesce(period_from >= max(data_from) over (), false) as covered
+  from period_sums
+),
+
+-- the harm baseline's mean over a hotspot-week's 9 baseline weeks (each week's harm rounded to 6 decimals), as a
+-- window: joining the weeks back to their mean would evaluate the periods (and scan the incidents) again
+period_totals as (
+  select
+    *,
+    sum(round(harm, 6)) over (partition by hotspot_id, week_start, kind)
+    / count(*) over (partition by hotspot_id, week_start, kind) as kind_harm_mean
+  from period_coverage
+  where hotspot_id is not null
 ),
 
 hotspot_weeks as (
@@ -235,6 +266,8 @@ hotspot_weeks as (
     count_if(kind = 'baseline' and covered) as baseline_weeks_covered,
     sum(crimes) filter (where kind = 'baseline') as baseline_sum,
     sum(crimes * crimes) filter (where kind = 'baseline') as baseline_sum_squares,
+    max(kind_harm_mean) filter (where kind = 'baseline') as baseline_harm_mean,
+    sum(power(round(harm, 6) - kind_harm_mean, 2)) filter (where kind = 'baseline') as baseline_harm_squares,
     max(crimes) filter (where kind = '28d') as count_28d,
     max(harm) filter (where kind = '28d') as harm_28d,
     max(crimes) filter (where kind = '28d_last_year' and covered) as count_28d_last_year,
@@ -243,38 +276,6 @@ hotspot_weeks as (
     max(crimes) filter (where kind = 'fytd_last_year' and covered) as count_fytd_last_year
   from period_totals
   group by hotspot_id, week_start
-),
-
--- the harm of each of the 9 baseline weeks, then its mean, then the deviations from it
-baseline_harm_weeks as (
-  select
-    hotspot_id,
-    week_start,
-    round(harm, 6) as harm
-  from period_totals
-  where kind = 'baseline'
-),
-
-baseline_harm_means as (
-  select
-    hotspot_id,
-    week_start,
-    count(*) as weeks,
-    sum(harm) / count(*) as harm_mean
-  from baseline_harm_weeks
-  group by hotspot_id, week_start
-),
-
-baseline_harm as (
-  select
-    m.hotspot_id,
-    m.week_start,
-    m.harm_mean,
-    sqrt(sum(power(w.harm - m.harm_mean, 2)) / (m.weeks - 1)) as harm_sd
-  from baseline_harm_means as m
-  inner join baseline_harm_weeks as w
-    on w.hotspot_id = m.hotspot_id and w.week_start = m.week_start
-  group by m.hotspot_id, m.week_start, m.harm_mean, m.weeks
 ),
 
 arrest_weeks as (
@@ -324,22 +325,20 @@ current_tips as (
     and t.received_date <= p.as_of
 ),
 
+-- each current tip with each hotspot it counts for: the hotspots whose cells hold it and the one it names, in
+-- one pass over the tips (a union of the two would read them twice); distinct keeps a tip once per hotspot
 hotspot_tips as (
-  select
-    c.hotspot_id,
+  select distinct
+    case when s.by_cell then c.hotspot_id else h.hotspot_id end as hotspot_id,
     t.tip_id,
     t.week_start
   from current_tips as t
-  inner join shr_hotspot_cells as c
+  left join shr_hotspot_cells as c
     on c.cell_x = t.cell_x and c.cell_y = t.cell_y
-  union
-  select
-    h.hotspot_id,
-    t.tip_id,
-    t.week_start
-  from current_tips as t
-  inner join hotspot_list as h
+  left join hotspot_list as h
     on h.hotspot_id = t.hotspot_id
+  cross join (values (true), (false)) as s (by_cell)
+  where case when s.by_cell then c.hotspot_id else h.hotspot_id end is not null
 ),
 
 tip_weeks as (
@@ -432,8 +431,11 @@ final as (
       when s.z_fytd <= -3 then 'down'
       when s.z_fytd is not null then 'no significant change'
     end as flag_fytd,
-    case when s.baseline_mean is not null then cast(round(bh.harm_mean, 6) as double) end as baseline_harm_mean,
-    case when s.baseline_mean is not null then cast(round(bh.harm_sd, 6) as double) end as baseline_harm_sd
+    case when s.baseline_mean is not null then cast(round(s.baseline_harm_mean, 6) as double) end as baseline_harm_mean,
+    case
+      when s.baseline_mean is not null
+        then cast(round(sqrt(s.baseline_harm_squares / (s.baseline_weeks - 1)), 6) as double)
+    end as baseline_harm_sd
   from scored as s
   cross join params as p
   inner join report_weeks as w
@@ -444,8 +446,6 @@ final as (
     on ss.hotspot_id = s.hotspot_id and ss.week_start = s.week_start
   left join tip_weeks as t
     on t.hotspot_id = s.hotspot_id and t.week_start = s.week_start
-  left join baseline_harm as bh
-    on bh.hotspot_id = s.hotspot_id and bh.week_start = s.week_start
 )
 
 select * from final order by hotspot_id, week_start
