@@ -75,6 +75,8 @@ comparison_weeks as (
     on y.iso_year = w.iso_year - 1
 ),
 
+-- the arrests are read once: Trino re-evaluates a CTE at each reference, so the hotspot and all counts, the
+-- last-year weeks and the data coverage below all come from this one pass and the single reference to weekly
 current_arrests as (
   select
     a.arrest_id,
@@ -89,54 +91,93 @@ current_arrests as (
     and a.arrested_date <= p.as_of
 ),
 
-data_coverage as (
-  select min(arrested_date) as data_from
-  from current_arrests
-),
-
-located_arrests as (
-  select
-    c.hotspot_id,
-    a.arrest_id,
-    cast(date_trunc('week', a.arrested_date) as date) as week_start
-  from current_arrests as a
-  inner join shr_hotspot_cells as c
-    on c.cell_x = a.cell_x and c.cell_y = a.cell_y
-),
-
-area_arrests as (
-  select hotspot_id, arrest_id, week_start
-  from located_arrests
+-- the cells each area counts arrests in: a hotspot's own cells, and every hotspot cell once more for all (a
+-- cell of two hotspots once), so an arrest meets all at most once. Built from the small cell list (no feed),
+-- so it may name shr_hotspot_cells twice
+counting_cells as (
+  select hotspot_id, cell_x, cell_y
+  from shr_hotspot_cells
   union all
-  select distinct 'all' as hotspot_id, arrest_id, week_start
-  from located_arrests
+  select distinct 'all' as hotspot_id, cell_x, cell_y
+  from shr_hotspot_cells
 ),
 
+-- per area and week, in one aggregate over the one pass (a union of a hotspot branch and an all branch would
+-- read the arrests twice). The arrests in no hotspot cell (or without a location) are kept as one group with
+-- a null area and week, so that data_from, the earliest day of any current arrest, is a window over this same
+-- aggregate. all counts distinct arrest ids, as its definition says; the case inside the distinct count
+-- keeps the other groups' rows (most arrests: those of no hotspot) out of its hashing
 weekly as (
   select
-    hotspot_id,
-    week_start,
-    count(*) as arrests
-  from area_arrests
-  group by hotspot_id, week_start
+    c.hotspot_id,
+    case when c.hotspot_id is not null then cast(date_trunc('week', a.arrested_date) as date) end as week_start,
+    case
+      when c.hotspot_id = 'all' then count(distinct case when c.hotspot_id = 'all' then a.arrest_id end)
+      else count(*)
+    end as arrests,
+    min(min(a.arrested_date)) over () as data_from
+  from current_arrests as a
+  left join counting_cells as c
+    on c.cell_x = a.cell_x and c.cell_y = a.cell_y
+  group by
+    c.hotspot_id,
+    case when c.hotspot_id is not null then cast(date_trunc('week', a.arrested_date) as date) end
+),
+
+-- the two weeks each report week needs: itself and its week last year
+periods as (
+  select week_start, 'week' as kind, week_start as period_start
+  from report_weeks
+  union all
+  select week_start, 'last_year' as kind, last_year_start as period_start
+  from comparison_weeks
+),
+
+-- every area (the hotspots and all) with every period: zero when it has no arrests
+area_periods as (
+  select
+    a.hotspot_id,
+    pr.week_start,
+    pr.kind,
+    pr.period_start
+  from areas as a
+  cross join periods as pr
+),
+
+-- a full join keeps every area period (zero when empty) and every weekly group: the weeks of no period and the
+-- arrests of no hotspot fall in one group with a null area, so data_from reaches the window below whatever
+-- matches (joining weekly once for this week and again for last year would read the arrests twice)
+period_counts as (
+  select
+    ap.hotspot_id,
+    ap.week_start,
+    ap.kind,
+    ap.period_start,
+    cast(coalesce(sum(w.arrests), 0) as bigint) as arrests,
+    max(w.data_from) as data_from
+  from area_periods as ap
+  full outer join weekly as w
+    on w.hotspot_id = ap.hotspot_id and w.week_start = ap.period_start
+  group by ap.hotspot_id, ap.week_start, ap.kind, ap.period_start
+),
+
+-- covered: the period starts on or after the earliest day of any current arrest (see Data coverage)
+period_coverage as (
+  select
+    *,
+    coalesce(period_start >= max(data_from) over (), false) as covered
+  from period_counts
 ),
 
 compared as (
   select
-    a.hotspot_id,
-    w.week_start,
-    coalesce(cur.arrests, 0) as arrests,
-    case when coalesce(cw.last_year_start >= dc.data_from, false) then coalesce(ly.arrests, 0) end
-      as arrests_last_year
-  from areas as a
-  cross join report_weeks as w
-  cross join data_coverage as dc
-  left join comparison_weeks as cw
-    on cw.week_start = w.week_start
-  left join weekly as cur
-    on cur.hotspot_id = a.hotspot_id and cur.week_start = w.week_start
-  left join weekly as ly
-    on ly.hotspot_id = a.hotspot_id and ly.week_start = cw.last_year_start
+    hotspot_id,
+    week_start,
+    max(arrests) filter (where kind = 'week') as arrests,
+    max(arrests) filter (where kind = 'last_year' and covered) as arrests_last_year
+  from period_coverage
+  where hotspot_id is not null
+  group by hotspot_id, week_start
 ),
 
 final as (
