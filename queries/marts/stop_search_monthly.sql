@@ -33,7 +33,6 @@ with params as (
 
 searches as (
   select
-    s.search_id,
     cast(date_trunc('month', s.searched_date) as date) as month,
     coalesce(nullif(trim(s.officer_defined_ethnicity), ''), 'Not stated') as ethnicity,
     coalesce(nullif(trim(s.object_of_search), ''), 'Not stated') as object_of_search,
@@ -62,90 +61,154 @@ hotspot_cells as (
   where c.register_version = p.register_version and c.role = 'hotspot'
 ),
 
+-- the hotspots of a cell numbered (nth), so that a search in a cell of two hotspots has one first row among its rows
+cell_hotspots as (
+  select
+    area_id,
+    cell_x,
+    cell_y,
+    row_number() over (partition by cell_x, cell_y order by area_id) as nth
+  from hotspot_cells
+),
+
 hotspot_list as (
   select distinct area_id
   from hotspot_cells
 ),
 
-search_groups as (
-  select
-    s.month,
-    s.is_find,
-    s.is_arrest,
-    g.group_type,
-    case g.group_type
-      when 'all' then 'all'
-      when 'ethnicity' then s.ethnicity
-      when 'object_of_search' then s.object_of_search
-    end as group_value
-  from searches as s
-  cross join (values ('all'), ('ethnicity'), ('object_of_search')) as g (group_type)
+-- the groups that get a row in every month (zeros included): all, and every register hotspot
+spine_groups as (
+  select 'all' as group_type, 'all' as group_value
   union all
+  select 'hotspot' as group_type, area_id as group_value
+  from hotspot_list
+),
+
+-- each search once per hotspot its cell is in (once if none: a search without a location is in none)
+placed_searches as (
   select
-    s.month,
-    s.is_find,
-    s.is_arrest,
-    'hotspot' as group_type,
-    h.area_id as group_value
+    s.*,
+    h.area_id as hotspot,
+    coalesce(h.nth, 1) = 1 as is_first_row
   from searches as s
-  inner join hotspot_cells as h
+  left join cell_hotspots as h
     on h.cell_x = s.cell_x and h.cell_y = s.cell_y
 ),
 
+-- the searches collapsed to one row per month and combination of the groups they count in, before they are expanded
+-- per group type: far fewer rows to expand four times than there are searches
+combinations as (
+  select
+    month,
+    ethnicity,
+    object_of_search,
+    hotspot,
+    is_first_row,
+    count(*) as searches,
+    count_if(is_find) as finds,
+    count_if(is_arrest) as arrests
+  from placed_searches
+  group by month, ethnicity, object_of_search, hotspot, is_first_row
+),
+
+-- every search once per group type (from its first row), and once per hotspot its cell is in, in a single pass over
+-- the searches: on Athena each reference to searches is another scan of the feed (a union branch per group type, or
+-- a second reference for the hotspots, would read it again)
+search_groups as (
+  select
+    c.month,
+    c.searches,
+    c.finds,
+    c.arrests,
+    g.group_type,
+    case g.group_type
+      when 'all' then 'all'
+      when 'ethnicity' then c.ethnicity
+      when 'object_of_search' then c.object_of_search
+      when 'hotspot' then c.hotspot
+    end as group_value
+  from combinations as c
+  cross join (values ('all'), ('ethnicity'), ('object_of_search'), ('hotspot')) as g (group_type)
+  where case when g.group_type = 'hotspot' then c.hotspot is not null else c.is_first_row end
+),
+
+-- sum keeps bigint on Trino; DuckDB widens it to hugeint, hence the casts
 counts as (
   select
     month,
     group_type,
     group_value,
-    count(*) as searches,
-    count_if(is_find) as finds,
-    count_if(is_arrest) as arrests
+    cast(sum(searches) as bigint) as searches,
+    cast(sum(finds) as bigint) as finds,
+    cast(sum(arrests) as bigint) as arrests
   from search_groups
   group by month, group_type, group_value
 ),
 
-bounds as (
+-- the first month with a search (every search has an 'all' row) as a window over the counts, not a second pass
+-- over the searches; the month spine runs from it through the month of as_of
+counted as (
   select
-    min(s.month) as first_month,
+    c.*,
+    min(c.month) over () as first_month,
     cast(date_trunc('month', p.as_of) as date) as last_month
-  from searches as s
+  from counts as c
   cross join params as p
-  group by p.as_of
 ),
 
-months as (
-  select date_add('month', t.i, b.first_month) as month
-  from bounds as b
-  cross join unnest(sequence(0, date_diff('month', b.first_month, b.last_month), 1)) as t (i)
+-- each counted row once (i = -1), and the spine from the first month's 'all' row alone: every spine group in every
+-- month (i = 0, 1, ..), without counts. Generated from the one pass over counts (a union or a left join of the
+-- spine to counts would read the feed again on Athena)
+expanded as (
+  select
+    case when t.i < 0 then c.month else date_add('month', t.i, c.first_month) end as month,
+    case when t.i < 0 then c.group_type else g.group_type end as group_type,
+    case when t.i < 0 then c.group_value else g.group_value end as group_value,
+    case when t.i < 0 then c.searches end as searches,
+    case when t.i < 0 then c.finds end as finds,
+    case when t.i < 0 then c.arrests end as arrests
+  from counted as c
+  cross join unnest(
+    sequence(
+      -1,
+      case
+        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+        else -1
+      end,
+      1
+    )
+  ) as t (i)
+  -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
+  left join (select s.*, true as is_spine from spine_groups as s) as g
+    on g.is_spine = (t.i >= 0)
 ),
 
+-- one row per month and group: a counted row and its spine row (if any) merged. At most one of them has counts, so
+-- max picks it (and keeps bigint, as count does); spine groups without a search in the month get zeros
 group_rows as (
-  select m.month, 'all' as group_type, 'all' as group_value
-  from months as m
-  union all
-  select m.month, 'hotspot' as group_type, h.area_id as group_value
-  from months as m
-  cross join hotspot_list as h
-  union all
-  select distinct month, group_type, group_value
-  from search_groups
-  where group_type not in ('all', 'hotspot')
+  select
+    month,
+    group_type,
+    group_value,
+    coalesce(max(searches), 0) as searches,
+    coalesce(max(finds), 0) as finds,
+    coalesce(max(arrests), 0) as arrests
+  from expanded
+  group by month, group_type, group_value
 ),
 
 final as (
   select
-    g.month,
-    g.group_type,
-    g.group_value,
-    coalesce(c.searches, 0) as searches,
-    coalesce(c.finds, 0) as finds,
-    cast(c.finds as double) / nullif(c.searches, 0) as find_rate,
-    coalesce(c.arrests, 0) as arrests,
-    cast(c.arrests as double) / nullif(c.searches, 0) as arrest_rate,
+    month,
+    group_type,
+    group_value,
+    searches,
+    finds,
+    cast(finds as double) / nullif(searches, 0) as find_rate,
+    arrests,
+    cast(arrests as double) / nullif(searches, 0) as arrest_rate,
     cast(null as double) as disproportionality
-  from group_rows as g
-  left join counts as c
-    on c.month = g.month and c.group_type = g.group_type and c.group_value = g.group_value
+  from group_rows
 )
 
 select * from final order by month, group_type, group_value

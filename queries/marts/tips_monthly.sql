@@ -30,9 +30,8 @@ with params as (
 
 tips as (
   select
-    t.tip_id,
     cast(date_trunc('month', t.received_date) as date) as month,
-    t.source_type,
+    coalesce(t.source_type, 'Not stated') as source_type,
     t.hotspot_id,
     coalesce(
       t.actioned_at is not null and date_diff('second', t.received_at, t.actioned_at) <= 48 * 3600,
@@ -60,107 +59,169 @@ hotspot_cells as (
   where c.register_version = p.register_version and c.role = 'hotspot'
 ),
 
+-- the hotspots of a cell numbered (nth), so that a tip in a cell of two hotspots has a first row among its rows
+cell_hotspots as (
+  select
+    area_id,
+    cell_x,
+    cell_y,
+    row_number() over (partition by cell_x, cell_y order by area_id) as nth
+  from hotspot_cells
+),
+
 hotspot_list as (
   select distinct area_id
   from hotspot_cells
 ),
 
-tip_hotspots as (
-  select distinct
-    t.tip_id,
-    h.area_id
-  from tips as t
-  inner join hotspot_list as h
-    on h.area_id = t.hotspot_id
-  union
-  select distinct
-    t.tip_id,
-    h.area_id
-  from tips as t
-  inner join hotspot_cells as h
-    on h.cell_x = t.cell_x and h.cell_y = t.cell_y
+-- the groups that get a row in every month (zeros included): all, and every register hotspot
+spine_groups as (
+  select 'all' as group_type, 'all' as group_value
+  union all
+  select 'hotspot' as group_type, area_id as group_value
+  from hotspot_list
 ),
 
+-- each tip once per hotspot whose cells hold it (once if none), with the hotspot it names if that is a register
+-- hotspot (an id that is not a hotspot of the register version places it in no hotspot by name)
+placed_tips as (
+  select
+    t.*,
+    c.area_id as cell_hotspot,
+    coalesce(c.nth, 1) = 1 as is_first_row,
+    n.area_id as named_hotspot
+  from tips as t
+  left join cell_hotspots as c
+    on c.cell_x = t.cell_x and c.cell_y = t.cell_y
+  left join hotspot_list as n
+    on n.area_id = t.hotspot_id
+),
+
+-- the tips collapsed to one row per month and combination of the groups they count in, before they are expanded per
+-- group type: far fewer rows to expand four times than there are tips
+combinations as (
+  select
+    month,
+    source_type,
+    cell_hotspot,
+    named_hotspot,
+    is_first_row,
+    count(*) as received,
+    count_if(is_actioned_within_48h) as actioned_within_48h,
+    count_if(is_intervention) as interventions,
+    count_if(is_arrest) as arrests
+  from placed_tips
+  group by month, source_type, cell_hotspot, named_hotspot, is_first_row
+),
+
+-- every tip once per group type, and once per hotspot it lies in or names, in a single pass over the tips: on
+-- Athena each reference to tips is another scan of the feed (a union branch per group type, or a join back to the
+-- tips, would read it again). All, source type and the named hotspot come from the tip's first row only; a tip that
+-- lies in the hotspot it names counts there once, by its name
 tip_groups as (
   select
-    t.month,
-    t.is_actioned_within_48h,
-    t.is_intervention,
-    t.is_arrest,
+    c.month,
+    c.received,
+    c.actioned_within_48h,
+    c.interventions,
+    c.arrests,
     g.group_type,
-    case g.group_type
+    case g.way
       when 'all' then 'all'
-      when 'source_type' then coalesce(t.source_type, 'Not stated')
+      when 'source_type' then c.source_type
+      when 'cell' then c.cell_hotspot
+      when 'named' then c.named_hotspot
     end as group_value
-  from tips as t
-  cross join (values ('all'), ('source_type')) as g (group_type)
-  union all
-  select
-    t.month,
-    t.is_actioned_within_48h,
-    t.is_intervention,
-    t.is_arrest,
-    'hotspot' as group_type,
-    th.area_id as group_value
-  from tips as t
-  inner join tip_hotspots as th
-    on th.tip_id = t.tip_id
+  from combinations as c
+  cross join (values ('all', 'all'), ('source_type', 'source_type'), ('hotspot', 'cell'), ('hotspot', 'named'))
+    as g (group_type, way)
+  where
+    case g.way
+      when 'cell' then c.cell_hotspot is not null and c.cell_hotspot is distinct from c.named_hotspot
+      when 'named' then c.named_hotspot is not null and c.is_first_row
+      else c.is_first_row
+    end
 ),
 
+-- sum keeps bigint on Trino; DuckDB widens it to hugeint, hence the casts
 counts as (
   select
     month,
     group_type,
     group_value,
-    count(*) as received,
-    count_if(is_actioned_within_48h) as actioned_within_48h,
-    count_if(is_intervention) as interventions,
-    count_if(is_arrest) as arrests
+    cast(sum(received) as bigint) as received,
+    cast(sum(actioned_within_48h) as bigint) as actioned_within_48h,
+    cast(sum(interventions) as bigint) as interventions,
+    cast(sum(arrests) as bigint) as arrests
   from tip_groups
   group by month, group_type, group_value
 ),
 
-bounds as (
+-- the first month with a tip (every tip has an 'all' row) as a window over the counts, not a second pass over the
+-- tips; the month spine runs from it through the month of as_of
+counted as (
   select
-    min(t.month) as first_month,
+    c.*,
+    min(c.month) over () as first_month,
     cast(date_trunc('month', p.as_of) as date) as last_month
-  from tips as t
+  from counts as c
   cross join params as p
-  group by p.as_of
 ),
 
-months as (
-  select date_add('month', s.i, b.first_month) as month
-  from bounds as b
-  cross join unnest(sequence(0, date_diff('month', b.first_month, b.last_month), 1)) as s (i)
+-- each counted row once (i = -1), and the spine from the first month's 'all' row alone: every spine group in every
+-- month (i = 0, 1, ..), without counts. Generated from the one pass over counts (a union or a left join of the
+-- spine to counts would read the feed again on Athena)
+expanded as (
+  select
+    case when t.i < 0 then c.month else date_add('month', t.i, c.first_month) end as month,
+    case when t.i < 0 then c.group_type else g.group_type end as group_type,
+    case when t.i < 0 then c.group_value else g.group_value end as group_value,
+    case when t.i < 0 then c.received end as received,
+    case when t.i < 0 then c.actioned_within_48h end as actioned_within_48h,
+    case when t.i < 0 then c.interventions end as interventions,
+    case when t.i < 0 then c.arrests end as arrests
+  from counted as c
+  cross join unnest(
+    sequence(
+      -1,
+      case
+        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+        else -1
+      end,
+      1
+    )
+  ) as t (i)
+  -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
+  left join (select s.*, true as is_spine from spine_groups as s) as g
+    on g.is_spine = (t.i >= 0)
 ),
 
+-- one row per month and group: a counted row and its spine row (if any) merged. At most one of them has counts, so
+-- max picks it (and keeps bigint, as count does); spine groups without a tip in the month get zeros
 group_rows as (
-  select m.month, 'all' as group_type, 'all' as group_value
-  from months as m
-  union all
-  select m.month, 'hotspot' as group_type, h.area_id as group_value
-  from months as m
-  cross join hotspot_list as h
-  union all
-  select distinct month, group_type, group_value
-  from tip_groups
-  where group_type = 'source_type'
+  select
+    month,
+    group_type,
+    group_value,
+    coalesce(max(received), 0) as received,
+    coalesce(max(actioned_within_48h), 0) as actioned_within_48h,
+    coalesce(max(interventions), 0) as interventions,
+    coalesce(max(arrests), 0) as arrests
+  from expanded
+  group by month, group_type, group_value
 ),
 
 final as (
   select
-    g.month,
-    g.group_type,
-    g.group_value,
-    coalesce(c.received, 0) as received,
-    coalesce(c.actioned_within_48h, 0) as actioned_within_48h,
-    cast(c.actioned_within_48h as double) / nullif(c.received, 0) as share_actioned_within_48h,
-    coalesce(c.interventions, 0) as interventions,
-    coalesce(c.arrests, 0) as arrests
-  from group_rows as g
-  left join counts as c
-    on c.month = g.month and c.group_type = g.group_type and c.group_value = g.group_value
+    month,
+    group_type,
+    group_value,
+    received,
+    actioned_within_48h,
+    cast(actioned_within_48h as double) / nullif(received, 0) as share_actioned_within_48h,
+    interventions,
+    arrests
+  from group_rows
 )
 
 select * from final order by month, group_type, group_value
