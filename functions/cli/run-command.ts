@@ -1,4 +1,5 @@
 import { DuckDbLake } from '../adapters/duckdb-lake.ts'
+import type { StagingPreparation } from '../adapters/duckdb-staging-cache.ts'
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import type { MartName } from '../core/analytics/marts.ts'
 import { type RunManifest, runMarts } from '../core/analytics/run.ts'
@@ -16,6 +17,7 @@ export interface RunCommandOptions {
 /** `hotspot run`: every mart for one as-of date on DuckDB over the local lake. */
 export async function runRunCommand(options: RunCommandOptions): Promise<RunManifest> {
   const engine = await DuckDbLake.open(options.lake)
+  let first = true
   try {
     return await runMarts({
       store: new FsObjectStore(options.lake),
@@ -23,8 +25,11 @@ export async function runRunCommand(options: RunCommandOptions): Promise<RunMani
       clock: options.clock ?? systemClock,
       asOf: options.asOf,
       marts: options.marts,
-      onMart: (mart, rows, ms) =>
-        options.progress?.write(`  ${mart.padEnd(28)} ${String(rows).padStart(7)} rows  ${ms} ms\n`),
+      onMart: (mart, rows, ms) => {
+        if (first) options.progress?.write(`  ${describeStaging(engine.stagingPreparations())}\n`)
+        first = false
+        options.progress?.write(`  ${mart.padEnd(28)} ${String(rows).padStart(7)} rows  ${ms} ms\n`)
+      },
     })
   } finally {
     engine.close()
@@ -39,4 +44,19 @@ export function describeRun(manifest: RunManifest): string {
     `run ${manifest.run_id} as of ${manifest.as_of} (weights ${manifest.weights_version}, register ${manifest.register_version})`,
     ...rows,
   ].join('\n')
+}
+
+/** How the staging cache served the run: "staging: 6 reused, 2 updated with new drops" (or built in memory). */
+export function describeStaging(preparations: ReadonlyMap<string, StagingPreparation>): string {
+  if (preparations.size === 0) return 'staging: built in memory (the cache is in use by another run)'
+  const count = (how: StagingPreparation) => [...preparations.values()].filter((h) => h === how).length
+  const parts = [
+    [count('reused'), 'reused'],
+    [count('incremental'), 'updated with new drops'],
+    [count('rebuilt'), 'rebuilt'],
+  ] as const
+  return `staging: ${parts
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `${n} ${what}`)
+    .join(', ')}`
 }
