@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Column } from '../../functions/core/contracts/columns.ts'
-import { curatedColumns, incidents } from '../../functions/core/contracts/feeds.ts'
+import { curatedColumns, incidents, LINEAGE_COLUMNS } from '../../functions/core/contracts/feeds.ts'
 import { ParquetSink, ROW_GROUP_ROWS, type Value } from '../../functions/core/ingest/parquet-sink.ts'
 import { RowChunkBuilder, RowGroupAssembler } from '../../functions/core/ingest/row-group.ts'
 import { ThreadedParquetSink } from '../../functions/core/ingest/threaded-sink.ts'
@@ -52,7 +52,7 @@ async function writeBoth(rows: number): Promise<{ threaded: Buffer; inThread: Bu
   for (let i = 0; i < rows; i++) {
     const { row, lineage } = rowOf(i)
     threaded.append(row, lineage)
-    inThread.append(row, lineage)
+    inThread.append({ ...row, ...Object.fromEntries(LINEAGE_COLUMNS.map((c, at) => [c.name, lineage[at]])) })
     if (i % 2000 === 0) await threaded.ready()
   }
   await threaded.finish()

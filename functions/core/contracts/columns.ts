@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { daysInMonth, parseDate, parseTimestamp } from '../time.ts'
+import { parseDate, parseTimestamp } from '../time.ts'
 
 /*
  * Every column schema takes text: CSV fields are text, and JSON Lines scalars are turned into text before
@@ -57,50 +57,10 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
   )
 }
 
-const ZERO = 48
-
-/** The digits of `text` from `start` to `end` as a number, or -1 when any is not a digit. */
-function digitsAt(text: string, start: number, end: number): number {
-  let n = 0
-  for (let i = start; i < end; i++) {
-    const digit = text.charCodeAt(i) - ZERO
-    if (digit < 0 || digit > 9) return -1
-    n = n * 10 + digit
-  }
-  return n
-}
-
-/**
- * The form almost every timestamp arrives in (JavaScript's `toISOString()` and most exporters):
- * `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.sssZ`, read digit by digit, about ten times faster than
- * `parseTimestamp`'s regular expression (which costs more than the rest of a row's validation). Undefined for
- * any other text, which `parseTimestamp` then reads; where both read a text they agree (columns.test.ts).
- */
-export function parseUtcTimestamp(text: string): number | undefined {
-  const length = text.length
-  if (length !== 20 && length !== 24) return undefined
-  if (text.charCodeAt(length - 1) !== 90 /* Z */) return undefined
-  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') {
-    return undefined
-  }
-  // three fraction digits are exact: Math.floor(Number(`0.${fff}`) * 1000) === fff for all 1000 of them
-  const millis = length === 24 ? (text[19] === '.' ? digitsAt(text, 20, 23) : -1) : 0
-  const year = digitsAt(text, 0, 4)
-  const month = digitsAt(text, 5, 7)
-  const day = digitsAt(text, 8, 10)
-  const hour = digitsAt(text, 11, 13)
-  const minute = digitsAt(text, 14, 16)
-  const second = digitsAt(text, 17, 19)
-  if (year < 0 || millis < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
-  if (hour > 23 || minute > 59 || second > 59) return undefined
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis)
-}
-
 /** ISO-8601 with an explicit offset (or Z), stored as UTC epoch milliseconds; nothing before 2000. */
 export function timestamp(options: Options = {}) {
   const schema = z.string().transform((value, ctx) => {
-    const ms = parseUtcTimestamp(value) ?? parseTimestamp(value)
+    const ms = parseTimestamp(value)
     if (ms === undefined) {
       ctx.addIssue({
         code: 'custom',

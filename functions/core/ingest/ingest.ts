@@ -20,7 +20,7 @@ import {
 
 export type { QuarantineCode, QuarantineRecord } from './scan.ts'
 
-export const MANIFEST_VERSION = 1
+const MANIFEST_VERSION = 1
 
 export interface IngestManifest {
   manifest_version: number
@@ -57,6 +57,8 @@ export interface IngestRequest {
   encoding?: Encoding
   /** Where the drop already sits in the lake (S3 delivery). Without it the drop is first stored under landing/. */
   landingKey?: string
+  /** The file's sha256 and size, when the caller took them while writing it; else the file is read to take them. */
+  content?: DropContent
   onProgress?: (progress: { rows: number }) => void
   /** Test seam: runs after the outputs are published and before the manifest is written. */
   beforeManifest?: () => void | Promise<void>
@@ -70,22 +72,28 @@ export interface IngestResult {
 
 export class InvariantError extends Error {}
 
-export async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
+export interface DropContent {
+  sha256: string
+  bytes: number
+}
+
+/** The sha256 (hex) and length of the bytes `chunks` yields. */
+async function sha256Of(chunks: AsyncIterable<Buffer>): Promise<DropContent> {
   const digest = createHash('sha256')
   let bytes = 0
-  for await (const chunk of createReadStream(file)) {
-    digest.update(chunk as Buffer)
-    bytes += (chunk as Buffer).length
+  for await (const chunk of chunks) {
+    digest.update(chunk)
+    bytes += chunk.length
   }
   return { sha256: digest.digest('hex'), bytes }
 }
 
-export function dropIdOf(feed: string, dropDate: string, sha256: string): string {
+function dropIdOf(feed: string, dropDate: string, sha256: string): string {
   return `${feed}-${dropDate}-${sha256.slice(0, 16)}`
 }
 
 /** `windows-1252` when the name declares it (`*.windows-1252.csv`, `*.cp1252.csv`), else UTF-8. */
-export function declaredEncoding(name: string): Encoding {
+function declaredEncoding(name: string): Encoding {
   return /[._-](windows-1252|cp1252)[._-]/i.test(path.basename(name)) ? 'windows-1252' : 'utf-8'
 }
 
@@ -105,7 +113,7 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
   if (parseDate(dropDate) === undefined)
     throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
   const contract = contractFor(feed)
-  const { sha256, bytes } = await sha256File(request.file)
+  const { sha256, bytes } = request.content ?? (await sha256Of(createReadStream(request.file)))
   const dropId = dropIdOf(feed, dropDate, sha256)
   const hashed = performance.now()
   const manifestKey = ingestManifestKey(feed, dropId)
@@ -206,7 +214,7 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
   }
 }
 
-export function assertInvariant(
+function assertInvariant(
   m: Pick<IngestManifest, 'rows_in' | 'rows_accepted' | 'rows_quarantined' | 'rows_duplicate' | 'drop_id'>,
 ): void {
   if (m.rows_in !== m.rows_accepted + m.rows_quarantined + m.rows_duplicate) {
@@ -221,9 +229,7 @@ async function storeInLanding(request: IngestRequest, sha256: string): Promise<s
   const name = path.basename(request.sourceName)
   const key = landingKey(request.feed, request.dropDate, name)
   if ((await request.store.create(key, { file: request.file })) === 'created') return key
-  const existing = createHash('sha256')
-  for await (const chunk of await request.store.get(key)) existing.update(chunk as Buffer)
-  if (existing.digest('hex') === sha256) return key
+  if ((await sha256Of(await request.store.get(key))).sha256 === sha256) return key
   // another drop of the same day under the same name (a correction): keep both, as delivered
   const ext = path.extname(name)
   const renamed = landingKey(

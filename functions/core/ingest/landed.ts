@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,7 +13,7 @@ export class NotALandingKeyError extends Error {}
 
 /**
  * Ingests a drop already delivered to `landing/<feed>/<YYYY-MM-DD>/<file>` (the S3 path). The object is staged
- * to local temporary storage once, then read as often as the ingest needs.
+ * to local temporary storage once, hashed on the way, then read as often as the ingest needs.
  */
 export async function ingestLandedObject(
   store: ObjectStore,
@@ -26,7 +27,19 @@ export async function ingestLandedObject(
   const work = await mkdtemp(path.join(tmpdir(), 'hotspot-landed-'))
   try {
     const file = path.join(work, 'drop')
-    await pipeline(await store.get(key), createWriteStream(file))
+    const digest = createHash('sha256')
+    let bytes = 0
+    await pipeline(
+      await store.get(key),
+      async function* hashOnTheWay(chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          digest.update(chunk)
+          bytes += chunk.length
+          yield chunk
+        }
+      },
+      createWriteStream(file),
+    )
     return await ingestDrop({
       store,
       clock,
@@ -35,6 +48,7 @@ export async function ingestLandedObject(
       sourceName: key,
       dropDate: parts.dropDate,
       landingKey: key,
+      content: { sha256: digest.digest('hex'), bytes },
     })
   } finally {
     await rm(work, { recursive: true, force: true })

@@ -95,7 +95,10 @@ export function writeRowGroup(
   if (pending) throw new Error('Parquet row groups need a synchronous writer')
 }
 
-/** Writes rows to a Snappy-compressed Parquet file, one row group per `ROW_GROUP_ROWS` rows. */
+/**
+ * Writes rows to a Snappy-compressed Parquet file, one row group per `ROW_GROUP_ROWS` rows, on this thread: for
+ * tables built in memory (reference data, mart results). Ingest writes through `ThreadedParquetSink`.
+ */
 export class ParquetSink {
   private readonly writer: ParquetWriter
   private buffers: Value[][]
@@ -113,19 +116,13 @@ export class ParquetSink {
     this.buffers = columns.map(() => [])
   }
 
-  /**
-   * Adds a row: the leading columns are read from `row` by name, the last `trailing.length` columns are taken
-   * from `trailing` in order (lineage values, which would otherwise be added to each row object, costing V8 its
-   * fast properties).
-   */
-  append(row: Record<string, unknown>, trailing: readonly Value[] = []): void {
+  /** Adds a row, its values read by column name (absent: null). */
+  append(row: Record<string, unknown>): void {
     const { columns, buffers } = this
-    const named = columns.length - trailing.length
-    for (let i = 0; i < named; i++) {
+    for (let i = 0; i < columns.length; i++) {
       const value = row[(columns[i] as Column).name]
       ;(buffers[i] as Value[]).push(value === undefined ? null : (value as Value))
     }
-    for (let i = 0; i < trailing.length; i++) (buffers[named + i] as Value[]).push(trailing[i] as Value)
     this.rows++
     if (++this.buffered >= ROW_GROUP_ROWS) this.flush()
   }
