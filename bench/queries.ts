@@ -16,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { cpus } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { athenaParameterLiteral } from '../functions/adapters/athena-query-engine.ts'
 import { DuckDbLake } from '../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../functions/cli/ingest-command.ts'
@@ -91,7 +92,7 @@ async function scanEstimate(lake: DuckDbLake, mart: string, parameters: string[]
     /(^|\bwith\s+)([a-z_][a-z0-9_]*) as \(/gim,
     '$1$2 as not materialized (',
   )
-  for (const value of parameters) sql = sql.replace('?', `'${value.replaceAll("'", "''")}'`)
+  for (const value of parameters) sql = sql.replace('?', athenaParameterLiteral(value))
   const { rows } = await lake.rows(`explain (analyze, format json) ${sql}`)
   const plan = JSON.parse(
     String((rows[0] as Record<string, unknown>).explain_value ?? Object.values(rows[0] as object)[1]),

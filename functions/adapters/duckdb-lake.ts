@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api'
 import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
@@ -8,7 +8,14 @@ import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/co
 import type { QueryEngine, QueryOptions, QueryResult, StagingTable } from '../core/ports.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../core/reference/weights.ts'
-import { StagingCache, type StagingPreparation } from './duckdb-staging-cache.ts'
+import {
+  columnsRead,
+  filesUnder,
+  ident,
+  literal,
+  StagingCache,
+  type StagingPreparation,
+} from './duckdb-staging-cache.ts'
 
 export interface DuckDbLakeOptions {
   /**
@@ -47,20 +54,8 @@ const REFERENCE_TABLES: Record<string, Column[]> = {
   harm_weights: HARM_WEIGHT_COLUMNS,
 }
 
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`
-
 function hasFiles(folder: string, extension: string): boolean {
-  if (!existsSync(folder)) return false
-  const stack = [folder]
-  while (stack.length > 0) {
-    const dir = stack.pop() as string
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) stack.push(path.join(dir, entry.name))
-      else if (entry.name.endsWith(extension) && !entry.name.includes('.tmp-')) return true
-    }
-  }
-  return false
+  return !filesUnder(folder, extension).next().done
 }
 
 /** A typed relation with no rows, so a view exists (and has its columns) before any file for it arrived. */
@@ -196,14 +191,10 @@ export class DuckDbLake implements QueryEngine {
       await this.stagingCache.prepare(staging)
       return new Set(staging.keys())
     }
-    for (const [name, { sql, readerWords }] of staging) {
-      const described = await this.connection.runAndReadAll(`describe ${sql}`)
-      const columns = described
-        .getRowObjectsJS()
-        .map((row) => String(row.column_name))
-        .filter((column) => readerWords.has(column.toLowerCase()))
+    for (const [name, table] of staging) {
+      const columns = await columnsRead(this.connection, table)
       await this.connection.run(
-        `create or replace temp table ${ident(name)} as select ${columns.map(ident).join(', ')} from (${sql})`,
+        `create or replace temp table ${ident(name)} as select ${columns.map(ident).join(', ')} from (${table.sql})`,
       )
     }
     return new Set(staging.keys())

@@ -16,8 +16,10 @@ const REFERENCE_TABLES = ['area_cells', 'hotspots', 'harm_weights'] as const
 /** Cache files attached by an open lake of this process. */
 const attachedInThisProcess = new Set<string>()
 
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`
+/** A SQL string literal. */
+export const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
+/** A quoted SQL identifier. */
+export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 interface CachedState {
   signature: string
@@ -311,14 +313,10 @@ export class StagingCache {
   }
 
   /** The columns its readers name, and the key (the cache deletes by it). */
-  private async columnsOf(table: StagingTable, inputs: TableInputs | undefined): Promise<string[]> {
-    const described = await this.connection.runAndReadAll(`describe ${table.sql}`)
+  private columnsOf(table: StagingTable, inputs: TableInputs | undefined): Promise<string[]> {
     // the key, to delete by; a feed's drop date and id, to find the files holding a key's other versions
     const keep = new Set([...(inputs?.key ?? []), ...(inputs?.feed ? ['drop_date', 'drop_id'] : [])])
-    return described
-      .getRowObjectsJS()
-      .map((row) => String(row.column_name))
-      .filter((column) => keep.has(column) || table.readerWords.has(column.toLowerCase()))
+    return columnsRead(this.connection, table, keep)
   }
 
   private signatureOf(sql: string, columns: string[]): string {
@@ -383,20 +381,42 @@ export class StagingCache {
   }
 }
 
-/** Curated Parquet files of a folder (`<dt>/<drop_id>.parquet`), sorted, relative to it. */
-function listFiles(folder: string): string[] {
-  if (!existsSync(folder)) return []
-  const files: string[] = []
+/**
+ * The columns of a staging table that its readers name (StagingTable.readerWords), in the query's order, and
+ * those in `alsoKeep`: the others are read by no one, so they are neither computed nor kept.
+ */
+export async function columnsRead(
+  connection: DuckDBConnection,
+  table: StagingTable,
+  alsoKeep: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
+  const described = await connection.runAndReadAll(`describe ${table.sql}`)
+  return described
+    .getRowObjectsJS()
+    .map((row) => String(row.column_name))
+    .filter((column) => alsoKeep.has(column) || table.readerWords.has(column.toLowerCase()))
+}
+
+/**
+ * The files under a folder, at any depth, whose names end with `extension` (full paths, in no order; none when
+ * the folder does not exist). An object store's temporary file ends in `.tmp-<hex>`, never in the extension.
+ */
+export function* filesUnder(folder: string, extension: string): Generator<string> {
+  if (!existsSync(folder)) return
   const stack = [folder]
   while (stack.length > 0) {
     const dir = stack.pop() as string
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name)
       if (entry.isDirectory()) stack.push(full)
-      else if (entry.name.endsWith('.parquet') && !entry.name.includes('.tmp-')) files.push(full)
+      else if (entry.name.endsWith(extension)) yield full
     }
   }
-  return files.sort()
+}
+
+/** The Parquet files of a folder (`<dt>/<drop_id>.parquet` for a feed), sorted, as full paths. */
+function listFiles(folder: string): string[] {
+  return [...filesUnder(folder, '.parquet')].sort()
 }
 
 function dropDateOf(file: string): string {

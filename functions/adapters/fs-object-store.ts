@@ -77,7 +77,12 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, body: ObjectBody): Promise<void> {
     const target = this.pathOf(key)
     const temp = await this.writeTemp(target, body)
-    await rename(temp, target)
+    try {
+      await rename(temp, target)
+    } catch (error) {
+      await unlink(temp).catch(() => undefined)
+      throw error
+    }
   }
 
   async create(key: string, body: ObjectBody): Promise<'created' | 'exists'> {

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { assertValidKey, type Mailer, type RawMessage, SendError } from '../core/ports.ts'
 import {
@@ -9,6 +7,7 @@ import {
   RECIPIENT_HEADER,
   REPORT_HEADER,
 } from '../core/reports/compose.ts'
+import { FsObjectStore } from './fs-object-store.ts'
 
 const SEGMENT = /^[A-Za-z0-9_%~-][A-Za-z0-9._%~-]*$/
 
@@ -16,45 +15,51 @@ const SEGMENT = /^[A-Za-z0-9_%~-][A-Za-z0-9._%~-]*$/
  * A folder of .eml files instead of a mail server, for running locally: `send` writes the bytes unchanged to
  * `<folder>/<report>/<period>/<recipient-key>.eml`, filed by the message's `X-Hotspot-Report` ("weekly
  * 2026-W46") and `X-Hotspot-Recipient` headers (see compose.ts), or under a relative `name` the caller gives.
- * The file appears whole or not at all (a temporary file renamed into place); sending the same message again
- * replaces it. The message id is the Message-ID header.
+ * The file appears whole or not at all (written as an object of an FsObjectStore on the folder); sending the same
+ * message again replaces it. The message id is the Message-ID header.
  */
 export class OutboxMailer implements Mailer {
   readonly name = 'outbox' as const
   readonly folder: string
+  private readonly files: FsObjectStore
 
   constructor(folder: string) {
-    this.folder = path.resolve(folder)
+    this.files = new FsObjectStore(folder)
+    this.folder = this.files.location
   }
 
   /** Where `send` writes a message: an absolute path under the folder. */
   fileFor(message: RawMessage, name?: string): string {
-    const relative = name ?? defaultName(message)
-    assertValidKey(relative)
-    return path.join(this.folder, ...relative.split('/'))
+    return this.pathOf(keyOf(message, name))
+  }
+
+  private pathOf(key: string): string {
+    return path.join(this.folder, ...key.split('/'))
   }
 
   async send(message: RawMessage, options: { name?: string } = {}): Promise<{ messageId: string }> {
-    let file: string
+    let key: string
     try {
-      file = this.fileFor(message, options.name)
+      key = keyOf(message, options.name)
     } catch (error) {
       throw new SendError('rejected', `outbox: ${(error as Error).message}`, error)
     }
-    const temp = `${file}.tmp-${randomBytes(6).toString('hex')}`
     try {
-      await mkdir(path.dirname(file), { recursive: true })
-      await writeFile(temp, message.raw, { flag: 'wx' })
-      await rename(temp, file)
+      await this.files.put(key, message.raw)
     } catch (error) {
-      await unlink(temp).catch(() => undefined)
       // the file was not published: nothing went out, so delivery may try again
-      throw new SendError('transient', `outbox: could not write ${file}: ${(error as Error).message}`, error)
+      const why = (error as Error).message
+      throw new SendError('transient', `outbox: could not write ${this.pathOf(key)}: ${why}`, error)
     }
-    return {
-      messageId: messageIdOf(message.raw) ?? path.relative(this.folder, file).split(path.sep).join('/'),
-    }
+    return { messageId: messageIdOf(message.raw) ?? key }
   }
+}
+
+/** The message's key under the folder: the name given, else its default name. */
+function keyOf(message: RawMessage, name: string | undefined): string {
+  const key = name ?? defaultName(message)
+  assertValidKey(key)
+  return key
 }
 
 /** `weekly/2026-W46/CMD-001.eml` from the message's X-Hotspot headers. */

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
-import { stagingSql } from '../../functions/core/analytics/marts.ts'
-import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
+import { composeSql, stagingSql } from '../../functions/core/analytics/marts.ts'
+import { CONTRACTS, FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
@@ -167,6 +167,23 @@ describe('the staging cache of a local lake', () => {
       .map((line) => JSON.parse(line))
       .filter((row) => row.valid_from === '2026-03-05' && row.valid_to === '2026-03-05')
     expect(closedSameDay.length).toBeGreaterThan(0)
+  })
+
+  it("agrees with every feed's view on each record's current version (after corrections and re-drops)", async () => {
+    const lake = await DuckDbLake.open(lakeDir, { stagingCache: false })
+    try {
+      for (const feed of FEED_NAMES) {
+        const columns = [...CONTRACTS[feed].key, 'drop_id'].map((c) => `"${c}"`).join(', ')
+        const view = await lake.rows(`select ${columns} from ${feed} order by all`)
+        const staging = await lake.rows(
+          composeSql(`select ${columns} from stg_${feed} where valid_to is null order by all`),
+        )
+        expect(view.rows.length, feed).toBeGreaterThan(0)
+        expect(staging.rows, feed).toEqual(view.rows)
+      }
+    } finally {
+      lake.close()
+    }
   })
 
   it('rebuilds a table whose query or kept columns changed', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -242,4 +242,19 @@ objectStoreContract('S3ObjectStore (in-memory fake bucket)', async () => {
     conflictBackoffMs: 1,
   })
   return { store, cleanup: async () => s3.restore() }
+})
+
+describe('FsObjectStore', () => {
+  it('a put that cannot be published leaves no temporary file behind', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
+    try {
+      const store = new FsObjectStore(root)
+      await store.put('a/b/c', 'leaf')
+      // `a/b` is a folder: the temporary file cannot be renamed over it
+      await expect(store.put('a/b', 'x')).rejects.toThrow()
+      expect(await readdir(path.join(root, 'a'))).toEqual(['b'])
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
 })
