@@ -40,6 +40,7 @@ describe('reports delivered over SMTP', () => {
   let smtpUrl: string
   const received: Received[] = []
   let recipients: Recipients
+  let areas: { hotspot_id: string; name: string; borough: string; role?: string }[]
   let asOf: string
 
   beforeAll(async () => {
@@ -49,6 +50,9 @@ describe('reports delivered over SMTP', () => {
     await generateCity({ scale: 'demo', years: 1, seed: 5, out: city })
     asOf = JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8')).dates.end
     recipients = JSON.parse(readFileSync(path.join(city, 'recipients.json'), 'utf8'))
+    areas = JSON.parse(readFileSync(path.join(city, 'register.geojson'), 'utf8')).features.map(
+      (f: { properties: (typeof areas)[number] }) => f.properties,
+    )
     const store = new FsObjectStore(lake)
     const clock = fixedClock('2026-11-16T06:00:00Z')
     for (const [kind, file] of [
@@ -189,6 +193,23 @@ describe('reports delivered over SMTP', () => {
           )
         }
       }
+    }
+  })
+
+  it('hotspots are named from the register: with their borough in the scorecard, by name in the funder report', () => {
+    const area = new Map(areas.map((a) => [a.hotspot_id, a]))
+    for (const { mail, to } of weekly()) {
+      for (const id of recipients.commanders.find((c) => c.email === to[0])?.hotspot_ids ?? []) {
+        const { name, borough } = area.get(id) ?? { name: '?', borough: '?' }
+        expect(String(mail.text)).toContain(`${id} ${name} (${borough})`)
+      }
+    }
+    const [funder] = monthly()
+    const hotspots = areas.filter((a) => a.role !== 'control')
+    expect(hotspots.length).toBeGreaterThan(0)
+    for (const { hotspot_id, name } of hotspots) {
+      expect(String(funder?.mail.text)).toContain(`- ${name}: `)
+      expect(String(funder?.mail.text)).not.toContain(`- ${hotspot_id}: `)
     }
   })
 

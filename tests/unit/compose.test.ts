@@ -3,12 +3,12 @@ import {
   CompositionError,
   cidReferences,
   composeMessage,
-  HeaderInjectionError,
   headerValue,
   messageIdOf,
   recipientSegment,
   reportMessageId,
 } from '../../functions/core/reports/compose.ts'
+import { HeaderInjectionError } from '../../functions/core/reports/html.ts'
 import { assertPng, COMMANDER, CSV, envelope, renderedEmail } from './helpers/mail-fixtures.ts'
 import { parseMessage } from './helpers/smtp-sink.ts'
 

@@ -299,54 +299,16 @@ describe('rule 3: rates, percentages, harm and other derived figures', () => {
 
   it('a percentage is withheld with its count cell, even a secondary one of 10 or more', () => {
     // searches 4 + 15 = 19 (total): 15 is secondary, so the find rate on 15 searches goes too
-    const t = discloseTable({
-      rows: [
-        {
-          label: 'A',
-          cells: [
-            { column: 'searches', kind: 'count', value: 4 },
-            { column: 'finds', kind: 'count', value: 0 },
-            {
-              column: 'find_rate',
-              kind: 'rate',
-              value: 0,
-              numerator: 0,
-              denominator: 4,
-              basis: ['searches', 'finds'],
-            },
-          ],
-        },
-        {
-          label: 'B',
-          cells: [
-            { column: 'searches', kind: 'count', value: 15 },
-            { column: 'finds', kind: 'count', value: 12 },
-            {
-              column: 'find_rate',
-              kind: 'rate',
-              value: 0.8,
-              numerator: 12,
-              denominator: 15,
-              basis: ['searches', 'finds'],
-            },
-          ],
-        },
-        {
-          label: 'All',
-          cells: [
-            { column: 'searches', kind: 'count', value: 19 },
-            { column: 'finds', kind: 'count', value: 12 },
-            {
-              column: 'find_rate',
-              kind: 'rate',
-              value: 12 / 19,
-              numerator: 12,
-              denominator: 19,
-              basis: ['searches', 'finds'],
-            },
-          ],
-        },
+    const searchRow = (label: string, searches: number, finds: number) => ({
+      label,
+      cells: [
+        { column: 'searches', kind: 'count' as const, value: searches },
+        { column: 'finds', kind: 'count' as const, value: finds },
+        { ...rate(finds, searches, finds / searches), column: 'find_rate', basis: ['searches', 'finds'] },
       ],
+    })
+    const t = discloseTable({
+      rows: [searchRow('A', 4, 0), searchRow('B', 15, 12), searchRow('All', 19, 12)],
       columnTotal: 'All',
     })
     expect(shown(t)).toEqual([

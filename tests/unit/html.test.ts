@@ -42,6 +42,8 @@ describe('assertHeaderSafe', () => {
     ['Report\rX-Injected: yes'],
     ['trailing newline\n'],
     ['\r\n'],
+    ['Report\u2028X-Injected: yes'],
+    ['Report\u0085X-Injected: yes'],
   ])('rejects %j', (value) => {
     expect(() => assertHeaderSafe(value, 'subject')).toThrow(HeaderInjectionError)
     expect(() => assertHeaderSafe(value, 'subject')).toThrow(/subject contains a line break/)

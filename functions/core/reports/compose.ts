@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import MailComposer from 'nodemailer/lib/mail-composer/index.js'
 import type { RawMessage } from '../ports.ts'
+import { assertHeaderSafe } from './html.ts'
 import type { Recipient, RenderedEmail, ReportKind } from './model.ts'
 
 /**
@@ -9,16 +10,6 @@ import type { Recipient, RenderedEmail, ReportKind } from './model.ts'
  * from the report, the period and the recipient), so composing the same email again, in a retry or a rerun,
  * gives a byte-identical .eml whose sha256 matches the ledger's.
  */
-
-export class HeaderInjectionError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field} ${message}`)
-    this.name = 'HeaderInjectionError'
-  }
-}
 
 export class CompositionError extends Error {
   constructor(message: string) {
@@ -52,9 +43,6 @@ export interface ComposeEnvelope {
 export const REPORT_HEADER = 'X-Hotspot-Report'
 export const RECIPIENT_HEADER = 'X-Hotspot-Recipient'
 
-/** C0 and C1 controls (CR and LF among them), DEL, and the Unicode line and paragraph separators. */
-const CONTROL = /[\p{Cc}\u2028\u2029]/u
-
 /**
  * A deliberately strict address: an ASCII dot-atom local part and a DNS host name with at least two labels.
  * No quoted local parts, comments, IP literals, display names or internationalised addresses: none of them
@@ -63,19 +51,9 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/
 const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 
-/** Throws HeaderInjectionError unless `value` is one line of text without control characters. */
-export function assertSingleLine(field: string, value: string): void {
-  if (CONTROL.test(value)) {
-    throw new HeaderInjectionError(
-      field,
-      `contains a line break (CR or LF) or another control character: ${JSON.stringify(value)}`,
-    )
-  }
-}
-
 /** Throws HeaderInjectionError for a line break, CompositionError for anything else that is not an address. */
 export function assertEmailAddress(field: string, address: string): void {
-  assertSingleLine(field, address)
+  assertHeaderSafe(address, field)
   const invalid = (why: string) => new CompositionError(`${field} ${JSON.stringify(address)} ${why}`)
   if (address.length > 254) throw invalid('is longer than 254 characters')
   const at = address.lastIndexOf('@')
@@ -161,19 +139,19 @@ export function cidReferences(html: string): string[] {
 export async function composeMessage(email: RenderedEmail, envelope: ComposeEnvelope): Promise<RawMessage> {
   const { from, to, report, period } = envelope
   assertReportPeriod(report, period)
-  assertSingleLine('subject', email.subject)
+  assertHeaderSafe(email.subject, 'subject')
   if (email.subject.trim() === '') throw new CompositionError('the subject is empty')
-  if (from.name !== undefined) assertSingleLine('sender name', from.name)
+  if (from.name !== undefined) assertHeaderSafe(from.name, 'sender name')
   assertEmailAddress('sender address', from.email)
-  assertSingleLine('recipient name', to.name)
+  assertHeaderSafe(to.name, 'recipient name')
   assertEmailAddress('recipient address', to.email)
-  assertSingleLine('recipient key', to.key)
+  assertHeaderSafe(to.key, 'recipient key')
   if (envelope.replyTo !== undefined) assertEmailAddress('reply-to address', envelope.replyTo)
   if (!(envelope.date instanceof Date) || Number.isNaN(envelope.date.getTime())) {
     throw new CompositionError('the Date is not a valid date')
   }
   const messageId = envelope.messageId ?? reportMessageId(report, period, to.key, from.email)
-  assertSingleLine('Message-ID', messageId)
+  assertHeaderSafe(messageId, 'Message-ID')
   if (!/^<[^<>\s@]+@[^<>\s@]+>$/.test(messageId)) {
     throw new CompositionError(`Message-ID ${JSON.stringify(messageId)} is not <left@right>`)
   }
@@ -185,7 +163,7 @@ export async function composeMessage(email: RenderedEmail, envelope: ComposeEnve
       throw new CompositionError(`inline image cid ${JSON.stringify(image.cid)} is not plain`)
     if (provided.has(image.cid)) throw new CompositionError(`inline image cid ${image.cid} is given twice`)
     provided.add(image.cid)
-    assertSingleLine(`inline image ${image.cid} filename`, image.filename)
+    assertHeaderSafe(image.filename, `inline image ${image.cid} filename`)
     if (!image.content.subarray(0, 8).equals(PNG_SIGNATURE)) {
       throw new CompositionError(`inline image ${image.cid} is not a PNG`)
     }
@@ -197,8 +175,8 @@ export async function composeMessage(email: RenderedEmail, envelope: ComposeEnve
   if (missing.length > 0)
     throw new CompositionError(`the HTML references missing images: cid:${missing.join(', cid:')}`)
   for (const attachment of email.attachments) {
-    assertSingleLine('attachment filename', attachment.filename)
-    assertSingleLine('attachment content type', attachment.contentType)
+    assertHeaderSafe(attachment.filename, 'attachment filename')
+    assertHeaderSafe(attachment.contentType, 'attachment content type')
   }
 
   // boundaries from a digest of the content: fixed for the same email, and never a string of its parts

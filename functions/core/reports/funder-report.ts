@@ -129,6 +129,21 @@ function change(
 
 const count = (column: string, value: number | null): DisclosureCell => ({ column, kind: 'count', value })
 
+/** A rate or percentage from a funder_monthly row, which carries its value, numerator and denominator. */
+const fractionOf = (
+  column: string,
+  kind: 'rate' | 'percent',
+  row: MartRow | undefined,
+  basis: (string | CellRef)[],
+): DisclosureCell => ({
+  column,
+  kind,
+  value: num(row, 'value'),
+  numerator: num(row, 'numerator'),
+  denominator: num(row, 'denominator'),
+  basis,
+})
+
 /** The change columns of a count row whose month and last-year counts are in columns month and last_year. */
 function changeCells(current: number | null, comparison: number | null): DisclosureCell[] {
   const { pct, flag } = change(current, comparison)
@@ -270,7 +285,6 @@ function crimeView(c: Ctx): TableView {
 function patrolView(c: Ctx): TableView {
   const { fm } = c
   const visits = num(fm('visits', 'all'), 'value')
-  const compliantPct = fm('compliant_visit_pct')
   const assignedPct = fm('assigned_days_compliant_pct')
   return view(
     'patrol',
@@ -296,14 +310,10 @@ function patrolView(c: Ctx): TableView {
           label: 'Visits of 10 to 16 minutes',
           cells: [
             count('number', num(fm('compliant_visits'), 'value')),
-            {
-              column: 'share',
-              kind: 'percent',
-              value: num(compliantPct, 'value'),
-              numerator: num(compliantPct, 'numerator'),
-              denominator: num(compliantPct, 'denominator'),
-              basis: ['number', { row: 'visits', column: 'number' }],
-            },
+            fractionOf('share', 'percent', fm('compliant_visit_pct'), [
+              'number',
+              { row: 'visits', column: 'number' },
+            ]),
           ],
         },
         {
@@ -316,14 +326,10 @@ function patrolView(c: Ctx): TableView {
           label: 'Assigned days with a visit of 10 to 16 minutes',
           cells: [
             count('number', num(assignedPct, 'numerator')),
-            {
-              column: 'share',
-              kind: 'percent',
-              value: num(assignedPct, 'value'),
-              numerator: num(assignedPct, 'numerator'),
-              denominator: num(assignedPct, 'denominator'),
-              basis: ['number', { row: 'assigned_days', column: 'number' }],
-            },
+            fractionOf('share', 'percent', assignedPct, [
+              'number',
+              { row: 'assigned_days', column: 'number' },
+            ]),
           ],
         },
       ],
@@ -339,18 +345,6 @@ function activityView(c: Ctx): TableView {
     const last = num(ly(measure), 'value')
     return { key, label, cells: [count('month', now), count('last_year', last), ...changeCells(now, last)] }
   }
-  const rateCell = (
-    columnName: string,
-    row: MartRow | undefined,
-    basis: (string | CellRef)[],
-  ): DisclosureCell => ({
-    column: columnName,
-    kind: 'rate',
-    value: num(row, 'value'),
-    numerator: num(row, 'numerator'),
-    denominator: num(row, 'denominator'),
-    basis,
-  })
   return view(
     'activity',
     'Arrests, stop and search and tips in the hotspots',
@@ -364,11 +358,11 @@ function activityView(c: Ctx): TableView {
           key: 'find_rate',
           label: 'Find rate',
           cells: [
-            rateCell('month', fm('find_rate'), [
+            fractionOf('month', 'rate', fm('find_rate'), [
               { row: 'finds', column: 'month' },
               { row: 'searches', column: 'month' },
             ]),
-            rateCell('last_year', ly('find_rate'), [
+            fractionOf('last_year', 'rate', ly('find_rate'), [
               { row: 'finds', column: 'last_year' },
               { row: 'searches', column: 'last_year' },
             ]),

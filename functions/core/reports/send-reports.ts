@@ -109,9 +109,11 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
   const list = await latestRecipients(store)
   const marts = period.report === 'weekly' ? WEEKLY_MARTS : MONTHLY_MARTS
   const { run, rows } = await readResults(store, period.lastDay, marts)
-  const registerVersion = run.register_version
-  const register = await readRegister(store, registerVersion)
-  const names = Object.fromEntries(register.features.map((f) => [f.properties.hotspot_id, f.properties.name]))
+  const register = await readRegister(store, run.register_version)
+  const areas = new Map(register.features.map((f) => [f.properties.hotspot_id, f.properties]))
+  const names = Object.fromEntries([...areas].map(([id, area]) => [id, area.name]))
+  // the funder report's chart is the same for every funder: drawn once per run, not per email
+  const funderImages = period.report === 'monthly' ? await monthlyCharts(rows) : []
   const summary: ReportSummary = {
     report: period.report,
     period: period.id,
@@ -131,7 +133,11 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
             commander: recipient,
             period,
             force: request.force,
-            hotspots: recipient.hotspotIds.map((id) => ({ id, name: names[id] ?? id, borough: '' })),
+            hotspots: recipient.hotspotIds.map((id) => ({
+              id,
+              name: names[id] ?? id,
+              borough: areas.get(id)?.borough ?? '',
+            })),
             rows: rows as never,
             images: await weeklyCharts(recipient, rows, names, period),
           })
@@ -140,7 +146,8 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
             period,
             force: request.force,
             rows: rows as never,
-            images: await monthlyCharts(rows),
+            images: funderImages,
+            hotspotNames: names,
           })
     await request.onRendered?.(recipient, email)
     const message = await composeMessage(email, {

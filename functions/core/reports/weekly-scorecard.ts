@@ -21,7 +21,7 @@ import { safeCsv } from './csv.ts'
 import { assertHeaderSafe, escapeHtml } from './html.ts'
 import { compileMjml } from './mjml.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
-import { dateParts } from './periods.ts'
+import { dateParts, longDate } from './periods.ts'
 
 export interface ScorecardHotspot {
   id: string
@@ -767,7 +767,7 @@ function scorecardMjml(
     ? `<mj-section background-color="#ffffff" padding="12px 0 8px" border-top="4px solid ${COLOURS.accent}">
   <mj-column>
     <mj-text padding="4px 16px 2px" font-size="19px" font-weight="bold" color="${COLOURS.navy}">Harm around your hotspots</mj-text>
-    <mj-text padding="0 16px 6px" font-size="13px" color="${COLOURS.muted}">Harm by 25 m cell over the 28 days to ${e(dayLong(period.lastDay))}, hotspots outlined</mj-text>
+    <mj-text padding="0 16px 6px" font-size="13px" color="${COLOURS.muted}">Harm by 25 m cell over the 28 days to ${e(longDate(period.lastDay))}, hotspots outlined</mj-text>
     ${imageMjml(images.heatmap)}
   </mj-column>
 </mj-section>`
@@ -831,7 +831,7 @@ function scorecardMjml(
   <mj-section padding="12px 0 24px">
     <mj-column>
       <mj-text padding="4px 16px" font-size="12px" line-height="1.5" color="${COLOURS.muted}">${e(
-        `Figures for ${period.label} (Monday to Sunday, London time), as recorded by ${dayLong(period.lastDay)}. ` +
+        `Figures for ${period.label} (Monday to Sunday, London time), as recorded by ${longDate(period.lastDay)}. ` +
           'Harm is the Cambridge Crime Harm Index: the sum of the days in prison each offence would draw. ' +
           'A change is flagged as significant only when the Poisson test gives |Z| of 3 or more; the % change is shown beside the flag. ' +
           'The seasonal range is the same week and its neighbours in the last 3 years. ' +
@@ -843,11 +843,6 @@ function scorecardMjml(
   </mj-section>
 </mj-body>
 </mjml>`
-}
-
-function dayLong(day: string): string {
-  const { d, month, year } = dateParts(day)
-  return `${d} ${month} ${year}`
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -895,7 +890,7 @@ function scorecardText(input: WeeklyScorecardInput, figures: ScorecardFigures, c
   }
   lines.push(
     '',
-    `Figures for ${period.label} (Monday to Sunday, London time), as recorded by ${dayLong(period.lastDay)}.`,
+    `Figures for ${period.label} (Monday to Sunday, London time), as recorded by ${longDate(period.lastDay)}.`,
     'Harm: Cambridge Crime Harm Index days. A change is significant only when the Poisson test gives |Z| of 3 or more.',
     'The seasonal range is the same week and its neighbours in the last 3 years.',
     `The same figures are attached as ${csvName}.`,
@@ -928,6 +923,9 @@ export const SCORECARD_CSV_COLUMNS = [
 type CsvRow = Partial<Record<(typeof SCORECARD_CSV_COLUMNS)[number], string | number | null>>
 
 const round = (n: number | null, places: number) => (n === null ? null : Number(n.toFixed(places)))
+
+/** A share (0..1) as a percentage to one decimal. */
+const sharePercent = (share: number | null) => round(share === null ? null : 100 * share, 1)
 
 function csvRows(figures: ScorecardFigures): CsvRow[] {
   const out: CsvRow[] = []
@@ -985,17 +983,9 @@ function csvRows(figures: ScorecardFigures): CsvRow[] {
       const p = ss.month.slice(0, 7)
       add({ measure: 'stop and search', period: p, value: ss.searches })
       add({ measure: 'stop and search finds', period: p, value: ss.finds })
-      add({
-        measure: 'stop and search find rate (%)',
-        period: p,
-        value: round(ss.findRate === null ? null : 100 * ss.findRate, 1),
-      })
+      add({ measure: 'stop and search find rate (%)', period: p, value: sharePercent(ss.findRate) })
       add({ measure: 'stop and search arrests', period: p, value: ss.arrests })
-      add({
-        measure: 'stop and search arrest rate (%)',
-        period: p,
-        value: round(ss.arrestRate === null ? null : 100 * ss.arrestRate, 1),
-      })
+      add({ measure: 'stop and search arrest rate (%)', period: p, value: sharePercent(ss.arrestRate) })
     }
     add({ measure: 'tips', period: week, value: h.tips.week })
     const tip = h.tips.month
@@ -1003,11 +993,7 @@ function csvRows(figures: ScorecardFigures): CsvRow[] {
       const p = tip.month.slice(0, 7)
       add({ measure: 'tips received', period: p, value: tip.received })
       add({ measure: 'tips actioned within 48 h', period: p, value: tip.actioned })
-      add({
-        measure: 'tips actioned within 48 h (%)',
-        period: p,
-        value: round(tip.actionedShare === null ? null : 100 * tip.actionedShare, 1),
-      })
+      add({ measure: 'tips actioned within 48 h (%)', period: p, value: sharePercent(tip.actionedShare) })
       add({ measure: 'tips leading to an intervention', period: p, value: tip.interventions })
       add({ measure: 'tips leading to an arrest', period: p, value: tip.arrests })
     }
@@ -1020,7 +1006,7 @@ function csvRows(figures: ScorecardFigures): CsvRow[] {
     add({
       measure: 'assigned days with a compliant visit (%)',
       period: week,
-      value: d === null || d.share === null ? null : round(100 * d.share, 1),
+      value: sharePercent(d?.share ?? null),
     })
     const effect = h.effect
     if (effect) {
