@@ -7,8 +7,6 @@ import {
   type Scale,
 } from '../core/generate/generate.ts'
 
-export { DEFAULT_END_DATE, type GenerateSummary, SCALES, type Scale }
-
 export interface GenerateCommandOptions {
   /** `demo` or `london`. */
   scale: string

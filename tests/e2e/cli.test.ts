@@ -132,6 +132,28 @@ describe('hotspot CLI', () => {
     expect(table.stdout.trim().endsWith('(2 rows)')).toBe(true)
   })
 
+  it('generates a city with the options as given, and refuses to write over it unless forced', async () => {
+    const out = path.join(work, 'city')
+    const options = ['--years', '1', '--seed', '3', '--end-date', '2026-06-03', '--out', out]
+    const run = await hotspot('generate', ...options, '--json')
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      scale: 'demo',
+      seed: 3,
+      years: 1,
+      end_date: '2026-05-31',
+      out,
+    })
+    const again = await hotspot('generate', ...options)
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toMatch(/^hotspot: .*already holds drops/)
+    const forced = await hotspot('generate', ...options, '--force')
+    expect(forced.code).toBe(0)
+    expect(forced.stdout).toMatch(
+      /^generated demo city \(seed 3\) in .*2025-06-02 to 2026-05-31 \(364 days\)/,
+    )
+  }, 60_000)
+
   it('reports a SQL error on one line', async () => {
     const run = await hotspot('query', '--lake', lake, 'select * from no_such_table')
     expect(run.code).not.toBe(0)

@@ -4,7 +4,6 @@ import { contractFor, FEED_NAMES, type FeedName } from '../../functions/core/con
 import { validateRow } from '../../functions/core/contracts/validate.ts'
 import { BAD_ROWS } from '../../functions/core/generate/bad-rows.ts'
 import {
-  dayString,
   isoUtc,
   londonDay,
   londonOffsetMs,
@@ -14,7 +13,7 @@ import {
 import { DROP_COLUMNS } from '../../functions/core/generate/columns.ts'
 import { timelineOf } from '../../functions/core/generate/generate.ts'
 import { AliasTable, Random } from '../../functions/core/generate/random.ts'
-import { londonOffsetMinutes, parseDate } from '../../functions/core/time.ts'
+import { formatDay, londonOffsetMinutes, parseDate } from '../../functions/core/time.ts'
 
 describe('generator calendar', () => {
   it('agrees with the Intl-based Europe/London offset over 2019-2031, to the minute at each clock change', () => {
@@ -44,8 +43,8 @@ describe('generator calendar', () => {
     // 01:30 happens twice on 25 October: the first (BST) is taken
     expect(isoUtc(londonToUtc(day('2026-10-25'), 1.5 * 60))).toBe('2026-10-25T00:30:00Z')
     expect(isoUtc(londonToUtc(day('2026-10-25'), 23 * 60))).toBe('2026-10-25T23:00:00Z')
-    expect(dayString(londonDay(Date.parse('2026-06-30T23:30:00Z')))).toBe('2026-07-01')
-    expect(dayString(londonDay(Date.parse('2026-12-31T23:30:00Z')))).toBe('2026-12-31')
+    expect(formatDay(londonDay(Date.parse('2026-06-30T23:30:00Z')))).toBe('2026-07-01')
+    expect(formatDay(londonDay(Date.parse('2026-12-31T23:30:00Z')))).toBe('2026-12-31')
     expect(weekday(day('2026-11-15'))).toBe(6) // a Sunday
     expect(weekday(day('2026-11-16'))).toBe(0) // a Monday
   })
@@ -53,7 +52,7 @@ describe('generator calendar', () => {
   it('ends the data on a Sunday and leaves at least 12 weeks either side of clear', () => {
     for (const years of [1, 2, 5]) {
       const t = timelineOf('2026-11-15', years)
-      expect(dayString(t.endDay)).toBe('2026-11-15')
+      expect(formatDay(t.endDay)).toBe('2026-11-15')
       expect(weekday(t.startDay)).toBe(0)
       expect(t.days).toBe(364 * years)
       expect(t.clearFrom - t.startDay).toBeGreaterThanOrEqual(12 * 7)
@@ -61,8 +60,8 @@ describe('generator calendar', () => {
       expect(t.holdFrom - t.clearFrom).toBe(28)
     }
     // any other day moves back to the Sunday on or before it
-    expect(dayString(timelineOf('2026-11-19', 1).endDay)).toBe('2026-11-15')
-    expect(dayString(timelineOf('2026-11-22', 1).endDay)).toBe('2026-11-22')
+    expect(formatDay(timelineOf('2026-11-19', 1).endDay)).toBe('2026-11-15')
+    expect(formatDay(timelineOf('2026-11-22', 1).endDay)).toBe('2026-11-22')
     expect(() => timelineOf('2026-02-30', 1)).toThrow(/not a date/)
   })
 })

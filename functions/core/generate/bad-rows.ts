@@ -23,6 +23,28 @@ export interface BadRowKind {
 
 const ms = (iso: string | undefined) => Date.parse(iso ?? '')
 
+/** A required column left empty. */
+const missing = (column: string): BadRowKind => ({
+  kind: `missing_${column}`,
+  code: 'invalid_value',
+  column,
+  reason: 'required value is missing',
+  apply: (v) => {
+    v[column] = ''
+  },
+})
+
+/** A value outside the column's vocabulary. */
+const unknownValue = (column: string, value: string): BadRowKind => ({
+  kind: `unknown_${column}`,
+  code: 'invalid_value',
+  column,
+  reason: `unknown value "${value}"`,
+  apply: (v) => {
+    v[column] = value
+  },
+})
+
 export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
   incidents: [
     {
@@ -65,15 +87,7 @@ export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
         v.occurred_at = isoUtc(ms(v.reported_at) + 30 * HOUR_MS)
       },
     },
-    {
-      kind: 'unknown_weapon_flag',
-      code: 'invalid_value',
-      column: 'weapon_flag',
-      reason: 'unknown value "machete"',
-      apply: (v) => {
-        v.weapon_flag = 'machete'
-      },
-    },
+    unknownValue('weapon_flag', 'machete'),
   ],
   calls: [
     {
@@ -86,15 +100,7 @@ export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
         v.lon = '0'
       },
     },
-    {
-      kind: 'unknown_grade',
-      code: 'invalid_value',
-      column: 'grade',
-      reason: 'unknown value "P"',
-      apply: (v) => {
-        v.grade = 'P'
-      },
-    },
+    unknownValue('grade', 'P'),
     {
       kind: 'no_location',
       code: 'invalid_value',
@@ -145,15 +151,7 @@ export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
     },
   ],
   arrests: [
-    {
-      kind: 'missing_offence_category',
-      code: 'invalid_value',
-      column: 'offence_category',
-      reason: 'required value is missing',
-      apply: (v) => {
-        v.offence_category = ''
-      },
-    },
+    missing('offence_category'),
     {
       kind: 'impossible_date',
       code: 'invalid_value',
@@ -203,15 +201,7 @@ export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
         v.date = `${(v.date ?? '').slice(0, 4)}-02-30`
       },
     },
-    {
-      kind: 'missing_hotspot_id',
-      code: 'invalid_value',
-      column: 'hotspot_id',
-      reason: 'required value is missing',
-      apply: (v) => {
-        v.hotspot_id = ''
-      },
-    },
+    missing('hotspot_id'),
   ],
   survey_responses: [
     {
@@ -233,26 +223,10 @@ export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
         v.responded_at = isoUtc(ms(v.sent_at) - 2 * HOUR_MS)
       },
     },
-    {
-      kind: 'missing_incident_id',
-      code: 'invalid_value',
-      column: 'incident_id',
-      reason: 'required value is missing',
-      apply: (v) => {
-        v.incident_id = ''
-      },
-    },
+    missing('incident_id'),
   ],
   tips: [
-    {
-      kind: 'unknown_source_type',
-      code: 'invalid_value',
-      column: 'source_type',
-      reason: 'unknown value "anonymous"',
-      apply: (v) => {
-        v.source_type = 'anonymous'
-      },
-    },
+    unknownValue('source_type', 'anonymous'),
     {
       kind: 'no_location',
       code: 'invalid_value',

@@ -56,10 +56,6 @@ export function isoUtcOffset(utcMs: number): string {
   return `${new Date(Math.floor(utcMs / 1000) * 1000).toISOString().slice(0, 19)}+00:00`
 }
 
-export function dayString(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10)
-}
-
 /** 0 = Monday ... 6 = Sunday. */
 export function weekday(day: number): number {
   return (((day + 3) % 7) + 7) % 7

@@ -3,10 +3,10 @@ import path from 'node:path'
 import { FEED_NAMES, type FeedName } from '../contracts/feeds.ts'
 import { toWgs84 } from '../geo.ts'
 import { DEFAULT_WEIGHTS_FILE, parseWeights } from '../reference/weights.ts'
+import { formatDay } from '../time.ts'
 import { BAD_ROWS } from './bad-rows.ts'
 import {
   dayOfYear,
-  dayString,
   HOUR_MS,
   isoUtc,
   isoUtcOffset,
@@ -191,7 +191,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       .map((w) => [w.crime_type as string, w.days]),
   )
   const city = buildCity(seed, params.incidentsPerDay, weights)
-  const trialId = `TRIAL-${dayString(timeline.holdFrom)}`
+  const trialId = `TRIAL-${formatDay(timeline.holdFrom)}`
 
   await writeFile(
     path.join(out, 'register.geojson'),
@@ -426,8 +426,8 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
         counts.incidents.correction_rows++
         corrections.push({
           incident_id: id,
-          first_drop_date: dayString(dropDay),
-          correction_drop_date: dayString(correctionDay),
+          first_drop_date: formatDay(dropDay),
+          correction_drop_date: formatDay(correctionDay),
           field: correction.field,
           from: values[correction.field] as string,
           to: correction.to,
@@ -662,7 +662,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
 
   // ---- one drop: the day's rows in time order, with the planted duplicates, superseded rows and bad rows
   const flush = async (day: number, random: Random) => {
-    const date = dayString(day)
+    const date = formatDay(day)
     let dayRows = 0
     for (const feed of FEED_NAMES) {
       const rows = buckets[feed].get(day) ?? []
@@ -770,7 +770,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
         const isAssigned = assigned.has(hotspot.index)
         push('patrol_allocations', day, hotspot.index, {
           hotspot_id: hotspot.id,
-          date: dayString(day),
+          date: formatDay(day),
           assigned: String(isAssigned),
           trial_id: trialId,
         })
@@ -798,7 +798,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     generateVisits(day, new Random(seed, 'patrol_visits', i), phases, assigned)
     generateTips(day, new Random(seed, 'tips', i))
     totalRows += await flush(day, new Random(seed, 'drops', i))
-    options.onProgress?.({ day: i + 1, days: timeline.days, date: dayString(day), rows: totalRows })
+    options.onProgress?.({ day: i + 1, days: timeline.days, date: formatDay(day), rows: totalRows })
   }
   await sink.close()
 
@@ -825,8 +825,8 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     scale,
     seed,
     years,
-    start_date: dayString(timeline.startDay),
-    end_date: dayString(timeline.endDay),
+    start_date: formatDay(timeline.startDay),
+    end_date: formatDay(timeline.endDay),
     days: timeline.days,
     files: sink.files + OUTPUT_FILES.length,
     bytes: sink.bytes,

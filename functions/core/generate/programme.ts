@@ -1,5 +1,5 @@
-import { parseDate } from '../time.ts'
-import { dayString, weekday } from './calendar.ts'
+import { formatDay, parseDate } from '../time.ts'
+import { weekday } from './calendar.ts'
 import type { Hotspot } from './city.ts'
 
 /** The scales, the programme's timeline and every planted rate of the synthetic city (all echoed in truth.json). */
@@ -92,12 +92,12 @@ export function phasesOf(
   hotspot: Hotspot,
 ): { phase: string; from: string; to?: string }[] {
   const phases: { phase: string; from: string; to?: string }[] = [
-    { phase: 'clear', from: dayString(timeline.clearFrom), to: dayString(timeline.holdFrom - 1) },
-    { phase: 'hold', from: dayString(timeline.holdFrom) },
+    { phase: 'clear', from: formatDay(timeline.clearFrom), to: formatDay(timeline.holdFrom - 1) },
+    { phase: 'hold', from: formatDay(timeline.holdFrom) },
   ]
   if (timeline.buildFrom !== undefined && movesToBuild(hotspot)) {
-    ;(phases[1] as { to?: string }).to = dayString(timeline.buildFrom - 1)
-    phases.push({ phase: 'build', from: dayString(timeline.buildFrom) })
+    ;(phases[1] as { to?: string }).to = formatDay(timeline.buildFrom - 1)
+    phases.push({ phase: 'build', from: formatDay(timeline.buildFrom) })
   }
   return phases
 }

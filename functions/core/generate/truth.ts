@@ -1,6 +1,6 @@
 import type { FeedName } from '../contracts/feeds.ts'
 import type { QuarantineCode } from '../ingest/scan.ts'
-import { dayString } from './calendar.ts'
+import { formatDay } from '../time.ts'
 import {
   AGE_BANDS,
   ANNUAL,
@@ -109,8 +109,8 @@ export function buildTruth(input: TruthInput) {
     scale,
     years,
     dates: {
-      start: dayString(timeline.startDay),
-      end: dayString(timeline.endDay),
+      start: formatDay(timeline.startDay),
+      end: formatDay(timeline.endDay),
       days: timeline.days,
       timezone: 'Europe/London',
       drop_date_rule:
@@ -135,9 +135,9 @@ export function buildTruth(input: TruthInput) {
     },
     programme: {
       trial_id: trialId,
-      clear_from: dayString(timeline.clearFrom),
-      hold_from: dayString(timeline.holdFrom),
-      build_from: timeline.buildFrom === undefined ? null : dayString(timeline.buildFrom),
+      clear_from: formatDay(timeline.clearFrom),
+      hold_from: formatDay(timeline.holdFrom),
+      build_from: timeline.buildFrom === undefined ? null : formatDay(timeline.buildFrom),
       assigned_share: PROGRAMME.assignedShare,
       displacement_window_weeks: PROGRAMME.displacementWindowWeeks,
       allocation_days: allocationDays,

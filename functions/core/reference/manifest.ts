@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { referenceManifestKey } from '../lake.ts'
 import type { Clock, ObjectBody, ObjectStore } from '../ports.ts'
+import { decodeUtf8 } from './errors.ts'
 
 export const REFERENCE_KINDS = ['register', 'weights', 'recipients'] as const
 export type ReferenceKind = (typeof REFERENCE_KINDS)[number]
@@ -40,20 +41,6 @@ export interface ReferenceLoadResult {
   summary: ReferenceSummary
 }
 
-export interface ReferenceSource {
-  file: string
-  bytes: Buffer
-  sha256: string
-}
-
-export async function readSource(file: string): Promise<ReferenceSource> {
-  const bytes = await readFile(file)
-  return { file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') }
-}
-
-/** First 16 hex digits of the file's sha256: the same bytes always get the same version. */
-export const contentVersion = (source: ReferenceSource) => source.sha256.slice(0, 16)
-
 export interface PreparedObject {
   key: string
   body: ObjectBody
@@ -66,28 +53,44 @@ export interface PreparedReference {
   summary: ReferenceSummary
 }
 
+/** A reference file being loaded, as `prepare` gets it. */
+export interface LoadingFile {
+  /** The file as given (stored as is next to what is built from it). */
+  bytes: Buffer
+  /** Its UTF-8 text, without a byte-order mark. */
+  text: string
+  version: string
+  /** A folder for files `prepare` builds, removed afterwards. */
+  workDir: string
+}
+
 export interface LoadRequest {
   store: ObjectStore
   clock: Clock
   kind: ReferenceKind
-  source: ReferenceSource
-  version: string
-  /** Validates the source and builds its objects; files it needs go into `workDir`, removed afterwards. */
-  prepare: (workDir: string) => Promise<PreparedReference>
+  file: string
+  /** Put before the first 16 hex digits of the file's sha256 to make its version (weights: `w-`). */
+  versionPrefix?: string
+  /** Validates the file and builds its objects. */
+  prepare: (loading: LoadingFile) => Promise<PreparedReference>
 }
 
 /**
- * Stores one version of a reference file once. Every object is a conditional create keyed by the version, so
- * a repeated or concurrent load of the same bytes changes nothing, and a load interrupted before its manifest
- * is completed by the next one.
+ * Stores one version of a reference file once. Its version comes from its content (the same bytes always get
+ * the same version), and every object is a conditional create keyed by it, so a repeated or concurrent load of
+ * the same bytes changes nothing, and a load interrupted before its manifest is completed by the next one.
  */
 export async function loadOnce(request: LoadRequest): Promise<ReferenceLoadResult> {
-  const { store, kind, source, version } = request
+  const { store, kind, file } = request
+  const bytes = await readFile(file)
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  const version = `${request.versionPrefix ?? ''}${sha256.slice(0, 16)}`
   const manifestKey = referenceManifestKey(STORED_KIND[kind], version)
   if (await store.exists(manifestKey)) return alreadyLoaded(await readManifest(store, manifestKey))
+  const text = decodeUtf8(bytes, file)
   const workDir = await mkdtemp(path.join(tmpdir(), 'hotspot-reference-'))
   try {
-    const prepared = await request.prepare(workDir)
+    const prepared = await request.prepare({ bytes, text, version, workDir })
     for (const object of prepared.objects) {
       await store.create(object.key, object.body, { contentType: object.contentType })
     }
@@ -96,7 +99,7 @@ export async function loadOnce(request: LoadRequest): Promise<ReferenceLoadResul
       kind,
       version,
       schema_version: prepared.schemaVersion,
-      source: { name: path.basename(source.file), sha256: source.sha256, bytes: source.bytes.length },
+      source: { name: path.basename(file), sha256, bytes: bytes.length },
       loaded_at: request.clock.now().toISOString(),
       keys: prepared.objects.map((object) => object.key),
       summary: prepared.summary,

@@ -3,13 +3,7 @@ import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
 import { decodeUtf8, fieldName, issueReason, parseJson, ReferenceDataError } from './errors.ts'
 import { emailAddress, identifier, singleLineText } from './fields.ts'
-import {
-  contentVersion,
-  latestReference,
-  loadOnce,
-  type ReferenceLoadResult,
-  readSource,
-} from './manifest.ts'
+import { latestReference, loadOnce, type ReferenceLoadResult } from './manifest.ts'
 import { areaRole, type Register, readRegister } from './register.ts'
 
 /** Version of the recipients file contract below. */
@@ -145,21 +139,18 @@ export function checkRecipientsAgainstRegister(
  * commanders' hotspot_ids are checked against the latest one: a mismatch that is an error stops the load, and
  * warnings are reported in the summary.
  */
-export async function loadRecipients(
+export function loadRecipients(
   store: ObjectStore,
   file: string,
   clock: Clock = systemClock,
 ): Promise<ReferenceLoadResult> {
-  const source = await readSource(file)
-  const version = contentVersion(source)
   return loadOnce({
     store,
     clock,
     kind: 'recipients',
-    source,
-    version,
-    prepare: async () => {
-      const recipients = parseRecipients(decodeUtf8(source.bytes, file), file)
+    file,
+    prepare: async ({ bytes, text, version }) => {
+      const recipients = parseRecipients(text, file)
       const register = await latestReference(store, 'register')
       const mismatches = register
         ? checkRecipientsAgainstRegister(recipients, await readRegister(store, register.version))
@@ -178,7 +169,7 @@ export async function loadRecipients(
         objects: [
           {
             key: referenceKey('recipients', version, 'json'),
-            body: source.bytes,
+            body: bytes,
             contentType: 'application/json',
           },
         ],

@@ -9,7 +9,7 @@ import { parseDate } from '../time.ts'
 import { decodeUtf8, fieldName, issueReason, parseJson, ReferenceDataError } from './errors.ts'
 import { identifier, singleLineText } from './fields.ts'
 import { CELL_SIZE_M, type CellSet, cellsInside, cellsNearEdges, type GridPolygon } from './grid.ts'
-import { contentVersion, loadOnce, type ReferenceLoadResult, readSource } from './manifest.ts'
+import { loadOnce, type ReferenceLoadResult } from './manifest.ts'
 
 /** Version of the register's file contract below. */
 export const REGISTER_VERSION = 1
@@ -405,21 +405,18 @@ export function writeAreaCells(
  * Loads a hotspot register: the file as given at `reference/register/<version>.geojson` and its cells at
  * `reference/area_cells/<version>.parquet`, where the version is the first 16 hex digits of the file's sha256.
  */
-export async function loadRegister(
+export function loadRegister(
   store: ObjectStore,
   file: string,
   clock: Clock = systemClock,
 ): Promise<ReferenceLoadResult> {
-  const source = await readSource(file)
-  const version = contentVersion(source)
   return loadOnce({
     store,
     clock,
     kind: 'register',
-    source,
-    version,
-    prepare: async (workDir) => {
-      const register = parseRegister(decodeUtf8(source.bytes, file), file)
+    file,
+    prepare: async ({ bytes, text, version, workDir }) => {
+      const register = parseRegister(text, file)
       const parquetFile = path.join(workDir, 'area_cells.parquet')
       const counts = writeAreaCells(register, version, file, parquetFile)
       const hotspotsFile = path.join(workDir, 'hotspots.parquet')
@@ -430,7 +427,7 @@ export async function loadRegister(
         objects: [
           {
             key: referenceKey('register', version, 'geojson'),
-            body: source.bytes,
+            body: bytes,
             contentType: 'application/geo+json',
           },
           {

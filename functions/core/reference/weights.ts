@@ -6,8 +6,8 @@ import { CRIME_TYPES } from '../contracts/feeds.ts'
 import { ParquetSink } from '../ingest/parquet-sink.ts'
 import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
-import { decodeUtf8, ReferenceDataError } from './errors.ts'
-import { contentVersion, loadOnce, type ReferenceLoadResult, readSource } from './manifest.ts'
+import { ReferenceDataError } from './errors.ts'
+import { loadOnce, type ReferenceLoadResult } from './manifest.ts'
 
 /** Version of the weights file contract: `crime_type[,offence_code],days`, one row per weight. */
 export const WEIGHTS_FORMAT_VERSION = 1
@@ -190,21 +190,19 @@ function readCsv(text: string, file: string): CsvRecord[] {
  * `reference/harm_weights/<version>.parquet`, where the version (`w-` and 16 hex digits of the file's sha256)
  * is the `weights_version` that every harm figure computed with it carries.
  */
-export async function loadWeights(
+export function loadWeights(
   store: ObjectStore,
   file: string,
   clock: Clock = systemClock,
 ): Promise<ReferenceLoadResult> {
-  const source = await readSource(file)
-  const version = `w-${contentVersion(source)}`
   return loadOnce({
     store,
     clock,
     kind: 'weights',
-    source,
-    version,
-    prepare: async (workDir) => {
-      const { weights, antiSocialBehaviour } = parseWeights(decodeUtf8(source.bytes, file), file)
+    file,
+    versionPrefix: 'w-',
+    prepare: async ({ bytes, text, version, workDir }) => {
+      const { weights, antiSocialBehaviour } = parseWeights(text, file)
       const parquetFile = path.join(workDir, 'harm_weights.parquet')
       const sink = new ParquetSink(parquetFile, HARM_WEIGHT_COLUMNS, { weights_version: version })
       for (const weight of weights) sink.append({ ...weight, weights_version: version })
@@ -215,7 +213,7 @@ export async function loadWeights(
           // the file as given is kept apart from the table: Athena reads every object under a table's location
           {
             key: referenceKey('harm_weights_source', version, 'csv'),
-            body: source.bytes,
+            body: bytes,
             contentType: 'text/csv',
           },
           {
