@@ -68,7 +68,7 @@ export class Analytics extends Construct {
       },
       storage.recordsLock,
     )
-    this.function.bindWorkgroup(catalog, 'pipeline', PIPELINE_TABLES, storage.data, storage.results)
+    this.function.bindWorkgroup(catalog, 'pipeline', PIPELINE_TABLES, storage.data)
     monitoring.watchFunction(this.function)
 
     this.scheduleDeadLetterQueue = monitoring.deadLetterQueue(

@@ -60,7 +60,6 @@ export const DATA_BUCKET_WRITE_ACTIONS = [
 export interface AuditorsProps {
   catalog: Catalog
   data: s3.IBucket
-  results: s3.IBucket
   /** Who may assume the role; default the account (its administrators then grant sts:AssumeRole to people). */
   principalArn?: string
 }
@@ -85,15 +84,7 @@ export class Auditors extends Construct {
     })
 
     catalog.grantQuery(this.role, 'auditors')
-    // Athena asks for the results bucket's location (a request without s3:prefix, which the catalog's grant
-    // conditions on)
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'LocateTheQueryResults',
-        actions: ['s3:GetBucketLocation'],
-        resources: [props.results.bucketArn],
-      }),
-    )
+    catalog.acknowledgeResultsWildcard(this.role.node.findChild('DefaultPolicy'), 'auditors')
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'BrowseTheCatalogInTheAthenaConsole',
@@ -156,12 +147,6 @@ export class Auditors extends Construct {
           'email), which is the point of an audit; writes are denied on the whole bucket.',
       )
     }
-    acknowledgeWildcardResource(
-      this.role.node.findChild('DefaultPolicy'),
-      props.results.arnForObjects(`${catalog.resultsPrefixes.auditors}*`),
-      `Athena writes each auditor query's results under the auditors workgroup's own prefix ` +
-        `${catalog.resultsPrefixes.auditors} as <query execution id>.csv: the only place the role can write.`,
-    )
     new CfnOutput(stack, 'AuditorsRoleArn', {
       value: this.role.roleArn,
       description: 'Auditors assume this role (read the lake, query through the auditors workgroup)',

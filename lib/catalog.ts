@@ -14,13 +14,12 @@
  * - Named queries in the auditors workgroup: every mart and staging query of queries/ as the pipeline sends
  *   them (staging inlined), and audit helpers.
  */
-import { RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib'
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib'
 import * as athena from 'aws-cdk-lib/aws-athena'
 import * as glue from 'aws-cdk-lib/aws-glue'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as kms from 'aws-cdk-lib/aws-kms'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js'
 import { Construct, type IConstruct } from 'constructs'
 import {
   composeMart,
@@ -44,6 +43,7 @@ import {
   type ViewSpec,
   viewSpecs,
 } from './glue-schema.ts'
+import { acknowledgeWildcardResource } from './nag.ts'
 
 export type WorkgroupRole = 'pipeline' | 'auditors'
 export const WORKGROUP_ROLES: readonly WorkgroupRole[] = ['pipeline', 'auditors']
@@ -96,6 +96,7 @@ export const RESULTS_OBJECT_ACTIONS = [
   's3:AbortMultipartUpload',
   's3:ListMultipartUploadParts',
 ] as const
+/** On the results bucket: listing (under the workgroup's prefix only) and its location, which Athena asks. */
 export const RESULTS_BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket'] as const
 
 export interface CatalogProps {
@@ -266,9 +267,10 @@ export class Catalog extends Construct {
    * Lets a principal run queries in one workgroup: Athena actions on that workgroup only (for auditors also its
    * named queries and history), Glue reads on the catalog, this database and the tables the workgroup's queries
    * read (glueArns: specific ARNs), read/write on the workgroup's own results prefix (`athena/<role>/*`: the object names are Athena's
-   * query execution ids, so that key wildcard is unavoidable) and use of the key. It grants no read on the
-   * data bucket: grant the prefixes the queries read (tablePrefixes) separately. The results wildcard is a cdk-nag
-   * AwsSolutions-IAM5 finding to acknowledge on the grantee's policy (acknowledgeResultsWildcard).
+   * query execution ids, so that key wildcard is unavoidable), listing under that prefix, the results bucket's
+   * location, and use of the key. It grants no read on the data bucket: grant the prefixes the queries read
+   * (tablePrefixes) separately. The results wildcard is a cdk-nag AwsSolutions-IAM5 finding to acknowledge on
+   * the grantee's policy (acknowledgeResultsWildcard).
    */
   grantQuery(grantee: iam.IGrantable, workgroup: WorkgroupRole): iam.Grant {
     if (!WORKGROUP_ROLES.includes(workgroup))
@@ -293,36 +295,36 @@ export class Catalog extends Construct {
       .combine(
         iam.Grant.addToPrincipal({
           grantee,
-          actions: [...RESULTS_BUCKET_ACTIONS],
+          actions: ['s3:ListBucket'],
           resourceArns: [this.resultsBucket.bucketArn],
           conditions: { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+        }),
+      )
+      .combine(
+        // no s3:prefix condition: a GetBucketLocation request carries none, so a condition on it never matches
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['s3:GetBucketLocation'],
+          resourceArns: [this.resultsBucket.bucketArn],
         }),
       )
       .combine(this.key.grant(grantee, ...KMS_ACTIONS))
   }
 
   /**
-   * The cdk-nag AwsSolutions-IAM5 finding grantQuery causes, as the id to acknowledge: the key wildcard of
+   * Acknowledges the one cdk-nag finding grantQuery causes (AwsSolutions-IAM5 on the key wildcard of
    * `<results bucket>/athena/<workgroup>/*`, unavoidable since Athena names the result objects after each query
-   * execution id. It is the only wildcard grantQuery grants.
-   */
-  resultsWildcardFinding(workgroup: WorkgroupRole): string {
-    const arn = this.resultsBucket.arnForObjects(`${this.resultsPrefixes[workgroup]}*`)
-    return `AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(this).resolve(arn))}]`
-  }
-
-  /**
-   * Acknowledges that finding, and only it, on the one IAM policy that holds the grant (for a role: its
-   * DefaultPolicy). grantQuery does not: acknowledging is the stack's call (lib/nag.ts).
+   * execution id), and only it, on the one IAM policy that holds the grant (for a role: its DefaultPolicy).
+   * grantQuery does not: acknowledging is the stack's call (lib/nag.ts).
    */
   acknowledgeResultsWildcard(policy: IConstruct, workgroup: WorkgroupRole): void {
-    Validations.of(policy).acknowledge({
-      id: this.resultsWildcardFinding(workgroup),
-      reason:
-        `Athena writes each query's results under ${this.resultsPrefixes[workgroup]} with the caller's credentials, ` +
+    acknowledgeWildcardResource(
+      policy,
+      this.resultsBucket.arnForObjects(`${this.resultsPrefixes[workgroup]}*`),
+      `Athena writes each query's results under ${this.resultsPrefixes[workgroup]} with the caller's credentials, ` +
         'as objects named after the query execution id, unknown in advance; the wildcard is limited to the ' +
         `${workgroup} workgroup's own results prefix.`,
-    })
+    )
   }
 
   private workgroup(role: WorkgroupRole, name: string): athena.CfnWorkGroup {

@@ -75,7 +75,6 @@ export class HotspotStack extends Stack {
     this.auditors = new Auditors(this, 'Auditors', {
       catalog: this.catalog,
       data: this.storage.data,
-      results: this.storage.results,
       principalArn: config.auditorPrincipalArn,
     })
 

@@ -5,7 +5,7 @@
  * helpers that set each environment variable together with the permissions it stands for:
  *
  *   fn.bindBucket('LAKE_BUCKET', bucket, { read: ['curated/*'], write: ['results/*'], list: ['curated/'] })
- *   fn.bindWorkgroup(catalog, 'pipeline', PIPELINE_TABLES, dataBucket, resultsBucket)
+ *   fn.bindWorkgroup(catalog, 'pipeline', PIPELINE_TABLES, dataBucket)
  *
  * so a function can read, write and list only what it is configured for, and nothing is configured that it may
  * not use. A wildcard in a grant is an object-key prefix (object names are drop ids, run ids, recipients); each is
@@ -161,6 +161,11 @@ export class HotspotFunction extends Construct {
       }
     }
     const external = [...NEVER_BUNDLED, ...(props.externalModules ?? [])]
+    const environment = {
+      POWERTOOLS_SERVICE_NAME: props.serviceName,
+      POWERTOOLS_LOG_LEVEL: props.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    }
 
     this.fn = new NodejsFunction(this, 'Function', {
       entry,
@@ -180,11 +185,7 @@ export class HotspotFunction extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: { ...environment },
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
@@ -209,11 +210,7 @@ export class HotspotFunction extends Construct {
         },
       },
     })
-    Object.assign(this.environment, {
-      POWERTOOLS_SERVICE_NAME: props.serviceName,
-      POWERTOOLS_LOG_LEVEL: props.logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
-    })
+    Object.assign(this.environment, environment)
 
     // Tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*" to the role's policy.
     acknowledge(
@@ -245,6 +242,12 @@ export class HotspotFunction extends Construct {
    */
   bindBucket(name: string, bucket: s3.IBucket, access: BucketAccess, lock?: RecordsLock): this {
     this.addEnvironment(name, bucket.bucketName)
+    this.grantBucket(bucket, access, lock)
+    return this
+  }
+
+  /** The grants of bindBucket, each wildcard acknowledged with `access.why`. */
+  private grantBucket(bucket: s3.IBucket, access: BucketAccess, lock?: RecordsLock): void {
     const read = access.read ?? []
     const write = access.write ?? []
     const statements: iam.PolicyStatement[] = []
@@ -317,13 +320,12 @@ export class HotspotFunction extends Construct {
           `${pattern.replace(/\*$/, '')} (${access.why}); their names (drop ids, run ids, dates) are only known at run time.`,
       )
     }
-    return this
   }
 
   /**
    * Sets ATHENA_WORKGROUP and ATHENA_DATABASE and grants what querying them takes: the catalog's grant for the
-   * workgroup (Athena on that workgroup, Glue reads on this database, its own query-results prefix, the key),
-   * and S3 reads (Athena reads the tables' files with the caller's credentials) of exactly the prefixes of the
+   * workgroup (Athena on that workgroup, Glue reads on this database, its own query-results prefix and the
+   * results bucket's location, the key), and S3 reads (Athena reads the tables' files with the caller's credentials) of exactly the prefixes of the
    * `tables` the queries read.
    */
   bindWorkgroup(
@@ -331,7 +333,6 @@ export class HotspotFunction extends Construct {
     role: WorkgroupRole,
     tables: readonly string[],
     dataBucket: s3.IBucket,
-    resultsBucket: s3.IBucket,
   ): this {
     this.addEnvironment(
       'ATHENA_WORKGROUP',
@@ -339,56 +340,19 @@ export class HotspotFunction extends Construct {
     )
     this.addEnvironment('ATHENA_DATABASE', catalog.databaseName)
     catalog.grantQuery(this.role, role)
-    // Athena asks for the results bucket's location; the catalog's grant puts s3:GetBucketLocation under an
-    // s3:prefix condition, which that request never carries
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [resultsBucket.bucketArn] }),
-    )
+    catalog.acknowledgeResultsWildcard(this.defaultPolicy(), role)
     const prefixes = tables.map((table) => {
       const prefix = catalog.tablePrefixes[table]
       if (!prefix) throw new Error(`${this.node.path}: the catalog has no table ${table}`)
       return prefix
     })
-    this.grantTableReads(dataBucket, prefixes)
-    acknowledgeWildcardResource(
-      this.defaultPolicy(),
-      resultsBucket.arnForObjects(`${catalog.resultsPrefixes[role]}*`),
-      `Athena writes each query's results under the ${role} workgroup's own prefix ` +
-        `${catalog.resultsPrefixes[role]} as <query execution id>.csv, a name only known at run time.`,
-    )
-    return this
-  }
-
-  private grantTableReads(dataBucket: s3.IBucket, prefixes: string[]): void {
     const unique = [...new Set(prefixes)]
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: unique.map((prefix) => dataBucket.arnForObjects(`${prefix}*`)),
-      }),
-    )
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [dataBucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': unique.flatMap((p) => [p, `${p}*`]) } },
-      }),
-    )
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [dataBucket.bucketArn] }),
-    )
-    if (dataBucket.encryptionKey) {
-      this.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dataBucket.encryptionKey.keyArn] }),
-      )
-    }
-    for (const prefix of unique) {
-      acknowledgeWildcardResource(
-        this.defaultPolicy(),
-        dataBucket.arnForObjects(`${prefix}*`),
-        `Object-key prefix of a Glue table's location: Athena reads the table's files (one per drop or run) ` +
-          `under ${prefix} with the ${this.serviceName} function's credentials.`,
-      )
-    }
+    this.grantBucket(dataBucket, {
+      read: unique.map((prefix) => `${prefix}*`),
+      list: unique,
+      location: true,
+      why: "Athena reads the files of the Glue tables the function's queries read, with its credentials",
+    })
+    return this
   }
 }

@@ -24,6 +24,16 @@ import { Construct } from 'constructs'
 /** Prefixes whose objects are written with an Object Lock retention (DESIGN 9): what was sent, and every manifest. */
 export const LOCKED_PREFIXES = ['archive/', 'manifests/'] as const
 
+/** What every bucket of the stack has: no public access, no ACLs, TLS 1.2+ only, versioned, kept with the data. */
+const EVERY_BUCKET = {
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  versioned: true,
+  removalPolicy: RemovalPolicy.RETAIN,
+} satisfies s3.BucketProps
+
 export interface RecordsLock {
   mode: 'GOVERNANCE' | 'COMPLIANCE'
   days: number
@@ -61,13 +71,8 @@ export class Storage extends Construct {
     })
 
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      ...EVERY_BUCKET,
       encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
           id: 'expire-access-logs',
@@ -77,22 +82,20 @@ export class Storage extends Construct {
         },
       ],
     })
-    this.dataBucketName = `${props.namePrefix}-data-${Aws.ACCOUNT_ID}-${Aws.REGION}`
-    this.dataBucketArn = `arn:${Aws.PARTITION}:s3:::${this.dataBucketName}`
-    this.data = new s3.Bucket(this, 'Data', {
-      bucketName: this.dataBucketName,
+    const encryptedWithTheKey = {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
+    } satisfies s3.BucketProps
+    this.dataBucketName = `${props.namePrefix}-data-${Aws.ACCOUNT_ID}-${Aws.REGION}`
+    this.dataBucketArn = `arn:${Aws.PARTITION}:s3:::${this.dataBucketName}`
+    this.data = new s3.Bucket(this, 'Data', {
+      ...EVERY_BUCKET,
+      ...encryptedWithTheKey,
+      bucketName: this.dataBucketName,
       objectLockEnabled: true,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'data/',
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
           id: 'landing-to-glacier-ir',
@@ -112,17 +115,10 @@ export class Storage extends Construct {
     this.lockRecords(props.recordsLock)
 
     this.results = new s3.Bucket(this, 'Results', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
+      ...EVERY_BUCKET,
+      ...encryptedWithTheKey,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'results/',
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
           id: 'expire-query-results',

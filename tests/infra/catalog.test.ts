@@ -526,6 +526,20 @@ describe('grantQuery', () => {
     })
   })
 
+  it.each([
+    ['pipeline', pipelineRole],
+    ['auditors', auditorsRole],
+  ] as const)(
+    '%s: may ask the results bucket its location, unconditioned (the request has no s3:prefix)',
+    (_workgroup, role) => {
+      const locating = statementsOf(role).filter((s) => arrayOf(s.Action).includes('s3:GetBucketLocation'))
+      expect(locating.flatMap((s) => arrayOf(s.Resource).map(text))).toEqual([
+        text(r(resultsBucket.bucketArn)),
+      ])
+      expect(locating.every((s) => s.Condition === undefined)).toBe(true)
+    },
+  )
+
   it('pipeline reads only the tables the marts read; auditors every table and view', () => {
     const glueTables = (role: iam.Role) =>
       statementsOf(role)

@@ -111,7 +111,6 @@ describe('auditors role trust', () => {
     new Auditors(stack, 'Auditors', {
       catalog,
       data: storage.data,
-      results: storage.results,
       principalArn: principal,
     })
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {

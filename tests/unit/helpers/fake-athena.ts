@@ -14,6 +14,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-athena'
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock'
+import { failureQueue, type SentCommand, sentCommands } from './sdk-fake.ts'
 
 /**
  * An in-memory Athena behind aws-sdk-client-mock. It answers the four commands the query engine sends the way
@@ -41,11 +42,6 @@ export interface ExecutionScript {
   dataScannedInBytes?: number
   /** Default 'DML' (a SELECT: the first result row is the header). */
   statementType?: 'DML' | 'DDL' | 'UTILITY'
-}
-
-export interface SentCommand {
-  command: string
-  input: Record<string, unknown>
 }
 
 export interface FakeExecution {
@@ -106,10 +102,9 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
   const executions = new Map<string, FakeExecution>()
   const byToken = new Map<string, FakeExecution>()
   const scripts: ExecutionScript[] = []
-  const failures = new Map<FakeAthenaCommand, Error[]>()
+  const failures = failureQueue<FakeAthenaCommand>()
   let nextId = 1
 
-  const failure = (command: FakeAthenaCommand) => failures.get(command)?.shift()
   const execution = (id: string | undefined) => {
     const found = id === undefined ? undefined : executions.get(id)
     if (!found) throw invalidRequest(`QueryExecution ${id} was not found`)
@@ -123,8 +118,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
   }
 
   mock.on(StartQueryExecutionCommand).callsFake((input: StartQueryExecutionInput) => {
-    const error = failure('StartQueryExecution')
-    if (error) throw error
+    failures.throwIfQueued('StartQueryExecution')
     const token = input.ClientRequestToken
     if (token === undefined || token.length < 32 || token.length > 128) {
       throw invalidRequest('ClientRequestToken must be 32 to 128 characters')
@@ -144,8 +138,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
   })
 
   mock.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId?: string }) => {
-    const error = failure('GetQueryExecution')
-    if (error) throw error
+    failures.throwIfQueued('GetQueryExecution')
     const e = execution(input.QueryExecutionId)
     e.polls++
     const state = stateOf(e)
@@ -179,8 +172,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
   mock
     .on(GetQueryResultsCommand)
     .callsFake((input: { QueryExecutionId?: string; NextToken?: string; MaxResults?: number }) => {
-      const error = failure('GetQueryResults')
-      if (error) throw error
+      failures.throwIfQueued('GetQueryResults')
       const e = execution(input.QueryExecutionId)
       if (stateOf(e) !== 'SUCCEEDED') {
         throw invalidRequest(`Query has not yet finished. Current state: ${stateOf(e)}`)
@@ -219,8 +211,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
     })
 
   mock.on(StopQueryExecutionCommand).callsFake((input: { QueryExecutionId?: string }) => {
-    const error = failure('StopQueryExecution')
-    if (error) throw error
+    failures.throwIfQueued('StopQueryExecution')
     const e = execution(input.QueryExecutionId)
     if (!TERMINAL.has(stateOf(e))) e.stopped = true
     return {}
@@ -233,17 +224,8 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
       scripts.push(...more)
     },
     executions,
-    failNext: (command, ...errors) => {
-      failures.set(command, [...(failures.get(command) ?? []), ...errors])
-    },
-    sent: () =>
-      mock.calls().map((call) => {
-        const command = call.args[0] as unknown as {
-          constructor: { name: string }
-          input: Record<string, unknown>
-        }
-        return { command: command.constructor.name.replace(/Command$/, ''), input: command.input }
-      }),
+    failNext: failures.failNext,
+    sent: () => sentCommands(mock),
     restore: () => mock.restore(),
   }
 }

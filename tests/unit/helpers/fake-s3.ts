@@ -11,6 +11,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3'
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock'
+import { failureQueue, type SentCommand, sentCommands } from './sdk-fake.ts'
 
 /**
  * An in-memory S3 behind aws-sdk-client-mock: every `S3Client#send` of the four commands the lake uses is
@@ -23,11 +24,6 @@ export type FakeCommand = 'GetObject' | 'HeadObject' | 'PutObject' | 'ListObject
 export interface FakeObject {
   body: Buffer
   contentType?: string
-}
-
-export interface SentCommand {
-  command: string
-  input: Record<string, unknown>
 }
 
 export interface FakeS3 {
@@ -94,7 +90,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   const buckets = new Map<string, Map<string, FakeObject>>()
   for (const name of options.buckets ?? ['lake']) buckets.set(name, new Map())
   const pageSize = options.pageSize ?? 1000
-  const failures = new Map<FakeCommand, Error[]>()
+  const failures = failureQueue<FakeCommand>()
   const mock = mockClient(S3Client)
 
   const bucketOf = (name: unknown): Map<string, FakeObject> => {
@@ -102,13 +98,9 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
     if (!bucket) throw s3Error('NoSuchBucket', 404, 'The specified bucket does not exist')
     return bucket
   }
-  const injected = (command: FakeCommand) => {
-    const error = failures.get(command)?.shift()
-    if (error) throw error
-  }
 
   mock.on(GetObjectCommand).callsFake(async (input) => {
-    injected('GetObject')
+    failures.throwIfQueued('GetObject')
     const object = bucketOf(input.Bucket).get(input.Key)
     if (!object) throw s3Error('NoSuchKey', 404, 'The specified key does not exist.')
     return {
@@ -120,7 +112,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   })
 
   mock.on(HeadObjectCommand).callsFake(async (input) => {
-    injected('HeadObject')
+    failures.throwIfQueued('HeadObject')
     const object = bucketOf(input.Bucket).get(input.Key)
     // HEAD responses have no body, so S3's 404 carries no error code: the SDK names it NotFound
     if (!object) throw s3Error('NotFound', 404, 'Not Found')
@@ -132,7 +124,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   })
 
   mock.on(PutObjectCommand).callsFake(async (input) => {
-    injected('PutObject')
+    failures.throwIfQueued('PutObject')
     const bucket = bucketOf(input.Bucket)
     if (input.Body instanceof Readable && input.ContentLength === undefined) {
       throw s3Error('MissingContentLength', 411, 'You must provide the Content-Length HTTP header.')
@@ -158,7 +150,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   })
 
   mock.on(ListObjectsV2Command).callsFake(async (input) => {
-    injected('ListObjectsV2')
+    failures.throwIfQueued('ListObjectsV2')
     const prefix: string = input.Prefix ?? ''
     const after: string | undefined = input.ContinuationToken
       ? Buffer.from(input.ContinuationToken, 'base64url').toString('utf8')
@@ -199,17 +191,8 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
     },
     keys: (bucket) => [...objects(bucket).keys()].sort(byUtf8),
     text: (bucket, key) => objects(bucket).get(key)?.body.toString('utf8'),
-    failNext: (command, ...errors) => {
-      failures.set(command, [...(failures.get(command) ?? []), ...errors])
-    },
-    sent: () =>
-      mock.calls().map((call) => {
-        const command = call.args[0] as unknown as {
-          constructor: { name: string }
-          input: Record<string, unknown>
-        }
-        return { command: command.constructor.name.replace(/Command$/, ''), input: command.input }
-      }),
+    failNext: failures.failNext,
+    sent: () => sentCommands(mock),
     clearCalls: () => mock.resetHistory(),
     restore: () => mock.restore(),
   }
