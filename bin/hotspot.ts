@@ -11,6 +11,7 @@ import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { DEFAULT_END_DATE } from '../functions/core/generate/generate.ts'
 import { FORMAT_NAMES } from '../functions/core/ingest/formats.ts'
 import { loadReference, REFERENCE_KINDS } from '../functions/core/reference/load.ts'
+import { undelivered } from '../functions/core/reports/send-reports.ts'
 
 const DEFAULT_LAKE = '.hotspot/lake'
 
@@ -164,7 +165,7 @@ program
     process.stdout.write(
       options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeReport(summary, options.outbox)}\n`,
     )
-    const unsent = summary.outcomes.filter((o) => !['sent', 'already-sent'].includes(o.outcome.state))
+    const unsent = undelivered(summary)
     if (unsent.length > 0)
       fail(`${unsent.length} of ${summary.outcomes.length} recipients not sent: see above`)
   })

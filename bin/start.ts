@@ -16,6 +16,7 @@ import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
 import { monthBefore, weekBefore } from '../functions/core/reports/periods.ts'
+import { undelivered } from '../functions/core/reports/send-reports.ts'
 import { formatDay, parseDate } from '../functions/core/time.ts'
 
 /** Three years before the programme's last year: the seasonal baseline (9 weeks over 3 years) needs them. */
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     started = performance.now()
     const summary = await runReportCommand({ lake, report, period, outbox, force: FORCE })
     out.write(`${indent(describeReport(summary, outbox))}\n  (${seconds(started)})\n`)
-    failed += summary.outcomes.filter((o) => !['sent', 'already-sent'].includes(o.outcome.state)).length
+    failed += undelivered(summary).length
   }
   out.write(
     [

@@ -4,7 +4,7 @@ import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import { OutboxMailer } from '../adapters/outbox-mailer.ts'
 import { SmtpMailer } from '../adapters/smtp-mailer.ts'
 import { type Clock, systemClock } from '../core/ports.ts'
-import { monthlyPeriod, weeklyPeriod } from '../core/reports/periods.ts'
+import { periodOf } from '../core/reports/periods.ts'
 import { type ReportSummary, sendReports } from '../core/reports/send-reports.ts'
 import { htmlPreview } from '../core/reports/weekly-scorecard.ts'
 
@@ -23,7 +23,7 @@ export interface ReportCommandOptions {
 
 /** `hotspot report`: one report for one period, to every recipient, exactly once each. */
 export async function runReportCommand(options: ReportCommandOptions): Promise<ReportSummary> {
-  const period = options.report === 'weekly' ? weeklyPeriod(options.period) : monthlyPeriod(options.period)
+  const period = periodOf(options.report, options.period)
   const mailer = options.smtp ? new SmtpMailer(options.smtp) : new OutboxMailer(options.outbox)
   return sendReports({
     store: new FsObjectStore(options.lake),

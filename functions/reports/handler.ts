@@ -4,10 +4,9 @@ import middy from '@middy/core'
 import { z } from 'zod'
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
 import { SesMailer } from '../adapters/ses-mailer.ts'
-import { londonDay } from '../core/analytics/schedule.ts'
 import { systemClock } from '../core/ports.ts'
-import { monthBefore, monthlyPeriod, weekBefore, weeklyPeriod } from '../core/reports/periods.ts'
-import { type ReportSummary, sendReports } from '../core/reports/send-reports.ts'
+import { requestedPeriod } from '../core/reports/periods.ts'
+import { type ReportSummary, sendReports, undelivered } from '../core/reports/send-reports.ts'
 import { reportsConfig } from './config.ts'
 
 /**
@@ -39,26 +38,18 @@ export const reportsEvent = z.union([
 export class ReportsNotDeliveredError extends Error {}
 
 async function lambdaHandler(event: unknown): Promise<ReportSummary> {
-  const parsed = reportsEvent.parse(event)
-  const period =
-    'period' in parsed
-      ? parsed.report === 'weekly'
-        ? weeklyPeriod(parsed.period)
-        : monthlyPeriod(parsed.period)
-      : parsed.report === 'weekly'
-        ? weekBefore(londonDay(new Date(parsed.scheduled_time)))
-        : monthBefore(londonDay(new Date(parsed.scheduled_time)))
+  const period = requestedPeriod(reportsEvent.parse(event))
   const summary = await sendReports({ store, mailer, clock: systemClock, period, force: config.force })
-  const undelivered = summary.outcomes.filter((o) => !['sent', 'already-sent'].includes(o.outcome.state))
+  const notDelivered = undelivered(summary)
   logger.info('reports sent', {
     report: summary.report,
     period: summary.period,
     run_id: summary.run_id,
     outcomes: summary.outcomes.map((o) => ({ recipient: o.recipient.key, state: o.outcome.state })),
   })
-  if (undelivered.length > 0) {
+  if (notDelivered.length > 0) {
     throw new ReportsNotDeliveredError(
-      `${summary.report} ${summary.period}: ${undelivered.length} of ${summary.outcomes.length} recipients not delivered (${undelivered
+      `${summary.report} ${summary.period}: ${notDelivered.length} of ${summary.outcomes.length} recipients not delivered (${notDelivered
         .map((o) => `${o.recipient.key}: ${o.outcome.state}`)
         .join(', ')})`,
     )

@@ -3,6 +3,8 @@ import {
   monthBefore,
   monthlyPeriod,
   PeriodError,
+  periodOf,
+  requestedPeriod,
   weekBefore,
   weeklyPeriod,
 } from '../../functions/core/reports/periods.ts'
@@ -47,5 +49,19 @@ describe('report periods (Europe/London)', () => {
     expect(weekBefore('2027-01-04').id).toBe('2026-W53')
     expect(monthBefore('2026-11-01').id).toBe('2026-10')
     expect(monthBefore('2027-01-01').id).toBe('2026-12')
+  })
+
+  it('reads a period id for either report', () => {
+    expect(periodOf('weekly', '2026-W46')).toEqual(weeklyPeriod('2026-W46'))
+    expect(periodOf('monthly', '2026-10')).toEqual(monthlyPeriod('2026-10'))
+  })
+
+  it('takes a scheduled run to the last complete week or month before its London day', () => {
+    // Monday 07:00 London, GMT and BST; the 1st at 07:00 BST is 06:00 UTC on the 1st
+    expect(requestedPeriod({ report: 'weekly', scheduled_time: '2026-11-16T07:00:00Z' }).id).toBe('2026-W46')
+    expect(requestedPeriod({ report: 'weekly', scheduled_time: '2026-03-30T06:00:00Z' }).id).toBe('2026-W13')
+    expect(requestedPeriod({ report: 'monthly', scheduled_time: '2026-10-01T06:00:00Z' }).id).toBe('2026-09')
+    // a resend names its period
+    expect(requestedPeriod({ report: 'monthly', period: '2026-10' })).toEqual(monthlyPeriod('2026-10'))
   })
 })

@@ -1,3 +1,4 @@
+import { londonDay } from '../analytics/schedule.ts'
 import { daysInMonth, formatDay, londonWallClockToUtc, parseDate } from '../time.ts'
 import type { Period } from './model.ts'
 
@@ -104,6 +105,23 @@ export function monthlyPeriod(id: string): Period {
     hours: (end.getTime() - start.getTime()) / 3_600_000,
     label: `${MONTH_NAMES[month - 1]} ${year}`,
   }
+}
+
+/** The period a report names: `2026-W46` for the weekly scorecard, `2026-10` for the monthly funder report. */
+export function periodOf(report: Period['report'], id: string): Period {
+  return report === 'weekly' ? weeklyPeriod(id) : monthlyPeriod(id)
+}
+
+/**
+ * The period a report run is for: the one it names, or (started by the schedule) the last complete week or month
+ * before the London day the run was scheduled for.
+ */
+export function requestedPeriod(
+  request: { report: Period['report'] } & ({ period: string } | { scheduled_time: string }),
+): Period {
+  if ('period' in request) return periodOf(request.report, request.period)
+  const day = londonDay(new Date(request.scheduled_time))
+  return request.report === 'weekly' ? weekBefore(day) : monthBefore(day)
 }
 
 /** The week a Monday-morning run reports on: the last complete week before the London day it runs on. */

@@ -61,6 +61,11 @@ export interface ReportSummary {
   stopped: string | null
 }
 
+/** The recipients a run did not deliver to (sent now or before counts as delivered). */
+export function undelivered(summary: ReportSummary): RecipientOutcome[] {
+  return summary.outcomes.filter((o) => o.outcome.state !== 'sent' && o.outcome.state !== 'already-sent')
+}
+
 /**
  * The Date of a report's email: when it is scheduled to go (07:00 London on the Monday after the week, or on the
  * 1st after the month), whenever it is composed, so a retry composes the same bytes as the archived .eml.
