@@ -1,12 +1,8 @@
 import { z } from 'zod'
-import { lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
-
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
 
 const analyticsEnv = z.object({
-  LAKE_BUCKET: z
-    .string({ error: 'is required: the lake bucket the marts read reference data from and write results to' })
-    .regex(BUCKET_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an S3 bucket name` }),
+  LAKE_BUCKET: bucketName('the lake bucket the marts read reference data from and write results to'),
   ATHENA_WORKGROUP: z.string({ error: 'is required: the Athena workgroup the marts run in' }).min(1),
   ATHENA_DATABASE: z.string({ error: 'is required: the Glue database holding the lake tables' }).min(1),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),

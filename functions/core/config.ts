@@ -31,6 +31,15 @@ export function parseEnv<S extends z.ZodType>(
   )
 }
 
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+/** An S3 bucket name from the environment; `purpose` says, when it is missing, what the function uses it for. */
+export function bucketName(purpose: string) {
+  return z
+    .string({ error: `is required: ${purpose}` })
+    .regex(BUCKET_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an S3 bucket name` })
+}
+
 /** The lake's Object Lock settings, as the stack gives them to every function that writes records. */
 export const lakeLockEnv = {
   LAKE_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE']).optional(),

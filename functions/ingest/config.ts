@@ -1,12 +1,8 @@
 import { z } from 'zod'
-import { lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
-
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
 
 const ingestEnv = z.object({
-  LAKE_BUCKET: z
-    .string({ error: 'is required: the name of the lake bucket the ingest function reads and writes' })
-    .regex(BUCKET_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an S3 bucket name` }),
+  LAKE_BUCKET: bucketName('the name of the lake bucket the ingest function reads and writes'),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
   ...lakeLockEnv,
 })

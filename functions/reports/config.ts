@@ -1,14 +1,8 @@
 import { z } from 'zod'
-import { lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
-
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
 
 const reportsEnv = z.object({
-  LAKE_BUCKET: z
-    .string({
-      error: 'is required: the lake bucket holding results, reference data, the ledger and the archive',
-    })
-    .regex(BUCKET_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an S3 bucket name` }),
+  LAKE_BUCKET: bucketName('the lake bucket holding results, reference data, the ledger and the archive'),
   SES_CONFIGURATION_SET: z
     .string({ error: 'is required: the SES configuration set that records bounces and complaints' })
     .min(1),
