@@ -54,6 +54,8 @@ export class Analytics extends Construct {
       logRetentionDays: props.logRetentionDays,
       deadLetterQueue: this.deadLetterQueue,
       assets: [{ from: 'queries', to: 'queries' }],
+      // the marts' results
+      writesParquet: true,
     })
     this.function.addEnvironment('QUERIES_DIR', LAMBDA_QUERIES_DIR)
     this.function.bindBucket(

@@ -63,7 +63,7 @@ export class Ingest extends Construct {
       entry: 'functions/ingest/handler.ts',
       description: 'Ingests each drop that lands under landing/: validate, clean, store (DESIGN 4)',
       serviceName: 'hotspot-ingest',
-      // 1 vCPU from 1769 MB; the bench's million-row drop peaks at ~450 MB (two threads: reading, Parquet writing)
+      // 1 vCPU from 1769 MB; the bench's million-row drop peaks at ~320 MB (two threads: reading, Parquet writing)
       memorySize: 2048,
       timeout: INGEST_TIMEOUT,
       // the drop, its Parquet and its quarantine file are staged in /tmp
@@ -72,6 +72,7 @@ export class Ingest extends Construct {
       logRetentionDays: props.logRetentionDays,
       // the Parquet writer thread (functions/core/ingest/threaded-sink.ts)
       workers: ['functions/core/ingest/parquet-worker.ts'],
+      writesParquet: true,
     })
     this.function.bindBucket(
       'LAKE_BUCKET',

@@ -106,7 +106,18 @@ export interface HotspotFunctionProps {
    * index.mjs as `<name>.mjs`, where the code finds it with `new URL('./<name>.mjs', import.meta.url)`.
    */
   workers?: string[]
+  /**
+   * The function writes Parquet (functions/core/ingest/parquet-sink.ts): the writer's WebAssembly module is
+   * shipped beside the bundle as parquet.wasm and named in PARQUET_WASM.
+   */
+  writesParquet?: boolean
 }
+
+/** The Parquet writer's WebAssembly module (parquet-wasm's build for ES modules), as shipped beside a bundle. */
+export const PARQUET_WASM = {
+  from: 'node_modules/parquet-wasm/esm/parquet_wasm_bg.wasm',
+  to: 'parquet.wasm',
+} as const
 
 export interface BucketAccess {
   /** Object-key patterns the function reads (s3:GetObject): `curated/*`, `manifests/runs/*`. */
@@ -148,7 +159,7 @@ export class HotspotFunction extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     })
 
-    const assets = props.assets ?? []
+    const assets = [...(props.assets ?? []), ...(props.writesParquet ? [PARQUET_WASM] : [])]
     for (const asset of assets) {
       if (!existsSync(path.join(PROJECT_ROOT, asset.from))) {
         throw new Error(`${this.node.path}: ${asset.from} (copied beside the bundle) does not exist`)
@@ -161,10 +172,11 @@ export class HotspotFunction extends Construct {
       }
     }
     const external = [...NEVER_BUNDLED, ...(props.externalModules ?? [])]
-    const environment = {
+    const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: props.serviceName,
       POWERTOOLS_LOG_LEVEL: props.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
+      ...(props.writesParquet ? { PARQUET_WASM: `${TASK_ROOT}/${PARQUET_WASM.to}` } : {}),
     }
 
     this.fn = new NodejsFunction(this, 'Function', {

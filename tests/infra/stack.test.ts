@@ -27,7 +27,7 @@ import { reportsConfig } from '../../functions/reports/config.ts'
 import { LAMBDA_QUERIES_DIR } from '../../lib/analytics.ts'
 import { EXAMPLE_CONTEXT } from '../../lib/config.ts'
 import { INGEST_MAX_RECEIVE_COUNT } from '../../lib/ingest.ts'
-import type { HotspotFunction } from '../../lib/lambda.ts'
+import { type HotspotFunction, PARQUET_WASM } from '../../lib/lambda.ts'
 import { SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM } from '../../lib/monitoring.ts'
 import { asArray, flat, type Json, ROOT, refId, resourcesOf, type Synthesized, synthesize } from './synth.ts'
 
@@ -409,6 +409,7 @@ describe('Lambda functions', () => {
       ...common,
       POWERTOOLS_SERVICE_NAME: 'hotspot-ingest',
       LAKE_BUCKET: lake,
+      PARQUET_WASM: '/var/task/parquet.wasm',
     })
     expect(env(functions().analytics)).toEqual({
       ...common,
@@ -417,6 +418,7 @@ describe('Lambda functions', () => {
       ATHENA_WORKGROUP: s.stack.catalog.pipelineWorkgroupName,
       ATHENA_DATABASE: s.stack.catalog.databaseName,
       QUERIES_DIR: LAMBDA_QUERIES_DIR,
+      PARQUET_WASM: '/var/task/parquet.wasm',
     })
     expect(env(functions().reports)).toEqual({
       ...common,
@@ -872,7 +874,10 @@ describe('bundles', () => {
   it('the ingest bundle carries its Parquet writer thread beside index.mjs, writing what the in-thread sink writes', async () => {
     const asset = assetOf(functions().ingest)
     expect(readFileSync(path.join(asset, 'index.mjs'), 'utf8')).toContain('parquet-worker.mjs')
-    const worker = new Worker(pathToFileURL(path.join(asset, 'parquet-worker.mjs')))
+    // the wasm module the function names, as Lambda would find it
+    const worker = new Worker(pathToFileURL(path.join(asset, 'parquet-worker.mjs')), {
+      env: { PARQUET_WASM: path.join(asset, 'parquet.wasm') },
+    })
     const work = mkdtempSync(path.join(tmpdir(), 'hotspot-worker-'))
     const columns: Column[] = [
       { name: 'id', kind: 'string', required: true, description: '' },
@@ -895,7 +900,7 @@ describe('bundles', () => {
       worker.on('error', reject)
     })
     const send = (request: SinkRequest) => worker.postMessage(request)
-    const kvMetadata = { 'hotspot.feed': 'test' }
+    const kvMetadata = { feed: 'test' }
     send({
       kind: 'open',
       file: path.join(work, 'worker.parquet'),
@@ -915,10 +920,19 @@ describe('bundles', () => {
       new Set(['id']),
     )
     for (const row of rows) inThread.append(row)
-    inThread.finish()
+    await inThread.finish()
     expect(readFileSync(path.join(work, 'worker.parquet'))).toEqual(
       readFileSync(path.join(work, 'in-thread.parquet')),
     )
+  })
+
+  it('ship the Parquet writer (parquet.wasm) beside the bundles that write Parquet, named in PARQUET_WASM', () => {
+    const wasm = readFileSync(path.join(ROOT, PARQUET_WASM.from))
+    for (const fn of [functions().ingest, functions().analytics]) {
+      expect(fn.environment.PARQUET_WASM).toBe('/var/task/parquet.wasm')
+      expect(readFileSync(path.join(assetOf(fn), 'parquet.wasm')).equals(wasm)).toBe(true)
+    }
+    expect(functions().reports.environment.PARQUET_WASM).toBeUndefined()
   })
 
   it('the analytics bundle starts', async () => {

@@ -204,5 +204,5 @@ async function writeParquet(file: string, columns: Column[], rows: GivenRow[]): 
   await mkdir(path.dirname(file), { recursive: true })
   const sink = new ParquetSink(file, columns)
   for (const row of rows) sink.append(toStored(columns, row))
-  sink.finish()
+  await sink.finish()
 }

@@ -5,7 +5,9 @@ import { parquetMetadata } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
+import { surveyResponses } from '../../functions/core/contracts/feeds.ts'
 import { ingestDrop } from '../../functions/core/ingest/ingest.ts'
+import { CREATED_BY, METADATA_KEY } from '../../functions/core/ingest/parquet-sink.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 
 const SURVEYS = path.resolve(import.meta.dirname, '../fixtures/sample-drops/survey_responses/2026-03-02.csv')
@@ -13,6 +15,7 @@ const SURVEYS = path.resolve(import.meta.dirname, '../fixtures/sample-drops/surv
 describe('curated Parquet: encodings and codecs per column', () => {
   let root: string
   let file: string
+  let dropId: string
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-parquet-sink-'))
@@ -25,6 +28,7 @@ describe('curated Parquet: encodings and codecs per column', () => {
       sourceName: '2026-03-02.csv',
       dropDate: '2026-03-02',
     })
+    dropId = manifest.drop_id
     file = path.join(root, 'curated', 'survey_responses', 'dt=2026-03-02', `${manifest.drop_id}.parquet`)
   })
 
@@ -51,6 +55,21 @@ describe('curated Parquet: encodings and codecs per column', () => {
     expect(chunks.get('sent_at')?.encodings).toContain('DELTA_BINARY_PACKED')
     expect(chunks.get('ethnicity_group')?.codec).toBe('SNAPPY')
     expect(chunks.get('ethnicity_group')?.encodings).not.toContain('DELTA_BYTE_ARRAY')
+  })
+
+  it("records the drop in the file's own metadata, as one entry (the same rows give the same bytes)", async () => {
+    const bytes = await readFile(file)
+    const metadata = parquetMetadata(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    )
+    const own = (metadata.key_value_metadata ?? []).filter((kv) => kv.key !== 'ARROW:schema')
+    expect(own.map((kv) => kv.key)).toEqual([METADATA_KEY])
+    expect(JSON.parse(own[0]?.value ?? '')).toEqual({
+      drop_id: dropId,
+      feed: 'survey_responses',
+      schema_version: String(surveyResponses.version),
+    })
+    expect(metadata.created_by).toBe(CREATED_BY)
   })
 
   it('reads back in DuckDB exactly as delivered', async () => {

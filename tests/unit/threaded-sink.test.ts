@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { curatedColumns, incidents, LINEAGE_COLUMNS } from '../../functions/core/contracts/feeds.ts'
 import { ParquetSink, ROW_GROUP_ROWS, type Value } from '../../functions/core/ingest/parquet-sink.ts'
-import { RowChunkBuilder, RowGroupAssembler } from '../../functions/core/ingest/row-group.ts'
+import { arrowSchema, RowChunkBuilder, recordBatchOf } from '../../functions/core/ingest/row-group.ts'
 import { ThreadedParquetSink } from '../../functions/core/ingest/threaded-sink.ts'
 import { TempLake } from './helpers/lake.ts'
 
@@ -15,7 +15,7 @@ import { TempLake } from './helpers/lake.ts'
 const GUNZIP = { GZIP: (input: Uint8Array) => gunzipSync(input) }
 
 const COLUMNS = curatedColumns(incidents)
-const KV = { 'hotspot.feed': 'incidents' }
+const KV = { feed: 'incidents' }
 const UNIQUE = new Set(['incident_id', 'source_line'])
 const CRIME_TYPES = ['Burglary', 'Drugs', 'Robbery', 'Shoplifting']
 
@@ -56,7 +56,7 @@ async function writeBoth(rows: number): Promise<{ threaded: Buffer; inThread: Bu
     if (i % 2000 === 0) await threaded.ready()
   }
   await threaded.finish()
-  inThread.finish()
+  await inThread.finish()
   return { threaded: await readFile(threaded.file), inThread: await readFile(inThread.file) }
 }
 
@@ -110,38 +110,62 @@ describe('ThreadedParquetSink', () => {
   })
 })
 
-describe('RowGroupAssembler', () => {
-  it('joins chunks of any size into row groups of ROW_GROUP_ROWS, values unchanged', () => {
-    const columns: Column[] = [
-      { name: 'n', kind: 'int', required: false, description: '' },
-      { name: 's', kind: 'string', required: false, description: '' },
-      { name: 'b', kind: 'boolean', required: false, description: '' },
-    ]
-    const groups: { rows: number; data: Value[][] }[] = []
-    const assembler = new RowGroupAssembler(3, (data, rows) => groups.push({ rows, data }))
-    const chunk = new RowChunkBuilder(columns, 7_001)
-    const expected: Value[][] = [[], [], []]
-    const total = ROW_GROUP_ROWS + 9_000
-    for (let i = 0; i < total; i++) {
+describe('RowChunkBuilder and recordBatchOf', () => {
+  const columns: Column[] = [
+    { name: 'n', kind: 'int', required: false, description: '' },
+    { name: 's', kind: 'string', required: false, description: '' },
+    { name: 'b', kind: 'boolean', required: false, description: '' },
+    { name: 't', kind: 'timestamp', required: true, description: '' },
+    { name: 'x', kind: 'double', required: false, description: '' },
+  ]
+  const texts = [
+    '',
+    'plain',
+    'café',
+    'Łódź – 東京',
+    'emoji 🚓 here',
+    'x'.repeat(40_000),
+    `${'é'.repeat(9_000)}!`,
+  ]
+  const times = [0, -1, 1_767_225_600_123, 2 ** 52 + 1, -86_400_000 * 365]
+
+  it('carries every value unchanged into an Arrow batch: nulls, empty and non-ASCII text, int64 halves', () => {
+    const chunk = new RowChunkBuilder(columns, 64)
+    const expected: Record<string, Value>[] = []
+    for (let i = 0; i < 40; i++) {
       const row = {
-        n: i % 5 === 0 ? null : i,
-        s: i % 3 === 0 ? null : `s${i}`,
+        n: i % 5 === 0 ? null : i * 1_000,
+        s: i % 3 === 0 ? null : (texts[i % texts.length] as string),
         b: i % 4 === 0 ? null : i % 2 === 1,
+        t: times[i % times.length] as number,
+        x: i % 6 === 0 ? null : i / 7,
       }
-      expected[0]?.push(row.n)
-      expected[1]?.push(row.s)
-      expected[2]?.push(row.b)
-      if (chunk.append(row, [])) {
-        assembler.add(chunk.packed())
-        chunk.clear()
-      }
+      expected.push(row)
+      chunk.append(row, [])
     }
-    assembler.add(chunk.packed())
-    assembler.flush()
-    expect(groups.map((g) => g.rows)).toEqual([ROW_GROUP_ROWS, 9_000])
-    for (let c = 0; c < 3; c++) {
-      expect([...(groups[0]?.data[c] ?? []), ...(groups[1]?.data[c] ?? [])]).toEqual(expected[c])
-    }
+    const batch = recordBatchOf(columns, arrowSchema(columns), chunk.copy())
+    expect(batch.numRows).toBe(40)
+    const back = Array.from({ length: 40 }, (_, r) =>
+      Object.fromEntries(columns.map((c, i) => [c.name, batch.getChildAt(i)?.get(r) ?? null])),
+    )
+    // Arrow gives timestamps as numbers of milliseconds
+    expect(back).toEqual(expected)
+  })
+
+  it('hands back a full chunk at capacity and starts again after clear', () => {
+    const chunk = new RowChunkBuilder(columns, 3)
+    const row = { n: 1, s: 'a', b: true, t: 5, x: 0.5 }
+    expect([chunk.append(row, []), chunk.append(row, []), chunk.append(row, [])]).toEqual([
+      false,
+      false,
+      true,
+    ])
+    chunk.clear()
+    expect(chunk.rows).toBe(0)
+    chunk.append({ ...row, s: 'bb' }, [])
+    const batch = recordBatchOf(columns, arrowSchema(columns), chunk.copy())
+    expect(batch.numRows).toBe(1)
+    expect(batch.getChildAt(1)?.get(0)).toBe('bb')
   })
 })
 

@@ -92,11 +92,11 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
       }
       const file = path.join(work, `${mart}.parquet`)
       const sink = new ParquetSink(file, definition.columns, {
-        'hotspot.run_id': runId,
-        'hotspot.as_of': asOf,
+        run_id: runId,
+        as_of: asOf,
       })
       for (const row of result.rows) sink.append(typedRow(mart, definition.columns, row))
-      sink.finish()
+      await sink.finish()
       const resultKey = `results/${mart}/as_of=${asOf}/${runId}.parquet`
       await store.create(resultKey, { file }, { contentType: 'application/vnd.apache.parquet' })
       martRuns.push({

@@ -1,7 +1,23 @@
-import { gzipSync } from 'node:zlib'
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { Table as ArrowTable, type Schema, tableToIPC } from 'apache-arrow'
 import type { SchemaElement } from 'hyparquet'
-import { fileWriter, ParquetWriter } from 'hyparquet-writer'
+import {
+  Compression,
+  EnabledStatistics,
+  Encoding,
+  initSync,
+  type RecordBatch as ParquetBatch,
+  Table as ParquetTable,
+  transformParquetStream,
+  type WriterProperties,
+  WriterPropertiesBuilder,
+  WriterVersion,
+} from 'parquet-wasm/esm'
 import type { Column, ColumnKind } from '../contracts/columns.ts'
+import { arrowSchema, type PackedRows, RowChunkBuilder, recordBatchOf } from './row-group.ts'
+
+export type { Value } from './row-group.ts'
 
 const PARQUET_TYPES: Record<ColumnKind, Omit<SchemaElement, 'name'>> = {
   string: { type: 'BYTE_ARRAY', converted_type: 'UTF8' },
@@ -12,7 +28,10 @@ const PARQUET_TYPES: Record<ColumnKind, Omit<SchemaElement, 'name'>> = {
   boolean: { type: 'BOOLEAN' },
 }
 
-/** The Parquet schema of a list of contract columns (timestamps are UTC instants, stored without zone). */
+/**
+ * The Parquet schema the writer gives a list of contract columns (the Arrow types of row-group.ts become these;
+ * timestamps are UTC instants, stored without zone). Glue's table types are checked against it.
+ */
 export function parquetSchema(columns: Column[]): SchemaElement[] {
   return [
     { name: 'root', num_children: columns.length },
@@ -27,115 +46,181 @@ export function parquetSchema(columns: Column[]): SchemaElement[] {
 /** Row groups of 50,000 rows keep the writer's working set (and a Lambda's memory) small. */
 export const ROW_GROUP_ROWS = 50_000
 
-/**
- * Min/max statistics only where queries prune on them (time ranges, grid cells): computing them for every text
- * column costs more than a third of the write time and buys nothing.
- */
-const WITH_STATISTICS = new Set<ColumnKind>(['timestamp', 'date', 'int'])
 export const CREATED_BY = 'hotspot'
 
 /**
- * Encodings that shrink what Athena scans (it bills by the bytes of the column chunks a query reads): numbers,
- * dates and timestamps as deltas (a day's times lie within hours of each other, line numbers climb by one),
- * unique ids as shared prefixes, compressed with gzip rather than Snappy: ids are the largest columns the
- * version windows read, and gzip stores them in a third less (4.2 against 2.8 bytes an incident id), for about
- * 0.1 s a million rows. Other text keeps the writer's dictionary. Trino and DuckDB read all of them.
+ * The Parquet writer is Apache Arrow's Rust writer, built to WebAssembly (parquet-wasm). Its module is read
+ * once per thread: from `PARQUET_WASM` where a bundle ships it beside itself (the Lambdas), else from the package.
  */
-function encodingOf(
-  column: Column,
-  unique: boolean,
-): { encoding?: 'DELTA_BINARY_PACKED' | 'DELTA_BYTE_ARRAY'; codec?: 'GZIP' } {
-  if (column.kind === 'int' || column.kind === 'date' || column.kind === 'timestamp')
-    return { encoding: 'DELTA_BINARY_PACKED' }
-  if (column.kind === 'string' && unique) return { encoding: 'DELTA_BYTE_ARRAY', codec: 'GZIP' }
-  return {}
-}
-
-const gzip = (bytes: Uint8Array): Uint8Array => gzipSync(bytes, { level: 6 })
-
-export type Value = string | number | boolean | null
-
-/** A Parquet writer (Snappy, gzip for unique ids) for `columns`; the file is created now and grows one row group at a time. */
-export function openParquetWriter(
-  file: string,
-  columns: Column[],
-  kvMetadata: Record<string, string>,
-): ParquetWriter {
-  return new ParquetWriter({
-    writer: fileWriter(file),
-    schema: parquetSchema(columns),
-    codec: 'SNAPPY',
-    compressors: { GZIP: gzip },
-    createdBy: CREATED_BY,
-    kvMetadata: Object.entries(kvMetadata).map(([key, value]) => ({ key, value })),
-  })
+let wasmReady = false
+function loadParquetWasm(): void {
+  if (wasmReady) return
+  const file =
+    process.env.PARQUET_WASM ??
+    createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')
+  initSync({ module: readFileSync(file) })
+  wasmReady = true
 }
 
 /**
- * Writes one row group (`data[i]` holds column i's values). Every writer of the pipeline goes through here, on
- * whichever thread, so the same rows always give the same bytes.
+ * The file's own metadata (its drop, its run) is one key-value entry: parquet-wasm hands the entries to the
+ * writer through a hash map, whose order changes from run to run, and one entry keeps the same rows giving
+ * the same bytes. Its value is the metadata as JSON, keys in order.
  */
-export function writeRowGroup(
-  writer: ParquetWriter,
+export const METADATA_KEY = 'hotspot'
+
+export function metadataValue(kvMetadata: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(kvMetadata).sort(([a], [b]) => (a < b ? -1 : 1))))
+}
+
+/**
+ * Min/max statistics only where queries prune on them (time ranges, grid cells). Encodings that shrink what
+ * Athena scans (it bills by the bytes of the column chunks a query reads): numbers, dates and timestamps as
+ * deltas (a day's times lie within hours of each other, line numbers climb by one), unique ids as shared
+ * prefixes, compressed with gzip rather than Snappy: ids are the largest columns the version windows read, and
+ * gzip stores them in a third less. Other text keeps a dictionary, which the writer drops for plain values
+ * once it outgrows a page. Trino and DuckDB read all of them.
+ */
+function writerProperties(
   columns: Column[],
   uniqueColumns: ReadonlySet<string>,
-  data: Value[][],
-  rows: number,
-): void {
-  const pending = writer.write({
-    columnData: columns.map((c, i) => ({
-      name: c.name,
-      data: data[i] as Value[],
-      statistics: WITH_STATISTICS.has(c.kind),
-      ...encodingOf(c, uniqueColumns.has(c.name)),
-    })),
-    rowGroupSize: rows,
-  })
-  // the file writer is synchronous; a writer that flushes asynchronously would need awaiting here
-  if (pending) throw new Error('Parquet row groups need a synchronous writer')
+  kvMetadata: Record<string, string>,
+): WriterProperties {
+  let builder = new WriterPropertiesBuilder()
+    .setWriterVersion(WriterVersion.V2)
+    .setCompression(Compression.SNAPPY)
+    .setCreatedBy(CREATED_BY)
+    .setMaxRowGroupSize(ROW_GROUP_ROWS)
+    .setStatisticsEnabled(EnabledStatistics.None)
+    .setKeyValueMetadata(new Map([[METADATA_KEY, metadataValue(kvMetadata)]]))
+  for (const { name, kind } of columns) {
+    if (kind === 'int' || kind === 'date' || kind === 'timestamp') {
+      builder = builder
+        .setColumnDictionaryEnabled(name, false)
+        .setColumnEncoding(name, Encoding.DELTA_BINARY_PACKED)
+        .setColumnStatisticsEnabled(name, EnabledStatistics.Chunk)
+    } else if (kind === 'string' && uniqueColumns.has(name)) {
+      builder = builder
+        .setColumnDictionaryEnabled(name, false)
+        .setColumnEncoding(name, Encoding.DELTA_BYTE_ARRAY)
+        .setColumnCompression(name, Compression.GZIP)
+    }
+  }
+  return builder.build()
 }
 
 /**
- * Writes rows to a Snappy-compressed Parquet file, one row group per `ROW_GROUP_ROWS` rows, on this thread: for
- * tables built in memory (reference data, mart results). Ingest writes through `ThreadedParquetSink`.
+ * Writes chunks of rows to a Parquet file, one row group per `ROW_GROUP_ROWS` rows. Every writer of the
+ * pipeline goes through here, on whichever thread, and is given the same chunks (row-group.ts), so the same
+ * rows always give the same bytes.
+ *
+ * `write` takes a chunk the caller no longer changes and returns at once; the chunk is encoded when the
+ * Parquet writer asks for it (`onTaken` then says so), while the caller awaits something. `finish` writes the
+ * rest and closes the file.
+ */
+export class ParquetFileWriter {
+  private readonly schema: Schema
+  private readonly queue: PackedRows[] = []
+  private wake: (() => void) | undefined
+  private closed = false
+  private written = false
+  private readonly done: Promise<void>
+
+  constructor(
+    readonly file: string,
+    private readonly columns: Column[],
+    kvMetadata: Record<string, string>,
+    /** Columns whose values rarely repeat (ids, line numbers): stored as deltas, never in a dictionary. */
+    uniqueColumns: ReadonlySet<string>,
+    private readonly onTaken: (rows: number) => void = () => {},
+  ) {
+    loadParquetWasm()
+    this.schema = arrowSchema(columns)
+    const fd = openSync(file, 'w')
+    this.done = this.pump(fd, writerProperties(columns, uniqueColumns, kvMetadata)).finally(() =>
+      closeSync(fd),
+    )
+    // a failure is thrown by finish(); until then it must not count as unhandled
+    this.done.catch(() => {})
+  }
+
+  write(chunk: PackedRows): void {
+    if (this.closed) throw new Error(`${this.file}: write after finish`)
+    if (chunk.rows === 0) return
+    this.queue.push(chunk)
+    this.wake?.()
+  }
+
+  async finish(): Promise<void> {
+    this.closed = true
+    this.wake?.()
+    await this.done
+  }
+
+  private async pump(fd: number, properties: WriterProperties): Promise<void> {
+    const batches = new ReadableStream<ParquetBatch>(
+      { pull: (controller) => this.next(controller) },
+      { highWaterMark: 0 },
+    )
+    const output = await transformParquetStream(batches, properties)
+    for await (const bytes of output as ReadableStream<Uint8Array>) writeSync(fd, bytes)
+  }
+
+  /** Hands the writer its next chunk as a batch in WebAssembly memory, waiting for one if none is queued. */
+  private async next(controller: ReadableStreamDefaultController<ParquetBatch>): Promise<void> {
+    while (this.queue.length === 0 && !this.closed) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve
+      })
+      this.wake = undefined
+    }
+    const chunk = this.queue.shift()
+    // a file of no rows still carries its schema, given by a batch of none
+    const rows = chunk ?? (this.written ? undefined : new RowChunkBuilder(this.columns, 0).packed())
+    if (!rows) {
+      controller.close()
+      return
+    }
+    this.written = true
+    const ipc = tableToIPC(new ArrowTable(recordBatchOf(this.columns, this.schema, rows)), 'stream')
+    const table = ParquetTable.fromIPCStream(ipc)
+    controller.enqueue(table.recordBatch(0) as ParquetBatch)
+    table.free()
+    if (chunk) this.onTaken(chunk.rows)
+  }
+}
+
+/**
+ * Writes rows to a Parquet file on this thread: for tables built in memory (reference data, mart results).
+ * Ingest writes through `ThreadedParquetSink`.
  */
 export class ParquetSink {
-  private readonly writer: ParquetWriter
-  private buffers: Value[][]
-  private buffered = 0
+  private readonly writer: ParquetFileWriter
+  private readonly chunk: RowChunkBuilder
   rows = 0
 
   constructor(
     readonly file: string,
     readonly columns: Column[],
     kvMetadata: Record<string, string> = {},
-    /** Columns whose values rarely repeat (ids, line numbers): a dictionary would only be tried and dropped. */
-    private readonly uniqueColumns: ReadonlySet<string> = new Set(),
+    uniqueColumns: ReadonlySet<string> = new Set(),
   ) {
-    this.writer = openParquetWriter(file, columns, kvMetadata)
-    this.buffers = columns.map(() => [])
+    this.writer = new ParquetFileWriter(file, columns, kvMetadata, uniqueColumns)
+    this.chunk = new RowChunkBuilder(columns)
   }
 
   /** Adds a row, its values read by column name (absent: null). */
   append(row: Record<string, unknown>): void {
-    const { columns, buffers } = this
-    for (let i = 0; i < columns.length; i++) {
-      const value = row[(columns[i] as Column).name]
-      ;(buffers[i] as Value[]).push(value === undefined ? null : (value as Value))
-    }
     this.rows++
-    if (++this.buffered >= ROW_GROUP_ROWS) this.flush()
+    if (this.chunk.append(row, [])) {
+      this.writer.write(this.chunk.copy())
+      this.chunk.clear()
+    }
   }
 
-  finish(): void {
-    this.flush()
-    this.writer.finish()
-  }
-
-  private flush(): void {
-    if (this.buffered === 0) return
-    writeRowGroup(this.writer, this.columns, this.uniqueColumns, this.buffers, this.buffered)
-    this.buffers = this.columns.map(() => [])
-    this.buffered = 0
+  async finish(): Promise<void> {
+    this.writer.write(this.chunk.copy())
+    this.chunk.clear()
+    await this.writer.finish()
   }
 }

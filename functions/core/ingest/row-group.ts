@@ -1,23 +1,39 @@
+import {
+  Bool,
+  type DataType,
+  DateDay,
+  Field,
+  Float64,
+  Int32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  TimestampMillisecond,
+  Utf8,
+} from 'apache-arrow'
 import type { Column, ColumnKind } from '../contracts/columns.ts'
-import { ROW_GROUP_ROWS, type Value } from './parquet-sink.ts'
 
 /**
- * Rows are collected in chunks of this many and handed on (to the writer thread) chunk by chunk, not a whole
- * row group at a time: the text of a chunk is let go before V8 would move it to the old generation, which would
- * otherwise grow by a row group's worth of garbage every 50,000 rows.
+ * Rows are collected in chunks of this many and handed on (to the writer thread, then to the Parquet writer)
+ * chunk by chunk. Every writer is given the same chunks, so the same rows always give the same file.
  */
 export const CHUNK_ROWS = 5_000
 
+export type Value = string | number | boolean | null
+
 /**
- * One column of a chunk of rows in flat arrays: numbers in a Float64Array (exact for every int, date and
- * epoch-ms timestamp) beside a presence mask, booleans as codes, text as an array. The typed arrays are
- * allocated once and reused, outside the JavaScript heap, and cross to a worker thread as plain byte copies.
+ * One column of a chunk of rows in flat typed arrays: numbers in a Float64Array (exact for every int, date and
+ * epoch-ms timestamp) beside a presence mask, booleans as codes, text as UTF-8 bytes with offsets (the layout
+ * Arrow and Parquet take). A chunk holds no JavaScript value per row, so it costs the garbage collector nothing
+ * and crosses to a worker thread as plain byte copies.
  */
 export type PackedColumn =
   | { kind: 'number'; values: Float64Array; present: Uint8Array }
   /** 0: null, 1: false, 2: true */
   | { kind: 'boolean'; codes: Uint8Array }
-  | { kind: 'string'; values: (string | null)[] }
+  /** Row i's text is `bytes[offsets[i]..offsets[i + 1]]`; `bytes` may be longer than what is used. */
+  | { kind: 'string'; bytes: Uint8Array; offsets: Int32Array; present: Uint8Array }
 
 export interface PackedRows {
   rows: number
@@ -26,16 +42,43 @@ export interface PackedRows {
 
 const NUMERIC_KINDS: ReadonlySet<ColumnKind> = new Set(['timestamp', 'date', 'int', 'double'])
 
+/** A chunk's text starts with this much room per row and doubles when a row needs more. */
+const TEXT_BYTES_PER_ROW = 32
+
 function packedColumn(kind: ColumnKind, capacity: number): PackedColumn {
   if (NUMERIC_KINDS.has(kind)) {
     return { kind: 'number', values: new Float64Array(capacity), present: new Uint8Array(capacity) }
   }
   if (kind === 'boolean') return { kind: 'boolean', codes: new Uint8Array(capacity) }
-  // filled up front, so V8 keeps the array packed (a holey one is cloned key by key)
-  return { kind: 'string', values: Array.from({ length: capacity }, () => null) }
+  return {
+    kind: 'string',
+    bytes: new Uint8Array(capacity * TEXT_BYTES_PER_ROW),
+    offsets: new Int32Array(capacity + 1),
+    present: new Uint8Array(capacity),
+  }
 }
 
-/** Collects validated rows into a chunk of `CHUNK_ROWS`; the caller takes it when `append` says it is full. */
+const utf8 = new TextEncoder()
+
+/** Appends `text` as UTF-8 at `at`, growing the column's buffer when needed; answers where it ends. */
+function appendText(column: Extract<PackedColumn, { kind: 'string' }>, text: string, at: number): number {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit
+  if (at + 3 * text.length > column.bytes.length) {
+    const grown = new Uint8Array(Math.max(2 * column.bytes.length, at + 3 * text.length))
+    grown.set(column.bytes.subarray(0, at))
+    column.bytes = grown
+  }
+  const { bytes } = column
+  // most text is ASCII, copied here unit by unit; the encoder takes the rest (a call costs more than a short copy)
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit > 0x7f) return at + utf8.encodeInto(text, bytes.subarray(at)).written
+    bytes[at + i] = unit
+  }
+  return at + text.length
+}
+
+/** Collects validated rows into a chunk of `capacity` rows; the caller takes it when `append` says it is full. */
 export class RowChunkBuilder {
   private readonly chunk: PackedRows
 
@@ -72,9 +115,16 @@ export class RowChunkBuilder {
         if (typeof value === 'boolean') column.codes[at] = value ? 2 : 1
         else if (value === undefined || value === null) column.codes[at] = 0
         else throw mistyped(columns[i] as Column, value)
-      } else if (typeof value === 'string') column.values[at] = value
-      else if (value === undefined || value === null) column.values[at] = null
-      else throw mistyped(columns[i] as Column, value)
+      } else {
+        const start = column.offsets[at] as number
+        if (typeof value === 'string') {
+          column.offsets[at + 1] = appendText(column, value, start)
+          column.present[at] = 1
+        } else if (value === undefined || value === null) {
+          column.offsets[at + 1] = start
+          column.present[at] = 0
+        } else throw mistyped(columns[i] as Column, value)
+      }
     }
     return ++this.chunk.rows >= this.capacity
   }
@@ -93,7 +143,12 @@ export class RowChunkBuilder {
         if (c.kind === 'number')
           return { kind: 'number', values: c.values.slice(0, rows), present: c.present.slice(0, rows) }
         if (c.kind === 'boolean') return { kind: 'boolean', codes: c.codes.slice(0, rows) }
-        return { kind: 'string', values: c.values.slice(0, rows) }
+        return {
+          kind: 'string',
+          bytes: c.bytes.slice(0, c.offsets[rows]),
+          offsets: c.offsets.slice(0, rows + 1),
+          present: c.present.slice(0, rows),
+        }
       }),
     }
   }
@@ -107,55 +162,91 @@ function mistyped(column: Column, value: unknown): Error {
   return new TypeError(`column ${column.name} (${column.kind}) was given a ${typeof value}`)
 }
 
-/**
- * Joins chunks into row groups of `ROW_GROUP_ROWS`, as the column arrays a Parquet writer takes, and hands each
- * full group to `write`; `flush` hands over the last, partial one.
- */
-export class RowGroupAssembler {
-  private data: Value[][]
-  private rows = 0
-
-  constructor(
-    private readonly columnCount: number,
-    private readonly write: (data: Value[][], rows: number) => void,
-  ) {
-    this.data = this.empty()
-  }
-
-  add(chunk: PackedRows): void {
-    let from = 0
-    while (from < chunk.rows) {
-      const to = Math.min(chunk.rows, from + ROW_GROUP_ROWS - this.rows)
-      for (let i = 0; i < chunk.columns.length; i++) {
-        appendValues(this.data[i] as Value[], chunk.columns[i] as PackedColumn, from, to)
-      }
-      this.rows += to - from
-      from = to
-      if (this.rows === ROW_GROUP_ROWS) this.flush()
-    }
-  }
-
-  flush(): void {
-    if (this.rows === 0) return
-    this.write(this.data, this.rows)
-    this.data = this.empty()
-    this.rows = 0
-  }
-
-  private empty(): Value[][] {
-    return Array.from({ length: this.columnCount }, () => [])
+/** The Arrow type each storage kind is written as (parquet-sink.ts gives the Parquet types they become). */
+function arrowType(kind: ColumnKind): DataType {
+  switch (kind) {
+    case 'string':
+      return new Utf8()
+    case 'timestamp':
+      // no time zone: stored as UTC instants without one (Parquet isAdjustedToUTC=false, DuckDB's TIMESTAMP)
+      return new TimestampMillisecond()
+    case 'date':
+      return new DateDay()
+    case 'int':
+      return new Int32()
+    case 'double':
+      return new Float64()
+    case 'boolean':
+      return new Bool()
   }
 }
 
-function appendValues(data: Value[], column: PackedColumn, from: number, to: number): void {
-  if (column.kind === 'string') {
-    for (let i = from; i < to; i++) data.push(column.values[i] as string | null)
-  } else if (column.kind === 'number') {
-    for (let i = from; i < to; i++) data.push(column.present[i] ? (column.values[i] as number) : null)
-  } else {
-    for (let i = from; i < to; i++) {
-      const code = column.codes[i]
-      data.push(code === 0 ? null : code === 2)
-    }
+/** The Arrow schema of a list of contract columns: a required column is not nullable. */
+export function arrowSchema(columns: Column[]): Schema {
+  return new Schema(columns.map((c) => new Field(c.name, arrowType(c.kind), !c.required)))
+}
+
+/** A bit per row, set where `isSet(i)`, and how many rows are not set. */
+function bitmap(rows: number, isSet: (i: number) => boolean): { bits: Uint8Array; unset: number } {
+  const bits = new Uint8Array(Math.ceil(rows / 8))
+  let unset = 0
+  for (let i = 0; i < rows; i++) {
+    if (isSet(i)) bits[i >> 3] = (bits[i >> 3] as number) | (1 << (i & 7))
+    else unset++
   }
+  return { bits, unset }
+}
+
+/** Epoch milliseconds as the int64 values of a BigInt64Array, built from 32-bit halves (no BigInt per value). */
+function int64Of(values: Float64Array, rows: number): BigInt64Array {
+  const halves = new Int32Array(2 * rows)
+  for (let i = 0; i < rows; i++) {
+    const value = values[i] as number
+    const high = Math.floor(value / 4_294_967_296)
+    halves[2 * i] = value - high * 4_294_967_296
+    halves[2 * i + 1] = high
+  }
+  return new BigInt64Array(halves.buffer)
+}
+
+function arrowData(kind: ColumnKind, column: PackedColumn, rows: number) {
+  const type = arrowType(kind)
+  if (column.kind === 'boolean') {
+    const validity = bitmap(rows, (i) => column.codes[i] !== 0)
+    const values = bitmap(rows, (i) => column.codes[i] === 2)
+    return makeData({
+      type: type as Bool,
+      length: rows,
+      nullCount: validity.unset,
+      nullBitmap: validity.unset ? validity.bits : null,
+      data: values.bits,
+    })
+  }
+  const validity = bitmap(rows, (i) => column.present[i] === 1)
+  const nulls = { nullCount: validity.unset, nullBitmap: validity.unset ? validity.bits : null }
+  if (column.kind === 'string') {
+    const offsets = column.offsets.subarray(0, rows + 1)
+    const bytes = column.bytes.subarray(0, offsets[rows])
+    return makeData({ type: type as Utf8, length: rows, ...nulls, valueOffsets: offsets, data: bytes })
+  }
+  const values = column.values.subarray(0, rows)
+  if (kind === 'timestamp')
+    return makeData({
+      type: type as TimestampMillisecond,
+      length: rows,
+      ...nulls,
+      data: int64Of(values, rows),
+    })
+  if (kind === 'date' || kind === 'int')
+    return makeData({ type: type as Int32, length: rows, ...nulls, data: Int32Array.from(values) })
+  return makeData({ type: type as Float64, length: rows, ...nulls, data: values })
+}
+
+/** A chunk as an Arrow record batch of `schema` (`arrowSchema(columns)`), sharing its arrays where it can. */
+export function recordBatchOf(columns: Column[], schema: Schema, chunk: PackedRows): RecordBatch {
+  const children = columns.map((c, i) => arrowData(c.kind, chunk.columns[i] as PackedColumn, chunk.rows))
+  return new RecordBatch(
+    schema,
+    makeData({ type: new Struct(schema.fields), length: chunk.rows, nullCount: 0, children }),
+  )
 }

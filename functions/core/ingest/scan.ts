@@ -133,9 +133,9 @@ class DropScan {
       path.join(work, `pass${this.pass}.parquet`),
       curatedColumns(contract),
       {
-        'hotspot.drop_id': input.dropId,
-        'hotspot.feed': contract.feed,
-        'hotspot.schema_version': String(contract.version),
+        drop_id: input.dropId,
+        feed: contract.feed,
+        schema_version: String(contract.version),
       },
       new Set([...contract.key, ...(contract.referenceColumns ?? []), 'source_line']),
     )

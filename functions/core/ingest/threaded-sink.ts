@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import type { Column } from '../contracts/columns.ts'
-import { openParquetWriter, ROW_GROUP_ROWS, type Value, writeRowGroup } from './parquet-sink.ts'
-import { type PackedRows, RowChunkBuilder, RowGroupAssembler } from './row-group.ts'
+import { ParquetFileWriter, ROW_GROUP_ROWS } from './parquet-sink.ts'
+import { type PackedRows, RowChunkBuilder, type Value } from './row-group.ts'
 
 export type SinkRequest =
   | {
@@ -20,8 +20,8 @@ export type SinkReply =
   | { kind: 'failed'; message: string }
 
 /**
- * Rows handed to the writer thread and not yet written: two row groups keep it busy while the next one fills;
- * more would only hold more rows in memory when validating outruns encoding.
+ * Rows handed to the writer thread and not yet taken by its Parquet writer: two row groups keep it busy while
+ * the next one fills; more would only hold more rows in memory when validating outruns encoding.
  */
 export const MAX_ROWS_IN_FLIGHT = 2 * ROW_GROUP_ROWS
 
@@ -46,10 +46,10 @@ function writerThreadEntry(): URL {
 }
 
 /**
- * Writes validated rows to a Parquet file like `ParquetSink`, but encodes on a worker thread, which halves an
- * ingest's time on two cores: this thread reads and validates while the worker encodes. A drop smaller than one
- * row group (most daily drops) is written here at `finish`, without starting a thread. Both ways hand the same
- * row groups to the same writer (parquet-sink.ts), so the file is the same.
+ * Writes validated rows to a Parquet file like `ParquetSink`, but encodes on a worker thread: this thread reads
+ * and validates while the worker encodes. A drop smaller than one row group (most daily drops) is written here
+ * at `finish`, without starting a thread. Both ways hand the same chunks to the same writer (parquet-sink.ts),
+ * so the file is the same.
  *
  * `append` never blocks; the caller awaits `ready()` now and then (between batches), which holds it back while
  * `MAX_ROWS_IN_FLIGHT` rows wait for the writer, and throws once the writer has failed.
@@ -90,17 +90,13 @@ export class ThreadedParquetSink {
 
   async finish(): Promise<void> {
     if (!this.worker) {
-      const writer = openParquetWriter(this.file, this.columns, this.kvMetadata)
-      const groups = new RowGroupAssembler(this.columns.length, (data, rows) =>
-        writeRowGroup(writer, this.columns, this.uniqueColumns, data, rows),
-      )
-      for (const chunk of this.held) groups.add(chunk)
-      groups.add(this.chunk.packed())
-      groups.flush()
-      writer.finish()
+      const writer = new ParquetFileWriter(this.file, this.columns, this.kvMetadata, this.uniqueColumns)
+      for (const chunk of this.held) writer.write(chunk)
+      writer.write(this.chunk.copy())
+      await writer.finish()
       return
     }
-    this.send(this.chunk.packed())
+    this.send(this.chunk.copy())
     this.post({ kind: 'finish' })
     try {
       await this.until(() => this.closed)
@@ -115,7 +111,7 @@ export class ThreadedParquetSink {
   }
 
   private handOver(): void {
-    if (this.worker) this.send(this.chunk.packed())
+    if (this.worker) this.send(this.chunk.copy())
     else {
       this.held.push(this.chunk.copy())
       this.heldRows += this.chunk.rows
@@ -128,15 +124,23 @@ export class ThreadedParquetSink {
     this.chunk.clear()
   }
 
+  /** Hands a chunk of its own to the writer thread; its arrays move there rather than being copied. */
   private send(chunk: PackedRows): void {
     if (chunk.rows === 0) return
-    this.post({ kind: 'rows', chunk })
+    const buffers = chunk.columns.flatMap((c): ArrayBufferLike[] =>
+      c.kind === 'number'
+        ? [c.values.buffer, c.present.buffer]
+        : c.kind === 'boolean'
+          ? [c.codes.buffer]
+          : [c.bytes.buffer, c.offsets.buffer, c.present.buffer],
+    )
+    this.post({ kind: 'rows', chunk }, buffers as ArrayBuffer[])
     this.rowsInFlight += chunk.rows
   }
 
-  private post(request: SinkRequest): void {
+  private post(request: SinkRequest, transfer: ArrayBuffer[] = []): void {
     // a failed writer takes nothing more; the failure is thrown from ready() or finish()
-    if (!this.failure) (this.worker as Worker).postMessage(request)
+    if (!this.failure) (this.worker as Worker).postMessage(request, transfer)
   }
 
   private start(): void {

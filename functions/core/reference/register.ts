@@ -318,7 +318,7 @@ export const HOTSPOT_COLUMNS: Column[] = [
 ]
 
 /** Writes one row per area (HOTSPOT_COLUMNS), in register order. */
-export function writeHotspots(register: Register, version: string, parquetFile: string): void {
+export async function writeHotspots(register: Register, version: string, parquetFile: string): Promise<void> {
   const sink = new ParquetSink(parquetFile, HOTSPOT_COLUMNS, { register_version: version })
   for (const feature of register.features) {
     const { properties } = feature
@@ -337,7 +337,7 @@ export function writeHotspots(register: Register, version: string, parquetFile: 
     }
     sink.append(row)
   }
-  sink.finish()
+  await sink.finish()
 }
 
 export interface AreaCellCounts {
@@ -353,12 +353,12 @@ export interface AreaCellCounts {
  * (or a control area), both rows are kept: the cell is `hotspot` for one area and `buffer` for the other, and
  * the queries decide (displacement, for example, excludes buffer cells that belong to another hotspot).
  */
-export function writeAreaCells(
+export async function writeAreaCells(
   register: Register,
   version: string,
   file: string,
   parquetFile: string,
-): AreaCellCounts {
+): Promise<AreaCellCounts> {
   const counts: AreaCellCounts = { hotspot: 0, buffer: 0, control: 0, sharedCells: 0 }
   const areasPerCell = new Map<string, number>()
   const sink = new ParquetSink(parquetFile, AREA_CELL_COLUMNS, { register_version: version })
@@ -396,7 +396,7 @@ export function writeAreaCells(
     write(areaRole(feature), cells)
     write('buffer', buffer)
   })
-  sink.finish()
+  await sink.finish()
   for (const areas of areasPerCell.values()) if (areas > 1) counts.sharedCells++
   return counts
 }
@@ -418,9 +418,9 @@ export function loadRegister(
     prepare: async ({ bytes, text, version, workDir }) => {
       const register = parseRegister(text, file)
       const parquetFile = path.join(workDir, 'area_cells.parquet')
-      const counts = writeAreaCells(register, version, file, parquetFile)
+      const counts = await writeAreaCells(register, version, file, parquetFile)
       const hotspotsFile = path.join(workDir, 'hotspots.parquet')
-      writeHotspots(register, version, hotspotsFile)
+      await writeHotspots(register, version, hotspotsFile)
       const controls = register.features.filter((feature) => areaRole(feature) === 'control').length
       return {
         schemaVersion: REGISTER_VERSION,

@@ -206,7 +206,7 @@ export function loadWeights(
       const parquetFile = path.join(workDir, 'harm_weights.parquet')
       const sink = new ParquetSink(parquetFile, HARM_WEIGHT_COLUMNS, { weights_version: version })
       for (const weight of weights) sink.append({ ...weight, weights_version: version })
-      sink.finish()
+      await sink.finish()
       return {
         schemaVersion: WEIGHTS_FORMAT_VERSION,
         objects: [
