@@ -78,6 +78,9 @@ export interface DropContent {
 }
 
 /** The sha256 (hex) and length of the bytes `chunks` yields. */
+/** A drop is hashed a megabyte at a time: in Node's default 64 KiB reads, hashing takes twice as long. */
+const HASH_CHUNK_BYTES = 1 << 20
+
 async function sha256Of(chunks: AsyncIterable<Buffer>): Promise<DropContent> {
   const digest = createHash('sha256')
   let bytes = 0
@@ -113,7 +116,8 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
   if (parseDate(dropDate) === undefined)
     throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
   const contract = contractFor(feed)
-  const { sha256, bytes } = request.content ?? (await sha256Of(createReadStream(request.file)))
+  const { sha256, bytes } =
+    request.content ?? (await sha256Of(createReadStream(request.file, { highWaterMark: HASH_CHUNK_BYTES })))
   const dropId = dropIdOf(feed, dropDate, sha256)
   const hashed = performance.now()
   const manifestKey = ingestManifestKey(feed, dropId)
