@@ -7,7 +7,7 @@ import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { surveyResponses } from '../../functions/core/contracts/feeds.ts'
 import { ingestDrop } from '../../functions/core/ingest/ingest.ts'
-import { CREATED_BY, METADATA_KEY } from '../../functions/core/ingest/parquet-sink.ts'
+import { CREATED_BY, METADATA_KEY, ParquetSink } from '../../functions/core/ingest/parquet-sink.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 
 const SURVEYS = path.resolve(import.meta.dirname, '../fixtures/sample-drops/survey_responses/2026-03-02.csv')
@@ -55,6 +55,25 @@ describe('curated Parquet: encodings and codecs per column', () => {
     expect(chunks.get('sent_at')?.encodings).toContain('DELTA_BINARY_PACKED')
     expect(chunks.get('ethnicity_group')?.codec).toBe('SNAPPY')
     expect(chunks.get('ethnicity_group')?.encodings).not.toContain('DELTA_BYTE_ARRAY')
+  })
+
+  it('stores coordinates as plain doubles, never in a dictionary (nearly every value is distinct)', async () => {
+    const coordinates = path.join(root, 'coordinates.parquet')
+    const sink = new ParquetSink(coordinates, [
+      { name: 'lat', kind: 'double', required: false, description: '' },
+      { name: 'crime_type', kind: 'string', required: false, description: '' },
+    ])
+    for (let i = 0; i < 1000; i++)
+      sink.append({ lat: 51.5 + i / 1e6, crime_type: i % 2 ? 'Burglary' : 'Drugs' })
+    await sink.finish()
+    const bytes = await readFile(coordinates)
+    const [lat, crimeType] =
+      parquetMetadata(
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      ).row_groups[0]?.columns.map((c) => c.meta_data?.encodings) ?? []
+    expect(lat).not.toContain('RLE_DICTIONARY')
+    expect(lat).toContain('PLAIN')
+    expect(crimeType).toContain('RLE_DICTIONARY')
   })
 
   it("records the drop in the file's own metadata, as one entry (the same rows give the same bytes)", async () => {

@@ -99,6 +99,10 @@ function writerProperties(
         .setColumnDictionaryEnabled(name, false)
         .setColumnEncoding(name, Encoding.DELTA_BINARY_PACKED)
         .setColumnStatisticsEnabled(name, EnabledStatistics.Chunk)
+    } else if (kind === 'double') {
+      // coordinates: a row group's values are nearly all distinct, and a dictionary of them (which the writer
+      // keeps while it fits a page) is a fifth larger than the values themselves
+      builder = builder.setColumnDictionaryEnabled(name, false)
     } else if (kind === 'string' && uniqueColumns.has(name)) {
       builder = builder
         .setColumnDictionaryEnabled(name, false)
