@@ -907,12 +907,16 @@ describe('bundles', () => {
       columns,
       kvMetadata,
       uniqueColumns: ['id'],
+      keyColumns: [],
     })
     send({ kind: 'rows', chunk: chunk.packed() })
     send({ kind: 'finish' })
     await finished
     await worker.terminate()
-    expect(replies).toEqual([{ kind: 'written', rows: 1200 }, { kind: 'finished' }])
+    expect(replies).toEqual([
+      { kind: 'written', rows: 1200 },
+      { kind: 'finished', repeats: [] },
+    ])
     const inThread = new ParquetSink(
       path.join(work, 'in-thread.parquet'),
       columns,

@@ -88,6 +88,26 @@ describe('ThreadedParquetSink', () => {
     expect(threaded.equals(inThread)).toBe(true)
   })
 
+  it.each([
+    ['on the writer thread', ROW_GROUP_ROWS + 3_000],
+    ['here, for a drop smaller than a row group', 900],
+  ])(
+    'answers the keys that rows repeated, %s',
+    async (_, rows) => {
+      const sink = new ThreadedParquetSink(path.join(work, 'keys.parquet'), COLUMNS, KV, UNIQUE, [
+        'incident_id',
+      ])
+      const repeated = [rows - 1, 5, 5, 16, 34] // 34 % 17 === 0: a derived key, never a repeat
+      for (let i = 0; i < rows + repeated.length; i++) {
+        const { row, lineage } = rowOf(i < rows ? i : (repeated[i - rows] as number))
+        sink.append(row, lineage)
+        if (i % 2000 === 0) await sink.ready()
+      }
+      expect(await sink.finish()).toEqual(new Set([`INC-${rows - 1}`, 'INC-5', 'INC-16']))
+    },
+    60_000,
+  )
+
   it("throws the writer thread's failure to the caller", async () => {
     const sink = new ThreadedParquetSink(path.join(work, 'missing', 'x.parquet'), COLUMNS, KV, UNIQUE)
     const written = (async () => {

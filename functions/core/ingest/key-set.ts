@@ -1,3 +1,6 @@
+import type { Column } from '../contracts/columns.ts'
+import type { PackedColumn, PackedRows } from './row-group.ts'
+
 const EMPTY = 0
 
 /** 32-bit FNV-1a over a string's UTF-16 code units. */
@@ -86,4 +89,56 @@ function grown<T extends Uint16Array | Uint32Array>(array: T, needed: number): T
   const bigger = new (array.constructor as new (length: number) => T)(length)
   bigger.set(array)
   return bigger
+}
+
+/** Joins the values of a key of several columns, as scan.ts does (`row[k]` joined; an absent value is ''). */
+export const KEY_SEPARATOR = '\u001f'
+
+/**
+ * Finds the keys a drop's rows repeat, from the chunks of rows on their way to the Parquet writer (on the
+ * writer thread, which has time to spare, rather than the thread that reads and validates). A row whose key was
+ * derived from its content (`key_derived`) is not a record of its own and is never a repeat.
+ */
+export class RepeatedKeys {
+  private readonly seen = new KeySet()
+  readonly repeats = new Set<string>()
+  private readonly keyIndexes: number[]
+  private readonly derivedIndex: number
+  private readonly text = new TextDecoder()
+
+  constructor(columns: readonly Column[], keyColumns: readonly string[]) {
+    this.keyIndexes = keyColumns.map((name) => indexOfColumn(columns, name))
+    this.derivedIndex = indexOfColumn(columns, 'key_derived')
+  }
+
+  observe(chunk: PackedRows): void {
+    const derived = chunk.columns[this.derivedIndex] as Extract<PackedColumn, { kind: 'boolean' }>
+    for (let row = 0; row < chunk.rows; row++) {
+      if (derived.codes[row] === 2) continue
+      const key =
+        this.keyIndexes.length === 1
+          ? this.valueOf(chunk.columns[this.keyIndexes[0] as number] as PackedColumn, row)
+          : this.keyIndexes
+              .map((i) => this.valueOf(chunk.columns[i] as PackedColumn, row))
+              .join(KEY_SEPARATOR)
+      if (!this.seen.add(key)) this.repeats.add(key)
+    }
+  }
+
+  /** The value `row[name]` held before it was packed, as text (String(value); absent: ''). */
+  private valueOf(column: PackedColumn, row: number): string {
+    if (column.kind === 'string') {
+      return column.present[row]
+        ? this.text.decode(column.bytes.subarray(column.offsets[row], column.offsets[row + 1]))
+        : ''
+    }
+    if (column.kind === 'number') return column.present[row] ? String(column.values[row]) : ''
+    return column.codes[row] === 0 ? '' : String(column.codes[row] === 2)
+  }
+}
+
+function indexOfColumn(columns: readonly Column[], name: string): number {
+  const index = columns.findIndex((c) => c.name === name)
+  if (index < 0) throw new Error(`no column ${name} among ${columns.map((c) => c.name).join(', ')}`)
+  return index
 }

@@ -1,8 +1,9 @@
 /**
  * The writer thread of `ThreadedParquetSink` (threaded-sink.ts): opens one Parquet file, writes the chunks of
- * rows it is sent, in order, and finishes the file.
+ * rows it is sent, in order, noting the keys they repeat, and finishes the file.
  */
 import { parentPort } from 'node:worker_threads'
+import { RepeatedKeys } from './key-set.ts'
 import { ParquetFileWriter } from './parquet-sink.ts'
 import type { SinkReply, SinkRequest } from './threaded-sink.ts'
 
@@ -10,6 +11,7 @@ const port = parentPort
 if (!port) throw new Error('parquet-worker.ts runs as a worker thread (see threaded-sink.ts)')
 
 let writer: ParquetFileWriter | undefined
+let keys: RepeatedKeys | undefined
 let failed = false
 
 const reply = (message: SinkReply) => port.postMessage(message)
@@ -28,12 +30,14 @@ port.on('message', (request: SinkRequest) => {
       writer = new ParquetFileWriter(file, columns, kvMetadata, new Set(request.uniqueColumns), (rows) =>
         reply({ kind: 'written', rows }),
       )
+      if (request.keyColumns.length) keys = new RepeatedKeys(columns, request.keyColumns)
     } else if (!writer) {
       throw new Error(`${request.kind} before open`)
     } else if (request.kind === 'rows') {
+      keys?.observe(request.chunk)
       writer.write(request.chunk)
     } else {
-      writer.finish().then(() => reply({ kind: 'finished' }), fail)
+      writer.finish().then(() => reply({ kind: 'finished', repeats: [...(keys?.repeats ?? [])] }), fail)
     }
   } catch (error) {
     fail(error)

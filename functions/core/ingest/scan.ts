@@ -13,7 +13,7 @@ import {
   type MappedRecord,
   type RecordMapper,
 } from './formats.ts'
-import { KeySet } from './key-set.ts'
+import { KEY_SEPARATOR } from './key-set.ts'
 import { type Encoding, readLines } from './lines.ts'
 import type { Value } from './parquet-sink.ts'
 import { csvRecords, jsonlRecords, type SourceRecord } from './records.ts'
@@ -68,7 +68,7 @@ export interface ScanResult {
   duplicate: number
   quarantined: number
   byCode: Partial<Record<QuarantineCode, number>>
-  /** Keys seen more than once in pass 1: the drop needs a second pass to settle them. */
+  /** Keys seen more than once in pass 1 (its files are then set aside): the drop needs a second pass to settle them. */
   repeats: Set<string>
   parquetFile: string
   quarantineFile: string
@@ -82,9 +82,10 @@ const TEXT_PREVIEW_CHARS = 65_536
  * local JSON Lines file) or counted as a duplicate. Throws `FileRejectedError` when the drop cannot be read.
  *
  * Most drops need one pass: every key is new, and each row is written as it is read. A key seen twice cannot be
- * settled then (its first row is already written), so the pass notes it, and a second pass (given those keys as
- * `repeated`) holds back the rows of just those keys, compares their exact content (identical: duplicate;
- * different: the later row supersedes the earlier) and writes each key's last row at the end.
+ * settled then (its first row is already written), so the writer notes it (threaded-sink.ts: on its own thread
+ * for a large drop), the pass's files are set aside, and a second pass (given those keys as `repeated`) holds
+ * back the rows of just those keys, compares their exact content (identical: duplicate; different: the later row
+ * supersedes the earlier) and writes each key's last row at the end.
  */
 export async function scanDrop(input: ScanInput, work: string, repeated: Set<string>): Promise<ScanResult> {
   const scan = new DropScan(input, work, repeated)
@@ -109,8 +110,6 @@ class DropScan {
   private header: string[] = []
   private rowsIn = 0
   private duplicate = 0
-  private readonly seenKeys = new KeySet()
-  private readonly repeats = new Set<string>()
   private readonly heldBack = new Map<
     string,
     {
@@ -138,6 +137,8 @@ class DropScan {
         schema_version: String(contract.version),
       },
       new Set([...contract.key, ...(contract.referenceColumns ?? []), 'source_line']),
+      // pass 1 learns which keys repeat from the writer; pass 2 settles them here
+      this.pass === 1 ? contract.key : [],
     )
     this.quarantine = new QuarantineWriter(path.join(work, `pass${this.pass}.jsonl`))
     this.contentColumns = columnsOf(contract.schema).map((c) => c.name)
@@ -164,7 +165,7 @@ class DropScan {
       throw new FileRejectedError(this.input.sourceName, 'empty file: no header and no rows')
     }
     for (const { row, lineage } of this.heldBack.values()) this.sink.append(row, lineage)
-    await this.sink.finish()
+    const repeats = await this.sink.finish()
     await this.quarantine.close()
     return {
       pass: this.pass,
@@ -174,7 +175,7 @@ class DropScan {
       duplicate: this.duplicate,
       quarantined: this.quarantine.count,
       byCode: this.quarantine.byCode,
-      repeats: this.repeats,
+      repeats,
       parquetFile: this.sink.file,
       quarantineFile: this.quarantine.file,
     }
@@ -215,17 +216,13 @@ class DropScan {
     const row = checked.row as Record<string, unknown>
     // in the order of LINEAGE_COLUMNS
     const lineage = [this.input.dropId, this.dropDay, record.line, this.input.ingestedAtMs, mapped.keyDerived]
-    if (!mapped.keyDerived) {
+    if (this.pass === 2 && !mapped.keyDerived) {
       const key =
         contract.key.length === 1
           ? String(row[contract.key[0] as string])
-          : contract.key.map((k) => row[k]).join(SEP)
+          : contract.key.map((k) => row[k]).join(KEY_SEPARATOR)
       if (this.repeated.has(key)) {
         this.holdBack(key, record, mapped, row, lineage)
-        return
-      }
-      if (this.pass === 1 && !this.seenKeys.add(key)) {
-        this.repeats.add(key)
         return
       }
     }

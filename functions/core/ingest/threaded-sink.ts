@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { Column } from '../contracts/columns.ts'
+import { RepeatedKeys } from './key-set.ts'
 import { ParquetFileWriter, ROW_GROUP_ROWS } from './parquet-sink.ts'
 import { type PackedRows, RowChunkBuilder, type Value } from './row-group.ts'
 
@@ -10,13 +11,14 @@ export type SinkRequest =
       columns: Column[]
       kvMetadata: Record<string, string>
       uniqueColumns: string[]
+      keyColumns: string[]
     }
   | { kind: 'rows'; chunk: PackedRows }
   | { kind: 'finish' }
 
 export type SinkReply =
   | { kind: 'written'; rows: number }
-  | { kind: 'finished' }
+  | { kind: 'finished'; repeats: string[] }
   | { kind: 'failed'; message: string }
 
 /**
@@ -62,7 +64,8 @@ export class ThreadedParquetSink {
   private heldRows = 0
   private worker: Worker | undefined
   private rowsInFlight = 0
-  private closed = false
+  /** Set when the writer thread has finished the file: the keys its rows repeated. */
+  private repeats: Set<string> | undefined
   private failure: Error | undefined
   private waiting: { done: () => boolean; resolve: () => void; reject: (error: Error) => void } | undefined
 
@@ -72,6 +75,8 @@ export class ThreadedParquetSink {
     private readonly kvMetadata: Record<string, string> = {},
     /** Columns whose values rarely repeat (ids, line numbers): a dictionary would only be tried and dropped. */
     private readonly uniqueColumns: ReadonlySet<string> = new Set(),
+    /** The record key's columns, when `finish` is to answer which keys the rows repeated. */
+    private readonly keyColumns: readonly string[] = [],
   ) {
     this.chunk = new RowChunkBuilder(columns)
   }
@@ -88,21 +93,26 @@ export class ThreadedParquetSink {
     return this.until(() => this.rowsInFlight < MAX_ROWS_IN_FLIGHT)
   }
 
-  async finish(): Promise<void> {
+  /** Writes what is left and closes the file; answers the keys that rows repeated (with `keyColumns`). */
+  async finish(): Promise<Set<string>> {
     if (!this.worker) {
       const writer = new ParquetFileWriter(this.file, this.columns, this.kvMetadata, this.uniqueColumns)
-      for (const chunk of this.held) writer.write(chunk)
-      writer.write(this.chunk.copy())
+      const keys = this.keyColumns.length ? new RepeatedKeys(this.columns, this.keyColumns) : undefined
+      for (const chunk of [...this.held, this.chunk.copy()]) {
+        keys?.observe(chunk)
+        writer.write(chunk)
+      }
       await writer.finish()
-      return
+      return keys?.repeats ?? new Set()
     }
     this.send(this.chunk.copy())
     this.post({ kind: 'finish' })
     try {
-      await this.until(() => this.closed)
+      await this.until(() => this.repeats !== undefined)
     } finally {
       await this.worker.terminate()
     }
+    return this.repeats as Set<string>
   }
 
   /** Stops the writer thread, if any; the partial file is left for the caller to remove. */
@@ -149,7 +159,7 @@ export class ThreadedParquetSink {
     })
     worker.on('message', (reply: SinkReply) => {
       if (reply.kind === 'written') this.rowsInFlight -= reply.rows
-      else if (reply.kind === 'finished') this.closed = true
+      else if (reply.kind === 'finished') this.repeats = new Set(reply.repeats)
       else this.fail(new Error(`writing ${this.file} failed on the Parquet writer thread: ${reply.message}`))
       this.settle()
     })
@@ -160,7 +170,7 @@ export class ThreadedParquetSink {
       this.settle()
     })
     worker.on('exit', (code) => {
-      if (!this.closed)
+      if (!this.repeats)
         this.fail(new Error(`the Parquet writer thread for ${this.file} exited (code ${code})`))
       this.settle()
     })
@@ -171,6 +181,7 @@ export class ThreadedParquetSink {
       columns: this.columns,
       kvMetadata: this.kvMetadata,
       uniqueColumns: [...this.uniqueColumns],
+      keyColumns: [...this.keyColumns],
     })
   }
 
