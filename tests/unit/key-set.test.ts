@@ -98,7 +98,9 @@ describe('RepeatedKeys', () => {
     ]
     const finder = new RepeatedKeys(allocationColumns, ['hotspot_id', 'date'])
     const chunk = new RowChunkBuilder(allocationColumns)
-    rows.forEach((row, line) => chunk.append(row, lineageOf(line)))
+    rows.forEach((row, line) => {
+      chunk.append(row, lineageOf(line))
+    })
     finder.observe(chunk.copy())
     expect(finder.repeats).toEqual(new Set(['HS-01\u001f20501']))
     expect(finder.repeats).toEqual(expectedRepeats(rows, ['hotspot_id', 'date']))
