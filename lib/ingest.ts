@@ -63,7 +63,7 @@ export class Ingest extends Construct {
       entry: 'functions/ingest/handler.ts',
       description: 'Ingests each drop that lands under landing/: validate, clean, store (DESIGN 4)',
       serviceName: 'hotspot-ingest',
-      // 1 vCPU from 1769 MB; the bench's million-row drop peaks at ~320 MB (two threads: reading, Parquet writing)
+      // 1 vCPU from 1769 MB; the bench's million-row drop peaks at ~340 MB (two threads: reading, Parquet writing)
       memorySize: 2048,
       timeout: INGEST_TIMEOUT,
       // the drop, its Parquet and its quarantine file are staged in /tmp
