@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -901,18 +901,15 @@ describe('bundles', () => {
     })
     const send = (request: SinkRequest) => worker.postMessage(request)
     const kvMetadata = { feed: 'test' }
-    send({
-      kind: 'open',
-      file: path.join(work, 'worker.parquet'),
-      columns,
-      kvMetadata,
-      uniqueColumns: ['id'],
-      keyColumns: [],
-    })
+    const file = path.join(work, 'worker.parquet')
+    // the parent opens the file and closes it once the writer thread has ended, as threaded-sink.ts does
+    const fd = openSync(file, 'w+')
+    send({ kind: 'open', file, columns, kvMetadata, uniqueColumns: ['id'], keyColumns: [], fd })
     send({ kind: 'rows', chunk: chunk.packed() })
     send({ kind: 'finish' })
     await finished
     await worker.terminate()
+    closeSync(fd)
     expect(replies).toEqual([
       { kind: 'written', rows: 1200 },
       { kind: 'finished', repeats: [] },

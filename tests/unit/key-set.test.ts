@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { curatedColumns, LINEAGE_COLUMNS, tips } from '../../functions/core/contracts/feeds.ts'
-import { KeySet, RepeatedKeys } from '../../functions/core/ingest/key-set.ts'
+import { KeySet, RepeatedKeys, storedKey } from '../../functions/core/ingest/key-set.ts'
 import { RowChunkBuilder, type Value } from '../../functions/core/ingest/row-group.ts'
 
 describe('KeySet', () => {
@@ -54,7 +54,9 @@ describe('RepeatedKeys', () => {
     const seen = new Set<string>()
     const repeats = new Set<string>()
     for (const row of rows) {
-      const value = key.length === 1 ? String(row[key[0] as string]) : key.map((k) => row[k]).join('\u001f')
+      const value = storedKey(
+        key.length === 1 ? String(row[key[0] as string]) : key.map((k) => row[k]).join('\u001f'),
+      )
       if (seen.has(value)) repeats.add(value)
       seen.add(value)
     }
@@ -64,9 +66,17 @@ describe('RepeatedKeys', () => {
   it('finds the keys of one text column that rows repeat, across chunks, whatever their characters', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.string({ unit: fc.constantFrom('a', 'é', '😀', '1'), minLength: 1, maxLength: 4 }), {
-          maxLength: 400,
-        }),
+        // U+FEFF must not be taken for a byte-order mark; a lone surrogate is stored (and found) as U+FFFD
+        fc.array(
+          fc.string({
+            unit: fc.constantFrom('a', 'é', '😀', '1', '\uFEFF', '\uD800'),
+            minLength: 1,
+            maxLength: 4,
+          }),
+          {
+            maxLength: 400,
+          },
+        ),
         (ids) => {
           const columns = curatedColumns(tips)
           const finder = new RepeatedKeys(columns, tips.key)

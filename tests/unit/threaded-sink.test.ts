@@ -118,8 +118,35 @@ describe('ThreadedParquetSink', () => {
       }
       await sink.finish()
     })()
-    await expect(written).rejects.toThrow(/Parquet writer thread: .*ENOENT/)
+    await expect(written).rejects.toThrow(/cannot open .* for the Parquet writer thread: .*ENOENT/)
   }, 60_000)
+
+  // parquet-wasm's stream writer drops a batch it cannot take and closes the file as whole: a failure must
+  // reach the caller, never leave a file short of rows
+  it.each([
+    [
+      'on the writer thread, stopping the reading thread at once',
+      4 * ROW_GROUP_ROWS,
+      2 * ROW_GROUP_ROWS + 10,
+    ],
+    ['here, for a drop smaller than a row group', 9_000, 7_000],
+  ])(
+    'throws when the Parquet writer cannot take a chunk, %s',
+    async (_, rows, broken) => {
+      const sink = new ThreadedParquetSink(path.join(work, 'broken.parquet'), COLUMNS, KV, UNIQUE)
+      const written = (async () => {
+        for (let i = 0; i < rows; i++) {
+          const { row, lineage } = rowOf(i)
+          // incident_id is required: a null there is refused by the Arrow batch the writer is given
+          sink.append(i === broken ? { ...row, incident_id: null } : row, lineage)
+          if (i % 2000 === 0) await sink.ready()
+        }
+        await sink.finish()
+      })()
+      await expect(written).rejects.toThrow(/incident_id|null/i)
+    },
+    60_000,
+  )
 
   it('refuses a value of the wrong type for its column', () => {
     const sink = new ThreadedParquetSink(path.join(work, 'x.parquet'), COLUMNS, KV, UNIQUE)
@@ -170,6 +197,16 @@ describe('RowChunkBuilder and recordBatchOf', () => {
     )
     // Arrow gives timestamps as numbers of milliseconds
     expect(back).toEqual(expected)
+  })
+
+  it('refuses a whole number that a 32-bit int column cannot hold, rather than wrapping it', () => {
+    const chunk = new RowChunkBuilder(columns, 4)
+    chunk.append({ n: 2 ** 31 - 1, t: 0 }, [])
+    expect(recordBatchOf(columns, arrowSchema(columns), chunk.copy()).getChildAt(0)?.get(0)).toBe(2 ** 31 - 1)
+    chunk.append({ n: 2 ** 31, t: 0 }, [])
+    expect(() => recordBatchOf(columns, arrowSchema(columns), chunk.copy())).toThrow(
+      /column n: 2147483648 is not a 32-bit integer/,
+    )
   })
 
   it('hands back a full chunk at capacity and starts again after clear', () => {

@@ -95,7 +95,12 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
         run_id: runId,
         as_of: asOf,
       })
-      for (const row of result.rows) sink.append(typedRow(mart, definition.columns, row))
+      try {
+        for (const row of result.rows) sink.append(typedRow(mart, definition.columns, row))
+      } catch (error) {
+        sink.abort()
+        throw error
+      }
       await sink.finish()
       const resultKey = `results/${mart}/as_of=${asOf}/${runId}.parquet`
       await store.create(resultKey, { file }, { contentType: 'application/vnd.apache.parquet' })

@@ -77,10 +77,10 @@ export interface DropContent {
   bytes: number
 }
 
-/** The sha256 (hex) and length of the bytes `chunks` yields. */
 /** A drop is hashed a megabyte at a time: in Node's default 64 KiB reads, hashing takes twice as long. */
 const HASH_CHUNK_BYTES = 1 << 20
 
+/** The sha256 (hex) and length of the bytes `chunks` yields. */
 async function sha256Of(chunks: AsyncIterable<Buffer>): Promise<DropContent> {
   const digest = createHash('sha256')
   let bytes = 0

@@ -91,8 +91,16 @@ function grown<T extends Uint16Array | Uint32Array>(array: T, needed: number): T
   return bigger
 }
 
-/** Joins the values of a key of several columns, as scan.ts does (`row[k]` joined; an absent value is ''). */
+/** Joins the values of several columns into one string: a key (`row[k]` joined; an absent value is ''), a row's content. */
 export const KEY_SEPARATOR = '\u001f'
+
+/**
+ * A key as the stored text reads it back, which is how `RepeatedKeys` finds it: UTF-8 cannot hold a lone
+ * surrogate (a JSON Lines drop can deliver one), and it is stored as U+FFFD.
+ */
+export function storedKey(key: string): string {
+  return (key as string & { toWellFormed(): string }).toWellFormed()
+}
 
 /**
  * Finds the keys a drop's rows repeat, from the chunks of rows on their way to the Parquet writer (on the
@@ -104,7 +112,8 @@ export class RepeatedKeys {
   readonly repeats = new Set<string>()
   private readonly keyIndexes: number[]
   private readonly derivedIndex: number
-  private readonly text = new TextDecoder()
+  // a key may well begin with U+FEFF, which a decoder would otherwise take for a byte-order mark and drop
+  private readonly text = new TextDecoder('utf-8', { ignoreBOM: true })
 
   constructor(columns: readonly Column[], keyColumns: readonly string[]) {
     this.keyIndexes = keyColumns.map((name) => indexOfColumn(columns, name))

@@ -1,7 +1,7 @@
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Table as ArrowTable, type Schema, tableToIPC } from 'apache-arrow'
-import type { SchemaElement } from 'hyparquet'
+import { parquetMetadata, type SchemaElement } from 'hyparquet'
 import {
   Compression,
   EnabledStatistics,
@@ -113,6 +113,20 @@ function writerProperties(
   return builder.build()
 }
 
+export interface ParquetFileWriterOptions {
+  /** Columns whose values rarely repeat (ids, line numbers): stored as deltas, never in a dictionary. */
+  uniqueColumns?: ReadonlySet<string>
+  /**
+   * The file, opened for reading and writing by its owner, who closes it once the writer is done (a writer
+   * thread given its parent's file); by default the writer opens and closes `file` itself.
+   */
+  fd?: number
+  /** The Parquet writer took a chunk: that many more rows may be sent. */
+  onTaken?: (rows: number) => void
+  /** The writer failed: `write` and `finish` throw the same error from now on. */
+  onFailed?: (error: Error) => void
+}
+
 /**
  * Writes chunks of rows to a Parquet file, one row group per `ROW_GROUP_ROWS` rows. Every writer of the
  * pipeline goes through here, on whichever thread, and is given the same chunks (row-group.ts), so the same
@@ -120,35 +134,41 @@ function writerProperties(
  *
  * `write` takes a chunk the caller no longer changes and returns at once; the chunk is encoded when the
  * Parquet writer asks for it (`onTaken` then says so), while the caller awaits something. `finish` writes the
- * rest and closes the file.
+ * rest, checks the rows the file's footer counts against the rows given, and closes the file. parquet-wasm's
+ * stream writer drops a batch it cannot take and still closes the file as whole, so that count is what stands
+ * between a failure and a file that silently lacks rows.
  */
 export class ParquetFileWriter {
   private readonly schema: Schema
   private readonly queue: PackedRows[] = []
   private wake: (() => void) | undefined
   private closed = false
-  private written = false
+  private batches = 0
+  private rowsGiven = 0
+  private failure: Error | undefined
   private readonly done: Promise<void>
 
   constructor(
     readonly file: string,
     private readonly columns: Column[],
     kvMetadata: Record<string, string>,
-    /** Columns whose values rarely repeat (ids, line numbers): stored as deltas, never in a dictionary. */
-    uniqueColumns: ReadonlySet<string>,
-    private readonly onTaken: (rows: number) => void = () => {},
+    private readonly options: ParquetFileWriterOptions = {},
   ) {
     loadParquetWasm()
     this.schema = arrowSchema(columns)
-    const fd = openSync(file, 'w')
-    this.done = this.pump(fd, writerProperties(columns, uniqueColumns, kvMetadata)).finally(() =>
-      closeSync(fd),
-    )
-    // a failure is thrown by finish(); until then it must not count as unhandled
-    this.done.catch(() => {})
+    const properties = writerProperties(columns, options.uniqueColumns ?? new Set(), kvMetadata)
+    const owned = options.fd === undefined
+    const fd = options.fd ?? openSync(file, 'w+')
+    this.done = this.pump(fd, properties)
+      .then(() => this.checkRowCount(fd))
+      .catch((error: unknown) => this.fail(error))
+      .finally(() => {
+        if (owned) closeSync(fd)
+      })
   }
 
   write(chunk: PackedRows): void {
+    if (this.failure) throw this.failure
     if (this.closed) throw new Error(`${this.file}: write after finish`)
     if (chunk.rows === 0) return
     this.queue.push(chunk)
@@ -159,6 +179,20 @@ export class ParquetFileWriter {
     this.closed = true
     this.wake?.()
     await this.done
+    if (this.failure) throw this.failure
+  }
+
+  /** Gives up: nothing more is written, and the file (left for the caller to remove) is closed. */
+  abort(): void {
+    this.fail(new Error(`${this.file}: writing was stopped`))
+    this.closed = true
+    this.wake?.()
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure) return
+    this.failure = error instanceof Error ? error : new Error(String(error))
+    this.options.onFailed?.(this.failure)
   }
 
   private async pump(fd: number, properties: WriterProperties): Promise<void> {
@@ -172,25 +206,48 @@ export class ParquetFileWriter {
 
   /** Hands the writer its next chunk as a batch in WebAssembly memory, waiting for one if none is queued. */
   private async next(controller: ReadableStreamDefaultController<ParquetBatch>): Promise<void> {
-    while (this.queue.length === 0 && !this.closed) {
-      await new Promise<void>((resolve) => {
-        this.wake = resolve
-      })
-      this.wake = undefined
+    try {
+      while (this.queue.length === 0 && !this.closed) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve
+        })
+        this.wake = undefined
+      }
+      if (this.failure) throw this.failure
+      const chunk = this.queue.shift()
+      // a file of no rows still carries its schema, given by a batch of none
+      const rows = chunk ?? (this.batches > 0 ? undefined : new RowChunkBuilder(this.columns, 0).packed())
+      if (!rows) {
+        controller.close()
+        return
+      }
+      const ipc = tableToIPC(new ArrowTable(recordBatchOf(this.columns, this.schema, rows)), 'stream')
+      const table = ParquetTable.fromIPCStream(ipc)
+      controller.enqueue(table.recordBatch(0) as ParquetBatch)
+      table.free()
+      this.batches++
+      this.rowsGiven += rows.rows
+      if (chunk) this.options.onTaken?.(chunk.rows)
+    } catch (error) {
+      this.fail(error)
+      controller.error(error)
     }
-    const chunk = this.queue.shift()
-    // a file of no rows still carries its schema, given by a batch of none
-    const rows = chunk ?? (this.written ? undefined : new RowChunkBuilder(this.columns, 0).packed())
-    if (!rows) {
-      controller.close()
-      return
+  }
+
+  /** Throws unless the footer just written counts every row the writer was given. */
+  private checkRowCount(fd: number): void {
+    const { size } = fstatSync(fd)
+    const tail = Buffer.alloc(8)
+    readSync(fd, tail, 0, 8, size - 8)
+    const footerLength = tail.readUInt32LE(0)
+    const footer = Buffer.alloc(footerLength + 8)
+    readSync(fd, footer, 0, footer.length, size - footer.length)
+    const stored = Number(parquetMetadata(footer.buffer.slice(0, footer.length)).num_rows)
+    if (stored !== this.rowsGiven) {
+      throw new Error(
+        `${this.file}: the Parquet writer stored ${stored} of the ${this.rowsGiven} rows it was given`,
+      )
     }
-    this.written = true
-    const ipc = tableToIPC(new ArrowTable(recordBatchOf(this.columns, this.schema, rows)), 'stream')
-    const table = ParquetTable.fromIPCStream(ipc)
-    controller.enqueue(table.recordBatch(0) as ParquetBatch)
-    table.free()
-    if (chunk) this.onTaken(chunk.rows)
   }
 }
 
@@ -209,7 +266,7 @@ export class ParquetSink {
     kvMetadata: Record<string, string> = {},
     uniqueColumns: ReadonlySet<string> = new Set(),
   ) {
-    this.writer = new ParquetFileWriter(file, columns, kvMetadata, uniqueColumns)
+    this.writer = new ParquetFileWriter(file, columns, kvMetadata, { uniqueColumns })
     this.chunk = new RowChunkBuilder(columns)
   }
 
@@ -226,5 +283,10 @@ export class ParquetSink {
     this.writer.write(this.chunk.copy())
     this.chunk.clear()
     await this.writer.finish()
+  }
+
+  /** Gives up on the file (left for the caller to remove), closing it. */
+  abort(): void {
+    this.writer.abort()
   }
 }

@@ -27,9 +27,13 @@ port.on('message', (request: SinkRequest) => {
   try {
     if (request.kind === 'open') {
       const { file, columns, kvMetadata } = request
-      writer = new ParquetFileWriter(file, columns, kvMetadata, new Set(request.uniqueColumns), (rows) =>
-        reply({ kind: 'written', rows }),
-      )
+      writer = new ParquetFileWriter(file, columns, kvMetadata, {
+        uniqueColumns: new Set(request.uniqueColumns),
+        fd: request.fd,
+        onTaken: (rows) => reply({ kind: 'written', rows }),
+        // at once, so the reading thread stops rather than waiting for room that will never come
+        onFailed: fail,
+      })
       if (request.keyColumns.length) keys = new RepeatedKeys(columns, request.keyColumns)
     } else if (!writer) {
       throw new Error(`${request.kind} before open`)

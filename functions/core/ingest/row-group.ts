@@ -26,7 +26,7 @@ export type Value = string | number | boolean | null
  * One column of a chunk of rows in flat typed arrays: numbers in a Float64Array (exact for every int, date and
  * epoch-ms timestamp) beside a presence mask, booleans as codes, text as UTF-8 bytes with offsets (the layout
  * Arrow and Parquet take). A chunk holds no JavaScript value per row, so it costs the garbage collector nothing
- * and crosses to a worker thread as plain byte copies.
+ * and moves to a worker thread whole, its buffers transferred rather than copied.
  */
 export type PackedColumn =
   | { kind: 'number'; values: Float64Array; present: Uint8Array }
@@ -209,7 +209,19 @@ function int64Of(values: Float64Array, rows: number): BigInt64Array {
   return new BigInt64Array(halves.buffer)
 }
 
-function arrowData(kind: ColumnKind, column: PackedColumn, rows: number) {
+/** Whole numbers as 32-bit ints, refusing any that would not survive the conversion. */
+function int32Of(name: string, values: Float64Array, present: Uint8Array): Int32Array {
+  const ints = new Int32Array(values.length)
+  for (let i = 0; i < values.length; i++) {
+    if (!present[i]) continue
+    const value = values[i] as number
+    ints[i] = value
+    if (ints[i] !== value) throw new RangeError(`column ${name}: ${value} is not a 32-bit integer`)
+  }
+  return ints
+}
+
+function arrowData(name: string, kind: ColumnKind, column: PackedColumn, rows: number) {
   const type = arrowType(kind)
   if (column.kind === 'boolean') {
     const validity = bitmap(rows, (i) => column.codes[i] !== 0)
@@ -238,13 +250,20 @@ function arrowData(kind: ColumnKind, column: PackedColumn, rows: number) {
       data: int64Of(values, rows),
     })
   if (kind === 'date' || kind === 'int')
-    return makeData({ type: type as Int32, length: rows, ...nulls, data: Int32Array.from(values) })
+    return makeData({
+      type: type as Int32,
+      length: rows,
+      ...nulls,
+      data: int32Of(name, values, column.present),
+    })
   return makeData({ type: type as Float64, length: rows, ...nulls, data: values })
 }
 
 /** A chunk as an Arrow record batch of `schema` (`arrowSchema(columns)`), sharing its arrays where it can. */
 export function recordBatchOf(columns: Column[], schema: Schema, chunk: PackedRows): RecordBatch {
-  const children = columns.map((c, i) => arrowData(c.kind, chunk.columns[i] as PackedColumn, chunk.rows))
+  const children = columns.map((c, i) =>
+    arrowData(c.name, c.kind, chunk.columns[i] as PackedColumn, chunk.rows),
+  )
   return new RecordBatch(
     schema,
     makeData({ type: new Struct(schema.fields), length: chunk.rows, nullCount: 0, children }),

@@ -13,7 +13,7 @@ import {
   type MappedRecord,
   type RecordMapper,
 } from './formats.ts'
-import { KEY_SEPARATOR } from './key-set.ts'
+import { KEY_SEPARATOR, storedKey } from './key-set.ts'
 import { type Encoding, readLines } from './lines.ts'
 import type { Value } from './parquet-sink.ts'
 import { csvRecords, jsonlRecords, type SourceRecord } from './records.ts'
@@ -74,7 +74,6 @@ export interface ScanResult {
   quarantineFile: string
 }
 
-const SEP = '\u001f'
 const TEXT_PREVIEW_CHARS = 65_536
 
 /**
@@ -217,10 +216,11 @@ class DropScan {
     // in the order of LINEAGE_COLUMNS
     const lineage = [this.input.dropId, this.dropDay, record.line, this.input.ingestedAtMs, mapped.keyDerived]
     if (this.pass === 2 && !mapped.keyDerived) {
-      const key =
+      const key = storedKey(
         contract.key.length === 1
           ? String(row[contract.key[0] as string])
-          : contract.key.map((k) => row[k]).join(KEY_SEPARATOR)
+          : contract.key.map((k) => row[k]).join(KEY_SEPARATOR),
+      )
       if (this.repeated.has(key)) {
         this.holdBack(key, record, mapped, row, lineage)
         return
@@ -296,7 +296,7 @@ class DropScan {
     row: Record<string, unknown>,
     lineage: Value[],
   ): void {
-    const content = this.contentColumns.map((c) => mapped.raw[c] ?? '').join(SEP)
+    const content = this.contentColumns.map((c) => mapped.raw[c] ?? '').join(KEY_SEPARATOR)
     const previous = this.heldBack.get(key)
     if (previous?.content === content) {
       this.duplicate++

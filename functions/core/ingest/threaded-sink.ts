@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { Column } from '../contracts/columns.ts'
 import { RepeatedKeys } from './key-set.ts'
@@ -12,6 +13,8 @@ export type SinkRequest =
       kvMetadata: Record<string, string>
       uniqueColumns: string[]
       keyColumns: string[]
+      /** `file`, opened for reading and writing by this thread, which closes it once the writer thread has ended. */
+      fd: number
     }
   | { kind: 'rows'; chunk: PackedRows }
   | { kind: 'finish' }
@@ -63,6 +66,7 @@ export class ThreadedParquetSink {
   private held: PackedRows[] = []
   private heldRows = 0
   private worker: Worker | undefined
+  private fd: number | undefined
   private rowsInFlight = 0
   /** Set when the writer thread has finished the file: the keys its rows repeated. */
   private repeats: Set<string> | undefined
@@ -96,7 +100,9 @@ export class ThreadedParquetSink {
   /** Writes what is left and closes the file; answers the keys that rows repeated (with `keyColumns`). */
   async finish(): Promise<Set<string>> {
     if (!this.worker) {
-      const writer = new ParquetFileWriter(this.file, this.columns, this.kvMetadata, this.uniqueColumns)
+      const writer = new ParquetFileWriter(this.file, this.columns, this.kvMetadata, {
+        uniqueColumns: this.uniqueColumns,
+      })
       const keys = this.keyColumns.length ? new RepeatedKeys(this.columns, this.keyColumns) : undefined
       for (const chunk of [...this.held, this.chunk.copy()]) {
         keys?.observe(chunk)
@@ -110,14 +116,23 @@ export class ThreadedParquetSink {
     try {
       await this.until(() => this.repeats !== undefined)
     } finally {
-      await this.worker.terminate()
+      await this.stop()
     }
     return this.repeats as Set<string>
   }
 
   /** Stops the writer thread, if any; the partial file is left for the caller to remove. */
   abort(): void {
-    void this.worker?.terminate()
+    void this.stop()
+  }
+
+  /** Ends the writer thread, then closes the file it was writing (it is this thread's to close). */
+  private async stop(): Promise<void> {
+    const { worker, fd } = this
+    this.worker = undefined
+    this.fd = undefined
+    await worker?.terminate()
+    if (fd !== undefined) closeSync(fd)
   }
 
   private handOver(): void {
@@ -154,6 +169,13 @@ export class ThreadedParquetSink {
   }
 
   private start(): void {
+    try {
+      this.fd = openSync(this.file, 'w+')
+    } catch (error) {
+      throw new Error(`cannot open ${this.file} for the Parquet writer thread: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
     const worker = new Worker(writerThreadEntry(), {
       resourceLimits: { maxOldGenerationSizeMb: WRITER_THREAD_HEAP_MB },
     })
@@ -182,6 +204,7 @@ export class ThreadedParquetSink {
       kvMetadata: this.kvMetadata,
       uniqueColumns: [...this.uniqueColumns],
       keyColumns: [...this.keyColumns],
+      fd: this.fd,
     })
   }
 
