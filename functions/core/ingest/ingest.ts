@@ -80,15 +80,25 @@ export interface DropContent {
 /** A drop is hashed a megabyte at a time: in Node's default 64 KiB reads, hashing takes twice as long. */
 const HASH_CHUNK_BYTES = 1 << 20
 
-/** The sha256 (hex) and length of the bytes `chunks` yields. */
-async function sha256Of(chunks: AsyncIterable<Buffer>): Promise<DropContent> {
-  const digest = createHash('sha256')
-  let bytes = 0
-  for await (const chunk of chunks) {
-    digest.update(chunk)
-    bytes += chunk.length
+/** Takes a drop's sha256 (hex) and length from its bytes as they pass. */
+export class ContentDigest {
+  private readonly digest = createHash('sha256')
+  private bytes = 0
+
+  update(chunk: Buffer): void {
+    this.digest.update(chunk)
+    this.bytes += chunk.length
   }
-  return { sha256: digest.digest('hex'), bytes }
+
+  content(): DropContent {
+    return { sha256: this.digest.digest('hex'), bytes: this.bytes }
+  }
+}
+
+async function sha256Of(chunks: AsyncIterable<Buffer>): Promise<DropContent> {
+  const digest = new ContentDigest()
+  for await (const chunk of chunks) digest.update(chunk)
+  return digest.content()
 }
 
 function dropIdOf(feed: string, dropDate: string, sha256: string): string {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -7,7 +6,7 @@ import { pipeline } from 'node:stream/promises'
 import { contractFor } from '../contracts/feeds.ts'
 import { parseLandingKey } from '../lake.ts'
 import type { Clock, ObjectStore } from '../ports.ts'
-import { type IngestResult, ingestDrop } from './ingest.ts'
+import { ContentDigest, type IngestResult, ingestDrop } from './ingest.ts'
 
 export class NotALandingKeyError extends Error {}
 
@@ -27,14 +26,12 @@ export async function ingestLandedObject(
   const work = await mkdtemp(path.join(tmpdir(), 'hotspot-landed-'))
   try {
     const file = path.join(work, 'drop')
-    const digest = createHash('sha256')
-    let bytes = 0
+    const digest = new ContentDigest()
     await pipeline(
       await store.get(key),
       async function* hashOnTheWay(chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) {
           digest.update(chunk)
-          bytes += chunk.length
           yield chunk
         }
       },
@@ -48,7 +45,7 @@ export async function ingestLandedObject(
       sourceName: key,
       dropDate: parts.dropDate,
       landingKey: key,
-      content: { sha256: digest.digest('hex'), bytes },
+      content: digest.content(),
     })
   } finally {
     await rm(work, { recursive: true, force: true })
