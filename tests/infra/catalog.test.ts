@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,13 +9,14 @@ import * as kms from 'aws-cdk-lib/aws-kms'
 import * as s3 from 'aws-cdk-lib/aws-s3'
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag'
 import { TrinoSQL } from 'dt-sql-parser'
+import { parquetMetadata, type SchemaElement } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { composeMart, MART_NAMES, martQuery } from '../../functions/core/analytics/marts.ts'
-import type { ColumnKind } from '../../functions/core/contracts/columns.ts'
+import type { Column, ColumnKind } from '../../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import { parquetSchema } from '../../functions/core/ingest/parquet-sink.ts'
+import { ParquetSink } from '../../functions/core/ingest/parquet-sink.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../../functions/core/reference/weights.ts'
@@ -158,8 +159,8 @@ describe('Glue tables of the feeds', () => {
     },
   )
 
-  it('declares each column with the type the Parquet writer stores it as', () => {
-    const glueTypeOfParquet = (e: Json) =>
+  it('declares each column with the type the Parquet writer stores it as (read back from a file it wrote)', async () => {
+    const glueTypeOfParquet = (e: SchemaElement) =>
       e.type === 'BYTE_ARRAY' && e.converted_type === 'UTF8'
         ? 'string'
         : e.type === 'INT64' && e.converted_type === 'TIMESTAMP_MILLIS'
@@ -173,17 +174,26 @@ describe('Glue tables of the feeds', () => {
                 : e.type === 'BOOLEAN'
                   ? 'boolean'
                   : `unmapped ${e.type}/${e.converted_type}`
-    for (const feed of FEED_NAMES) {
-      const physical = parquetSchema(curatedColumns(CONTRACTS[feed]))
-        .slice(1)
+    const work = await mkdtemp(path.join(tmpdir(), 'hotspot-physical-'))
+    const physicalColumns = async (columns: Column[]) => {
+      const file = path.join(work, 'schema.parquet')
+      await new ParquetSink(file, columns).finish()
+      const bytes = await readFile(file)
+      return parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+        .schema.slice(1)
         .map((e) => ({ name: e.name, type: glueTypeOfParquet(e) }))
-      expect(columnsOf(table(`${feed}_versions`).TableInput), feed).toEqual(physical)
     }
-    for (const mart of MART_NAMES) {
-      const physical = parquetSchema(martQuery(mart).columns)
-        .slice(1)
-        .map((e) => ({ name: e.name, type: glueTypeOfParquet(e) }))
-      expect(columnsOf(table(`${mart}_runs`).TableInput), mart).toEqual(physical)
+    try {
+      for (const feed of FEED_NAMES) {
+        const physical = await physicalColumns(curatedColumns(CONTRACTS[feed]))
+        expect(columnsOf(table(`${feed}_versions`).TableInput), feed).toEqual(physical)
+      }
+      for (const mart of MART_NAMES) {
+        const physical = await physicalColumns(martQuery(mart).columns)
+        expect(columnsOf(table(`${mart}_runs`).TableInput), mart).toEqual(physical)
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true })
     }
   })
 

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Table as ArrowTable, type Schema, tableToIPC } from 'apache-arrow'
-import { parquetMetadata, type SchemaElement } from 'hyparquet'
+import { parquetMetadata } from 'hyparquet'
 import {
   Compression,
   EnabledStatistics,
@@ -14,34 +14,10 @@ import {
   WriterPropertiesBuilder,
   WriterVersion,
 } from 'parquet-wasm/esm'
-import type { Column, ColumnKind } from '../contracts/columns.ts'
+import type { Column } from '../contracts/columns.ts'
 import { arrowSchema, type PackedRows, RowChunkBuilder, recordBatchOf } from './row-group.ts'
 
 export type { Value } from './row-group.ts'
-
-const PARQUET_TYPES: Record<ColumnKind, Omit<SchemaElement, 'name'>> = {
-  string: { type: 'BYTE_ARRAY', converted_type: 'UTF8' },
-  timestamp: { type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' },
-  date: { type: 'INT32', converted_type: 'DATE' },
-  int: { type: 'INT32' },
-  double: { type: 'DOUBLE' },
-  boolean: { type: 'BOOLEAN' },
-}
-
-/**
- * The Parquet schema the writer gives a list of contract columns (the Arrow types of row-group.ts become these;
- * timestamps are UTC instants, stored without zone). Glue's table types are checked against it.
- */
-export function parquetSchema(columns: Column[]): SchemaElement[] {
-  return [
-    { name: 'root', num_children: columns.length },
-    ...columns.map((c) => ({
-      name: c.name,
-      ...PARQUET_TYPES[c.kind],
-      repetition_type: c.required ? ('REQUIRED' as const) : ('OPTIONAL' as const),
-    })),
-  ]
-}
 
 /** Row groups of 50,000 rows keep the writer's working set (and a Lambda's memory) small. */
 export const ROW_GROUP_ROWS = 50_000
