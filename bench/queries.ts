@@ -16,7 +16,6 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { cpus } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { athenaParameterLiteral } from '../functions/adapters/athena-query-engine.ts'
 import { DuckDbLake } from '../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../functions/cli/ingest-command.ts'
@@ -83,50 +82,30 @@ interface Scan {
 }
 
 /**
- * What a mart reads from Parquet, per DuckDB's plan: each scan's columns and their compressed chunk bytes. Every
- * CTE is inlined where it is named, as Trino does (DuckDB would otherwise compute a CTE named twice once, and
- * count its files once where Athena reads them twice).
+ * What a mart reads from Parquet on Athena (`DuckDbLake.athenaParquetScans`): each scan's columns and their
+ * compressed chunk bytes.
  */
 async function scanEstimate(lake: DuckDbLake, mart: string, parameters: string[]): Promise<Scan[]> {
-  let sql = composeMart(mart).replace(
-    /(^|\bwith\s+)([a-z_][a-z0-9_]*) as \(/gim,
-    '$1$2 as not materialized (',
-  )
-  for (const value of parameters) sql = sql.replace('?', athenaParameterLiteral(value))
-  const { rows } = await lake.rows(`explain (analyze, format json) ${sql}`)
-  const plan = JSON.parse(
-    String((rows[0] as Record<string, unknown>).explain_value ?? Object.values(rows[0] as object)[1]),
-  )
-  const scans: Scan[] = []
   const chunkBytes = new Map<string, Map<string, number>>()
-  const visit = async (node: {
-    operator_name?: string
-    extra_info?: Record<string, string>
-    children?: unknown[]
-  }) => {
-    if (node.operator_name === 'READ_PARQUET' && node.extra_info) {
-      // a glob, or (for many files) a list cut short with ", ...": the table's folder names its files either way
-      const first = (node.extra_info['Filename(s)'] as string).split(', ')[0] as string
-      const folder = /^(.*\/(?:curated|results)\/[a-z_]+)\//.exec(first)?.[1]
-      const glob = folder ? `${folder}/*/*.parquet` : first
-      if (!chunkBytes.has(glob)) {
-        const sizes = await lake.rows(
-          `select path_in_schema as column_name, sum(total_compressed_size) as bytes from parquet_metadata('${glob}') group by 1`,
-        )
-        chunkBytes.set(glob, new Map(sizes.rows.map((r) => [String(r.column_name), Number(r.bytes)])))
-      }
-      const sizes = chunkBytes.get(glob) as Map<string, number>
-      const mentioned = `${node.extra_info.Projections ?? ''}\n${node.extra_info.Filters ?? ''}`
-      const columns = [...sizes.keys()].filter((c) => new RegExp(`\\b${c}\\b`).test(mentioned))
-      scans.push({
-        files: path.relative(LAKE, glob),
-        columns,
-        bytes: columns.reduce((sum, c) => sum + (sizes.get(c) ?? 0), 0),
-      })
+  const scans: Scan[] = []
+  for (const scan of await lake.athenaParquetScans(composeMart(mart), parameters)) {
+    const folder = /^(.*\/(?:curated|results)\/[a-z_]+)\//.exec(scan.file)?.[1]
+    const glob = folder ? `${folder}/*/*.parquet` : scan.file
+    if (!chunkBytes.has(glob)) {
+      const sizes = await lake.rows(
+        `select path_in_schema as column_name, sum(total_compressed_size) as bytes from parquet_metadata('${glob}') group by 1`,
+      )
+      chunkBytes.set(glob, new Map(sizes.rows.map((r) => [String(r.column_name), Number(r.bytes)])))
     }
-    for (const child of node.children ?? []) await visit(child as typeof node)
+    const sizes = chunkBytes.get(glob) as Map<string, number>
+    const mentioned = `${scan.projections}\n${scan.filters}`
+    const columns = [...sizes.keys()].filter((c) => new RegExp(`\\b${c}\\b`).test(mentioned))
+    scans.push({
+      files: path.relative(LAKE, glob),
+      columns,
+      bytes: columns.reduce((sum, c) => sum + (sizes.get(c) ?? 0), 0),
+    })
   }
-  for (const root of Array.isArray(plan) ? plan : [plan]) await visit(root)
   return scans
 }
 

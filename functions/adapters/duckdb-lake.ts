@@ -90,6 +90,13 @@ where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
  * - `quarantine`, `ingest_manifests` and `run_manifests` for auditors.
  * The Trino compatibility macros (queries/compat/duckdb.sql) are loaded and the session is in Europe/London.
  */
+/** A node of DuckDB's JSON plan (EXPLAIN (FORMAT JSON)). */
+interface PlanNode {
+  operator_name?: string
+  extra_info?: Record<string, unknown>
+  children?: PlanNode[]
+}
+
 export class DuckDbLake implements QueryEngine {
   readonly name = 'duckdb' as const
 
@@ -241,6 +248,43 @@ export class DuckDbLake implements QueryEngine {
       return out
     })
     return { columns, rows }
+  }
+
+  /**
+   * The Parquet scans a query makes when every CTE is evaluated where it is named, as Trino (Athena) does: each
+   * CTE inlined (`not materialized`) and DuckDB's common_subplan optimizer, which would merge the copies back
+   * into one scan, switched off for the while. The query runs (EXPLAIN ANALYZE), so filters that prune files
+   * are applied. Each scan: its first file (a glob or a list cut short names its folder either way), and the
+   * columns and filters DuckDB reports for it.
+   */
+  async athenaParquetScans(
+    sql: string,
+    parameters: readonly string[],
+  ): Promise<{ file: string; projections: string; filters: string }[]> {
+    // the parameters as Athena substitutes them (loaded here only: the Athena adapter brings its SDK)
+    const { athenaParameterLiteral } = await import('./athena-query-engine.ts')
+    let inlined = sql.replace(/(^|\bwith\s+)([a-z_][a-z0-9_]*) as \(/gim, '$1$2 as not materialized (')
+    for (const value of parameters) inlined = inlined.replace('?', athenaParameterLiteral(value))
+    await this.connection.run(`set disabled_optimizers = 'common_subplan'`)
+    try {
+      const { rows } = await this.rows(`explain (analyze, format json) ${inlined}`)
+      const scans: { file: string; projections: string; filters: string }[] = []
+      const visit = (node: PlanNode) => {
+        if (node.operator_name === 'READ_PARQUET' && node.extra_info) {
+          scans.push({
+            file: String(node.extra_info['Filename(s)'] ?? '').split(', ')[0] as string,
+            projections: String(node.extra_info.Projections ?? ''),
+            filters: String(node.extra_info.Filters ?? ''),
+          })
+        }
+        for (const child of node.children ?? []) visit(child)
+      }
+      const plan: PlanNode | PlanNode[] = JSON.parse(String(Object.values(rows[0] as object)[1]))
+      for (const root of Array.isArray(plan) ? plan : [plan]) visit(root)
+      return scans
+    } finally {
+      await this.connection.run(`reset disabled_optimizers`)
+    }
   }
 
   /** Closes the database, and with it the staging cache (another lake opened later may then attach it). */

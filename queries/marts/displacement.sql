@@ -72,7 +72,9 @@ control_cells as (
   select distinct cell_x, cell_y from register_cells where role = 'control'
 ),
 
-catchment as (
+-- every cell an incident can count in, per hotspot with a window: its own cells (r), its buffer ring (d) and the
+-- pooled control cells (c, the same cells under each hotspot): reference data only, so incidents are read once
+cell_parts as (
   select
     area_id as hotspot_id,
     'r' as area_part,
@@ -91,6 +93,14 @@ catchment as (
     on h.cell_x = b.cell_x
     and h.cell_y = b.cell_y
   where b.role = 'buffer' and h.cell_x is null
+  union all
+  select
+    w.hotspot_id,
+    'c' as area_part,
+    c.cell_x,
+    c.cell_y
+  from windows as w
+  cross join control_cells as c
 ),
 
 incidents as (
@@ -112,89 +122,51 @@ incidents as (
 
 -- incidents are matched to cells before windows: a range join of every incident with every window comes first
 -- otherwise, which is millions of pairs for a few thousand incidents in the areas
-catchment_incidents as (
+matched as (
   select
     z.hotspot_id,
     z.area_part,
     i.reported_date
-  from catchment as z
-  inner join incidents as i
-    on i.cell_x = z.cell_x
-    and i.cell_y = z.cell_y
-),
-
-control_incidents as (
-  select i.reported_date
-  from control_cells as c
-  inner join incidents as i
-    on i.cell_x = c.cell_x
-    and i.cell_y = c.cell_y
-),
-
-zone_incidents as (
-  select
-    w.hotspot_id,
-    z.area_part,
-    z.reported_date >= w.clear_from as in_after
-  from windows as w
-  inner join catchment_incidents as z
-    on z.hotspot_id = w.hotspot_id
-    and z.reported_date between w.before_from and w.after_to
-  union all
-  select
-    w.hotspot_id,
-    'c' as area_part,
-    c.reported_date >= w.clear_from as in_after
-  from windows as w
-  inner join control_incidents as c
-    on c.reported_date between w.before_from and w.after_to
+  from incidents as i
+  inner join cell_parts as z
+    on z.cell_x = i.cell_x
+    and z.cell_y = i.cell_y
 ),
 
 zone_counts as (
   select
-    hotspot_id,
-    count_if(area_part = 'r' and not in_after) as rb,
-    count_if(area_part = 'r' and in_after) as ra,
-    count_if(area_part = 'd' and not in_after) as db,
-    count_if(area_part = 'd' and in_after) as da,
-    count_if(area_part = 'c' and not in_after) as cb,
-    count_if(area_part = 'c' and in_after) as ca
-  from zone_incidents
-  group by hotspot_id
+    m.hotspot_id,
+    count_if(m.area_part = 'r' and m.reported_date < w.clear_from) as rb,
+    count_if(m.area_part = 'r' and m.reported_date >= w.clear_from) as ra,
+    count_if(m.area_part = 'd' and m.reported_date < w.clear_from) as db,
+    count_if(m.area_part = 'd' and m.reported_date >= w.clear_from) as da,
+    count_if(m.area_part = 'c' and m.reported_date < w.clear_from) as cb,
+    count_if(m.area_part = 'c' and m.reported_date >= w.clear_from) as ca
+  from matched as m
+  inner join windows as w
+    on w.hotspot_id = m.hotspot_id
+    and m.reported_date between w.before_from and w.after_to
+  group by m.hotspot_id
 ),
 
-per_hotspot as (
+-- the hotspot rows and the all row from one pass over the counts (a second reference would read incidents
+-- again on Athena); the all row only when there is a hotspot row
+with_all as (
   select
-    w.hotspot_id,
+    coalesce(w.hotspot_id, 'all') as hotspot_id,
     w.clear_from,
-    w.before_from,
-    w.after_to,
-    coalesce(z.rb, 0) as rb,
-    coalesce(z.ra, 0) as ra,
-    coalesce(z.db, 0) as db,
-    coalesce(z.da, 0) as da,
-    coalesce(z.cb, 0) as cb,
-    coalesce(z.ca, 0) as ca
+    min(w.before_from) as before_from,
+    max(w.after_to) as after_to,
+    sum(coalesce(z.rb, 0)) as rb,
+    sum(coalesce(z.ra, 0)) as ra,
+    sum(coalesce(z.db, 0)) as db,
+    sum(coalesce(z.da, 0)) as da,
+    sum(coalesce(z.cb, 0)) as cb,
+    sum(coalesce(z.ca, 0)) as ca
   from windows as w
   left join zone_counts as z
     on z.hotspot_id = w.hotspot_id
-),
-
-with_all as (
-  select * from per_hotspot
-  union all
-  select
-    'all' as hotspot_id,
-    cast(null as date) as clear_from,
-    min(before_from) as before_from,
-    max(after_to) as after_to,
-    sum(rb) as rb,
-    sum(ra) as ra,
-    sum(db) as db,
-    sum(da) as da,
-    sum(cb) as cb,
-    sum(ca) as ca
-  from per_hotspot
+  group by grouping sets ((w.hotspot_id, w.clear_from), ())
   having count(*) > 0
 ),
 

@@ -56,13 +56,37 @@ incidents as (
     and i.northing is not null
 ),
 
+-- one aggregate per month and cell, ranked within its month, then summed to the year: incidents are read once
+-- (a second aggregate over them would read the feed again on Athena)
+month_cells as (
+  select
+    month_start,
+    cell_x,
+    cell_y,
+    sum(harm) as month_harm,
+    count(*) as crime_count
+  from incidents
+  group by month_start, cell_x, cell_y
+),
+
+month_ranked as (
+  select
+    *,
+    row_number() over (
+      partition by month_start order by round(month_harm, 6) desc, cell_x asc, cell_y asc
+    ) as month_rank,
+    cast(ceil(cast(count(*) over (partition by month_start) as double) / 20) as bigint) as month_top5_cells
+  from month_cells
+),
+
 year_cells as (
   select
     cell_x,
     cell_y,
-    round(sum(harm), 6) as harm,
-    count(*) as crime_count
-  from incidents
+    round(sum(month_harm), 6) as harm,
+    sum(crime_count) as crime_count,
+    count_if(month_rank <= month_top5_cells and round(month_harm, 6) > 0) as months_in_top5
+  from month_ranked
   group by cell_x, cell_y
 ),
 
@@ -72,34 +96,6 @@ year_ranked as (
     row_number() over (order by harm desc, cell_x asc, cell_y asc) as harm_rank,
     cast(ceil(cast(count(*) over () as double) / 20) as bigint) as top5_cells
   from year_cells
-),
-
-month_cells as (
-  select
-    month_start,
-    cell_x,
-    cell_y,
-    round(sum(harm), 6) as harm
-  from incidents
-  group by month_start, cell_x, cell_y
-),
-
-month_ranked as (
-  select
-    *,
-    row_number() over (partition by month_start order by harm desc, cell_x asc, cell_y asc) as harm_rank,
-    cast(ceil(cast(count(*) over (partition by month_start) as double) / 20) as bigint) as top5_cells
-  from month_cells
-),
-
-month_top5 as (
-  select
-    cell_x,
-    cell_y,
-    count(*) as months_in_top5
-  from month_ranked
-  where harm_rank <= top5_cells and harm > 0
-  group by cell_x, cell_y
 ),
 
 current_hotspot_cells as (
@@ -122,16 +118,13 @@ final as (
     y.cell_x * 100 + 50 as easting,
     y.cell_y * 100 + 50 as northing,
     y.harm,
-    y.crime_count,
+    cast(y.crime_count as bigint) as crime_count,
     y.harm_rank,
-    coalesce(m.months_in_top5, 0) as months_in_top5,
+    y.months_in_top5,
     h.cell_x is not null as in_hotspot,
     p.weights_version
   from year_ranked as y
   cross join period as p
-  left join month_top5 as m
-    on m.cell_x = y.cell_x
-    and m.cell_y = y.cell_y
   left join current_hotspot_cells as h
     on h.cell_x = y.cell_x
     and h.cell_y = y.cell_y

@@ -87,6 +87,8 @@ const SYNTAX = new Set([
   'using',
   'by',
   'partition',
+  // group by grouping sets ((a, b), ())
+  'sets',
   'where',
   'all',
   'any',
