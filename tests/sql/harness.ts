@@ -13,7 +13,7 @@ import { typedRow } from '../../functions/core/analytics/run.ts'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, type FeedName } from '../../functions/core/contracts/feeds.ts'
 import { toGrid } from '../../functions/core/geo.ts'
-import { ParquetSink, type Value } from '../../functions/core/ingest/parquet-sink.ts'
+import { type Value, writeParquetTable } from '../../functions/core/ingest/parquet-sink.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../../functions/core/reference/weights.ts'
 import { formatDay, parseDate } from '../../functions/core/time.ts'
@@ -202,7 +202,9 @@ export class TestLake {
 async function writeParquet(file: string, columns: Column[], rows: GivenRow[]): Promise<void> {
   const { mkdir } = await import('node:fs/promises')
   await mkdir(path.dirname(file), { recursive: true })
-  const sink = new ParquetSink(file, columns)
-  for (const row of rows) sink.append(toStored(columns, row))
-  await sink.finish()
+  await writeParquetTable(
+    file,
+    columns,
+    rows.map((row) => toStored(columns, row)),
+  )
 }

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -5,9 +6,15 @@ import { parquetMetadata } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
+import type { Column } from '../../functions/core/contracts/columns.ts'
 import { surveyResponses } from '../../functions/core/contracts/feeds.ts'
 import { ingestDrop } from '../../functions/core/ingest/ingest.ts'
-import { CREATED_BY, METADATA_KEY, ParquetSink } from '../../functions/core/ingest/parquet-sink.ts'
+import {
+  CREATED_BY,
+  METADATA_KEY,
+  ParquetSink,
+  writeParquetTable,
+} from '../../functions/core/ingest/parquet-sink.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 
 const SURVEYS = path.resolve(import.meta.dirname, '../fixtures/sample-drops/survey_responses/2026-03-02.csv')
@@ -74,6 +81,25 @@ describe('curated Parquet: encodings and codecs per column', () => {
     expect(lat).not.toContain('RLE_DICTIONARY')
     expect(lat).toContain('PLAIN')
     expect(crimeType).toContain('RLE_DICTIONARY')
+  })
+
+  it('stops the writer and closes its file when a row of a table cannot be produced', async () => {
+    const openFiles = () => readdirSync('/proc/self/fd').length
+    const before = openFiles()
+    function* rows(): Generator<Record<string, unknown>> {
+      yield { lat: 51.5, crime_type: 'Drugs' }
+      throw new Error('no such row')
+    }
+    const columns: Column[] = [
+      { name: 'lat', kind: 'double', required: false, description: '' },
+      { name: 'crime_type', kind: 'string', required: false, description: '' },
+    ]
+    await expect(writeParquetTable(path.join(root, 'broken.parquet'), columns, rows())).rejects.toThrow(
+      'no such row',
+    )
+    // the writer's own loop closes the file once it has stopped, a few turns of the event loop later
+    for (let turn = 0; turn < 100 && openFiles() > before; turn++) await new Promise((r) => setTimeout(r, 10))
+    expect(openFiles()).toBe(before)
   })
 
   it("records the drop in the file's own metadata, as one entry (the same rows give the same bytes)", async () => {

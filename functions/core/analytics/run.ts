@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Column } from '../contracts/columns.ts'
 import { FEED_NAMES } from '../contracts/feeds.ts'
-import { ParquetSink, type Value } from '../ingest/parquet-sink.ts'
+import { type Value, writeParquetTable } from '../ingest/parquet-sink.ts'
 import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { parseDate } from '../time.ts'
@@ -91,17 +91,12 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
         )
       }
       const file = path.join(work, `${mart}.parquet`)
-      const sink = new ParquetSink(file, definition.columns, {
-        run_id: runId,
-        as_of: asOf,
-      })
-      try {
-        for (const row of result.rows) sink.append(typedRow(mart, definition.columns, row))
-      } catch (error) {
-        sink.abort()
-        throw error
-      }
-      await sink.finish()
+      await writeParquetTable(
+        file,
+        definition.columns,
+        result.rows.map((row) => typedRow(mart, definition.columns, row)),
+        { run_id: runId, as_of: asOf },
+      )
       const resultKey = `results/${mart}/as_of=${asOf}/${runId}.parquet`
       await store.create(resultKey, { file }, { contentType: 'application/vnd.apache.parquet' })
       martRuns.push({

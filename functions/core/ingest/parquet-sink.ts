@@ -228,6 +228,27 @@ export class ParquetFileWriter {
 }
 
 /**
+ * Writes a table built in memory to a Parquet file: every row `rows` yields, then the file is finished. When a
+ * row cannot be produced or stored (the iterable or the sink throws), the writer is stopped and the file closed
+ * before the error goes on.
+ */
+export async function writeParquetTable(
+  file: string,
+  columns: Column[],
+  rows: Iterable<Record<string, unknown>>,
+  kvMetadata: Record<string, string> = {},
+): Promise<void> {
+  const sink = new ParquetSink(file, columns, kvMetadata)
+  try {
+    for (const row of rows) sink.append(row)
+  } catch (error) {
+    sink.abort()
+    throw error
+  }
+  await sink.finish()
+}
+
+/**
  * Writes rows to a Parquet file on this thread: for tables built in memory (reference data, mart results).
  * Ingest writes through `ThreadedParquetSink`.
  */

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import type { Column } from '../contracts/columns.ts'
 import { fromWgs84, GRID_EXTENT } from '../geo.ts'
-import { ParquetSink } from '../ingest/parquet-sink.ts'
+import { writeParquetTable } from '../ingest/parquet-sink.ts'
 import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
 import { parseDate } from '../time.ts'
@@ -319,8 +319,7 @@ export const HOTSPOT_COLUMNS: Column[] = [
 
 /** Writes one row per area (HOTSPOT_COLUMNS), in register order. */
 export async function writeHotspots(register: Register, version: string, parquetFile: string): Promise<void> {
-  const sink = new ParquetSink(parquetFile, HOTSPOT_COLUMNS, { register_version: version })
-  for (const feature of register.features) {
+  const rows = register.features.map((feature) => {
     const { properties } = feature
     const row: Record<string, unknown> = {
       area_id: properties.hotspot_id,
@@ -335,9 +334,9 @@ export async function writeHotspots(register: Register, version: string, parquet
       row[`${phase}_from`] = parseDate(from)
       row[`${phase}_to`] = to === undefined ? undefined : parseDate(to)
     }
-    sink.append(row)
-  }
-  await sink.finish()
+    return row
+  })
+  await writeParquetTable(parquetFile, HOTSPOT_COLUMNS, rows, { register_version: version })
 }
 
 export interface AreaCellCounts {
@@ -361,42 +360,44 @@ export async function writeAreaCells(
 ): Promise<AreaCellCounts> {
   const counts: AreaCellCounts = { hotspot: 0, buffer: 0, control: 0, sharedCells: 0 }
   const areasPerCell = new Map<string, number>()
-  const sink = new ParquetSink(parquetFile, AREA_CELL_COLUMNS, { register_version: version })
-  register.features.forEach((feature, index) => {
-    const { cells, buffer } = rasteriseArea(feature)
-    if (cells.size === 0) {
-      throw new ReferenceDataError(
-        file,
-        [featureLabel(index, feature), 'geometry'],
-        `contains no ${CELL_SIZE_M} m grid cell centre; draw the area larger`,
-      )
-    }
-    const phases = feature.properties.phases ?? []
-    const firstDay = phases[0]?.from
-    const lastDay = phases.at(-1)?.to
-    const validity = {
-      valid_from: firstDay === undefined ? null : parseDate(firstDay),
-      valid_to: lastDay === undefined ? null : parseDate(lastDay),
-    }
-    const write = (role: AreaRole, set: CellSet) => {
-      for (const { x, y } of set) {
-        sink.append({
-          area_id: feature.properties.hotspot_id,
-          role,
-          cell_x: x,
-          cell_y: y,
-          ...validity,
-          register_version: version,
-        })
-        const cell = `${x},${y}`
-        areasPerCell.set(cell, (areasPerCell.get(cell) ?? 0) + 1)
+  function* rows(): Generator<Record<string, unknown>> {
+    for (const [index, feature] of register.features.entries()) {
+      const { cells, buffer } = rasteriseArea(feature)
+      if (cells.size === 0) {
+        throw new ReferenceDataError(
+          file,
+          [featureLabel(index, feature), 'geometry'],
+          `contains no ${CELL_SIZE_M} m grid cell centre; draw the area larger`,
+        )
       }
-      counts[role] += set.size
+      const phases = feature.properties.phases ?? []
+      const firstDay = phases[0]?.from
+      const lastDay = phases.at(-1)?.to
+      const validity = {
+        valid_from: firstDay === undefined ? null : parseDate(firstDay),
+        valid_to: lastDay === undefined ? null : parseDate(lastDay),
+      }
+      for (const [role, set] of [
+        [areaRole(feature), cells],
+        ['buffer', buffer],
+      ] as [AreaRole, CellSet][]) {
+        for (const { x, y } of set) {
+          yield {
+            area_id: feature.properties.hotspot_id,
+            role,
+            cell_x: x,
+            cell_y: y,
+            ...validity,
+            register_version: version,
+          }
+          const cell = `${x},${y}`
+          areasPerCell.set(cell, (areasPerCell.get(cell) ?? 0) + 1)
+        }
+        counts[role] += set.size
+      }
     }
-    write(areaRole(feature), cells)
-    write('buffer', buffer)
-  })
-  await sink.finish()
+  }
+  await writeParquetTable(parquetFile, AREA_CELL_COLUMNS, rows(), { register_version: version })
   for (const areas of areasPerCell.values()) if (areas > 1) counts.sharedCells++
   return counts
 }

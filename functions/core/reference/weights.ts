@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { CsvError, parse } from 'csv-parse/sync'
 import type { Column } from '../contracts/columns.ts'
 import { CRIME_TYPES } from '../contracts/feeds.ts'
-import { ParquetSink } from '../ingest/parquet-sink.ts'
+import { writeParquetTable } from '../ingest/parquet-sink.ts'
 import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
 import { ReferenceDataError } from './errors.ts'
@@ -204,9 +204,12 @@ export function loadWeights(
     prepare: async ({ bytes, text, version, workDir }) => {
       const { weights, antiSocialBehaviour } = parseWeights(text, file)
       const parquetFile = path.join(workDir, 'harm_weights.parquet')
-      const sink = new ParquetSink(parquetFile, HARM_WEIGHT_COLUMNS, { weights_version: version })
-      for (const weight of weights) sink.append({ ...weight, weights_version: version })
-      await sink.finish()
+      await writeParquetTable(
+        parquetFile,
+        HARM_WEIGHT_COLUMNS,
+        weights.map((weight) => ({ ...weight, weights_version: version })),
+        { weights_version: version },
+      )
       return {
         schemaVersion: WEIGHTS_FORMAT_VERSION,
         objects: [
