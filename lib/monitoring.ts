@@ -92,18 +92,7 @@ export class Monitoring extends Construct {
       resourceName: this.configurationSet.configurationSetName,
     })
     this.allowServiceToPublish('ses.amazonaws.com', configurationSetArn)
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'SesPublishesBouncesAndComplaints',
-        principals: [new iam.ServicePrincipal('ses.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: { 'aws:SourceArn': configurationSetArn },
-        },
-      }),
-    )
+    // the event destination also grants SES sns:Publish on the topic, for this configuration set and account
     this.configurationSet.addEventDestination('BouncesAndComplaints', {
       destination: ses.EventDestination.snsTopic(this.topic),
       events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],

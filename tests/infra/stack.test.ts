@@ -777,6 +777,19 @@ describe('monitoring', () => {
     expect(d.Enabled).toBe(true)
     expect(d.MatchingEventTypes.sort()).toEqual(['bounce', 'complaint'])
     expect(refId(d.SnsDestination.TopicARN)).toBe(topicId())
+    // one statement lets SES publish, for this account's configuration set only
+    const policy = resourcesOf(template, 'AWS::SNS::TopicPolicy').find((p) =>
+      asArray(p.Properties.Topics).some((t: Json) => refId(t) === topicId()),
+    )
+    const sesPublishes = asArray(policy?.Properties.PolicyDocument.Statement).filter(
+      (st) => st.Effect === 'Allow' && st.Principal?.Service === 'ses.amazonaws.com',
+    )
+    expect(sesPublishes).toHaveLength(1)
+    expect(sesPublishes[0]?.Action).toBe('sns:Publish')
+    const sourceArn = JSON.stringify(sesPublishes[0]?.Condition?.StringEquals?.['AWS:SourceArn'])
+    expect(sourceArn).toContain(':configuration-set/')
+    expect(sourceArn).toContain(setId)
+    expect(sesPublishes[0]?.Condition?.StringEquals?.['AWS:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' })
   })
 })
 
