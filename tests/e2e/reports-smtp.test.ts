@@ -42,6 +42,8 @@ describe('reports delivered over SMTP', () => {
   let recipients: Recipients
   let areas: { hotspot_id: string; name: string; borough: string; role?: string }[]
   let asOf: string
+  const clock = fixedClock('2026-11-16T06:00:00Z')
+  const month = monthBefore('2026-11-16')
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-smtp-'))
@@ -54,7 +56,6 @@ describe('reports delivered over SMTP', () => {
       (f: { properties: (typeof areas)[number] }) => f.properties,
     )
     const store = new FsObjectStore(lake)
-    const clock = fixedClock('2026-11-16T06:00:00Z')
     for (const [kind, file] of [
       ['weights', 'weights.csv'],
       ['register', 'register.geojson'],
@@ -64,7 +65,6 @@ describe('reports delivered over SMTP', () => {
     }
     for (const feed of FEED_NAMES)
       await runIngestCommand([path.join(city, 'drops', feed)], { lake, feed, clock })
-    const month = monthBefore('2026-11-16')
     for (const day of [asOf, month.lastDay]) {
       const engine = await DuckDbLake.open(lake)
       await runMarts({ store, engine, clock, asOf: day })
@@ -212,6 +212,28 @@ describe('reports delivered over SMTP', () => {
       expect(String(funder?.mail.text)).not.toContain(`- ${hotspot_id}: `)
     }
   })
+
+  it('sends each report exactly once: a second run of the same period finds every email sent and mails nothing', async () => {
+    const before = received.length
+    for (const [report, period] of [
+      ['weekly', weekBefore('2026-11-16').id],
+      ['monthly', month.id],
+    ] as const) {
+      const summary = await runReportCommand({
+        lake,
+        report,
+        period,
+        outbox: path.join(root, 'outbox'),
+        smtp: smtpUrl,
+        force: 'Demo City Police',
+        clock,
+      })
+      expect(summary.outcomes.length).toBeGreaterThan(0)
+      expect(summary.outcomes.map((o) => o.outcome.state)).toEqual(summary.outcomes.map(() => 'already-sent'))
+    }
+    // a message in flight would have been received by now: the server answers before the client returns
+    expect(received.length).toBe(before)
+  }, 120_000)
 
   it('the funder report shows no count from 1 to 9, in the body or the CSV', () => {
     const [funder] = monthly()
