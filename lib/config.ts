@@ -12,7 +12,6 @@ import { z } from 'zod'
 export const CONTEXT_KEYS = [
   'stackName',
   'sender',
-  'recipientsKey',
   'forceArea',
   'alertEmail',
   'auditorPrincipalArn',
@@ -69,16 +68,6 @@ export const hotspotContext = z.object({
     'the From address of every report, exactly as in the recipients file; its address or domain must be a ' +
       'verified SES identity in the account and region (e.g. -c sender=hotspot@force.police.uk)',
   ),
-  recipientsKey: z
-    .string()
-    .trim()
-    .regex(/^reference\/recipients\/(?:[\w.-]+(?:\/[\w.-]+)*)?$/, {
-      error: (issue) =>
-        `${JSON.stringify(issue.input)} is not under reference/recipients/ in the lake: the recipients file is ` +
-        'loaded there (hotspot load recipients) and the reports function may read nothing else of reference/ ' +
-        'but the register',
-    })
-    .optional(),
   forceArea: z
     .string({
       error: 'is required: the force, as named in report subjects and headings (e.g. -c forceArea=Essex)',
@@ -120,8 +109,6 @@ export const hotspotContext = z.object({
 export interface HotspotConfig {
   stackName: string
   sender: string
-  /** Lake key prefix of the recipients file (the reports function's read grant). */
-  recipientsKey: string
   forceArea: string
   alertEmail: string
   /** Who may assume the auditors role; default the account itself (its IAM policies then decide). */
@@ -166,7 +153,6 @@ export function parseContext(lookup: (key: string) => unknown): HotspotConfig {
   return {
     stackName: c.stackName ?? 'Hotspot',
     sender: c.sender,
-    recipientsKey: c.recipientsKey ?? 'reference/recipients/',
     forceArea: c.forceArea,
     alertEmail: c.alertEmail,
     auditorPrincipalArn: c.auditorPrincipalArn,

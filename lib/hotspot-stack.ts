@@ -68,7 +68,6 @@ export class HotspotStack extends Stack {
       storage: this.storage,
       monitoring: this.monitoring,
       sender: config.sender,
-      recipientsKey: config.recipientsKey,
       forceArea: config.forceArea,
       ...functions,
     })

@@ -26,8 +26,6 @@ export interface ReportingProps {
   monitoring: Monitoring
   /** The From address (a verified SES identity, or an address of a verified domain). */
   sender: string
-  /** The lake prefix the recipients file is loaded under (reference/recipients/). */
-  recipientsKey: string
   /** The force's name, in subjects and headings. */
   forceArea: string
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
@@ -71,7 +69,6 @@ export class Reporting extends Construct {
       externalModules: ['@resvg/resvg-js'],
     })
     this.function.addEnvironment('RESVG_WASM', `${TASK_ROOT}/resvg.wasm`)
-    const recipients = props.recipientsKey.endsWith('/') ? `${props.recipientsKey}*` : props.recipientsKey
     this.function.bindBucket(
       'LAKE_BUCKET',
       storage.data,
@@ -81,7 +78,8 @@ export class Reporting extends Construct {
           'manifests/runs/*',
           'manifests/reference/recipients/*',
           'manifests/reference/register/*',
-          recipients,
+          // where `hotspot load recipients` puts each version (core/lake.ts referenceKey)
+          'reference/recipients/*',
           'reference/register/*',
           'ledger/*',
           'archive/*',

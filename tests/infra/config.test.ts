@@ -40,7 +40,6 @@ describe('CDK context', () => {
         ...EXAMPLE_CONTEXT,
         sender: 'reports at force',
         alertEmail: 'ops@',
-        recipientsKey: 'landing/recipients.json',
         auditorPrincipalArn: 'auditor',
         logRetentionDays: '100',
         recordsLockMode: 'STRICT',
@@ -49,9 +48,6 @@ describe('CDK context', () => {
     ).toEqual([
       expect.stringMatching(/^stackName: "9lives" is not a usable stack name/),
       expect.stringMatching(/^sender: "reports at force" is not an email address/),
-      expect.stringMatching(
-        /^recipientsKey: "landing\/recipients.json" is not under reference\/recipients\//,
-      ),
       expect.stringMatching(/^alertEmail: "ops@" is not an email address/),
       expect.stringMatching(/^auditorPrincipalArn: "auditor" is not an IAM principal ARN/),
       expect.stringMatching(/^logRetentionDays: must be one of CloudWatch Logs' retention periods/),
@@ -64,7 +60,6 @@ describe('CDK context', () => {
     expect(config).toEqual({
       stackName: 'Hotspot',
       sender: EXAMPLE_CONTEXT.sender,
-      recipientsKey: 'reference/recipients/',
       forceArea: EXAMPLE_CONTEXT.forceArea,
       alertEmail: EXAMPLE_CONTEXT.alertEmail,
       auditorPrincipalArn: undefined,
