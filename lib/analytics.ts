@@ -11,7 +11,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
 import type { Catalog } from './catalog.ts'
 import { PIPELINE_TABLES } from './glue-schema.ts'
-import { HotspotFunction, TASK_ROOT } from './lambda.ts'
+import { HotspotFunction, PARQUET_WASM_ASSET, TASK_ROOT } from './lambda.ts'
 import type { Monitoring } from './monitoring.ts'
 import { NIGHTLY_MARTS, scheduledInvoke } from './schedule.ts'
 import type { Storage } from './storage.ts'
@@ -53,9 +53,8 @@ export class Analytics extends Construct {
       logLevel: props.logLevel,
       logRetentionDays: props.logRetentionDays,
       deadLetterQueue: this.deadLetterQueue,
-      assets: [{ from: 'queries', to: 'queries' }],
-      // the marts' results
-      writesParquet: true,
+      // the marts' results are written as Parquet
+      assets: [{ from: 'queries', to: 'queries' }, PARQUET_WASM_ASSET],
     })
     this.function.addEnvironment('QUERIES_DIR', LAMBDA_QUERIES_DIR)
     this.function.bindBucket(

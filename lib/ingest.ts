@@ -16,7 +16,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import { HotspotFunction } from './lambda.ts'
+import { HotspotFunction, PARQUET_WASM_ASSET } from './lambda.ts'
 import type { Monitoring } from './monitoring.ts'
 import { acknowledge } from './nag.ts'
 import type { Storage } from './storage.ts'
@@ -72,7 +72,7 @@ export class Ingest extends Construct {
       logRetentionDays: props.logRetentionDays,
       // the Parquet writer thread (functions/core/ingest/threaded-sink.ts)
       workers: ['functions/core/ingest/parquet-worker.ts'],
-      writesParquet: true,
+      assets: [PARQUET_WASM_ASSET],
     })
     this.function.bindBucket(
       'LAKE_BUCKET',

@@ -97,8 +97,8 @@ export interface HotspotFunctionProps {
    * (two, Lambda's default, within six hours) have failed.
    */
   deadLetterQueue?: sqs.IQueue
-  /** Folders of the repository copied beside the bundle: { from: 'queries', to: 'queries' }. */
-  assets?: { from: string; to: string }[]
+  /** Files or folders of the repository copied beside the bundle: { from: 'queries', to: 'queries' }. */
+  assets?: BundledAsset[]
   /** Modules left out of the bundle (besides NEVER_BUNDLED). */
   externalModules?: string[]
   /**
@@ -106,18 +106,26 @@ export interface HotspotFunctionProps {
    * index.mjs as `<name>.mjs`, where the code finds it with `new URL('./<name>.mjs', import.meta.url)`.
    */
   workers?: string[]
-  /**
-   * The function writes Parquet (functions/core/ingest/parquet-sink.ts): the writer's WebAssembly module is
-   * shipped beside the bundle as parquet.wasm and named in PARQUET_WASM.
-   */
-  writesParquet?: boolean
 }
 
-/** The Parquet writer's WebAssembly module (parquet-wasm's build for ES modules), as shipped beside a bundle. */
-export const PARQUET_WASM = {
+export interface BundledAsset {
+  /** Path from the repository root. */
+  from: string
+  /** Path beside the bundle. */
+  to: string
+  /** The environment variable that gives the function the copy's path, where the code looks it up. */
+  env?: string
+}
+
+/**
+ * The Parquet writer's WebAssembly module (parquet-wasm's build for ES modules), for functions that write
+ * Parquet (functions/core/ingest/parquet-sink.ts reads it from PARQUET_WASM).
+ */
+export const PARQUET_WASM_ASSET: BundledAsset = {
   from: 'node_modules/parquet-wasm/esm/parquet_wasm_bg.wasm',
   to: 'parquet.wasm',
-} as const
+  env: 'PARQUET_WASM',
+}
 
 export interface BucketAccess {
   /** Object-key patterns the function reads (s3:GetObject): `curated/*`, `manifests/runs/*`. */
@@ -159,7 +167,7 @@ export class HotspotFunction extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     })
 
-    const assets = [...(props.assets ?? []), ...(props.writesParquet ? [PARQUET_WASM] : [])]
+    const assets = props.assets ?? []
     for (const asset of assets) {
       if (!existsSync(path.join(PROJECT_ROOT, asset.from))) {
         throw new Error(`${this.node.path}: ${asset.from} (copied beside the bundle) does not exist`)
@@ -176,7 +184,7 @@ export class HotspotFunction extends Construct {
       POWERTOOLS_SERVICE_NAME: props.serviceName,
       POWERTOOLS_LOG_LEVEL: props.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
-      ...(props.writesParquet ? { PARQUET_WASM: `${TASK_ROOT}/${PARQUET_WASM.to}` } : {}),
+      ...Object.fromEntries(assets.flatMap(({ to, env }) => (env ? [[env, `${TASK_ROOT}/${to}`]] : []))),
     }
 
     this.fn = new NodejsFunction(this, 'Function', {

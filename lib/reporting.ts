@@ -12,7 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import { HotspotFunction, TASK_ROOT } from './lambda.ts'
+import { HotspotFunction } from './lambda.ts'
 import type { Monitoring } from './monitoring.ts'
 import { MONTHLY_REPORT, scheduledInvoke, WEEKLY_SCORECARD } from './schedule.ts'
 import type { Storage } from './storage.ts'
@@ -64,11 +64,10 @@ export class Reporting extends Construct {
       // build draws the charts here (its native addon has no arm64 build to ship, and is left out)
       assets: [
         { from: 'functions/core/reports/fonts', to: 'fonts' },
-        { from: 'node_modules/@resvg/resvg-wasm/index_bg.wasm', to: 'resvg.wasm' },
+        { from: 'node_modules/@resvg/resvg-wasm/index_bg.wasm', to: 'resvg.wasm', env: 'RESVG_WASM' },
       ],
       externalModules: ['@resvg/resvg-js'],
     })
-    this.function.addEnvironment('RESVG_WASM', `${TASK_ROOT}/resvg.wasm`)
     this.function.bindBucket(
       'LAKE_BUCKET',
       storage.data,

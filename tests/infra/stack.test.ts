@@ -27,7 +27,7 @@ import { reportsConfig } from '../../functions/reports/config.ts'
 import { LAMBDA_QUERIES_DIR } from '../../lib/analytics.ts'
 import { EXAMPLE_CONTEXT } from '../../lib/config.ts'
 import { INGEST_MAX_RECEIVE_COUNT } from '../../lib/ingest.ts'
-import { type HotspotFunction, PARQUET_WASM } from '../../lib/lambda.ts'
+import { type HotspotFunction, PARQUET_WASM_ASSET } from '../../lib/lambda.ts'
 import { SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM } from '../../lib/monitoring.ts'
 import { asArray, flat, type Json, ROOT, refId, resourcesOf, type Synthesized, synthesize } from './synth.ts'
 
@@ -941,7 +941,7 @@ describe('bundles', () => {
   })
 
   it('ship the Parquet writer (parquet.wasm) beside the bundles that write Parquet, named in PARQUET_WASM', () => {
-    const wasm = readFileSync(path.join(ROOT, PARQUET_WASM.from))
+    const wasm = readFileSync(path.join(ROOT, PARQUET_WASM_ASSET.from))
     for (const fn of [functions().ingest, functions().analytics]) {
       expect(fn.environment.PARQUET_WASM).toBe('/var/task/parquet.wasm')
       expect(readFileSync(path.join(assetOf(fn), 'parquet.wasm')).equals(wasm)).toBe(true)
