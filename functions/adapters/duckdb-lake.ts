@@ -102,6 +102,8 @@ export class DuckDbLake implements QueryEngine {
 
   /** Undefined until staging is first prepared; null when the cache cannot be used (staging then lives in memory). */
   private stagingCache: StagingCache | null | undefined
+  /** Why staging was built in memory rather than kept in the lake's cache (once staging has been prepared). */
+  stagingCacheUnavailable: string | undefined
 
   private constructor(
     readonly root: string,
@@ -189,10 +191,12 @@ export class DuckDbLake implements QueryEngine {
    */
   async prepareStaging(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>> {
     if (this.stagingCache === undefined) {
-      this.stagingCache =
+      const attached =
         this.options.stagingCache === false
-          ? null
-          : ((await StagingCache.attach(this.connection, this.root)) ?? null)
+          ? { unavailable: 'the cache is off' }
+          : await StagingCache.attach(this.connection, this.root)
+      this.stagingCache = attached instanceof StagingCache ? attached : null
+      this.stagingCacheUnavailable = attached instanceof StagingCache ? undefined : attached.unavailable
     }
     if (this.stagingCache) {
       await this.stagingCache.prepare(staging)

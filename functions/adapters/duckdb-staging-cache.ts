@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { CONTRACTS, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
@@ -74,18 +74,33 @@ export class StagingCache {
   ) {}
 
   /**
-   * Attaches the cache database, or returns undefined when it cannot be used: held by another process (DuckDB
-   * locks the file) or by another open lake in this one (the lock does not see those), or a read-only lake.
+   * Attaches the cache database, or says why it cannot be used: held by another process (DuckDB locks the file)
+   * or by another open lake in this one (the lock does not see those), or a lake it cannot be written in. A file
+   * DuckDB cannot open as a database (damaged, or from another version) is only a cache: it is replaced.
    */
-  static async attach(connection: DuckDBConnection, root: string): Promise<StagingCache | undefined> {
+  static async attach(
+    connection: DuckDBConnection,
+    root: string,
+  ): Promise<StagingCache | { unavailable: string }> {
     const folder = path.join(root, '.cache')
     const file = path.join(folder, 'staging.duckdb')
-    if (attachedInThisProcess.has(file)) return undefined
+    if (attachedInThisProcess.has(file)) return { unavailable: 'the cache is in use by another open lake' }
     try {
       mkdirSync(folder, { recursive: true })
+    } catch (error) {
+      return { unavailable: `the cache cannot be kept in ${folder}: ${(error as Error).message}` }
+    }
+    try {
       await connection.run(`attach ${literal(file)} as ${CACHE}`)
-    } catch {
-      return undefined
+    } catch (error) {
+      const message = (error as Error).message
+      if (/lock/i.test(message)) return { unavailable: 'the cache is in use by another run' }
+      try {
+        for (const stale of [file, `${file}.wal`]) rmSync(stale, { force: true })
+        await connection.run(`attach ${literal(file)} as ${CACHE}`)
+      } catch (again) {
+        return { unavailable: `the cache cannot be opened: ${(again as Error).message}` }
+      }
     }
     attachedInThisProcess.add(file)
     await connection.run(

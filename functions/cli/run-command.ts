@@ -26,7 +26,10 @@ export async function runRunCommand(options: RunCommandOptions): Promise<RunMani
       asOf: options.asOf,
       marts: options.marts,
       onMart: (mart, rows, ms) => {
-        if (first) options.progress?.write(`  ${describeStaging(engine.stagingPreparations())}\n`)
+        if (first)
+          options.progress?.write(
+            `  ${describeStaging(engine.stagingPreparations(), engine.stagingCacheUnavailable)}\n`,
+          )
         first = false
         options.progress?.write(`  ${mart.padEnd(28)} ${String(rows).padStart(7)} rows  ${ms} ms\n`)
       },
@@ -46,9 +49,12 @@ export function describeRun(manifest: RunManifest): string {
   ].join('\n')
 }
 
-/** How the staging cache served the run: "staging: 6 reused, 2 updated with new drops" (or built in memory). */
-export function describeStaging(preparations: ReadonlyMap<string, StagingPreparation>): string {
-  if (preparations.size === 0) return 'staging: built in memory (the cache is in use by another run)'
+/** How the staging cache served the run: "staging: 6 reused, 2 updated with new drops", or why it was not used. */
+export function describeStaging(
+  preparations: ReadonlyMap<string, StagingPreparation>,
+  unavailable: string | undefined,
+): string {
+  if (unavailable !== undefined) return `staging: built in memory (${unavailable})`
   const count = (how: StagingPreparation) => [...preparations.values()].filter((h) => h === how).length
   const parts = [
     [count('reused'), 'reused'],

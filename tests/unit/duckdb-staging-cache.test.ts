@@ -232,6 +232,7 @@ describe('the staging cache of a local lake', () => {
       await second.prepareStaging(staging)
       expect(first.stagingPreparations().size).toBe(staging.size)
       expect(second.stagingPreparations().size).toBe(0)
+      expect(second.stagingCacheUnavailable).toBe('the cache is in use by another open lake')
       expect(await contents(second, staging.keys())).toEqual(await contents(first, staging.keys()))
     } finally {
       first.close()
@@ -239,6 +240,20 @@ describe('the staging cache of a local lake', () => {
     }
     // closed, it is free again
     expect((await prepareCached()).how).toEqual(all('reused'))
+  })
+
+  it('replaces a cache file DuckDB cannot open (damaged, or from another version), and rebuilds', async () => {
+    const file = path.join(lakeDir, '.cache', 'staging.duckdb')
+    writeFileSync(file, 'not a DuckDB database '.repeat(500))
+    const lake = await DuckDbLake.open(lakeDir)
+    try {
+      await lake.prepareStaging(staging)
+      expect(lake.stagingCacheUnavailable).toBeUndefined()
+      expect(Object.fromEntries(lake.stagingPreparations())).toEqual(all('rebuilt'))
+      expect(await contents(lake, staging.keys())).toEqual(await computedInFull())
+    } finally {
+      lake.close()
+    }
   })
 
   it('builds staging in memory when another process holds the cache', async () => {
@@ -261,6 +276,8 @@ setTimeout(() => {}, 60_000)`
       try {
         await lake.prepareStaging(staging)
         expect(lake.stagingPreparations().size).toBe(0)
+        // never taken for a damaged file, which would be replaced under the other run
+        expect(lake.stagingCacheUnavailable).toBe('the cache is in use by another run')
         expect(await contents(lake, staging.keys())).toEqual(await computedInFull())
       } finally {
         lake.close()

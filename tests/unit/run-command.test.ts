@@ -10,12 +10,15 @@ describe('describeStaging: how the staging cache served a run, for the progress 
           ['stg_incident_harm', 'incremental'],
           ['stg_tips', 'reused'],
         ]),
+        undefined,
       ),
     ).toBe('staging: 1 reused, 2 updated with new drops')
-    expect(describeStaging(new Map([['stg_tips', 'rebuilt']]))).toBe('staging: 1 rebuilt')
+    expect(describeStaging(new Map([['stg_tips', 'rebuilt']]), undefined)).toBe('staging: 1 rebuilt')
   })
 
-  it('says when staging was built in memory instead', () => {
-    expect(describeStaging(new Map())).toBe('staging: built in memory (the cache is in use by another run)')
+  it('says when staging was built in memory instead, and why', () => {
+    expect(describeStaging(new Map(), 'the cache is in use by another run')).toBe(
+      'staging: built in memory (the cache is in use by another run)',
+    )
   })
 })
