@@ -88,7 +88,9 @@ interface Scan {
 async function scanEstimate(lake: DuckDbLake, mart: string, parameters: string[]): Promise<Scan[]> {
   const chunkBytes = new Map<string, Map<string, number>>()
   const scans: Scan[] = []
-  for (const scan of await lake.athenaParquetScans(composeMart(mart), parameters)) {
+  const [asOf, weights, register] = parameters as [string, string, string]
+  const sql = composeMart(mart, { as_of: asOf, weights_version: weights, register_version: register })
+  for (const scan of await lake.athenaParquetScans(sql, [])) {
     const folder = /^(.*\/(?:curated|results)\/[a-z_]+)\//.exec(scan.file)?.[1]
     const glob = folder ? `${folder}/*/*.parquet` : scan.file
     if (!chunkBytes.has(glob)) {

@@ -22,11 +22,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 import { Construct, type IConstruct } from 'constructs'
 import {
-  composeMart,
   composeSql,
   MART_NAMES,
   MART_PARAMETERS,
   martQuery,
+  martTemplate,
   stagingQueries,
 } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
@@ -487,8 +487,8 @@ const PARAMETER_HELP =
 
 /**
  * The named queries of the auditors workgroup, in a stable order:
- * - `mart_<mart>`: each mart exactly as the pipeline runs it (composeMart: staging inlined as CTEs), with the
- *   three `?` parameters (as_of date, weights_version varchar, register_version varchar);
+ * - `mart_<mart>`: each mart as the pipeline runs it (staging inlined as CTEs), with the three `?` parameters
+ *   (as_of date, weights_version varchar, register_version varchar) inside its params CTE's WHERE (martTemplate);
  * - `staging_<stg>`: each staging query standalone (its own staging dependencies inlined);
  * - `audit_<feed>_as_of`: every record's version current on a date (the rule the marts use);
  * - `audit_<mart>_run_history`: every run of a mart per as_of, its row count, whether it completed (has a run
@@ -513,7 +513,7 @@ export function namedQuerySpecs(): NamedQuerySpec[] {
           `parameters: ${parameters}. ${PARAMETER_HELP}`,
           `columns: ${query.columns.map((c) => c.name).join(', ')}`,
         ]),
-        composeMart(mart),
+        martTemplate(mart),
       ].join('\n'),
     }
   })
@@ -536,19 +536,19 @@ export function namedQuerySpecs(): NamedQuerySpec[] {
   const asOf = FEED_NAMES.map(
     (feed): NamedQuerySpec => ({
       name: `audit_${feed}_as_of`,
-      description: `Every ${feed} record's version current on a date, as the marts see it (stg_${feed}). Parameter: as_of (date).`,
+      description: `Every ${feed} record's version current on a date, as the marts see it (stg_${feed}). Parameters: as_of (date), twice.`,
       sql: [
         commentLines([
           `every ${feed} record's version current as of a date: valid_from <= as_of and (valid_to is null or valid_to > as_of),`,
           `the rule every mart applies (queries/staging/stg_${feed}.sql)`,
-          `parameters: as_of (date). ${PARAMETER_HELP}`,
+          `parameters: as_of (date), twice. ${PARAMETER_HELP}`,
         ]),
         composeSql(
           [
-            'with params as (select cast(? as date) as as_of),',
-            'final as (',
-            `  select s.* from stg_${feed} as s cross join params as p`,
-            '  where s.valid_from <= p.as_of and (s.valid_to is null or s.valid_to > p.as_of)',
+            // Athena takes `?` only inside a WHERE clause: the date is given twice
+            'with final as (',
+            `  select s.* from stg_${feed} as s`,
+            '  where s.valid_from <= cast(? as date) and (s.valid_to is null or s.valid_to > cast(? as date))',
             ')',
             'select * from final',
           ].join('\n'),

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { inject } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import {
   composeMart,
@@ -17,6 +18,8 @@ import { type Value, writeParquetTable } from '../../functions/core/ingest/parqu
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../../functions/core/reference/weights.ts'
 import { formatDay, parseDate } from '../../functions/core/time.ts'
+import { martDifferences } from '../engines/compare.ts'
+import { TrinoLake } from '../engines/trino-lake.ts'
 
 /** A row as a test writes it: timestamps as ISO-8601 text, dates as YYYY-MM-DD, the rest as plain values. */
 export type GivenRow = Record<string, string | number | boolean | null | undefined>
@@ -88,7 +91,16 @@ function toStored(columns: Column[], row: GivenRow): Record<string, Value> {
   return stored
 }
 
+let warned = false
+function warnOnce(message: string): void {
+  if (warned) return
+  warned = true
+  console.warn(message)
+}
+
 export class TestLake {
+  private trino: TrinoLake | null | undefined
+
   private constructor(
     readonly root: string,
     readonly engine: DuckDbLake,
@@ -149,8 +161,10 @@ export class TestLake {
   }
 
   /**
-   * Runs a mart exactly as the nightly run does (staging composed in, the same parameters, typed by the declared
-   * columns) and returns its rows with dates as YYYY-MM-DD.
+   * Runs a mart exactly as the nightly run does (the same parameters, typed by the declared columns) and
+   * returns its rows with dates as YYYY-MM-DD. It runs three ways, which must agree: on DuckDB as Athena gets it
+   * (staging inlined as CTEs) and as the DuckDB runner sends it (staging built as tables), and on a real Trino
+   * over the same files, as the Athena adapter sends it (DESIGN section 11).
    */
   async mart(
     name: MartName,
@@ -158,12 +172,15 @@ export class TestLake {
     versions: { weights?: string; register?: string } = {},
   ): Promise<Record<string, unknown>[]> {
     const definition = martQuery(name)
-    const parameters = [asOf, versions.weights ?? WEIGHTS_VERSION, versions.register ?? REGISTER_VERSION]
-    // as Athena gets it (staging inlined as CTEs) and as the DuckDB runner sends it (staging built as tables):
-    // the two must agree
-    const inlined = await this.engine.query(composeMart(name), parameters)
+    const parameters = {
+      as_of: asOf,
+      weights_version: versions.weights ?? WEIGHTS_VERSION,
+      register_version: versions.register ?? REGISTER_VERSION,
+    }
+    const athenaSql = composeMart(name, parameters)
+    const inlined = await this.engine.query(athenaSql, [])
     const prepared = await this.engine.prepareStaging(stagingSql([name]))
-    const onTables = await this.engine.query(composeMart(name, prepared), parameters)
+    const onTables = await this.engine.query(composeMart(name, parameters, { prepared }), [])
     const names = inlined.columns.map((c) => c.name)
     const declared = definition.columns.map((c) => c.name)
     if (names.join() !== declared.join()) {
@@ -171,6 +188,18 @@ export class TestLake {
     }
     if (JSON.stringify(inlined.rows) !== JSON.stringify(onTables.rows)) {
       throw new Error(`${name}: staging inlined and staging as tables gave different rows`)
+    }
+    const trino = await this.trinoLake()
+    if (trino) {
+      const onTrino = await trino.query(athenaSql)
+      const differences = martDifferences(
+        name,
+        definition.columns,
+        { engine: 'duckdb', rows: inlined.rows },
+        { engine: 'trino', rows: onTrino.rows },
+      )
+      if (differences.length > 0)
+        throw new Error(`${name} as of ${asOf}: Trino and DuckDB disagree:\n${differences.join('\n')}`)
     }
     return inlined.rows.map((row) => {
       const typed = typedRow(name, definition.columns, row)
@@ -193,7 +222,20 @@ export class TestLake {
     return (await this.engine.rows(composeSql(text))).rows
   }
 
+  /** The lake declared on the run's Trino, the first time a mart needs it; undefined without Trino. */
+  private async trinoLake(): Promise<TrinoLake | undefined> {
+    if (this.trino === undefined) {
+      const { url, missing } = inject('trino')
+      if (url === null) {
+        warnOnce(`Trino not running (${missing}): the SQL tests compare DuckDB's rows with nothing else`)
+        this.trino = null
+      } else this.trino = await TrinoLake.declare(url, this.root)
+    }
+    return this.trino ?? undefined
+  }
+
   async close(): Promise<void> {
+    await this.trino?.drop()
     this.engine.close()
     await rm(this.root, { recursive: true, force: true })
   }

@@ -58,7 +58,10 @@ describe('runMarts over the sample lake', () => {
       const repeated: Record<string, Record<string, number>> = {}
       for (const mart of MART_NAMES) {
         const reads: Record<string, number> = {}
-        for (const scan of await engine.athenaParquetScans(composeMart(mart), ['2026-03-02', w, r])) {
+        for (const scan of await engine.athenaParquetScans(
+          composeMart(mart, { as_of: '2026-03-02', weights_version: w, register_version: r }),
+          [],
+        )) {
           const feed = /\/curated\/([a-z_]+)\//.exec(scan.file)?.[1]
           if (feed) reads[feed] = (reads[feed] ?? 0) + 1
         }

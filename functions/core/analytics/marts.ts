@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { StagingTable } from '../ports.ts'
+import { parseDate } from '../time.ts'
 import { QUERIES_DIR, type QueryFile, QueryFileError, readQueryFile } from './sql-files.ts'
 
 /** The marts the nightly run produces, in the order it runs them. */
@@ -20,8 +21,43 @@ export const MART_NAMES = [
 ] as const
 export type MartName = (typeof MART_NAMES)[number]
 
-/** Parameters every mart binds, in this order, in its first CTE (queries/README.md). */
+/** Parameters every mart takes, in this order, in its first CTE (queries/README.md). */
 export const MART_PARAMETERS = ['as_of', 'weights_version', 'register_version'] as const
+
+export type MartParameters = Record<(typeof MART_PARAMETERS)[number], string>
+
+/**
+ * The one line every mart's params CTE holds. The `?` are slots for the composer, never sent: Athena refuses a
+ * `?` outside a WHERE clause, so the values are written into the SQL as literals (martParameterLiterals).
+ */
+const PARAMS_SELECT =
+  'select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version'
+
+/** A reference version as the loaders make it (`w-` and 16 hex digits, or a test's `r-test`). */
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+
+export class MartParameterError extends Error {}
+
+/**
+ * The parameters as SQL literals, in MART_PARAMETERS order, after each value is checked against a strict
+ * pattern (a date that exists; a version of letters, digits, `.`, `_` and `-`): no quote, backslash or
+ * whitespace can reach the SQL text, whatever the caller passes.
+ */
+export function martParameterLiterals(parameters: MartParameters): string[] {
+  const { as_of: asOf, weights_version: weights, register_version: register } = parameters
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) === undefined)
+    throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
+  for (const [name, value] of [
+    ['weights_version', weights],
+    ['register_version', register],
+  ] as const) {
+    if (!VERSION.test(value))
+      throw new MartParameterError(
+        `${name} ${JSON.stringify(value)} is not a version (letters, digits, '.', '_', '-'; at most 64)`,
+      )
+  }
+  return [asOf, weights, register].map((value) => `'${value}'`)
+}
 
 let cache:
   | { marts: Map<string, QueryFile>; staging: Map<string, QueryFile>; shared: Map<string, QueryFile> }
@@ -123,14 +159,57 @@ function withShared(body: string, label: string): string {
 
 const STAGING_REFERENCE = /\bstg_[a-z0-9_]+\b/g
 
-/** A mart's SQL ready to run (see composeSql), leaving out staging the engine already holds as tables. */
-export function composeMart(name: string, prepared: ReadonlySet<string> = new Set()): string {
+export interface ComposeOptions {
+  /** Staging the engine already holds as tables (DuckDB's staging cache): left out of the SQL. */
+  prepared?: ReadonlySet<string>
+}
+
+/**
+ * A mart's SQL exactly as an engine runs it: the parameters written into its params CTE as literals, the shared
+ * blocks after it, and the staging it reads inlined as CTEs (see composeSql), each feed read only up to the
+ * as-of date's partition, except the staging the engine already holds as tables.
+ */
+export function composeMart(name: string, parameters: MartParameters, options: ComposeOptions = {}): string {
   const mart = martQuery(name)
   const body = stripHeader(mart.text)
-  if (!/^with\s/i.test(body)) {
-    throw new QueryFileError(`${mart.path}: a mart starts with its params CTE (with params as ...)`)
+  if (!/^with\s+params\s+as\s*\(\s*/i.test(body) || !body.includes(PARAMS_SELECT)) {
+    throw new QueryFileError(
+      `${mart.path}: a mart starts with its params CTE (with params as (${PARAMS_SELECT}),)`,
+    )
   }
-  return composeSql(withShared(body, name), name, prepared)
+  const literals = martParameterLiterals(parameters)
+  let slot = 0
+  const bound = body.replace(
+    PARAMS_SELECT,
+    PARAMS_SELECT.replaceAll('?', () => literals[slot++] as string),
+  )
+  return composeSql(withShared(bound, name), name, options.prepared, parameters.as_of)
+}
+
+/**
+ * A mart as a saved query for people to run with their own values (the auditors' named queries in Athena): the
+ * three parameters left as `?`, which Athena accepts only inside a WHERE clause (DESIGN section 6). The params
+ * CTE picks the values from the days 2000-01-01 to 2109-07-06 and from the loaded reference versions, so an
+ * unknown version gives no rows. Staging reads every partition: there is no as-of date to prune by.
+ */
+export function martTemplate(name: string): string {
+  const mart = martQuery(name)
+  const body = stripHeader(mart.text)
+  if (!body.includes(PARAMS_SELECT))
+    throw new QueryFileError(
+      `${mart.path}: a mart starts with its params CTE (with params as (${PARAMS_SELECT}),)`,
+    )
+  const params = [
+    'select d.as_of, w.weights_version, r.register_version',
+    '  from (',
+    "    select date_add('day', h * 100 + u, date '2000-01-01') as as_of",
+    '    from unnest(sequence(0, 399)) as hundreds (h) cross join unnest(sequence(0, 99)) as units (u)',
+    '  ) as d',
+    '  cross join (select distinct weights_version from harm_weights) as w',
+    '  cross join (select distinct register_version from hotspots) as r',
+    '  where d.as_of = cast(? as date) and w.weights_version = cast(? as varchar) and r.register_version = cast(? as varchar)',
+  ].join('\n')
+  return composeSql(withShared(body.replace(PARAMS_SELECT, params), name), name)
 }
 
 const WORD = /[a-z_][a-z0-9_]*/gi
@@ -201,16 +280,35 @@ export function stagingSql(marts: readonly string[] = MART_NAMES): Map<string, S
   return tables
 }
 
+const VERSIONS_READ = /\bfrom\s+([a-z_]+_versions)\b/g
+
 /**
  * SQL with the staging queries it names (and those they name), in dependency order, as CTEs in front of its
  * own: `stg_incidents` then reads like a table on both engines, and no view has to exist in Athena.
+ * Given an as-of date, each staging query reads its feed's versions only from the partitions up to that date
+ * (`dt <= date '...'`): Athena then lists and reads no later partition. Versions dropped later can only end a
+ * version's validity after the as-of date, so the rows a mart selects are the same either way.
  */
-export function composeSql(text: string, label = 'query', prepared: ReadonlySet<string> = new Set()): string {
+export function composeSql(
+  text: string,
+  label = 'query',
+  prepared: ReadonlySet<string> = new Set(),
+  asOf?: string,
+): string {
   const staging = stagingQueries()
   const body = stripHeader(text)
   const ordered = inDependencyOrder(body, STAGING_REFERENCE, staging, label, prepared)
   if (ordered.length === 0) return body
-  const ctes = ordered.map((n) => `${n} as (\n${stripHeader((staging.get(n) as QueryFile).text)}\n)`)
+  if (asOf !== undefined && parseDate(asOf) === undefined)
+    throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
+  const read = (sql: string) =>
+    asOf === undefined
+      ? sql
+      : sql.replace(
+          VERSIONS_READ,
+          (_, table) => `from (select * from ${table} where dt <= date '${asOf}') as ${table}`,
+        )
+  const ctes = ordered.map((n) => `${n} as (\n${read(stripHeader((staging.get(n) as QueryFile).text))}\n)`)
   const own = /^with\s/i.test(body)
     ? `${body.replace(/^with\s+/i, '')}`
     : `final_query as (\n${body}\n)\nselect * from final_query`

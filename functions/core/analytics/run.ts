@@ -8,7 +8,14 @@ import { type Value, writeParquetTable } from '../ingest/parquet-sink.ts'
 import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { parseDate } from '../time.ts'
-import { composeMart, MART_NAMES, type MartName, martQuery, stagingSql } from './marts.ts'
+import {
+  composeMart,
+  MART_NAMES,
+  type MartName,
+  type MartParameters,
+  martQuery,
+  stagingSql,
+} from './marts.ts'
 
 export const RUN_MANIFEST_VERSION = 1
 
@@ -27,7 +34,7 @@ export interface RunRequest {
 
 export interface MartRun {
   mart: MartName
-  /** sha256 of the SQL exactly as sent (staging included). */
+  /** sha256 of the SQL exactly as sent (parameters written in, staging included). */
   query_sha256: string
   /** sha256 of the mart's file in queries/marts. */
   file_sha256: string
@@ -72,6 +79,11 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
   const registerVersion = request.registerVersion ?? (await latestVersion(store, 'register'))
   const inputs = await listInputs(store, asOf)
   const marts = request.marts ?? MART_NAMES
+  const bound: MartParameters = {
+    as_of: asOf,
+    weights_version: weightsVersion,
+    register_version: registerVersion,
+  }
   const parameters = [asOf, weightsVersion, registerVersion]
   const runId = runIdOf(startedAt, asOf, parameters, inputs, marts)
   const inputsDigest = createHash('sha256').update(JSON.stringify(inputs)).digest('hex')
@@ -81,8 +93,8 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
     const prepared = (await engine.prepareStaging?.(stagingSql(marts))) ?? new Set<string>()
     for (const mart of marts) {
       const definition = martQuery(mart)
-      const sql = composeMart(mart, prepared)
-      const result = await engine.query(sql, parameters, { label: mart, asOf, inputs: inputsDigest })
+      const sql = composeMart(mart, bound, { prepared })
+      const result = await engine.query(sql, [], { label: mart, asOf, inputs: inputsDigest })
       const declared = definition.columns.map((c) => c.name)
       const returned = result.columns.map((c) => c.name)
       if (declared.join() !== returned.join()) {
