@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cellCentre, type GivenRow, rectangle, TestLake } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * arrests_weekly, given/expect; expected rows worked out by hand (arithmetic in the comments).
@@ -13,8 +14,6 @@ const SHARED = cellCentre(21_001, 7_200)
 const H2_ONLY = cellCentre(21_002, 7_200)
 const H1_BUFFER = cellCentre(20_999, 7_200)
 const OUTSIDE = cellCentre(21_050, 7_250)
-
-const close = (value: number) => expect.closeTo(value, 9)
 
 let serial = 0
 function arrest(
@@ -101,7 +100,7 @@ describe('arrests_weekly', () => {
         arrests: 2, // 00:30 BST Monday 30 March, and the shared cell; the 2 April arrest is not known yet
         arrests_last_year: 16, // 2025 week 14
         pct_change_last_year: -87.5, // 100 * (2 - 16) / 16
-        z_last_year: close(2 * (Math.sqrt(2) - 4)), // -5.171573
+        z_last_year: sixDecimals(2 * (Math.sqrt(2) - 4)), // -5.171573
         flag: 'down',
       },
       { hotspot_id: 'H2', week_start: '2026-03-16', arrests: 0, ...unknown },
@@ -120,7 +119,7 @@ describe('arrests_weekly', () => {
         arrests: 2, // the shared cell, and MOVED as of 7 April (still in H2)
         arrests_last_year: 0,
         pct_change_last_year: null,
-        z_last_year: close(2 * Math.sqrt(2)), // 2.828427: just short of 3
+        z_last_year: sixDecimals(2 * Math.sqrt(2)), // 2.828427: just short of 3
         flag: 'no significant change',
       },
       { hotspot_id: 'all', week_start: '2026-03-16', arrests: 1, ...unknown },
@@ -139,7 +138,7 @@ describe('arrests_weekly', () => {
         arrests: 3, // Monday 30 March, the shared one once (not twice), MOVED
         arrests_last_year: 16,
         pct_change_last_year: -81.25, // 100 * (3 - 16) / 16
-        z_last_year: close(2 * (Math.sqrt(3) - 4)), // -4.535898
+        z_last_year: sixDecimals(2 * (Math.sqrt(3) - 4)), // -4.535898
         flag: 'down',
       },
     ])
@@ -156,7 +155,7 @@ describe('arrests_weekly', () => {
         arrests: 3, // Monday 30 March, shared, 2 April
         arrests_last_year: 16,
         pct_change_last_year: -81.25,
-        z_last_year: close(2 * (Math.sqrt(3) - 4)),
+        z_last_year: sixDecimals(2 * (Math.sqrt(3) - 4)),
         flag: 'down',
       },
       {
@@ -174,7 +173,7 @@ describe('arrests_weekly', () => {
         arrests: 3, // Monday 30 March, shared (once), 2 April
         arrests_last_year: 16,
         pct_change_last_year: -81.25,
-        z_last_year: close(2 * (Math.sqrt(3) - 4)),
+        z_last_year: sixDecimals(2 * (Math.sqrt(3) - 4)),
         flag: 'down',
       },
     ])

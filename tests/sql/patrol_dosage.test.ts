@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type GivenRow, rectangle, TestLake } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * patrol_dosage, given/expect; expected rows worked out by hand (arithmetic in the comments).
  * Koper: a visit is compliant when 10 <= minutes <= 16 (600 000 .. 960 000 ms).
  */
-
-const close = (value: number) => expect.closeTo(value, 9)
 
 let serial = 0
 function visit(hotspotId: string, startedAt: string, endedAt: string, extra: GivenRow = {}): GivenRow {
@@ -112,7 +111,7 @@ describe('patrol_dosage', () => {
         week_start: '2026-03-23',
         visits: 7,
         // 900 + 599 + 600 + 961 + 599.7 + 960 (Thu 26) + 960 (Sun 29) = 5579.7 s = 92.995 min
-        minutes: close(5579.7 / 60),
+        minutes: sixDecimals(5579.7 / 60),
         compliant_visits: 4, // 15 min, 10 min, 16 min (Thu 26), 16 min (Sun 29)
         assigned_days: 5, // 23, 24, 25, 28 (as of 7 April), 29; not 27
         assigned_days_with_compliant_visit: 3, // 23, 24, 29; not 25 (none compliant), 28 (no visit)
@@ -148,7 +147,7 @@ describe('patrol_dosage', () => {
       hotspot_id: 'H1',
       week_start: '2026-03-23',
       visits: 8,
-      minutes: close((5579.7 + 720) / 60), // 104.995 min: 92.995 + 12
+      minutes: sixDecimals((5579.7 + 720) / 60), // 104.995 min: 92.995 + 12
       compliant_visits: 5,
       assigned_days: 4, // 23, 24, 25, 29
       assigned_days_with_compliant_visit: 3, // 23, 24, 29
