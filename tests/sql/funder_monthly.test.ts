@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cellCentre, rectangle, TestLake, weights } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * Hotspots H1 (cells 20000..20001 x 7000..7001) and H2 (20001..20002 x 7001..7002) share cell (20001, 7001).
@@ -234,7 +235,7 @@ describe('funder_monthly', () => {
         section,
         measure,
         breakdown,
-        value: value === null ? null : expect.closeTo(value, 9),
+        value: value === null ? null : sixDecimals(value),
         unit,
         numerator: numerator ?? null,
         denominator: denominator ?? null,
