@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cellCentre, rectangle, TestLake } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 const inH1 = cellCentre(20_000, 7_000)
 const inH2 = cellCentre(21_000, 8_000)
@@ -27,7 +28,7 @@ const expected = (
   group_value: groupValue,
   received,
   actioned_within_48h: within,
-  share_actioned_within_48h: received === 0 ? null : within / received,
+  share_actioned_within_48h: received === 0 ? null : sixDecimals(within / received),
   interventions,
   arrests,
 })
@@ -135,8 +136,8 @@ describe('tips_monthly', () => {
       expected('2026-04-01', 'hotspot', 'H3', 0, 0, 0, 0),
       expected('2026-04-01', 'source_type', 'resident', 1, 0, 0, 0),
     ])
-    // shares as numbers: all March 3/5, H1 1/3, H2 1/2
-    expect(rows.slice(0, 3).map((r) => r.share_actioned_within_48h)).toEqual([0.6, 1 / 3, 0.5])
+    // shares as numbers, rounded to 6 decimals: all March 3/5, H1 1/3, H2 1/2
+    expect(rows.slice(0, 3).map((r) => r.share_actioned_within_48h)).toEqual([0.6, 0.333333, 0.5])
   })
 
   it('sees the corrected outcome and the later tip as of a later date', async () => {
