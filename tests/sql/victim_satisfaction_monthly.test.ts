@@ -420,3 +420,112 @@ describe('victim_satisfaction_monthly: the ends of the Wilson interval', () => {
     expect(group('A').diff_ci_high).toBeCloseTo(-41.59191, 5)
   })
 })
+
+describe('victim_satisfaction_monthly: time to survey to the millisecond, the exact median, text as stored', () => {
+  /*
+   * Hours to survey come from date_diff('millisecond', ...) (whole seconds are counted elapsed by Trino and as
+   * boundaries crossed by DuckDB), the median is exact on both engines (approx_percentile was approximate on
+   * Trino), and 24 h exactly is within 24 h while 24 h + 1 ms is not. June 2026, as of 30 June:
+   *   S1  I1 reported 10:00:00.000 1 June, sent 10:00:00.000 2 June    86 400 000 ms = 24 h        within   White
+   *   S2  I2 reported 10:00:00.000 3 June, sent 10:00:00.001 4 June    86 400 001 ms = 24.00000028 not      "\tWhite\n"
+   *   S3  I3 reported 10:00:00.900 5 June, sent 11:00:00.100 5 June     3 599 200 ms = 0.99977778  within   White
+   *       (whole seconds: 3599 on Trino, 3600 on DuckDB)
+   *   S4  I4 reported 10:00 6 June, sent 10:30 6 June                   1 800 000 ms = 0.5 h       within   null
+   * all: sorted 0.5, 0.99977778, 24, 24.00000028: an even count, median = (0.99977778 + 24) / 2 = 12.49988889
+   *   -> 12.499889 (6 decimals); within 24 h 3 of 4 = 0.75.
+   * Ethnicity "\tWhite\n": the ingest never stores it (text is cleaned at ingest: contracts.test.ts), but this
+   * harness writes Parquet directly. The mart takes group values as stored, with no trim (Trino's trim would
+   * remove the tab and newline, DuckDB's would not), so it stays a group of its own on both engines; White is
+   * S1 and S3 only, and S4's null ethnicity is 'Not stated'.
+   */
+  let lake: TestLake
+  let rows: Record<string, unknown>[]
+  const row = (groupType: string, groupValue: string) => {
+    const found = rows.find(
+      (r) =>
+        r.month === '2026-06-01' &&
+        r.group_type === groupType &&
+        r.group_value === groupValue &&
+        r.question === 'q_overall',
+    )
+    if (!found) throw new Error(`no row ${groupType} ${JSON.stringify(groupValue)}`)
+    return found
+  }
+  beforeAll(async () => {
+    const incident = (id: string, reportedAt: string) => ({
+      incident_id: id,
+      reported_at: reportedAt,
+      crime_type: 'Burglary',
+      ...outside,
+    })
+    lake = await TestLake.create({
+      area_cells: rectangle('H1', 'hotspot', 20_000, 7_000, 1, 1),
+      feeds: {
+        incidents: [
+          incident('I1', '2026-06-01T10:00:00.000Z'),
+          incident('I2', '2026-06-03T10:00:00.000Z'),
+          incident('I3', '2026-06-05T10:00:00.900Z'),
+          incident('I4', '2026-06-06T10:00:00.000Z'),
+        ],
+        survey_responses: [
+          survey({
+            response_id: 'S1',
+            incident_id: 'I1',
+            sent_at: '2026-06-02T10:00:00.000Z',
+            ethnicity_group: 'White',
+          }),
+          survey({
+            response_id: 'S2',
+            incident_id: 'I2',
+            sent_at: '2026-06-04T10:00:00.001Z',
+            ethnicity_group: '\tWhite\n',
+          }),
+          survey({
+            response_id: 'S3',
+            incident_id: 'I3',
+            sent_at: '2026-06-05T11:00:00.100Z',
+            ethnicity_group: 'White',
+          }),
+          survey({ response_id: 'S4', incident_id: 'I4', sent_at: '2026-06-06T10:30:00.000Z' }),
+        ],
+      },
+    })
+    rows = await lake.mart('victim_satisfaction_monthly', '2026-06-30')
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('takes the exact median of an even count and counts 24 h as within, 24 h + 1 ms as not', () => {
+    expect(row('all', 'all')).toMatchObject({
+      n_sent: 4,
+      median_hours_to_survey: 12.499889,
+      share_within_24h: 0.75,
+    })
+  })
+
+  it('keeps group values as stored: no trim in SQL', () => {
+    const ethnicities = rows
+      .filter((r) => r.group_type === 'ethnicity_group' && r.question === 'q_overall')
+      .map((r) => r.group_value)
+      .sort()
+    expect(ethnicities).toEqual(['\tWhite\n', 'Not stated', 'White'])
+    // White: S1 24 h and S3 0.99977778 h: median (0.99977778 + 24) / 2 = 12.499889, both within
+    expect(row('ethnicity_group', 'White')).toMatchObject({
+      n_sent: 2,
+      median_hours_to_survey: 12.499889,
+      share_within_24h: 1,
+    })
+    // "\tWhite\n": S2 alone, 24.00000028 h -> 24 at 6 decimals, not within 24 h
+    expect(row('ethnicity_group', '\tWhite\n')).toMatchObject({
+      n_sent: 1,
+      median_hours_to_survey: 24,
+      share_within_24h: 0,
+    })
+    expect(row('ethnicity_group', 'Not stated')).toMatchObject({
+      n_sent: 1,
+      median_hours_to_survey: 0.5,
+      share_within_24h: 1,
+    })
+  })
+})
