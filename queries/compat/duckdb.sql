@@ -20,9 +20,6 @@ create or replace macro day_of_week(d) as isodow(d);
 create or replace macro week_of_year(d) as week(d);
 create or replace macro year_of_week(d) as isoyear(d);
 
--- Trino's approx_percentile is approximate; DuckDB answers exactly (the tests rely on exact medians)
-create or replace macro approx_percentile(x, p) as quantile_cont(x, p);
-
 create or replace macro regexp_like(s, pattern) as regexp_matches(s, pattern);
 
 -- sequence(start, stop, step) as an array to unnest, e.g. one row per week

@@ -186,10 +186,13 @@ final as (
     week_start,
     cast(arrests as bigint) as arrests,
     cast(arrests_last_year as bigint) as arrests_last_year,
-    case
-      when arrests_last_year > 0 then 100 * cast(arrests - arrests_last_year as double) / arrests_last_year
-    end as pct_change_last_year,
-    2 * (sqrt(arrests) - sqrt(arrests_last_year)) as z_last_year,
+    round(
+      case
+        when arrests_last_year > 0 then 100 * cast(arrests - arrests_last_year as double) / arrests_last_year
+      end,
+      6
+    ) as pct_change_last_year,
+    round(2 * (sqrt(arrests) - sqrt(arrests_last_year)), 6) as z_last_year,
     case
       when 2 * (sqrt(arrests) - sqrt(arrests_last_year)) >= 3 then 'up'
       when 2 * (sqrt(arrests) - sqrt(arrests_last_year)) <= -3 then 'down'

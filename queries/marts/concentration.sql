@@ -118,11 +118,11 @@ final as (
     cast(coalesce(s.cells, 0) as bigint) as cells,
     cast(coalesce(s.top1_cells, 0) as bigint) as top1_cells,
     cast(coalesce(s.top5_cells, 0) as bigint) as top5_cells,
-    case when s.total_harm > 0 then s.top1_harm / s.total_harm end as top1_share_harm,
-    case when s.total_harm > 0 then s.top5_harm / s.total_harm end as top5_share_harm,
-    case when s.total_count > 0 then cast(s.top1_count as double) / cast(s.total_count as double) end
+    round(case when s.total_harm > 0 then s.top1_harm / s.total_harm end, 6) as top1_share_harm,
+    round(case when s.total_harm > 0 then s.top5_harm / s.total_harm end, 6) as top5_share_harm,
+    round(case when s.total_count > 0 then cast(s.top1_count as double) / cast(s.total_count as double) end, 6)
       as top1_share_count,
-    case when s.total_count > 0 then cast(s.top5_count as double) / cast(s.total_count as double) end
+    round(case when s.total_count > 0 then cast(s.top5_count as double) / cast(s.total_count as double) end, 6)
       as top5_share_count
   from grids as g
   cross join period as p

@@ -194,13 +194,16 @@ final as (
     cast(da as bigint) as da,
     cast(cb as bigint) as cb,
     cast(ca as bigint) as ca,
-    case
-      when ca > 0 and cb > 0 and ra_d / ca_d - rb_d / cb_d < 0
-        then (da_d / ca_d - db_d / cb_d) / (ra_d / ca_d - rb_d / cb_d)
-    end as wdq,
-    case when cb > 0 then (rb_d * (ca_d / cb_d) - ra_d) + (db_d * (ca_d / cb_d) - da_d) end as tne,
-    (ra_d - rb_d) - (ca_d - cb_d) as wdd,
-    sqrt(ra_d + rb_d + ca_d + cb_d) as wdd_se
+    round(
+      case
+        when ca > 0 and cb > 0 and ra_d / ca_d - rb_d / cb_d < 0
+          then (da_d / ca_d - db_d / cb_d) / (ra_d / ca_d - rb_d / cb_d)
+      end,
+      6
+    ) as wdq,
+    round(case when cb > 0 then (rb_d * (ca_d / cb_d) - ra_d) + (db_d * (ca_d / cb_d) - da_d) end, 6) as tne,
+    round((ra_d - rb_d) - (ca_d - cb_d), 6) as wdd,
+    round(sqrt(ra_d + rb_d + ca_d + cb_d), 6) as wdd_se
   from as_doubles
 )
 

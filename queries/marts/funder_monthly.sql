@@ -21,6 +21,8 @@
 --   report is about the programme's areas. Area membership is geographic (the hotspot's 25 m cells, role hotspot,
 --   in register_version), whatever the phase dates, so the months before a hotspot's clear phase and last year's
 --   figures cover the same ground. Buffers and control areas are not reported here.
+-- - Every double column is rounded to 6 decimals: a sum of doubles depends on the order of addition, which
+--   differs between engines and between runs.
 -- - Rates and percentages always carry numerator and denominator counts (also when the denominator is 0 and the
 --   value null), so disclosure control can suppress a rate whose count it suppressed; counts leave them null.
 --
@@ -36,8 +38,11 @@
 -- - crime / serious_violence_count / count: those incidents that are serious violence (DESIGN 7, stg_incidents).
 -- - patrol / visits / count: patrol visits to the hotspot(s) starting in the month (London date of started_at);
 --   visits recorded against an id that is not a hotspot of the register version are left out.
--- - patrol / patrol_minutes / minutes: their total length, ended_at - started_at in minutes.
--- - patrol / compliant_visits / count: visits of 10 to 16 minutes inclusive (Koper).
+-- - patrol / patrol_minutes / minutes: their total length, ended_at - started_at in minutes, summed in whole
+--   milliseconds (date_diff('millisecond', ...): Trino counts whole seconds elapsed and DuckDB second boundaries
+--   crossed, so only milliseconds agree on timestamps with fractions of a second).
+-- - patrol / compliant_visits / count: visits of 10 to 16 minutes inclusive (Koper), compared in milliseconds
+--   (600000 to 960000) as patrol_dosage does, with the bounds in the koper CTE.
 -- - patrol / compliant_visit_pct / percent: 100 * compliant_visits / visits (numerator compliant visits,
 --   denominator visits).
 -- - patrol / assigned_days / count: hotspot-days in the month the allocation assigned a patrol (summed over
@@ -62,6 +67,11 @@ with params as (
 
 constants as (
   select 1.96e0 as z
+),
+
+-- Koper's compliant visit length, as in patrol_dosage: 10 to 16 minutes inclusive, compared in milliseconds
+koper as (
+  select 10 as min_minutes, 16 as max_minutes
 ),
 
 measures as (
@@ -260,7 +270,7 @@ visits as (
     v.hotspot_id as area_id,
     v.started_date as day,
     cast(date_trunc('month', v.started_date) as date) as month,
-    cast(date_diff('second', v.started_at, v.ended_at) as double) / 60 as minutes
+    date_diff('millisecond', v.started_at, v.ended_at) as duration_ms
   from stg_patrol_visits as v
   cross join params as p
   where
@@ -272,12 +282,13 @@ visits as (
 
 visit_facts as (
   select
-    area_id,
-    day,
-    month,
-    minutes,
-    minutes >= 10 and minutes <= 16 as is_compliant
-  from visits
+    v.area_id,
+    v.day,
+    v.month,
+    v.duration_ms,
+    v.duration_ms between k.min_minutes * 60000 and k.max_minutes * 60000 as is_compliant
+  from visits as v
+  cross join koper as k
 ),
 
 -- visit_facts is read here and in events: two reads of patrol_visits, a small feed
@@ -309,7 +320,7 @@ events as (
     n_incidents,
     harm,
     serious_violence_count,
-    cast(null as double) as minutes,
+    cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     cast(null as integer) as has_compliant_visit,
     cast(null as boolean) as is_find,
@@ -324,7 +335,7 @@ events as (
     cast(null as bigint) as n_incidents,
     cast(null as double) as harm,
     cast(null as bigint) as serious_violence_count,
-    v.minutes,
+    v.duration_ms,
     v.is_compliant,
     cast(null as integer) as has_compliant_visit,
     cast(null as boolean) as is_find,
@@ -341,7 +352,7 @@ events as (
     cast(null as bigint) as n_incidents,
     cast(null as double) as harm,
     cast(null as bigint) as serious_violence_count,
-    cast(null as double) as minutes,
+    cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     d.has_compliant_visit,
     cast(null as boolean) as is_find,
@@ -358,7 +369,7 @@ events as (
     cast(null as bigint) as n_incidents,
     cast(null as double) as harm,
     cast(null as bigint) as serious_violence_count,
-    cast(null as double) as minutes,
+    cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     cast(null as integer) as has_compliant_visit,
     cast(null as boolean) as is_find,
@@ -373,7 +384,7 @@ events as (
     cast(null as bigint) as n_incidents,
     cast(null as double) as harm,
     cast(null as bigint) as serious_violence_count,
-    cast(null as double) as minutes,
+    cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     cast(null as integer) as has_compliant_visit,
     is_find,
@@ -388,7 +399,7 @@ events as (
     cast(null as bigint) as n_incidents,
     cast(null as double) as harm,
     cast(null as bigint) as serious_violence_count,
-    cast(null as double) as minutes,
+    cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     cast(null as integer) as has_compliant_visit,
     cast(null as boolean) as is_find,
@@ -407,7 +418,7 @@ event_counts as (
     sum(harm) as harm,
     sum(serious_violence_count) as serious_violence_count,
     count_if(kind = 'visit') as visits,
-    sum(minutes) as patrol_minutes,
+    cast(sum(duration_ms) as double) / 60000 as patrol_minutes,
     count_if(is_compliant) as compliant_visits,
     count_if(kind = 'assigned_day') as assigned_days,
     sum(has_compliant_visit) as assigned_days_compliant,
@@ -525,7 +536,7 @@ wilson as (
     s.*,
     case
       when s.n_valid = 0 then null
-      when s.n_satisfied = 0 then 0.0
+      when s.n_satisfied = 0 then 0e0
       else 100 * (
         (s.ps + s.z * s.z / (2 * s.nv))
         - s.z * sqrt(s.ps * (1 - s.ps) / s.nv + s.z * s.z / (4 * s.nv * s.nv))
@@ -533,7 +544,7 @@ wilson as (
     end as ci_low,
     case
       when s.n_valid = 0 then null
-      when s.n_satisfied = s.n_valid then 100.0
+      when s.n_satisfied = s.n_valid then 100e0
       else 100 * (
         (s.ps + s.z * s.z / (2 * s.nv))
         + s.z * sqrt(s.ps * (1 - s.ps) / s.nv + s.z * s.z / (4 * s.nv * s.nv))
@@ -548,7 +559,7 @@ final as (
     m.section,
     m.measure,
     w.breakdown,
-    case m.measure
+    round(case m.measure
       when 'crime_count' then cast(w.crime_count as double)
       when 'crime_count_last_year' then cast(w.crime_count_last_year as double)
       when 'harm' then cast(w.harm as double)
@@ -568,24 +579,24 @@ final as (
       when 'q_overall_pct_satisfied' then 100 * w.ps
       when 'q_overall_ci_low' then w.ci_low
       when 'q_overall_ci_high' then w.ci_high
-    end as value,
+    end, 6) as value,
     m.unit,
-    case m.measure
+    round(case m.measure
       when 'compliant_visit_pct' then cast(w.compliant_visits as double)
       when 'assigned_days_compliant_pct' then cast(w.assigned_days_compliant as double)
       when 'find_rate' then cast(w.finds as double)
       when 'q_overall_pct_satisfied' then cast(w.n_satisfied as double)
       when 'q_overall_ci_low' then cast(w.n_satisfied as double)
       when 'q_overall_ci_high' then cast(w.n_satisfied as double)
-    end as numerator,
-    case m.measure
+    end, 6) as numerator,
+    round(case m.measure
       when 'compliant_visit_pct' then cast(w.visits as double)
       when 'assigned_days_compliant_pct' then cast(w.assigned_days as double)
       when 'find_rate' then cast(w.searches as double)
       when 'q_overall_pct_satisfied' then cast(w.n_valid as double)
       when 'q_overall_ci_low' then cast(w.n_valid as double)
       when 'q_overall_ci_high' then cast(w.n_valid as double)
-    end as denominator,
+    end, 6) as denominator,
     case when m.measure = 'harm' then p.weights_version end as weights_version
   from wilson as w
   cross join measures as m

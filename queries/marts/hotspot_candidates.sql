@@ -42,8 +42,8 @@ period as (
 incidents as (
   select
     cast(date_trunc('month', i.reported_date) as date) as month_start,
-    cast(floor(i.easting / 100.0) as bigint) as cell_x,
-    cast(floor(i.northing / 100.0) as bigint) as cell_y,
+    cast(floor(i.easting / 100e0) as bigint) as cell_x,
+    cast(floor(i.northing / 100e0) as bigint) as cell_y,
     i.harm
   from stg_incident_harm as i
   cross join period as p
@@ -100,8 +100,8 @@ year_ranked as (
 
 current_hotspot_cells as (
   select distinct
-    cast(floor(c.cell_x / 4.0) as bigint) as cell_x,
-    cast(floor(c.cell_y / 4.0) as bigint) as cell_y
+    cast(floor(c.cell_x / 4e0) as bigint) as cell_x,
+    cast(floor(c.cell_y / 4e0) as bigint) as cell_y
   from area_cells as c
   cross join period as p
   where

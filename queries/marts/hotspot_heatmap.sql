@@ -112,7 +112,7 @@ final as (
     cast(coalesce(m.cell_x, h.cell_x) as bigint) as cell_x,
     cast(coalesce(m.cell_y, h.cell_y) as bigint) as cell_y,
     h.hotspot_id is not null as in_hotspot,
-    cast(coalesce(m.harm, 0.0) as double) as harm,
+    round(cast(coalesce(m.harm, 0e0) as double), 6) as harm,
     cast(coalesce(m.crime_count, 0) as bigint) as crime_count,
     p.weights_version
   from map_totals as m

@@ -130,13 +130,16 @@ final as (
     hw.hotspot_id,
     hw.week_start,
     cast(coalesce(v.visits, 0) as bigint) as visits,
-    cast(coalesce(v.minutes, 0) as double) as minutes,
+    round(cast(coalesce(v.minutes, 0) as double), 6) as minutes,
     cast(coalesce(v.compliant_visits, 0) as bigint) as compliant_visits,
     cast(coalesce(a.assigned_days, 0) as bigint) as assigned_days,
     cast(coalesce(a.assigned_days_with_compliant_visit, 0) as bigint) as assigned_days_with_compliant_visit,
-    case
-      when a.assigned_days > 0 then cast(a.assigned_days_with_compliant_visit as double) / a.assigned_days
-    end as share_assigned_days_compliant
+    round(
+      case
+        when a.assigned_days > 0 then cast(a.assigned_days_with_compliant_visit as double) / a.assigned_days
+      end,
+      6
+    ) as share_assigned_days_compliant
   from hotspot_weeks as hw
   cross join last_week as l
   left join weekly_visits as v

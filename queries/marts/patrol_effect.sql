@@ -32,7 +32,7 @@
 --   fewer than 2 days (no SD).
 -- - Reruns give identical numbers whatever order the engine adds rows in: a hotspot-day's harm and the sums
 --   behind the means are rounded to 6 decimal places (the weights have 2, so this only removes float noise),
---   the SDs to 9 (a streaming SD is not exactly reproducible otherwise).
+--   the SDs to 9 (a streaming SD is not exactly reproducible otherwise); every double output to 6.
 -- - Rows: scope all first, then each hotspot with a trial day; outcomes in the order count, harm,
 --   serious_violence_harm.
 with params as (
@@ -82,7 +82,7 @@ hotspot_day_incidents as (
     i.reported_date as date,
     round(sum(i.harm), 6) as harm,
     count_if(not i.police_initiated) as crime_count,
-    round(coalesce(sum(i.harm) filter (where i.serious_violence), 0.0), 6) as serious_violence_harm
+    round(coalesce(sum(i.harm) filter (where i.serious_violence), 0e0), 6) as serious_violence_harm
   from incidents as i
   inner join shr_hotspot_cells as c
     on c.cell_x = i.cell_x
@@ -96,8 +96,8 @@ hotspot_days as (
     t.date,
     t.assigned,
     cast(coalesce(d.crime_count, 0) as double) as crime_count,
-    cast(coalesce(d.harm, 0.0) as double) as harm,
-    cast(coalesce(d.serious_violence_harm, 0.0) as double) as serious_violence_harm
+    cast(coalesce(d.harm, 0e0) as double) as harm,
+    cast(coalesce(d.serious_violence_harm, 0e0) as double) as serious_violence_harm
   from trial_days as t
   left join hotspot_day_incidents as d
     on d.hotspot_id = t.hotspot_id
@@ -180,13 +180,13 @@ final as (
     l.outcome,
     l.n_assigned_days,
     l.n_unassigned_days,
-    l.mean_assigned,
-    l.mean_unassigned,
-    l.sd_assigned,
-    l.sd_unassigned,
-    case when l.ok then 1 - l.mean_assigned / l.mean_unassigned end as effect,
-    case when l.ok then 1 - exp(l.log_ratio + 1.96 * l.se) end as effect_ci_low,
-    case when l.ok then 1 - exp(l.log_ratio - 1.96 * l.se) end as effect_ci_high,
+    round(l.mean_assigned, 6) as mean_assigned,
+    round(l.mean_unassigned, 6) as mean_unassigned,
+    round(l.sd_assigned, 6) as sd_assigned,
+    round(l.sd_unassigned, 6) as sd_unassigned,
+    round(case when l.ok then 1 - l.mean_assigned / l.mean_unassigned end, 6) as effect,
+    round(case when l.ok then 1 - exp(l.log_ratio + 1.96e0 * l.se) end, 6) as effect_ci_low,
+    round(case when l.ok then 1 - exp(l.log_ratio - 1.96e0 * l.se) end, 6) as effect_ci_high,
     p.weights_version
   from log_ratios as l
   cross join params as p

@@ -394,19 +394,22 @@ final as (
     cast(coalesce(t.tips, 0) as bigint) as tips,
     cast(s.count_last_year as bigint) as count_last_year,
     cast(round(s.harm_last_year, 6) as double) as harm_last_year,
-    case
-      when s.count_last_year > 0
-        then 100 * cast(s.crime_count - s.count_last_year as double) / s.count_last_year
-    end as pct_change_last_year,
-    cast(s.z_last_year as double) as z_last_year,
+    round(
+      case
+        when s.count_last_year > 0
+          then 100 * cast(s.crime_count - s.count_last_year as double) / s.count_last_year
+      end,
+      6
+    ) as pct_change_last_year,
+    round(cast(s.z_last_year as double), 6) as z_last_year,
     case
       when s.z_last_year >= 3 then 'up'
       when s.z_last_year <= -3 then 'down'
       when s.z_last_year is not null then 'no significant change'
     end as flag,
-    cast(s.baseline_mean as double) as baseline_mean,
-    cast(s.baseline_sd as double) as baseline_sd,
-    cast(s.z_baseline as double) as z_baseline,
+    round(cast(s.baseline_mean as double), 6) as baseline_mean,
+    round(cast(s.baseline_sd as double), 6) as baseline_sd,
+    round(cast(s.z_baseline as double), 6) as z_baseline,
     case
       when s.baseline_mean is null then cast(null as varchar)
       when s.z_baseline >= 3 then 'up'
@@ -416,7 +419,7 @@ final as (
     cast(s.count_28d as bigint) as count_28d,
     cast(round(s.harm_28d, 6) as double) as harm_28d,
     cast(s.count_28d_last_year as bigint) as count_28d_last_year,
-    cast(s.z_28d as double) as z_28d,
+    round(cast(s.z_28d as double), 6) as z_28d,
     case
       when s.z_28d >= 3 then 'up'
       when s.z_28d <= -3 then 'down'
@@ -425,7 +428,7 @@ final as (
     cast(s.count_fytd as bigint) as count_fytd,
     cast(round(s.harm_fytd, 6) as double) as harm_fytd,
     cast(s.count_fytd_last_year as bigint) as count_fytd_last_year,
-    cast(s.z_fytd as double) as z_fytd,
+    round(cast(s.z_fytd as double), 6) as z_fytd,
     case
       when s.z_fytd >= 3 then 'up'
       when s.z_fytd <= -3 then 'down'

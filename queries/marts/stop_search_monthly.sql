@@ -16,15 +16,18 @@
 --   as_of, in the London calendar month of searched_at (data.police.uk dates are UTC: a search at 23:30 UTC on the
 --   last day of a BST month belongs to the next month, as police.uk's own monthly files have it). Months run
 --   from the first month with a search through the month containing as_of (the latest month is partial).
--- - Groups: all; ethnicity = officer_defined_ethnicity (null or blank as 'Not stated'); hotspot = the search's
+-- - Groups: all; ethnicity = officer_defined_ethnicity (null as 'Not stated'); hotspot = the search's
 --   25 m cell is a cell of the hotspot in the register version (geography only, whatever the phase dates; a
 --   search without a location is in no hotspot; a cell shared by two hotspots counts in both); object_of_search
---   (null or blank as 'Not stated'). 'all' and every register hotspot get every month (zeros included); the other
---   groups appear in the months they have searches.
+--   (null as 'Not stated'). 'all' and every register hotspot get every month (zeros included); the other
+--   groups appear in the months they have searches. The ingest stores text without leading or trailing
+--   whitespace and blank text as null, so the SQL does not trim (trim removes every kind of whitespace on Trino
+--   and only spaces on DuckDB).
 -- - finds = searches with outcome_linked true (unknown counts as not linked, but stays in the denominator);
 --   find_rate = finds / searches, a fraction, null when there is no search.
 -- - arrests = searches whose outcome starts with 'Arrest' (police.uk wording since 2019), or is 'Suspect
---   arrested' (the older police.uk wording), case and surrounding blanks ignored; arrest_rate = arrests / searches.
+--   arrested' (the older police.uk wording), case ignored (surrounding blanks are gone at ingest); arrest_rate =
+--   arrests / searches, a fraction. Every double column is rounded to 6 decimals.
 -- - disproportionality is always null: no population-by-ethnicity table is loaded yet (DESIGN section 3,
 --   optional reference data); with it this becomes (searches_g / pop_g) / (searches_White / pop_White).
 with params as (
@@ -34,12 +37,12 @@ with params as (
 searches as (
   select
     cast(date_trunc('month', s.searched_date) as date) as month,
-    coalesce(nullif(trim(s.officer_defined_ethnicity), ''), 'Not stated') as ethnicity,
-    coalesce(nullif(trim(s.object_of_search), ''), 'Not stated') as object_of_search,
+    coalesce(s.officer_defined_ethnicity, 'Not stated') as ethnicity,
+    coalesce(s.object_of_search, 'Not stated') as object_of_search,
     coalesce(s.outcome_linked, false) as is_find,
     (
-      lower(trim(coalesce(s.outcome, ''))) like 'arrest%'
-      or lower(trim(coalesce(s.outcome, ''))) = 'suspect arrested'
+      lower(coalesce(s.outcome, '')) like 'arrest%'
+      or lower(coalesce(s.outcome, '')) = 'suspect arrested'
     ) as is_arrest,
     s.cell_x,
     s.cell_y
@@ -204,10 +207,10 @@ final as (
     group_value,
     searches,
     finds,
-    cast(finds as double) / nullif(searches, 0) as find_rate,
+    round(cast(finds as double) / nullif(searches, 0), 6) as find_rate,
     arrests,
-    cast(arrests as double) / nullif(searches, 0) as arrest_rate,
-    cast(null as double) as disproportionality
+    round(cast(arrests as double) / nullif(searches, 0), 6) as arrest_rate,
+    round(cast(null as double), 6) as disproportionality
   from group_rows
 )
 

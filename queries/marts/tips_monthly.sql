@@ -20,7 +20,9 @@
 --   hotspot_id that is not a hotspot of the register version places the tip in no hotspot by name). 'all' and
 --   every register hotspot get every month (zeros included); source types appear in the months they have tips.
 -- - actioned_within_48h: actioned_at is set and at most 48 hours after received_at (48:00:00 exactly counts as
---   within; elapsed time between the UTC instants, so a clock change does not add or remove an hour). A tip
+--   within, 48:00:00.001 does not; elapsed time between the UTC instants, so a clock change does not add or remove
+--   an hour; counted in milliseconds, the one unit in which Trino (whole units elapsed) and DuckDB (unit
+--   boundaries crossed) agree for timestamps with fractions of a second). A tip
 --   received in the last 48 hours before the as-of date may not have been actioned yet: the latest month's share
 --   is provisional. share_actioned_within_48h = actioned_within_48h / received, null without tips.
 -- - interventions: outcome 'intervention'; arrests: outcome 'arrest' (the tip's current outcome).
@@ -34,7 +36,7 @@ tips as (
     coalesce(t.source_type, 'Not stated') as source_type,
     t.hotspot_id,
     coalesce(
-      t.actioned_at is not null and date_diff('second', t.received_at, t.actioned_at) <= 48 * 3600,
+      t.actioned_at is not null and date_diff('millisecond', t.received_at, t.actioned_at) <= 48 * 3600000,
       false
     ) as is_actioned_within_48h,
     coalesce(t.outcome = 'intervention', false) as is_intervention,
@@ -218,7 +220,7 @@ final as (
     group_value,
     received,
     actioned_within_48h,
-    cast(actioned_within_48h as double) / nullif(received, 0) as share_actioned_within_48h,
+    round(cast(actioned_within_48h as double) / nullif(received, 0), 6) as share_actioned_within_48h,
     interventions,
     arrests
   from group_rows

@@ -28,8 +28,9 @@
 -- - Groups: all (every survey); hotspot (the incident's 25 m cell is a cell of the hotspot in the register
 --   version: geography only, whatever the phase dates, so months before a hotspot's clear phase are comparable;
 --   an incident in a cell shared by two hotspots counts in both); crime_type (of the incident; 'Unknown' when the
---   incident is not in the lake as of as_of); ethnicity_group and age_band (as given on the survey row; null or
---   blank as 'Not stated'). Rows: 'all' and every register hotspot get every month (zeros included); the other
+--   incident is not in the lake as of as_of); ethnicity_group and age_band (as given on the survey row; null as
+--   'Not stated'). The ingest stores text without leading or trailing whitespace and blank text as null, so the
+--   SQL does not trim: trim removes every kind of whitespace on Trino and only spaces on DuckDB. Rows: 'all' and every register hotspot get every month (zeros included); the other
 --   groups appear in the months they have surveys.
 -- - n_sent counts surveys sent in the group and month (the same for every question); n_responded those with a
 --   responded_at; response_rate = n_responded / n_sent (a fraction; null when nothing was sent).
@@ -45,9 +46,13 @@
 -- - Time to survey = sent_at - the incident's reported_at, in hours (both UTC instants: exact across clock
 --   changes), over the group's surveys whose incident is known with an exact reported_at: incidents known only
 --   to the day or month (period_precision day or month, as data.police.uk rows) and surveys recorded as sent
---   before the incident was reported (a data error) are left out. median_hours_to_survey is the median
---   (approx_percentile: exact on DuckDB, approximate on Athena); share_within_24h counts 24 hours exactly as
---   within. Both null when no survey of the group qualifies.
+--   before the incident was reported (a data error) are left out. The time is counted in milliseconds
+--   (date_diff('millisecond', ...): Trino counts whole units elapsed, DuckDB unit boundaries crossed, so only
+--   milliseconds agree on timestamps with fractions of a second). median_hours_to_survey is the exact median,
+--   the same on both engines (approx_percentile is approximate on Trino): the middle value of the sorted times,
+--   or the mean of the two middle values when their number is even. share_within_24h counts 24 hours exactly
+--   (86400000 ms) as within and 24 h + 1 ms as not. Both null when no survey of the group qualifies.
+-- - Every double column is rounded to 6 decimals (a sum or a chain of doubles may differ in the last bits).
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
@@ -72,8 +77,8 @@ surveys as (
     s.q_informed,
     s.q_treatment,
     s.q_overall,
-    coalesce(nullif(trim(s.ethnicity_group), ''), 'Not stated') as ethnicity_group,
-    coalesce(nullif(trim(s.age_band), ''), 'Not stated') as age_band,
+    coalesce(s.ethnicity_group, 'Not stated') as ethnicity_group,
+    coalesce(s.age_band, 'Not stated') as age_band,
     cast(date_trunc('month', s.sent_date) as date) as month
   from stg_survey_responses as s
   cross join params as p
@@ -141,8 +146,8 @@ facts as (
         i.reported_at is not null
         and coalesce(i.period_precision, 'exact') = 'exact'
         and s.sent_at >= i.reported_at
-        then cast(date_diff('second', i.reported_at, s.sent_at) as double) / 3600
-    end as hours_to_survey
+        then date_diff('millisecond', i.reported_at, s.sent_at)
+    end as ms_to_survey
   from surveys as s
   left join incidents as i
     on i.incident_id = s.incident_id
@@ -160,7 +165,7 @@ survey_groups as (
     f.q_informed,
     f.q_treatment,
     f.q_overall,
-    f.hours_to_survey,
+    f.ms_to_survey,
     g.group_type,
     case g.group_type
       when 'all' then 'all'
@@ -194,8 +199,10 @@ group_counts as (
     count_if(q_treatment between 1 and 3) as q_treatment_satisfied,
     count_if(q_overall between 1 and 7) as q_overall_valid,
     count_if(q_overall between 1 and 3) as q_overall_satisfied,
-    approx_percentile(hours_to_survey, 0.5) as median_hours_to_survey,
-    cast(count_if(hours_to_survey <= 24) as double) / nullif(count(hours_to_survey), 0) as share_within_24h
+    -- the qualifying times in hours, sorted, for an exact median (null when none qualifies)
+    array_sort(array_agg(ms_to_survey / 3600000e0) filter (where ms_to_survey is not null)) as sorted_hours,
+    count(ms_to_survey) as n_timed,
+    cast(count_if(ms_to_survey <= 24 * 3600000) as double) / nullif(count(ms_to_survey), 0) as share_within_24h
   from survey_groups
   group by month, group_type, group_value
 ),
@@ -205,6 +212,15 @@ group_counts as (
 counted as (
   select
     c.*,
+    -- exact median: subscripts are 1-based on both engines; of n values the middle ones are floor((n + 1) / 2)
+    -- and floor(n / 2) + 1 (the same element when n is odd); cardinality() is Trino's alone (DuckDB's takes a
+    -- map), so n is counted beside the array
+    case
+      when c.n_timed > 0 then (
+        c.sorted_hours[cast(floor((c.n_timed + 1) / 2e0) as integer)]
+        + c.sorted_hours[cast(floor(c.n_timed / 2e0) as integer) + 1]
+      ) / 2
+    end as median_hours_to_survey,
     min(c.month) over () as first_month,
     cast(date_trunc('month', p.as_of) as date) as last_month
   from group_counts as c
@@ -331,7 +347,7 @@ wilson as (
     100 * w.p1 as pct1,
     case
       when w.n_valid = 0 then null
-      when w.n_satisfied = 0 then 0.0
+      when w.n_satisfied = 0 then 0e0
       else 100 * (
         (w.p1 + w.z * w.z / (2 * w.n1))
         - w.z * sqrt(w.p1 * (1 - w.p1) / w.n1 + w.z * w.z / (4 * w.n1 * w.n1))
@@ -339,7 +355,7 @@ wilson as (
     end as low1,
     case
       when w.n_valid = 0 then null
-      when w.n_satisfied = w.n_valid then 100.0
+      when w.n_satisfied = w.n_valid then 100e0
       else 100 * (
         (w.p1 + w.z * w.z / (2 * w.n1))
         + w.z * sqrt(w.p1 * (1 - w.p1) / w.n1 + w.z * w.z / (4 * w.n1 * w.n1))
@@ -348,7 +364,7 @@ wilson as (
     100 * w.p2 as pct2,
     case
       when w.rest_n_valid = 0 then null
-      when w.rest_n_satisfied = 0 then 0.0
+      when w.rest_n_satisfied = 0 then 0e0
       else 100 * (
         (w.p2 + w.z * w.z / (2 * w.n2))
         - w.z * sqrt(w.p2 * (1 - w.p2) / w.n2 + w.z * w.z / (4 * w.n2 * w.n2))
@@ -356,7 +372,7 @@ wilson as (
     end as low2,
     case
       when w.rest_n_valid = 0 then null
-      when w.rest_n_satisfied = w.rest_n_valid then 100.0
+      when w.rest_n_satisfied = w.rest_n_valid then 100e0
       else 100 * (
         (w.p2 + w.z * w.z / (2 * w.n2))
         + w.z * sqrt(w.p2 * (1 - w.p2) / w.n2 + w.z * w.z / (4 * w.n2 * w.n2))
@@ -373,23 +389,30 @@ final as (
     question,
     n_sent,
     n_responded,
-    cast(n_responded as double) / nullif(n_sent, 0) as response_rate,
+    round(cast(n_responded as double) / nullif(n_sent, 0), 6) as response_rate,
     n_valid,
     n_satisfied,
-    pct1 as pct_satisfied,
-    low1 as ci_low,
-    high1 as ci_high,
-    case when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0 then pct1 - pct2 end as diff_vs_rest,
-    case
-      when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0
-        then pct1 - pct2 - sqrt(power(pct1 - low1, 2) + power(high2 - pct2, 2))
-    end as diff_ci_low,
-    case
-      when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0
-        then pct1 - pct2 + sqrt(power(high1 - pct1, 2) + power(pct2 - low2, 2))
-    end as diff_ci_high,
-    median_hours_to_survey,
-    share_within_24h
+    round(pct1, 6) as pct_satisfied,
+    round(low1, 6) as ci_low,
+    round(high1, 6) as ci_high,
+    round(case when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0 then pct1 - pct2 end, 6)
+      as diff_vs_rest,
+    round(
+      case
+        when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0
+          then pct1 - pct2 - sqrt(power(pct1 - low1, 2) + power(high2 - pct2, 2))
+      end,
+      6
+    ) as diff_ci_low,
+    round(
+      case
+        when group_type <> 'all' and n_valid > 0 and rest_n_valid > 0
+          then pct1 - pct2 + sqrt(power(high1 - pct1, 2) + power(pct2 - low2, 2))
+      end,
+      6
+    ) as diff_ci_high,
+    round(median_hours_to_survey, 6) as median_hours_to_survey,
+    round(share_within_24h, 6) as share_within_24h
   from wilson
 )
 

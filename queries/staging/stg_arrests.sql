@@ -29,8 +29,8 @@ with final as (
     end as valid_to,
     cast(with_timezone(arrested_at, 'UTC') at time zone 'Europe/London' as date) as arrested_date,
     hour(with_timezone(arrested_at, 'UTC') at time zone 'Europe/London') as arrested_hour,
-    cast(floor(easting / 25.0) as integer) as cell_x,
-    cast(floor(northing / 25.0) as integer) as cell_y
+    cast(floor(easting / 25e0) as integer) as cell_x,
+    cast(floor(northing / 25e0) as integer) as cell_y
   from arrests_versions
 )
 

@@ -21,7 +21,7 @@ final as (
   select
     i.*,
     c.weights_version,
-    case when coalesce(i.police_initiated, false) then 0.0 else coalesce(o.days, c.days) end as harm
+    case when coalesce(i.police_initiated, false) then 0e0 else coalesce(o.days, c.days) end as harm
   from stg_incidents as i
   inner join category_weights as c
     on c.crime_type = i.crime_type

@@ -48,8 +48,8 @@ with final as (
     hour(with_timezone(reported_at, 'UTC') at time zone 'Europe/London') as reported_hour,
     cast(with_timezone(occurred_at, 'UTC') at time zone 'Europe/London' as date) as occurred_date,
     hour(with_timezone(occurred_at, 'UTC') at time zone 'Europe/London') as occurred_hour,
-    cast(floor(easting / 25.0) as integer) as cell_x,
-    cast(floor(northing / 25.0) as integer) as cell_y,
+    cast(floor(easting / 25e0) as integer) as cell_x,
+    cast(floor(northing / 25e0) as integer) as cell_y,
     (
       crime_type in ('Robbery', 'Possession of weapons')
       or coalesce(weapon_flag, 'none') in ('knife', 'firearm')

@@ -39,8 +39,8 @@ with final as (
     end as valid_to,
     cast(with_timezone(searched_at, 'UTC') at time zone 'Europe/London' as date) as searched_date,
     hour(with_timezone(searched_at, 'UTC') at time zone 'Europe/London') as searched_hour,
-    cast(floor(easting / 25.0) as integer) as cell_x,
-    cast(floor(northing / 25.0) as integer) as cell_y
+    cast(floor(easting / 25e0) as integer) as cell_x,
+    cast(floor(northing / 25e0) as integer) as cell_y
   from stop_searches_versions
 )
 

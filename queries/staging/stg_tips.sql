@@ -35,8 +35,8 @@ with final as (
     hour(with_timezone(received_at, 'UTC') at time zone 'Europe/London') as received_hour,
     cast(with_timezone(actioned_at, 'UTC') at time zone 'Europe/London' as date) as actioned_date,
     hour(with_timezone(actioned_at, 'UTC') at time zone 'Europe/London') as actioned_hour,
-    cast(floor(easting / 25.0) as integer) as cell_x,
-    cast(floor(northing / 25.0) as integer) as cell_y
+    cast(floor(easting / 25e0) as integer) as cell_x,
+    cast(floor(northing / 25e0) as integer) as cell_y
   from tips_versions
 )
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type GivenRow, TestLake, weights } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * 100 m cells X = 5000 .. 5024 on one row (northing 200 000 .. 200 099; 25 m row y = 8000), as of 2026-03-15:
@@ -29,7 +30,6 @@ const at = (easting: number, day: string, crimeType: string, extra: GivenRow = {
 const times = (n: number, row: () => GivenRow) => Array.from({ length: n }, row)
 
 const V = 'Violence and sexual offences'
-const close = (x: number) => expect.closeTo(x, 12)
 
 describe('concentration', () => {
   let lake: TestLake
@@ -80,10 +80,10 @@ describe('concentration', () => {
         cells: 28,
         top1_cells: 1,
         top5_cells: 2,
-        top1_share_harm: close(100 / 253),
-        top5_share_harm: close(200 / 253),
-        top1_share_count: close(3 / 33),
-        top5_share_count: close(6 / 33),
+        top1_share_harm: sixDecimals(100 / 253),
+        top5_share_harm: sixDecimals(200 / 253),
+        top1_share_count: sixDecimals(3 / 33),
+        top5_share_count: sixDecimals(6 / 33),
       },
       // 100 m: 25 cells; top 1% = ceil(0.25) = 1, top 5% = ceil(1.25) = 2
       //   by harm: 5000 (100), then 5001 (100) -> 100/253, 200/253
@@ -96,10 +96,10 @@ describe('concentration', () => {
         cells: 25,
         top1_cells: 1,
         top5_cells: 2,
-        top1_share_harm: close(100 / 253),
-        top5_share_harm: close(200 / 253),
-        top1_share_count: close(5 / 33),
-        top5_share_count: close(8 / 33),
+        top1_share_harm: sixDecimals(100 / 253),
+        top5_share_harm: sixDecimals(200 / 253),
+        top1_share_count: sixDecimals(5 / 33),
+        top5_share_count: sixDecimals(8 / 33),
       },
     ])
   })
@@ -116,10 +116,10 @@ describe('concentration', () => {
       cells: 24,
       top1_cells: 1,
       top5_cells: 2,
-      top1_share_harm: close(100 / 153),
-      top5_share_harm: close(130 / 153),
-      top1_share_count: close(5 / 32),
-      top5_share_count: close(8 / 32),
+      top1_share_harm: sixDecimals(100 / 153),
+      top5_share_harm: sixDecimals(130 / 153),
+      top1_share_count: sixDecimals(5 / 32),
+      top5_share_count: sixDecimals(8 / 32),
     })
   })
 
@@ -132,9 +132,9 @@ describe('concentration', () => {
       grid_m: 100,
       weights_version: 'w-other',
       cells: 25,
-      top1_share_harm: close(3000 / 23_005),
-      top5_share_harm: close(4000 / 23_005),
-      top1_share_count: close(5 / 33),
+      top1_share_harm: sixDecimals(3000 / 23_005),
+      top5_share_harm: sixDecimals(4000 / 23_005),
+      top1_share_count: sixDecimals(5 / 33),
     })
   })
 

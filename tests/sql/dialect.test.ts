@@ -19,6 +19,10 @@ import { QUERIES_DIR } from '../../functions/core/analytics/sql-files.ts'
  */
 const PORTABLE = new Set([
   'abs',
+  // an array of the group's values (nulls kept by both: filter them) and its ascending sort; subscripts are
+  // 1-based in both. Not cardinality: DuckDB's takes only a map
+  'array_agg',
+  'array_sort',
   'avg',
   'cast',
   'ceil',
@@ -61,7 +65,7 @@ const PORTABLE = new Set([
   'day',
   'sign',
   'mod',
-  'trim',
+  // not trim: Trino's removes every kind of whitespace, DuckDB's only spaces (the ingest cleans text instead)
   'replace',
   'substr',
 ])

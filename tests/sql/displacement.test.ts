@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cellCentre, type GivenRow, rectangle, TestLake, weights } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * Cells (25 m, y 3000..3001 throughout):
@@ -26,8 +27,6 @@ const many = (n: number, cell: [number, number], day: string, crimeType = 'Burgl
       ...extra,
     }),
   )
-
-const close = (x: number) => expect.closeTo(x, 10)
 
 describe('displacement', () => {
   let lake: TestLake
@@ -109,10 +108,10 @@ describe('displacement', () => {
         da: 150,
         cb: 100,
         ca: 100,
-        wdq: close(-1),
-        tne: close(0),
-        wdd: close(-50),
-        wdd_se: close(Math.sqrt(350)),
+        wdq: sixDecimals(-1),
+        tne: sixDecimals(0),
+        wdd: sixDecimals(-50),
+        wdd_se: sixDecimals(Math.sqrt(350)),
       },
       // B: R 10 -> 20, D 5 -> 5, C 100 -> 80 (50 on 2 March + 50 on 20 April; 50 on 18 May + 30 on 6 July)
       //   Ra/Ca - Rb/Cb = 20/80 - 10/100 = 0.15 >= 0: the hotspot rose relative to control, WDQ not applicable
@@ -130,9 +129,9 @@ describe('displacement', () => {
         cb: 100,
         ca: 80,
         wdq: null,
-        tne: close(-13),
-        wdd: close(30),
-        wdd_se: close(Math.sqrt(210)),
+        tne: sixDecimals(-13),
+        wdd: sixDecimals(30),
+        wdd_se: sixDecimals(Math.sqrt(210)),
       },
       // all: Rb 110, Ra 70, Db 105, Da 155, Cb 100 + 100 = 200, Ca 100 + 80 = 180
       //   denominator 70/180 - 110/200 = 7/18 - 11/20 = -29/180 < 0
@@ -151,10 +150,10 @@ describe('displacement', () => {
         da: 155,
         cb: 200,
         ca: 180,
-        wdq: close(-121 / 58),
-        tne: close(-31.5),
-        wdd: close(-20),
-        wdd_se: close(Math.sqrt(560)),
+        wdq: sixDecimals(-121 / 58),
+        tne: sixDecimals(-31.5),
+        wdd: sixDecimals(-20),
+        wdd_se: sixDecimals(Math.sqrt(560)),
       },
     ])
   })
@@ -163,8 +162,8 @@ describe('displacement', () => {
     // 28 June is A's last after day: A (and all, the same numbers) only; B's window runs to 26 July
     const onTheDay = await lake.mart('displacement', '2026-06-28')
     expect(onTheDay.map((r) => [r.hotspot_id, r.rb, r.ra, r.db, r.da, r.cb, r.ca, r.wdq])).toEqual([
-      ['A', 100, 50, 100, 150, 100, 100, close(-1)],
-      ['all', 100, 50, 100, 150, 100, 100, close(-1)],
+      ['A', 100, 50, 100, 150, 100, 100, sixDecimals(-1)],
+      ['all', 100, 50, 100, 150, 100, 100, sixDecimals(-1)],
     ])
     // a day earlier no hotspot qualifies, so there is no all row either
     expect(await lake.mart('displacement', '2026-06-27')).toEqual([])

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cellCentre, rectangle, TestLake, weights } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * Hotspots H1 (cells 20000..20001 x 7000..7001) and H2 (20001..20002 x 7001..7002) share cell (20001, 7001).
@@ -234,7 +235,7 @@ describe('funder_monthly', () => {
         section,
         measure,
         breakdown,
-        value: value === null ? null : expect.closeTo(value, 9),
+        value: value === null ? null : sixDecimals(value),
         unit,
         numerator: numerator ?? null,
         denominator: denominator ?? null,
@@ -276,5 +277,98 @@ describe('funder_monthly', () => {
     expect(pick(after, '2026-03-01', 'harm', 'H1')?.value).toBe(210)
     expect(pick(after, '2026-03-01', 'serious_violence_count', 'H1')?.value).toBe(2)
     expect(pick(after, '2026-03-01', 'crime_count', 'H1')?.value).toBe(3)
+  })
+})
+
+describe('funder_monthly: limits that the engines count differently', () => {
+  /*
+   * H1 is the single 25 m cell (20000, 7000): eastings 500000 .. 500024, northings 175000 .. 175024.
+   * - An incident at easting 500024, northing 175024 (mod 25 = 24 on both axes) lies in H1. With easting / 25.0
+   *   Trino divided as DECIMAL, keeping one decimal rounded half up: 20000.96 -> 20001.0, the next cell. One at
+   *   500025, 175000 is in cell 20001: outside.
+   * - Four visits on a Koper limit, with fractions of a second so that counting whole seconds elapsed (Trino) or
+   *   second boundaries crossed (DuckDB) would put one of them on the wrong side; compared in milliseconds, the
+   *   rule patrol_dosage uses (600 000 .. 960 000 ms):
+   *     1 June  599 999 ms  (9:59.999)   not compliant
+   *     2 June  600 000 ms  (10:00.000)  compliant
+   *     3 June  960 000 ms  (16:00.000)  compliant
+   *     4 June  960 001 ms  (16:00.001)  not compliant
+   *   patrol_minutes = 3 120 000 ms / 60 000 = 52 (the 1 ms short and 1 ms over cancel out). Each of the four days is assigned:
+   *   assigned_days 4, of which 2 have a compliant visit: 50%.
+   * As of 30 June 2026, June is the last complete month and the first with data: one month.
+   */
+  let lake: TestLake
+  let rows: Record<string, unknown>[]
+  beforeAll(async () => {
+    const visitAt = (id: string, start: string, end: string) => ({
+      visit_id: id,
+      hotspot_id: 'H1',
+      started_at: start,
+      ended_at: end,
+    })
+    lake = await TestLake.create({
+      area_cells: rectangle('H1', 'hotspot', 20_000, 7_000, 1, 1),
+      harm_weights: weights({ Burglary: 10 }),
+      feeds: {
+        incidents: [
+          incident('E1', '2026-06-10T12:00:00Z', 'Burglary', { easting: 500_024, northing: 175_024 }),
+          incident('E2', '2026-06-10T12:00:00Z', 'Burglary', { easting: 500_025, northing: 175_000 }),
+        ],
+        patrol_visits: [
+          visitAt('V1', '2026-06-01T10:00:00.500Z', '2026-06-01T10:10:00.499Z'),
+          visitAt('V2', '2026-06-02T10:00:00.700Z', '2026-06-02T10:10:00.700Z'),
+          visitAt('V3', '2026-06-03T10:00:00.300Z', '2026-06-03T10:16:00.300Z'),
+          visitAt('V4', '2026-06-04T10:00:00.999Z', '2026-06-04T10:16:01.000Z'),
+        ],
+        patrol_allocations: ['2026-06-01', '2026-06-02', '2026-06-03', '2026-06-04'].map((date) => ({
+          hotspot_id: 'H1',
+          date,
+          assigned: true,
+        })),
+      },
+    })
+    rows = await lake.mart('funder_monthly', '2026-06-30')
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('keeps an easting with mod 25 = 24 in its cell and counts visits to the millisecond', () => {
+    const june = (measure: string) =>
+      rows
+        .filter((r) => r.month === '2026-06-01' && r.measure === measure)
+        .map((r) => [r.breakdown, r.value, r.numerator, r.denominator])
+    expect(june('crime_count')).toEqual([
+      ['H1', 1, null, null],
+      ['all', 1, null, null],
+    ])
+    expect(june('harm')).toEqual([
+      ['H1', 10, null, null],
+      ['all', 10, null, null],
+    ])
+    expect(june('visits')).toEqual([
+      ['H1', 4, null, null],
+      ['all', 4, null, null],
+    ])
+    expect(june('patrol_minutes')).toEqual([
+      ['H1', 52, null, null],
+      ['all', 52, null, null],
+    ])
+    expect(june('compliant_visits')).toEqual([
+      ['H1', 2, null, null],
+      ['all', 2, null, null],
+    ])
+    expect(june('compliant_visit_pct')).toEqual([
+      ['H1', 50, 2, 4],
+      ['all', 50, 2, 4],
+    ])
+    expect(june('assigned_days')).toEqual([
+      ['H1', 4, null, null],
+      ['all', 4, null, null],
+    ])
+    expect(june('assigned_days_compliant_pct')).toEqual([
+      ['H1', 50, 2, 4],
+      ['all', 50, 2, 4],
+    ])
   })
 })

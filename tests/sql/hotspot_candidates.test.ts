@@ -149,3 +149,42 @@ describe('hotspot_candidates without harm', () => {
     }
   })
 })
+
+describe('hotspot_candidates at the edge of a 100 m cell', () => {
+  it('keeps eastings and northings with mod 100 = 95 .. 99 in their own cell', async () => {
+    // Two burglaries (10 each) in the last metres of 100 m cell (6000, 1000): easting 600099 / northing 100095
+    // and easting 600095 / northing 100099. With / 100.0 Trino divided as DECIMAL, one decimal rounded half up
+    // (6000.99 -> 6001.0, 1000.95 -> 1001.0), and floor put them in the next cells. One cell with an incident:
+    // top 5% = ceil(1 / 20) = 1 cell, harm 20, in March's top 5% too. The hotspot's 25 m cell (23999, 3999) is
+    // in 100 m cell (5999, 999) (floor(23999 / 4) = 5999; as 23999 / 4.0 = 5999.75 -> 5999.8 it was harmless):
+    // not this one.
+    const lake = await TestLake.create({
+      feeds: {
+        incidents: [
+          { ...at(0, '2026-03-02', B), easting: 600_099, northing: 100_095 },
+          { ...at(0, '2026-03-03', B), easting: 600_095, northing: 100_099 },
+        ],
+      },
+      area_cells: since('2025-01-01', rectangle('H', 'hotspot', 23_999, 3_999, 1, 1)),
+      harm_weights: weights({ [B]: 10 }),
+    })
+    try {
+      expect(await lake.mart('hotspot_candidates', '2026-03-15')).toEqual([
+        {
+          cell_x: 6000,
+          cell_y: 1000,
+          easting: 600_050,
+          northing: 100_050,
+          harm: 20,
+          crime_count: 2,
+          harm_rank: 1,
+          months_in_top5: 1,
+          in_hotspot: false,
+          weights_version: 'w-test',
+        },
+      ])
+    } finally {
+      await lake.close()
+    }
+  })
+})

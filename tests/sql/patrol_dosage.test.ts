@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type GivenRow, rectangle, TestLake } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * patrol_dosage, given/expect; expected rows worked out by hand (arithmetic in the comments).
  * Koper: a visit is compliant when 10 <= minutes <= 16 (600 000 .. 960 000 ms).
  */
-
-const close = (value: number) => expect.closeTo(value, 9)
 
 let serial = 0
 function visit(hotspotId: string, startedAt: string, endedAt: string, extra: GivenRow = {}): GivenRow {
@@ -112,7 +111,7 @@ describe('patrol_dosage', () => {
         week_start: '2026-03-23',
         visits: 7,
         // 900 + 599 + 600 + 961 + 599.7 + 960 (Thu 26) + 960 (Sun 29) = 5579.7 s = 92.995 min
-        minutes: close(5579.7 / 60),
+        minutes: sixDecimals(5579.7 / 60),
         compliant_visits: 4, // 15 min, 10 min, 16 min (Thu 26), 16 min (Sun 29)
         assigned_days: 5, // 23, 24, 25, 28 (as of 7 April), 29; not 27
         assigned_days_with_compliant_visit: 3, // 23, 24, 29; not 25 (none compliant), 28 (no visit)
@@ -148,11 +147,63 @@ describe('patrol_dosage', () => {
       hotspot_id: 'H1',
       week_start: '2026-03-23',
       visits: 8,
-      minutes: close((5579.7 + 720) / 60), // 104.995 min: 92.995 + 12
+      minutes: sixDecimals((5579.7 + 720) / 60), // 104.995 min: 92.995 + 12
       compliant_visits: 5,
       assigned_days: 4, // 23, 24, 25, 29
       assigned_days_with_compliant_visit: 3, // 23, 24, 29
       share_assigned_days_compliant: 0.75, // 3 / 4
     })
+  })
+})
+
+describe('patrol_dosage: Koper limits to the millisecond', () => {
+  /*
+   * Durations come from date_diff('millisecond', ...): for timestamps with fractions of a second, Trino's
+   * date_diff('second') counts whole seconds elapsed and DuckDB's counts second boundaries crossed, so a rule in
+   * seconds (or minutes) gives different answers on the two engines right at the limits. Each visit below sits on
+   * a limit with fractions chosen so that one of the two second counts is wrong:
+   *   Mon 1 June  10:00:00.500 .. 10:10:00.499   599 999 ms = 9:59.999   not compliant (DuckDB seconds: 600)
+   *   Tue 2 June  10:00:00.700 .. 10:10:00.700   600 000 ms = 10:00.000  compliant
+   *   Wed 3 June  10:00:00.300 .. 10:16:00.300   960 000 ms = 16:00.000  compliant
+   *   Thu 4 June  10:00:00.999 .. 10:16:01.000   960 001 ms = 16:00.001  not compliant (Trino seconds: 960)
+   * Each of the four days is assigned. Week of Monday 1 June 2026; as of Tuesday 9 June it is complete.
+   * minutes = (599 999 + 600 000 + 960 000 + 960 001) / 60 000 = 3 120 000 / 60 000 = 52 exactly (the
+   * 1 ms short and the 1 ms over cancel out)
+   */
+  let lake: TestLake
+  beforeAll(async () => {
+    lake = await TestLake.create({
+      hotspots: [hotspot('H1')],
+      area_cells: rectangle('H1', 'hotspot', 21_000, 7_200, 1, 1),
+      feeds: {
+        patrol_visits: [
+          visit('H1', '2026-06-01T10:00:00.500Z', '2026-06-01T10:10:00.499Z'),
+          visit('H1', '2026-06-02T10:00:00.700Z', '2026-06-02T10:10:00.700Z'),
+          visit('H1', '2026-06-03T10:00:00.300Z', '2026-06-03T10:16:00.300Z'),
+          visit('H1', '2026-06-04T10:00:00.999Z', '2026-06-04T10:16:01.000Z'),
+        ],
+        patrol_allocations: ['2026-06-01', '2026-06-02', '2026-06-03', '2026-06-04'].map((day) =>
+          allocation('H1', day, true),
+        ),
+      },
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('counts 10:00.000 and 16:00.000 as compliant, 9:59.999 and 16:00.001 as not', async () => {
+    expect(await lake.mart('patrol_dosage', '2026-06-09')).toEqual([
+      {
+        hotspot_id: 'H1',
+        week_start: '2026-06-01',
+        visits: 4,
+        minutes: 3_120_000 / 60_000, // 52
+        compliant_visits: 2, // Tue and Wed
+        assigned_days: 4,
+        assigned_days_with_compliant_visit: 2, // Tue and Wed
+        share_assigned_days_compliant: 0.5,
+      },
+    ])
   })
 })

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cellCentre, type GivenRow, rectangle, TestLake, weights } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * A tiny random-allocation trial: hotspots H1 and H2, six days each (2 to 7 March 2026, GMT so London days are
@@ -50,7 +51,6 @@ const B = 'Burglary'
 const ciLow = (ratio: number, se: number) => 1 - Math.exp(Math.log(ratio) + 1.96 * se)
 const ciHigh = (ratio: number, se: number) => 1 - Math.exp(Math.log(ratio) - 1.96 * se)
 /** To 8 decimal places: the mart rounds SDs to 9, so that reruns give identical numbers. */
-const close = (x: number) => expect.closeTo(x, 8)
 
 describe('patrol_effect', () => {
   let lake: TestLake
@@ -154,13 +154,13 @@ describe('patrol_effect', () => {
       outcome,
       n_assigned_days: nA,
       n_unassigned_days: nU,
-      mean_assigned: close(mA),
-      mean_unassigned: close(mU),
-      sd_assigned: sA === null ? null : close(sA),
-      sd_unassigned: sU === null ? null : close(sU),
-      effect: effect === null ? null : close(effect[0]),
-      effect_ci_low: effect === null ? null : close(effect[1]),
-      effect_ci_high: effect === null ? null : close(effect[2]),
+      mean_assigned: sixDecimals(mA),
+      mean_unassigned: sixDecimals(mU),
+      sd_assigned: sA === null ? null : sixDecimals(sA),
+      sd_unassigned: sU === null ? null : sixDecimals(sU),
+      effect: effect === null ? null : sixDecimals(effect[0]),
+      effect_ci_low: effect === null ? null : sixDecimals(effect[1]),
+      effect_ci_high: effect === null ? null : sixDecimals(effect[2]),
       weights_version: 'w-test',
     })
     const withCi = (effect: number, se: number): [number, number, number] => [
@@ -203,18 +203,18 @@ describe('patrol_effect', () => {
         scope: 'all',
         n_assigned_days: 2,
         n_unassigned_days: 2,
-        mean_assigned: close(2),
-        mean_unassigned: close(10),
-        sd_assigned: close(Math.sqrt(8)),
-        sd_unassigned: close(0),
-        effect: close(0.8),
-        effect_ci_low: close(ciLow(0.2, 1)),
-        effect_ci_high: close(ciHigh(0.2, 1)),
+        mean_assigned: sixDecimals(2),
+        mean_unassigned: sixDecimals(10),
+        sd_assigned: sixDecimals(Math.sqrt(8)),
+        sd_unassigned: sixDecimals(0),
+        effect: sixDecimals(0.8),
+        effect_ci_low: sixDecimals(ciLow(0.2, 1)),
+        effect_ci_high: sixDecimals(ciHigh(0.2, 1)),
       }),
       expect.objectContaining({
         scope: 'H1',
         n_assigned_days: 1,
-        mean_assigned: close(4),
+        mean_assigned: sixDecimals(4),
         sd_assigned: null,
         effect: null,
         effect_ci_low: null,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cellCentre, type GivenRow, rectangle, TestLake, weights } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 /**
  * scorecard_weekly, given/expect. Every expected value below is worked out by hand from the rows given, with
@@ -18,8 +19,6 @@ const CONTROL = cellCentre(21_030, 7_200)
 const OUTSIDE = cellCentre(21_050, 7_250)
 
 const WEIGHTS = weights({ Burglary: 10, Robbery: 100, Drugs: 5, 'Anti-social behaviour': 0 })
-
-const close = (value: number) => expect.closeTo(value, 9)
 
 let serial = 0
 function incident(
@@ -210,31 +209,31 @@ describe('scorecard_weekly: weeks, clock changes, financial year, as-of versions
         count_last_year: 1,
         harm_last_year: 10,
         pct_change_last_year: 400, // 100 * (5 - 1) / 1
-        z_last_year: close(2 * (Math.sqrt(5) - 1)), // 2.472136
+        z_last_year: sixDecimals(2 * (Math.sqrt(5) - 1)), // 2.472136
         flag: 'no significant change',
         // weeks 12, 13, 14 of 2025: 0, 1 (b1), 2 (b2, b3); of 2024: 0, 0, 2 (b6, b7); of 2023: 0, 0, 0
         // sum 5, sum of squares 9: mean 5/9; sd = sqrt((9 * 9 - 25) / 72) = sqrt(56/72) = 0.881917
-        baseline_mean: close(baselineMean),
-        baseline_sd: close(baselineSd),
-        z_baseline: close((5 - baselineMean) / baselineSd), // 4.444444 / 0.881917 = 5.039526
+        baseline_mean: sixDecimals(baselineMean),
+        baseline_sd: sixDecimals(baselineSd),
+        z_baseline: sixDecimals((5 - baselineMean) / baselineSd), // 4.444444 / 0.881917 = 5.039526
         flag_baseline: 'up',
         // 28 days 2 .. 29 March 2026: a4, a1, a2, a5, a6, a8 = 6; harm 10 + 10 + 100 + 0 + 0 + 10 = 130
         count_28d: 6,
         harm_28d: 130,
         count_28d_last_year: 2, // 3 .. 30 March 2025: b5 (Monday 3 March 00:30), b1; not b4 (2 March)
-        z_28d: close(2 * (Math.sqrt(6) - Math.sqrt(2))), // 2.070552
+        z_28d: sixDecimals(2 * (Math.sqrt(6) - Math.sqrt(2))), // 2.070552
         flag_28d: 'no significant change',
         // FY 2025/26: 1 April 2025 .. 29 March 2026: b2, b3, a4, a1, a2, a5, a6, a8 = 8 (the month record left
         // out); harm 10 + 10 + 10 + 10 + 100 + 0 + 0 + 10 = 150
         count_fytd: 8,
         harm_fytd: 150,
         count_fytd_last_year: 4, // 2 April 2024 .. 30 March 2025: b7, b4, b5, b1 (not b6, 1 April 2024)
-        z_fytd: close(2 * (Math.sqrt(8) - 2)), // 1.656854
+        z_fytd: sixDecimals(2 * (Math.sqrt(8) - 2)), // 1.656854
         flag_fytd: 'no significant change',
         // harm of the same 9 weeks, all burglaries (10 each): 0, 10, 20; 0, 0, 20; 0, 0, 0: ten times the
         // counts, so mean 50/9 = 5.555556 and sd 10 * 0.881917 = 8.819171 (rounded to 6 decimals)
-        baseline_harm_mean: close(5.555556),
-        baseline_harm_sd: close(8.819171),
+        baseline_harm_mean: sixDecimals(5.555556),
+        baseline_harm_sd: sixDecimals(8.819171),
       },
       {
         hotspot_id: 'H1',
@@ -253,18 +252,18 @@ describe('scorecard_weekly: weeks, clock changes, financial year, as-of versions
         count_last_year: 2, // 2025 week 14 (31 March .. 6 April 2025): b2, b3
         harm_last_year: 20,
         pct_change_last_year: 50, // 100 * (3 - 2) / 2
-        z_last_year: close(2 * (Math.sqrt(3) - Math.sqrt(2))), // 0.635674
+        z_last_year: sixDecimals(2 * (Math.sqrt(3) - Math.sqrt(2))), // 0.635674
         flag: 'no significant change',
         // weeks 13, 14, 15 of 2025: 1, 2, 0; of 2024: 0, 2, 0; of 2023: 0, 0, 0: sum 5, squares 9 again
-        baseline_mean: close(baselineMean),
-        baseline_sd: close(baselineSd),
-        z_baseline: close((3 - baselineMean) / baselineSd), // 2.444444 / 0.881917 = 2.771739
+        baseline_mean: sixDecimals(baselineMean),
+        baseline_sd: sixDecimals(baselineSd),
+        z_baseline: sixDecimals((3 - baselineMean) / baselineSd), // 2.444444 / 0.881917 = 2.771739
         flag_baseline: 'no significant change',
         // 9 March .. 5 April 2026: a4, a1, a2, a5, a6, a8, a3, a10, a11 = 9; harm 130 + 30 = 160
         count_28d: 9,
         harm_28d: 160,
         count_28d_last_year: 3, // 10 March .. 6 April 2025: b1, b2, b3
-        z_28d: close(2 * (3 - Math.sqrt(3))), // 2.535898
+        z_28d: sixDecimals(2 * (3 - Math.sqrt(3))), // 2.535898
         flag_28d: 'no significant change',
         // FY 2026/27 starts Wednesday 1 April: 1 .. 5 April: a11 only (a3 Monday 30, a10 Tuesday 31 March)
         count_fytd: 1,
@@ -272,8 +271,8 @@ describe('scorecard_weekly: weeks, clock changes, financial year, as-of versions
         count_fytd_last_year: 1, // 2 .. 6 April 2025: b3 (not b2, 1 April 2025)
         z_fytd: 0,
         flag_fytd: 'no significant change',
-        baseline_harm_mean: close(5.555556), // 10, 20, 0; 0, 20, 0; 0, 0, 0
-        baseline_harm_sd: close(8.819171),
+        baseline_harm_mean: sixDecimals(5.555556), // 10, 20, 0; 0, 20, 0; 0, 0, 0
+        baseline_harm_sd: sixDecimals(8.819171),
       },
       // H2: nothing anywhere: zeros, a zero baseline (mean 0, sd 0, z null)
       emptyWeek('H2', '2026-03-23', '2026-03-29', 13),
@@ -324,12 +323,12 @@ describe('scorecard_weekly: weeks, clock changes, financial year, as-of versions
       count_28d: 5, // 28 September .. 25 October: c6, c3, c4, c5, c1
       harm_28d: 50,
       count_28d_last_year: 0, // 29 September .. 26 October 2025
-      z_28d: close(2 * Math.sqrt(5)), // 4.472136
+      z_28d: sixDecimals(2 * Math.sqrt(5)), // 4.472136
       flag_28d: 'up',
       count_fytd: 7, // 1 April .. 25 October 2026: a11, a12, c6, c3, c4, c5, c1 (c2 is Monday 26)
       harm_fytd: 70,
       count_fytd_last_year: 1, // 2 April .. 26 October 2025: b3
-      z_fytd: close(2 * (Math.sqrt(7) - 1)), // 3.291503
+      z_fytd: sixDecimals(2 * (Math.sqrt(7) - 1)), // 3.291503
       flag_fytd: 'up',
       baseline_harm_mean: 0,
       baseline_harm_sd: 0,
@@ -421,7 +420,7 @@ describe('scorecard_weekly: ISO week 53 against week 52, seasonal baseline, up a
         count_28d: 16, // 7 Dec 2026 .. 3 Jan 2027
         harm_28d: 160,
         count_28d_last_year: 3, // 8 Dec 2025 .. 4 Jan 2026: 1 (28 Dec) + 2 (2 Jan)
-        z_28d: close(2 * (4 - Math.sqrt(3))), // 4.535898
+        z_28d: sixDecimals(2 * (4 - Math.sqrt(3))), // 4.535898
         flag_28d: 'up',
         count_fytd: 16, // 1 April 2026 .. 3 January 2027
         harm_fytd: 160,
@@ -476,12 +475,12 @@ describe('scorecard_weekly: ISO week 53 against week 52, seasonal baseline, up a
         count_28d: 4,
         harm_28d: 40,
         count_28d_last_year: 3,
-        z_28d: close(2 * (2 - Math.sqrt(3))), // 0.535898
+        z_28d: sixDecimals(2 * (2 - Math.sqrt(3))), // 0.535898
         flag_28d: 'no significant change',
         count_fytd: 4,
         harm_fytd: 40,
         count_fytd_last_year: 3, // 28 Dec 2025 and 2 Jan 2026
-        z_fytd: close(2 * (2 - Math.sqrt(3))),
+        z_fytd: sixDecimals(2 * (2 - Math.sqrt(3))),
         flag_fytd: 'no significant change',
         // harm: H1's weeks but 2024 week 51 holds a Robbery and a Burglary (110): 0, 10, 20; 110, 0, 20;
         // 0, 20, 0. Sum 180: mean 20; deviations -20, -10, 0, 90, -20, 0, -20, 0, -20, squares
@@ -542,7 +541,7 @@ describe('scorecard_weekly: comparisons before the data begin, and the week rang
         count_last_year: 1, // 2025 week 13 starts 24 March 2025, after the data begin
         harm_last_year: 10,
         pct_change_last_year: 100,
-        z_last_year: close(2 * (Math.sqrt(2) - 1)), // 0.828427
+        z_last_year: sixDecimals(2 * (Math.sqrt(2) - 1)), // 0.828427
         flag: 'no significant change',
         ...unknownBaseline, // 2024 and 2023 weeks are before the data
         count_28d: 2,

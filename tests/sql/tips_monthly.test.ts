@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cellCentre, rectangle, TestLake } from './harness.ts'
+import { sixDecimals } from './rounding.ts'
 
 const inH1 = cellCentre(20_000, 7_000)
 const inH2 = cellCentre(21_000, 8_000)
@@ -27,7 +28,7 @@ const expected = (
   group_value: groupValue,
   received,
   actioned_within_48h: within,
-  share_actioned_within_48h: received === 0 ? null : within / received,
+  share_actioned_within_48h: received === 0 ? null : sixDecimals(within / received),
   interventions,
   arrests,
 })
@@ -135,8 +136,8 @@ describe('tips_monthly', () => {
       expected('2026-04-01', 'hotspot', 'H3', 0, 0, 0, 0),
       expected('2026-04-01', 'source_type', 'resident', 1, 0, 0, 0),
     ])
-    // shares as numbers: all March 3/5, H1 1/3, H2 1/2
-    expect(rows.slice(0, 3).map((r) => r.share_actioned_within_48h)).toEqual([0.6, 1 / 3, 0.5])
+    // shares as numbers, rounded to 6 decimals: all March 3/5, H1 1/3, H2 1/2
+    expect(rows.slice(0, 3).map((r) => r.share_actioned_within_48h)).toEqual([0.6, 0.333333, 0.5])
   })
 
   it('sees the corrected outcome and the later tip as of a later date', async () => {
@@ -150,5 +151,55 @@ describe('tips_monthly', () => {
     expect(at('2026-04-01', 'source_type', 'other')).toEqual(
       expected('2026-04-01', 'source_type', 'other', 1, 0, 0, 0),
     )
+  })
+})
+
+describe('tips_monthly: the 48 hour limit to the millisecond', () => {
+  /*
+   * actioned_within_48h compares milliseconds: Trino's date_diff('second') counts whole seconds elapsed and
+   * DuckDB's counts second boundaries crossed, so on timestamps with fractions of a second they disagree, and
+   * neither sees a millisecond over the limit. All four tips name H1, source resident, June 2026:
+   *   A  received 10:00:00.000 on 1 June, actioned 10:00:00.000 on 3 June   48:00:00.000   within (exactly 48 h)
+   *   B  received 11:00:00.000, actioned 11:00:00.001 two days later        48:00:00.001   not within (both engines
+   *      count 172 800 s)
+   *   C  received 12:00:00.900, actioned 12:00:01.100 two days later        48:00:00.200   not within (Trino
+   *      counts 172 800 s elapsed, DuckDB 172 801 boundaries)
+   *   D  received 13:00:00.900, actioned 13:00:00.100 two days later        47:59:59.200   within (Trino 172 799,
+   *      DuckDB 172 800)
+   * received 4, within 2 (A and D): share 0.5.
+   */
+  let lake: TestLake
+  beforeAll(async () => {
+    const actioned = (id: string, receivedAt: string, actionedAt: string) =>
+      tip({
+        tip_id: id,
+        received_at: receivedAt,
+        source_type: 'resident',
+        hotspot_id: 'H1',
+        actioned_at: actionedAt,
+        outcome: 'no_action',
+      })
+    lake = await TestLake.create({
+      area_cells: rectangle('H1', 'hotspot', 20_000, 7_000, 1, 1),
+      feeds: {
+        tips: [
+          actioned('A', '2026-06-01T10:00:00.000Z', '2026-06-03T10:00:00.000Z'),
+          actioned('B', '2026-06-01T11:00:00.000Z', '2026-06-03T11:00:00.001Z'),
+          actioned('C', '2026-06-01T12:00:00.900Z', '2026-06-03T12:00:01.100Z'),
+          actioned('D', '2026-06-01T13:00:00.900Z', '2026-06-03T13:00:00.100Z'),
+        ],
+      },
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('counts 48:00:00.000 as within and 48:00:00.001 as not, whatever the fractions of a second', async () => {
+    expect(await lake.mart('tips_monthly', '2026-06-30')).toEqual([
+      expected('2026-06-01', 'all', 'all', 4, 2, 0, 0),
+      expected('2026-06-01', 'hotspot', 'H1', 4, 2, 0, 0),
+      expected('2026-06-01', 'source_type', 'resident', 4, 2, 0, 0),
+    ])
   })
 })

@@ -201,6 +201,51 @@ describe('feed contracts: missing required values', () => {
   })
 })
 
+describe('feed contracts: text is stored without surrounding whitespace', () => {
+  /*
+   * The SQL never trims (Trino's trim removes every kind of whitespace, DuckDB's only spaces: DESIGN section 6),
+   * so the ingest stores every text field cleaned: leading and trailing whitespace of any kind removed, and a
+   * field of whitespace only stored as null (absent).
+   */
+  it('removes tabs, newlines and carriage returns around a value, keeping those inside it', () => {
+    const row = accepted('survey_responses', {
+      ethnicity_group: '\tWhite\n',
+      age_band: '\r\n 25-34 \t\r\n',
+    })
+    expect(row.ethnicity_group).toBe('White')
+    expect(row.age_band).toBe('25-34')
+    expect(accepted('incidents', { lsoa_name: ' Camden\t001A\n' }).lsoa_name).toBe('Camden\t001A')
+    expect(accepted('incidents', { context: 'line one\nline two\n' }).context).toBe('line one\nline two')
+  })
+
+  it('removes other Unicode whitespace: no-break, ideographic, thin and line-separator spaces, NEL, a BOM', () => {
+    const row = accepted('stop_searches', {
+      officer_defined_ethnicity: '\u00a0\ufeffAsian\u3000',
+      object_of_search: '\u2009Offensive weapons\u2028\u0085\u000b\u000c',
+    })
+    expect(row.officer_defined_ethnicity).toBe('Asian')
+    expect(row.object_of_search).toBe('Offensive weapons')
+  })
+
+  it('stores a field of whitespace only as null (absent), as it stores an empty field', () => {
+    const row = accepted('survey_responses', { ethnicity_group: ' \t\r\n', age_band: '\u00a0' })
+    expect(row.ethnicity_group).toBeUndefined()
+    expect(row.age_band).toBeUndefined()
+  })
+
+  it('cleans ids and required labels too, and refuses one made only of whitespace as blank', () => {
+    const row = accepted('arrests', { arrest_id: '\tARR-1\r\n', offence_category: ' Violence\n' })
+    expect(row.arrest_id).toBe('ARR-1')
+    expect(row.offence_category).toBe('Violence')
+    refused('arrests', { offence_category: '\r\n\t' }, 'offence_category', /is blank/)
+  })
+
+  it('checks a pattern against the cleaned value', () => {
+    expect(accepted('incidents', { lsoa_code: '\tE01000001\n' }).lsoa_code).toBe('E01000001')
+    refused('incidents', { lsoa_code: 'E01 000001' }, 'lsoa_code', /not an LSOA code/)
+  })
+})
+
 describe('feed contracts: timestamps', () => {
   it('refuses text that is not a timestamp', () => {
     refused('incidents', { reported_at: 'yesterday' }, 'reported_at', /not an ISO-8601 timestamp/)

@@ -36,12 +36,62 @@ interface Options {
   description?: string
 }
 
+/**
+ * Unicode White_Space (tab, LF, VT, FF, CR, space, NEL, no-break space, ogham space, the en/em/thin/hair
+ * spaces, line and paragraph separators, narrow no-break, medium mathematical and ideographic spaces) and the
+ * byte-order mark / zero-width no-break space that editors leave at the start of a field. All are single UTF-16
+ * code units.
+ */
+function isEdgeSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d)
+  if (code < 0x85) return false
+  return (
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  )
+}
+
+/**
+ * A text value without leading or trailing whitespace of any kind (see isEdgeSpace). The lake stores text
+ * cleaned this way so that the SQL never trims: Trino's trim removes every kind of whitespace and DuckDB's only
+ * spaces (DESIGN section 6). A loop rather than a regular expression: `\s+$` backtracks quadratically over a
+ * long run of inner spaces.
+ */
+export function cleanText(value: string): string {
+  let start = 0
+  let end = value.length
+  while (start < end && isEdgeSpace(value.charCodeAt(start))) start++
+  while (end > start && isEdgeSpace(value.charCodeAt(end - 1))) end--
+  return start === 0 && end === value.length ? value : value.slice(start, end)
+}
+
+/**
+ * A text column: stored without leading or trailing whitespace (cleanText), and a value that is only
+ * whitespace is absent (stored as null). The length cap applies to the value as given; the pattern to the
+ * cleaned value.
+ */
 export function text(options: Options & { max?: number; pattern?: RegExp; patternHint?: string } = {}) {
-  let schema = z.string().max(options.max ?? MAX_FIELD_CHARS)
-  // an id or a required label made only of spaces is as absent as an empty field
-  if (options.required) schema = schema.regex(/\S/, 'is blank')
+  let cleaned = z.string()
+  // an id or a required label made only of whitespace is as absent as an empty field
+  if (options.required) cleaned = cleaned.min(1, 'is blank')
   if (options.pattern)
-    schema = schema.regex(options.pattern, options.patternHint ?? `does not match ${options.pattern}`)
+    cleaned = cleaned.regex(options.pattern, options.patternHint ?? `does not match ${options.pattern}`)
+  const schema = z
+    .string()
+    .max(options.max ?? MAX_FIELD_CHARS)
+    .transform((value) => {
+      const clean = cleanText(value)
+      return clean === '' && !options.required ? undefined : clean
+    })
+    .pipe(options.required ? cleaned : cleaned.optional())
   return column(schema, 'string', options.required ?? false, options.description ?? '')
 }
 
