@@ -86,8 +86,8 @@ export class TrinoLake {
       // Trino wants an external location to exist; a lake without that feed yet just has no rows
       await mkdir(path.join(lake.root, spec.prefix), { recursive: true })
       await lake.query(createTableSql(schema, spec, lake.root))
-      if (spec.partitions.length > 0) await lake.syncPartitions(spec.name)
     }
+    await lake.refresh()
     return lake
   }
 
@@ -120,11 +120,21 @@ export class TrinoLake {
     }
   }
 
+  /** Registers every partition folder now on disk (after new drops or runs): Hive has no projection here. */
+  async refresh(): Promise<void> {
+    for (const spec of tableSpecs())
+      if (spec.format === 'parquet' && spec.partitions.length > 0) await this.syncPartitions(spec.name)
+  }
+
   async drop(): Promise<void> {
     // the tables are external: dropping them leaves the lake's files alone
-    const { rows } = await this.query(`show tables from hive.${quote(this.schema)}`)
-    for (const [table] of rows)
-      await this.query(`drop table hive.${quote(this.schema)}.${quote(table as string)}`)
+    const { rows } = await this.query(
+      `select table_name, table_type from hive.information_schema.tables where table_schema = '${this.schema}'`,
+    )
+    for (const [name, type] of rows)
+      await this.query(
+        `drop ${type === 'VIEW' ? 'view' : 'table'} hive.${quote(this.schema)}.${quote(name as string)}`,
+      )
     await this.query(`drop schema hive.${quote(this.schema)}`)
   }
 }

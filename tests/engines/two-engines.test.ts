@@ -125,6 +125,7 @@ describe.skipIf(trino.url === null)(
     // the local DuckDB views of the same names: the same records and runs
     it('the Glue views show what the local views show: current versions of each feed, the latest run of each mart', async () => {
       await duck.refresh()
+      await trinoLake.refresh()
       for (const view of viewSpecs()) {
         await trinoLake.query(`create view ${view.name} as ${view.sql}`)
         const columns = view.columns.map((c) => `"${c.name}"`).join(', ')
