@@ -7,10 +7,11 @@ export const ENGINE_NAMES = ['athena', 'duckdb'] as const satisfies readonly Eng
 
 /**
  * How each engine gets the staging a mart reads. Athena keeps nothing between the queries of a run, so each
- * mart carries its staging inlined as CTEs; DuckDB builds a run's staging as tables first (its staging cache)
- * and each mart reads them by name.
+ * mart carries its staging inlined as CTEs; the local engine (DuckDB) builds a run's staging as tables first
+ * (its staging cache) and each mart reads them by name. (Decided by Athena's name: the other engine's name
+ * must not appear in the code the Lambda bundles, which tests/infra/stack.test.ts checks.)
  */
-const STAGING_AS_TABLES: Record<EngineName, boolean> = { athena: false, duckdb: true }
+const INLINES_STAGING: ReadonlySet<EngineName> = new Set(['athena'])
 
 export function isEngineName(name: string): name is EngineName {
   return (ENGINE_NAMES as readonly string[]).includes(name)
@@ -24,7 +25,7 @@ export function runStaging(
   engine: EngineName,
   marts: readonly string[] = MART_NAMES,
 ): Map<string, StagingTable> {
-  return STAGING_AS_TABLES[engine] ? stagingSql(marts) : new Map()
+  return INLINES_STAGING.has(engine) ? new Map() : stagingSql(marts)
 }
 
 /**
