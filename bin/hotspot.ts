@@ -6,6 +6,8 @@ import { describeManifest, runIngestCommand } from '../functions/cli/ingest-comm
 import { type QueryFormat, runQueryCommand } from '../functions/cli/query-command.ts'
 import { describeReport, runReportCommand } from '../functions/cli/report-command.ts'
 import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
+import { runSqlCommand } from '../functions/cli/sql-command.ts'
+import { ENGINE_NAMES } from '../functions/core/analytics/mart-sql.ts'
 import { MART_NAMES, type MartName } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { DEFAULT_END_DATE } from '../functions/core/generate/generate.ts'
@@ -137,6 +139,29 @@ program
     process.stdout.write(
       options.json ? `${JSON.stringify(manifest, null, 2)}\n` : `${describeRun(manifest)}\n`,
     )
+  })
+
+program
+  .command('sql')
+  .description(
+    'print the SQL an engine runs for a mart, exactly as `hotspot run` (duckdb) or the nightly Athena run sends it',
+  )
+  .argument('<mart>', MART_NAMES.join('|'))
+  .requiredOption('--engine <engine>', ENGINE_NAMES.join('|'))
+  .requiredOption('--as-of <date>', 'the date the results are as of (YYYY-MM-DD)')
+  .option('--lake <dir>', 'lake folder: the reference versions default to the latest loaded', DEFAULT_LAKE)
+  .option('--weights-version <version>', 'harm weights version (default: the latest loaded)')
+  .option('--register-version <version>', 'hotspot register version (default: the latest loaded)')
+  .action(async (mart: string, options) => {
+    const sql = await runSqlCommand(mart, {
+      lake: options.lake,
+      engine: options.engine,
+      asOf: options.asOf,
+      weightsVersion: options.weightsVersion,
+      registerVersion: options.registerVersion,
+    })
+    // the SQL byte for byte (`| sha256sum` gives the run manifest's query_sha256); a newline only on a terminal
+    process.stdout.write(process.stdout.isTTY ? `${sql}\n` : sql)
   })
 
 program

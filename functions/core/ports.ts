@@ -104,8 +104,10 @@ export interface QueryEngine {
   query(sql: string, parameters: readonly string[], options?: QueryOptions): Promise<QueryResult>
   /**
    * Builds the staging relations once, before a run's marts (an engine that can keep tables for the length of
-   * a run), and returns their names: the runner then leaves them out of each mart's SQL instead of inlining
-   * them as CTEs. Engines without it get staging inlined.
+   * a run), every one it is given, and returns their names: the runner then leaves them out of each mart's SQL
+   * instead of inlining them as CTEs. Which engines do is decided by name (runStaging in
+   * core/analytics/mart-sql.ts), so `hotspot sql` can tell the SQL without an engine; the others get staging
+   * inlined.
    */
   prepareStaging?(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>>
 }

@@ -129,6 +129,7 @@ describe('runMarts over the sample lake', () => {
         rows: [],
         stats: { engine: 'duckdb', elapsed_ms: 0 },
       }),
+      prepareStaging: async (staging) => new Set(staging.keys()),
     }
     await expect(
       runMarts({

@@ -8,14 +8,8 @@ import { type Value, writeParquetTable } from '../ingest/parquet-sink.ts'
 import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { parseDate } from '../time.ts'
-import {
-  composeMart,
-  MART_NAMES,
-  type MartName,
-  type MartParameters,
-  martQuery,
-  stagingSql,
-} from './marts.ts'
+import { martSql, runStaging } from './mart-sql.ts'
+import { MART_NAMES, type MartName, type MartParameters, martQuery } from './marts.ts'
 
 export const RUN_MANIFEST_VERSION = 1
 
@@ -72,28 +66,21 @@ export class MissingReferenceError extends Error {}
  */
 export async function runMarts(request: RunRequest): Promise<RunManifest> {
   const { store, engine, clock, asOf } = request
-  if (parseDate(asOf) === undefined)
-    throw new Error(`--as-of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
   const startedAt = clock.now()
-  const weightsVersion = request.weightsVersion ?? (await latestVersion(store, 'weights'))
-  const registerVersion = request.registerVersion ?? (await latestVersion(store, 'register'))
+  const bound = await martParameters(store, asOf, request)
+  const { weights_version: weightsVersion, register_version: registerVersion } = bound
   const inputs = await listInputs(store, asOf)
   const marts = request.marts ?? MART_NAMES
-  const bound: MartParameters = {
-    as_of: asOf,
-    weights_version: weightsVersion,
-    register_version: registerVersion,
-  }
   const parameters = [asOf, weightsVersion, registerVersion]
   const runId = runIdOf(startedAt, asOf, parameters, inputs, marts)
   const inputsDigest = createHash('sha256').update(JSON.stringify(inputs)).digest('hex')
   const work = await mkdtemp(path.join(tmpdir(), 'hotspot-run-'))
   const martRuns: MartRun[] = []
   try {
-    const prepared = (await engine.prepareStaging?.(stagingSql(marts))) ?? new Set<string>()
+    await prepareStaging(engine, marts)
     for (const mart of marts) {
       const definition = martQuery(mart)
-      const sql = composeMart(mart, bound, { prepared })
+      const sql = martSql(engine.name, mart, bound, marts)
       const result = await engine.query(sql, [], { label: mart, asOf, inputs: inputsDigest })
       const declared = definition.columns.map((c) => c.name)
       const returned = result.columns.map((c) => c.name)
@@ -147,6 +134,39 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
     contentType: 'application/json',
   })
   return manifest
+}
+
+/**
+ * A run's parameters: the as-of date, and the reference versions given or else the latest loaded into the
+ * store (as `hotspot run` and `hotspot sql` take them).
+ */
+export async function martParameters(
+  store: ObjectStore,
+  asOf: string,
+  versions: { weightsVersion?: string; registerVersion?: string } = {},
+): Promise<MartParameters> {
+  if (parseDate(asOf) === undefined)
+    throw new Error(`--as-of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
+  return {
+    as_of: asOf,
+    weights_version: versions.weightsVersion ?? (await latestVersion(store, 'weights')),
+    register_version: versions.registerVersion ?? (await latestVersion(store, 'register')),
+  }
+}
+
+/**
+ * Builds the staging the engine keeps as tables for the run (runStaging), all of it: the marts' SQL (martSql)
+ * leaves every one of those tables out, so an engine that built fewer would fail on a missing table.
+ */
+async function prepareStaging(engine: QueryEngine, marts: readonly MartName[]): Promise<void> {
+  const staging = runStaging(engine.name, marts)
+  if (staging.size === 0) return
+  if (!engine.prepareStaging)
+    throw new Error(`the ${engine.name} engine reads staging as tables, but cannot build them`)
+  const built = await engine.prepareStaging(staging)
+  const missing = [...staging.keys()].filter((name) => !built.has(name))
+  if (missing.length > 0)
+    throw new Error(`the ${engine.name} engine did not build the staging tables ${missing.join(', ')}`)
 }
 
 async function latestVersion(store: ObjectStore, kind: 'weights' | 'register'): Promise<string> {

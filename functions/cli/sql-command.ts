@@ -1,0 +1,33 @@
+import { FsObjectStore } from '../adapters/fs-object-store.ts'
+import { ENGINE_NAMES, isEngineName, martSql } from '../core/analytics/mart-sql.ts'
+import { MART_NAMES } from '../core/analytics/marts.ts'
+import { martParameters } from '../core/analytics/run.ts'
+
+export interface SqlCommandOptions {
+  lake: string
+  engine: string
+  asOf: string
+  /** Default: the latest loaded into the lake, as `hotspot run` takes it. */
+  weightsVersion?: string
+  registerVersion?: string
+}
+
+export class SqlCommandError extends Error {}
+
+/**
+ * `hotspot sql`: the SQL an engine runs for a mart in a nightly run (every mart) as of a date, exactly as
+ * runMarts sends it (martSql). Reads the lake's reference manifests only; opens no engine.
+ */
+export async function runSqlCommand(mart: string, options: SqlCommandOptions): Promise<string> {
+  if (!(MART_NAMES as readonly string[]).includes(mart))
+    throw new SqlCommandError(
+      `unknown mart ${JSON.stringify(mart)}; expected one of ${MART_NAMES.join(', ')}`,
+    )
+  const { engine } = options
+  if (!isEngineName(engine))
+    throw new SqlCommandError(
+      `unknown engine ${JSON.stringify(engine)}; expected one of ${ENGINE_NAMES.join(', ')}`,
+    )
+  const parameters = await martParameters(new FsObjectStore(options.lake), options.asOf, options)
+  return martSql(engine, mart, parameters, MART_NAMES)
+}

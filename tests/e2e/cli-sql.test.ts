@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
+import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
+import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
+import { ENGINE_NAMES, type EngineName } from '../../functions/core/analytics/mart-sql.ts'
+import { type RunManifest, runMarts } from '../../functions/core/analytics/run.ts'
+import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
+import { fixedClock, type QueryEngine } from '../../functions/core/ports.ts'
+import { loadReference } from '../../functions/core/reference/load.ts'
+import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const SAMPLES = path.join(ROOT, 'tests/fixtures/sample-drops')
+const AS_OF = '2026-03-02'
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `hotspot ...` as a user would (`npx hotspot` runs this same file), stdout not a terminal. */
+async function hotspot(...args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'bin/hotspot.ts'), ...args],
+      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+    )
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string }
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
+  }
+}
+
+describe('hotspot sql: the SQL an engine runs for a mart', () => {
+  let work: string
+  let lake: string
+  /** What runMarts sent to each engine, per mart, and the run's manifest. */
+  const sent: Record<EngineName, Map<string, string>> = { athena: new Map(), duckdb: new Map() }
+  const manifests = {} as Record<EngineName, RunManifest>
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'hotspot-cli-sql-'))
+    lake = path.join(work, 'lake')
+    const store = new FsObjectStore(lake)
+    const clock = fixedClock('2026-03-04T06:00:00Z')
+    await loadReference(store, 'weights', DEFAULT_WEIGHTS_FILE, clock)
+    await loadReference(store, 'register', path.join(SAMPLES, 'register.geojson'), clock)
+    for (const feed of FEED_NAMES) await runIngestCommand([path.join(SAMPLES, feed)], { lake, feed, clock })
+    // the nightly run on each engine, every query recorded on its way to the engine; the Athena run's SQL
+    // (staging inlined) runs on DuckDB, which runs it unchanged
+    for (const name of ENGINE_NAMES) {
+      const duck = await DuckDbLake.open(lake)
+      try {
+        const engine: QueryEngine = {
+          name,
+          query: (sql, parameters, options) => {
+            sent[name].set(options?.label as string, sql)
+            return duck.query(sql, parameters, options)
+          },
+          ...(name === 'duckdb' ? { prepareStaging: (staging) => duck.prepareStaging(staging) } : {}),
+        }
+        manifests[name] = await runMarts({
+          store,
+          engine,
+          clock: fixedClock('2026-03-05T03:30:00Z'),
+          asOf: AS_OF,
+        })
+      } finally {
+        duck.close()
+      }
+    }
+  }, 240_000)
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true })
+  })
+
+  // each CLI run is a Node process of a few seconds: three marts that between them take every path of
+  // composition (shared blocks, staging read through other staging, several feeds); that the run and the CLI
+  // agree on every mart follows from both calling martSql (tests/unit/mart-sql.test.ts checks the run's side)
+  const MARTS = ['scorecard_weekly', 'concentration', 'funder_monthly'] as const
+
+  it.each(ENGINE_NAMES)(
+    'prints, byte for byte, what the run sent to %s',
+    async (engine) => {
+      const runs = await Promise.all(
+        MARTS.map((mart) => hotspot('sql', mart, '--engine', engine, '--as-of', AS_OF, '--lake', lake)),
+      )
+      MARTS.forEach((mart, i) => {
+        const run = runs[i] as Run
+        expect(run.stderr, mart).toBe('')
+        expect(run.code).toBe(0)
+        expect(run.stdout, mart).toBe(sent[engine].get(mart))
+        // so `hotspot sql ... | sha256sum` checks a run manifest's query_sha256
+        expect(createHash('sha256').update(run.stdout).digest('hex')).toBe(
+          manifests[engine].marts.find((m) => m.mart === mart)?.query_sha256,
+        )
+      })
+      // staging inlined on Athena, read as tables on DuckDB
+      expect(/\bstg_incidents as \(/.test(sent[engine].get('concentration') as string)).toBe(
+        engine === 'athena',
+      )
+    },
+    120_000,
+  )
+
+  it('takes the reference versions given instead of the latest loaded', async () => {
+    const { weights_version: weights, register_version: register } = manifests.athena
+    const run = await hotspot(
+      'sql',
+      'concentration',
+      '--engine',
+      'athena',
+      '--as-of',
+      AS_OF,
+      '--lake',
+      path.join(work, 'nothing-loaded'),
+      '--weights-version',
+      'w-0123456789abcdef',
+      '--register-version',
+      register,
+    )
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(
+      (sent.athena.get('concentration') as string).replace(`'${weights}'`, "'w-0123456789abcdef'"),
+    )
+  })
+
+  it.concurrent.each([
+    ['an unknown mart', ['no_such_mart', '--engine', 'athena'], /^hotspot: unknown mart "no_such_mart"/],
+    ['an unknown engine', ['tips_monthly', '--engine', 'spark'], /^hotspot: unknown engine "spark"/],
+    [
+      'a date that does not exist',
+      ['tips_monthly', '--engine', 'duckdb', '--as-of', '2026-02-30'],
+      /not a date/,
+    ],
+    [
+      'a version that could not be a literal',
+      ['tips_monthly', '--engine', 'duckdb', '--weights-version', "w'1"],
+      /not a version/,
+    ],
+    [
+      'a lake with no reference loaded',
+      ['tips_monthly', '--engine', 'athena', '--lake', 'EMPTY'],
+      /no harm weights loaded/,
+    ],
+  ])('fails on one line for %s', async (_, args, reason) => {
+    const withDefaults = [...args]
+    if (!withDefaults.includes('--as-of')) withDefaults.push('--as-of', AS_OF)
+    const lakeAt = withDefaults.indexOf('--lake')
+    if (lakeAt < 0) withDefaults.push('--lake', lake)
+    else withDefaults[lakeAt + 1] = path.join(work, 'empty')
+    const run = await hotspot('sql', ...withDefaults)
+    expect(run.code).not.toBe(0)
+    expect(run.stdout).toBe('')
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    expect(run.stderr).toMatch(reason)
+  })
+})

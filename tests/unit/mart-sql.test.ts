@@ -1,0 +1,152 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
+import { ENGINE_NAMES, martSql, runStaging } from '../../functions/core/analytics/mart-sql.ts'
+import {
+  composeMart,
+  MART_NAMES,
+  MartParameterError,
+  martQuery,
+  stagingSql,
+} from '../../functions/core/analytics/marts.ts'
+import { MissingReferenceError, martParameters, runMarts } from '../../functions/core/analytics/run.ts'
+import { fixedClock, type QueryEngine } from '../../functions/core/ports.ts'
+import { loadReference } from '../../functions/core/reference/load.ts'
+import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
+
+const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/sample-drops')
+const PARAMETERS = { as_of: '2026-03-02', weights_version: 'w-1', register_version: 'r-1' }
+
+/** The staging CTEs a query defines (`stg_x as (`). */
+const definedStaging = (sql: string) => [...sql.matchAll(/\b(stg_[a-z_]+) as \(/g)].map((m) => m[1])
+
+describe('runStaging: the staging an engine builds as tables before a run', () => {
+  it('is none on Athena and the staging of the run on DuckDB', () => {
+    expect(runStaging('athena').size).toBe(0)
+    expect(runStaging('athena', ['tips_monthly']).size).toBe(0)
+    expect([...runStaging('duckdb').keys()]).toEqual([...stagingSql().keys()])
+    expect([...runStaging('duckdb', ['concentration']).keys()]).toEqual([
+      'stg_incidents',
+      'stg_incident_harm',
+    ])
+  })
+})
+
+describe('martSql: the SQL an engine runs for a mart', () => {
+  it.each(MART_NAMES)('%s on Athena carries its staging inlined, with the parameters written in', (mart) => {
+    const sql = martSql('athena', mart, PARAMETERS)
+    expect(sql).toBe(composeMart(mart, PARAMETERS))
+    expect(definedStaging(sql).length).toBeGreaterThan(0)
+    expect(sql).toContain(
+      "select cast('2026-03-02' as date) as as_of, cast('w-1' as varchar) as weights_version, cast('r-1' as varchar) as register_version",
+    )
+    expect(sql).not.toContain('?')
+  })
+
+  it.each(MART_NAMES)('%s on DuckDB reads the staging tables by name, whichever marts run', (mart) => {
+    const sql = martSql('duckdb', mart, PARAMETERS)
+    expect(sql).toBe(composeMart(mart, PARAMETERS, { prepared: new Set(stagingSql().keys()) }))
+    expect(definedStaging(sql)).toEqual([])
+    expect(sql).toMatch(/\bstg_[a-z_]+\b/)
+    // `hotspot run --mart M` sends the same SQL for M as a run of every mart
+    expect(martSql('duckdb', mart, PARAMETERS, [mart])).toBe(sql)
+  })
+
+  it('refuses parameters that are not a date and versions', () => {
+    expect(() => martSql('athena', 'tips_monthly', { ...PARAMETERS, as_of: '2026-02-30' })).toThrow(
+      MartParameterError,
+    )
+    expect(() => martSql('duckdb', 'tips_monthly', { ...PARAMETERS, weights_version: "w'1" })).toThrow(
+      MartParameterError,
+    )
+    expect(() => martSql('athena', 'no_such_mart', PARAMETERS)).toThrow(/unknown mart/)
+  })
+})
+
+describe('runMarts sends martSql, and takes its parameters from martParameters', () => {
+  let root: string
+  let store: FsObjectStore
+  let weights: string
+  let register: string
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'hotspot-mart-sql-'))
+    store = new FsObjectStore(path.join(root, 'lake'))
+    const clock = fixedClock('2026-03-04T06:00:00Z')
+    weights = (await loadReference(store, 'weights', DEFAULT_WEIGHTS_FILE, clock)).version
+    register = (await loadReference(store, 'register', path.join(SAMPLES, 'register.geojson'), clock)).version
+  }, 120_000)
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('defaults the versions to the latest loaded, and keeps those given', async () => {
+    expect(await martParameters(store, '2026-03-02')).toEqual({
+      as_of: '2026-03-02',
+      weights_version: weights,
+      register_version: register,
+    })
+    expect(await martParameters(store, '2026-03-02', { weightsVersion: 'w-old' })).toMatchObject({
+      weights_version: 'w-old',
+      register_version: register,
+    })
+    await expect(martParameters(store, '2026-13-01')).rejects.toThrow(/is not a date/)
+    await expect(martParameters(new FsObjectStore(path.join(root, 'empty')), '2026-03-02')).rejects.toThrow(
+      MissingReferenceError,
+    )
+  })
+
+  /** An engine that answers every mart with no rows, and records the SQL and the staging it was given. */
+  function recordingEngine(name: QueryEngine['name'], tables: boolean) {
+    const sent = new Map<string, string>()
+    const staged: string[][] = []
+    const engine: QueryEngine = {
+      name,
+      query: async (sql, parameters, options) => {
+        expect(parameters).toEqual([])
+        sent.set(options?.label as string, sql)
+        return {
+          columns: martQuery(options?.label as string).columns.map((c) => ({
+            name: c.name,
+            type: 'varchar',
+          })),
+          rows: [],
+          stats: { engine: name, elapsed_ms: 0 },
+        }
+      },
+      ...(tables
+        ? {
+            prepareStaging: async (staging) => {
+              staged.push([...staging.keys()])
+              return new Set(staging.keys())
+            },
+          }
+        : {}),
+    }
+    return { engine, sent, staged }
+  }
+
+  it.each(ENGINE_NAMES)('sends each mart as martSql gives it for %s', async (name) => {
+    const { engine, sent, staged } = recordingEngine(name, name === 'duckdb')
+    const marts = ['concentration', 'tips_monthly'] as const
+    await runMarts({ store, engine, clock: fixedClock('2026-03-05T03:30:00Z'), asOf: '2026-03-02', marts })
+    const parameters = { as_of: '2026-03-02', weights_version: weights, register_version: register }
+    expect([...sent.keys()]).toEqual([...marts])
+    for (const mart of marts) expect(sent.get(mart)).toBe(martSql(name, mart, parameters))
+    expect(staged).toEqual(name === 'duckdb' ? [[...runStaging('duckdb', marts).keys()]] : [])
+  })
+
+  it('refuses an engine that reads staging as tables but does not build them all', async () => {
+    const run = (engine: QueryEngine) =>
+      runMarts({ store, engine, clock: fixedClock('2026-03-05T03:30:00Z'), asOf: '2026-03-02' })
+    const { engine: noTables } = recordingEngine('duckdb', false)
+    await expect(run(noTables)).rejects.toThrow(/cannot build them/)
+    const { engine } = recordingEngine('duckdb', true)
+    await expect(run({ ...engine, prepareStaging: async () => new Set(['stg_incidents']) })).rejects.toThrow(
+      /did not build the staging tables stg_/,
+    )
+  })
+})
