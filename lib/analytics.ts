@@ -47,8 +47,10 @@ export class Analytics extends Construct {
       description: 'Runs the marts on Athena as of the last complete London day (DESIGN 6)',
       serviceName: 'hotspot-analytics',
       memorySize: 1024,
-      // Lambda's maximum: the marts run one after another, each waiting for its Athena query. A retry after a
-      // timeout finds a query already started or finished by its ClientRequestToken instead of paying again.
+      // Lambda's maximum: the marts run one after another, each waiting for its Athena query, never past the
+      // remaining time less a minute (handler.ts FINISH_MARGIN_MS): a query still running then is stopped and the
+      // run throws. The retry gets the marts already done back by their ClientRequestToken without paying again,
+      // and starts the stopped one afresh under a new token.
       timeout: Duration.minutes(15),
       logLevel: props.logLevel,
       logRetentionDays: props.logRetentionDays,

@@ -30,6 +30,7 @@ import {
   stagingQueries,
 } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
+import { parseDate } from '../functions/core/time.ts'
 import {
   DEFAULT_PARTITION_START,
   martRunsTable,
@@ -113,12 +114,12 @@ export interface CatalogProps {
   /** Workgroup names. Default `<databaseName>-pipeline` and `<databaseName>-auditors`. */
   workgroupNames?: Partial<Record<WorkgroupRole, string>>
   /**
-   * First day of the projected `dt` and `as_of` partitions (YYYY-MM-DD); default 2000-01-01, the earliest date
-   * the contracts accept. Athena lists every projected day a query does not filter out (one S3 LIST each), so a
-   * force whose oldest drop is later can set this to its first drop date. A drop dated earlier is invisible to
-   * Athena.
+   * First day of the projected `dt` and `as_of` partitions (YYYY-MM-DD): the force's first drop date (CDK
+   * context `firstDropDate`). No default: Athena lists every projected day a query does not filter out (one S3
+   * LIST each), so starting at the contracts' earliest date (2000-01-01) costs some 10,000 LISTs per feed scan,
+   * and a drop dated before the start is invisible to Athena.
    */
-  partitionStart?: string
+  partitionStart: string
 }
 
 export interface NamedQuerySpec {
@@ -167,9 +168,20 @@ export class Catalog extends Construct {
           'and underscores, starting with a letter (Athena reads views and tables by it)',
       )
     }
-    const partitionStart = props.partitionStart ?? DEFAULT_PARTITION_START
-    if (!ISO_DATE.test(partitionStart) || Number.isNaN(Date.parse(partitionStart))) {
-      throw new Error(`Catalog partitionStart ${JSON.stringify(partitionStart)} is not a date (YYYY-MM-DD)`)
+    const { partitionStart } = props
+    if (
+      Token.isUnresolved(partitionStart) ||
+      !ISO_DATE.test(partitionStart) ||
+      parseDate(partitionStart) === undefined
+    ) {
+      throw new Error(
+        `Catalog partitionStart ${JSON.stringify(partitionStart)} is not a date (YYYY-MM-DD) given as a literal`,
+      )
+    }
+    if (partitionStart < DEFAULT_PARTITION_START) {
+      throw new Error(
+        `Catalog partitionStart ${partitionStart} is before ${DEFAULT_PARTITION_START}, the earliest drop date the contracts accept`,
+      )
     }
     this.bytesScannedCutoffPerQuery = {
       pipeline: props.bytesScannedCutoffPerQuery?.pipeline ?? DEFAULT_BYTES_SCANNED_CUTOFF.pipeline,

@@ -4,9 +4,13 @@
  * message naming the key and what it should hold, instead of deploying a pipeline that fails at 07:00 on Monday.
  *
  * Required values have no default. Defaults exist only where any force can live with them (log retention,
- * the records' lock) and are listed in the README's "Deploy to AWS" section.
+ * the records' lock) and are listed in the README's "Deploy to AWS" section. The first drop date is required:
+ * defaulting it to the earliest possible date (2000-01-01) would make every feed scan list some 10,000 empty
+ * daily prefixes, and any later default would hide older drops from Athena.
  */
 import { z } from 'zod'
+import { EARLIEST_MS } from '../functions/core/contracts/columns.ts'
+import { parseDate } from '../functions/core/time.ts'
 
 /** Lower-level context keys this app reads (and nothing else: feature flags live in the same context). */
 export const CONTEXT_KEYS = [
@@ -14,6 +18,7 @@ export const CONTEXT_KEYS = [
   'sender',
   'forceArea',
   'alertEmail',
+  'firstDropDate',
   'auditorPrincipalArn',
   'logRetentionDays',
   'logLevel',
@@ -38,6 +43,7 @@ export const EXAMPLE_CONTEXT: Readonly<Record<string, string>> = {
   sender: 'hotspot-reports@example.org',
   alertEmail: 'hotspot-alerts@example.org',
   forceArea: 'Example Constabulary',
+  firstDropDate: '2025-01-01',
 }
 
 const EMAIL =
@@ -49,6 +55,9 @@ const email = (what: string) =>
     .string({ error: `is required: ${what}` })
     .trim()
     .regex(EMAIL, { error: (issue) => `${JSON.stringify(issue.input)} is not an email address (${what})` })
+
+/** The contracts' earliest accepted day (2000-01-01): no drop can be dated before it. */
+const EARLIEST_DAY = new Date(EARLIEST_MS).toISOString().slice(0, 10)
 
 /** Context values from the command line are strings; from cdk.json they may be numbers. */
 const wholeNumber = z.union([z.number(), z.string().trim().regex(/^\d+$/).transform(Number)], {
@@ -77,6 +86,27 @@ export const hotspotContext = z.object({
     .max(100, { error: 'is longer than 100 characters' })
     .regex(/^[^\r\n]*$/, { error: 'must be one line' }),
   alertEmail: email('where alarms are sent (DLQ messages, Lambda errors, SES bounces and complaints)'),
+  firstDropDate: z
+    .string({
+      error:
+        "is required: the date of the force's first drop (YYYY-MM-DD, e.g. -c firstDropDate=2024-04-01). " +
+        'Partition projection starts there: Athena lists one S3 prefix per projected day in every feed scan, ' +
+        'and never sees a drop dated earlier (the ingest refuses one)',
+    })
+    .trim()
+    .superRefine((text, ctx) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || parseDate(text) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(text)} is not a date (YYYY-MM-DD): the force's first drop date`,
+        })
+      } else if (text < EARLIEST_DAY) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(text)} is before ${EARLIEST_DAY}, the earliest date a drop may carry`,
+        })
+      }
+    }),
   auditorPrincipalArn: z
     .string()
     .trim()
@@ -111,6 +141,11 @@ export interface HotspotConfig {
   sender: string
   forceArea: string
   alertEmail: string
+  /**
+   * The force's first drop date (YYYY-MM-DD): the first day of every `dt` and `as_of` partition projection,
+   * and the earliest drop date the ingest accepts.
+   */
+  firstDropDate: string
   /** Who may assume the auditors role; default the account itself (its IAM policies then decide). */
   auditorPrincipalArn: string | undefined
   logRetentionDays: number
@@ -155,6 +190,7 @@ export function parseContext(lookup: (key: string) => unknown): HotspotConfig {
     sender: c.sender,
     forceArea: c.forceArea,
     alertEmail: c.alertEmail,
+    firstDropDate: c.firstDropDate,
     auditorPrincipalArn: c.auditorPrincipalArn,
     logRetentionDays: c.logRetentionDays ?? 90,
     logLevel: c.logLevel ?? 'INFO',

@@ -84,9 +84,10 @@ export interface ViewSpec {
 export const DATE_FORMAT = 'yyyy-MM-dd'
 
 /**
- * First projected day: 2000-01-01, the contracts' earliest accepted instant (`EARLIEST_MS`), so no drop date the
- * ingest accepts falls outside the projection. Athena lists every projected day a query does not prune, so a
- * force whose data starts later can pass a later start (Catalog `partitionStart`).
+ * The earliest possible first projected day: 2000-01-01, the contracts' earliest accepted instant
+ * (`EARLIEST_MS`), and the start when none is given (the local Trino harness, which lists no S3). Athena lists
+ * every projected day a query does not prune, so the stack always starts the projections at the force's first
+ * drop date (CDK context `firstDropDate`, Catalog `partitionStart`), and the ingest refuses earlier drops.
  */
 export const DEFAULT_PARTITION_START = new Date(EARLIEST_MS).toISOString().slice(0, 10)
 

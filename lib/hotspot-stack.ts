@@ -51,11 +51,13 @@ export class HotspotStack extends Stack {
       dataBucket: this.storage.data,
       resultsBucket: this.storage.results,
       key: this.storage.key,
+      partitionStart: config.firstDropDate,
     })
     this.monitoring = new Monitoring(this, 'Monitoring', { alertEmail: config.alertEmail })
     this.ingest = new Ingest(this, 'Ingest', {
       storage: this.storage,
       monitoring: this.monitoring,
+      firstDropDate: config.firstDropDate,
       ...functions,
     })
     this.analytics = new Analytics(this, 'Analytics', {

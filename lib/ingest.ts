@@ -32,6 +32,8 @@ export const LANDING_PREFIX = 'landing/'
 export interface IngestProps {
   storage: Storage
   monitoring: Monitoring
+  /** Where the partition projection starts: the function refuses drops dated earlier (FIRST_DROP_DATE). */
+  firstDropDate: string
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
   logRetentionDays: number
 }
@@ -86,6 +88,7 @@ export class Ingest extends Construct {
       },
       storage.recordsLock,
     )
+    this.function.addEnvironment('FIRST_DROP_DATE', props.firstDropDate)
 
     const source = new SqsEventSource(this.queue, {
       batchSize: INGEST_BATCH_SIZE,

@@ -25,8 +25,9 @@ export interface AthenaQueryEngineOptions {
   pollIntervalMs?: number
   maxPollIntervalMs?: number
   /**
-   * How long `query` waits for one execution to finish before it sends StopQueryExecution and throws. Default
-   * 30 minutes (Athena's own default DML timeout). In a Lambda, pass less than the remaining invocation time.
+   * How long `query` waits for a query (its executions, from the first start) before it sends
+   * StopQueryExecution and throws. Default 30 minutes (Athena's own default DML timeout). A query's own
+   * `QueryOptions.timeoutMs` (in a Lambda: the remaining invocation time, less a margin) wins when shorter.
    */
   timeoutMs?: number
   /** Attempts per API call when Athena throttles it (TooManyRequestsException, 429, ThrottlingException). */
@@ -61,7 +62,7 @@ export type AthenaFailureKind =
   | 'bytes-scanned-cutoff'
   /** Cancelled otherwise (StopQueryExecution by someone). */
   | 'cancelled'
-  /** Still running after `timeoutMs`: StopQueryExecution was sent. */
+  /** Still running after `timeoutMs` (the engine's or the query's): StopQueryExecution was sent. */
   | 'timeout'
   | 'other'
 
@@ -241,7 +242,14 @@ export class AthenaQueryEngine implements QueryEngine {
 
   async query(sql: string, parameters: readonly string[], options: QueryOptions = {}): Promise<QueryResult> {
     const started = this.now()
-    const deadline = started + this.timeoutMs
+    const timeoutMs = Math.min(this.timeoutMs, options.timeoutMs ?? Number.POSITIVE_INFINITY)
+    if (!(timeoutMs > 0)) {
+      // started, it could only be stopped at once: nothing gained, and its token would then name a cancelled execution
+      throw new Error(
+        `Athena query${options.label === undefined ? '' : ` ${options.label}`} not started: no time left to wait for it (timeout ${timeoutMs} ms)`,
+      )
+    }
+    const deadline = started + timeoutMs
     for (let attempt = 1; ; attempt++) {
       const input: StartQueryExecutionInput = {
         QueryString: sql,
@@ -258,7 +266,7 @@ export class AthenaQueryEngine implements QueryEngine {
 
       let execution: QueryExecution
       try {
-        execution = await this.waitFor(executionId, options.label, deadline)
+        execution = await this.waitFor(executionId, options.label, deadline, timeoutMs)
       } catch (error) {
         if (
           error instanceof AthenaQueryError &&
@@ -286,14 +294,24 @@ export class AthenaQueryEngine implements QueryEngine {
     }
   }
 
-  /** Polls until the execution ends; throws an AthenaQueryError unless it SUCCEEDED. */
+  /**
+   * Polls until the execution ends; throws an AthenaQueryError unless it SUCCEEDED.
+   *
+   * An execution already CANCELLED at the first poll (not by the bytes-scanned cutoff) is one an earlier call
+   * started under the same token and that was stopped: typically this engine's own StopQueryExecution at a
+   * Lambda's deadline, before the retry of the run that is now asking. Reported as retryable, it is replaced
+   * under the next token; otherwise every retry would get the cancelled execution back for as long as Athena
+   * remembers the token. (The flip side: a query an operator stopped by hand is run again by the next retry
+   * of its run; one cancelled while this call is polling it is not.)
+   */
   private async waitFor(
     executionId: string,
     label: string | undefined,
     deadline: number,
+    timeoutMs: number,
   ): Promise<QueryExecution> {
     let interval = this.pollIntervalMs
-    for (;;) {
+    for (let poll = 1; ; poll++) {
       const { QueryExecution: execution } = await this.call(() =>
         this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: executionId })),
       )
@@ -302,13 +320,23 @@ export class AthenaQueryEngine implements QueryEngine {
       if (state === 'FAILED' || state === 'CANCELLED') {
         const reason = execution?.Status?.StateChangeReason
         const athenaError = execution?.Status?.AthenaError
+        const classified = classify(state, reason, athenaError)
+        const stoppedEarlier = poll === 1 && classified.kind === 'cancelled'
         throw new AthenaQueryError({
           state,
           reason,
           executionId,
           label,
           athenaError,
-          ...classify(state, reason, athenaError),
+          ...classified,
+          ...(stoppedEarlier
+            ? {
+                retryable: true,
+                message:
+                  `already cancelled when first polled (an earlier call's execution under the same token, ` +
+                  `stopped at its deadline or by hand): ${reason ?? 'no reason given'}`,
+              }
+            : {}),
         })
       }
       const remaining = deadline - this.now()
@@ -321,7 +349,7 @@ export class AthenaQueryEngine implements QueryEngine {
           label,
           retryable: false,
           kind: 'timeout',
-          message: `still ${state ?? 'unknown'} after ${this.timeoutMs} ms; StopQueryExecution sent`,
+          message: `still ${state ?? 'unknown'} after ${timeoutMs} ms; StopQueryExecution sent`,
         })
       }
       await this.sleep(Math.min(interval, remaining))

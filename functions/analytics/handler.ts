@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy from '@middy/core'
+import type { Context } from 'aws-lambda'
 import { z } from 'zod'
-import { AthenaQueryEngine } from '../adapters/athena-query-engine.ts'
+import { AthenaQueryEngine, AthenaQueryError } from '../adapters/athena-query-engine.ts'
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
-import { type RunManifest, runMarts } from '../core/analytics/run.ts'
+import { type RunManifest, RunOutOfTimeError, runMarts } from '../core/analytics/run.ts'
 import { nightlyAsOf } from '../core/analytics/schedule.ts'
-import { systemClock } from '../core/ports.ts'
+import { type Clock, type ObjectStore, type QueryEngine, systemClock } from '../core/ports.ts'
 import { parseDate } from '../core/time.ts'
 import { analyticsConfig } from './config.ts'
 
@@ -16,7 +17,23 @@ import { analyticsConfig } from './config.ts'
  * London day. An operator can backfill with `{"as_of": "YYYY-MM-DD"}`. Failures are thrown: the scheduler
  * invokes the function asynchronously, so Lambda retries a failed run twice and then sends the event to the
  * function's dead-letter queue, whose alarm tells the operators.
+ *
+ * The function never waits on Athena longer than its own remaining time (DESIGN 9): the marts run one after
+ * another, and each query may wait only for what is left of the invocation less FINISH_MARGIN_MS. A query
+ * still running then is stopped (StopQueryExecution) and the run throws, so the retry starts from a clean
+ * state: marts already done come back by their ClientRequestToken without a second scan, and the stopped one
+ * is started again under a new token.
  */
+
+/**
+ * Time kept back from the remaining invocation time, for what follows the last wait on Athena: the mart's
+ * results read back (funder_monthly, the largest at London scale, is 22,680 rows: 23 GetQueryResults pages),
+ * written as Parquet and put, and the run manifest put (Object Lock, SSE-KMS); or, out of time,
+ * StopQueryExecution (up to 5 attempts, about 4 s of backoff, when throttled) and the error logged. That is
+ * some 10 s at worst without failures; 60 s leaves room for the SDKs' own retries and slow S3 or KMS answers,
+ * and takes 1/15 of the function's 15 minutes from the queries, whose whole nightly run takes a few minutes.
+ */
+export const FINISH_MARGIN_MS = 60_000
 
 const config = analyticsConfig(process.env)
 const logger = new Logger({
@@ -33,17 +50,51 @@ export const analyticsEvent = z.union([
   z.object({ scheduled_time: z.iso.datetime({ offset: true }) }).strict(),
 ])
 
-async function lambdaHandler(event: unknown): Promise<RunManifest> {
-  const parsed = analyticsEvent.parse(event)
-  const asOf = 'as_of' in parsed ? parsed.as_of : nightlyAsOf(new Date(parsed.scheduled_time))
-  const manifest = await runMarts({ store, engine, clock: systemClock, asOf })
-  logger.info('marts run', {
-    run_id: manifest.run_id,
-    as_of: manifest.as_of,
-    bytes_scanned: manifest.bytes_scanned,
-    marts: manifest.marts.map((m) => ({ mart: m.mart, rows: m.rows, bytes_scanned: m.bytes_scanned })),
-  })
-  return manifest
+export interface AnalyticsDependencies {
+  store: ObjectStore
+  engine: QueryEngine
+  clock: Clock
+  /** Default FINISH_MARGIN_MS. */
+  marginMs?: number
 }
 
-export const handler = middy(lambdaHandler).use(injectLambdaContext(logger, { resetKeys: true }))
+/** The handler over its dependencies (the tests give it an engine on a virtual clock). */
+export function analyticsHandler(
+  dependencies: AnalyticsDependencies,
+): (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<RunManifest> {
+  const { store, engine, clock } = dependencies
+  const marginMs = dependencies.marginMs ?? FINISH_MARGIN_MS
+  return async (event, context) => {
+    const parsed = analyticsEvent.parse(event)
+    const asOf = 'as_of' in parsed ? parsed.as_of : nightlyAsOf(new Date(parsed.scheduled_time))
+    const timeLeftMs = () => context.getRemainingTimeInMillis() - marginMs
+    let manifest: RunManifest
+    try {
+      manifest = await runMarts({ store, engine, clock, asOf, timeLeftMs })
+    } catch (error) {
+      if (
+        error instanceof RunOutOfTimeError ||
+        (error instanceof AthenaQueryError && error.kind === 'timeout')
+      ) {
+        logger.error('marts run out of time: thrown for a retry', {
+          as_of: asOf,
+          margin_ms: marginMs,
+          remaining_ms: context.getRemainingTimeInMillis(),
+          error: error as Error,
+        })
+      }
+      throw error
+    }
+    logger.info('marts run', {
+      run_id: manifest.run_id,
+      as_of: manifest.as_of,
+      bytes_scanned: manifest.bytes_scanned,
+      marts: manifest.marts.map((m) => ({ mart: m.mart, rows: m.rows, bytes_scanned: m.bytes_scanned })),
+    })
+    return manifest
+  }
+}
+
+export const handler = middy(analyticsHandler({ store, engine, clock: systemClock })).use(
+  injectLambdaContext(logger, { resetKeys: true }),
+)

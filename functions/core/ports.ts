@@ -133,6 +133,12 @@ export interface QueryOptions {
    * retry reuses the execution but a rerun after new data (a same-day correction) does not get stale results.
    */
   inputs?: string
+  /**
+   * The longest the caller may wait for this query, in milliseconds (a Lambda's remaining time, say). An engine
+   * that runs queries elsewhere (Athena) stops the query still running then and throws; the engine's own limit
+   * still applies when shorter. An engine running in the process (DuckDB) ignores it.
+   */
+  timeoutMs?: number
 }
 
 export interface QueryResult {

@@ -1,8 +1,17 @@
 import { z } from 'zod'
 import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
+import { parseDate } from '../core/time.ts'
 
 const ingestEnv = z.object({
   LAKE_BUCKET: bucketName('the name of the lake bucket the ingest function reads and writes'),
+  FIRST_DROP_DATE: z
+    .string({
+      error:
+        "is required: the force's first drop date (YYYY-MM-DD), where the Glue tables' partition projection starts",
+    })
+    .refine((text) => /^\d{4}-\d{2}-\d{2}$/.test(text) && parseDate(text) !== undefined, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)`,
+    }),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
   ...lakeLockEnv,
 })
@@ -10,6 +19,11 @@ const ingestEnv = z.object({
 export interface IngestConfig {
   /** The only bucket whose landing/ objects this function ingests, and where it writes the lake. */
   lakeBucket: string
+  /**
+   * The first day of the Glue tables' partition projection (the stack's `firstDropDate`): a drop dated earlier
+   * would be stored where Athena never looks, so it is refused.
+   */
+  firstDropDate: string
   /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
   lock: ReturnType<typeof lakeLock>
   serviceName: string
@@ -19,6 +33,7 @@ export function ingestConfig(env: Record<string, string | undefined>): IngestCon
   const parsed = parseEnv(ingestEnv, env, 'ingest function')
   return {
     lakeBucket: parsed.LAKE_BUCKET,
+    firstDropDate: parsed.FIRST_DROP_DATE,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-ingest',
     lock: lakeLock(parsed, 'ingest function'),
   }

@@ -31,14 +31,32 @@ export class NotForThisLakeError extends Error {
   override name = 'NotForThisLakeError'
 }
 
+/**
+ * A drop dated before the first drop date, where the Glue tables' partition projection starts: stored, it
+ * would be in the lake but in no Athena query, mart or audit, so it is refused before anything is read or
+ * written. The message fails like any other (redelivered, then to the dead-letter queue, whose alarm fires);
+ * after a deploy with an earlier firstDropDate, a redrive of that queue ingests it.
+ */
+export class BeforeFirstDropError extends Error {
+  override name = 'BeforeFirstDropError'
+}
+
 /** The object's key, once it is known to be a drop in this lake's landing/ area. */
 function landedKey({ bucket, key }: CreatedObject): string {
   if (bucket !== config.lakeBucket) {
     throw new NotForThisLakeError(`s3://${bucket}/${key}: bucket is not the lake bucket ${config.lakeBucket}`)
   }
-  if (!parseLandingKey(key)) {
+  const landing = parseLandingKey(key)
+  if (!landing) {
     throw new NotForThisLakeError(
       `s3://${bucket}/${key}: not a landing key (landing/<feed>/<YYYY-MM-DD>/<file>)`,
+    )
+  }
+  if (landing.dropDate < config.firstDropDate) {
+    throw new BeforeFirstDropError(
+      `s3://${bucket}/${key}: drop date ${landing.dropDate} is before the first drop date ${config.firstDropDate}, ` +
+        "where the Glue tables' partition projection starts: Athena would never read it, so it is not ingested. " +
+        'To load it, deploy with an earlier -c firstDropDate and redrive the ingest dead-letter queue.',
     )
   }
   return key
@@ -72,9 +90,14 @@ async function ingestRecord(record: SQSRecord): Promise<void> {
       // Thrown, so the batch processor marks this SQS record failed and SQS redelivers it. A FileRejectedError
       // (the drop cannot be read at all: empty, unknown header, wrong feed, undecodable bytes) fails the same
       // way: after maxReceiveCount deliveries the message moves to the DLQ, whose depth alarm tells the
-      // operators; the rejection itself is already recorded under quarantine/ with its reason.
+      // operators; the rejection itself is already recorded under quarantine/ with its reason. A
+      // BeforeFirstDropError too, with nothing written (a quarantine record of that date would be as invisible).
       logger.error(
-        error instanceof FileRejectedError ? 'drop rejected: file cannot be read' : 'ingest failed',
+        error instanceof FileRejectedError
+          ? 'drop rejected: file cannot be read'
+          : error instanceof BeforeFirstDropError
+            ? 'drop refused: dated before the first drop date'
+            : 'ingest failed',
         {
           message_id: record.messageId,
           bucket: object.bucket,

@@ -57,7 +57,14 @@ const EXPECTED_TRINO_TYPE: Record<ColumnKind, string> = {
   boolean: 'boolean',
 }
 const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe'
-const DATE_PROJECTION = { type: 'date', format: 'yyyy-MM-dd', range: '2000-01-01,NOW+1DAYS', interval: '1' }
+/** The first drop date these tests give the catalog: every date projection starts there. */
+const FIRST_DROP_DATE = '2024-04-01'
+const DATE_PROJECTION = {
+  type: 'date',
+  format: 'yyyy-MM-dd',
+  range: `${FIRST_DROP_DATE},NOW+1DAYS`,
+  interval: '1',
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
 type Json = any
@@ -68,7 +75,13 @@ function buildStack(props: Partial<CatalogProps> = {}) {
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true })
   const dataBucket = new s3.Bucket(stack, 'Data', { encryptionKey: key })
   const resultsBucket = new s3.Bucket(stack, 'Results', { encryptionKey: key })
-  const catalog = new Catalog(stack, 'Catalog', { dataBucket, resultsBucket, key, ...props })
+  const catalog = new Catalog(stack, 'Catalog', {
+    dataBucket,
+    resultsBucket,
+    key,
+    partitionStart: FIRST_DROP_DATE,
+    ...props,
+  })
   return { stack, key, dataBucket, resultsBucket, catalog }
 }
 
@@ -407,6 +420,8 @@ describe('Athena workgroups', () => {
     )
     expect(() => buildStack({ databaseName: 'Hotspot-DB' })).toThrow(/lower case/)
     expect(() => buildStack({ partitionStart: '2020-13' })).toThrow(/not a date/)
+    expect(() => buildStack({ partitionStart: '2020-02-30' })).toThrow(/not a date/)
+    expect(() => buildStack({ partitionStart: '1999-12-31' })).toThrow(/before 2000-01-01/)
   })
 })
 
@@ -600,6 +615,7 @@ describe('cdk-nag', () => {
       dataBucket: buckets[0],
       resultsBucket: buckets[1],
       key,
+      partitionStart: FIRST_DROP_DATE,
     })
     for (const workgroup of ['pipeline', 'auditors'] as const) {
       const role = new iam.Role(nagged, workgroup, { assumedBy: new iam.AccountRootPrincipal() })

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { EXAMPLE_CONTEXT } from '../../lib/config.ts'
 import { ROOT } from './synth.ts'
 
 const run = promisify(execFile)
@@ -46,6 +47,16 @@ describe('cdk synth (the CLI)', () => {
     expect(existsSync(templateFile)).toBe(true)
     const template = JSON.parse(readFileSync(templateFile, 'utf8'))
     expect(Object.keys(template.Resources).length).toBeGreaterThan(50)
+    // the example context supplies the first drop date the projections start at
+    const incidents = Object.values<{
+      Type: string
+      Properties: { TableInput: { Name: string; Parameters: Record<string, string> } }
+    }>(template.Resources).find(
+      (r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput.Name === 'incidents_versions',
+    )
+    expect(incidents?.Properties.TableInput.Parameters['projection.dt.range']).toBe(
+      `${EXAMPLE_CONTEXT.firstDropDate},NOW+1DAYS`,
+    )
     // the report CDK writes after running the validation plugins: nothing left
     const report = JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8'))
     expect(report.pluginReports.flatMap((r: { violations: unknown[] }) => r.violations)).toEqual([])
@@ -68,6 +79,7 @@ describe('cdk synth (the CLI)', () => {
     expect(output).toContain('sender: "not-an-address" is not an email address')
     expect(output).toContain('forceArea: is required')
     expect(output).toContain('alertEmail: is required')
+    expect(output).toContain('firstDropDate: is required')
     expect(existsSync(path.join(out, 'Hotspot.template.json'))).toBe(false)
   }, 120_000)
 })

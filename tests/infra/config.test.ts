@@ -24,12 +24,13 @@ function problems(context: Record<string, unknown>): string[] {
 }
 
 describe('CDK context', () => {
-  it('requires the sender, the force and the alert address, and says how to give them', () => {
+  it('requires the sender, the force, the alert address and the first drop date, and says how to give them', () => {
     const listed = problems({})
     expect(listed).toEqual([
       expect.stringMatching(/^sender: is required: the From address of every report/),
       expect.stringMatching(/^forceArea: is required/),
       expect.stringMatching(/^alertEmail: is required/),
+      expect.stringMatching(/^firstDropDate: is required: the date of the force's first drop \(YYYY-MM-DD/),
     ])
     expect(() => parseContext(lookup({}))).toThrow(/-c key=value/)
   })
@@ -44,15 +45,31 @@ describe('CDK context', () => {
         logRetentionDays: '100',
         recordsLockMode: 'STRICT',
         stackName: '9lives',
+        firstDropDate: '2025-02-29',
       }),
     ).toEqual([
       expect.stringMatching(/^stackName: "9lives" is not a usable stack name/),
       expect.stringMatching(/^sender: "reports at force" is not an email address/),
       expect.stringMatching(/^alertEmail: "ops@" is not an email address/),
+      expect.stringMatching(/^firstDropDate: "2025-02-29" is not a date \(YYYY-MM-DD\)/),
       expect.stringMatching(/^auditorPrincipalArn: "auditor" is not an IAM principal ARN/),
       expect.stringMatching(/^logRetentionDays: must be one of CloudWatch Logs' retention periods/),
       expect.stringMatching(/^recordsLockMode: must be GOVERNANCE/),
     ])
+  })
+
+  it('takes the first drop date as a day from 2000-01-01 on', () => {
+    for (const bad of ['2025-1-01', '01/04/2025', '2025-04-01T00:00:00Z', 'yesterday', '2025-13-01']) {
+      expect(problems({ ...EXAMPLE_CONTEXT, firstDropDate: bad }), bad).toEqual([
+        `firstDropDate: ${JSON.stringify(bad)} is not a date (YYYY-MM-DD): the force's first drop date`,
+      ])
+    }
+    expect(problems({ ...EXAMPLE_CONTEXT, firstDropDate: '1999-12-31' })).toEqual([
+      'firstDropDate: "1999-12-31" is before 2000-01-01, the earliest date a drop may carry',
+    ])
+    expect(parseContext(lookup({ ...EXAMPLE_CONTEXT, firstDropDate: ' 2024-02-29 ' })).firstDropDate).toBe(
+      '2024-02-29',
+    )
   })
 
   it('defaults only what any force can live with', () => {
@@ -62,6 +79,7 @@ describe('CDK context', () => {
       sender: EXAMPLE_CONTEXT.sender,
       forceArea: EXAMPLE_CONTEXT.forceArea,
       alertEmail: EXAMPLE_CONTEXT.alertEmail,
+      firstDropDate: EXAMPLE_CONTEXT.firstDropDate,
       auditorPrincipalArn: undefined,
       logRetentionDays: 90,
       logLevel: 'INFO',
@@ -101,6 +119,7 @@ describe('auditors role trust', () => {
       dataBucket: storage.data,
       resultsBucket: storage.results,
       key: storage.key,
+      partitionStart: EXAMPLE_CONTEXT.firstDropDate as string,
     })
     const principal = 'arn:aws:iam::111122223333:role/FunderAudit'
     new Auditors(stack, 'Auditors', {

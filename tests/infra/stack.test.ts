@@ -37,8 +37,11 @@ const id = (construct: { node: { defaultChild?: unknown } }) =>
   s.stack.getLogicalId(construct.node.defaultChild as CfnElement)
 const lid = (element: CfnElement) => s.stack.getLogicalId(element)
 
+/** Not the example's: the projections must start at the date given on the command line. */
+const FIRST_DROP_DATE = '2023-06-15'
+
 beforeAll(() => {
-  s = synthesize()
+  s = synthesize({ firstDropDate: FIRST_DROP_DATE })
   template = s.template
 }, 180_000)
 
@@ -82,6 +85,33 @@ const functions = () => ({
   ingest: s.stack.ingest.function,
   analytics: s.stack.analytics.function,
   reports: s.stack.reporting.function,
+})
+
+describe('partition projection (Glue tables)', () => {
+  const tables = () => resourcesOf(template, 'AWS::Glue::Table').map((t) => t.Properties.TableInput as Json)
+
+  it('every projected date partition starts at the first drop date (-c firstDropDate) and ends tomorrow', () => {
+    const ranges: Record<string, string> = {}
+    for (const input of tables()) {
+      const parameters: Record<string, string> = input.Parameters ?? {}
+      for (const [key, value] of Object.entries(parameters)) {
+        const m = /^projection\.([a-z_]+)\.type$/.exec(key)
+        if (m && value === 'date')
+          ranges[`${input.Name}.${m[1]}`] = parameters[`projection.${m[1]}.range`] as string
+      }
+    }
+    // every feed's versions by drop date, every mart's runs by as-of date, and the quarantine by drop date
+    expect(Object.keys(ranges).sort()).toEqual(
+      [
+        ...FEED_NAMES.map((feed) => `${feed}_versions.dt`),
+        ...MART_NAMES.map((mart) => `${mart}_runs.as_of`),
+        'quarantine.dt',
+      ].sort(),
+    )
+    for (const [column, range] of Object.entries(ranges)) {
+      expect(range, column).toBe(`${FIRST_DROP_DATE},NOW+1DAYS`)
+    }
+  })
 })
 
 describe('buckets', () => {
@@ -409,6 +439,7 @@ describe('Lambda functions', () => {
       ...common,
       POWERTOOLS_SERVICE_NAME: 'hotspot-ingest',
       LAKE_BUCKET: lake,
+      FIRST_DROP_DATE,
       PARQUET_WASM: '/var/task/parquet.wasm',
     })
     expect(env(functions().analytics)).toEqual({
@@ -436,7 +467,10 @@ describe('Lambda functions', () => {
           typeof v === 'string' ? v : 'hotspot-data-123456789012-eu-west-2',
         ]),
       )
-    expect(ingestConfig(deployed(functions().ingest)).lakeBucket).toBe('hotspot-data-123456789012-eu-west-2')
+    expect(ingestConfig(deployed(functions().ingest))).toMatchObject({
+      lakeBucket: 'hotspot-data-123456789012-eu-west-2',
+      firstDropDate: FIRST_DROP_DATE,
+    })
     expect(analyticsConfig(deployed(functions().analytics)).workgroup).toBe('hotspot-pipeline')
     expect(reportsConfig(deployed(functions().reports)).force).toBe(EXAMPLE_CONTEXT.forceArea)
   })

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { composeMart, MART_NAMES, martQuery } from '../../functions/core/analytics/marts.ts'
 import type { RunManifest } from '../../functions/core/analytics/run.ts'
 import { londonDay, nightlyAsOf } from '../../functions/core/analytics/schedule.ts'
-import { type FakeAthena, fakeAthena } from './helpers/fake-athena.ts'
+import { type ExecutionScript, type FakeAthena, fakeAthena } from './helpers/fake-athena.ts'
 import { type FakeS3, fakeS3 } from './helpers/fake-s3.ts'
 
 const LAKE = 'hotspot-lake-test'
@@ -11,7 +11,12 @@ const WORKGROUP = 'pipeline'
 const DATABASE = 'hotspot'
 
 type Handler = (event: unknown, context: Context) => Promise<RunManifest>
-const context = { functionName: 'analytics', awsRequestId: 'req-1' } as Context
+/** A fresh invocation: Lambda's 15 minutes, nearly all of them left. */
+const context = {
+  functionName: 'analytics',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 899_000,
+} as Context
 
 function referenceManifest(kind: string, stored: string, version: string, loadedAt: string) {
   return [
@@ -47,6 +52,7 @@ describe('analytics handler', () => {
   let s3: FakeS3
   let athena: FakeAthena
   let handler: Handler
+  let module: typeof import('../../functions/analytics/handler.ts')
 
   beforeEach(async () => {
     vi.resetModules()
@@ -61,7 +67,8 @@ describe('analytics handler', () => {
     vi.stubEnv('ATHENA_WORKGROUP', WORKGROUP)
     vi.stubEnv('ATHENA_DATABASE', DATABASE)
     vi.stubEnv('POWERTOOLS_DEV', 'true')
-    handler = (await import('../../functions/analytics/handler.ts')).handler as unknown as Handler
+    module = await import('../../functions/analytics/handler.ts')
+    handler = module.handler as unknown as Handler
   })
 
   afterEach(() => {
@@ -72,34 +79,41 @@ describe('analytics handler', () => {
 
   /** Every mart answers one row of text values shaped by its declared columns. */
   function scriptOneRowPerMart(): void {
-    athena.script(
-      ...MART_NAMES.map((mart) => {
-        const columns = martQuery(mart).columns
-        return {
-          columns: columns.map((c) => ({
-            name: c.name,
-            type: c.kind === 'int' ? 'bigint' : c.kind === 'string' ? 'varchar' : c.kind,
-          })),
-          rows: [
-            columns.map((c) =>
-              c.kind === 'int'
-                ? '3'
-                : c.kind === 'double'
-                  ? '0.25'
-                  : c.kind === 'date'
-                    ? '2026-03-23'
-                    : c.kind === 'boolean'
-                      ? 'true'
-                      : c.kind === 'timestamp'
-                        ? '2026-03-23 10:00:00.000'
-                        : 'x',
-            ),
-          ],
-          dataScannedInBytes: 1000,
-        }
-      }),
-    )
+    athena.script(...MART_NAMES.map(oneRow))
   }
+
+  function oneRow(mart: (typeof MART_NAMES)[number]): ExecutionScript {
+    const columns = martQuery(mart).columns
+    return {
+      columns: columns.map((c) => ({
+        name: c.name,
+        type: c.kind === 'int' ? 'bigint' : c.kind === 'string' ? 'varchar' : c.kind,
+      })),
+      rows: [
+        columns.map((c) =>
+          c.kind === 'int'
+            ? '3'
+            : c.kind === 'double'
+              ? '0.25'
+              : c.kind === 'date'
+                ? '2026-03-23'
+                : c.kind === 'boolean'
+                  ? 'true'
+                  : c.kind === 'timestamp'
+                    ? '2026-03-23 10:00:00.000'
+                    : 'x',
+        ),
+      ],
+      dataScannedInBytes: 1000,
+    }
+  }
+
+  const athenaCommands = () => athena.sent().map((c) => c.command)
+  const puts = () =>
+    s3
+      .sent()
+      .filter((c) => c.command === 'PutObject')
+      .map((c) => c.input.Key as string)
 
   it('runs every mart on Athena as of the last complete London day, with the latest reference versions', async () => {
     scriptOneRowPerMart()
@@ -135,6 +149,93 @@ describe('analytics handler', () => {
       `manifests/runs/${manifest.run_id}.json`,
     ])
     expect(JSON.parse(s3.text(LAKE, `manifests/runs/${manifest.run_id}.json`) as string)).toEqual(manifest)
+  })
+
+  it('with plenty of time left, waits on each query as it would without a deadline (no StopQueryExecution)', async () => {
+    scriptOneRowPerMart()
+    const manifest = await handler({ as_of: '2026-03-29' }, context)
+    expect(athenaCommands()).toEqual(
+      MART_NAMES.flatMap(() => ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults']),
+    )
+    expect(manifest.marts).toHaveLength(MART_NAMES.length)
+  })
+
+  it('out of time mid-run: stops the running execution, writes no manifest, and throws for a retry', async () => {
+    // an engine on a virtual clock that the invocation's remaining time follows: 1 s left beyond the margin
+    let now = 0
+    const sleeps: number[] = []
+    const { AthenaQueryEngine, AthenaQueryError } = await import(
+      '../../functions/adapters/athena-query-engine.ts'
+    )
+    const { S3ObjectStore } = await import('../../functions/adapters/s3-object-store.ts')
+    const engine = new AthenaQueryEngine({
+      workgroup: WORKGROUP,
+      database: DATABASE,
+      client: athena.client,
+      sleep: async (ms) => {
+        sleeps.push(ms)
+        now += ms
+      },
+      now: () => now,
+      random: () => 0.5,
+    })
+    const run = module.analyticsHandler({
+      store: new S3ObjectStore({ bucket: LAKE }),
+      engine,
+      clock: { now: () => new Date('2026-03-30T02:30:05Z') },
+    })
+    const late = { getRemainingTimeInMillis: () => module.FINISH_MARGIN_MS + 1_000 - now }
+    // the first mart takes 750 ms; the second is still running when the second left runs out
+    athena.script(
+      { ...oneRow('scorecard_weekly'), states: ['QUEUED', 'RUNNING', 'SUCCEEDED'] },
+      { states: ['RUNNING'] },
+    )
+
+    const error = await run({ scheduled_time: '2026-03-30T02:30:00Z' }, late).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(AthenaQueryError)
+    expect(error).toMatchObject({ state: 'TIMED_OUT', kind: 'timeout', label: 'patrol_dosage' })
+    expect((error as Error).message).toContain('after 250 ms; StopQueryExecution sent')
+
+    const [first, second] = [...athena.executions.keys()]
+    const bound = { as_of: '2026-03-29', weights_version: 'w-new', register_version: 'r-1' }
+    expect(athena.sent()).toEqual([
+      {
+        command: 'StartQueryExecution',
+        input: expect.objectContaining({ QueryString: composeMart('scorecard_weekly', bound) }),
+      },
+      { command: 'GetQueryExecution', input: { QueryExecutionId: first } },
+      { command: 'GetQueryExecution', input: { QueryExecutionId: first } },
+      { command: 'GetQueryExecution', input: { QueryExecutionId: first } },
+      { command: 'GetQueryResults', input: { QueryExecutionId: first, MaxResults: 1000 } },
+      {
+        command: 'StartQueryExecution',
+        input: expect.objectContaining({ QueryString: composeMart('patrol_dosage', bound) }),
+      },
+      { command: 'GetQueryExecution', input: { QueryExecutionId: second } },
+      { command: 'GetQueryExecution', input: { QueryExecutionId: second } },
+      { command: 'StopQueryExecution', input: { QueryExecutionId: second } },
+    ])
+    // polls of the first mart at 0, 250 and 750 ms; of the second at 750 and 1000 ms, its deadline
+    expect(sleeps).toEqual([250, 500, 250])
+    expect(athena.executions.get(second as string)?.stopped).toBe(true)
+    expect(puts()).toEqual([expect.stringMatching(/^results\/scorecard_weekly\/as_of=2026-03-29\//)])
+  })
+
+  it('with no time left beyond the margin, starts no query and throws', async () => {
+    scriptOneRowPerMart()
+    const { RunOutOfTimeError } = await import('../../functions/core/analytics/run.ts')
+    const nearlyOver = { ...context, getRemainingTimeInMillis: () => module.FINISH_MARGIN_MS } as Context
+    const error = await handler({ as_of: '2026-03-29' }, nearlyOver).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(RunOutOfTimeError)
+    expect((error as Error).message).toMatch(/no time left to run scorecard_weekly \(0 of 12 marts done/)
+    expect(athena.sent()).toEqual([])
+    expect(puts()).toEqual([])
   })
 
   it('backfills a given as-of date', async () => {

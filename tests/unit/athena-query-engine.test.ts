@@ -374,10 +374,108 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
     expect(commands().filter((c) => c === 'StopQueryExecution')).toHaveLength(1)
     expect(athena.executions.get(execution as string)?.stopped).toBe(true)
 
-    // the flip side of the deterministic token: the same query again gets the cancelled execution back
-    const again = await failedWith(engine().query(SQL, PARAMETERS, { label: 'slow' }))
-    expect(again).toMatchObject({ state: 'CANCELLED', kind: 'cancelled', executionId: execution })
-    expect(athena.executions.size).toBe(1)
+    // the same query again (the run's retry) gets the cancelled execution back by its token, and replaces it
+    // under the next token instead of failing on it for as long as Athena remembers the token
+    const again = await engine().query(SQL, PARAMETERS, { label: 'slow' })
+    const replacement = [...athena.executions.keys()][1]
+    expect(again.stats.execution_id).toBe(replacement)
+    expect(starts().map((c) => c.input.ClientRequestToken)).toEqual([
+      athenaClientRequestToken(SQL, PARAMETERS, undefined, SCOPE),
+      athenaClientRequestToken(SQL, PARAMETERS, undefined, SCOPE),
+      athenaClientRequestToken(SQL, PARAMETERS, undefined, { ...SCOPE, attempt: 2 }),
+    ])
+    expect(athena.executions.get(execution as string)?.stopped).toBe(true)
+  })
+
+  it('does not replace an execution someone cancels while it is being polled', async () => {
+    athena.script({
+      states: ['RUNNING', 'RUNNING', 'CANCELLED'],
+      stateChangeReason: 'Query was cancelled by user',
+    })
+    const error = await failedWith(engine().query(SQL, PARAMETERS, { label: 'stopped-by-hand' }))
+    expect(error).toMatchObject({ state: 'CANCELLED', kind: 'cancelled', retryable: false })
+    expect(commands()).toEqual([
+      'StartQueryExecution',
+      'GetQueryExecution',
+      'GetQueryExecution',
+      'GetQueryExecution',
+    ])
+  })
+
+  it("stops the execution when the query's own timeoutMs runs out, under a longer engine timeout", async () => {
+    athena.script({ states: ['QUEUED', 'RUNNING'] })
+    const error = await failedWith(
+      engine().query(SQL, PARAMETERS, { label: 'mart', asOf: AS_OF, timeoutMs: 600 }),
+    )
+    const [execution] = [...athena.executions.keys()]
+    expect(error).toMatchObject({
+      state: 'TIMED_OUT',
+      kind: 'timeout',
+      retryable: false,
+      executionId: execution,
+    })
+    expect(error.message).toContain('after 600 ms; StopQueryExecution sent')
+    // polls at 0, 250 and 600 ms (the second wait shortened to the deadline), then the stop
+    expect(sleeps).toEqual([250, 350])
+    expect(athena.sent()).toEqual([
+      {
+        command: 'StartQueryExecution',
+        input: expect.objectContaining({
+          ClientRequestToken: athenaClientRequestToken(SQL, PARAMETERS, AS_OF, SCOPE),
+        }),
+      },
+      { command: 'GetQueryExecution', input: { QueryExecutionId: execution } },
+      { command: 'GetQueryExecution', input: { QueryExecutionId: execution } },
+      { command: 'GetQueryExecution', input: { QueryExecutionId: execution } },
+      { command: 'StopQueryExecution', input: { QueryExecutionId: execution } },
+    ])
+  })
+
+  it("keeps the engine's timeoutMs when it is the shorter", async () => {
+    athena.script({ states: ['RUNNING'] })
+    const error = await failedWith(engine({ timeoutMs: 300 }).query('select 1', [], { timeoutMs: 60_000 }))
+    expect(error.kind).toBe('timeout')
+    expect(error.message).toContain('after 300 ms')
+    expect(sleeps).toEqual([250, 50])
+    expect(commands().at(-1)).toBe('StopQueryExecution')
+  })
+
+  it('does not replace a failed execution once the query is out of time', async () => {
+    const failure = {
+      states: ['RUNNING' as const, 'FAILED' as const],
+      stateChangeReason: 'internal error',
+      athenaError: { ErrorCategory: 1, Retryable: true },
+    }
+    athena.script(failure)
+    // the failure is seen at 250 ms, exactly at the deadline
+    const error = await failedWith(engine().query('select 1', [], { timeoutMs: 250 }))
+    expect(error).toMatchObject({ state: 'FAILED', retryable: true })
+    expect(starts()).toHaveLength(1)
+  })
+
+  it('does not start a query with no time left to wait for it', async () => {
+    for (const timeoutMs of [0, -5_000]) {
+      await expect(engine().query('select 1', [], { label: 'late', timeoutMs })).rejects.toThrow(
+        /Athena query late not started: no time left/,
+      )
+    }
+    expect(athena.sent()).toEqual([])
+  })
+
+  it('a query with plenty of time sends exactly what it sends without a timeout of its own', async () => {
+    const script = { states: ['QUEUED' as const, 'RUNNING' as const, 'SUCCEEDED' as const], rows: [['1']] }
+    athena.script(script)
+    const unbounded = await engine().query('select 1', [], { asOf: AS_OF })
+    const without = athena.sent()
+    const sleptWithout = [...sleeps]
+    athena.restore()
+    athena = fakeAthena({ pageSize: 3 })
+    sleeps = []
+    athena.script(script)
+    const bounded = await engine().query('select 1', [], { asOf: AS_OF, timeoutMs: 14 * 60_000 })
+    expect(athena.sent()).toEqual(without)
+    expect(sleeps).toEqual(sleptWithout)
+    expect(bounded.rows).toEqual(unbounded.rows)
   })
 
   it('still reports the timeout when StopQueryExecution fails', async () => {

@@ -18,6 +18,8 @@ import { decodeS3Key, parseS3Notification } from '../../functions/ingest/s3-even
 import { type FakeS3, fakeS3 } from './helpers/fake-s3.ts'
 
 const LAKE = 'hotspot-lake-test'
+/** Where the stack's partition projection starts (the fixtures' drops are dated 2026-03-02). */
+const FIRST_DROP_DATE = '2026-03-01'
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'lambda')
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>
@@ -112,6 +114,7 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
 
   beforeAll(async () => {
     vi.stubEnv('LAKE_BUCKET', LAKE)
+    vi.stubEnv('FIRST_DROP_DATE', FIRST_DROP_DATE)
     vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'hotspot-ingest-test')
     // dev mode: the logger writes through the global console, where the test reads it
     vi.stubEnv('POWERTOOLS_DEV', 'true')
@@ -371,6 +374,37 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     ])
   })
 
+  it('refuses a drop dated before the first drop date (Athena would never read it): nothing read or written', async () => {
+    const clean = await fixture('incidents-clean.csv')
+    s3.seed(LAKE, 'landing/incidents/2026-02-28/early.csv', clean)
+    s3.seed(LAKE, 'landing/incidents/2026-03-01/first.csv', clean)
+    const response = await handler(
+      sqsEvent(
+        sqsRecord('msg-early', s3Notification(LAKE, ['landing/incidents/2026-02-28/early.csv'])),
+        sqsRecord('msg-first', s3Notification(LAKE, ['landing/incidents/2026-03-01/first.csv'])),
+      ),
+      context,
+    )
+    // redelivered, then to the dead-letter queue (alarmed); the drop on the first date itself is ingested
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-early' }] })
+    const touched = s3.sent().map((c) => c.input.Key as string)
+    expect(touched.filter((key) => key.includes('2026-02-28'))).toEqual([])
+    expect(touched).toContain('landing/incidents/2026-03-01/first.csv')
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'drop refused: dated before the first drop date',
+        key: 'landing/incidents/2026-02-28/early.csv',
+        error: expect.objectContaining({
+          name: 'BeforeFirstDropError',
+          message: expect.stringMatching(
+            /drop date 2026-02-28 is before the first drop date 2026-03-01, .*Athena would never read it.*-c firstDropDate/,
+          ),
+        }),
+      }),
+    )
+  })
+
   it('ignores the s3:TestEvent S3 sends when the notification is set up', async () => {
     const response = await handler(sqsEvent(sqsRecord('msg-test', testEvent)), context)
     expect(response).toEqual({ batchItemFailures: [] })
@@ -479,6 +513,20 @@ describe('ingest Lambda configuration', () => {
     vi.stubEnv('LAKE_BUCKET', undefined)
     await expect(import('../../functions/ingest/handler.ts')).rejects.toThrow(
       /ingest function: invalid configuration: LAKE_BUCKET: is required: the name of the lake bucket/,
+    )
+  })
+
+  it('refuses to start without a valid FIRST_DROP_DATE, naming the variable', async () => {
+    vi.resetModules()
+    vi.stubEnv('LAKE_BUCKET', LAKE)
+    vi.stubEnv('FIRST_DROP_DATE', undefined)
+    await expect(import('../../functions/ingest/handler.ts')).rejects.toThrow(
+      /FIRST_DROP_DATE: is required: the force's first drop date/,
+    )
+    vi.resetModules()
+    vi.stubEnv('FIRST_DROP_DATE', '2026-02-30')
+    await expect(import('../../functions/ingest/handler.ts')).rejects.toThrow(
+      /FIRST_DROP_DATE: "2026-02-30" is not a date/,
     )
   })
 

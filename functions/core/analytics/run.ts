@@ -24,6 +24,12 @@ export interface RunRequest {
   weightsVersion?: string
   registerVersion?: string
   onMart?: (mart: MartName, rows: number, elapsedMs: number) => void
+  /**
+   * Milliseconds the run may still wait on queries, asked before each mart: that mart's query gets it as its
+   * timeout (QueryOptions.timeoutMs), so the deadline holds for the whole run, whichever mart is running; at
+   * or below zero the run stops before the next mart (RunOutOfTimeError). Default: the engine's own limit.
+   */
+  timeLeftMs?: () => number
 }
 
 export interface MartRun {
@@ -57,6 +63,9 @@ export interface RunManifest {
 
 export class MartSchemaError extends Error {}
 export class MissingReferenceError extends Error {}
+export class RunOutOfTimeError extends Error {
+  override name = 'RunOutOfTimeError'
+}
 
 /**
  * Runs the marts for one as-of date: `results/<mart>/as_of=<date>/<run_id>.parquet` for each, then the run's
@@ -81,7 +90,19 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
     for (const mart of marts) {
       const definition = martQuery(mart)
       const sql = martSql(engine.name, mart, bound, marts)
-      const result = await engine.query(sql, [], { label: mart, asOf, inputs: inputsDigest })
+      const timeoutMs = request.timeLeftMs?.()
+      if (timeoutMs !== undefined && !(timeoutMs > 0)) {
+        throw new RunOutOfTimeError(
+          `no time left to run ${mart} (${martRuns.length} of ${marts.length} marts done, ${Math.round(timeoutMs)} ms left): ` +
+            'the run is incomplete and writes no manifest',
+        )
+      }
+      const result = await engine.query(sql, [], {
+        label: mart,
+        asOf,
+        inputs: inputsDigest,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      })
       const declared = definition.columns.map((c) => c.name)
       const returned = result.columns.map((c) => c.name)
       if (declared.join() !== returned.join()) {
