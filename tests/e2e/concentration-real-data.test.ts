@@ -134,9 +134,14 @@ function top5ByHarm(cells: Cell[]): Cell[] {
     .filter((c) => c.harm > 0)
 }
 
-/** Equal to 1e-9, relative to the size of the figure (harm totals run to tens of thousands of days). */
+/**
+ * The independent figure as the mart gives it: every double a mart outputs is rounded to 6 decimals (DESIGN
+ * section 6), so the two differ by at most half a millionth (and a rounding error of the sums, 1e-9 relative).
+ */
 const near = (actual: unknown, expected: number) =>
-  expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)))
+  expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(
+    5e-7 + 1e-9 * Math.max(1, Math.abs(expected)),
+  )
 
 describe.skipIf(!present)('concentration and hotspot candidates on data.police.uk City of London', () => {
   let root: string
