@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
@@ -14,31 +12,9 @@ import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { fixedClock, type QueryEngine } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
+import { hotspot, type Run, SAMPLES } from './hotspot-cli.ts'
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
-const SAMPLES = path.join(ROOT, 'tests/fixtures/sample-drops')
 const AS_OF = '2026-03-02'
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs `hotspot ...` as a user would (`npx hotspot` runs this same file), stdout not a terminal. */
-async function hotspot(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'bin/hotspot.ts'), ...args],
-      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-    )
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
 
 describe('hotspot sql: the SQL an engine runs for a mart', () => {
   let work: string

@@ -1,35 +1,10 @@
-import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const ROOT = path.resolve(import.meta.dirname, '../..')
-const SAMPLES = path.join(ROOT, 'tests/fixtures/sample-drops')
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs `hotspot ...` as a user would (`npx hotspot` runs this same file). */
-async function hotspot(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'bin/hotspot.ts'), ...args],
-      { cwd: ROOT },
-    )
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string }
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
-  }
-}
+import { hotspot, SAMPLES } from './hotspot-cli.ts'
 
 describe('hotspot CLI', () => {
   let work: string
