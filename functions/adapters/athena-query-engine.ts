@@ -268,13 +268,15 @@ export class AthenaQueryEngine implements QueryEngine {
       try {
         execution = await this.waitFor(executionId, options.label, deadline, timeoutMs)
       } catch (error) {
+        // a replacement is started only if it can start before the deadline, after its backoff
+        const pause = this.backoff(attempt)
         if (
           error instanceof AthenaQueryError &&
           error.retryable &&
           attempt < this.executionAttempts &&
-          this.now() < deadline
+          this.now() + pause < deadline
         ) {
-          await this.sleep(this.backoff(attempt))
+          await this.sleep(pause)
           continue
         }
         throw error

@@ -43,7 +43,10 @@ const logger = new Logger({
 const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
 const engine = new AthenaQueryEngine({ workgroup: config.workgroup, database: config.database })
 
-const day = z.string().refine((text) => parseDate(text) !== undefined, 'is not a date (YYYY-MM-DD)')
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date (YYYY-MM-DD)')
+  .refine((text) => parseDate(text) !== undefined, 'is not a date (YYYY-MM-DD)')
 
 export const analyticsEvent = z.union([
   z.object({ as_of: day }).strict(),

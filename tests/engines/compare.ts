@@ -6,11 +6,12 @@
 import { typedRow } from '../../functions/core/analytics/run.ts'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import type { Value } from '../../functions/core/ingest/parquet-sink.ts'
+import { formatDay } from '../../functions/core/time.ts'
 
 export const RELATIVE_TOLERANCE = 1e-9
 
 function sameDouble(a: number, b: number): boolean {
-  if (a === b) return true
+  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true
   return Math.abs(a - b) <= RELATIVE_TOLERANCE * Math.max(Math.abs(a), Math.abs(b))
 }
 
@@ -19,6 +20,11 @@ const keyColumns = (columns: Column[]) => columns.filter((c) => c.kind !== 'doub
 
 const sortKey = (columns: Column[], row: Record<string, Value>) =>
   JSON.stringify(keyColumns(columns).map((c) => row[c.name] ?? null))
+
+const wholeRow = (row: Record<string, Value>) =>
+  JSON.stringify(Object.values(row), (_, v) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v))
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 const show = (value: Value | undefined) => (value === undefined ? 'missing' : JSON.stringify(value))
 
@@ -33,11 +39,20 @@ export function martDifferences(
   left: { engine: string; rows: (string | null)[][] },
   right: { engine: string; rows: (string | null)[][] },
 ): string[] {
+  // typedRow reads NaN as null (a result file cannot hold it); here it stays NaN, so NaN and null differ
   const typed = (rows: (string | null)[][]) =>
     rows
-      .map((row) => typedRow(mart, columns, row))
-      .sort((a, b) =>
-        sortKey(columns, a) < sortKey(columns, b) ? -1 : sortKey(columns, a) > sortKey(columns, b) ? 1 : 0,
+      .map((row) => {
+        const values = typedRow(mart, columns, row)
+        columns.forEach((c, i) => {
+          if (c.kind === 'double' && row[i]?.toLowerCase() === 'nan') values[c.name] = Number.NaN
+        })
+        return values
+      })
+      // by key, then by the whole row, so rows that share a key are paired the same way on both sides
+      .sort(
+        (x, y) =>
+          compareText(sortKey(columns, x), sortKey(columns, y)) || compareText(wholeRow(x), wholeRow(y)),
       )
   const a = typed(left.rows)
   const b = typed(right.rows)
@@ -46,7 +61,10 @@ export function martDifferences(
     differences.push(`${mart}: ${left.engine} gave ${a.length} rows, ${right.engine} ${b.length}`)
   const keyText = (row: Record<string, Value>) =>
     keyColumns(columns)
-      .map((c) => `${c.name}=${show(row[c.name])}`)
+      .map(
+        (c) =>
+          `${c.name}=${c.kind === 'date' && typeof row[c.name] === 'number' ? formatDay(row[c.name] as number) : show(row[c.name])}`,
+      )
       .join(', ')
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = a[i]

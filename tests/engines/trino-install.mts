@@ -10,7 +10,13 @@ if (!java) {
   process.exit(1)
 }
 const started = Date.now()
-const home = await installTrino(java)
+let home: string
+try {
+  home = await installTrino(java)
+} catch (error) {
+  console.error(`trino:install: ${(error as Error).message}`)
+  process.exit(1)
+}
 console.log(
   `Trino ${TRINO_VERSION} at ${home} (java: ${java}; ${((Date.now() - started) / 1000).toFixed(1)} s)`,
 )

@@ -76,19 +76,41 @@ async function sha1Of(file: string): Promise<string> {
   return hash.digest('hex')
 }
 
-/** Downloads a Maven Central file into the cache, unless it is there already, and checks its SHA-1. */
+const SHA1 = /^[0-9a-f]{40}$/
+
+/** Maven Central's SHA-1 of a file: 40 hex digits, or the download fails (a proxy's error page is not one). */
+async function expectedSha1(artifact: string): Promise<string> {
+  const response = await fetchOrSay(`${MAVEN}/${artifact}.sha1`, 60_000)
+  const sha1 = (await response.text()).trim().split(/\s+/)[0] ?? ''
+  if (!SHA1.test(sha1)) throw new Error(`Trino download: ${MAVEN}/${artifact}.sha1 is not a SHA-1`)
+  return sha1
+}
+
+async function fetchOrSay(url: string, timeoutMs: number): Promise<Response> {
+  let response: Response
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+  } catch (error) {
+    throw new Error(`Trino download: ${url}: ${(error as Error).cause ?? (error as Error).message}`)
+  }
+  if (!response.ok || !response.body) throw new Error(`Trino download: ${url} answered ${response.status}`)
+  return response
+}
+
+/**
+ * Downloads a Maven Central file into the cache, unless a copy with Maven Central's SHA-1 is there already: a
+ * half-downloaded or damaged file is fetched again, and a file is kept only once its SHA-1 matches.
+ */
 async function download(artifact: string): Promise<string> {
   const file = path.join(TRINO_CACHE, path.basename(artifact))
-  const expected = await cachedText(`${file}.sha1`, `${MAVEN}/${artifact}.sha1`)
-  const sha1 = expected.trim().split(/\s+/)[0] as string
+  const sha1 = await expectedSha1(artifact)
   if (existsSync(file) && (await sha1Of(file)) === sha1) return file
   const partial = `${file}.part`
-  const response = await fetch(`${MAVEN}/${artifact}`)
-  if (!response.ok || !response.body)
-    throw new Error(`Trino download: ${MAVEN}/${artifact} answered ${response.status}`)
+  // 450 MB in all: ten minutes is far more than Maven Central needs, and a stalled transfer still ends
+  const response = await fetchOrSay(`${MAVEN}/${artifact}`, 600_000)
   const out = await open(partial, 'w')
   try {
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) await out.write(chunk)
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) await out.write(chunk)
   } finally {
     await out.close()
   }
@@ -99,15 +121,6 @@ async function download(artifact: string): Promise<string> {
   }
   await rename(partial, file)
   return file
-}
-
-async function cachedText(file: string, url: string): Promise<string> {
-  if (existsSync(file)) return readFileSync(file, 'utf8')
-  const response = await fetch(url)
-  if (!response.ok) throw new Error(`Trino download: ${url} answered ${response.status}`)
-  const text = await response.text()
-  await writeFile(file, text)
-  return text
 }
 
 /**
@@ -209,11 +222,18 @@ export async function startTrino(java: string, options: { timeoutMs?: number } =
       `${path.join(home, 'lib')}/*`,
       'io.trino.server.TrinoServer',
     ],
-    { stdio: ['ignore', logFile.fd, logFile.fd], detached: false },
+    // Trino writes its request log under var/ in its working folder: keep it in the temporary one
+    { cwd: work, stdio: ['ignore', logFile.fd, logFile.fd] },
   )
   let exited: number | null | undefined
+  // a test run that is killed never reaches its teardown: the server goes with it rather than living on
+  const killServer = () => child.kill('SIGKILL')
+  process.once('exit', killServer)
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, killServer)
   child.once('exit', (code) => {
     exited = code
+    process.off('exit', killServer)
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, killServer)
   })
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {

@@ -247,6 +247,9 @@ describe('analytics handler', () => {
 
   it('throws on an event it does not understand, and when a query fails', async () => {
     await expect(handler({ as_of: '2026-02-30' }, context)).rejects.toThrow(/not a date/)
+    // parseDate alone would read past the spaces; the date goes into SQL, so only the exact form is taken
+    await expect(handler({ as_of: ' 2026-03-29\n' }, context)).rejects.toThrow(/not a date/)
+    expect(athena.sent()).toEqual([])
     await expect(handler({ when: 'now' }, context)).rejects.toThrow()
     athena.script({
       states: ['FAILED'],

@@ -453,6 +453,20 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
     expect(starts()).toHaveLength(1)
   })
 
+  it('does not replace a failed execution when its backoff would end after the deadline', async () => {
+    const failure = {
+      states: ['RUNNING' as const, 'FAILED' as const],
+      stateChangeReason: 'internal error',
+      athenaError: { ErrorCategory: 1, Retryable: true },
+    }
+    athena.script(failure)
+    // the failure is seen at 250 ms of 300; the replacement's 188 ms backoff would start it at 438 ms
+    const error = await failedWith(engine().query('select 1', [], { timeoutMs: 300 }))
+    expect(error).toMatchObject({ state: 'FAILED', retryable: true })
+    expect(starts()).toHaveLength(1)
+    expect(sleeps).not.toContain(188)
+  })
+
   it('does not start a query with no time left to wait for it', async () => {
     for (const timeoutMs of [0, -5_000]) {
       await expect(engine().query('select 1', [], { label: 'late', timeoutMs })).rejects.toThrow(

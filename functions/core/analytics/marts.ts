@@ -33,6 +33,8 @@ export type MartParameters = Record<(typeof MART_PARAMETERS)[number], string>
 const PARAMS_SELECT =
   'select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version'
 
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
+
 /** A reference version as the loaders make it (`w-` and 16 hex digits, or a test's `r-test`). */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -45,7 +47,7 @@ export class MartParameterError extends Error {}
  */
 export function martParameterLiterals(parameters: MartParameters): string[] {
   const { as_of: asOf, weights_version: weights, register_version: register } = parameters
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) === undefined)
+  if (!ISO_DAY.test(asOf) || parseDate(asOf) === undefined)
     throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
   for (const [name, value] of [
     ['weights_version', weights],
@@ -280,7 +282,32 @@ export function stagingSql(marts: readonly string[] = MART_NAMES): Map<string, S
   return tables
 }
 
-const VERSIONS_READ = /\bfrom\s+([a-z_]+_versions)\b/g
+/**
+ * A staging query's read of a feed: `from <feed>_versions`, optionally `as <alias>`, then the end of the FROM
+ * item. Any other mention of a `_versions` table (a join, a bare alias) is refused rather than left unpruned.
+ */
+const VERSIONS_READ =
+  /\bfrom\s+([a-z_][a-z0-9_]*_versions)\b(?:\s+as\s+([a-z_][a-z0-9_]*))?(?=\s*(?:$|\)|,|where\b|group\b|order\b|union\b|limit\b|window\b|having\b))/gi
+const VERSIONS_NAME = /\b[a-z_][a-z0-9_]*_versions\b/i
+
+/** Staging SQL reading only the partitions up to the as-of date. */
+export function prunedToAsOf(sql: string, asOf: string, label: string): string {
+  const pruned: string[] = []
+  const rewritten = sql.replace(VERSIONS_READ, (_, table: string, alias: string | undefined) => {
+    const read = `(select * from ${table} where dt <= date '${asOf}')`
+    pruned.push(read)
+    return `from ${read} as ${alias ?? table}`
+  })
+  let rest = rewritten.replace(/--[^\n]*/g, ' ')
+  for (const read of pruned) rest = rest.replace(read, ' ')
+  rest = rest.replace(/\bas\s+[a-z_][a-z0-9_]*/gi, ' ')
+  const unpruned = VERSIONS_NAME.exec(rest)
+  if (unpruned)
+    throw new QueryFileError(
+      `${label}: staging reads ${unpruned[0]} in a form the as-of pruning does not know; write \`from ${unpruned[0]}\` (optionally \`as alias\`) and end the FROM item there`,
+    )
+  return rewritten
+}
 
 /**
  * SQL with the staging queries it names (and those they name), in dependency order, as CTEs in front of its
@@ -299,16 +326,12 @@ export function composeSql(
   const body = stripHeader(text)
   const ordered = inDependencyOrder(body, STAGING_REFERENCE, staging, label, prepared)
   if (ordered.length === 0) return body
-  if (asOf !== undefined && parseDate(asOf) === undefined)
+  if (asOf !== undefined && !(ISO_DAY.test(asOf) && parseDate(asOf) !== undefined))
     throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
-  const read = (sql: string) =>
-    asOf === undefined
-      ? sql
-      : sql.replace(
-          VERSIONS_READ,
-          (_, table) => `from (select * from ${table} where dt <= date '${asOf}') as ${table}`,
-        )
-  const ctes = ordered.map((n) => `${n} as (\n${read(stripHeader((staging.get(n) as QueryFile).text))}\n)`)
+  const ctes = ordered.map((n) => {
+    const sql = stripHeader((staging.get(n) as QueryFile).text)
+    return `${n} as (\n${asOf === undefined ? sql : prunedToAsOf(sql, asOf, n)}\n)`
+  })
   const own = /^with\s/i.test(body)
     ? `${body.replace(/^with\s+/i, '')}`
     : `final_query as (\n${body}\n)\nselect * from final_query`

@@ -9,7 +9,7 @@ import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { parseDate } from '../time.ts'
 import { martSql, runStaging } from './mart-sql.ts'
-import { MART_NAMES, type MartName, type MartParameters, martQuery } from './marts.ts'
+import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
 
 export const RUN_MANIFEST_VERSION = 1
 
@@ -166,13 +166,16 @@ export async function martParameters(
   asOf: string,
   versions: { weightsVersion?: string; registerVersion?: string } = {},
 ): Promise<MartParameters> {
-  if (parseDate(asOf) === undefined)
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) === undefined)
     throw new Error(`--as-of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
-  return {
+  const parameters = {
     as_of: asOf,
     weights_version: versions.weightsVersion ?? (await latestVersion(store, 'weights')),
     register_version: versions.registerVersion ?? (await latestVersion(store, 'register')),
   }
+  // the values go into the SQL as literals: refuse what cannot be one now, before any work
+  martParameterLiterals(parameters)
+  return parameters
 }
 
 /**
