@@ -166,6 +166,8 @@ const ACCEPTED: Accepted[] = [
   },
   // INC-001 three times, identical: two duplicates
   { name: 'duplicates.csv', rowsIn: 5, acceptedLines: [2, 3, 5], duplicate: 2 },
+  // INC-001 again with a trailing space in its id and a tab after its place: the same row once cleaned
+  { name: 'duplicates-padded.csv', rowsIn: 3, acceptedLines: [2, 4], duplicate: 1 },
   // INC-001: line 4 supersedes line 2; INC-003: line 6 repeats line 5, line 7 supersedes both
   {
     name: 'superseded.csv',

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import path from 'node:path'
-import { columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
+import { cleanText, columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
 import { curatedColumns, type FeedContract, type FeedName } from '../contracts/feeds.ts'
 import { validateRow } from '../contracts/validate.ts'
 import { parseDate } from '../time.ts'
@@ -296,7 +296,8 @@ class DropScan {
     row: Record<string, unknown>,
     lineage: Value[],
   ): void {
-    const content = this.contentColumns.map((c) => mapped.raw[c] ?? '').join(KEY_SEPARATOR)
+    // compared as stored: whitespace the ingest cleans away makes no difference of content
+    const content = this.contentColumns.map((c) => cleanText(mapped.raw[c] ?? '')).join(KEY_SEPARATOR)
     const previous = this.heldBack.get(key)
     if (previous?.content === content) {
       this.duplicate++
