@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // the real-S3 tests need moto (Python): `npm run test:aws`, vitest.aws.config.ts
+    exclude: ['tests/aws/**', '**/node_modules/**'],
     globalSetup: ['tests/engines/trino-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,0 +1,138 @@
+/**
+ * A real S3-compatible server for the S3 adapter's tests: moto's server (PyPI, Apache-2.0), on loopback.
+ *
+ * Why moto: it speaks the S3 REST protocol the SDK sends (SigV4, aws-chunked bodies with trailing checksums,
+ * `If-None-Match: *`, paged ListObjectsV2, versioning, Object Lock), installs from PyPI into a virtualenv with no
+ * build, and starts in about a second. MinIO, the other candidate, is AGPL and is not used here.
+ *
+ * The virtualenv is kept in ~/.cache/hotspot/moto-<version>/ (or HOTSPOT_MOTO_CACHE), installed from
+ * tests/aws/requirements.txt (every transitive dependency pinned) by `npm run moto:install` or, when missing, by
+ * the tests' global setup.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtemp, open, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { homedir, tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const MOTO_VERSION = '5.2.6'
+const REQUIREMENTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'requirements.txt')
+
+/** The virtualenv moto is installed in (HOTSPOT_MOTO_CACHE, else ~/.cache/hotspot/moto-<version>). */
+export const MOTO_CACHE =
+  process.env.HOTSPOT_MOTO_CACHE ?? path.join(homedir(), '.cache', 'hotspot', `moto-${MOTO_VERSION}`)
+const MOTO_SERVER = path.join(MOTO_CACHE, 'bin', 'moto_server')
+
+/** A Python 3.9 or newer (moto 5.2 needs it): $HOTSPOT_PYTHON, else python3 on the PATH. */
+export function findPython(): string | undefined {
+  const python = process.env.HOTSPOT_PYTHON ?? 'python3'
+  const { stdout, status } = spawnSync(
+    python,
+    ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1])'],
+    {
+      encoding: 'utf8',
+    },
+  )
+  if (status !== 0 || !stdout) return undefined
+  const [major, minor] = stdout.trim().split(' ').map(Number)
+  return major === 3 && (minor ?? 0) >= 9 ? python : undefined
+}
+
+/**
+ * Makes sure moto's virtualenv exists (creating it the first time: `python -m venv`, then pip from the pinned
+ * requirements) and returns its `moto_server`. A complete install is marked with the requirements it was made
+ * from, so a change to them reinstalls.
+ */
+export function installMoto(python: string): string {
+  const requirements = readFileSync(REQUIREMENTS, 'utf8')
+  const done = path.join(MOTO_CACHE, 'installed-requirements.txt')
+  if (existsSync(done) && readFileSync(done, 'utf8') === requirements && existsSync(MOTO_SERVER))
+    return MOTO_SERVER
+  execFileSync(python, ['-m', 'venv', '--clear', MOTO_CACHE], { stdio: 'inherit' })
+  execFileSync(
+    path.join(MOTO_CACHE, 'bin', 'python'),
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '-r', REQUIREMENTS],
+    { stdio: 'inherit' },
+  )
+  execFileSync(path.join(MOTO_CACHE, 'bin', 'python'), ['-c', 'import moto.server'])
+  // written last: an interrupted install is redone
+  writeFileSync(done, requirements)
+  return MOTO_SERVER
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+export interface RunningMoto {
+  /** http://127.0.0.1:<port>, for the SDK's `endpoint` (with `forcePathStyle`). */
+  endpoint: string
+  stop(): Promise<void>
+}
+
+/**
+ * Starts `moto_server` on a free loopback port and waits until it answers. Its log goes to a temporary file,
+ * quoted when it fails to start.
+ */
+export async function startMoto(python: string, options: { timeoutMs?: number } = {}): Promise<RunningMoto> {
+  const server = installMoto(python)
+  const work = await mkdtemp(path.join(tmpdir(), 'hotspot-moto-'))
+  const log = path.join(work, 'server.log')
+  const logFile = await open(log, 'w')
+  const port = await freePort()
+  const child: ChildProcess = spawn(server, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', logFile.fd, logFile.fd],
+    // moto would otherwise look for credentials and a region of its own; the tests' dummy ones are enough
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_DEFAULT_REGION: 'eu-west-2',
+    },
+  })
+  let exited: number | null | undefined
+  child.once('exit', (code) => {
+    exited = code
+  })
+  const endpoint = `http://127.0.0.1:${port}`
+  const stop = async () => {
+    if (exited === undefined) {
+      const gone = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await gone
+      clearTimeout(timer)
+    }
+    await logFile.close().catch(() => undefined)
+    await rm(work, { recursive: true, force: true })
+  }
+  const timeoutMs = options.timeoutMs ?? 60_000
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (exited !== undefined) {
+      const tail = readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')
+      await stop()
+      throw new Error(`moto_server exited (code ${exited}) before it was ready:\n${tail}`)
+    }
+    try {
+      // moto's own API: answers once the server takes requests
+      if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) return { endpoint, stop }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop()
+      throw new Error(`moto_server did not start within ${timeoutMs} ms (log: ${log})`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
