@@ -297,7 +297,7 @@ class DropScan {
     lineage: Value[],
   ): void {
     // compared as stored: whitespace the ingest cleans away makes no difference of content
-    const content = this.contentColumns.map((c) => cleanText(mapped.raw[c] ?? '')).join(KEY_SEPARATOR)
+    const content = this.contentColumns.map((c) => cleanText(String(mapped.raw[c] ?? ''))).join(KEY_SEPARATOR)
     const previous = this.heldBack.get(key)
     if (previous?.content === content) {
       this.duplicate++
