@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
 /**
- * `npm run test:aws`: the S3 adapter against a real S3-compatible server (moto, started by the global setup).
+ * `npm run test:aws`: the AWS adapters against real protocol servers: S3 on moto (started by the global
+ * setup), SES v2 on a local endpoint each test file starts (tests/aws/ses-endpoint.ts).
  * Kept out of `npm test` (vitest.config.ts), which needs no Python.
  */
 export default defineConfig({

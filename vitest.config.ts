@@ -1,10 +1,10 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    // the real-S3 tests need moto (Python): `npm run test:aws`, vitest.aws.config.ts
-    exclude: ['tests/aws/**', '**/node_modules/**'],
+    // tests/aws runs with `npm run test:aws` (vitest.aws.config.ts)
+    exclude: [...configDefaults.exclude, 'tests/aws/**'],
     globalSetup: ['tests/engines/trino-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

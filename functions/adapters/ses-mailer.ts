@@ -1,5 +1,6 @@
 import {
   SESv2Client,
+  type SESv2ClientConfig,
   SendEmailCommand,
   type SendEmailCommandInput,
   type SendEmailCommandOutput,
@@ -7,16 +8,39 @@ import {
 import { type Mailer, type RawMessage, SendError } from '../core/ports.ts'
 import { messageIdOf } from '../core/reports/compose.ts'
 
+/** The SES client's settings the mailer takes (endpoint, region, credentials...): never its retries. */
+export type SesClientConfig = Omit<SESv2ClientConfig, 'maxAttempts' | 'retryMode' | 'retryStrategy'>
+
 export interface SesMailerOptions {
+  /** Settings of the client the mailer makes (default: the SDK's, from the environment). */
+  clientConfig?: SesClientConfig
+  /** A client made elsewhere (tests): the mailer replaces its retry middleware, so it never retries a send. */
   client?: SESv2Client
   /** SES configuration set: event publishing (bounces, complaints, deliveries) and the sending IP pool. */
   configurationSet?: string
 }
 
 /**
+ * Where the SDK's retry middleware sits in every client's stack (`retryMiddlewareOptions` of @smithy/core/retry).
+ * The mailer puts a pass-through in its place (`override`): removing it would break the signing middleware,
+ * which is placed relative to it.
+ */
+const NO_SDK_RETRY = {
+  name: 'retryMiddleware',
+  tags: ['RETRY'],
+  step: 'finalizeRequest' as const,
+  priority: 'high' as const,
+  override: true,
+}
+
+/**
  * Sends the composed bytes unchanged with SESv2 `SendEmail` (raw content), so the archived .eml is what SES
- * received. The SDK already retries throttling and 5xx answers a few times; what still fails is mapped to a
- * SendError kind for delivery (see `classifySesError`).
+ * received. One `send` is one HTTP request: the SDK's own retries are off (`maxAttempts: 1`, and the retry
+ * middleware of any client is replaced by a pass-through), because the SDK retries a connection reset or a timeout after
+ * the request went out, which can send the email twice. Delivery retries what is safe to retry (throttling,
+ * 5xx, a connection refused) with its own backoff; what fails is mapped to a SendError kind for delivery (see
+ * `classifySesError`), and an error that does not say whether SES took the message is left unclassified, for
+ * delivery to record as unknown.
  */
 export class SesMailer implements Mailer {
   readonly name = 'ses' as const
@@ -24,7 +48,8 @@ export class SesMailer implements Mailer {
   private readonly configurationSetName: string | undefined
 
   constructor(options: SesMailerOptions = {}) {
-    this.client = options.client ?? new SESv2Client({})
+    this.client = options.client ?? new SESv2Client({ ...options.clientConfig, maxAttempts: 1 })
+    this.client.middlewareStack.add((next) => (args) => next(args), NO_SDK_RETRY)
     this.configurationSetName = options.configurationSet
   }
 
