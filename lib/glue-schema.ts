@@ -154,6 +154,7 @@ const INGEST_MANIFEST_FIELDS = {
   encoding: 'string',
   drop_date: 'string',
   source: 'struct<name:string,landing_key:string,sha256:string,bytes:bigint>',
+  landing_version_id: 'string',
   ingested_at: 'string',
   rows_in: 'bigint',
   rows_accepted: 'bigint',

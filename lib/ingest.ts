@@ -81,6 +81,8 @@ export class Ingest extends Construct {
       storage.data,
       {
         read: ['landing/*', 'manifests/ingest/*', 'manifests/claims/ingest/*'],
+        // a drop is read at the version its S3 event names (an overwrite of the key is a new drop)
+        readVersions: ['landing/*'],
         write: ['curated/*', 'quarantine/*', 'manifests/ingest/*', 'manifests/claims/ingest/*'],
         // it asks whether a drop's manifest exists (HEAD): a 404, not a 403, needs s3:ListBucket unconditioned
         list: 'bucket',

@@ -130,6 +130,11 @@ export const PARQUET_WASM_ASSET: BundledAsset = {
 export interface BucketAccess {
   /** Object-key patterns the function reads (s3:GetObject): `curated/*`, `manifests/runs/*`. */
   read?: string[]
+  /**
+   * Of `read`, the patterns it also reads by version id (s3:GetObjectVersion: S3 refuses a GetObject naming a
+   * VersionId without it): `landing/*`, read at the version its S3 event names.
+   */
+  readVersions?: string[]
   /** Object-key patterns the function creates (s3:PutObject; under a locked prefix also s3:PutObjectRetention). */
   write?: string[]
   /**
@@ -270,12 +275,23 @@ export class HotspotFunction extends Construct {
   private grantBucket(bucket: s3.IBucket, access: BucketAccess, lock?: RecordsLock): void {
     const read = access.read ?? []
     const write = access.write ?? []
+    const readVersions = access.readVersions ?? []
+    const unread = readVersions.filter((pattern) => !read.includes(pattern))
+    if (unread.length > 0) throw new Error(`${this.node.path}: readVersions ${unread.join(', ')} not in read`)
     const statements: iam.PolicyStatement[] = []
     if (read.length > 0) {
       statements.push(
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
           resources: read.map((pattern) => bucket.arnForObjects(pattern)),
+        }),
+      )
+    }
+    if (readVersions.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObjectVersion'],
+          resources: readVersions.map((pattern) => bucket.arnForObjects(pattern)),
         }),
       )
     }

@@ -11,6 +11,7 @@ import {
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
+  type ReadOptions,
 } from '../core/ports.ts'
 
 const TEMP_MARKER = '.tmp-'
@@ -42,8 +43,14 @@ export class FsObjectStore implements ObjectStore {
     return path.join(this.location, ...key.split('/'))
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, options: ReadOptions = {}): Promise<Readable> {
     const file = this.pathOf(key)
+    // a file has one version only: reading it for another would read the wrong bytes
+    if (options.versionId !== undefined) {
+      throw new Error(
+        `${this.location} keeps no object versions: cannot read version ${options.versionId} of ${key}`,
+      )
+    }
     let isFile: boolean
     try {
       isFile = (await stat(file)).isFile()

@@ -20,6 +20,7 @@ import {
   type ObjectInfo,
   ObjectNotFoundError,
   type ObjectStore,
+  type ReadOptions,
   type WriteOptions,
 } from '../core/ports.ts'
 
@@ -63,10 +64,12 @@ export class S3ObjectStore implements ObjectStore {
     this.objectLock = options.objectLock
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, options: ReadOptions = {}): Promise<Readable> {
     assertValidKey(key)
     try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: options.versionId }),
+      )
       if (!(response.Body instanceof Readable)) throw new Error(`S3 returned no stream for ${key}`)
       return response.Body
     } catch (error) {

@@ -24,6 +24,14 @@ export interface WriteOptions {
   contentLength?: number
 }
 
+export interface ReadOptions {
+  /**
+   * One version of a versioned object (S3's VersionId, as an S3 event names it), not the key's current one. A
+   * store without versions (the filesystem) refuses it rather than read another version.
+   */
+  versionId?: string
+}
+
 export interface ObjectInfo {
   key: string
   size: number
@@ -37,7 +45,7 @@ export interface ObjectInfo {
 export interface ObjectStore {
   /** Human-readable location, e.g. `s3://bucket` or `/path/to/lake`. */
   readonly location: string
-  get(key: string): Promise<Readable>
+  get(key: string, options?: ReadOptions): Promise<Readable>
   getBytes(key: string): Promise<Buffer>
   exists(key: string): Promise<boolean>
   /** Unconditional write (replaces an existing object). */

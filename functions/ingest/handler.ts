@@ -74,10 +74,13 @@ async function ingestRecord(record: SQSRecord): Promise<void> {
       continue
     }
     try {
-      const { manifest, outcome } = await ingestLandedObject(lake, landedKey(object), systemClock)
+      const { manifest, outcome } = await ingestLandedObject(lake, landedKey(object), systemClock, {
+        versionId: object.versionId,
+      })
       logger.info('drop ingested', {
         message_id: record.messageId,
         key: object.key,
+        version_id: object.versionId,
         outcome,
         drop_id: manifest.drop_id,
         feed: manifest.feed,

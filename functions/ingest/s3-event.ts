@@ -11,7 +11,12 @@ const s3EventRecord = z.object({
   }),
   s3: z.object({
     bucket: z.object({ name: z.string().min(1) }),
-    object: z.object({ key: z.string().min(1), size: z.number().int().nonnegative().optional() }),
+    object: z.object({
+      key: z.string().min(1),
+      size: z.number().int().nonnegative().optional(),
+      // present when the bucket is versioned (the lake bucket is)
+      versionId: z.string().min(1).optional(),
+    }),
   }),
 })
 
@@ -30,6 +35,8 @@ export interface CreatedObject {
   key: string
   eventName: string
   size?: number
+  /** The version the event announces (versioned buckets): the bytes to ingest, even if the key is overwritten. */
+  versionId?: string
 }
 
 export type S3Notification = { kind: 'test'; bucket?: string } | { kind: 'created'; objects: CreatedObject[] }
@@ -75,6 +82,7 @@ export function parseS3Notification(body: string): S3Notification {
       key: decodeS3Key(s3.object.key),
       eventName,
       size: s3.object.size,
+      versionId: s3.object.versionId,
     })),
   }
 }

@@ -507,7 +507,7 @@ describe('least privilege', () => {
     }
   })
 
-  it('no function may write the whole data bucket, or touch it with anything but Get/Put/PutObjectRetention/List', () => {
+  it('no function may write the whole data bucket, or touch it with anything but Get/GetObjectVersion/Put/PutObjectRetention/List', () => {
     const dataId = id(s.stack.storage.data)
     for (const [name, fn] of Object.entries(functions())) {
       for (const st of statementsOf(roleIdOf(fn))) {
@@ -518,6 +518,7 @@ describe('least privilege', () => {
           expect(
             [
               's3:GetObject',
+              's3:GetObjectVersion',
               's3:PutObject',
               's3:PutObjectRetention',
               's3:ListBucket',
@@ -537,6 +538,8 @@ describe('least privilege', () => {
       'manifests/claims/ingest/*',
       'manifests/ingest/*',
     ])
+    // a drop is read at the version its S3 event names (GetObject with a VersionId needs s3:GetObjectVersion)
+    expect(dataKeysWith(role, 's3:GetObjectVersion')).toEqual(['landing/*'])
     expect(dataKeysWith(role, 's3:PutObject')).toEqual([
       'curated/*',
       'manifests/claims/ingest/*',

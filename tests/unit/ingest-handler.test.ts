@@ -213,6 +213,41 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     )
   })
 
+  it("reads the object at the event's versionId and records that version in the manifest (null without one)", async () => {
+    const bytes = await fixture('incidents-mixed.csv')
+    const landing = 'landing/incidents/2026-03-02/drop.csv'
+    s3.seed(LAKE, landing, bytes)
+    const versioned = JSON.parse(s3Notification(LAKE, [landing]))
+    versioned.Records[0].s3.object.versionId = '096fKKXTRTtl3on89fVO.nfljtsv6qko'
+    expect(parseS3Notification(JSON.stringify(versioned))).toEqual({
+      kind: 'created',
+      objects: [expect.objectContaining({ key: landing, versionId: '096fKKXTRTtl3on89fVO.nfljtsv6qko' })],
+    })
+
+    const response = await handler(sqsEvent(sqsRecord('msg-v', JSON.stringify(versioned))), context)
+
+    expect(response).toEqual({ batchItemFailures: [] })
+    const gets = s3.sent().filter((c) => c.command === 'GetObject')
+    expect(gets.map((c) => [c.input.Key, c.input.VersionId])).toEqual([
+      [landing, '096fKKXTRTtl3on89fVO.nfljtsv6qko'],
+    ])
+    const manifest = manifestIn(keysOf(dropIdOf(bytes)).manifest)
+    expect(manifest.landing_version_id).toBe('096fKKXTRTtl3on89fVO.nfljtsv6qko')
+    expect(logs).toContainEqual(
+      expect.objectContaining({ message: 'drop ingested', version_id: '096fKKXTRTtl3on89fVO.nfljtsv6qko' }),
+    )
+
+    // an event without a versionId (an unversioned bucket): the key's object, and no version recorded
+    s3.restore()
+    s3 = fakeS3({ buckets: [LAKE] })
+    s3.seed(LAKE, landing, bytes)
+    expect(await handler(sqsEvent(sqsRecord('msg-n', s3Notification(LAKE, [landing]))), context)).toEqual({
+      batchItemFailures: [],
+    })
+    expect(s3.sent().find((c) => c.command === 'GetObject')?.input.VersionId).toBeUndefined()
+    expect(manifestIn(keysOf(dropIdOf(bytes)).manifest).landing_version_id).toBeNull()
+  })
+
   it('a second delivery of the same event writes nothing: the manifest exists, so the drop is already ingested', async () => {
     const bytes = await fixture('incidents-mixed.csv')
     s3.seed(LAKE, 'landing/incidents/2026-03-02/drop+one.csv', bytes)

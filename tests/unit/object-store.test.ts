@@ -37,4 +37,18 @@ describe('FsObjectStore', () => {
       await rm(root, { recursive: true, force: true })
     }
   })
+
+  it('has no object versions: a read of one is refused, not answered with the current bytes', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
+    try {
+      const store = new FsObjectStore(root)
+      await store.put('landing/incidents/2026-03-02/a.csv', 'current')
+      await expect(store.get('landing/incidents/2026-03-02/a.csv', { versionId: 'v1' })).rejects.toThrow(
+        /keeps no object versions/,
+      )
+      expect((await store.getBytes('landing/incidents/2026-03-02/a.csv')).toString()).toBe('current')
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
 })

@@ -31,6 +31,12 @@ export interface IngestManifest {
   encoding: Encoding
   drop_date: string
   source: { name: string; landing_key: string; sha256: string; bytes: number }
+  /**
+   * The S3 version of `source.landing_key` that was read (the version id of the S3 event that announced it), so
+   * an overwritten landing object can still be traced to the bytes this drop came from. Null when the drop was
+   * not read from a versioned object (the CLI, a local lake).
+   */
+  landing_version_id: string | null
   ingested_at: string
   rows_in: number
   rows_accepted: number
@@ -57,6 +63,8 @@ export interface IngestRequest {
   encoding?: Encoding
   /** Where the drop already sits in the lake (S3 delivery). Without it the drop is first stored under landing/. */
   landingKey?: string
+  /** The version of `landingKey` the file was read from (S3 delivery of a versioned bucket). */
+  landingVersionId?: string
   /** The file's sha256 and size, when the caller took them while writing it; else the file is read to take them. */
   content?: DropContent
   onProgress?: (progress: { rows: number }) => void
@@ -196,6 +204,7 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
       encoding,
       drop_date: dropDate,
       source: { name: request.sourceName, landing_key: landed, sha256, bytes },
+      landing_version_id: request.landingVersionId ?? null,
       ingested_at: ingestedAt,
       rows_in: scan.rowsIn,
       rows_accepted: scan.accepted,

@@ -12,12 +12,14 @@ export class NotALandingKeyError extends Error {}
 
 /**
  * Ingests a drop already delivered to `landing/<feed>/<YYYY-MM-DD>/<file>` (the S3 path). The object is staged
- * to local temporary storage once, hashed on the way, then read as often as the ingest needs.
+ * to local temporary storage once, hashed on the way, then read as often as the ingest needs. With a
+ * `versionId` (the S3 event's), that version is read, not whatever the key holds now, and the manifest names it.
  */
 export async function ingestLandedObject(
   store: ObjectStore,
   key: string,
   clock: Clock,
+  options: { versionId?: string } = {},
 ): Promise<IngestResult> {
   const parts = parseLandingKey(key)
   if (!parts)
@@ -28,7 +30,7 @@ export async function ingestLandedObject(
     const file = path.join(work, 'drop')
     const digest = new ContentDigest()
     await pipeline(
-      await store.get(key),
+      await store.get(key, { versionId: options.versionId }),
       async function* hashOnTheWay(chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) {
           digest.update(chunk)
@@ -45,6 +47,7 @@ export async function ingestLandedObject(
       sourceName: key,
       dropDate: parts.dropDate,
       landingKey: key,
+      landingVersionId: options.versionId,
       content: digest.content(),
     })
   } finally {
