@@ -9,13 +9,12 @@
  * tests/aws/requirements.txt (every transitive dependency pinned) by `npm run moto:install` or, when missing, by
  * the tests' global setup.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { mkdtemp, open, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { homedir, tmpdir } from 'node:os'
+import { homedir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startLocalServer } from '../unit/helpers/local-server.ts'
 
 export const MOTO_VERSION = '5.2.6'
 const REQUIREMENTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'requirements.txt')
@@ -62,17 +61,6 @@ export function installMoto(python: string): string {
   return MOTO_SERVER
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
 /**
  * moto_server, with one change: a PutObject is handled under a lock, so that its `If-None-Match: *` check and
  * the write are one step, as they are on S3. moto 5.2.6 checks, then writes, on a threaded server: two creates of
@@ -104,15 +92,13 @@ export interface RunningMoto {
  */
 export async function startMoto(python: string, options: { timeoutMs?: number } = {}): Promise<RunningMoto> {
   installMoto(python)
-  const work = await mkdtemp(path.join(tmpdir(), 'hotspot-moto-'))
-  const log = path.join(work, 'server.log')
-  const logFile = await open(log, 'w')
-  const port = await freePort()
-  const child: ChildProcess = spawn(
-    path.join(MOTO_CACHE, 'bin', 'python'),
-    ['-c', MOTO_MAIN, '-H', '127.0.0.1', '-p', String(port)],
-    {
-      stdio: ['ignore', logFile.fd, logFile.fd],
+  const server = await startLocalServer({
+    name: 'moto_server',
+    timeoutMs: options.timeoutMs ?? 60_000,
+    graceMs: 5_000,
+    command: (_, port) => ({
+      file: path.join(MOTO_CACHE, 'bin', 'python'),
+      args: ['-c', MOTO_MAIN, '-H', '127.0.0.1', '-p', String(port)],
       // moto would otherwise look for credentials and a region of its own; the tests' dummy ones are enough
       env: {
         ...process.env,
@@ -120,42 +106,9 @@ export async function startMoto(python: string, options: { timeoutMs?: number } 
         AWS_SECRET_ACCESS_KEY: 'test',
         AWS_DEFAULT_REGION: 'eu-west-2',
       },
-    },
-  )
-  let exited: number | null | undefined
-  child.once('exit', (code) => {
-    exited = code
+    }),
+    // moto's own API: answers once the server takes requests
+    ready: async (url) => (await fetch(`${url}/moto-api/data.json`)).ok,
   })
-  const endpoint = `http://127.0.0.1:${port}`
-  const stop = async () => {
-    if (exited === undefined) {
-      const gone = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-      await gone
-      clearTimeout(timer)
-    }
-    await logFile.close().catch(() => undefined)
-    await rm(work, { recursive: true, force: true })
-  }
-  const timeoutMs = options.timeoutMs ?? 60_000
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (exited !== undefined) {
-      const tail = readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')
-      await stop()
-      throw new Error(`moto_server exited (code ${exited}) before it was ready:\n${tail}`)
-    }
-    try {
-      // moto's own API: answers once the server takes requests
-      if ((await fetch(`${endpoint}/moto-api/data.json`)).ok) return { endpoint, stop }
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop()
-      throw new Error(`moto_server did not start within ${timeoutMs} ms (log: ${log})`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  return { endpoint: server.url, stop: server.stop }
 }

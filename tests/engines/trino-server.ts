@@ -11,14 +11,14 @@
  * The Hive connector reads the lake's Parquet files in place on the local disk (`fs.native-local.enabled`, with
  * the file system root as `local:///`), with a file metastore in a temporary folder.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { homedir, tmpdir } from 'node:os'
+import { createReadStream, existsSync, readdirSync } from 'node:fs'
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { startLocalServer } from '../unit/helpers/local-server.ts'
 
 export const TRINO_VERSION = '476'
 const MAVEN = process.env.HOTSPOT_MAVEN_REPOSITORY ?? 'https://repo1.maven.org/maven2'
@@ -144,17 +144,6 @@ export async function installTrino(java: string): Promise<string> {
   return TRINO_HOME
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
 export interface RunningTrino {
   url: string
   /** The catalog over the local file system. */
@@ -168,102 +157,64 @@ export interface RunningTrino {
  */
 export async function startTrino(java: string, options: { timeoutMs?: number } = {}): Promise<RunningTrino> {
   const home = await installTrino(java)
-  const work = await mkdtemp(path.join(tmpdir(), 'hotspot-trino-'))
-  const port = await freePort()
-  const catalogs = path.join(work, 'catalog')
-  await mkdir(catalogs)
-  await mkdir(path.join(work, 'metastore'))
-  const config = path.join(work, 'config.properties')
-  await writeFile(
-    config,
-    [
-      'coordinator=true',
-      'node-scheduler.include-coordinator=true',
-      `http-server.http.port=${port}`,
-      `discovery.uri=http://127.0.0.1:${port}`,
-      'node.environment=test',
-      `plugin.dir=${path.join(home, 'plugin')}`,
-      `catalog.config-dir=${catalogs}`,
-      'query.max-memory=1GB',
-      'query.max-memory-per-node=1GB',
-      // two cores: one task writer and a small pool keep the JVM from oversubscribing them
-      'task.concurrency=2',
-      '',
-    ].join('\n'),
-  )
-  await writeFile(
-    path.join(catalogs, 'hive.properties'),
-    [
-      'connector.name=hive',
-      'hive.metastore=file',
-      `hive.metastore.catalog.dir=local://${path.join(work, 'metastore')}`,
-      'fs.native-local.enabled=true',
-      // local:///tmp/x is /tmp/x: the lake's own folders, read in place
-      'local.location=/',
-      // Athena reads timestamps to the millisecond, as the lake stores them
-      'hive.timestamp-precision=MILLISECONDS',
-      '',
-    ].join('\n'),
-  )
-  const log = path.join(work, 'server.log')
-  const logFile = await open(log, 'w')
-  const child: ChildProcess = spawn(
-    java,
-    [
-      '-Xmx2G',
-      '-XX:+UseG1GC',
-      // the client compiler only: the tests send a few hundred different queries, each a handful of times, and
-      // C2's compilations cost more CPU than they save (3 SQL test files: 52.7 s against 62.3 s on 2 cores)
-      '-XX:TieredStopAtLevel=1',
-      '-XX:+ExitOnOutOfMemoryError',
-      '-Djdk.attach.allowAttachSelf=true',
-      `-Dconfig=${config}`,
-      '-cp',
-      `${path.join(home, 'lib')}/*`,
-      'io.trino.server.TrinoServer',
-    ],
-    // Trino writes its request log under var/ in its working folder: keep it in the temporary one
-    { cwd: work, stdio: ['ignore', logFile.fd, logFile.fd] },
-  )
-  let exited: number | null | undefined
-  // a test run that is killed never reaches its teardown: the server goes with it rather than living on
-  const killServer = () => child.kill('SIGKILL')
-  process.once('exit', killServer)
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, killServer)
-  child.once('exit', (code) => {
-    exited = code
-    process.off('exit', killServer)
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, killServer)
+  const server = await startLocalServer({
+    name: 'Trino',
+    timeoutMs: options.timeoutMs ?? 180_000,
+    graceMs: 10_000,
+    prepare: async (work, port) => {
+      const catalogs = path.join(work, 'catalog')
+      await mkdir(catalogs)
+      await mkdir(path.join(work, 'metastore'))
+      await writeFile(
+        path.join(work, 'config.properties'),
+        [
+          'coordinator=true',
+          'node-scheduler.include-coordinator=true',
+          `http-server.http.port=${port}`,
+          `discovery.uri=http://127.0.0.1:${port}`,
+          'node.environment=test',
+          `plugin.dir=${path.join(home, 'plugin')}`,
+          `catalog.config-dir=${catalogs}`,
+          'query.max-memory=1GB',
+          'query.max-memory-per-node=1GB',
+          // two cores: one task writer and a small pool keep the JVM from oversubscribing them
+          'task.concurrency=2',
+          '',
+        ].join('\n'),
+      )
+      await writeFile(
+        path.join(catalogs, 'hive.properties'),
+        [
+          'connector.name=hive',
+          'hive.metastore=file',
+          `hive.metastore.catalog.dir=local://${path.join(work, 'metastore')}`,
+          'fs.native-local.enabled=true',
+          // local:///tmp/x is /tmp/x: the lake's own folders, read in place
+          'local.location=/',
+          // Athena reads timestamps to the millisecond, as the lake stores them
+          'hive.timestamp-precision=MILLISECONDS',
+          '',
+        ].join('\n'),
+      )
+    },
+    command: (work) => ({
+      file: java,
+      args: [
+        '-Xmx2G',
+        '-XX:+UseG1GC',
+        // the client compiler only: the tests send a few hundred different queries, each a handful of times, and
+        // C2's compilations cost more CPU than they save (3 SQL test files: 52.7 s against 62.3 s on 2 cores)
+        '-XX:TieredStopAtLevel=1',
+        '-XX:+ExitOnOutOfMemoryError',
+        '-Djdk.attach.allowAttachSelf=true',
+        `-Dconfig=${path.join(work, 'config.properties')}`,
+        '-cp',
+        `${path.join(home, 'lib')}/*`,
+        'io.trino.server.TrinoServer',
+      ],
+    }),
+    ready: async (url) =>
+      ((await (await fetch(`${url}/v1/info`)).json()) as { starting?: boolean }).starting === false,
   })
-  const url = `http://127.0.0.1:${port}`
-  const stop = async () => {
-    if (exited === undefined) {
-      const gone = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await gone
-      clearTimeout(timer)
-    }
-    await logFile.close().catch(() => undefined)
-    await rm(work, { recursive: true, force: true })
-  }
-  const deadline = Date.now() + (options.timeoutMs ?? 180_000)
-  for (;;) {
-    if (exited !== undefined) {
-      const tail = readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')
-      await stop()
-      throw new Error(`Trino exited (code ${exited}) before it was ready:\n${tail}`)
-    }
-    try {
-      const info = (await (await fetch(`${url}/v1/info`)).json()) as { starting?: boolean }
-      if (info.starting === false) return { url, catalog: 'hive', stop }
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop()
-      throw new Error(`Trino did not start within ${options.timeoutMs ?? 180_000} ms (log: ${log})`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
+  return { url: server.url, catalog: 'hive', stop: server.stop }
 }
