@@ -5,7 +5,7 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts'
-import { fixedClock, type RawMessage, SendError } from '../../functions/core/ports.ts'
+import { fixedClock, type RawMessage } from '../../functions/core/ports.ts'
 import { composeMessage } from '../../functions/core/reports/compose.ts'
 import {
   type DeliveryOutcome,
@@ -15,7 +15,7 @@ import {
   QuotaExceededError,
 } from '../../functions/core/reports/delivery.ts'
 import type { Recipient } from '../../functions/core/reports/model.ts'
-import { COMMANDER, envelope, renderedEmail } from '../unit/helpers/mail-fixtures.ts'
+import { COMMANDER, envelope, kindOf, renderedEmail } from '../unit/helpers/mail-fixtures.ts'
 import { SES_ERRORS, SesEndpoint, type SesErrorCode } from './ses-endpoint.ts'
 
 /**
@@ -53,15 +53,6 @@ const messageFor = (recipient: Recipient): RawMessage => {
   const message = messages.get(recipient.key)
   if (message === undefined) throw new Error(`no message for ${recipient.key}`)
   return message
-}
-
-async function kindOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'sent'
-  } catch (error) {
-    return error instanceof SendError ? error.kind : `unclassified: ${(error as Error).message}`
-  }
 }
 
 describe('SesMailer against the local SES v2 endpoint', () => {

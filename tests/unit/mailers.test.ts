@@ -22,22 +22,13 @@ import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { OutboxMailer } from '../../functions/adapters/outbox-mailer.ts'
 import { classifySesError, SesMailer } from '../../functions/adapters/ses-mailer.ts'
 import { classifySmtpError, SmtpMailer } from '../../functions/adapters/smtp-mailer.ts'
-import { fixedClock, type RawMessage, SendError } from '../../functions/core/ports.ts'
+import { fixedClock, type RawMessage } from '../../functions/core/ports.ts'
 import { composeMessage } from '../../functions/core/reports/compose.ts'
 import { deliver, ledgerState, QuotaExceededError } from '../../functions/core/reports/delivery.ts'
-import { COMMANDER, envelope, renderedEmail } from './helpers/mail-fixtures.ts'
+import { COMMANDER, envelope, kindOf, renderedEmail } from './helpers/mail-fixtures.ts'
 import { SmtpSink } from './helpers/smtp-sink.ts'
 
 const MESSAGE_ID = '<hotspot.weekly.2026-W46.CMD-001@force.police.example>'
-
-async function kindOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'sent'
-  } catch (error) {
-    return error instanceof SendError ? error.kind : `unclassified: ${(error as Error).message}`
-  }
-}
 
 describe('SmtpMailer against a real SMTP server on loopback', () => {
   let sink: SmtpSink

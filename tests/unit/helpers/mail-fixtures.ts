@@ -1,5 +1,6 @@
 import { crc32, inflateSync } from 'node:zlib'
 import { Resvg } from '@resvg/resvg-js'
+import { SendError } from '../../../functions/core/ports.ts'
 import type { ComposeEnvelope } from '../../../functions/core/reports/compose.ts'
 import type { Recipient, RenderedEmail } from '../../../functions/core/reports/model.ts'
 
@@ -81,5 +82,15 @@ export function envelope(overrides: Partial<ComposeEnvelope> = {}): ComposeEnvel
     period: '2026-W46',
     date: new Date('2026-11-16T07:00:00Z'),
     ...overrides,
+  }
+}
+
+/** How a send ended: 'sent', or the SendError kind the mailer classified its failure as. */
+export async function kindOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+    return 'sent'
+  } catch (error) {
+    return error instanceof SendError ? error.kind : `unclassified: ${(error as Error).message}`
   }
 }
