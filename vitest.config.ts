@@ -9,8 +9,5 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // two files at a time on two cores: many tests wait on Trino's JVM, child processes or SMTP (vitest's
-    // default there is one)
-    maxWorkers: 2,
   },
 })
