@@ -30,7 +30,7 @@ import {
   stagingQueries,
 } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
-import { parseDate } from '../functions/core/time.ts'
+import { isDay } from '../functions/core/time.ts'
 import {
   DEFAULT_PARTITION_START,
   martRunsTable,
@@ -130,7 +130,6 @@ export interface NamedQuerySpec {
 
 const DATABASE_NAME = /^[a-z][a-z0-9_]{0,254}$/
 const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
 export class Catalog extends Construct {
   readonly database: glue.CfnDatabase
@@ -169,11 +168,7 @@ export class Catalog extends Construct {
       )
     }
     const { partitionStart } = props
-    if (
-      Token.isUnresolved(partitionStart) ||
-      !ISO_DATE.test(partitionStart) ||
-      parseDate(partitionStart) === undefined
-    ) {
+    if (Token.isUnresolved(partitionStart) || !isDay(partitionStart)) {
       throw new Error(
         `Catalog partitionStart ${JSON.stringify(partitionStart)} is not a date (YYYY-MM-DD) given as a literal`,
       )

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod'
 import { EARLIEST_MS } from '../functions/core/contracts/columns.ts'
-import { parseDate } from '../functions/core/time.ts'
+import { isDay } from '../functions/core/time.ts'
 
 /** Lower-level context keys this app reads (and nothing else: feature flags live in the same context). */
 export const CONTEXT_KEYS = [
@@ -95,7 +95,7 @@ export const hotspotContext = z.object({
     })
     .trim()
     .superRefine((text, ctx) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || parseDate(text) === undefined) {
+      if (!isDay(text)) {
         ctx.addIssue({
           code: 'custom',
           message: `${JSON.stringify(text)} is not a date (YYYY-MM-DD): the force's first drop date`,

@@ -8,7 +8,7 @@ import { S3ObjectStore } from '../adapters/s3-object-store.ts'
 import { type RunManifest, RunOutOfTimeError, runMarts } from '../core/analytics/run.ts'
 import { nightlyAsOf } from '../core/analytics/schedule.ts'
 import { type Clock, type ObjectStore, type QueryEngine, systemClock } from '../core/ports.ts'
-import { parseDate } from '../core/time.ts'
+import { isDay } from '../core/time.ts'
 import { analyticsConfig } from './config.ts'
 
 /**
@@ -43,10 +43,7 @@ const logger = new Logger({
 const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
 const engine = new AthenaQueryEngine({ workgroup: config.workgroup, database: config.database })
 
-const day = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'is not a date (YYYY-MM-DD)')
-  .refine((text) => parseDate(text) !== undefined, 'is not a date (YYYY-MM-DD)')
+const day = z.string().refine(isDay, 'is not a date (YYYY-MM-DD)')
 
 export const analyticsEvent = z.union([
   z.object({ as_of: day }).strict(),

@@ -78,6 +78,14 @@ export function parseUtcTimestamp(text: string): number | undefined {
   return Date.UTC(year, month - 1, day, hour, minute, second, millis)
 }
 
+/**
+ * True for exactly `YYYY-MM-DD` naming a real day: no spaces around it (parseDate reads past them). For a date
+ * that goes into SQL text, a key or a configuration value.
+ */
+export function isDay(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && parseDate(text) !== undefined
+}
+
 /** `YYYY-MM-DD` to days since 1970-01-01, or undefined when not a real date. */
 export function parseDate(text: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim())

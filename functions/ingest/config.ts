@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
-import { parseDate } from '../core/time.ts'
+import { isDay } from '../core/time.ts'
 
 const ingestEnv = z.object({
   LAKE_BUCKET: bucketName('the name of the lake bucket the ingest function reads and writes'),
@@ -9,7 +9,7 @@ const ingestEnv = z.object({
       error:
         "is required: the force's first drop date (YYYY-MM-DD), where the Glue tables' partition projection starts",
     })
-    .refine((text) => /^\d{4}-\d{2}-\d{2}$/.test(text) && parseDate(text) !== undefined, {
+    .refine(isDay, {
       error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)`,
     }),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),

@@ -1,24 +1,6 @@
-/**
- * The ingest Lambda bundle, exactly as `cdk synth` builds it (tests/infra/synth.ts: the stack synthesized once,
- * esbuild run by CDK), loaded in a fresh Node process as Lambda's runtime loads it and called with the event AWS
- * delivers (tests/fixtures/lambda/sqs-s3-object-created.json: S3 -> SQS), against a real S3 protocol server
- * (moto's, tests/aws/moto-server.ts).
- *
- * The process gets the environment the stack gives the function, except what only exists in Lambda:
- * LAKE_BUCKET names the test's bucket (the stack's is a CloudFormation reference) and PARQUET_WASM the
- * parquet.wasm staged beside the bundle (the stack's is under /var/task). For the test only, the SDK is pointed
- * at moto by the variables every AWS SDK v3 client reads: AWS_ENDPOINT_URL_S3, AWS_REGION and the credentials.
- * Nothing in the bundle is told it is under test. Path-style addressing comes from the SDK itself: its S3
- * endpoint rules address the bucket in the path when the endpoint's host is an IP address (127.0.0.1 here);
- * each test checks moto saw the requests (the objects are there).
- */
-import { execFile } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -31,7 +13,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
 import { parquetMetadata } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { IngestManifest } from '../../functions/core/ingest/ingest.ts'
-import { type Json, ROOT, type Synthesized, synthesize } from '../infra/synth.ts'
+import { ROOT, type Synthesized, synthesize } from '../infra/synth.ts'
+import { assetOf, invokeBundle, stackEnvironment } from './lambda-bundle.ts'
 
 const moto = inject('moto')
 if (moto.endpoint === null)
@@ -132,101 +115,47 @@ function sqsRecord(body: string | Landed): SQSEvent['Records'][number] {
 
 const event = (...records: SQSEvent['Records']): SQSEvent => ({ Records: records })
 
-/** The child: imports the bundle, calls its handler once with the event, writes the result as JSON. */
-const INVOKE = `
-import { readFileSync, writeFileSync } from 'node:fs'
-const [bundle, eventFile, resultFile] = process.argv.slice(1)
-const { handler } = await import(bundle)
-const context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'hotspot-ingest',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-2:123456789012:function:hotspot-ingest',
-  memoryLimitInMB: '1024',
-  awsRequestId: crypto.randomUUID(),
-  logGroupName: '/aws/lambda/hotspot-ingest',
-  logStreamName: '2026/03/02/[$LATEST]0123456789abcdef',
-  getRemainingTimeInMillis: () => 900000,
-  done() {}, fail() {}, succeed() {},
-}
-const result = await handler(JSON.parse(readFileSync(eventFile, 'utf8')), context)
-writeFileSync(resultFile, JSON.stringify(result ?? null))
-process.exit(0)
-`
-
 describe.skipIf(moto.endpoint === null)(
   `the ingest bundle as cdk synth builds it, on moto ${moto.version}`,
   () => {
     let synthesized: Synthesized
     let asset: string
-    let stackEnv: Record<string, Json>
-    let work: string
 
     beforeAll(() => {
       synthesized = synthesize({ firstDropDate: FIRST_DROP_DATE })
-      const fn = synthesized.stack.ingest.function.fn
-      const resource = synthesized.template.Resources[
-        synthesized.stack.getLogicalId(fn.node.defaultChild as never)
-      ] as Json
-      asset = path.join(
-        synthesized.outdir,
-        `asset.${String(resource.Properties.Code.S3Key).replace(/\.zip$/, '')}`,
-      )
-      stackEnv = resource.Properties.Environment.Variables
-      work = mkdtempSync(path.join(tmpdir(), 'hotspot-ingest-bundle-'))
+      asset = assetOf(synthesized, synthesized.stack.ingest.function)
     }, 180_000)
 
     afterAll(() => {
-      if (work) rmSync(work, { recursive: true, force: true })
       if (synthesized) rmSync(synthesized.outdir, { recursive: true, force: true })
     })
 
     /** The environment the stack sets, with the two values that only exist in AWS replaced. */
     function functionEnv(bucket: string): Record<string, string> {
-      const env: Record<string, string> = {}
-      for (const [name, value] of Object.entries(stackEnv)) {
-        if (typeof value === 'string') env[name] = value
-      }
-      expect(Object.keys(stackEnv).filter((name) => !(name in env))).toEqual(['LAKE_BUCKET'])
+      const env = stackEnvironment(synthesized, synthesized.stack.ingest.function, { LAKE_BUCKET: bucket })
       expect(env.FIRST_DROP_DATE).toBe(FIRST_DROP_DATE)
       expect(env.LAKE_LOCK_MODE).toEqual(expect.any(String))
       expect(env.PARQUET_WASM).toBe('/var/task/parquet.wasm')
-      return { ...env, LAKE_BUCKET: bucket, PARQUET_WASM: path.join(asset, 'parquet.wasm') }
+      return { ...env, PARQUET_WASM: path.join(asset, 'parquet.wasm') }
     }
 
     /** Invokes the bundle in a new Node process, as a cold start; returns what the handler returned. */
     async function invoke(bucket: string, sqsEvent: SQSEvent): Promise<SQSBatchResponse> {
-      const id = randomUUID()
-      const eventFile = path.join(work, `${id}.event.json`)
-      const resultFile = path.join(work, `${id}.result.json`)
-      writeFileSync(eventFile, JSON.stringify(sqsEvent))
-      const bundle = pathToFileURL(path.join(asset, 'index.mjs')).href
-      try {
-        await promisify(execFile)(
-          process.execPath,
-          ['--input-type=module', '-e', INVOKE, bundle, eventFile, resultFile],
-          {
-            cwd: asset,
-            env: {
-              PATH: process.env.PATH ?? '',
-              ...functionEnv(bucket),
-              // what Lambda's runtime sets, and for the test only: the SDK's endpoint and credentials
-              AWS_REGION: 'eu-west-2',
-              AWS_DEFAULT_REGION: 'eu-west-2',
-              AWS_LAMBDA_FUNCTION_NAME: 'hotspot-ingest',
-              AWS_ENDPOINT_URL_S3: endpoint,
-              AWS_ACCESS_KEY_ID: 'test',
-              AWS_SECRET_ACCESS_KEY: 'test',
-              NODE_NO_WARNINGS: '1',
-            },
-            maxBuffer: 16 * 1024 * 1024,
-          },
+      const outcome = await invokeBundle(asset, sqsEvent, {
+        ...functionEnv(bucket),
+        // what Lambda's runtime sets, and for the test only: the SDK's endpoint and credentials
+        AWS_REGION: 'eu-west-2',
+        AWS_DEFAULT_REGION: 'eu-west-2',
+        AWS_LAMBDA_FUNCTION_NAME: 'hotspot-ingest',
+        AWS_ENDPOINT_URL_S3: endpoint,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      })
+      if (!outcome.ok)
+        throw new Error(
+          `the bundle failed: ${outcome.error.name}: ${outcome.error.message}\n${outcome.stderr}`,
         )
-      } catch (error) {
-        const { stdout, stderr } = error as { stdout?: string; stderr?: string }
-        throw new Error(`the bundle failed: ${(error as Error).message}\n${stdout ?? ''}\n${stderr ?? ''}`)
-      }
-      return JSON.parse(readFileSync(resultFile, 'utf8'))
+      return outcome.result as unknown as SQSBatchResponse
     }
 
     /** Every version of every object under `prefix`: a rewrite would show as a second version. */

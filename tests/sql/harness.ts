@@ -3,13 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { inject } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
-import {
-  composeMart,
-  composeSql,
-  type MartName,
-  martQuery,
-  stagingSql,
-} from '../../functions/core/analytics/marts.ts'
+import { martSql, runStaging } from '../../functions/core/analytics/mart-sql.ts'
+import { composeSql, type MartName, martQuery } from '../../functions/core/analytics/marts.ts'
 import { typedRow } from '../../functions/core/analytics/run.ts'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, type FeedName } from '../../functions/core/contracts/feeds.ts'
@@ -177,10 +172,11 @@ export class TestLake {
       weights_version: versions.weights ?? WEIGHTS_VERSION,
       register_version: versions.register ?? REGISTER_VERSION,
     }
-    const athenaSql = composeMart(name, parameters)
+    // martSql: the SQL runMarts sends each engine
+    const athenaSql = martSql('athena', name, parameters, [name])
     const inlined = await this.engine.query(athenaSql, [])
-    const prepared = await this.engine.prepareStaging(stagingSql([name]))
-    const onTables = await this.engine.query(composeMart(name, parameters, { prepared }), [])
+    await this.engine.prepareStaging(runStaging('duckdb', [name]))
+    const onTables = await this.engine.query(martSql('duckdb', name, parameters, [name]), [])
     const names = inlined.columns.map((c) => c.name)
     const declared = definition.columns.map((c) => c.name)
     if (names.join() !== declared.join()) {

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { StagingTable } from '../ports.ts'
-import { parseDate } from '../time.ts'
+import { isDay } from '../time.ts'
 import { QUERIES_DIR, type QueryFile, QueryFileError, readQueryFile } from './sql-files.ts'
 
 /** The marts the nightly run produces, in the order it runs them. */
@@ -33,8 +33,6 @@ export type MartParameters = Record<(typeof MART_PARAMETERS)[number], string>
 const PARAMS_SELECT =
   'select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version'
 
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
-
 /** A reference version as the loaders make it (`w-` and 16 hex digits, or a test's `r-test`). */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -47,8 +45,7 @@ export class MartParameterError extends Error {}
  */
 export function martParameterLiterals(parameters: MartParameters): string[] {
   const { as_of: asOf, weights_version: weights, register_version: register } = parameters
-  if (!ISO_DAY.test(asOf) || parseDate(asOf) === undefined)
-    throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
+  if (!isDay(asOf)) throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
   for (const [name, value] of [
     ['weights_version', weights],
     ['register_version', register],
@@ -166,19 +163,24 @@ export interface ComposeOptions {
   prepared?: ReadonlySet<string>
 }
 
+/** A mart's SQL without its header, checked to start with the params CTE the composers fill in. */
+function martBody(name: string): string {
+  const mart = martQuery(name)
+  const body = stripHeader(mart.text)
+  if (!/^with\s+params\s+as\s*\(\s*/i.test(body) || !body.includes(PARAMS_SELECT))
+    throw new QueryFileError(
+      `${mart.path}: a mart starts with its params CTE (with params as (${PARAMS_SELECT}),)`,
+    )
+  return body
+}
+
 /**
  * A mart's SQL exactly as an engine runs it: the parameters written into its params CTE as literals, the shared
  * blocks after it, and the staging it reads inlined as CTEs (see composeSql), each feed read only up to the
  * as-of date's partition, except the staging the engine already holds as tables.
  */
 export function composeMart(name: string, parameters: MartParameters, options: ComposeOptions = {}): string {
-  const mart = martQuery(name)
-  const body = stripHeader(mart.text)
-  if (!/^with\s+params\s+as\s*\(\s*/i.test(body) || !body.includes(PARAMS_SELECT)) {
-    throw new QueryFileError(
-      `${mart.path}: a mart starts with its params CTE (with params as (${PARAMS_SELECT}),)`,
-    )
-  }
+  const body = martBody(name)
   const literals = martParameterLiterals(parameters)
   let slot = 0
   const bound = body.replace(
@@ -195,12 +197,7 @@ export function composeMart(name: string, parameters: MartParameters, options: C
  * unknown version gives no rows. Staging reads every partition: there is no as-of date to prune by.
  */
 export function martTemplate(name: string): string {
-  const mart = martQuery(name)
-  const body = stripHeader(mart.text)
-  if (!body.includes(PARAMS_SELECT))
-    throw new QueryFileError(
-      `${mart.path}: a mart starts with its params CTE (with params as (${PARAMS_SELECT}),)`,
-    )
+  const body = martBody(name)
   const params = [
     'select d.as_of, w.weights_version, r.register_version',
     '  from (',
@@ -326,7 +323,7 @@ export function composeSql(
   const body = stripHeader(text)
   const ordered = inDependencyOrder(body, STAGING_REFERENCE, staging, label, prepared)
   if (ordered.length === 0) return body
-  if (asOf !== undefined && !(ISO_DAY.test(asOf) && parseDate(asOf) !== undefined))
+  if (asOf !== undefined && !isDay(asOf))
     throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
   const ctes = ordered.map((n) => {
     const sql = stripHeader((staging.get(n) as QueryFile).text)

@@ -7,7 +7,7 @@ import { FEED_NAMES } from '../contracts/feeds.ts'
 import { type Value, writeParquetTable } from '../ingest/parquet-sink.ts'
 import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
-import { parseDate } from '../time.ts'
+import { isDay, parseDate } from '../time.ts'
 import { martSql, runStaging } from './mart-sql.ts'
 import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
 
@@ -166,8 +166,7 @@ export async function martParameters(
   asOf: string,
   versions: { weightsVersion?: string; registerVersion?: string } = {},
 ): Promise<MartParameters> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || parseDate(asOf) === undefined)
-    throw new Error(`--as-of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
+  if (!isDay(asOf)) throw new Error(`--as-of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
   const parameters = {
     as_of: asOf,
     weights_version: versions.weightsVersion ?? (await latestVersion(store, 'weights')),

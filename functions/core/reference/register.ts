@@ -5,7 +5,7 @@ import { fromWgs84, GRID_EXTENT } from '../geo.ts'
 import { writeParquetTable } from '../ingest/parquet-sink.ts'
 import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
-import { parseDate } from '../time.ts'
+import { isDay, parseDate } from '../time.ts'
 import { decodeUtf8, fieldName, issueReason, parseJson, ReferenceDataError } from './errors.ts'
 import { identifier, singleLineText } from './fields.ts'
 import { CELL_SIZE_M, type CellSet, cellsInside, cellsNearEdges, type GridPolygon } from './grid.ts'
@@ -23,11 +23,9 @@ export type AreaRole = (typeof AREA_ROLES)[number]
 /** Names of coordinate systems that mean WGS84 longitude/latitude in a GeoJSON `crs` member. */
 const WGS84_CRS_NAMES = new Set(['urn:ogc:def:crs:OGC:1.3:CRS84', 'urn:ogc:def:crs:EPSG::4326', 'EPSG:4326'])
 
-const isoDate = z
-  .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}$/.test(value) && parseDate(value) !== undefined, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)`,
-  })
+const isoDate = z.string().refine(isDay, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)`,
+})
 
 const phaseSchema = z.object({
   phase: z.enum(PHASES, {
