@@ -25,6 +25,7 @@ import {
   composeSql,
   MART_NAMES,
   MART_PARAMETERS,
+  MART_PLACEHOLDERS,
   martQuery,
   martTemplate,
   stagingQueries,
@@ -492,10 +493,15 @@ const PARAMETER_HELP =
   'Run with the parameters in this order: in the console, fill the parameter boxes; in SQL, ' +
   'PREPARE q FROM <this query>; EXECUTE q USING <values>.'
 
+/** How to run a mart's saved query (martTemplate): its params CTE holds placeholders. */
+const PLACEHOLDER_HELP =
+  `Replace ${Object.values(MART_PLACEHOLDERS).join(', ')} in the params CTE with the as-of date and the ` +
+  'reference versions (run_manifests names those of each run), then run it.'
+
 /**
  * The named queries of the auditors workgroup, in a stable order:
- * - `mart_<mart>`: each mart as the pipeline runs it (staging inlined as CTEs), with the three `?` parameters
- *   (as_of date, weights_version varchar, register_version varchar) inside its params CTE's WHERE (martTemplate);
+ * - `mart_<mart>`: each mart as the pipeline runs it (staging inlined as CTEs), its params CTE holding a
+ *   placeholder for each parameter (as_of date, weights_version, register_version) to replace (martTemplate);
  * - `staging_<stg>`: each staging query standalone (its own staging dependencies inlined);
  * - `audit_<feed>_as_of`: every record's version current on a date (the rule the marts use);
  * - `audit_<mart>_run_history`: every run of a mart per as_of, its row count, whether it completed (has a run
@@ -517,7 +523,7 @@ export function namedQuerySpecs(): NamedQuerySpec[] {
         commentLines([
           `${mart}: ${query.grain}`,
           `source: ${file}, sha256 ${query.sha256}, staging inlined as CTEs (as the pipeline sends it)`,
-          `parameters: ${parameters}. ${PARAMETER_HELP}`,
+          `parameters: ${parameters}. ${PLACEHOLDER_HELP}`,
           `columns: ${query.columns.map((c) => c.name).join(', ')}`,
         ]),
         martTemplate(mart),

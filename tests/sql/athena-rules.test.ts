@@ -135,10 +135,8 @@ describe('what the pipeline sends to Athena keeps its rules', () => {
     expect(athenaViolations(sql)).toEqual([])
   })
 
-  it.each(MART_NAMES)('%s as the auditors get it (martTemplate, three ? in a WHERE)', (mart) => {
-    const sql = martTemplate(mart)
-    expect(sql.match(/\?/g)).toHaveLength(3)
-    expect(athenaViolations(sql)).toEqual([])
+  it.each(MART_NAMES)('%s as the auditors get it (martTemplate, placeholders to replace)', (mart) => {
+    expect(athenaViolations(martTemplate(mart))).toEqual([])
   })
 
   it.each(namedQuerySpecs().map((spec) => [spec.name, spec.sql]))('named query %s', (_, sql) => {

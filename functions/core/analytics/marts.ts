@@ -190,25 +190,25 @@ export function composeMart(name: string, parameters: MartParameters, options: C
   return composeSql(withShared(bound, name), name, options.prepared, parameters.as_of)
 }
 
+/** What an auditor replaces in a mart's saved query (martTemplate), one placeholder per parameter. */
+export const MART_PLACEHOLDERS: MartParameters = {
+  as_of: 'YYYY-MM-DD',
+  weights_version: 'WEIGHTS_VERSION',
+  register_version: 'REGISTER_VERSION',
+}
+
 /**
- * A mart as a saved query for people to run with their own values (the auditors' named queries in Athena): the
- * three parameters left as `?`, which Athena accepts only inside a WHERE clause (DESIGN section 6). The params
- * CTE picks the values from the days 2000-01-01 to 2109-07-06 and from the loaded reference versions, so an
- * unknown version gives no rows. Staging reads every partition: there is no as-of date to prune by.
+ * A mart as a saved query for people to run with their own values (the auditors' named queries in Athena):
+ * the params CTE holds the placeholders of MART_PLACEHOLDERS, to replace with an as-of date and the reference
+ * versions (a run manifest names them); until then the query fails on the date. Not `?` parameters: Athena
+ * takes those only inside a WHERE clause, and a params CTE that finds its values by filtering tables is read
+ * again wherever a mart names it (Trino refused one with 207 stages, over its limit of 150). Staging reads every
+ * partition: there is no as-of date to prune by.
  */
 export function martTemplate(name: string): string {
-  const body = martBody(name)
-  const params = [
-    'select d.as_of, w.weights_version, r.register_version',
-    '  from (',
-    "    select date_add('day', h * 100 + u, date '2000-01-01') as as_of",
-    '    from unnest(sequence(0, 399)) as hundreds (h) cross join unnest(sequence(0, 99)) as units (u)',
-    '  ) as d',
-    '  cross join (select distinct weights_version from harm_weights) as w',
-    '  cross join (select distinct register_version from hotspots) as r',
-    '  where d.as_of = cast(? as date) and w.weights_version = cast(? as varchar) and r.register_version = cast(? as varchar)',
-  ].join('\n')
-  return composeSql(withShared(body.replace(PARAMS_SELECT, params), name), name)
+  const { as_of: asOf, weights_version: weights, register_version: register } = MART_PLACEHOLDERS
+  const params = `select cast('${asOf}' as date) as as_of, cast('${weights}' as varchar) as weights_version, cast('${register}' as varchar) as register_version`
+  return composeSql(withShared(martBody(name).replace(PARAMS_SELECT, params), name), name)
 }
 
 const WORD = /[a-z_][a-z0-9_]*/gi
