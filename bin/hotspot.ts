@@ -66,7 +66,10 @@ program
     ).choices(['utf-8', 'windows-1252']),
   )
   .option('--json', 'print the manifests as a JSON array on stdout')
-  .argument('<paths...>', 'files, or folders (every file in name order)')
+  .argument(
+    '<paths...>',
+    'files, or folders (every regular file in name order, symlinks followed, hidden files left out)',
+  )
   .action(async (paths: string[], options) => {
     const showProgress = process.stderr.isTTY && !options.json
     const { results, failures } = await runIngestCommand(paths, {

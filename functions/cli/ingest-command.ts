@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs'
+import { readdirSync, type Stats, statSync } from 'node:fs'
 import path from 'node:path'
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import { contractFor } from '../core/contracts/feeds.ts'
@@ -24,21 +24,46 @@ export interface IngestCommandResult {
   failures: { file: string; message: string }[]
 }
 
-/** Files named by the paths: a folder means every file in it (not hidden), in name order. */
-export function expandPaths(paths: string[]): string[] {
-  const files: string[] = []
+/** A file named by the command's paths: a drop to ingest, or (`problem`) why it is not one. */
+interface ListedFile {
+  file: string
+  problem?: string
+}
+
+/**
+ * The files named by the paths (DESIGN section 4): a folder means every regular file in it, symlinks to regular
+ * files included, in name order. Anything else in a folder (a dangling link, a sub-folder or a link to one, a
+ * FIFO, socket or device, an entry that cannot be examined) is listed with its problem, so that it is reported,
+ * never skipped silently. Hidden files (`.DS_Store`, editors' lock files) are not drops and are left out.
+ */
+function expandPaths(paths: string[]): ListedFile[] {
+  const files: ListedFile[] = []
   for (const p of paths) {
     const stat = statSync(p, { throwIfNoEntry: false })
-    if (!stat) throw new Error(`no such file or folder: ${p}`)
-    if (stat.isDirectory()) {
-      const names = readdirSync(p, { withFileTypes: true })
-        .filter((e) => e.isFile() && !e.name.startsWith('.'))
-        .map((e) => e.name)
+    if (!stat) files.push({ file: p, problem: `no such file or folder: ${p}` })
+    else if (stat.isDirectory()) {
+      const names = readdirSync(p)
+        .filter((name) => !name.startsWith('.'))
         .sort()
-      files.push(...names.map((name) => path.join(p, name)))
-    } else files.push(p)
+      files.push(...names.map((name) => listedEntry(path.join(p, name))))
+    } else files.push(listedEntry(p))
   }
   return files
+}
+
+/** A path as a drop: followed if it is a symlink; refused unless it ends at a regular file. */
+function listedEntry(file: string): ListedFile {
+  const refused = (why: string) => ({ file, problem: `${file}: not ingested: ${why}` })
+  let stat: Stats | undefined
+  try {
+    stat = statSync(file, { throwIfNoEntry: false })
+  } catch (error) {
+    return refused(`cannot be examined: ${(error as Error).message}`)
+  }
+  if (!stat) return refused('a symbolic link to nothing')
+  if (stat.isFile()) return { file }
+  if (stat.isDirectory()) return refused('a folder (folders inside a folder are not searched)')
+  return refused('not a regular file (a FIFO, socket or device)')
 }
 
 /** Drops ingested at once: each waits on the disk about half its time, so a few in flight keep a core busy. */
@@ -55,10 +80,16 @@ export async function runIngestCommand(
 ): Promise<IngestCommandResult> {
   const feed = contractFor(options.feed).feed
   const store = new FsObjectStore(options.lake)
-  const files = expandPaths(paths)
   const outcomes: ({ result: IngestResult } | { message: string })[] = []
   const byDropDate = new Map<string, number[]>()
-  files.forEach((file, index) => {
+  let queued = 0
+  const listed = expandPaths(paths)
+  const files = listed.map((entry) => entry.file)
+  listed.forEach(({ file, problem }, index) => {
+    if (problem !== undefined) {
+      outcomes[index] = { message: problem }
+      return
+    }
     let dropDate: string
     try {
       dropDate = inferDropDate(file, options.dropDate)
@@ -67,6 +98,7 @@ export async function runIngestCommand(
       return
     }
     byDropDate.set(dropDate, [...(byDropDate.get(dropDate) ?? []), index])
+    queued++
   })
   let done = 0
   const ingestOne = async (index: number, dropDate: string) => {
@@ -87,7 +119,7 @@ export async function runIngestCommand(
       if (!(error instanceof Error)) throw error
       outcomes[index] = { message: error.message }
     }
-    options.progress?.write(`\r${feed}: ${++done}/${files.length} drops${done === files.length ? '\n' : ''}`)
+    options.progress?.write(`\r${feed}: ${++done}/${queued} drops${done === queued ? '\n' : ''}`)
   }
   const queue = [...byDropDate.entries()]
   const worker = async () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -75,6 +75,19 @@ describe('hotspot CLI', () => {
     const run = await hotspot('ingest', '--lake', lake, '--feed', 'incidents', undated)
     expect(run.code).not.toBe(0)
     expect(run.stderr).toMatch(/cannot tell the drop date of incidents\.csv/)
+  })
+
+  it('follows symlinks in a folder, and names a dangling one on stderr with a non-zero exit', async () => {
+    const drops = path.join(work, 'linked-drops')
+    mkdirSync(drops)
+    symlinkSync(path.join(SAMPLES, 'calls', '2026-03-02.csv'), path.join(drops, '2026-03-02.csv'))
+    symlinkSync(path.join(work, 'never-delivered.csv'), path.join(drops, '2026-03-03.csv'))
+    const run = await hotspot('ingest', '--lake', lake, '--feed', 'calls', drops)
+    expect(run.code).not.toBe(0)
+    expect(run.stdout).toMatch(/^calls-2026-03-02-[0-9a-f]{16} {2}\d+ in, /)
+    expect(run.stderr.trim().split('\n')).toEqual([
+      `hotspot: ${path.join(drops, '2026-03-03.csv')}: not ingested: a symbolic link to nothing`,
+    ])
   })
 
   it('loads reference data', async () => {
