@@ -139,6 +139,11 @@ export function londonOffsetMinutes(utcMs: number): number {
   return Math.round((wall - Math.floor(utcMs / 1000) * 1000) / 60_000)
 }
 
+/** The Europe/London calendar day (`YYYY-MM-DD`) of a UTC instant. */
+export function londonDate(utcMs: number): string {
+  return formatDay(Math.floor((utcMs + londonOffsetMinutes(utcMs) * 60_000) / DAY_MS))
+}
+
 /**
  * UTC instant of a Europe/London wall-clock time. Midnight never falls in a UK clock-change gap (changes happen
  * at 01:00 UTC), so for the dates and midnights used here the answer is unique.

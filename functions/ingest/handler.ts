@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
+import { DropDateRefusedError } from '../core/ingest/drop-date.ts'
 import { FileRejectedError } from '../core/ingest/formats.ts'
 import { ingestLandedObject } from '../core/ingest/landed.ts'
 import { parseLandingKey } from '../core/lake.ts'
@@ -93,14 +94,18 @@ async function ingestRecord(record: SQSRecord): Promise<void> {
       // Thrown, so the batch processor marks this SQS record failed and SQS redelivers it. A FileRejectedError
       // (the drop cannot be read at all: empty, unknown header, wrong feed, undecodable bytes) fails the same
       // way: after maxReceiveCount deliveries the message moves to the DLQ, whose depth alarm tells the
-      // operators; the rejection itself is already recorded under quarantine/ with its reason. A
-      // BeforeFirstDropError too, with nothing written (a quarantine record of that date would be as invisible).
+      // operators; the rejection itself is already recorded under quarantine/ with its reason. So does a
+      // DropDateRefusedError (dated after tomorrow in London), whose dt= partition Athena will not project
+      // before that day: the log and the alarm are what an operator sees. A BeforeFirstDropError too, with
+      // nothing written (a quarantine record of that date would be as invisible).
       logger.error(
-        error instanceof FileRejectedError
-          ? 'drop rejected: file cannot be read'
-          : error instanceof BeforeFirstDropError
-            ? 'drop refused: dated before the first drop date'
-            : 'ingest failed',
+        error instanceof DropDateRefusedError
+          ? 'drop refused: dated after tomorrow in London'
+          : error instanceof FileRejectedError
+            ? 'drop rejected: file cannot be read'
+            : error instanceof BeforeFirstDropError
+              ? 'drop refused: dated before the first drop date'
+              : 'ingest failed',
         {
           message_id: record.messageId,
           bucket: object.bucket,

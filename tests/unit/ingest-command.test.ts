@@ -73,6 +73,36 @@ describe('hotspot ingest: what a folder means', () => {
     ])
   })
 
+  it('fails a file dated after tomorrow in London, by --drop-date or by its name, while the others run', async () => {
+    copyFileSync(path.join(SAMPLES, '2026-03-02.csv'), path.join(drops, '2026-03-02.csv'))
+    copyFileSync(path.join(SAMPLES, '2026-03-03.csv'), path.join(drops, '2062-11-10.csv'))
+
+    const byName = await runIngestCommand([drops], { lake, feed: 'incidents', clock })
+    expect(byName.results.map((r) => r.result.manifest.drop_date)).toEqual(['2026-03-02'])
+    expect(byName.failures).toEqual([
+      {
+        file: path.join(drops, '2062-11-10.csv'),
+        message:
+          `${path.join(drops, '2062-11-10.csv')}: rejected: drop date 2062-11-10 is after 2026-03-05, tomorrow in ` +
+          'London, the latest accepted: a mistyped date would hide every later correction',
+      },
+    ])
+
+    const byOption = await runIngestCommand([path.join(drops, '2026-03-02.csv')], {
+      lake,
+      feed: 'incidents',
+      dropDate: '2062-11-10',
+      clock,
+    })
+    expect(byOption.results).toEqual([])
+    expect(byOption.failures).toEqual([
+      {
+        file: path.join(drops, '2026-03-02.csv'),
+        message: expect.stringMatching(/rejected: drop date 2062-11-10 is after 2026-03-05/),
+      },
+    ])
+  })
+
   it('ingests a path that is itself a symlink to a file, and reports a missing path while the others run', async () => {
     symlinkSync(path.join(SAMPLES, '2026-03-02.csv'), path.join(work, '2026-03-02.csv'))
     const missing = path.join(work, '2026-03-05.csv')

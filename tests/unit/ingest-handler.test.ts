@@ -440,6 +440,73 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     )
   })
 
+  it('quarantines a drop dated after tomorrow in London with the reason, and fails its record until the dead-letter queue', async () => {
+    // "now" is 23:30 UTC on 2 March 2026 (GMT): tomorrow in London is 3 March
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(new Date('2026-03-02T23:30:00Z'))
+    try {
+      const clean = await fixture('incidents-clean.csv')
+      const future = 'landing/incidents/2062-11-10/drop.csv'
+      s3.seed(LAKE, future, clean)
+      s3.seed(LAKE, 'landing/incidents/2026-03-03/drop.csv', clean)
+      const dropId = dropIdOf(clean, '2062-11-10')
+      const quarantine = `quarantine/incidents/dt=2062-11-10/${dropId}.jsonl`
+      const event = sqsEvent(
+        sqsRecord('msg-future', s3Notification(LAKE, [future])),
+        sqsRecord('msg-tomorrow', s3Notification(LAKE, ['landing/incidents/2026-03-03/drop.csv'])),
+      )
+
+      expect(await handler(event, context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'msg-future' }] })
+
+      expect(commands().filter(([, , key]) => String(key).includes('2062-11-10'))).toEqual([
+        ['GetObject', LAKE, future, undefined],
+        ['PutObject', LAKE, quarantine, '*'],
+      ])
+      const reason =
+        'drop date 2062-11-10 is after 2026-03-03, tomorrow in London, the latest accepted: ' +
+        'a mistyped date would hide every later correction'
+      expect(JSON.parse(s3.text(LAKE, quarantine) as string)).toEqual({
+        drop_id: dropId,
+        feed: 'incidents',
+        file: future,
+        line: 0,
+        column: null,
+        code: 'file_rejected',
+        reason,
+      })
+      expect(s3.objects(LAKE).has(`manifests/ingest/incidents/${dropIdOf(clean, '2026-03-03')}.json`)).toBe(
+        true,
+      )
+      expect(logs).toContainEqual(
+        expect.objectContaining({
+          level: 'ERROR',
+          message: 'drop refused: dated after tomorrow in London',
+          message_id: 'msg-future',
+          key: future,
+          error: expect.objectContaining({
+            name: 'DropDateRefusedError',
+            message: `${future}: rejected: ${reason}`,
+          }),
+        }),
+      )
+
+      // a redelivery (SQS tries maxReceiveCount times, then dead-letters it) fails the same way and adds nothing
+      s3.clearCalls()
+      expect(
+        await handler(sqsEvent(sqsRecord('msg-future', s3Notification(LAKE, [future]))), context),
+      ).toEqual({
+        batchItemFailures: [{ itemIdentifier: 'msg-future' }],
+      })
+      expect(commands()).toEqual([
+        ['GetObject', LAKE, future, undefined],
+        ['PutObject', LAKE, quarantine, '*'],
+      ])
+      expect(s3.keys(LAKE).filter((key) => key.includes('2062-11-10'))).toEqual([future, quarantine].sort())
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('ignores the s3:TestEvent S3 sends when the notification is set up', async () => {
     const response = await handler(sqsEvent(sqsRecord('msg-test', testEvent)), context)
     expect(response).toEqual({ batchItemFailures: [] })

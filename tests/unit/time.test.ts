@@ -4,6 +4,7 @@ import {
   daysInMonth,
   formatDay,
   lastDayOfMonth,
+  londonDate,
   londonOffsetMinutes,
   londonWallClockToUtc,
   parseDate,
@@ -223,6 +224,14 @@ describe('Europe/London wall clock', () => {
     [2018, 10, 29, '2018-10-29T00:00:00.000Z'],
   ])('London midnight of %i-%i-%i is %s', (year, month, day, expected) => {
     expect(new Date(londonWallClockToUtc(year, month, day)).toISOString()).toBe(expected)
+  })
+
+  it('names the London calendar day of an instant: from 23:00 UTC in summer it is the next day', () => {
+    expect(londonDate(Date.UTC(2026, 5, 30, 22, 59, 59))).toBe('2026-06-30')
+    expect(londonDate(Date.UTC(2026, 5, 30, 23, 0, 0))).toBe('2026-07-01')
+    expect(londonDate(Date.UTC(2026, 11, 31, 23, 59, 59))).toBe('2026-12-31')
+    expect(londonDate(Date.UTC(2026, 9, 24, 23, 30))).toBe('2026-10-25')
+    expect(londonDate(Date.UTC(2026, 9, 25, 23, 30))).toBe('2026-10-25')
   })
 
   it('converts a wall-clock time of day', () => {

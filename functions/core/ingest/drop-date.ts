@@ -1,5 +1,7 @@
 import path from 'node:path'
-import { lastDayOfMonth, parseDate } from '../time.ts'
+import { EARLIEST_MS } from '../contracts/columns.ts'
+import { formatDay, isDay, lastDayOfMonth, londonDate, parseDate } from '../time.ts'
+import { FileRejectedError } from './formats.ts'
 
 /**
  * The drop date of a file (DESIGN section 10): `--drop-date`, else a `YYYY-MM-DD` in the file name, else
@@ -8,7 +10,7 @@ import { lastDayOfMonth, parseDate } from '../time.ts'
  */
 export function inferDropDate(file: string, explicit?: string): string {
   if (explicit !== undefined) {
-    if (parseDate(explicit) === undefined)
+    if (!isDay(explicit))
       throw new Error(`--drop-date ${JSON.stringify(explicit)} is not a date (YYYY-MM-DD)`)
     return explicit
   }
@@ -21,4 +23,31 @@ export function inferDropDate(file: string, explicit?: string): string {
   throw new Error(
     `cannot tell the drop date of ${name}: name it with YYYY-MM-DD (or YYYY-MM), or pass --drop-date`,
   )
+}
+
+/** The first day the lake holds, as the contracts refuse timestamps before it (and Glue projections start). */
+const EARLIEST_DROP_DATE = formatDay(EARLIEST_MS / 86_400_000)
+
+/**
+ * Why a drop date (`YYYY-MM-DD`) is refused at `now`, or undefined when it is accepted. The latest is tomorrow
+ * in London (DESIGN section 4): a record's current version is its row from the drop with the latest date, so a
+ * mistyped future date would hide every correction delivered until that day.
+ */
+export function dropDateRefusal(dropDate: string, now: Date): string | undefined {
+  const latest = formatDay((parseDate(londonDate(now.getTime())) as number) + 1)
+  if (dropDate > latest) {
+    return (
+      `drop date ${dropDate} is after ${latest}, tomorrow in London, the latest accepted: ` +
+      'a mistyped date would hide every later correction'
+    )
+  }
+  if (dropDate < EARLIEST_DROP_DATE) {
+    return `drop date ${dropDate} is before ${EARLIEST_DROP_DATE}, the earliest accepted`
+  }
+  return undefined
+}
+
+/** A whole drop refused for its date (`dropDateRefusal`), whatever its content. */
+export class DropDateRefusedError extends FileRejectedError {
+  override name = 'DropDateRefusedError'
 }

@@ -7,7 +7,8 @@ import { contractFor, type FeedName } from '../contracts/feeds.ts'
 import { FUTURE_TOLERANCE_MS } from '../contracts/validate.ts'
 import { curatedKey, ingestClaimKey, ingestManifestKey, landingKey, quarantineKey } from '../lake.ts'
 import type { Clock, ObjectStore } from '../ports.ts'
-import { parseDate } from '../time.ts'
+import { isDay } from '../time.ts'
+import { DropDateRefusedError, dropDateRefusal } from './drop-date.ts'
 import { FileRejectedError, type FormatName } from './formats.ts'
 import { type Encoding, UndecodableError } from './lines.ts'
 import {
@@ -131,12 +132,21 @@ function defaultFormat(name: string): FormatName | undefined {
 export async function ingestDrop(request: IngestRequest): Promise<IngestResult> {
   const started = performance.now()
   const { store, feed, dropDate } = request
-  if (parseDate(dropDate) === undefined)
-    throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
+  if (!isDay(dropDate)) throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
   const contract = contractFor(feed)
   const { sha256, bytes } =
     request.content ?? (await sha256Of(createReadStream(request.file, { highWaterMark: HASH_CHUNK_BYTES })))
   const dropId = dropIdOf(feed, dropDate, sha256)
+  const refusal = dropDateRefusal(dropDate, request.clock.now())
+  if (refusal !== undefined) {
+    const rejection = new DropDateRefusedError(request.sourceName, refusal)
+    // A drop already in landing/ (an S3 delivery) gets its rejection recorded beside it, as an unreadable drop
+    // does; a local file stays out of the lake, where its mistyped date would make a folder of its own.
+    if (request.landingKey !== undefined) {
+      await recordRejection(store, { feed, dropDate, dropId, sourceName: request.sourceName }, rejection)
+    }
+    throw rejection
+  }
   const hashed = performance.now()
   const manifestKey = ingestManifestKey(feed, dropId)
   if (await store.exists(manifestKey)) {
@@ -171,7 +181,9 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
         error instanceof UndecodableError
           ? new FileRejectedError(request.sourceName, error.message, error.line)
           : error
-      if (rejection instanceof FileRejectedError) await recordRejection(store, scanInput, rejection)
+      if (rejection instanceof FileRejectedError) {
+        await recordRejection(store, { feed, dropDate, dropId, sourceName: request.sourceName }, rejection)
+      }
       throw rejection
     }
     const scanned = performance.now()
@@ -276,23 +288,19 @@ async function claim(store: ObjectStore, feed: string, dropId: string, clock: Cl
 
 async function recordRejection(
   store: ObjectStore,
-  scan: ScanInput,
+  drop: { feed: FeedName; dropDate: string; dropId: string; sourceName: string },
   rejection: FileRejectedError,
 ): Promise<void> {
   const record: QuarantineRecord = {
-    drop_id: scan.dropId,
-    feed: scan.contract.feed,
-    file: scan.sourceName,
+    drop_id: drop.dropId,
+    feed: drop.feed,
+    file: drop.sourceName,
     line: rejection.line ?? 0,
     column: null,
     code: 'file_rejected',
     reason: rejection.reason,
   }
-  await store.create(
-    quarantineKey(scan.contract.feed, scan.dropDate, scan.dropId),
-    `${JSON.stringify(record)}\n`,
-    {
-      contentType: 'application/x-ndjson',
-    },
-  )
+  await store.create(quarantineKey(drop.feed, drop.dropDate, drop.dropId), `${JSON.stringify(record)}\n`, {
+    contentType: 'application/x-ndjson',
+  })
 }
