@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
+import { composeSql, stagingSql } from '../../functions/core/analytics/marts.ts'
+import { fixedClock } from '../../functions/core/ports.ts'
 import { cellCentre, TestLake } from '../sql/harness.ts'
+import { TempLake } from './helpers/lake.ts'
 
 const at = cellCentre(21_000, 7_200)
 const incident = (id: string, dropDate: string, dropId: string, ingestedAt: string, keyDerived = false) => ({
@@ -55,5 +59,81 @@ describe('DuckDbLake: the current version of each record', () => {
       { incident_id: 'H', drop_id: 'd2' },
     ])
     expect(staging).toEqual(view)
+  })
+})
+
+/**
+ * A correction can reach the lake before the drop it corrects (a supplier re-sends an old day late, or an S3
+ * redelivery lands out of order). Versions are ordered by drop date, not by when they were ingested, so the
+ * later-dated drop stays current and the earlier one is only its past (DESIGN section 4).
+ */
+describe('DuckDbLake: a correction ingested before its original', () => {
+  const HEADER = 'incident_id,reported_at,crime_type,lat,lon'
+  let temp: TempLake
+
+  beforeAll(async () => {
+    temp = await TempLake.create()
+  })
+  afterAll(async () => {
+    await temp.close()
+  })
+
+  async function stagedVersions(lake: DuckDbLake) {
+    await lake.prepareStaging(stagingSql())
+    const { rows } = await lake.rows(
+      composeSql(
+        `select incident_id, crime_type, cast(valid_from as varchar) as valid_from, cast(valid_to as varchar) as valid_to
+         from stg_incidents order by incident_id, valid_from`,
+        'query',
+        new Set(stagingSql().keys()),
+      ),
+    )
+    return rows
+  }
+
+  it('keeps the later drop date current whatever the ingest order, in the view and in staging (kept and in memory)', async () => {
+    await temp.ingest(
+      'incidents',
+      'incidents-2026-03-05.csv',
+      `${HEADER}\nINC-1,2026-03-01T10:00:00Z,Robbery,51.5136,-0.0890\n`,
+      {
+        dropDate: '2026-03-05',
+        clock: fixedClock('2026-03-05T07:00:00Z'),
+      },
+    )
+    const first = await DuckDbLake.open(temp.store.location)
+    try {
+      expect(await stagedVersions(first)).toEqual([
+        { incident_id: 'INC-1', crime_type: 'Robbery', valid_from: '2026-03-05', valid_to: null },
+      ])
+    } finally {
+      first.close()
+    }
+
+    // the original arrives a day later
+    await temp.ingest(
+      'incidents',
+      'incidents-2026-03-02.csv',
+      `${HEADER}\nINC-1,2026-03-01T10:00:00Z,Other theft,51.5136,-0.0890\nINC-2,2026-03-01T11:00:00Z,Burglary,51.5136,-0.0890\n`,
+      { dropDate: '2026-03-02', clock: fixedClock('2026-03-06T07:00:00Z') },
+    )
+    const expected = [
+      { incident_id: 'INC-1', crime_type: 'Other theft', valid_from: '2026-03-02', valid_to: '2026-03-05' },
+      { incident_id: 'INC-1', crime_type: 'Robbery', valid_from: '2026-03-05', valid_to: null },
+      { incident_id: 'INC-2', crime_type: 'Burglary', valid_from: '2026-03-02', valid_to: null },
+    ]
+    for (const stagingCache of [true, false]) {
+      const lake = await DuckDbLake.open(temp.store.location, { stagingCache })
+      try {
+        expect(await stagedVersions(lake), `staging cache ${stagingCache}`).toEqual(expected)
+        if (stagingCache) expect(lake.stagingPreparations().get('stg_incidents')).toBe('incremental')
+        expect((await lake.rows('select incident_id, crime_type from incidents order by 1')).rows).toEqual([
+          { incident_id: 'INC-1', crime_type: 'Robbery' },
+          { incident_id: 'INC-2', crime_type: 'Burglary' },
+        ])
+      } finally {
+        lake.close()
+      }
+    }
   })
 })
