@@ -1,4 +1,4 @@
-import { readdirSync, type Stats, statSync } from 'node:fs'
+import { lstatSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import { contractFor } from '../core/contracts/feeds.ts'
@@ -32,38 +32,60 @@ interface ListedFile {
 
 /**
  * The files named by the paths (DESIGN section 4): a folder means every regular file in it, symlinks to regular
- * files included, in name order. Anything else in a folder (a dangling link, a sub-folder or a link to one, a
+ * files included, in name order. Anything else (a missing path, a dangling link, a sub-folder or a link to one, a
  * FIFO, socket or device, an entry that cannot be examined) is listed with its problem, so that it is reported,
  * never skipped silently. Hidden files (`.DS_Store`, editors' lock files) are not drops and are left out.
  */
 function expandPaths(paths: string[]): ListedFile[] {
   const files: ListedFile[] = []
   for (const p of paths) {
-    const stat = statSync(p, { throwIfNoEntry: false })
-    if (!stat) files.push({ file: p, problem: `no such file or folder: ${p}` })
-    else if (stat.isDirectory()) {
-      const names = readdirSync(p)
-        .filter((name) => !name.startsWith('.'))
-        .sort()
-      files.push(...names.map((name) => listedEntry(path.join(p, name))))
-    } else files.push(listedEntry(p))
+    const found = examine(p)
+    if (found.kind === 'folder') files.push(...folderEntries(p))
+    else files.push(listed(p, found))
   }
   return files
 }
 
-/** A path as a drop: followed if it is a symlink; refused unless it ends at a regular file. */
-function listedEntry(file: string): ListedFile {
-  const refused = (why: string) => ({ file, problem: `${file}: not ingested: ${why}` })
-  let stat: Stats | undefined
+function folderEntries(folder: string): ListedFile[] {
+  let names: string[]
   try {
-    stat = statSync(file, { throwIfNoEntry: false })
+    names = readdirSync(folder)
   } catch (error) {
-    return refused(`cannot be examined: ${(error as Error).message}`)
+    return [listed(folder, { kind: 'refused', why: `cannot be listed: ${(error as Error).message}` })]
   }
-  if (!stat) return refused('a symbolic link to nothing')
-  if (stat.isFile()) return { file }
-  if (stat.isDirectory()) return refused('a folder (folders inside a folder are not searched)')
-  return refused('not a regular file (a FIFO, socket or device)')
+  return names
+    .filter((name) => !name.startsWith('.'))
+    .sort()
+    .map((name) => {
+      const file = path.join(folder, name)
+      const found = examine(file)
+      return listed(
+        file,
+        found.kind === 'folder'
+          ? { kind: 'refused', why: 'a folder (folders inside a folder are not searched)' }
+          : found,
+      )
+    })
+}
+
+type Found = { kind: 'file' } | { kind: 'folder' } | { kind: 'refused'; why: string }
+
+/** What a path is, symlinks followed. */
+function examine(file: string): Found {
+  try {
+    const stat = statSync(file, { throwIfNoEntry: false })
+    if (stat?.isFile()) return { kind: 'file' }
+    if (stat?.isDirectory()) return { kind: 'folder' }
+    if (stat) return { kind: 'refused', why: 'not a regular file (a FIFO, socket or device)' }
+    const link = lstatSync(file, { throwIfNoEntry: false })
+    return { kind: 'refused', why: link ? 'a symbolic link to nothing' : 'no such file or folder' }
+  } catch (error) {
+    return { kind: 'refused', why: `cannot be examined: ${(error as Error).message}` }
+  }
+}
+
+function listed(file: string, found: Found): ListedFile {
+  return found.kind === 'refused' ? { file, problem: `${file}: not ingested: ${found.why}` } : { file }
 }
 
 /** Drops ingested at once: each waits on the disk about half its time, so a few in flight keep a core busy. */

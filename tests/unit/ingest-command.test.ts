@@ -122,6 +122,6 @@ describe('hotspot ingest: what a folder means', () => {
         }),
       },
     ])
-    expect(failures).toEqual([{ file: missing, message: `no such file or folder: ${missing}` }])
+    expect(failures).toEqual([{ file: missing, message: `${missing}: not ingested: no such file or folder` }])
   })
 })
