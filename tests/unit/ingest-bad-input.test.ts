@@ -114,6 +114,14 @@ const ACCEPTED: Accepted[] = [
       { line: 6, code: 'malformed_csv', column: null },
     ],
   },
+  // lines 2-4 are one record with a seventh field; its quoted note holds a CSV-shaped line (INC-99), which is
+  // text of that note, not a record: the record is quarantined whole and reading resumes on line 5
+  {
+    name: 'quoted-record-extra-column.csv',
+    rowsIn: 2,
+    acceptedLines: [5],
+    quarantined: [{ line: 2, code: 'wrong_field_count', column: null }],
+  },
   {
     name: 'one-mb-field.csv',
     content: () => [HEADER, row(1), row(2, 'x'.repeat(MB)), row(3), ''].join('\n'),
@@ -388,6 +396,16 @@ describe('bad-input corpus: what reaches the curated rows', () => {
     ])
     expect(records[0]?.reason).toMatch(/line 4/)
     expect(records[1]?.reason).toMatch(/line 7/)
+  })
+
+  it('a line inside the quotes of a quarantined record never becomes a record of its own', async () => {
+    const { manifest, rows } = await curated('quoted-record-extra-column.csv')
+    expect(rows.map((r) => r.incident_id)).toEqual(['INC-002'])
+    for (const key of await lake.keys('curated/'))
+      expect((await lake.store.getBytes(key)).toString('latin1')).not.toContain('INC-99')
+    const [record] = await lake.quarantine(manifest.outputs.quarantine)
+    expect(record?.reason).toBe('expected 6 fields, found 7 (the record spans lines 2-4)')
+    expect(record?.text).toMatch(/^INC-001,.*\nINC-99,.*\nend of note",extra$/)
   })
 
   it('duplicates are stored once', async () => {
