@@ -10,7 +10,12 @@ import {
   readLines,
   UndecodableError,
 } from '../../functions/core/ingest/lines.ts'
-import { csvRecords, jsonlRecords, type SourceRecord } from '../../functions/core/ingest/records.ts'
+import {
+  csvRecords,
+  jsonlRecords,
+  MAX_JSON_DEPTH,
+  type SourceRecord,
+} from '../../functions/core/ingest/records.ts'
 
 async function* batchesOf(lines: PhysicalLine[], size = lines.length): AsyncGenerator<LineBatch> {
   for (let i = 0; i < lines.length; i += size) yield { firstLine: i + 1, lines: lines.slice(i, i + size) }
@@ -209,6 +214,26 @@ describe('jsonlRecords', () => {
       [5, 'invalid_json'],
       [6, { b: 'x' }],
     ])
+  })
+
+  it('refuses a row nested deeper than MAX_JSON_DEPTH, counting the row object as level 1', async () => {
+    const nested = (depth: number) => `{"a": ${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`
+    const list = await collect(
+      jsonlRecords(
+        batchesOf([nested(MAX_JSON_DEPTH), nested(MAX_JSON_DEPTH + 1), `{"a": "${'['.repeat(99)}"}`]),
+      ),
+    )
+    expect(list.map((r) => ('error' in r ? [r.line, r.error.reason] : [r.line, 'read']))).toEqual([
+      [1, 'read'],
+      [2, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`],
+      [3, 'read'],
+    ])
+  })
+
+  it('the reason for invalid JSON quotes none of the row', async () => {
+    const [record] = await collect(jsonlRecords(batchesOf(['{"name": "Jane Quartermaine", "q": tru}'])))
+    expect(record && 'error' in record && record.error.reason).toMatch(/^invalid JSON: /)
+    expect(JSON.stringify(record && 'error' in record && record.error)).not.toMatch(/Quartermaine|tru/)
   })
 })
 

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import type { FeedName } from '../../functions/core/contracts/feeds.ts'
 import { FileRejectedError } from '../../functions/core/ingest/formats.ts'
 import type { IngestManifest, QuarantineCode } from '../../functions/core/ingest/ingest.ts'
 import type { Encoding } from '../../functions/core/ingest/lines.ts'
+import { MAX_JSON_DEPTH } from '../../functions/core/ingest/records.ts'
 import { quarantineLines, readParquetRows, TempLake } from './helpers/lake.ts'
 
 /*
@@ -18,6 +20,11 @@ const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/bad-input')
 const HEADER = 'incident_id,reported_at,crime_type,lat,lon,location_description'
 const row = (i: number, location = 'On or near Cheapside') =>
   `INC-${String(i).padStart(3, '0')},2026-05-${String(i).padStart(2, '0')}T10:00:00+01:00,Burglary,51.5136,-0.0890,${location}`
+
+const jsonRow = (i: number, extra = '') =>
+  `{"incident_id": "INC-${String(i).padStart(3, '0')}", "reported_at": "2026-05-${String(i).padStart(2, '0')}T10:00:00+01:00", "crime_type": "Burglary", "lat": 51.5136, "lon": -0.089${extra}}`
+/** A value nested 5,000 levels deep: JSON.parse reads it, but any recursive walk over it overflows the stack. */
+const DEEP_VALUE = `${'['.repeat(5000)}${']'.repeat(5000)}`
 
 const MB = 1024 * 1024
 /** A 1 MB quoted field with commas and line breaks: one record over 1 + FIELD_BREAKS lines. */
@@ -204,6 +211,14 @@ const ACCEPTED: Accepted[] = [
       { line: 5, code: 'unknown_column', column: 'colour' },
       { line: 8, code: 'invalid_value', column: 'crime_type' },
     ],
+  },
+  // line 2 holds a value nested 5,000 levels deep: only that row is quarantined
+  {
+    name: 'deeply-nested.jsonl',
+    content: () => [jsonRow(1), jsonRow(2, `, "note": ${DEEP_VALUE}`), jsonRow(3), ''].join('\n'),
+    rowsIn: 3,
+    acceptedLines: [1, 3],
+    quarantined: [{ line: 2, code: 'invalid_json', column: null }],
   },
   {
     name: 'wrong-field-count.csv',
@@ -426,6 +441,34 @@ describe('bad-input corpus: what reaches the curated rows', () => {
       incident_id: 'INC-008',
       crime_type: 'Burglery',
     })
+  })
+
+  it('a row nested past the cap is quarantined by its line; one just within it is kept whole and readable', async () => {
+    const withinCap = `${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}`
+    const { manifest } = await lake.ingest(
+      'incidents',
+      'incoming/deep.jsonl',
+      [jsonRow(1, `, "note": ${DEEP_VALUE}`), jsonRow(2, `, "note": ${withinCap}`)].join('\n'),
+    )
+    const records = await lake.quarantine(manifest.outputs.quarantine)
+    expect(records.map(({ line, code, reason }) => ({ line, code, reason }))).toEqual([
+      { line: 1, code: 'invalid_json', reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` },
+      { line: 2, code: 'unknown_column', reason: 'unknown or non-scalar field "note"' },
+    ])
+    expect(records[0]?.text).toMatch(/^\{"incident_id": "INC-001"/)
+    expect(records[1]?.record).toMatchObject({ incident_id: 'INC-002', note: JSON.parse(withinCap) })
+    const engine = await DuckDbLake.open(path.join(lake.dir, 'lake'))
+    try {
+      const { rows } = await engine.rows(
+        'select line, code, length(record) > 0 as has_record from quarantine',
+      )
+      expect(rows).toEqual([
+        { line: 1, code: 'invalid_json', has_record: null },
+        { line: 2, code: 'unknown_column', has_record: true },
+      ])
+    } finally {
+      engine.close()
+    }
   })
 
   it('the quarantine record of an oversized field names it and keeps only a preview', async () => {

@@ -189,6 +189,35 @@ export async function* csvRecords(batches: AsyncIterable<LineBatch>): AsyncGener
   if (framed.length > 0) yield parseBatch(framed)
 }
 
+/**
+ * JSON rows nested deeper than this (the row object being level 1) are refused as read. The contracts are flat
+ * (level 1), so any nested value is refused anyway; the cap keeps a hostile depth (thousands of levels) out of the
+ * quarantine record, where writing it (JSON.stringify recurses) overflowed the stack and killed the whole drop.
+ */
+export const MAX_JSON_DEPTH = 32
+
+/** Walked with a stack of its own: recursion is what a deep value breaks. */
+function nestedDeeperThan(value: object, limit: number): boolean {
+  const pending: [object, number][] = [[value, 1]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next
+    for (const child of Object.values(node)) {
+      if (child === null || typeof child !== 'object') continue
+      if (depth === limit) return true
+      pending.push([child, depth + 1])
+    }
+  }
+  return false
+}
+
+/**
+ * Why a line is not JSON, without the excerpt of the line that V8 puts in some messages (`Unexpected token 'x',
+ * "...row text..." is not valid JSON`): a survey row's excerpt can hold a name or a phone number.
+ */
+function jsonSyntaxReason(error: Error): string {
+  return `invalid JSON: ${error.message.replace(/, ".*" is not valid JSON$/s, '')}`
+}
+
 /** JSON Lines records: each non-blank line one JSON object. */
 export async function* jsonlRecords(
   batches: AsyncIterable<LineBatch>,
@@ -211,6 +240,12 @@ export async function* jsonlRecords(
             text: physical,
             error: { code: 'invalid_json', reason: 'line is not a JSON object' },
           })
+        } else if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+          out.push({
+            line,
+            text: physical,
+            error: { code: 'invalid_json', reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` },
+          })
         } else {
           out.push({ line, text: physical, fields: [], object: value as Record<string, unknown> })
         }
@@ -218,7 +253,7 @@ export async function* jsonlRecords(
         out.push({
           line,
           text: physical,
-          error: { code: 'invalid_json', reason: `invalid JSON: ${(error as Error).message}` },
+          error: { code: 'invalid_json', reason: jsonSyntaxReason(error as Error) },
         })
       }
     }
