@@ -220,6 +220,25 @@ const ACCEPTED: Accepted[] = [
     acceptedLines: [1, 3],
     quarantined: [{ line: 2, code: 'invalid_json', column: null }],
   },
+  // NUL after the id on line 3, an ANSI escape on line 4; a tab inside the place on line 5 is whitespace, kept
+  {
+    name: 'control-characters.csv',
+    content: () =>
+      [
+        HEADER,
+        row(1),
+        row(2).replace('INC-002', 'INC-002\u0000'),
+        row(3, 'On \u001b[1mCheapside'),
+        row(4, 'On\tCheapside'),
+        '',
+      ].join('\n'),
+    rowsIn: 4,
+    acceptedLines: [2, 5],
+    quarantined: [
+      { line: 3, code: 'invalid_value', column: 'incident_id' },
+      { line: 4, code: 'invalid_value', column: 'location_description' },
+    ],
+  },
   {
     name: 'wrong-field-count.csv',
     rowsIn: 5,
@@ -242,6 +261,12 @@ const REJECTED: Rejected[] = [
   { name: 'empty.csv', reason: /empty file/ },
   { name: 'blank-lines-only.csv', reason: /empty file/ },
   { name: 'cafe-undeclared.csv', reason: /not valid UTF-8/ },
+  // UTF-8 declared windows-1252 by its name: read as declared, Café would be stored as CafÃ©
+  {
+    name: 'cafe-utf8.windows-1252.csv',
+    content: () => [HEADER, row(1, 'On or near Café Rouge'), ''].join('\n'),
+    reason: /^declared windows-1252, but the file is valid UTF-8 .*\(the first on line 2, byte \d+\)/,
+  },
   { name: 'unknown-column.csv', reason: /unknown column\(s\) "colour"/ },
   // a calls drop delivered as incidents
   {
@@ -421,6 +446,30 @@ describe('bad-input corpus: what reaches the curated rows', () => {
     const [record] = await lake.quarantine(manifest.outputs.quarantine)
     expect(record?.reason).toBe('expected 6 fields, found 7 (the record spans lines 2-4)')
     expect(record?.text).toMatch(/^INC-001,.*\nINC-99,.*\nend of note",extra$/)
+  })
+
+  it('an id with a trailing space is the same record as without it, in a later drop too', async () => {
+    await lake.ingest('incidents', 'incoming/2026-05-30.csv', [HEADER, row(1), row(2), ''].join('\n'), {
+      dropDate: '2026-05-30',
+    })
+    await lake.ingest(
+      'incidents',
+      'incoming/2026-05-31.csv',
+      [HEADER, row(1, 'On or near Poultry').replace('INC-001', '"INC-001 "'), ''].join('\n'),
+      { dropDate: '2026-05-31' },
+    )
+    const engine = await DuckDbLake.open(path.join(lake.dir, 'lake'))
+    try {
+      const { rows } = await engine.rows(
+        'select incident_id, location_description from incidents order by incident_id',
+      )
+      expect(rows).toEqual([
+        { incident_id: 'INC-001', location_description: 'On or near Poultry' },
+        { incident_id: 'INC-002', location_description: 'On or near Cheapside' },
+      ])
+    } finally {
+      engine.close()
+    }
   })
 
   it('duplicates are stored once', async () => {
