@@ -246,6 +246,41 @@ describe('feed contracts: text is stored without surrounding whitespace', () => 
   })
 })
 
+describe('feed contracts: control characters are refused, not stored', () => {
+  /*
+   * A control character that is not whitespace (NUL, ESC, DEL, the C1 controls) is never text, and it is
+   * invisible: 'INC-001' followed by NUL would be a second record that prints as the first. The row is
+   * quarantined naming the column and the character's position, never its text.
+   */
+  it('refuses NUL in an id, even at its edge (NUL is not whitespace, so cleaning keeps it)', () => {
+    refused(
+      'incidents',
+      { incident_id: 'INC-001\u0000' },
+      'incident_id',
+      /^holds the control character U\+0000 at character 8$/,
+    )
+    refused('incidents', { incident_id: '\u0000INC-001' }, 'incident_id', /U\+0000 at character 1$/)
+    refused('survey_responses', { response_id: 'R\u00001' }, 'response_id', /U\+0000 at character 2$/)
+  })
+
+  it('refuses ESC, DEL and C1 controls in free text', () => {
+    refused(
+      'incidents',
+      { location_description: 'On or near \u001b[31mCheapside' },
+      'location_description',
+      /U\+001B/,
+    )
+    refused('incidents', { context: 'deleted\u007f' }, 'context', /U\+007F/)
+    refused('incidents', { subcategory: 'Caf\u0081' }, 'subcategory', /U\+0081/)
+  })
+
+  it('keeps the whitespace controls (tab, line breaks, VT, FF, NEL) inside text', () => {
+    expect(accepted('incidents', { context: 'a\tb\nc\rd\u000be\u000cf\u0085g' }).context).toBe(
+      'a\tb\nc\rd\u000be\u000cf\u0085g',
+    )
+  })
+})
+
 describe('feed contracts: timestamps', () => {
   it('refuses text that is not a timestamp', () => {
     refused('incidents', { reported_at: 'yesterday' }, 'reported_at', /not an ISO-8601 timestamp/)

@@ -10,7 +10,12 @@ import {
   readLines,
   UndecodableError,
 } from '../../functions/core/ingest/lines.ts'
-import { csvRecords, jsonlRecords, type SourceRecord } from '../../functions/core/ingest/records.ts'
+import {
+  csvRecords,
+  jsonlRecords,
+  MAX_JSON_DEPTH,
+  type SourceRecord,
+} from '../../functions/core/ingest/records.ts'
 
 async function* batchesOf(lines: PhysicalLine[], size = lines.length): AsyncGenerator<LineBatch> {
   for (let i = 0; i < lines.length; i += size) yield { firstLine: i + 1, lines: lines.slice(i, i + size) }
@@ -104,18 +109,31 @@ describe('csvRecords framing', () => {
     ])
   })
 
-  it('an opening quote "closed" by an inch mark lines later is not taken as one record', async () => {
-    // line 2 opens a quote; line 5 ends with 12" which would close it: as one record it would have 4 fields
+  it('a quoted field runs to its closing quote, whatever the width of the record it makes', async () => {
+    // line 3 is text inside the quotes of the record on lines 2-4: taking it as a record would invent one
+    expect(summary(await records(['a,b,c', '1,"note:', '99,x,y', 'end",3,extra', '4,5,6']))).toEqual([
+      [1, ['a', 'b', 'c']],
+      [2, ['1', 'note:\n99,x,y\nend', '3', 'extra']],
+      [5, ['4', '5', '6']],
+    ])
+    // an opening quote closed by an inch mark lines later: one record of 2 fields, which the width check refuses
     expect(summary(await records(['a,b,c', '1,"open,3', '4,5,6', '7,8,9', '10,11,12"', '13,14,15']))).toEqual(
       [
         [1, ['a', 'b', 'c']],
-        [2, 'malformed_csv'],
-        [3, ['4', '5', '6']],
-        [4, ['7', '8', '9']],
-        [5, 'malformed_csv'],
+        [2, ['1', 'open,3\n4,5,6\n7,8,9\n10,11,12']],
         [6, ['13', '14', '15']],
       ],
     )
+  })
+
+  it('a record whose quoted field closes on a later line but then breaks the quoting is malformed whole', async () => {
+    const list = await records(['a,b,c', '1,"note:', '99,x,y', 'end" junk,3', '4,5,6'])
+    expect(summary(list)).toEqual([
+      [1, ['a', 'b', 'c']],
+      [2, 'malformed_csv'],
+      [5, ['4', '5', '6']],
+    ])
+    expect((list[1] as SourceRecord).text).toBe('1,"note:\n99,x,y\nend" junk,3')
   })
 
   it('an oversized line is reported as record_too_large, and the next lines parse', async () => {
@@ -196,6 +214,26 @@ describe('jsonlRecords', () => {
       [5, 'invalid_json'],
       [6, { b: 'x' }],
     ])
+  })
+
+  it('refuses a row nested deeper than MAX_JSON_DEPTH, counting the row object as level 1', async () => {
+    const nested = (depth: number) => `{"a": ${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`
+    const list = await collect(
+      jsonlRecords(
+        batchesOf([nested(MAX_JSON_DEPTH), nested(MAX_JSON_DEPTH + 1), `{"a": "${'['.repeat(99)}"}`]),
+      ),
+    )
+    expect(list.map((r) => ('error' in r ? [r.line, r.error.reason] : [r.line, 'read']))).toEqual([
+      [1, 'read'],
+      [2, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`],
+      [3, 'read'],
+    ])
+  })
+
+  it('the reason for invalid JSON quotes none of the row', async () => {
+    const [record] = await collect(jsonlRecords(batchesOf(['{"name": "Jane Quartermaine", "q": tru}'])))
+    expect(record && 'error' in record && record.error.reason).toMatch(/^invalid JSON: /)
+    expect(JSON.stringify(record && 'error' in record && record.error)).not.toMatch(/Quartermaine|tru/)
   })
 })
 

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import type { FeedName } from '../../functions/core/contracts/feeds.ts'
 import { FileRejectedError } from '../../functions/core/ingest/formats.ts'
 import type { IngestManifest, QuarantineCode } from '../../functions/core/ingest/ingest.ts'
 import type { Encoding } from '../../functions/core/ingest/lines.ts'
+import { MAX_JSON_DEPTH } from '../../functions/core/ingest/records.ts'
 import { quarantineLines, readParquetRows, TempLake } from './helpers/lake.ts'
 
 /*
@@ -18,6 +20,11 @@ const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/bad-input')
 const HEADER = 'incident_id,reported_at,crime_type,lat,lon,location_description'
 const row = (i: number, location = 'On or near Cheapside') =>
   `INC-${String(i).padStart(3, '0')},2026-05-${String(i).padStart(2, '0')}T10:00:00+01:00,Burglary,51.5136,-0.0890,${location}`
+
+const jsonRow = (i: number, extra = '') =>
+  `{"incident_id": "INC-${String(i).padStart(3, '0')}", "reported_at": "2026-05-${String(i).padStart(2, '0')}T10:00:00+01:00", "crime_type": "Burglary", "lat": 51.5136, "lon": -0.089${extra}}`
+/** A value nested 5,000 levels deep: JSON.parse reads it, but any recursive walk over it overflows the stack. */
+const DEEP_VALUE = `${'['.repeat(5000)}${']'.repeat(5000)}`
 
 const MB = 1024 * 1024
 /** A 1 MB quoted field with commas and line breaks: one record over 1 + FIELD_BREAKS lines. */
@@ -114,6 +121,14 @@ const ACCEPTED: Accepted[] = [
       { line: 6, code: 'malformed_csv', column: null },
     ],
   },
+  // lines 2-4 are one record with a seventh field; its quoted note holds a CSV-shaped line (INC-99), which is
+  // text of that note, not a record: the record is quarantined whole and reading resumes on line 5
+  {
+    name: 'quoted-record-extra-column.csv',
+    rowsIn: 2,
+    acceptedLines: [5],
+    quarantined: [{ line: 2, code: 'wrong_field_count', column: null }],
+  },
   {
     name: 'one-mb-field.csv',
     content: () => [HEADER, row(1), row(2, 'x'.repeat(MB)), row(3), ''].join('\n'),
@@ -197,6 +212,33 @@ const ACCEPTED: Accepted[] = [
       { line: 8, code: 'invalid_value', column: 'crime_type' },
     ],
   },
+  // line 2 holds a value nested 5,000 levels deep: only that row is quarantined
+  {
+    name: 'deeply-nested.jsonl',
+    content: () => [jsonRow(1), jsonRow(2, `, "note": ${DEEP_VALUE}`), jsonRow(3), ''].join('\n'),
+    rowsIn: 3,
+    acceptedLines: [1, 3],
+    quarantined: [{ line: 2, code: 'invalid_json', column: null }],
+  },
+  // NUL after the id on line 3, an ANSI escape on line 4; a tab inside the place on line 5 is whitespace, kept
+  {
+    name: 'control-characters.csv',
+    content: () =>
+      [
+        HEADER,
+        row(1),
+        row(2).replace('INC-002', 'INC-002\u0000'),
+        row(3, 'On \u001b[1mCheapside'),
+        row(4, 'On\tCheapside'),
+        '',
+      ].join('\n'),
+    rowsIn: 4,
+    acceptedLines: [2, 5],
+    quarantined: [
+      { line: 3, code: 'invalid_value', column: 'incident_id' },
+      { line: 4, code: 'invalid_value', column: 'location_description' },
+    ],
+  },
   {
     name: 'wrong-field-count.csv',
     rowsIn: 5,
@@ -219,6 +261,12 @@ const REJECTED: Rejected[] = [
   { name: 'empty.csv', reason: /empty file/ },
   { name: 'blank-lines-only.csv', reason: /empty file/ },
   { name: 'cafe-undeclared.csv', reason: /not valid UTF-8/ },
+  // UTF-8 declared windows-1252 by its name: read as declared, Café would be stored as CafÃ©
+  {
+    name: 'cafe-utf8.windows-1252.csv',
+    content: () => [HEADER, row(1, 'On or near Café Rouge'), ''].join('\n'),
+    reason: /^declared windows-1252, but the file is valid UTF-8 .*\(the first on line 2, byte \d+\)/,
+  },
   { name: 'unknown-column.csv', reason: /unknown column\(s\) "colour"/ },
   // a calls drop delivered as incidents
   {
@@ -390,6 +438,40 @@ describe('bad-input corpus: what reaches the curated rows', () => {
     expect(records[1]?.reason).toMatch(/line 7/)
   })
 
+  it('a line inside the quotes of a quarantined record never becomes a record of its own', async () => {
+    const { manifest, rows } = await curated('quoted-record-extra-column.csv')
+    expect(rows.map((r) => r.incident_id)).toEqual(['INC-002'])
+    for (const key of await lake.keys('curated/'))
+      expect((await lake.store.getBytes(key)).toString('latin1')).not.toContain('INC-99')
+    const [record] = await lake.quarantine(manifest.outputs.quarantine)
+    expect(record?.reason).toBe('expected 6 fields, found 7 (the record spans lines 2-4)')
+    expect(record?.text).toMatch(/^INC-001,.*\nINC-99,.*\nend of note",extra$/)
+  })
+
+  it('an id with a trailing space is the same record as without it, in a later drop too', async () => {
+    await lake.ingest('incidents', 'incoming/2026-05-30.csv', [HEADER, row(1), row(2), ''].join('\n'), {
+      dropDate: '2026-05-30',
+    })
+    await lake.ingest(
+      'incidents',
+      'incoming/2026-05-31.csv',
+      [HEADER, row(1, 'On or near Poultry').replace('INC-001', '"INC-001 "'), ''].join('\n'),
+      { dropDate: '2026-05-31' },
+    )
+    const engine = await DuckDbLake.open(path.join(lake.dir, 'lake'))
+    try {
+      const { rows } = await engine.rows(
+        'select incident_id, location_description from incidents order by incident_id',
+      )
+      expect(rows).toEqual([
+        { incident_id: 'INC-001', location_description: 'On or near Poultry' },
+        { incident_id: 'INC-002', location_description: 'On or near Cheapside' },
+      ])
+    } finally {
+      engine.close()
+    }
+  })
+
   it('duplicates are stored once', async () => {
     const { rows } = await curated('duplicates.csv')
     expect(rows.map((r) => r.incident_id)).toEqual(['INC-001', 'INC-002', 'INC-003'])
@@ -408,6 +490,34 @@ describe('bad-input corpus: what reaches the curated rows', () => {
       incident_id: 'INC-008',
       crime_type: 'Burglery',
     })
+  })
+
+  it('a row nested past the cap is quarantined by its line; one just within it is kept whole and readable', async () => {
+    const withinCap = `${'['.repeat(MAX_JSON_DEPTH - 1)}${']'.repeat(MAX_JSON_DEPTH - 1)}`
+    const { manifest } = await lake.ingest(
+      'incidents',
+      'incoming/deep.jsonl',
+      [jsonRow(1, `, "note": ${DEEP_VALUE}`), jsonRow(2, `, "note": ${withinCap}`)].join('\n'),
+    )
+    const records = await lake.quarantine(manifest.outputs.quarantine)
+    expect(records.map(({ line, code, reason }) => ({ line, code, reason }))).toEqual([
+      { line: 1, code: 'invalid_json', reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` },
+      { line: 2, code: 'unknown_column', reason: 'unknown or non-scalar field "note"' },
+    ])
+    expect(records[0]?.text).toMatch(/^\{"incident_id": "INC-001"/)
+    expect(records[1]?.record).toMatchObject({ incident_id: 'INC-002', note: JSON.parse(withinCap) })
+    const engine = await DuckDbLake.open(path.join(lake.dir, 'lake'))
+    try {
+      const { rows } = await engine.rows(
+        'select line, code, length(record) > 0 as has_record from quarantine',
+      )
+      expect(rows).toEqual([
+        { line: 1, code: 'invalid_json', has_record: null },
+        { line: 2, code: 'unknown_column', has_record: true },
+      ])
+    } finally {
+      engine.close()
+    }
   })
 
   it('the quarantine record of an oversized field names it and keeps only a preview', async () => {

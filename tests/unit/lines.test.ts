@@ -47,4 +47,35 @@ describe('readLines', () => {
     )
     expect(await collect(file, 'windows-1252')).toEqual(['name', 'Café €'])
   })
+
+  it('refuses a file declared Windows-1252 that is valid UTF-8 with a multi-byte character, naming where', async () => {
+    const file = path.join(dir, 'd.csv')
+    // "name\n" (5 bytes) + "x\n" (2 bytes) + "Caf" (3 bytes): the UTF-8 é (C3 A9) starts at byte 10, on line 3
+    writeFileSync(file, 'name\nx\nCafé\nplain\n')
+    const error = await collect(file, 'windows-1252').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UndecodableError)
+    expect(error).toMatchObject({ line: 3, byteOffset: 10 })
+    expect((error as Error).message).toBe(
+      'declared windows-1252, but the file is valid UTF-8 with multi-byte characters (the first on line 3, ' +
+        'byte 10), which windows-1252 would store garbled (é as Ã©): ingest it as UTF-8',
+    )
+  })
+
+  it('reads a file declared Windows-1252 as such when it is plain ASCII, or not valid UTF-8', async () => {
+    const ascii = path.join(dir, 'e.csv')
+    writeFileSync(ascii, 'name\nCafe\n')
+    expect(await collect(ascii, 'windows-1252')).toEqual(['name', 'Cafe'])
+    // Ã© in Windows-1252 (C3 A9) is valid UTF-8; the é (E9) after it is not: the file is Windows-1252
+    const mixed = path.join(dir, 'f.csv')
+    writeFileSync(mixed, Buffer.concat([Buffer.from('name\n'), Buffer.from([0xc3, 0xa9, 0x0a, 0xe9, 0x0a])]))
+    expect(await collect(mixed, 'windows-1252')).toEqual(['name', 'Ã©', 'é'])
+  })
+
+  it('finds the first multi-byte character of a UTF-8 file declared Windows-1252 past the first chunk', async () => {
+    const file = path.join(dir, 'g.csv')
+    const filler = 'x'.repeat(99) // 100 bytes a line with its LF: 3,000 lines span two 256 KiB chunks
+    writeFileSync(file, `${`${filler}\n`.repeat(3000)}Café\n`)
+    const error = await collect(file, 'windows-1252').catch((e: unknown) => e)
+    expect(error).toMatchObject({ line: 3001, byteOffset: 300_003 })
+  })
 })

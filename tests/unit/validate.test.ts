@@ -20,6 +20,9 @@ const TEXT_VALUES = [
   'E0100000',
   '   ',
   'é😀',
+  'INC-1\u0000',
+  'a\u001bb',
+  '\u0000',
   'a'.repeat(201),
   'a'.repeat(70_000),
 ]

@@ -74,9 +74,18 @@ export function cleanText(value: string): string {
 }
 
 /**
+ * Control characters (Unicode Cc) that are not whitespace: NUL, the C0 controls other than tab and the line
+ * breaks, DEL, and the C1 controls other than NEL. They are never text, and they are invisible: an id followed by
+ * a NUL would be a second record that prints as the first.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's purpose
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f]/
+
+/**
  * A text column: stored without leading or trailing whitespace (cleanText), and a value that is only
- * whitespace is absent (stored as null). The length cap applies to the value as given; the pattern to the
- * cleaned value.
+ * whitespace is absent (stored as null). A value holding a control character (CONTROL_CHARACTER) is refused,
+ * named by its position, not its text. The length cap applies to the value as given; the pattern to the cleaned
+ * value.
  */
 export function text(options: Options & { max?: number; pattern?: RegExp; patternHint?: string } = {}) {
   let cleaned = z.string()
@@ -87,7 +96,16 @@ export function text(options: Options & { max?: number; pattern?: RegExp; patter
   const schema = z
     .string()
     .max(options.max ?? MAX_FIELD_CHARS)
-    .transform((value) => {
+    .transform((value, ctx) => {
+      const control = CONTROL_CHARACTER.exec(value)
+      if (control) {
+        const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')
+        ctx.addIssue({
+          code: 'custom',
+          message: `holds the control character U+${code} at character ${control.index + 1}`,
+        })
+        return z.NEVER
+      }
       const clean = cleanText(value)
       return clean === '' && !options.required ? undefined : clean
     })

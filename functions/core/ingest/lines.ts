@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer'
 import { createReadStream } from 'node:fs'
 
 export type Encoding = 'utf-8' | 'windows-1252'
@@ -22,18 +23,65 @@ export interface LineBatch {
 export const MAX_LINE_CHARS = 8 * 1024 * 1024
 const PREVIEW_CHARS = 4096
 
+/** The file cannot be read in its declared encoding, or reading it so would store garbled text. */
 export class UndecodableError extends Error {
   constructor(
     readonly encoding: Encoding,
     readonly byteOffset: number,
     readonly line: number,
+    message = encoding === 'utf-8'
+      ? `line ${line} (byte ${byteOffset}) is not valid UTF-8 (declare windows-1252 if the file is in that encoding)`
+      : `line ${line} (byte ${byteOffset}) cannot be decoded as ${encoding}`,
   ) {
-    super(
-      encoding === 'utf-8'
-        ? `line ${line} (byte ${byteOffset}) is not valid UTF-8 (declare windows-1252 if the file is in that encoding)`
-        : `line ${line} (byte ${byteOffset}) cannot be decoded as ${encoding}`,
-    )
+    super(message)
     this.name = 'UndecodableError'
+  }
+}
+
+/**
+ * Watches a file declared windows-1252 for signs that it is UTF-8. Any bytes decode as windows-1252, so a UTF-8
+ * file declared so would be stored garbled (é as Ã©) without an error. Windows-1252 text is almost never valid
+ * UTF-8 once it holds a byte above 0x7F (é alone, E9, is not), so a file that is valid UTF-8 to its end and holds a
+ * multi-byte character is taken to be mis-declared. A pure ASCII file reads the same either way.
+ */
+class MisdeclaredUtf8Check {
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true })
+  private valid = true
+  private firstMultiByte: { byteOffset: number; line: number } | undefined
+
+  /** `chunk` starts at byte `byteOffset` of the file, on line `line`. */
+  take(chunk: Buffer, byteOffset: number, line: number): void {
+    if (!this.valid) return
+    try {
+      this.utf8.decode(chunk, { stream: true })
+    } catch {
+      this.valid = false
+      return
+    }
+    if (this.firstMultiByte || isAscii(chunk)) return
+    const at = chunk.findIndex((byte) => byte > 0x7f)
+    if (at === -1) return
+    let newlines = 0
+    for (let i = chunk.indexOf(0x0a); i !== -1 && i < at; i = chunk.indexOf(0x0a, i + 1)) newlines++
+    this.firstMultiByte = { byteOffset: byteOffset + at, line: line + newlines }
+  }
+
+  /** At the end of the file: the error to throw if it was UTF-8 all along. */
+  misdeclared(): UndecodableError | undefined {
+    if (!this.valid || !this.firstMultiByte) return undefined
+    try {
+      this.utf8.decode()
+    } catch {
+      return undefined
+    }
+    const { byteOffset, line } = this.firstMultiByte
+    return new UndecodableError(
+      'windows-1252',
+      byteOffset,
+      line,
+      `declared windows-1252, but the file is valid UTF-8 with multi-byte characters (the first on line ${line}, ` +
+        `byte ${byteOffset}), which windows-1252 would store garbled (é as Ã©): ingest it as UTF-8`,
+    )
   }
 }
 
@@ -46,7 +94,8 @@ function locateInvalid(chunk: Buffer, encoding: Encoding): { bytes: number; newl
 
 /**
  * Streams a file as decoded physical lines (LF or CRLF, a UTF-8 BOM removed), in batches. Decoding is strict:
- * a byte sequence that is not valid in the declared encoding throws `UndecodableError`.
+ * a byte sequence that is not valid in the declared encoding throws `UndecodableError`, and so does, at its end,
+ * a file declared windows-1252 that is UTF-8 (MisdeclaredUtf8Check).
  */
 export async function* readLines(file: string, encoding: Encoding): AsyncGenerator<LineBatch> {
   const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false })
@@ -54,6 +103,7 @@ export async function* readLines(file: string, encoding: Encoding): AsyncGenerat
   let oversized: { preview: string; length: number } | undefined
   let lineNumber = 1
   let bytesRead = 0
+  const utf8Check = encoding === 'windows-1252' ? new MisdeclaredUtf8Check() : undefined
   const stream = createReadStream(file, { highWaterMark: 256 * 1024 })
   const take = (text: string, final: boolean): LineBatch | undefined => {
     const lines: PhysicalLine[] = []
@@ -106,6 +156,7 @@ export async function* readLines(file: string, encoding: Encoding): AsyncGenerat
       const at = locateInvalid(chunk as Buffer, encoding)
       throw new UndecodableError(encoding, bytesRead + at.bytes, lineNumber + at.newlines)
     }
+    utf8Check?.take(chunk as Buffer, bytesRead, lineNumber)
     bytesRead += (chunk as Buffer).length
     const batch = take(text, false)
     if (batch) yield batch
@@ -116,6 +167,8 @@ export async function* readLines(file: string, encoding: Encoding): AsyncGenerat
   } catch {
     throw new UndecodableError(encoding, bytesRead, lineNumber)
   }
+  const misdeclared = utf8Check?.misdeclared()
+  if (misdeclared) throw misdeclared
   const batch = take(tail, true)
   if (batch) yield batch
 }

@@ -34,54 +34,48 @@ function countQuotes(text: string): number {
   return n
 }
 
-/** Number of fields of `text` when it parses as exactly one CSV record, else undefined. */
-function singleRecordWidth(text: string): number | undefined {
+/**
+ * Whether a line that holds an odd number of quote characters opens a quoted field that the next lines may close:
+ * true when its last quoted field starts at a field's start and is still open at the line's end. A quote inside
+ * an unquoted field (12" pipe) or quoting broken before the end is malformed on that line alone.
+ */
+function opensQuotedField(text: string): boolean {
   try {
-    const rows = parse(text, CSV_OPTIONS) as string[][]
-    return rows.length === 1 ? (rows[0] as string[]).length : undefined
-  } catch {
-    return undefined
+    parse(text, CSV_OPTIONS)
+    return false
+  } catch (error) {
+    return (error as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED'
   }
 }
 
 /**
- * Splits physical lines into CSV records. A record continues onto the next line while it holds an odd number of
- * quote characters (exact for RFC 4180, where quotes inside fields are doubled). A quote that is never closed is
- * contained: its first line becomes a malformed record and framing resumes on the line after, so one bad row
- * cannot swallow the rest of the drop. The same holds when a stray quote is "closed" by another stray quote
- * some lines later: a record spanning lines must parse as one record as wide as the header, or it is not one.
+ * Splits physical lines into CSV records. A quoted field opened on one line continues onto the next lines until its
+ * closing quote (while the record holds an odd number of quote characters: exact for RFC 4180, where quotes inside
+ * fields are doubled), and everything up to it is one record, whatever it then parses to: a line inside the quotes
+ * is text of that field, and taking it as a record of its own would invent one. A quote that is never closed (by
+ * the end of input, or within 2 MB) is contained: its first line becomes a malformed record and framing resumes on
+ * the line after, so one bad row cannot swallow the rest of the drop.
  */
 class CsvFramer {
   private pending: { line: number; text: string }[] = []
   private pendingChars = 0
   private pendingQuotes = 0
-  /** Fields in the header (the first record), once framed. */
-  private width: number | undefined
-  private framedAny = false
-
-  private emit(out: Framed[], framed: Framed): void {
-    if (!this.framedAny) {
-      this.framedAny = true
-      if (!framed.oversized) this.width = singleRecordWidth(framed.text)
-    }
-    out.push(framed)
-  }
 
   push(line: number, physical: PhysicalLine, out: Framed[]): void {
     if (physical instanceof OversizedLine) {
       this.flushBroken(out)
-      this.emit(out, { line, text: physical.preview, oversized: physical })
+      out.push({ line, text: physical.preview, oversized: physical })
       return
     }
     if (this.pending.length === 0) {
       if (physical.trim() === '') return
       if (physical.indexOf('"') === -1) {
-        this.emit(out, { line, text: physical, fields: physical.split(',') })
+        out.push({ line, text: physical, fields: physical.split(',') })
         return
       }
       const quotes = countQuotes(physical)
-      if (quotes % 2 === 0) {
-        this.emit(out, { line, text: physical })
+      if (quotes % 2 === 0 || !opensQuotedField(physical)) {
+        out.push({ line, text: physical })
         return
       }
       this.pending.push({ line, text: physical })
@@ -93,13 +87,10 @@ class CsvFramer {
     this.pendingChars += physical.length + 1
     this.pendingQuotes += physical.indexOf('"') === -1 ? 0 : countQuotes(physical)
     if (this.pendingQuotes % 2 === 0) {
-      const text = this.pending.map((p) => p.text).join('\n')
-      const width = singleRecordWidth(text)
-      if (width === undefined || (this.width !== undefined && width !== this.width)) {
-        this.flushBroken(out)
-        return
-      }
-      this.emit(out, { line: (this.pending[0] as { line: number }).line, text })
+      out.push({
+        line: (this.pending[0] as { line: number }).line,
+        text: this.pending.map((p) => p.text).join('\n'),
+      })
       this.reset()
     } else if (this.pendingChars > MAX_RECORD_CHARS) {
       this.flushBroken(out)
@@ -115,7 +106,7 @@ class CsvFramer {
     if (this.pending.length === 0) return
     const [first, ...rest] = this.pending
     this.reset()
-    this.emit(out, { line: (first as { line: number }).line, text: (first as { text: string }).text })
+    out.push({ line: (first as { line: number }).line, text: (first as { text: string }).text })
     for (const p of rest) this.push(p.line, p.text, out)
   }
 
@@ -198,6 +189,35 @@ export async function* csvRecords(batches: AsyncIterable<LineBatch>): AsyncGener
   if (framed.length > 0) yield parseBatch(framed)
 }
 
+/**
+ * JSON rows nested deeper than this (the row object being level 1) are refused as read. The contracts are flat
+ * (level 1), so any nested value is refused anyway; the cap keeps a hostile depth (thousands of levels) out of the
+ * quarantine record, where writing it (JSON.stringify recurses) overflowed the stack and killed the whole drop.
+ */
+export const MAX_JSON_DEPTH = 32
+
+/** Walked with a stack of its own: recursion is what a deep value breaks. */
+function nestedDeeperThan(value: object, limit: number): boolean {
+  const pending: [object, number][] = [[value, 1]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next
+    for (const child of Object.values(node)) {
+      if (child === null || typeof child !== 'object') continue
+      if (depth === limit) return true
+      pending.push([child, depth + 1])
+    }
+  }
+  return false
+}
+
+/**
+ * Why a line is not JSON, without the excerpt of the line that V8 puts in some messages (`Unexpected token 'x',
+ * "...row text..." is not valid JSON`): a survey row's excerpt can hold a name or a phone number.
+ */
+function jsonSyntaxReason(error: Error): string {
+  return `invalid JSON: ${error.message.replace(/, ".*" is not valid JSON$/s, '')}`
+}
+
 /** JSON Lines records: each non-blank line one JSON object. */
 export async function* jsonlRecords(
   batches: AsyncIterable<LineBatch>,
@@ -220,6 +240,12 @@ export async function* jsonlRecords(
             text: physical,
             error: { code: 'invalid_json', reason: 'line is not a JSON object' },
           })
+        } else if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
+          out.push({
+            line,
+            text: physical,
+            error: { code: 'invalid_json', reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` },
+          })
         } else {
           out.push({ line, text: physical, fields: [], object: value as Record<string, unknown> })
         }
@@ -227,7 +253,7 @@ export async function* jsonlRecords(
         out.push({
           line,
           text: physical,
-          error: { code: 'invalid_json', reason: `invalid JSON: ${(error as Error).message}` },
+          error: { code: 'invalid_json', reason: jsonSyntaxReason(error as Error) },
         })
       }
     }

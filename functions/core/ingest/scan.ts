@@ -193,7 +193,7 @@ class DropScan {
     }
     this.rowsIn++
     if ('error' in record) {
-      this.reject(record.line, null, record.error.code, record.error.reason, { text: this.textOf(record) })
+      this.rejectRecord(record, null, record.error.code, record.error.reason, { text: this.textOf(record) })
       return
     }
     const mapped = this.jsonl ? this.mapObject(record) : this.mapFields(record)
@@ -203,8 +203,8 @@ class DropScan {
     if (!checked.ok) {
       const source = (this.mapper ?? this.jsonl) as RecordMapper
       const first = checked.issues[0] as { column: string }
-      this.reject(
-        record.line,
+      this.rejectRecord(
+        record,
         source.sourceColumn(first.column),
         'invalid_value',
         checked.issues.map((i) => `${source.sourceColumn(i.column)}: ${i.reason}`).join('; '),
@@ -247,8 +247,8 @@ class DropScan {
     const mapper = this.mapper as RecordMapper
     const { fields } = record
     if (fields.length !== mapper.fieldCount) {
-      this.reject(
-        record.line,
+      this.rejectRecord(
+        record,
         null,
         'wrong_field_count',
         `expected ${mapper.fieldCount} fields, found ${fields.length}`,
@@ -260,8 +260,8 @@ class DropScan {
     }
     for (let i = 0; i < fields.length; i++) {
       if ((fields[i] as string).length > MAX_FIELD_CHARS) {
-        this.reject(
-          record.line,
+        this.rejectRecord(
+          record,
           this.header[i] ?? null,
           'field_too_large',
           `field of ${(fields[i] as string).length} characters exceeds the 64 KiB cap`,
@@ -276,8 +276,8 @@ class DropScan {
   private mapObject(record: SourceRecord): MappedRecord | undefined {
     const result = (this.jsonl as ReturnType<typeof bindJsonl>).fromObject(objectOf(record))
     if (typeof result !== 'string') return result
-    this.reject(
-      record.line,
+    this.rejectRecord(
+      record,
       result,
       'unknown_column',
       `unknown or non-scalar field ${JSON.stringify(result)}`,
@@ -334,6 +334,19 @@ class DropScan {
     return carriesPersonalData ? undefined : record.text.slice(0, TEXT_PREVIEW_CHARS)
   }
 
+  /** A record spanning lines (a quoted field with line breaks) is quarantined whole, and its reason says so. */
+  private rejectRecord(
+    record: SourceRecord,
+    column: string | null,
+    code: QuarantineCode,
+    reason: string,
+    extra: Partial<QuarantineRecord>,
+  ): void {
+    const lastLine = record.line + lineBreaksIn(record.text)
+    const span = lastLine > record.line ? ` (the record spans lines ${record.line}-${lastLine})` : ''
+    this.reject(record.line, column, code, reason + span, extra)
+  }
+
   private reject(
     line: number,
     column: string | null,
@@ -353,6 +366,12 @@ class DropScan {
       ...extra,
     })
   }
+}
+
+function lineBreaksIn(text: string): number {
+  let n = 0
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++
+  return n
 }
 
 function objectOf(record: SourceRecord): Record<string, unknown> {
