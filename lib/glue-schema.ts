@@ -92,10 +92,11 @@ export const DATE_FORMAT = 'yyyy-MM-dd'
 export const DEFAULT_PARTITION_START = new Date(EARLIEST_MS).toISOString().slice(0, 10)
 
 /**
- * Last projected day: tomorrow (UTC). A drop dated today in London is dated tomorrow in UTC between midnight and
- * 01:00 BST; `NOW` alone would hide it for that hour.
+ * Last projected day: the day after tomorrow (UTC). Ingest accepts drops dated up to tomorrow in London
+ * (drop-date.ts), and between 23:00 and midnight UTC in summer London's tomorrow is two UTC days ahead:
+ * `NOW+1DAYS` would hide such a drop for that hour.
  */
-export const PARTITION_END = 'NOW+1DAYS'
+export const PARTITION_END = 'NOW+2DAYS'
 
 export function dateProjection(start: string = DEFAULT_PARTITION_START): Projection {
   return { type: 'date', format: DATE_FORMAT, range: `${start},${PARTITION_END}`, interval: 1, unit: 'DAYS' }

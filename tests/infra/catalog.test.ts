@@ -63,7 +63,7 @@ const FIRST_DROP_DATE = '2024-04-01'
 const DATE_PROJECTION = {
   type: 'date',
   format: 'yyyy-MM-dd',
-  range: `${FIRST_DROP_DATE},NOW+1DAYS`,
+  range: `${FIRST_DROP_DATE},NOW+2DAYS`,
   interval: '1',
 }
 

@@ -55,7 +55,7 @@ describe('cdk synth (the CLI)', () => {
       (r) => r.Type === 'AWS::Glue::Table' && r.Properties.TableInput.Name === 'incidents_versions',
     )
     expect(incidents?.Properties.TableInput.Parameters['projection.dt.range']).toBe(
-      `${EXAMPLE_CONTEXT.firstDropDate},NOW+1DAYS`,
+      `${EXAMPLE_CONTEXT.firstDropDate},NOW+2DAYS`,
     )
     // the report CDK writes after running the validation plugins: nothing left
     const report = JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8'))

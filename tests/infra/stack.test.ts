@@ -109,7 +109,7 @@ describe('partition projection (Glue tables)', () => {
       ].sort(),
     )
     for (const [column, range] of Object.entries(ranges)) {
-      expect(range, column).toBe(`${FIRST_DROP_DATE},NOW+1DAYS`)
+      expect(range, column).toBe(`${FIRST_DROP_DATE},NOW+2DAYS`)
     }
   })
 })
