@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { describeGenerateSummary, runGenerateCommand } from '../functions/cli/generate-command.ts'
 import { describeManifest, runIngestCommand } from '../functions/cli/ingest-command.ts'
+import { removeLeftovers } from '../functions/cli/leftovers.ts'
 import { type QueryFormat, runQueryCommand } from '../functions/cli/query-command.ts'
 import { describeReport, runReportCommand } from '../functions/cli/report-command.ts'
 import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
@@ -23,10 +24,16 @@ function fail(message: string): never {
   process.exit(1)
 }
 
+/** The commands that write the lake: each first removes what killed runs left in it. */
+const LAKE_WRITERS = new Set(['ingest', 'load', 'run', 'report'])
+
 const program = new Command()
   .name('hotspot')
   .description('Hotspot policing pipeline: ingest daily drops, run the marts, email the reports.')
   .showHelpAfterError()
+  .hook('preAction', async (_, command) => {
+    await removeLeftovers(LAKE_WRITERS.has(command.name()) ? command.opts().lake : undefined)
+  })
 
 program
   .command('generate')
