@@ -1,11 +1,13 @@
-import { execFile } from 'node:child_process'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { filesUnder } from '../unit/helpers/lake.ts'
-import { ROOT, type Run } from './hotspot-cli.ts'
+import { liveProcess } from '../unit/helpers/processes.ts'
+import { hotspot, ROOT, type Run } from './hotspot-cli.ts'
 
 const HEADER = 'incident_id,reported_at,crime_type,lat,lon,location_description'
 const GOOD_ROW = 'INC-001,2026-05-01T10:00:00+01:00,Burglary,51.5136,-0.0890,On or near Cheapside'
@@ -84,4 +86,66 @@ describe('hotspot ingest when the temporary folder is full', () => {
     expect(await workFoldersOf(run.pid)).toEqual([])
     expect((await filesUnder(lake)).filter((f) => f.includes('.tmp-'))).toEqual([])
   }, 60_000)
+})
+
+describe('hotspot after a run killed with -9', () => {
+  let work: string
+  let lake: string
+  beforeEach(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'hotspot-cli-killed-'))
+    lake = path.join(work, 'lake')
+  })
+  afterEach(async () => {
+    await rm(work, { recursive: true, force: true })
+  })
+
+  it("removes the killed run's work folder and temporary files at the next command, and keeps a live writer's", async () => {
+    const big = path.join(work, 'big-2026-06-01.csv')
+    const rows = Array.from({ length: 200_000 }, (_, i) => GOOD_ROW.replace('INC-001', `INC-${i}`))
+    await writeFile(big, `${HEADER}\n${rows.join('\n')}\n`)
+    const killed = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'bin/hotspot.ts'),
+        'ingest',
+        '--lake',
+        lake,
+        '--feed',
+        'incidents',
+        big,
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    )
+    const pid = killed.pid as number
+    // killed while it reads the drop: its work folder exists
+    while ((await workFoldersOf(pid)).length === 0) {
+      if (killed.exitCode !== null) throw new Error('the ingest ended before it could be killed')
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    killed.kill('SIGKILL')
+    await once(killed, 'exit')
+    expect(await workFoldersOf(pid)).toHaveLength(1)
+    // a write of the killed run cut short, and one of a command still at work on the same lake
+    const live = liveProcess()
+    const landing = path.join(lake, 'landing/incidents/2026-06-01')
+    const deadWriters = path.join(landing, `big-2026-06-01.csv.tmp-${pid}-0123456789ab`)
+    const liveWriters = path.join(landing, `other.csv.tmp-${live.pid}-0123456789ab`)
+    await mkdir(landing, { recursive: true })
+    await writeFile(deadWriters, 'partial')
+    await writeFile(liveWriters, 'partial')
+    try {
+      const good = path.join(work, 'b-2026-06-01.csv')
+      await writeFile(good, `${HEADER}\n${GOOD_ROW}\n`)
+      const rerun = await hotspot('ingest', '--lake', lake, '--feed', 'incidents', good)
+      expect(rerun.code).toBe(0)
+      expect(await workFoldersOf(pid)).toEqual([])
+      const left = await readdir(landing)
+      expect(left).toContain(path.basename(liveWriters))
+      expect(left).not.toContain(path.basename(deadWriters))
+    } finally {
+      live.kill()
+    }
+  }, 120_000)
 })
