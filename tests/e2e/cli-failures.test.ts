@@ -60,26 +60,23 @@ describe('hotspot ingest when the temporary folder is full', () => {
     await rm(work, { recursive: true, force: true })
   })
 
-  it('names the file in one line, goes on with the next file, and leaves no work folder or temporary file', async () => {
+  it('names each failed file in one line, goes on with the next file, and leaves no work folder or temporary file', async () => {
+    // 1024 blocks: 512 KB or 1 MB, room for the garbage drop and its landing copy, not for its quarantine file
+    // in the temporary folder; and no room for the big drop's landing copy in the lake
     const garbage = path.join(work, 'a-2026-06-01.csv')
-    const good = path.join(work, 'b-2026-06-01.csv')
+    const big = path.join(work, 'b-2026-06-01.csv')
+    const good = path.join(work, 'c-2026-06-01.csv')
     await writeFile(garbage, GARBAGE)
+    const rows = Array.from({ length: 15_000 }, (_, i) => GOOD_ROW.replace('INC-001', `INC-${i}`))
+    await writeFile(big, `${HEADER}\n${rows.join('\n')}\n`)
     await writeFile(good, `${HEADER}\n${GOOD_ROW}\n`)
-    // 1024 blocks: 512 KB or 1 MB, room for the drops and their landing copies, not for the garbage's quarantine
-    const run = await hotspotLimited(
-      1024,
-      'ingest',
-      '--lake',
-      lake,
-      '--feed',
-      'incidents',
-      '--json',
-      garbage,
-      good,
-    )
+    const args = ['ingest', '--lake', lake, '--feed', 'incidents', '--json', garbage, big, good]
+    const run = await hotspotLimited(1024, ...args)
     expect(run.code).toBe(1)
     expect(run.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^hotspot: .*a-2026-06-01\.csv.*EFBIG/),
+      expect.stringMatching(/^hotspot: .*a-2026-06-01\.csv: not ingested: .*pass1\.jsonl: EFBIG/),
+      expect.stringMatching(/^hotspot: .*b-2026-06-01\.csv: not ingested: EFBIG/),
+      'hotspot: 2 of 3 files failed',
     ])
     const manifests = JSON.parse(run.stdout) as { source: { name: string }; rows_accepted: number }[]
     expect(manifests).toEqual([expect.objectContaining({ source: expect.objectContaining({ name: good }) })])

@@ -2,11 +2,11 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import type { QuarantineCode, QuarantineRecord } from './scan.ts'
 
 /**
- * A drop's quarantine stops growing here. A record repeats the drop id, the file name and its reason whatever
- * the row's length (~230 bytes for a row of a few characters; bench/quarantine.ts measures it), so a drop of
- * short garbage lines grows 25 to 35 times in quarantine, and a 450 MB one would need several GB of the ingest
- * Lambda's 4 GiB /tmp, which also holds the drop itself. 64 MiB holds every rejected row of any daily drop
- * (~90,000 of the longest records); past it rows are counted, never stored: the drop in landing/ keeps them.
+ * A drop's quarantine stops growing here. A record repeats the drop id, the file name, the column names and a
+ * reason whatever the row's length, and JSON escapes control characters as 6 bytes: bench/quarantine.ts
+ * measures 230 to 750 bytes a record, 5 to 35 times a garbage drop, so a 450 MB one would need 2 to 16 GB of
+ * the ingest Lambda's 4 GiB /tmp, which also holds the drop itself. 64 MiB holds every rejected row of a daily
+ * drop (~90,000 of the longest records); past it rows are counted, not stored: the drop in landing/ keeps them.
  */
 export const QUARANTINE_MAX_BYTES = 64 * 1024 * 1024
 
