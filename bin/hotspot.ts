@@ -24,16 +24,27 @@ function fail(message: string): never {
   process.exit(1)
 }
 
-/** The commands that write the lake: each first removes what killed runs left in it. */
-const LAKE_WRITERS = new Set(['ingest', 'load', 'run', 'report'])
+/**
+ * What killed runs left (leftovers.ts) is removed while the command works, not before: a large lake takes
+ * seconds to walk. The command waits for it at its end.
+ */
+let removingLeftovers: Promise<void> = Promise.resolve()
 
 const program = new Command()
   .name('hotspot')
   .description('Hotspot policing pipeline: ingest daily drops, run the marts, email the reports.')
   .showHelpAfterError()
-  .hook('preAction', async (_, command) => {
-    await removeLeftovers(LAKE_WRITERS.has(command.name()) ? command.opts().lake : undefined)
+  .hook('preAction', (_, command) => {
+    removingLeftovers = removeLeftovers(command.opts().lake).then(
+      () => undefined,
+      (error: Error) => {
+        process.stderr.write(
+          `hotspot: leftovers of killed runs not removed: ${error.message.split('\n')[0]}\n`,
+        )
+      },
+    )
   })
+  .hook('postAction', () => removingLeftovers)
 
 program
   .command('generate')
