@@ -7,9 +7,11 @@ import path from 'node:path'
  * is in its name, so that a later run can tell the folders of a process that died (kill -9, out of memory) from
  * those of one still at work, and remove only the first.
  */
-export type WorkKind = 'ingest' | 'landed' | 'run' | 'reference'
+const WORK_KINDS = ['ingest', 'landed', 'run', 'reference'] as const
+export type WorkKind = (typeof WORK_KINDS)[number]
 
-const WORK_FOLDER = /^hotspot-(?:ingest|landed|run|reference)-(\d+)-[A-Za-z0-9]{6}$/
+/** mkdtemp ends the name with 6 random letters and digits. */
+const WORK_FOLDER = new RegExp(`^hotspot-(?:${WORK_KINDS.join('|')})-(\\d+)-[A-Za-z0-9]{6}$`)
 
 /** This process's live work folders: a dead process's pid may come back as this one's (a Lambda's restarted runtime). */
 const ours = new Set<string>()
