@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { describeGenerateSummary, runGenerateCommand } from '../functions/cli/generate-command.ts'
 import { describeManifest, runIngestCommand } from '../functions/cli/ingest-command.ts'
+import { removeLeftovers } from '../functions/cli/leftovers.ts'
 import { type QueryFormat, runQueryCommand } from '../functions/cli/query-command.ts'
 import { describeReport, runReportCommand } from '../functions/cli/report-command.ts'
 import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
@@ -23,10 +24,27 @@ function fail(message: string): never {
   process.exit(1)
 }
 
+/**
+ * What killed runs left (leftovers.ts) is removed while the command works, not before: a large lake takes
+ * seconds to walk. The command waits for it at its end.
+ */
+let removingLeftovers: Promise<void> = Promise.resolve()
+
 const program = new Command()
   .name('hotspot')
   .description('Hotspot policing pipeline: ingest daily drops, run the marts, email the reports.')
   .showHelpAfterError()
+  .hook('preAction', (_, command) => {
+    removingLeftovers = removeLeftovers(command.opts().lake).then(
+      () => undefined,
+      (error: Error) => {
+        process.stderr.write(
+          `hotspot: leftovers of killed runs not removed: ${error.message.split('\n')[0]}\n`,
+        )
+      },
+    )
+  })
+  .hook('postAction', () => removingLeftovers)
 
 program
   .command('generate')

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../functions/cli/ingest-command.ts'
+import { removeLeftovers } from '../functions/cli/leftovers.ts'
 import { runQueryCommand } from '../functions/cli/query-command.ts'
 import { describeReport, runReportCommand } from '../functions/cli/report-command.ts'
 import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
@@ -31,6 +32,8 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
 
 async function main(): Promise<void> {
   let started = performance.now()
+  // an earlier `npm start` stopped mid-way (Ctrl-C) left its work folders and temporary files
+  await removeLeftovers(lake)
   if (!existsSync(path.join(demo, 'truth.json'))) {
     out.write(`Generating the demo city into ${demo} ...\n`)
     const summary = await generateCity({ scale: 'demo', years: DEMO_YEARS, seed: 1, out: demo })

@@ -162,6 +162,7 @@ const INGEST_MANIFEST_FIELDS = {
   rows_quarantined: 'bigint',
   rows_duplicate: 'bigint',
   quarantined_by_code: 'map<string,bigint>',
+  quarantine_truncated: 'struct<max_bytes:bigint,records_not_stored:bigint,first_line_not_stored:bigint>',
   outputs: 'struct<curated:string,quarantine:string>',
   passes: 'int',
   timings_ms: 'struct<hash:bigint,scan:bigint,publish:bigint,total:bigint>',

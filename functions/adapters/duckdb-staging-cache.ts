@@ -414,7 +414,7 @@ export async function columnsRead(
 
 /**
  * The files under a folder, at any depth, whose names end with `extension` (full paths, in no order; none when
- * the folder does not exist). An object store's temporary file ends in `.tmp-<hex>`, never in the extension.
+ * the folder does not exist). An object store's temporary file ends in `.tmp-<pid>-<hex>`, never in the extension.
  */
 export function* filesUnder(folder: string, extension: string): Generator<string> {
   if (!existsSync(folder)) return

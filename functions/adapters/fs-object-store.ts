@@ -13,10 +13,16 @@ import {
   type ObjectStore,
   type ReadOptions,
 } from '../core/ports.ts'
+import { isProcessAlive } from '../core/work-folder.ts'
 
 const TEMP_MARKER = '.tmp-'
-/** Exactly the names `writeTemp` generates, so that a key that merely contains `.tmp-` is still listed. */
-const TEMP_NAME = /\.tmp-[0-9a-f]{12}$/
+/**
+ * Exactly the names `writeTemp` generates, so that a key that merely contains `.tmp-` is still listed: the
+ * writer's pid, then random hex. Earlier versions wrote no pid.
+ */
+const TEMP_NAME = /\.tmp-(?:(\d+)-)?[0-9a-f]{12}$/
+/** A temporary file of the earlier form (no pid) this old is a dead writer's: no write takes an hour. */
+const UNOWNED_TEMP_STALE_MS = 60 * 60 * 1000
 
 /** S3 lists keys in the order of their UTF-8 bytes; JavaScript's `<` compares UTF-16 code units. */
 function sortByUtf8(objects: ObjectInfo[]): ObjectInfo[] {
@@ -143,16 +149,46 @@ export class FsObjectStore implements ObjectStore {
 
   private async writeTemp(target: string, body: ObjectBody): Promise<string> {
     await mkdir(path.dirname(target), { recursive: true })
-    const temp = `${target}${TEMP_MARKER}${randomBytes(6).toString('hex')}`
+    const temp = `${target}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`
     try {
       if (body instanceof Readable) await pipeline(body, createWriteStream(temp, { flags: 'wx' }))
       else if (isLocalFile(body)) await copyFile(body.file, temp)
       else await writeFile(temp, body, { flag: 'wx' })
     } catch (error) {
+      if (body instanceof Readable) body.destroy()
       await unlink(temp).catch(() => undefined)
       throw error
     }
     return temp
+  }
+
+  /**
+   * Removes the temporary files that writers which died (kill -9) left in the lake, and answers their keys. A
+   * live writer's are kept: its pid is in their name, and another command may be writing the lake right now.
+   */
+  async removeDeadWritersFiles(): Promise<string[]> {
+    const entries = await readdir(this.location, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return []
+        throw error
+      },
+    )
+    const removed: string[] = []
+    for (const entry of entries) {
+      const owner = TEMP_NAME.exec(entry.name)
+      if (!owner || !entry.isFile()) continue
+      const file = path.join(entry.parentPath, entry.name)
+      const pid = owner[1] === undefined ? undefined : Number(owner[1])
+      const dead =
+        pid === undefined
+          ? Date.now() - (await stat(file)).mtimeMs > UNOWNED_TEMP_STALE_MS
+          : pid !== process.pid && !isProcessAlive(pid)
+      if (dead) {
+        await unlink(file).catch(() => undefined)
+        removed.push(path.relative(this.location, file).split(path.sep).join('/'))
+      }
+    }
+    return removed
   }
 
   private translate(error: unknown, key: string): unknown {

@@ -9,6 +9,7 @@ import { FileRejectedError } from '../core/ingest/formats.ts'
 import { ingestLandedObject } from '../core/ingest/landed.ts'
 import { parseLandingKey } from '../core/lake.ts'
 import { systemClock } from '../core/ports.ts'
+import { removeDeadWorkFolders } from '../core/work-folder.ts'
 import { ingestConfig } from './config.ts'
 import { type CreatedObject, parseS3Notification } from './s3-event.ts'
 
@@ -119,6 +120,10 @@ async function ingestRecord(record: SQSRecord): Promise<void> {
 }
 
 async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  // /tmp outlives a runtime that was killed (out of memory, a timeout) when the environment is reused: what its
+  // drops staged there would otherwise take room from every later drop
+  const removed = await removeDeadWorkFolders()
+  if (removed.length > 0) logger.warn('work folders of a dead runtime removed', { folders: removed })
   return processPartialResponse(event, ingestRecord, processor, {
     context,
     // one drop at a time: each is staged to /tmp and parsed on one core, so parallel records only add memory

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import {
@@ -16,6 +18,7 @@ import {
 import type { IngestManifest } from '../../functions/core/ingest/ingest.ts'
 import { decodeS3Key, parseS3Notification } from '../../functions/ingest/s3-event.ts'
 import { type FakeS3, fakeS3 } from './helpers/fake-s3.ts'
+import { deadPid } from './helpers/processes.ts'
 
 const LAKE = 'hotspot-lake-test'
 /** Where the stack's partition projection starts (the fixtures' drops are dated 2026-03-02). */
@@ -512,6 +515,20 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     expect(response).toEqual({ batchItemFailures: [] })
     expect(s3.sent()).toEqual([])
     expect(logs).toContainEqual(expect.objectContaining({ message: 'S3 test event ignored', bucket: LAKE }))
+  })
+
+  it("removes the work folders a dead runtime left in /tmp before it ingests (a warm environment's /tmp is kept)", async () => {
+    const left = path.join(tmpdir(), `hotspot-landed-${await deadPid()}-aB3dE6`)
+    await mkdir(path.join(left, 'drop'), { recursive: true })
+    const response = await handler(sqsEvent(sqsRecord('msg-test', testEvent)), context)
+    expect(response).toEqual({ batchItemFailures: [] })
+    expect(existsSync(left)).toBe(false)
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        message: 'work folders of a dead runtime removed',
+        folders: expect.arrayContaining([left]),
+      }),
+    )
   })
 
   it('ignores a folder marker created in landing/ (a zero-byte key ending in /)', async () => {

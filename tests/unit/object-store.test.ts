@@ -1,12 +1,14 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { PassThrough } from 'node:stream'
 import { S3Client } from '@aws-sdk/client-s3'
 import { describe, expect, it } from 'vitest'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { S3ObjectStore } from '../../functions/adapters/s3-object-store.ts'
 import { fakeS3 } from './helpers/fake-s3.ts'
 import { objectStoreContract } from './helpers/object-store-contract.ts'
+import { deadPid, liveProcess } from './helpers/processes.ts'
 
 objectStoreContract('FsObjectStore (temporary directory)', async () => {
   const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
@@ -47,6 +49,71 @@ describe('FsObjectStore', () => {
         /keeps no object versions/,
       )
       expect((await store.getBytes('landing/incidents/2026-03-02/a.csv')).toString()).toBe('current')
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('FsObjectStore: temporary files of writers that died', () => {
+  it("removes a dead writer's temporary files and keeps a live writer's, objects and keys that merely contain .tmp-", async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
+    const live = liveProcess()
+    try {
+      const store = new FsObjectStore(root)
+      const dead = await deadPid()
+      const landing = 'landing/incidents/2026-06-01/a.csv'
+      await store.put(landing, 'incident_id\n')
+      await store.put('quarantine/notes.tmp-report', 'an object whose key contains .tmp-')
+      const files = {
+        deadWriter: `${landing}.tmp-${dead}-0123456789ab`,
+        liveWriter: `${landing}.tmp-${live.pid}-0123456789ab`,
+        thisProcess: `curated/incidents/dt=2026-06-01/x.parquet.tmp-${process.pid}-0123456789ab`,
+        // the earlier form, without a pid: an hour old it is a dead writer's, younger it may be at work
+        unownedOld: `manifests/ingest/incidents/x.json.tmp-abcdef012345`,
+        unownedNew: `manifests/ingest/incidents/y.json.tmp-abcdef012345`,
+      }
+      for (const key of Object.values(files)) {
+        await mkdir(path.dirname(path.join(root, key)), { recursive: true })
+        await writeFile(path.join(root, key), 'partial')
+      }
+      const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000)
+      await utimes(path.join(root, files.unownedOld), twoHoursAgo, twoHoursAgo)
+
+      expect((await store.removeDeadWritersFiles()).sort()).toEqual(
+        [files.deadWriter, files.unownedOld].sort(),
+      )
+      const left = (await readdir(root, { recursive: true })).map((f) => f.split(path.sep).join('/'))
+      expect(left).toEqual(
+        expect.arrayContaining([
+          landing,
+          'quarantine/notes.tmp-report',
+          files.liveWriter,
+          files.thisProcess,
+          files.unownedNew,
+        ]),
+      )
+      expect(left).not.toContain(files.deadWriter)
+      expect(left).not.toContain(files.unownedOld)
+    } finally {
+      live.kill()
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+
+  it('names its temporary files by the writing process', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
+    try {
+      const store = new FsObjectStore(root)
+      const body = new PassThrough()
+      const writing = store.put('a/b.txt', body)
+      body.write('half')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(await readdir(path.join(root, 'a'))).toEqual([
+        expect.stringMatching(new RegExp(`^b\\.txt\\.tmp-${process.pid}-[0-9a-f]{12}$`)),
+      ])
+      body.end()
+      await writing
     } finally {
       await rm(root, { recursive: true, force: true })
     }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -262,4 +262,34 @@ describe('ingest of a drop larger than a row group (writer thread)', () => {
       await lake.close()
     }
   }, 120_000)
+})
+
+/*
+ * A full disk, for real: every write to /dev/full fails with ENOSPC (a tiny tmpfs needs root). The sink's file is
+ * a symbolic link to it, so the sink opens it as it opens any file and its first write fails.
+ */
+describe('a full disk under the Parquet writers', () => {
+  it.each([
+    ['on the writer thread', 3 * ROW_GROUP_ROWS],
+    ['here, for a drop smaller than a row group', 9_000],
+  ])(
+    'fails with ENOSPC, the file named, %s',
+    async (_, rows) => {
+      const file = path.join(work, 'full.parquet')
+      await symlink('/dev/full', file)
+      const sink = new ThreadedParquetSink(file, COLUMNS, KV, UNIQUE)
+      const written = (async () => {
+        for (let i = 0; i < rows; i++) {
+          const { row, lineage } = rowOf(i)
+          sink.append(row, lineage)
+          if (i % 2000 === 0) await sink.ready()
+        }
+        await sink.finish()
+      })()
+      await expect(written).rejects.toThrow(/full\.parquet: ENOSPC/)
+      // the system's code goes with it, so that the ingest names the drop that failed
+      await expect(written).rejects.toMatchObject({ code: 'ENOSPC' })
+    },
+    60_000,
+  )
 })

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Column } from '../contracts/columns.ts'
 import { FEED_NAMES } from '../contracts/feeds.ts'
@@ -8,6 +6,7 @@ import { type Value, writeParquetTable } from '../ingest/parquet-sink.ts'
 import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { isDay, parseDate } from '../time.ts'
+import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { martSql, runStaging } from './mart-sql.ts'
 import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
 
@@ -83,7 +82,7 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
   const parameters = [asOf, weightsVersion, registerVersion]
   const runId = runIdOf(startedAt, asOf, parameters, inputs, marts)
   const inputsDigest = createHash('sha256').update(JSON.stringify(inputs)).digest('hex')
-  const work = await mkdtemp(path.join(tmpdir(), 'hotspot-run-'))
+  const work = await makeWorkFolder('run')
   const martRuns: MartRun[] = []
   try {
     await prepareStaging(engine, marts)
@@ -133,7 +132,7 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
       request.onMart?.(mart, result.rows.length, result.stats.elapsed_ms)
     }
   } finally {
-    await rm(work, { recursive: true, force: true })
+    await removeWorkFolder(work)
   }
   const scanned = martRuns.map((m) => m.bytes_scanned)
   const manifest: RunManifest = {

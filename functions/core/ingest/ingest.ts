@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { contractFor, type FeedName } from '../contracts/feeds.ts'
 import { FUTURE_TOLERANCE_MS } from '../contracts/validate.ts'
 import { curatedKey, ingestClaimKey, ingestManifestKey, landingKey, quarantineKey } from '../lake.ts'
 import type { Clock, ObjectStore } from '../ports.ts'
 import { isDay } from '../time.ts'
+import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { DropDateRefusedError, dropDateRefusal } from './drop-date.ts'
 import { FileRejectedError, type FormatName } from './formats.ts'
 import { type Encoding, UndecodableError } from './lines.ts'
+import { QUARANTINE_MAX_BYTES, type QuarantineTruncation } from './quarantine-writer.ts'
 import {
   type QuarantineCode,
   type QuarantineRecord,
@@ -44,6 +45,11 @@ export interface IngestManifest {
   rows_quarantined: number
   rows_duplicate: number
   quarantined_by_code: Partial<Record<QuarantineCode, number>>
+  /**
+   * Null when every quarantined row is in the quarantine object; else it reached its cap and the rows past it
+   * are counted above but not stored (the drop under landing/ holds them).
+   */
+  quarantine_truncated: QuarantineTruncation | null
   outputs: { curated: string | null; quarantine: string | null }
   /** 2 when keys repeated within the drop and a second pass settled them (duplicate or superseded). */
   passes: 1 | 2
@@ -69,6 +75,8 @@ export interface IngestRequest {
   /** The file's sha256 and size, when the caller took them while writing it; else the file is read to take them. */
   content?: DropContent
   onProgress?: (progress: { rows: number }) => void
+  /** Default `QUARANTINE_MAX_BYTES`. */
+  quarantineMaxBytes?: number
   /** Test seam: runs after the outputs are published and before the manifest is written. */
   beforeManifest?: () => void | Promise<void>
 }
@@ -80,6 +88,22 @@ export interface IngestResult {
 }
 
 export class InvariantError extends Error {}
+
+/**
+ * The drop could not be stored: a write or a read failed in the system (a full disk or temporary folder, a
+ * quota, a read-only folder, an I/O error). The message names the drop and the file that failed; the `code`
+ * is the system's (ENOSPC, EDQUOT, EIO, EACCES, ...). Nothing of the run is left in the temporary folder, and
+ * a rerun completes what it stored in the lake.
+ */
+export class DropNotStoredError extends Error {
+  constructor(
+    sourceName: string,
+    readonly code: string,
+    cause: Error,
+  ) {
+    super(`${sourceName}: not ingested: ${cause.message}`, { cause })
+  }
+}
 
 export interface DropContent {
   sha256: string
@@ -130,6 +154,25 @@ function defaultFormat(name: string): FormatName | undefined {
  * the next run without duplicating anything.
  */
 export async function ingestDrop(request: IngestRequest): Promise<IngestResult> {
+  try {
+    return await ingestOnce(request)
+  } catch (error) {
+    throw namingTheDrop(request.sourceName, error)
+  }
+}
+
+/** A system error (its code is errno's name: ENOSPC, EIO) says what failed, but not for which drop. */
+export function namingTheDrop(sourceName: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return error instanceof Error &&
+    !(error instanceof DropNotStoredError) &&
+    typeof code === 'string' &&
+    /^E[A-Z]+$/.test(code)
+    ? new DropNotStoredError(sourceName, code, error)
+    : error
+}
+
+async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
   const started = performance.now()
   const { store, feed, dropDate } = request
   if (!isDay(dropDate)) throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
@@ -158,7 +201,7 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
   const landed = request.landingKey ?? (await storeInLanding(request, sha256))
   const ingestedAt = await claim(store, feed, dropId, request.clock)
   const encoding = request.encoding ?? declaredEncoding(request.sourceName)
-  const work = await mkdtemp(path.join(tmpdir(), 'hotspot-ingest-'))
+  const work = await makeWorkFolder('ingest')
   try {
     const scanInput: ScanInput = {
       contract,
@@ -170,12 +213,17 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
       encoding,
       format: request.format ?? defaultFormat(request.sourceName),
       notAfterMs: request.clock.now().getTime() + FUTURE_TOLERANCE_MS,
+      quarantineMaxBytes: request.quarantineMaxBytes ?? QUARANTINE_MAX_BYTES,
       onProgress: request.onProgress,
     }
     let scan: ScanResult
     try {
       scan = await scanDrop(scanInput, work, new Set())
-      if (scan.repeats.size > 0) scan = await scanDrop(scanInput, work, scan.repeats)
+      if (scan.repeats.size > 0) {
+        // set aside for good: the temporary folder holds one pass's files at a time
+        await Promise.all([rm(scan.parquetFile), rm(scan.quarantineFile)])
+        scan = await scanDrop(scanInput, work, scan.repeats)
+      }
     } catch (error) {
       const rejection =
         error instanceof UndecodableError
@@ -223,6 +271,7 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
       rows_quarantined: scan.quarantined,
       rows_duplicate: scan.duplicate,
       quarantined_by_code: scan.byCode,
+      quarantine_truncated: scan.quarantineTruncated,
       outputs,
       passes: scan.pass,
       timings_ms: {
@@ -245,7 +294,7 @@ export async function ingestDrop(request: IngestRequest): Promise<IngestResult> 
     }
     return { manifest, outcome: 'ingested' }
   } finally {
-    await rm(work, { recursive: true, force: true })
+    await removeWorkFolder(work)
   }
 }
 

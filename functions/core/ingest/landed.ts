@@ -1,12 +1,11 @@
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { contractFor } from '../contracts/feeds.ts'
 import { parseLandingKey } from '../lake.ts'
 import type { Clock, ObjectStore } from '../ports.ts'
-import { ContentDigest, type IngestResult, ingestDrop } from './ingest.ts'
+import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
+import { ContentDigest, type IngestResult, ingestDrop, namingTheDrop } from './ingest.ts'
 
 export class NotALandingKeyError extends Error {}
 
@@ -25,7 +24,7 @@ export async function ingestLandedObject(
   if (!parts)
     throw new NotALandingKeyError(`${key} is not a landing key (landing/<feed>/<YYYY-MM-DD>/<file>)`)
   const feed = contractFor(parts.feed).feed
-  const work = await mkdtemp(path.join(tmpdir(), 'hotspot-landed-'))
+  const work = await makeWorkFolder('landed')
   try {
     const file = path.join(work, 'drop')
     const digest = new ContentDigest()
@@ -50,7 +49,9 @@ export async function ingestLandedObject(
       landingVersionId: options.versionId,
       content: digest.content(),
     })
+  } catch (error) {
+    throw namingTheDrop(key, error)
   } finally {
-    await rm(work, { recursive: true, force: true })
+    await removeWorkFolder(work)
   }
 }

@@ -167,7 +167,13 @@ export class ParquetFileWriter {
 
   private fail(error: unknown): void {
     if (this.failure) return
-    this.failure = error instanceof Error ? error : new Error(String(error))
+    const cause = error instanceof Error ? error : new Error(String(error))
+    // a failed write (a full disk) says how, not where; its system code (ENOSPC) is kept
+    this.failure = cause.message.startsWith(this.file)
+      ? cause
+      : Object.assign(new Error(`${this.file}: ${cause.message}`, { cause }), {
+          code: (cause as NodeJS.ErrnoException).code,
+        })
     this.options.onFailed?.(this.failure)
   }
 

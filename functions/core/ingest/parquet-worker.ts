@@ -19,7 +19,11 @@ const reply = (message: SinkReply) => port.postMessage(message)
 function fail(error: unknown): void {
   if (failed) return
   failed = true
-  reply({ kind: 'failed', message: error instanceof Error ? error.message : String(error) })
+  reply({
+    kind: 'failed',
+    message: error instanceof Error ? error.message : String(error),
+    code: (error as NodeJS.ErrnoException | undefined)?.code,
+  })
 }
 
 port.on('message', (request: SinkRequest) => {

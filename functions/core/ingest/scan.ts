@@ -1,4 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs'
 import path from 'node:path'
 import { cleanText, columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
 import { curatedColumns, type FeedContract, type FeedName } from '../contracts/feeds.ts'
@@ -16,6 +15,7 @@ import {
 import { KEY_SEPARATOR, storedKey } from './key-set.ts'
 import { type Encoding, readLines } from './lines.ts'
 import type { Value } from './parquet-sink.ts'
+import { type QuarantineTruncation, QuarantineWriter } from './quarantine-writer.ts'
 import { csvRecords, jsonlRecords, type SourceRecord } from './records.ts'
 import { ThreadedParquetSink } from './threaded-sink.ts'
 
@@ -57,6 +57,8 @@ export interface ScanInput {
   format: FormatName | undefined
   /** Timestamps later than this are refused. */
   notAfterMs: number
+  /** The quarantine file's cap (quarantine-writer.ts): rejected rows past it are counted, not stored. */
+  quarantineMaxBytes: number
   onProgress?: (progress: { rows: number }) => void
 }
 
@@ -68,6 +70,7 @@ export interface ScanResult {
   duplicate: number
   quarantined: number
   byCode: Partial<Record<QuarantineCode, number>>
+  quarantineTruncated: QuarantineTruncation | null
   /** Keys seen more than once in pass 1 (its files are then set aside): the drop needs a second pass to settle them. */
   repeats: Set<string>
   parquetFile: string
@@ -139,7 +142,10 @@ class DropScan {
       // pass 1 learns which keys repeat from the writer; pass 2 settles them here
       this.pass === 1 ? contract.key : [],
     )
-    this.quarantine = new QuarantineWriter(path.join(work, `pass${this.pass}.jsonl`))
+    this.quarantine = new QuarantineWriter(
+      path.join(work, `pass${this.pass}.jsonl`),
+      input.quarantineMaxBytes,
+    )
     this.contentColumns = columnsOf(contract.schema).map((c) => c.name)
     this.personal = new Set(contract.personalColumns)
     this.dropDay = parseDate(input.dropDate) as number
@@ -174,6 +180,7 @@ class DropScan {
       duplicate: this.duplicate,
       quarantined: this.quarantine.count,
       byCode: this.quarantine.byCode,
+      quarantineTruncated: this.quarantine.truncated,
       repeats,
       parquetFile: this.sink.file,
       quarantineFile: this.quarantine.file,
@@ -376,36 +383,4 @@ function lineBreaksIn(text: string): number {
 
 function objectOf(record: SourceRecord): Record<string, unknown> {
   return (record as unknown as { object: Record<string, unknown> }).object
-}
-
-class QuarantineWriter {
-  private readonly stream: WriteStream
-  count = 0
-  readonly byCode: Partial<Record<QuarantineCode, number>> = {}
-
-  constructor(readonly file: string) {
-    this.stream = createWriteStream(file)
-  }
-
-  write(record: QuarantineRecord): void {
-    this.count++
-    this.byCode[record.code] = (this.byCode[record.code] ?? 0) + 1
-    this.stream.write(`${JSON.stringify(record)}\n`)
-  }
-
-  /** Undefined unless the stream's buffer is full: then a promise that it has drained. */
-  drained(): Promise<void> | undefined {
-    if (!this.stream.writableNeedDrain) return undefined
-    return new Promise<void>((resolve) => this.stream.once('drain', () => resolve()))
-  }
-
-  abort(): void {
-    this.stream.destroy()
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve, reject) =>
-      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
-    )
-  }
 }

@@ -22,7 +22,8 @@ export type SinkRequest =
 export type SinkReply =
   | { kind: 'written'; rows: number }
   | { kind: 'finished'; repeats: string[] }
-  | { kind: 'failed'; message: string }
+  /** `code`: the system's, when a write failed (ENOSPC). */
+  | { kind: 'failed'; message: string; code?: string }
 
 /**
  * Rows handed to the writer thread and not yet taken by its Parquet writer: two row groups keep it busy while
@@ -172,9 +173,11 @@ export class ThreadedParquetSink {
     try {
       this.fd = openSync(this.file, 'w+')
     } catch (error) {
-      throw new Error(`cannot open ${this.file} for the Parquet writer thread: ${(error as Error).message}`, {
-        cause: error,
-      })
+      const failure = new Error(
+        `cannot open ${this.file} for the Parquet writer thread: ${(error as Error).message}`,
+        { cause: error },
+      )
+      throw Object.assign(failure, { code: (error as NodeJS.ErrnoException).code })
     }
     const worker = new Worker(writerThreadEntry(), {
       resourceLimits: { maxOldGenerationSizeMb: WRITER_THREAD_HEAP_MB },
@@ -182,7 +185,11 @@ export class ThreadedParquetSink {
     worker.on('message', (reply: SinkReply) => {
       if (reply.kind === 'written') this.rowsInFlight -= reply.rows
       else if (reply.kind === 'finished') this.repeats = new Set(reply.repeats)
-      else this.fail(new Error(`writing ${this.file} failed on the Parquet writer thread: ${reply.message}`))
+      else {
+        // the writer's message names the file
+        const failure = new Error(`the Parquet writer thread failed: ${reply.message}`)
+        this.fail(Object.assign(failure, { code: reply.code }))
+      }
       this.settle()
     })
     worker.on('error', (error) => {

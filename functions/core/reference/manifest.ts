@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { referenceManifestKey } from '../lake.ts'
 import type { Clock, ObjectBody, ObjectStore } from '../ports.ts'
+import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { decodeUtf8 } from './errors.ts'
 
 export const REFERENCE_KINDS = ['register', 'weights', 'recipients'] as const
@@ -88,7 +88,7 @@ export async function loadOnce(request: LoadRequest): Promise<ReferenceLoadResul
   const manifestKey = referenceManifestKey(STORED_KIND[kind], version)
   if (await store.exists(manifestKey)) return alreadyLoaded(await readManifest(store, manifestKey))
   const text = decodeUtf8(bytes, file)
-  const workDir = await mkdtemp(path.join(tmpdir(), 'hotspot-reference-'))
+  const workDir = await makeWorkFolder('reference')
   try {
     const prepared = await request.prepare({ bytes, text, version, workDir })
     for (const object of prepared.objects) {
@@ -111,7 +111,7 @@ export async function loadOnce(request: LoadRequest): Promise<ReferenceLoadResul
     if (created === 'exists') return alreadyLoaded(await readManifest(store, manifestKey))
     return { kind, version, keys: manifest.keys, outcome: 'loaded', summary: manifest.summary }
   } finally {
-    await rm(workDir, { recursive: true, force: true })
+    await removeWorkFolder(workDir)
   }
 }
 
