@@ -123,7 +123,8 @@ where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
  * DuckDB over a local lake, and the local `QueryEngine`. Views:
  * - `<feed>_versions` (every stored row, with the `dt` partition) and `<feed>` (each record's current version);
  * - `area_cells`, `hotspots`, `harm_weights` (every loaded version);
- * - one view per mart: the rows of the latest run for each `as_of`, with `as_of` and `run_id`;
+ * - one view per mart: the rows of the latest finished run (one with a run manifest) for each `as_of`, with
+ *   `as_of` and `run_id`;
  * - `quarantine`, `ingest_manifests` and `run_manifests` for auditors.
  * The Trino compatibility macros (queries/compat/duckdb.sql) are loaded and the session is in Europe/London.
  */
@@ -197,6 +198,9 @@ export class DuckDbLake implements QueryEngine {
           : `select * from ${emptyRelation(columns)}`,
       )
     }
+    // a run's manifest is written last (run.ts): a run without one was killed or failed part-way
+    const finishedRuns = `(select regexp_extract(file, '([^/]+)\\.json$', 1)
+      from glob(${literal(path.join(this.root, 'manifests', 'runs', '*.json'))}))`
     for (const mart of MART_NAMES) {
       const folder = path.join(this.root, 'results', mart)
       const columns = martQuery(mart).columns
@@ -210,6 +214,7 @@ export class DuckDbLake implements QueryEngine {
         mart,
         `select * exclude (filename, latest_run) from (
            select *, max(run_id) over (partition by as_of) as latest_run from ${runs}
+           where run_id in ${finishedRuns}
          ) where run_id = latest_run`,
       )
     }
