@@ -60,7 +60,7 @@ function notALake(root: string): string | undefined {
 }
 
 /** An auditor's SQL that `select` does not run: more than one statement, or one that is not a SELECT. */
-export class QueryRefusedError extends Error {}
+class QueryRefusedError extends Error {}
 
 const SQL_TYPES: Record<ColumnKind, string> = {
   string: 'varchar',
