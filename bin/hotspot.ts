@@ -219,13 +219,13 @@ program
 program
   .command('query')
   .description(
-    'run SQL over the lake: a view per feed (current versions), <feed>_versions, quarantine, ingest_manifests',
+    'run one SELECT over the lake, read-only: a view per feed (current versions) and per mart (latest finished run), <feed>_versions, quarantine, ingest_manifests, run_manifests',
   )
   .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
   .addOption(
     new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
   )
-  .argument('<sql>', 'the query')
+  .argument('<sql>', 'one SELECT statement (or WITH, DESCRIBE, SHOW, VALUES)')
   .action(async (sql: string, options) => {
     process.stdout.write(await runQueryCommand(options.lake, sql, options.format as QueryFormat))
   })

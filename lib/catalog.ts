@@ -577,8 +577,8 @@ export function namedQuerySpecs(): NamedQuerySpec[] {
       sql: [
         commentLines([
           `every run of ${mart} per as_of, from its result files (${martRunsTable(mart)}; the run id is the file name):`,
-          'result_rows, completed (a run manifest exists: the run finished every mart), and shown (the latest run of',
-          `the as_of, which the view ${mart} shows). Reports use the latest completed run (its manifest).`,
+          'result_rows, completed (a run manifest exists: the run finished every mart), and shown (the latest completed',
+          `run of the as_of, which the view ${mart} shows, as reports use it).`,
         ]),
         [
           'with runs as (',
@@ -593,7 +593,8 @@ export function namedQuerySpecs(): NamedQuerySpec[] {
           '    r.run_id,',
           '    r.result_rows,',
           '    m.run_id is not null as completed,',
-          '    r.run_id = max(r.run_id) over (partition by r.as_of) as shown,',
+          '    m.run_id is not null',
+          '      and r.run_id = max(case when m.run_id is not null then r.run_id end) over (partition by r.as_of) as shown,',
           '    m.started_at,',
           '    m.finished_at,',
           '    m.engine,',

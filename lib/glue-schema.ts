@@ -119,7 +119,7 @@ export function glueColumn(column: Column): GlueColumn {
 
 /** Tables: `<feed>_versions` per feed. */
 export const versionsTable = (feed: FeedName) => `${feed}_versions`
-/** Every run's results of a mart; the view named after the mart shows the latest run per as_of. */
+/** Every run's results of a mart; the view named after the mart shows the latest finished run per as_of. */
 export const martRunsTable = (mart: string) => `${mart}_runs`
 export const REFERENCE_TABLES = ['area_cells', 'hotspots', 'harm_weights'] as const
 /** The tables the marts and staging read (queries/README.md): all the pipeline's queries may touch. */
@@ -219,7 +219,7 @@ export function tableSpecs(options: CatalogSpecOptions = {}): TableSpec[] {
       description:
         `Every run's results of the ${mart} mart (${query.grain}), one Parquet file per run at ` +
         `results/${mart}/as_of=<date>/<run_id>.parquet: the run id is the file name ("$path"). ` +
-        `The view ${mart} shows the latest run per as_of.`,
+        `The view ${mart} shows the latest finished run per as_of.`,
       format: 'parquet',
       prefix: `results/${mart}/`,
       columns: query.columns.map(glueColumn),
@@ -302,8 +302,16 @@ export function currentVersionSql(feed: FeedName): string {
 export const RUN_ID_SQL = `regexp_extract("$path", '([^/]+)\\.parquet$', 1)`
 
 /**
- * The view `<mart>`: the rows of the latest run per as_of (run ids sort by start time), with `as_of` and
- * `run_id`: the columns and rows of the local DuckDB view of the same name.
+ * The run id of a run manifest: its file name without `.json` (`manifests/runs/<run_id>.json`). The manifest is
+ * written last (run.ts), so a run id here is a run that finished; only the object's name is needed, as when the
+ * local view lists the folder and `report` asks whether the key exists.
+ */
+export const FINISHED_RUN_ID_SQL = `regexp_extract("$path", '([^/]+)\\.json$', 1)`
+
+/**
+ * The view `<mart>`: the rows of the latest finished run per as_of (run ids sort by start time; a run killed
+ * part-way leaves results but no manifest), with `as_of` and `run_id`: the columns and rows of the local DuckDB
+ * view of the same name.
  */
 export function latestRunSql(mart: string): string {
   const columns = martQuery(mart).columns.map((c) => quote(c.name))
@@ -312,6 +320,7 @@ export function latestRunSql(mart: string): string {
     'from (',
     '  select *, max(run_id) over (partition by as_of) as latest_run_id',
     `  from (select *, ${RUN_ID_SQL} as run_id from ${martRunsTable(mart)}) as runs`,
+    `  where run_id in (select ${FINISHED_RUN_ID_SQL} from run_manifests)`,
     ') as ranked',
     'where run_id = latest_run_id',
   ].join('\n')
@@ -332,7 +341,7 @@ export function viewSpecs(): ViewSpec[] {
   const marts = MART_NAMES.map(
     (mart): ViewSpec => ({
       name: mart,
-      description: `The ${mart} rows of the latest run per as_of (every run: ${martRunsTable(mart)}).`,
+      description: `The ${mart} rows of the latest finished run per as_of (every run: ${martRunsTable(mart)}).`,
       sql: latestRunSql(mart),
       columns: [
         ...martQuery(mart).columns.map((c) => ({ ...glueColumn(c), trinoType: TRINO_TYPES[c.kind] })),

@@ -1,6 +1,12 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { type DuckDBConnection, DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api'
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBResultReader,
+  DuckDBTypeId,
+  StatementType,
+} from '@duckdb/node-api'
 import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
 import { QUERIES_DIR } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
@@ -23,7 +29,38 @@ export interface DuckDbLakeOptions {
    * Off: every run builds staging in memory from scratch.
    */
   stagingCache?: boolean
+  /**
+   * The auditors' view (`hotspot query`): once the views exist, DuckDB reads files under the lake's folder only,
+   * loads no extension and takes no change of setting; staging is never kept in the lake's cache. With `select`,
+   * which runs one SELECT and nothing else, nothing can be written either (DESIGN section 10). The folder must
+   * be a lake.
+   */
+  confined?: boolean
 }
+
+/** The top folders of a lake (DESIGN section 5): a folder holding none of them is not a lake. */
+const LAKE_FOLDERS = [
+  'landing',
+  'curated',
+  'quarantine',
+  'manifests',
+  'reference',
+  'results',
+  'archive',
+  'ledger',
+]
+
+/** Why `hotspot query` has nothing to say about a folder, or undefined when it is a lake. */
+function notALake(root: string): string | undefined {
+  if (!existsSync(root)) return `no lake at ${root}: the folder does not exist`
+  const entries = new Set(readdirSync(root))
+  if (!LAKE_FOLDERS.some((folder) => entries.has(folder)))
+    return `${root} is not a lake: it holds none of ${LAKE_FOLDERS.map((f) => `${f}/`).join(', ')}`
+  return undefined
+}
+
+/** An auditor's SQL that `select` does not run: more than one statement, or one that is not a SELECT. */
+class QueryRefusedError extends Error {}
 
 const SQL_TYPES: Record<ColumnKind, string> = {
   string: 'varchar',
@@ -86,7 +123,8 @@ where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
  * DuckDB over a local lake, and the local `QueryEngine`. Views:
  * - `<feed>_versions` (every stored row, with the `dt` partition) and `<feed>` (each record's current version);
  * - `area_cells`, `hotspots`, `harm_weights` (every loaded version);
- * - one view per mart: the rows of the latest run for each `as_of`, with `as_of` and `run_id`;
+ * - one view per mart: the rows of the latest finished run (one with a run manifest) for each `as_of`, with
+ *   `as_of` and `run_id`;
  * - `quarantine`, `ingest_manifests` and `run_manifests` for auditors.
  * The Trino compatibility macros (queries/compat/duckdb.sql) are loaded and the session is in Europe/London.
  */
@@ -113,13 +151,29 @@ export class DuckDbLake implements QueryEngine {
   ) {}
 
   static async open(root: string, options: DuckDbLakeOptions = {}): Promise<DuckDbLake> {
+    const folder = path.resolve(root)
+    const problem = options.confined ? notALake(folder) : undefined
+    if (problem) throw new Error(problem)
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()
     await connection.run(`set TimeZone = 'Europe/London'`)
     await connection.run(readFileSync(path.join(QUERIES_DIR, 'compat', 'duckdb.sql'), 'utf8'))
-    const lake = new DuckDbLake(path.resolve(root), instance, connection, options)
+    const lake = new DuckDbLake(folder, instance, connection, options)
     await lake.refresh()
+    if (options.confined) await lake.confine()
     return lake
+  }
+
+  /**
+   * From now on: files under the lake's folder only (its trailing separator keeps out a sibling folder whose
+   * name starts with the lake's), no extension installed or loaded, no setting changed. The views, defined
+   * already, read the lake's files and still work. DuckDB would still write into the lake's own folder (a COPY
+   * into curated/ or ledger/): `select` runs nothing but a SELECT.
+   */
+  private async confine(): Promise<void> {
+    await this.connection.run(`set allowed_directories = [${literal(`${this.root}${path.sep}`)}]`)
+    await this.connection.run('set enable_external_access = false')
+    await this.connection.run('set lock_configuration = true')
   }
 
   /** (Re)creates every view, so files written since the lake was opened are seen. */
@@ -144,6 +198,9 @@ export class DuckDbLake implements QueryEngine {
           : `select * from ${emptyRelation(columns)}`,
       )
     }
+    // a run's manifest is written last (run.ts): a run without one was killed or failed part-way
+    const finishedRuns = `(select regexp_extract(file, '([^/]+)\\.json$', 1)
+      from glob(${literal(path.join(this.root, 'manifests', 'runs', '*.json'))}))`
     for (const mart of MART_NAMES) {
       const folder = path.join(this.root, 'results', mart)
       const columns = martQuery(mart).columns
@@ -157,6 +214,7 @@ export class DuckDbLake implements QueryEngine {
         mart,
         `select * exclude (filename, latest_run) from (
            select *, max(run_id) over (partition by as_of) as latest_run from ${runs}
+           where run_id in ${finishedRuns}
          ) where run_id = latest_run`,
       )
     }
@@ -192,7 +250,7 @@ export class DuckDbLake implements QueryEngine {
   async prepareStaging(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>> {
     if (this.stagingCache === undefined) {
       const attached =
-        this.options.stagingCache === false
+        this.options.stagingCache === false || this.options.confined
           ? { unavailable: 'the cache is off' }
           : await StagingCache.attach(this.connection, this.root)
       this.stagingCache = attached instanceof StagingCache ? attached : null
@@ -236,22 +294,32 @@ export class DuckDbLake implements QueryEngine {
     return { columns, rows, stats: { engine: 'duckdb', elapsed_ms: Math.round(performance.now() - started) } }
   }
 
-  /** Runs SQL and returns plain rows: integers as numbers where exact, dates as YYYY-MM-DD, times as ISO text. */
-  async rows(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
-    const reader = await this.connection.runAndReadAll(sql)
-    const columns = reader.columnNames()
-    const dateColumns = new Set(
-      columns.filter((_, i) => reader.columnTypes()[i]?.typeId === DuckDBTypeId.DATE),
-    )
-    const rows = reader.getRowObjectsJS().map((row) => {
-      const out: Record<string, unknown> = {}
-      for (const name of columns) {
-        const value = plain(row[name])
-        out[name] = dateColumns.has(name) && typeof value === 'string' ? value.slice(0, 10) : value
-      }
-      return out
+  /**
+   * An auditor's SQL (`hotspot query`): exactly one statement, and a SELECT, as DuckDB itself parses it (DESCRIBE,
+   * SHOW, SUMMARIZE, VALUES, FROM-first and table-valued PRAGMAs are SELECTs to it). Anything else could write
+   * (COPY, EXPORT, CREATE), reach out (ATTACH, INSTALL) or change the session (SET); EXPLAIN is refused too, as
+   * EXPLAIN ANALYZE runs the statement it explains. Plain rows, as `rows` gives them.
+   */
+  async select(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
+    const statements = await this.connection.extractStatements(sql).catch((error: Error) => {
+      // text holding no statement (empty, or only comments) is the one failure the binding gives no message
+      if (error.message === 'Error in native callback') return undefined
+      throw error
     })
-    return { columns, rows }
+    if (statements?.count !== 1)
+      throw new QueryRefusedError(`query runs one statement, not ${statements?.count ?? 0}`)
+    const prepared = await statements.prepare(0)
+    if (prepared.statementType !== StatementType.SELECT) {
+      throw new QueryRefusedError(
+        `query runs one SELECT statement; this is a ${StatementType[prepared.statementType]} statement`,
+      )
+    }
+    return plainRows(await prepared.runAndReadAll())
+  }
+
+  /** Runs SQL and returns plain rows (plainRows). */
+  async rows(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
+    return plainRows(await this.connection.runAndReadAll(sql))
   }
 
   /**
@@ -297,6 +365,21 @@ export class DuckDbLake implements QueryEngine {
     this.instance.closeSync()
     this.stagingCache?.release()
   }
+}
+
+/** A result as plain rows: integers as numbers where exact, dates as YYYY-MM-DD, times as ISO text. */
+function plainRows(reader: DuckDBResultReader): { columns: string[]; rows: Record<string, unknown>[] } {
+  const columns = reader.columnNames()
+  const dateColumns = new Set(columns.filter((_, i) => reader.columnTypes()[i]?.typeId === DuckDBTypeId.DATE))
+  const rows = reader.getRowObjectsJS().map((row) => {
+    const out: Record<string, unknown> = {}
+    for (const name of columns) {
+      const value = plain(row[name])
+      out[name] = dateColumns.has(name) && typeof value === 'string' ? value.slice(0, 10) : value
+    }
+    return out
+  })
+  return { columns, rows }
 }
 
 function plain(value: unknown): unknown {

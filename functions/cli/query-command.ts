@@ -3,10 +3,11 @@ import { DuckDbLake } from '../adapters/duckdb-lake.ts'
 
 export type QueryFormat = 'table' | 'csv' | 'json'
 
+/** `hotspot query`: one SELECT over the lake, which it can neither leave nor change (DuckDbLake `confined`). */
 export async function runQueryCommand(lakeRoot: string, sql: string, format: QueryFormat): Promise<string> {
-  const lake = await DuckDbLake.open(lakeRoot)
+  const lake = await DuckDbLake.open(lakeRoot, { confined: true })
   try {
-    const { columns, rows } = await lake.rows(sql)
+    const { columns, rows } = await lake.select(sql)
     switch (format) {
       case 'json':
         return `${JSON.stringify(rows)}\n`

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -141,6 +141,18 @@ describe('hotspot CLI', () => {
       /^generated demo city \(seed 3\) in .*2025-06-02 to 2026-05-31 \(364 days\)/,
     )
   }, 60_000)
+
+  it('refuses SQL that would write, and a lake folder that does not exist, on one line', async () => {
+    const forged = path.join(lake, 'ledger', 'forged.json')
+    const write = await hotspot('query', '--lake', lake, `copy (select 'sent' as state) to '${forged}'`)
+    expect(write.code).toBe(1)
+    expect(write.stderr).toBe('hotspot: query runs one SELECT statement; this is a COPY statement\n')
+    expect(existsSync(forged)).toBe(false)
+    const missing = path.join(work, 'no-lake')
+    const nowhere = await hotspot('query', '--lake', missing, 'select 1')
+    expect(nowhere.code).toBe(1)
+    expect(nowhere.stderr).toBe(`hotspot: no lake at ${missing}: the folder does not exist\n`)
+  })
 
   it('reports a SQL error on one line', async () => {
     const run = await hotspot('query', '--lake', lake, 'select * from no_such_table')

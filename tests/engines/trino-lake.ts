@@ -43,6 +43,19 @@ export function createTableSql(schema: string, spec: TableSpec, root: string): s
   return `create table hive.${quote(schema)}.${quote(spec.name)} (\n${columns.join(',\n')}\n) with (${properties.join(', ')})`
 }
 
+/** The table the mart views read to tell finished runs (FINISHED_RUN_ID_SQL). */
+const RUN_MANIFESTS = 'run_manifests'
+
+/**
+ * A stand-in for a table of pretty-printed JSON manifests: Athena reads them with the Ion SerDe, which Trino
+ * lacks. The views need only which manifests exist (their "$path"), so the files are declared as lines of text
+ * under the Glue table's name and location.
+ */
+export function manifestFilesSql(schema: string, spec: TableSpec, root: string): string {
+  const location = `local://${path.join(root, spec.prefix)}`
+  return `create table hive.${quote(schema)}.${quote(spec.name)} (line varchar) with (external_location = '${location}', format = 'TEXTFILE')`
+}
+
 export interface TextResult {
   columns: { name: string; type: string }[]
   rows: (string | null)[][]
@@ -69,7 +82,8 @@ export class TrinoLake {
 
   /**
    * A new schema over the lake at `root` with every Parquet table of the catalog (the feeds' `_versions`
-   * tables, the reference tables and the marts' `_runs` tables), and their partitions found on disk.
+   * tables, the reference tables and the marts' `_runs` tables), and their partitions found on disk; and the
+   * run manifests' files, which the mart views read (manifestFilesSql).
    */
   static async declare(url: string, root: string): Promise<TrinoLake> {
     const schema = `lake_${randomBytes(6).toString('hex')}`
@@ -82,10 +96,14 @@ export class TrinoLake {
     const lake = new TrinoLake(client, schema, path.resolve(root))
     await lake.query(`create schema hive.${quote(schema)}`)
     for (const spec of tableSpecs()) {
-      if (spec.format !== 'parquet') continue
+      if (spec.format !== 'parquet' && spec.name !== RUN_MANIFESTS) continue
       // Trino wants an external location to exist; a lake without that feed yet just has no rows
       await mkdir(path.join(lake.root, spec.prefix), { recursive: true })
-      await lake.query(createTableSql(schema, spec, lake.root))
+      await lake.query(
+        spec.format === 'parquet'
+          ? createTableSql(schema, spec, lake.root)
+          : manifestFilesSql(schema, spec, lake.root),
+      )
     }
     await lake.refresh()
     return lake

@@ -7,7 +7,12 @@ import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { composeMart, MART_NAMES } from '../../functions/core/analytics/marts.ts'
-import { MartSchemaError, MissingReferenceError, runMarts } from '../../functions/core/analytics/run.ts'
+import {
+  MartSchemaError,
+  MissingReferenceError,
+  RunOutOfTimeError,
+  runMarts,
+} from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { fixedClock, type QueryEngine } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
@@ -116,6 +121,42 @@ describe('runMarts over the sample lake', () => {
       )
       expect(second.marts.find((m) => m.mart === 'scorecard_weekly')?.rows).toBeGreaterThan(0)
       expect(runs.rows).toEqual([{ run_id: second.run_id }])
+    } finally {
+      duck.close()
+    }
+  })
+
+  // a run killed part-way (kill -9, or out of time) leaves the results of the marts it finished and no manifest:
+  // `report` refuses such a run (latestRun), and so must the views
+  it('shows in the mart views only runs that finished (have a run manifest), never a later killed one', async () => {
+    const finished = await run('2026-03-02', '2026-03-07T03:30:00Z')
+    let martsLeft = 2
+    const engine = await DuckDbLake.open(lake, { stagingCache: false })
+    try {
+      const killed = runMarts({
+        store,
+        engine,
+        clock: fixedClock('2026-03-07T04:30:00Z'),
+        asOf: '2026-03-02',
+        timeLeftMs: () => (martsLeft-- > 0 ? 60_000 : 0),
+      })
+      await expect(killed).rejects.toThrow(RunOutOfTimeError)
+    } finally {
+      engine.close()
+    }
+    let killedRun: string | undefined
+    for await (const { key } of store.list('results/scorecard_weekly/as_of=2026-03-02/')) {
+      const runId = /([^/]+)\.parquet$/.exec(key)?.[1]
+      if (runId && runId > finished.run_id) killedRun = runId
+    }
+    expect(killedRun, 'the killed run left its first results').toBeDefined()
+    expect(await store.exists(`manifests/runs/${killedRun}.json`)).toBe(false)
+    const duck = await DuckDbLake.open(lake, { stagingCache: false })
+    try {
+      for (const mart of ['scorecard_weekly', 'patrol_dosage', 'patrol_effect'] as const) {
+        const shown = await duck.rows(`select distinct run_id from ${mart} where as_of = date '2026-03-02'`)
+        expect(shown.rows, mart).toEqual([{ run_id: finished.run_id }])
+      }
     } finally {
       duck.close()
     }

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { composeSql, stagingSql } from '../../functions/core/analytics/marts.ts'
@@ -134,6 +137,73 @@ describe('DuckDbLake: a correction ingested before its original', () => {
       } finally {
         lake.close()
       }
+    }
+  })
+})
+
+/**
+ * The auditors' lake (`confined`, as `hotspot query` opens it) without the SELECT-only rule of `select`: DuckDB's
+ * own settings keep even a statement that got past that rule inside the lake.
+ */
+describe('DuckDbLake confined to the lake', () => {
+  let lake: TestLake
+  let confined: DuckDbLake
+  beforeAll(async () => {
+    lake = await TestLake.create({
+      feeds: { incidents: [incident('A', '2026-03-02', 'd2', '2026-03-02T06:00:00Z')] },
+    })
+    confined = await DuckDbLake.open(lake.root, { confined: true })
+  })
+  afterAll(async () => {
+    confined.close()
+    await lake.close()
+  })
+
+  it('still answers from the views defined before it was locked', async () => {
+    expect((await confined.rows('select incident_id from incidents')).rows).toEqual([{ incident_id: 'A' }])
+    // a mart view lists the run manifests, of which this lake has none yet
+    expect((await confined.rows('select count(*) as n from scorecard_weekly')).rows).toEqual([{ n: 0 }])
+  })
+
+  it.each([
+    [
+      'a COPY out of the lake',
+      () => `copy (select 1) to '${path.join(tmpdir(), 'hotspot-confined.csv')}'`,
+      /Permission Error/,
+    ],
+    [
+      'an ATTACH out of the lake',
+      () => `attach '${path.join(tmpdir(), 'hotspot-confined.duckdb')}' as x`,
+      /Permission Error/,
+    ],
+    ['an extension install', () => 'install httpfs', /Permission Error/],
+    ['an extension load', () => 'load httpfs', /Permission Error|disabled/],
+    [
+      'switching external access back on',
+      () => 'set enable_external_access = true',
+      /configuration has been locked/,
+    ],
+    [
+      'widening the allowed folders',
+      () => "set allowed_directories = ['/']",
+      /configuration has been locked/,
+    ],
+  ])('refuses %s', async (_, sql, message) => {
+    await expect(confined.rows(sql())).rejects.toThrow(message)
+  })
+
+  it('is not opened on a folder that does not exist, or that is not a lake', async () => {
+    const missing = path.join(lake.root, 'no-such-lake')
+    await expect(DuckDbLake.open(missing, { confined: true })).rejects.toThrow(
+      `no lake at ${missing}: the folder does not exist`,
+    )
+    const notALake = await mkdtemp(path.join(tmpdir(), 'hotspot-not-a-lake-'))
+    try {
+      await expect(DuckDbLake.open(notALake, { confined: true })).rejects.toThrow(
+        new RegExp(`^${notALake} is not a lake: it holds none of landing/, curated/`),
+      )
+    } finally {
+      await rm(notALake, { recursive: true, force: true })
     }
   })
 })
