@@ -39,6 +39,18 @@ export function toGrid(input: {
   let lat: number
   let lon: number
   if (input.easting !== undefined && input.northing !== undefined) {
+    if (input.lat !== undefined && input.lon !== undefined) {
+      const given = fromWgs84(input.lat, input.lon)
+      const apart = Math.hypot(given.easting - input.easting, given.northing - input.northing)
+      if (!(apart <= COORDINATE_PAIRS_AGREE_WITHIN_M)) {
+        return {
+          ok: false,
+          reason:
+            `lat/lon ${input.lat},${input.lon} and easting/northing E${input.easting} N${input.northing} are ` +
+            `${Math.round(apart)} m apart (more than ${COORDINATE_PAIRS_AGREE_WITHIN_M} m): they name two places`,
+        }
+      }
+    }
     easting = Math.round(input.easting)
     northing = Math.round(input.northing)
     ;[lon, lat] = wgs84ToBng.inverse([easting, northing]) as [number, number]
@@ -55,19 +67,6 @@ export function toGrid(input: {
   }
   if (!(Number.isFinite(easting) && Number.isFinite(northing) && inGreatBritain(easting, northing))) {
     return { ok: false, reason: `location ${describe(input)} is outside Great Britain` }
-  }
-  if (input.easting !== undefined && input.lat !== undefined && input.lon !== undefined) {
-    const given = fromWgs84(input.lat, input.lon)
-    const apart = Math.hypot(given.easting - easting, given.northing - northing)
-    if (!(apart <= COORDINATE_PAIRS_AGREE_WITHIN_M)) {
-      return {
-        ok: false,
-        reason:
-          `lat/lon ${input.lat},${input.lon} and easting/northing E${input.easting} N${input.northing} are ` +
-          `${Number.isFinite(apart) ? Math.round(apart) : '?'} m apart (more than ${COORDINATE_PAIRS_AGREE_WITHIN_M} m): ` +
-          'they name two places',
-      }
-    }
   }
   return { ok: true, lat, lon, easting, northing }
 }
