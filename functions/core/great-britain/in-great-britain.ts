@@ -51,11 +51,12 @@ interface CellMap {
 let cellMap: CellMap | undefined
 
 /*
- * A cell holding a piece of coast is in (its points are within one cell diagonal of the coast, far less than the
+ * A cell holding a piece of coast is in (its points are within a cell diagonal of the coast, far less than the
  * tolerance); so is a cell whose centre is inside the outline, since no edge crosses it. The rest are at sea.
- * Every point of a sea cell lies within 2r of the nearest coast cell's centre distance, r being half a cell
- * diagonal, so a sea cell within T - 2r of a coast cell's centre is in, one beyond T + 2r is out, and only the
- * band between needs the exact distance.
+ * A sea point's distance to the coast differs from its cell centre's distance to the nearest coast cell's centre
+ * by at most 2r, r being half a cell diagonal (once for the point in its cell, once for the coast in its cell):
+ * so a sea cell within T - 2r of a coast cell's centre is in, one beyond T + 2r of all of them is out, and only
+ * the band between needs the exact distance.
  */
 function buildCellMap(rings: number[][]): CellMap {
   let west = Number.POSITIVE_INFINITY
@@ -97,7 +98,8 @@ function buildCellMap(rings: number[][]): CellMap {
     }
   })
 
-  // cells that hold coast: each edge sampled at a quarter cell, so that no cell it crosses is missed
+  // cells that hold coast: each edge sampled every quarter cell (a cell it only clips at a corner may be missed;
+  // that cell lies next to coast cells, so it is in all the same)
   const coast = new Uint8Array(columns * rows)
   forEachEdge(rings, (x1, y1, x2, y2) => {
     const steps = Math.max(1, Math.ceil(Math.hypot(x2 - x1, y2 - y1) / (CELL_M / 4)))
@@ -125,16 +127,10 @@ function buildCellMap(rings: number[][]): CellMap {
     { length: bucketColumns * Math.ceil((rows * CELL_M) / BUCKET_M) },
     () => [],
   )
-  rings.forEach((ring, r) => {
-    for (let i = 0; i + 3 < ring.length; i += 2) {
-      const x1 = ring[i] as number
-      const y1 = ring[i + 1] as number
-      const x2 = ring[i + 2] as number
-      const y2 = ring[i + 3] as number
-      for (let by = bucketOf(Math.min(y1, y2) - south); by <= bucketOf(Math.max(y1, y2) - south); by++) {
-        for (let bx = bucketOf(Math.min(x1, x2) - west); bx <= bucketOf(Math.max(x1, x2) - west); bx++) {
-          ;(buckets[by * bucketColumns + bx] as number[]).push(r, i)
-        }
+  forEachEdge(rings, (x1, y1, x2, y2, ring, i) => {
+    for (let by = bucketOf(Math.min(y1, y2) - south); by <= bucketOf(Math.max(y1, y2) - south); by++) {
+      for (let bx = bucketOf(Math.min(x1, x2) - west); bx <= bucketOf(Math.max(x1, x2) - west); bx++) {
+        ;(buckets[by * bucketColumns + bx] as number[]).push(ring, i)
       }
     }
   })
@@ -183,15 +179,16 @@ function squaredDistanceToSegment(
   return ex * ex + ey * ey
 }
 
+/** Visits every edge: its two ends, its ring's index and the index of its first easting in the ring. */
 function forEachEdge(
   rings: number[][],
-  visit: (x1: number, y1: number, x2: number, y2: number) => void,
+  visit: (x1: number, y1: number, x2: number, y2: number, ring: number, i: number) => void,
 ): void {
-  for (const ring of rings) {
+  rings.forEach((ring, r) => {
     for (let i = 0; i + 3 < ring.length; i += 2) {
-      visit(ring[i] as number, ring[i + 1] as number, ring[i + 2] as number, ring[i + 3] as number)
+      visit(ring[i] as number, ring[i + 1] as number, ring[i + 2] as number, ring[i + 3] as number, r, i)
     }
-  }
+  })
 }
 
 /** Index offsets, in a grid this many columns wide, of the cells whose centres lie within radius cells. */
