@@ -6,9 +6,9 @@
  *   npx tsx functions/core/great-britain/build-outline.ts /tmp/package/countries-10m.json
  *   npx biome format --write functions/core/great-britain/outline.json
  *
- * It keeps the United Kingdom's polygons except Northern Ireland's (the island of Ireland's north-east and
- * Rathlin Island: off the national grid's country, and not Great Britain), projects them with geo.ts's own
- * transformation, and rounds to whole metres. Nothing is simplified: 1:10m is already generalised (see README.md).
+ * It keeps the United Kingdom's polygons except Northern Ireland's (the north-east of the island of Ireland, and
+ * Rathlin Island: the United Kingdom but not Great Britain, and mapped on the Irish Grid), projects them with
+ * geo.ts's own transformation, and rounds to whole metres. Nothing is simplified: 1:10m is already generalised.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fromWgs84 } from '../geo.ts'
