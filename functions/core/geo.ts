@@ -1,4 +1,5 @@
 import proj4 from 'proj4'
+import { inGreatBritain } from './great-britain/in-great-britain.ts'
 
 /**
  * British National Grid (EPSG:27700) with the OSGB36 7-parameter Helmert shift: within about 5 m of OSTN15,
@@ -10,14 +11,23 @@ export const BNG =
 
 const wgs84ToBng = proj4('EPSG:4326', BNG)
 
-/** The extent of the national grid: points outside it are not in Great Britain. */
-export const GRID_EXTENT = { minEasting: 0, maxEasting: 700_000, minNorthing: 0, maxNorthing: 1_300_000 }
-
 export type Placement =
   | { ok: true; lat: number; lon: number; easting: number; northing: number }
   | { ok: false; reason: string }
 
-/** Completes a location given as lat/lon or easting/northing (grid wins when both are given). */
+/**
+ * How far apart a row's lat/lon and easting/northing may be and still name one place. Converting between the
+ * two costs a few metres (the Helmert shift here, OSTN15 at the source) and sources round lat/lon to 4-6
+ * decimals (at most 6 m), so honest pairs agree to well under 100 m; a pair further apart is two places, and
+ * no rule can tell which one is right.
+ */
+export const COORDINATE_PAIRS_AGREE_WITHIN_M = 100
+
+/**
+ * Completes a location given as lat/lon or easting/northing. When both are given and agree, the grid is kept
+ * (it is what the lake stores and joins on, the source's own figure rather than our conversion of it) and
+ * lat/lon is derived from it; when they disagree the row is refused.
+ */
 export function toGrid(input: {
   lat?: number
   lon?: number
@@ -29,6 +39,18 @@ export function toGrid(input: {
   let lat: number
   let lon: number
   if (input.easting !== undefined && input.northing !== undefined) {
+    if (input.lat !== undefined && input.lon !== undefined) {
+      const given = fromWgs84(input.lat, input.lon)
+      const apart = Math.hypot(given.easting - input.easting, given.northing - input.northing)
+      if (!(apart <= COORDINATE_PAIRS_AGREE_WITHIN_M)) {
+        return {
+          ok: false,
+          reason:
+            `lat/lon ${input.lat},${input.lon} and easting/northing E${input.easting} N${input.northing} are ` +
+            `${Math.round(apart)} m apart (more than ${COORDINATE_PAIRS_AGREE_WITHIN_M} m): they name two places`,
+        }
+      }
+    }
     easting = Math.round(input.easting)
     northing = Math.round(input.northing)
     ;[lon, lat] = wgs84ToBng.inverse([easting, northing]) as [number, number]
@@ -43,15 +65,8 @@ export function toGrid(input: {
   } else {
     return { ok: false, reason: 'no coordinates' }
   }
-  if (
-    !Number.isFinite(easting) ||
-    !Number.isFinite(northing) ||
-    easting < GRID_EXTENT.minEasting ||
-    easting > GRID_EXTENT.maxEasting ||
-    northing < GRID_EXTENT.minNorthing ||
-    northing > GRID_EXTENT.maxNorthing
-  ) {
-    return { ok: false, reason: `location ${describe(input)} is outside Great Britain's national grid` }
+  if (!(Number.isFinite(easting) && Number.isFinite(northing) && inGreatBritain(easting, northing))) {
+    return { ok: false, reason: `location ${describe(input)} is outside Great Britain` }
   }
   return { ok: true, lat, lon, easting, northing }
 }

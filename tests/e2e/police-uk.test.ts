@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import type { FeedName } from '../../functions/core/contracts/feeds.ts'
+import { inGreatBritain } from '../../functions/core/great-britain/in-great-britain.ts'
 import { inferDropDate } from '../../functions/core/ingest/drop-date.ts'
 import { type IngestManifest, ingestDrop } from '../../functions/core/ingest/ingest.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
@@ -203,10 +204,13 @@ describe.skipIf(!present)('data.police.uk City of London, 36 months', () => {
     expect(box.min_n).toBeGreaterThan(180_300)
     expect(box.max_n).toBeLessThan(182_200)
     const located = streetFiles.flatMap(rawRows).filter((r) => r.Latitude !== '')
-    const stored = await count(
-      `select count(*) as n from incidents_versions
-       where easting between 0 and 700000 and northing between 0 and 1300000 and lat is not null`,
-    )
+    const placed = (await lake.rows('select easting, northing from incidents_versions where lat is not null'))
+      .rows
+    expect(placed.filter((r) => !inGreatBritain(Number(r.easting), Number(r.northing)))).toEqual([])
+    expect(
+      await count(`select count(*) as n from quarantine where reason like '%outside Great Britain%'`),
+    ).toBe(0)
+    const stored = placed.length
     const superseded = await count(
       `select count(*) as n from quarantine where feed = 'incidents' and (record->>'Latitude') <> ''`,
     )

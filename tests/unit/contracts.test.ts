@@ -436,6 +436,13 @@ describe('feed contracts: locations', () => {
     refused('incidents', { lat: '48.8566', lon: '2.3522' }, 'lat', /outside Great Britain/) // Paris
     refused('incidents', { lat: '40.7128', lon: '-74.0060' }, 'lat', /outside Great Britain/) // New York
     refused('tips', { lat: '-51.5136', lon: '-0.0890' }, 'lat', /outside Great Britain/) // sign slip
+    refused('incidents', { lat: '53.3498', lon: '-6.2603' }, 'lat', /outside Great Britain/) // Dublin
+    refused(
+      'calls',
+      { lat: undefined, lon: undefined, easting: '671109', northing: '123965' },
+      'easting',
+      /outside/,
+    ) // Calais
     refused(
       'calls',
       { lat: undefined, lon: undefined, easting: '750000', northing: '200000' },

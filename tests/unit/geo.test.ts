@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { fromWgs84, GRID_EXTENT, toGrid, toWgs84 } from '../../functions/core/geo.ts'
+import { COORDINATE_PAIRS_AGREE_WITHIN_M, fromWgs84, toGrid, toWgs84 } from '../../functions/core/geo.ts'
 
 const GEO = path.resolve(import.meta.dirname, '../../../shared/data/geo')
 const LSOA21_BNG = path.join(GEO, 'LSOA21_PWC_EW_BNG.csv')
@@ -51,8 +51,8 @@ describe('WGS84 <-> British National Grid', () => {
     expect(placed.lat).toBe(52.658007833)
   })
 
-  it('toGrid completes a grid location with lat/lon to 6 decimals, and the grid wins when both are given', () => {
-    const placed = toGrid({ easting: 651_410, northing: 313_177, lat: 10, lon: 10 })
+  it('toGrid completes a grid location with lat/lon to 6 decimals', () => {
+    const placed = toGrid({ easting: 651_410, northing: 313_177 })
     expect(placed.ok).toBe(true)
     if (!placed.ok) return
     expect(placed.easting).toBe(651_410)
@@ -62,7 +62,29 @@ describe('WGS84 <-> British National Grid', () => {
     expect(Math.round(placed.lat * 1e6) / 1e6).toBe(placed.lat)
   })
 
-  it('refuses locations outside the national grid', () => {
+  it('keeps the grid when lat/lon and easting/northing agree to within 100 m', () => {
+    // Cheapside: 51.5136, -0.0890 is E 532703 N 181139; the grid given is 60 m east of it
+    const placed = toGrid({ lat: 51.5136, lon: -0.089, easting: 532_763, northing: 181_139 })
+    expect(placed).toMatchObject({ ok: true, easting: 532_763, northing: 181_139 })
+    if (!placed.ok) return
+    expect(fromWgs84(placed.lat, placed.lon).easting).toBeCloseTo(532_763, -1)
+  })
+
+  it('refuses lat/lon and easting/northing more than 100 m apart, naming both and the distance', () => {
+    const placed = toGrid({ lat: 51.5136, lon: -0.089, easting: 532_703, northing: 181_289 })
+    expect(placed).toEqual({
+      ok: false,
+      reason:
+        'lat/lon 51.5136,-0.089 and easting/northing E532703 N181289 are 150 m apart (more than 100 m): ' +
+        'they name two places',
+    })
+    // the grid does not silently win, however far the other pair is
+    expect(toGrid({ easting: 651_410, northing: 313_177, lat: 10, lon: 10 })).toMatchObject({ ok: false })
+    expect(toGrid({ lat: 51.5136, lon: -0.089, easting: 532_703, northing: 181_139 + 99 }).ok).toBe(true)
+    expect(COORDINATE_PAIRS_AGREE_WITHIN_M).toBe(100)
+  })
+
+  it('refuses locations far outside Great Britain', () => {
     expect(toGrid({ lat: 48.8566, lon: 2.3522 })).toMatchObject({
       ok: false,
       reason: /outside Great Britain/,
@@ -70,13 +92,43 @@ describe('WGS84 <-> British National Grid', () => {
     expect(toGrid({ lat: 0, lon: 0 })).toMatchObject({ ok: false })
     expect(toGrid({ lat: 40.7128, lon: -74.006 })).toMatchObject({ ok: false }) // New York
     expect(toGrid({ easting: -1, northing: 100_000 })).toMatchObject({ ok: false })
-    expect(toGrid({ easting: GRID_EXTENT.maxEasting + 1, northing: 100_000 })).toMatchObject({ ok: false })
-    expect(toGrid({ easting: 300_000, northing: GRID_EXTENT.maxNorthing + 1 })).toMatchObject({ ok: false })
+    expect(toGrid({ easting: 700_001, northing: 100_000 })).toMatchObject({ ok: false })
+    expect(toGrid({ easting: 300_000, northing: 1_300_001 })).toMatchObject({ ok: false })
     expect(toGrid({ easting: 300_000, northing: -5 })).toMatchObject({ ok: false })
     expect(toGrid({ lat: 51.5 })).toMatchObject({ ok: false, reason: 'no coordinates' })
-    // inside: Lerwick (Shetland) and the Isles of Scilly
-    expect(toGrid({ lat: 60.155, lon: -1.145 })).toMatchObject({ ok: true })
-    expect(toGrid({ lat: 49.914, lon: -6.315 })).toMatchObject({ ok: true })
+  })
+
+  // the national grid's rectangle took all of these
+  it.each([
+    ['Dublin', 53.3498, -6.2603],
+    ['Calais', 50.9513, 1.8587],
+    ['Cap Gris-Nez', 50.8693, 1.5837],
+    ['Belfast', 54.5973, -5.9301],
+    ['Torr Head, Northern Ireland', 55.1947, -6.0625],
+    ['Douglas, Isle of Man', 54.1523, -4.4861],
+    ['Point of Ayre, Isle of Man', 54.4156, -4.3677],
+    ['St Helier, Jersey', 49.1839, -2.107],
+    ['St Peter Port, Guernsey', 49.4551, -2.5364],
+  ])('refuses %s: not Great Britain', (_place, lat, lon) => {
+    expect(toGrid({ lat, lon })).toEqual({
+      ok: false,
+      reason: `location ${lat},${lon} is outside Great Britain`,
+    })
+  })
+
+  // its edges, its far islands, and islands that the 1:10m outline leaves out (St Mary's town, Eigg)
+  it.each([
+    ['London', 51.5074, -0.1278],
+    ["Land's End", 50.0657, -5.7132],
+    ["John o' Groats", 58.6373, -3.0689],
+    ['Lerwick, Shetland', 60.155, -1.145],
+    ['Stornoway, Lewis', 58.2093, -6.3865],
+    ["Hugh Town, St Mary's, Isles of Scilly", 49.914, -6.315],
+    ['Holyhead, Anglesey', 53.3094, -4.6331],
+    ['Galmisdale, Eigg', 56.88, -6.13],
+    ['Southend pier head', 51.508, 0.717],
+  ])('accepts %s', (_place, lat, lon) => {
+    expect(toGrid({ lat, lon }).ok).toBe(true)
   })
 })
 

@@ -472,6 +472,29 @@ describe('bad-input corpus: what reaches the curated rows', () => {
     }
   })
 
+  it('a row whose lat/lon and easting/northing are more than 100 m apart is quarantined; within 100 m the grid is kept', async () => {
+    // 51.5136, -0.0890 (Cheapside) is E 532703 N 181139
+    const content = [
+      'incident_id,reported_at,crime_type,lat,lon,easting,northing,location_description',
+      'INC-001,2026-05-01T10:00:00+01:00,Burglary,51.5136,-0.0890,532763,181139,60 m apart',
+      'INC-002,2026-05-02T10:00:00+01:00,Burglary,51.5136,-0.0890,533703,181139,1 km apart',
+      'INC-003,2026-05-03T10:00:00+01:00,Burglary,53.3498,-6.2603,,,Dublin',
+      '',
+    ].join('\n')
+    const { manifest } = await lake.ingest('incidents', 'incoming/two-pairs.csv', content)
+    const { rows, records } = await checkDrop(manifest, 'incoming/two-pairs.csv')
+    expect(rows.map((r) => [r.incident_id, r.easting, r.northing])).toEqual([['INC-001', 532_763, 181_139]])
+    expect(records.map((q) => [q.line, q.code, q.column, q.reason])).toEqual([
+      [
+        3,
+        'invalid_value',
+        'easting',
+        'easting: lat/lon 51.5136,-0.089 and easting/northing E533703 N181139 are 1000 m apart (more than 100 m): they name two places',
+      ],
+      [4, 'invalid_value', 'lat', 'lat: location 53.3498,-6.2603 is outside Great Britain'],
+    ])
+  })
+
   it('duplicates are stored once', async () => {
     const { rows } = await curated('duplicates.csv')
     expect(rows.map((r) => r.incident_id)).toEqual(['INC-001', 'INC-002', 'INC-003'])

@@ -415,6 +415,11 @@ describe('an invalid register', () => {
       /geometry\.coordinates\[0\]\[2\]: \[530100,180100\] is not a WGS84/,
     ],
     [
+      'a corner in Dublin',
+      (r) => (exteriorOf(r, 0)[2] = [-6.2603, 53.3498]),
+      /geometry\.coordinates\[0\]\[2\]: \[-6\.2603,53\.3498\] is not a WGS84 \[longitude, latitude\] in Great Britain/,
+    ],
+    [
       'a ring that is not closed',
       (r) => exteriorOf(r, 0).pop(),
       /geometry\.coordinates\[0\]: ring is not closed/,

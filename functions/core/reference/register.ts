@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { z } from 'zod'
 import type { Column } from '../contracts/columns.ts'
-import { fromWgs84, GRID_EXTENT } from '../geo.ts'
+import { fromWgs84 } from '../geo.ts'
+import { inGreatBritain } from '../great-britain/in-great-britain.ts'
 import { writeParquetTable } from '../ingest/parquet-sink.ts'
 import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
@@ -71,7 +72,7 @@ const geometrySchema = z
             message: 'ring is not closed (its last position must repeat its first)',
           })
         }
-        const outside = points.findIndex((point) => !inGreatBritain(point as [number, number]))
+        const outside = points.findIndex((point) => !isWgs84InGreatBritain(point as [number, number]))
         if (outside !== -1) {
           ctx.addIssue({
             code: 'custom',
@@ -85,15 +86,10 @@ const geometrySchema = z
     })
   })
 
-function inGreatBritain([lon, lat]: [number, number]): boolean {
+function isWgs84InGreatBritain([lon, lat]: [number, number]): boolean {
   if (!(Math.abs(lon) <= 180 && Math.abs(lat) <= 90)) return false
   const { easting, northing } = fromWgs84(lat, lon)
-  return (
-    easting >= GRID_EXTENT.minEasting &&
-    easting <= GRID_EXTENT.maxEasting &&
-    northing >= GRID_EXTENT.minNorthing &&
-    northing <= GRID_EXTENT.maxNorthing
-  )
+  return inGreatBritain(easting, northing)
 }
 
 const propertiesSchema = z
