@@ -69,6 +69,16 @@ describe('hotspot CLI', () => {
     expect(run.stderr).toMatch(/^hotspot: .*2026-03-04\.csv:1: rejected: unknown column\(s\) "colour"/)
   })
 
+  it('rejects a survey drop without its header line and echoes none of its first row on stderr', async () => {
+    const headerless = path.join(work, '2026-03-04-survey.csv')
+    writeFileSync(headerless, 'R-1,INC-001,Jane Quartermaine,07700 900123,2026-03-02T09:00:00+00:00,2,3\n')
+    const run = await hotspot('ingest', '--lake', lake, '--feed', 'survey_responses', headerless)
+    expect(run.code).not.toBe(0)
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    expect(run.stderr).toMatch(/^hotspot: .*2026-03-04-survey\.csv:1: rejected: 7 unknown column names/)
+    for (const needle of ['Jane', 'Quartermaine', '07700', '900123']) expect(run.stderr).not.toContain(needle)
+  })
+
   it('refuses a file whose drop date it cannot tell', async () => {
     const undated = path.join(work, 'incidents.csv')
     writeFileSync(undated, 'incident_id,reported_at,crime_type,lat,lon\n')

@@ -7,6 +7,7 @@ import {
   curatedColumns,
   FEED_NAMES,
   type FeedName,
+  GROUP_LISTS,
   LINEAGE_COLUMNS,
 } from '../../functions/core/contracts/feeds.ts'
 import { type RawRow, type Validation, validateRow } from '../../functions/core/contracts/validate.ts'
@@ -210,10 +211,10 @@ describe('feed contracts: text is stored without surrounding whitespace', () => 
   it('removes tabs, newlines and carriage returns around a value, keeping those inside it', () => {
     const row = accepted('survey_responses', {
       ethnicity_group: '\tWhite\n',
-      age_band: '\r\n 25-34 \t\r\n',
+      age_band: '\r\n 25-44 \t\r\n',
     })
     expect(row.ethnicity_group).toBe('White')
-    expect(row.age_band).toBe('25-34')
+    expect(row.age_band).toBe('25-44')
     expect(accepted('incidents', { lsoa_name: ' Camden\t001A\n' }).lsoa_name).toBe('Camden\t001A')
     expect(accepted('incidents', { context: 'line one\nline two\n' }).context).toBe('line one\nline two')
   })
@@ -355,6 +356,45 @@ describe('feed contracts: enumerations and codes', () => {
     refused('tips', { source_type: 'neighbour' }, 'source_type')
     refused('tips', { outcome: 'closed' }, 'outcome')
   })
+
+  // validateRow shows coordinates in a location's rule: safe only while no redacted feed has a location
+  it('redacts the refusals of the survey feed, which has no location', () => {
+    const redacted = FEED_NAMES.filter((feed) => CONTRACTS[feed].redactRefusals)
+    expect(redacted).toEqual(['survey_responses'])
+    for (const feed of redacted) expect(CONTRACTS[feed].location).toBe('none')
+  })
+
+  // DESIGN section 3: free text (a name, a phone number) can never become a group in a result
+  it.each([
+    ['survey_responses', 'ethnicity_group', GROUP_LISTS.ethnicityGroup],
+    ['survey_responses', 'age_band', GROUP_LISTS.ageBand],
+    ['stop_searches', 'gender', GROUP_LISTS.gender],
+    ['stop_searches', 'age_range', GROUP_LISTS.ageRange],
+    ['stop_searches', 'officer_defined_ethnicity', GROUP_LISTS.officerDefinedEthnicity],
+    ['stop_searches', 'self_defined_ethnicity', GROUP_LISTS.selfDefinedEthnicity],
+    ['stop_searches', 'object_of_search', GROUP_LISTS.objectOfSearch],
+    ['stop_searches', 'outcome', GROUP_LISTS.searchOutcome],
+    ['tips', 'source_type', GROUP_LISTS.tipSource],
+    ['tips', 'outcome', GROUP_LISTS.tipOutcome],
+  ] as const)(
+    '%s.%s takes its closed list only, and its rule names the list, not the value',
+    (feed, column, list) => {
+      for (const value of list.values) expect(accepted(feed, { [column]: value })[column]).toBe(value)
+      const result = check(feed, { [column]: 'Jane Quartermaine 07700 900123' })
+      expect(result.ok).toBe(false)
+      if (result.ok) return
+      expect(result.issues).toEqual([
+        {
+          column,
+          reason: `unknown value "Jane Quartermaine 07700 900123"; expected in the list "${list.name}"`,
+          rule: `is not in the list "${list.name}"`,
+        },
+      ])
+      // the list is documented where the column is (the Glue table's column comment derives from it)
+      const documented = columnsOf(CONTRACTS[feed].schema).find((c) => c.name === column)?.description
+      expect(documented).toBe(`${list.name}: ${list.values.join(', ')}`)
+    },
+  )
 
   it('accepts LSOA codes of both vintages and refuses anything else', () => {
     // ONS centroid files: E01000914 is in both vintages, E01033583 and W01000001 only in 2011,

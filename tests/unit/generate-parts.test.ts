@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { columnsOf } from '../../functions/core/contracts/columns.ts'
-import { contractFor, FEED_NAMES, type FeedName } from '../../functions/core/contracts/feeds.ts'
+import { contractFor, FEED_NAMES, type FeedName, GROUP_LISTS } from '../../functions/core/contracts/feeds.ts'
 import { validateRow } from '../../functions/core/contracts/validate.ts'
 import { BAD_ROWS } from '../../functions/core/generate/bad-rows.ts'
 import {
@@ -10,6 +10,7 @@ import {
   londonToUtc,
   weekday,
 } from '../../functions/core/generate/calendar.ts'
+import { AGE_BANDS, ETHNICITY_GROUPS, STOP_SEARCH, TIPS } from '../../functions/core/generate/catalogue.ts'
 import { DROP_COLUMNS } from '../../functions/core/generate/columns.ts'
 import { timelineOf } from '../../functions/core/generate/generate.ts'
 import { AliasTable, Random } from '../../functions/core/generate/random.ts'
@@ -196,6 +197,35 @@ const GOOD_ROWS: Record<FeedName, Record<string, string>> = {
 const context = { notAfterMs: Date.parse('2026-11-21T12:00:00Z') }
 
 describe('generated drop columns and planted faults', () => {
+  // a value off its list would be quarantined in every demo city; blank is an unstated group (absent)
+  it.each([
+    ['ethnicity_group', Object.keys(ETHNICITY_GROUPS), GROUP_LISTS.ethnicityGroup],
+    ['age_band', Object.keys(AGE_BANDS), GROUP_LISTS.ageBand],
+    ['gender', Object.keys(STOP_SEARCH.gender), GROUP_LISTS.gender],
+    ['age_range', Object.keys(STOP_SEARCH.age), GROUP_LISTS.ageRange],
+    [
+      'officer_defined_ethnicity',
+      Object.keys(STOP_SEARCH.officerEthnicity),
+      GROUP_LISTS.officerDefinedEthnicity,
+    ],
+    [
+      'self_defined_ethnicity',
+      [...Object.values(STOP_SEARCH.selfDefined).flat(), 'Other ethnic group - Not stated'],
+      GROUP_LISTS.selfDefinedEthnicity,
+    ],
+    ['object_of_search', Object.keys(STOP_SEARCH.object), GROUP_LISTS.objectOfSearch],
+    [
+      'outcome',
+      [...Object.keys(STOP_SEARCH.outcomeAfterFind), ...Object.keys(STOP_SEARCH.outcomeWithoutFind)],
+      GROUP_LISTS.searchOutcome,
+    ],
+    ['source_type', Object.keys(TIPS.source), GROUP_LISTS.tipSource],
+    ['tip outcome', [...Object.keys(TIPS.actionedOutcome), 'pending'], GROUP_LISTS.tipOutcome],
+  ] as const)('draws %s from its closed list', (_column, drawn, list) => {
+    const listed: readonly string[] = list.values
+    expect(drawn.filter((value) => value !== '' && !listed.includes(value))).toEqual([])
+  })
+
   it.each(FEED_NAMES)('%s: every drop column is a contract column (or declared personal data)', (feed) => {
     const contract = contractFor(feed)
     const known = new Set([...columnsOf(contract.schema).map((c) => c.name), ...contract.personalColumns])

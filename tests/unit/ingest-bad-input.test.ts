@@ -2,11 +2,15 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
+import { runMarts } from '../../functions/core/analytics/run.ts'
 import type { FeedName } from '../../functions/core/contracts/feeds.ts'
 import { FileRejectedError } from '../../functions/core/ingest/formats.ts'
 import type { IngestManifest, QuarantineCode } from '../../functions/core/ingest/ingest.ts'
 import type { Encoding } from '../../functions/core/ingest/lines.ts'
 import { MAX_JSON_DEPTH } from '../../functions/core/ingest/records.ts'
+import { fixedClock } from '../../functions/core/ports.ts'
+import { loadReference } from '../../functions/core/reference/load.ts'
+import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
 import { quarantineLines, readParquetRows, TempLake } from './helpers/lake.ts'
 
 /*
@@ -16,6 +20,7 @@ import { quarantineLines, readParquetRows, TempLake } from './helpers/lake.ts'
  */
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/bad-input')
+const SAMPLE_DROPS = path.resolve(import.meta.dirname, '../fixtures/sample-drops')
 
 const HEADER = 'incident_id,reported_at,crime_type,lat,lon,location_description'
 const row = (i: number, location = 'On or near Cheapside') =>
@@ -525,7 +530,7 @@ describe('bad-input corpus: what reaches the curated rows', () => {
     const records = await lake.quarantine(manifest.outputs.quarantine)
     expect(records.map(({ line, code, reason }) => ({ line, code, reason }))).toEqual([
       { line: 1, code: 'invalid_json', reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` },
-      { line: 2, code: 'unknown_column', reason: 'unknown or non-scalar field "note"' },
+      { line: 2, code: 'unknown_column', reason: '"note" is not a column of incidents' },
     ])
     expect(records[0]?.text).toMatch(/^\{"incident_id": "INC-001"/)
     expect(records[1]?.record).toMatchObject({ incident_id: 'INC-002', note: JSON.parse(withinCap) })
@@ -541,6 +546,35 @@ describe('bad-input corpus: what reaches the curated rows', () => {
     } finally {
       engine.close()
     }
+  })
+
+  it('a JSON Lines key outside a non-survey contract is named, and its record kept whole', async () => {
+    const incident = {
+      incident_id: 'INC-001',
+      reported_at: '2026-05-01T10:00:00+01:00',
+      crime_type: 'Burglary',
+      lat: 51.5136,
+      lon: -0.089,
+    }
+    const jsonl = [
+      { ...incident, colour: 'red' },
+      { ...incident, incident_id: 'INC-002', scene: { floor: 2, notes: ['back door'] } },
+      { ...incident, incident_id: 'INC-003', crime_type: { code: 'Burglary' } },
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n')
+    const { manifest } = await lake.ingest('incidents', 'incoming/extra-keys.jsonl', jsonl)
+    const records = await lake.quarantine(manifest.outputs.quarantine)
+    expect(records.map((q) => [q.line, q.code, q.column, q.reason])).toEqual([
+      [1, 'unknown_column', 'colour', '"colour" is not a column of incidents'],
+      [2, 'unknown_column', 'scene', '"scene" is not a column of incidents'],
+      [3, 'unknown_column', 'crime_type', 'crime_type: is an object or array, not one value'],
+    ])
+    expect(records.map((q) => q.record)).toEqual([
+      { ...incident, colour: 'red' },
+      { ...incident, incident_id: 'INC-002', scene: { floor: 2, notes: ['back door'] } },
+      { ...incident, incident_id: 'INC-003', crime_type: { code: 'Burglary' } },
+    ])
   })
 
   it('the quarantine record of an oversized field names it and keeps only a preview', async () => {
@@ -623,9 +657,122 @@ describe('bad-input corpus: personal data', () => {
       .join('\n')
     const { manifest } = await lake.ingest('survey_responses', 'incoming/survey.jsonl', jsonl)
     expect([manifest.rows_accepted, manifest.rows_quarantined]).toEqual([1, 3])
+    await expectNoNeedleOutsideLanding()
+  })
+
+  async function expectNoNeedleOutsideLanding(): Promise<void> {
     for (const key of (await lake.keys()).filter((k) => !k.startsWith('landing/'))) {
       const bytes = (await lake.store.getBytes(key)).toString('latin1')
       for (const needle of needles) expect(bytes, `${needle} in ${key}`).not.toContain(needle)
     }
+  }
+
+  const survey = (id: number) => ({
+    response_id: `R-${id}`,
+    incident_id: `INC-${id}`,
+    sent_at: '2026-05-02T09:00:00+01:00',
+  })
+
+  it('JSON Lines keys outside a survey contract are quarantined by name of line and key, without their values', async () => {
+    const jsonl = [
+      { ...survey(1), Phone: '07700 900123' },
+      { ...survey(2), Name: 'Jane Quartermaine' },
+      { ...survey(3), mobile_phone: '07700900456' },
+      { ...survey(4), contact: { phone: '07700 900789', name: 'Threlkeld' } },
+      { ...survey(5), q_overall: 'Ffinch 07700 900321' },
+      survey(6),
+    ]
+      .map((o) => JSON.stringify(o))
+      // Node's JSON.parse quotes the text around the error: an unreadable line must not be echoed either
+      .concat(['Wollaston 07700 900654 {"response_id": "R-7"'])
+      .join('\n')
+    const { manifest } = await lake.ingest('survey_responses', 'incoming/survey.jsonl', jsonl)
+    expect([manifest.rows_accepted, manifest.rows_quarantined]).toEqual([1, 6])
+    await expectNoNeedleOutsideLanding()
+    const records = await lake.quarantine(manifest.outputs.quarantine)
+    expect(records.map((q) => [q.line, q.code, q.column])).toEqual([
+      [1, 'unknown_column', null],
+      [2, 'unknown_column', null],
+      [3, 'unknown_column', null],
+      [4, 'unknown_column', null],
+      [5, 'invalid_value', 'q_overall'],
+      [7, 'invalid_json', null],
+    ])
+    expect(records[3]?.reason).toBe(
+      'key 4 of the object is not a column of survey_responses (its name and value are not kept: survey_responses drops may carry personal data)',
+    )
+    expect(records[4]?.reason).toBe('q_overall: is not an integer')
+    // what is kept is the record's contract columns that passed their checks
+    expect(records[3]?.record).toEqual(survey(4))
+    expect(records[4]?.record).toEqual(survey(5))
+    for (const q of records) expect(q.text).toBeUndefined()
+  })
+
+  it('a survey CSV without its header line is rejected without echoing its first row', async () => {
+    const headerless = [
+      'R-1,INC-001,Jane Quartermaine,07700 900123,2026-05-02T09:00:00+01:00,2,3',
+      'R-2,INC-002,Oswald Pennyfeather,07700 900456,2026-05-02T09:00:00+01:00,9,1',
+      '',
+    ].join('\n')
+    const error = await lake.ingest('survey_responses', 'incoming/headerless.csv', headerless).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(FileRejectedError)
+    const { message, reason } = error as FileRejectedError
+    expect(reason).toMatch(/^7 unknown column names \(fields 1, 2, 3, 4, 5, 6, 7 of the header line;/)
+    expect(reason).toMatch(/is the header line missing\?$/)
+    for (const needle of needles) {
+      expect(message).not.toContain(needle)
+      expect(message).not.toContain(needle.split(' ')[0])
+    }
+    expect(message).not.toMatch(/R-1|INC-001/)
+    await expectNoNeedleOutsideLanding()
+  })
+
+  it('free text in ethnicity_group is quarantined naming the list, and reaches neither curated/ nor the results', async () => {
+    const csv = [
+      'response_id,incident_id,sent_at,responded_at,q_overall,ethnicity_group,age_band',
+      'R-1,INC-001,2026-05-02T09:00:00+01:00,2026-05-02T10:00:00+01:00,2,White,25-44',
+      'R-2,INC-002,2026-05-02T09:00:00+01:00,2026-05-02T10:00:00+01:00,1,Jane Quartermaine 07700 900123,25-44',
+      'R-3,INC-003,2026-05-02T09:00:00+01:00,2026-05-02T10:00:00+01:00,5,Asian,call Pennyfeather',
+      '',
+    ].join('\n')
+    const { manifest } = await lake.ingest('survey_responses', 'incoming/survey.csv', csv)
+    expect([manifest.rows_accepted, manifest.rows_quarantined]).toEqual([1, 2])
+    const records = await lake.quarantine(manifest.outputs.quarantine)
+    expect(records.map((q) => [q.line, q.column])).toEqual([
+      [3, 'ethnicity_group'],
+      [4, 'age_band'],
+    ])
+    expect(records[0]?.reason).toMatch(/^ethnicity_group: is not in the list "ONS 2021 ethnic groups/)
+    expect(records[1]?.reason).toMatch(/^age_band: is not in the list "victim survey age bands"/)
+    const rows = await readParquetRows(lake.fileOf(manifest.outputs.curated as string))
+    expect(rows.map((r) => [r.response_id, r.ethnicity_group, r.age_band])).toEqual([
+      ['R-1', 'White', '25-44'],
+    ])
+
+    const clock = fixedClock('2026-06-01T12:00:00Z')
+    await loadReference(lake.store, 'weights', DEFAULT_WEIGHTS_FILE, clock)
+    await loadReference(lake.store, 'register', path.join(SAMPLE_DROPS, 'register.geojson'), clock)
+    const engine = await DuckDbLake.open(lake.store.location)
+    try {
+      await runMarts({ store: lake.store, engine, clock, asOf: '2026-06-01' })
+      const [results] = await lake.keys('results/victim_satisfaction_monthly/')
+      const { rows: groups } = await engine.rows(
+        `select distinct group_type, group_value from read_parquet('${lake.fileOf(results as string)}') order by all`,
+      )
+      expect(groups).toEqual([
+        { group_type: 'age_band', group_value: '25-44' },
+        { group_type: 'all', group_value: 'all' },
+        { group_type: 'crime_type', group_value: 'Unknown' },
+        { group_type: 'ethnicity_group', group_value: 'White' },
+        { group_type: 'hotspot', group_value: 'HS-01' },
+        { group_type: 'hotspot', group_value: 'HS-02' },
+      ])
+    } finally {
+      engine.close()
+    }
+    await expectNoNeedleOutsideLanding()
   })
 })

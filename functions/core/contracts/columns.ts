@@ -113,16 +113,54 @@ export function text(options: Options & { max?: number; pattern?: RegExp; patter
   return column(schema, 'string', options.required ?? false, options.description ?? '')
 }
 
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T, options: Options = {}) {
-  const schema = z.enum(values, {
-    error: (issue) => `unknown value ${JSON.stringify(issue.input)}; expected one of ${values.join(', ')}`,
+/**
+ * A closed list of values a column takes: a group field that reports break figures down by takes no other
+ * (DESIGN section 3), so that free text (a name, a phone number) can never become a group in a result.
+ */
+export interface ClosedList<T extends readonly [string, ...string[]] = readonly [string, ...string[]]> {
+  /** Names the list in quarantine reasons and the column's documentation. */
+  name: string
+  values: T
+}
+
+/**
+ * One of a fixed set of values, given as a bare list or as a named `ClosedList`. The value is cleaned of edge
+ * whitespace as text columns are, and blank is absent. A refusal's rule names the list, never the value.
+ */
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  values: T | ClosedList<T>,
+  options: Options = {},
+) {
+  const list = isClosedList(values) ? values : undefined
+  const allowed: readonly string[] = list ? list.values : (values as T)
+  const known = new Set(allowed)
+  const expected = list ? `in the list "${list.name}"` : `one of ${allowed.join(', ')}`
+  const schema = z.string().transform((value, ctx) => {
+    const clean = cleanText(value)
+    if (clean === '' && !options.required) return undefined
+    if (known.has(clean)) return clean as T[number]
+    refuse(ctx, `unknown value ${JSON.stringify(value)}; expected ${expected}`, `is not ${expected}`)
+    return z.NEVER
   })
-  return column(
-    schema,
-    'string',
-    options.required ?? false,
-    options.description ?? `one of ${values.join(', ')}`,
-  )
+  const documented = list ? `${list.name}: ${allowed.join(', ')}` : `one of ${allowed.join(', ')}`
+  return column(schema, 'string', options.required ?? false, options.description ?? documented)
+}
+
+function isClosedList(values: readonly string[] | ClosedList): values is ClosedList {
+  return !Array.isArray(values)
+}
+
+/**
+ * Refuses a value: the message shows it, the issue's `rule` says what is wrong without it, for the feeds whose
+ * refusals may not repeat a value (a survey drop's free text may be a name or a phone number).
+ */
+function refuse(ctx: z.core.$RefinementCtx, message: string, rule: string): void {
+  ctx.addIssue({ code: 'custom', message, params: { rule } })
+}
+
+/** Refuses a value with a message that shows it (`shown`) followed by the rule. */
+function refuseShown(ctx: z.core.$RefinementCtx, shown: string, rule: string): void {
+  refuse(ctx, `${shown} ${rule}`, rule)
 }
 
 /** ISO-8601 with an explicit offset (or Z), stored as UTC epoch milliseconds; nothing before 2000. */
@@ -130,14 +168,11 @@ export function timestamp(options: Options = {}) {
   const schema = z.string().transform((value, ctx) => {
     const ms = parseTimestamp(value)
     if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${JSON.stringify(value)} is not an ISO-8601 timestamp with a UTC offset`,
-      })
+      refuseShown(ctx, JSON.stringify(value), 'is not an ISO-8601 timestamp with a UTC offset')
       return z.NEVER
     }
     if (ms < EARLIEST_MS) {
-      ctx.addIssue({ code: 'custom', message: `${new Date(ms).toISOString()} is before 2000-01-01` })
+      refuseShown(ctx, new Date(ms).toISOString(), 'is before 2000-01-01')
       return z.NEVER
     }
     return ms
@@ -152,11 +187,11 @@ export function date(options: Options = {}) {
   const schema = z.string().transform((value, ctx) => {
     const day = parseDate(value)
     if (day === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a date (YYYY-MM-DD)` })
+      refuseShown(ctx, JSON.stringify(value), 'is not a date (YYYY-MM-DD)')
       return z.NEVER
     }
     if (day < EARLIEST_MS / 86_400_000) {
-      ctx.addIssue({ code: 'custom', message: `${value} is before 2000-01-01` })
+      refuseShown(ctx, value, 'is before 2000-01-01')
       return z.NEVER
     }
     return day
@@ -171,14 +206,11 @@ function numeric(integer: boolean, min: number, max: number) {
     const trimmed = value.trim()
     const n = NUMBER_TEXT.test(trimmed) ? Number(trimmed) : Number.NaN
     if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${JSON.stringify(value)} is not ${integer ? 'an integer' : 'a number'}`,
-      })
+      refuseShown(ctx, JSON.stringify(value), `is not ${integer ? 'an integer' : 'a number'}`)
       return z.NEVER
     }
     if (n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `${n} is outside ${min}..${max}` })
+      refuseShown(ctx, String(n), `is outside ${min}..${max}`)
       return z.NEVER
     }
     return n
@@ -203,7 +235,7 @@ export function bool(options: Options = {}) {
     const word = value.trim().toLowerCase()
     if (TRUE_WORDS.has(word)) return true
     if (FALSE_WORDS.has(word)) return false
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a boolean (true/false)` })
+    refuseShown(ctx, JSON.stringify(value), 'is not a boolean (true/false)')
     return z.NEVER
   })
   return column(schema, 'boolean', options.required ?? false, options.description ?? 'true or false')

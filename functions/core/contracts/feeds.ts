@@ -1,5 +1,16 @@
 import { z } from 'zod'
-import { bool, type Column, columnsOf, date, double, int, oneOf, text, timestamp } from './columns.ts'
+import {
+  bool,
+  type ClosedList,
+  type Column,
+  columnsOf,
+  date,
+  double,
+  int,
+  oneOf,
+  text,
+  timestamp,
+} from './columns.ts'
 
 /** The 14 categories of data.police.uk street-level crime. */
 export const CRIME_TYPES = [
@@ -18,6 +29,102 @@ export const CRIME_TYPES = [
   'Vehicle crime',
   'Violence and sexual offences',
 ] as const
+
+const closedList = <const T extends readonly [string, ...string[]]>(
+  name: string,
+  values: T,
+): ClosedList<T> => ({
+  name,
+  values,
+})
+
+/**
+ * The closed lists of the group fields that reports break figures down by (DESIGN section 3): any other value is
+ * quarantined with the list named. The police.uk lists hold every value of the 36 months of City of London files
+ * (../shared/data/README.md), and the rest of police.uk's vocabulary where those files do not use all of it (its
+ * older outcome wording, objects of search under other Acts, officer-defined Mixed).
+ */
+export const GROUP_LISTS = {
+  /** ONS 2021 ethnic group, the five high-level categories, each by the first word of its name ("Asian, Asian British or Asian Welsh"). */
+  ethnicityGroup: closedList('ONS 2021 ethnic groups (high level)', [
+    'Asian',
+    'Black',
+    'Mixed',
+    'White',
+    'Other',
+  ]),
+  ageBand: closedList('victim survey age bands', ['16-24', '25-44', '45-64', '65+']),
+  gender: closedList('police.uk genders', ['Female', 'Male', 'Other']),
+  ageRange: closedList('police.uk age ranges', ['under 10', '10-17', '18-24', '25-34', 'over 34']),
+  /** Officers' own codes, which put Chinese people under Asian. */
+  officerDefinedEthnicity: closedList('police.uk officer-defined ethnicities', [
+    'Asian',
+    'Black',
+    'Mixed',
+    'Other',
+    'White',
+  ]),
+  /** The 18 ONS 2011 census ethnic groups in police.uk's wording, and its "Not stated". */
+  selfDefinedEthnicity: closedList('police.uk self-defined ethnicities (ONS census groups)', [
+    'White - English/Welsh/Scottish/Northern Irish/British',
+    'White - Irish',
+    'White - Gypsy or Irish Traveller',
+    'White - Any other White background',
+    'Mixed/Multiple ethnic groups - White and Black Caribbean',
+    'Mixed/Multiple ethnic groups - White and Black African',
+    'Mixed/Multiple ethnic groups - White and Asian',
+    'Mixed/Multiple ethnic groups - Any other Mixed/Multiple ethnic background',
+    'Asian/Asian British - Indian',
+    'Asian/Asian British - Pakistani',
+    'Asian/Asian British - Bangladeshi',
+    'Asian/Asian British - Chinese',
+    'Asian/Asian British - Any other Asian background',
+    'Black/African/Caribbean/Black British - African',
+    'Black/African/Caribbean/Black British - Caribbean',
+    'Black/African/Caribbean/Black British - Any other Black/African/Caribbean background',
+    'Other ethnic group - Arab',
+    'Other ethnic group - Any other ethnic group',
+    'Other ethnic group - Not stated',
+  ]),
+  objectOfSearch: closedList('police.uk objects of search', [
+    'Anything to threaten or harm anyone',
+    'Article for use in theft',
+    'Articles for use in criminal damage',
+    'Controlled drugs',
+    'Crossbows',
+    'Detailed object of search unavailable',
+    'Evidence of offences under the Act',
+    'Evidence of wildlife offences',
+    'Firearms',
+    'Fireworks',
+    'Game or poaching equipment',
+    'Goods on which duty has not been paid etc.',
+    'Offensive weapons',
+    'Psychoactive substances',
+    'Seals or hunting equipment',
+    'Stolen goods',
+  ]),
+  /** police.uk's stop-and-search outcomes: the wording since 2019, then the older one. */
+  searchOutcome: closedList('police.uk stop-and-search outcomes', [
+    'A no further action disposal',
+    'Arrest',
+    'Caution (simple or conditional)',
+    'Community resolution',
+    'Khat or Cannabis warning',
+    'Penalty Notice for Disorder',
+    'Summons / charged by post',
+    'Article found - Detailed outcome unavailable',
+    'Local resolution',
+    'Nothing found - no further action',
+    'Offender cautioned',
+    'Offender given drugs possession warning',
+    'Offender given penalty notice',
+    'Suspect arrested',
+    'Suspect summonsed to court',
+  ]),
+  tipSource: closedList('tip sources', ['resident', 'shopkeeper', 'youth_worker', 'school', 'other']),
+  tipOutcome: closedList('tip outcomes', ['intervention', 'arrest', 'no_action', 'pending']),
+} as const
 
 export const FEED_NAMES = [
   'incidents',
@@ -50,6 +157,12 @@ export interface FeedContract<S extends z.ZodObject = z.ZodObject> {
   location: LocationRule
   /** Personal data a drop may carry: allowed in the header, never stored. */
   personalColumns: readonly string[]
+  /**
+   * Drops may carry personal data anywhere (a survey's phone numbers and names, in columns no list foresees):
+   * a quarantine record or rejection reason then names the line, the column and the rule, and holds no value a
+   * column refused, nothing outside the contract's columns, and no raw line text (DESIGN section 4).
+   */
+  redactRefusals?: true
   /**
    * Columns holding another record's id (a survey's incident): nearly one value per row, stored like the key
    * (as shared prefixes, compressed harder) rather than in a dictionary that would only be tried and dropped.
@@ -146,13 +259,13 @@ export const stopSearches = {
     search_id: text({ required: true, max: 200 }),
     searched_at: timestamp({ required: true }),
     type: text({ max: 100 }),
-    gender: text({ max: 50 }),
-    age_range: text({ max: 50 }),
-    self_defined_ethnicity: text({ max: 200 }),
-    officer_defined_ethnicity: text({ max: 100 }),
+    gender: oneOf(GROUP_LISTS.gender),
+    age_range: oneOf(GROUP_LISTS.ageRange),
+    self_defined_ethnicity: oneOf(GROUP_LISTS.selfDefinedEthnicity),
+    officer_defined_ethnicity: oneOf(GROUP_LISTS.officerDefinedEthnicity),
     legislation: text({ max: 200 }),
-    object_of_search: text({ max: 200 }),
-    outcome: text({ max: 200 }),
+    object_of_search: oneOf(GROUP_LISTS.objectOfSearch),
+    outcome: oneOf(GROUP_LISTS.searchOutcome),
     outcome_linked: bool({ description: 'outcome linked to the object of search (a find)' }),
     part_of_operation: bool(),
     operation: text({ max: 200 }),
@@ -228,6 +341,7 @@ export const surveyResponses = {
   key: ['response_id'],
   referenceColumns: ['incident_id'],
   location: 'none',
+  redactRefusals: true,
   personalColumns: [
     'phone',
     'phone_number',
@@ -253,8 +367,8 @@ export const surveyResponses = {
     q_informed: answer(),
     q_treatment: answer(),
     q_overall: answer(),
-    ethnicity_group: text({ max: 100 }),
-    age_band: text({ max: 50 }),
+    ethnicity_group: oneOf(GROUP_LISTS.ethnicityGroup),
+    age_band: oneOf(GROUP_LISTS.ageBand),
   }),
   rules: (row) =>
     (span(row, 'sent_at', 'responded_at') ?? 0) < 0
@@ -271,11 +385,11 @@ export const tips = {
   schema: z.object({
     tip_id: text({ required: true, max: 200 }),
     received_at: timestamp({ required: true }),
-    source_type: oneOf(['resident', 'shopkeeper', 'youth_worker', 'school', 'other'], { required: true }),
+    source_type: oneOf(GROUP_LISTS.tipSource, { required: true }),
     hotspot_id: text({ max: 100 }),
     category: text({ max: 200 }),
     actioned_at: timestamp(),
-    outcome: oneOf(['intervention', 'arrest', 'no_action', 'pending']),
+    outcome: oneOf(GROUP_LISTS.tipOutcome),
     ...coordinates,
   }),
   rules: (row) =>

@@ -8,7 +8,10 @@ export type Row = Record<string, string | number | boolean | undefined>
 
 export interface RowIssue {
   column: string
+  /** What is wrong, showing the value where that helps the sender. */
   reason: string
+  /** The same without the value: all a drop that may carry personal data is told (DESIGN section 4). */
+  rule: string
 }
 
 export type Validation = { ok: true; row: Row } | { ok: false; issues: RowIssue[] }
@@ -64,7 +67,12 @@ export function validateRow(contract: FeedContract, raw: RawRow, context: Valida
       issues: parsed.error.issues.map((issue) => {
         const column = String(issue.path[0] ?? '')
         // zod does not report the input on its issues: an absent value is known from the row itself
-        return { column, reason: input[column] === undefined ? 'required value is missing' : issue.message }
+        if (input[column] === undefined) {
+          return { column, reason: 'required value is missing', rule: 'required value is missing' }
+        }
+        // the column helpers' own refusals carry their rule; zod's (a length cap, a pattern) never show the value
+        const rule = (issue as { params?: { rule?: string } }).params?.rule ?? issue.message
+        return { column, reason: issue.message, rule }
       }),
     }
   }
@@ -75,19 +83,23 @@ export function validateRow(contract: FeedContract, raw: RawRow, context: Valida
       return {
         ok: false,
         issues: [
-          { column: name, reason: `${new Date(value).toISOString()} is more than 24 h in the future` },
+          {
+            column: name,
+            reason: `${new Date(value).toISOString()} is more than 24 h in the future`,
+            rule: 'is more than 24 h in the future',
+          },
         ],
       }
     }
   }
-  const locationIssue = normaliseLocation(contract, row)
-  if (locationIssue) return { ok: false, issues: [locationIssue] }
-  const ruleIssue = contract.rules?.(row as never)
-  if (ruleIssue) return { ok: false, issues: [ruleIssue] }
+  // a location's reason may show coordinates (no feed with redactRefusals has a location); a cross-field rule
+  // names columns, never values
+  const issue = normaliseLocation(contract, row) ?? contract.rules?.(row as never)
+  if (issue) return { ok: false, issues: [{ ...issue, rule: issue.reason }] }
   return { ok: true, row }
 }
 
-function normaliseLocation(contract: FeedContract, row: Row): RowIssue | undefined {
+function normaliseLocation(contract: FeedContract, row: Row): Omit<RowIssue, 'rule'> | undefined {
   if (contract.location === 'none') return undefined
   const { lat, lon, easting, northing } = row as Record<string, number | undefined>
   const hasLatLon = lat !== undefined || lon !== undefined

@@ -208,7 +208,8 @@ export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
       kind: 'answer_out_of_range',
       code: 'invalid_value',
       column: 'q_overall',
-      reason: '9 is outside 1..7',
+      // without the value: a survey's refusals never repeat one (DESIGN section 4)
+      reason: 'is outside 1..7',
       apply: (v) => {
         if (!v.responded_at) v.responded_at = isoUtc(ms(v.sent_at) + 2 * HOUR_MS)
         v.q_overall = '9'

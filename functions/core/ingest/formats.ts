@@ -42,6 +42,19 @@ export interface BindContext {
   headerLine: number
 }
 
+/**
+ * The unknown names of a header, or only where they stand when the feed's refusals may not repeat what a drop
+ * holds: a file without its header line has a row there, and a survey's row holds a name and a phone number.
+ */
+function unknownColumns(contract: FeedContract, names: string[], unknown: string[]): string {
+  if (!contract.redactRefusals) return `unknown column(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')}`
+  const fields = names.flatMap((name, i) => (unknown.includes(name) ? [i + 1] : []))
+  return (
+    `${unknown.length} unknown column name${unknown.length === 1 ? '' : 's'} (field${fields.length === 1 ? '' : 's'} ` +
+    `${fields.join(', ')} of the header line; not repeated: ${contract.feed} drops may carry personal data)`
+  )
+}
+
 function derivedId(dropId: string, line: number): string {
   return `${dropId}:${line}`
 }
@@ -60,8 +73,9 @@ function bindCanonicalCsv(contract: FeedContract, header: string[], context: Bin
   if (unknown.length > 0) {
     throw new FileRejectedError(
       context.file,
-      `unknown column(s) ${unknown.map((u) => JSON.stringify(u)).join(', ')} for feed ${contract.feed} ` +
-        `(expected columns: ${columns.map((c) => c.name).join(', ')})`,
+      `${unknownColumns(contract, names, unknown)} for feed ${contract.feed} ` +
+        `(expected columns: ${columns.map((c) => c.name).join(', ')})` +
+        (unknown.length === names.length ? '; is the header line missing?' : ''),
       context.headerLine,
     )
   }
@@ -271,10 +285,18 @@ function bindPoliceUk(
   }
 }
 
+/** A key of a JSON Lines object that the contract cannot take: unknown, or known with an object or array value. */
+export interface StrayKey {
+  key: string
+  /** 1-based position of the key in its object. */
+  position: number
+  known: boolean
+}
+
 /** JSON Lines: one object per line with contract column names; personal keys are dropped. */
 export function bindJsonl(
   contract: FeedContract,
-): RecordMapper & { fromObject(o: Record<string, unknown>): MappedRecord | string } {
+): RecordMapper & { fromObject(o: Record<string, unknown>): MappedRecord | StrayKey } {
   const known = new Set(columnsOf(contract.schema).map((c) => c.name))
   const personal = new Set(contract.personalColumns)
   return {
@@ -286,11 +308,13 @@ export function bindJsonl(
     },
     fromObject(object) {
       const raw: RawRow = {}
+      let position = 0
       for (const name in object) {
+        position++
         if (personal.has(name)) continue
-        if (!known.has(name)) return name
+        if (!known.has(name)) return { key: name, position, known: false }
         const value = object[name]
-        if (value !== null && typeof value === 'object') return name
+        if (value !== null && typeof value === 'object') return { key: name, position, known: true }
         // the contract parses text; JSON numbers and booleans are given as their JSON spelling
         raw[name] = value === null || typeof value === 'string' ? value : String(value)
       }

@@ -11,12 +11,13 @@ import {
   type FormatName,
   type MappedRecord,
   type RecordMapper,
+  type StrayKey,
 } from './formats.ts'
 import { KEY_SEPARATOR, storedKey } from './key-set.ts'
 import { type Encoding, readLines } from './lines.ts'
 import type { Value } from './parquet-sink.ts'
 import { type QuarantineTruncation, QuarantineWriter } from './quarantine-writer.ts'
-import { csvRecords, jsonlRecords, type SourceRecord } from './records.ts'
+import { csvRecords, jsonlRecords, type RecordErrorCode, type SourceRecord } from './records.ts'
 import { ThreadedParquetSink } from './threaded-sink.ts'
 
 export type QuarantineCode =
@@ -79,6 +80,13 @@ export interface ScanResult {
 
 const TEXT_PREVIEW_CHARS = 65_536
 
+/** What is wrong with a record that could not be read, without the parser's quote of the text around it. */
+const RECORD_ERROR_RULES: Record<RecordErrorCode, string> = {
+  malformed_csv: 'malformed quoting',
+  invalid_json: 'the line is not one JSON object',
+  record_too_large: 'the line is larger than any valid record (64 KiB per field)',
+}
+
 /**
  * Reads a drop once and sorts every row: accepted (to a local Parquet file), quarantined with its reason (to a
  * local JSON Lines file) or counted as a duplicate. Throws `FileRejectedError` when the drop cannot be read.
@@ -104,7 +112,10 @@ class DropScan {
   private readonly sink: ThreadedParquetSink
   private readonly quarantine: QuarantineWriter
   private readonly contentColumns: string[]
+  private readonly contractColumns: Set<string>
   private readonly personal: Set<string>
+  /** The feed's refusals name line, column and rule only (FeedContract.redactRefusals). */
+  private readonly redact: boolean
   private readonly dropDay: number
   private readonly jsonl: ReturnType<typeof bindJsonl> | undefined
   private format: FormatName | undefined
@@ -147,7 +158,9 @@ class DropScan {
       input.quarantineMaxBytes,
     )
     this.contentColumns = columnsOf(contract.schema).map((c) => c.name)
+    this.contractColumns = new Set(this.contentColumns)
     this.personal = new Set(contract.personalColumns)
+    this.redact = contract.redactRefusals === true
     this.dropDay = parseDate(input.dropDate) as number
     this.format = input.format
     this.jsonl = input.format === 'jsonl' ? bindJsonl(contract) : undefined
@@ -200,7 +213,10 @@ class DropScan {
     }
     this.rowsIn++
     if ('error' in record) {
-      this.rejectRecord(record, null, record.error.code, record.error.reason, { text: this.textOf(record) })
+      const { code, reason } = record.error
+      this.rejectRecord(record, null, code, this.redact ? RECORD_ERROR_RULES[code] : reason, {
+        text: this.textOf(record),
+      })
       return
     }
     const mapped = this.jsonl ? this.mapObject(record) : this.mapFields(record)
@@ -210,12 +226,15 @@ class DropScan {
     if (!checked.ok) {
       const source = (this.mapper ?? this.jsonl) as RecordMapper
       const first = checked.issues[0] as { column: string }
+      const refused = new Set(checked.issues.map((i) => source.sourceColumn(i.column)))
       this.rejectRecord(
         record,
         source.sourceColumn(first.column),
         'invalid_value',
-        checked.issues.map((i) => `${source.sourceColumn(i.column)}: ${i.reason}`).join('; '),
-        { record: this.originalOf(record) },
+        checked.issues
+          .map((i) => `${source.sourceColumn(i.column)}: ${this.redact ? i.rule : i.reason}`)
+          .join('; '),
+        { record: this.originalOf(record, refused) },
       )
       return
     }
@@ -239,7 +258,8 @@ class DropScan {
   private bindHeader(record: SourceRecord): void {
     const { sourceName, contract, dropId } = this.input
     if ('error' in record) {
-      throw new FileRejectedError(sourceName, `header cannot be read: ${record.error.reason}`, record.line)
+      const reason = this.redact ? RECORD_ERROR_RULES[record.error.code] : record.error.reason
+      throw new FileRejectedError(sourceName, `header cannot be read: ${reason}`, record.line)
     }
     this.header = record.fields
     this.format ??= detectFormat(this.header)
@@ -272,7 +292,7 @@ class DropScan {
           this.header[i] ?? null,
           'field_too_large',
           `field of ${(fields[i] as string).length} characters exceeds the 64 KiB cap`,
-          { text: mapper.carriesPersonalData ? undefined : record.text.slice(0, 1024) },
+          { text: mapper.carriesPersonalData || this.redact ? undefined : record.text.slice(0, 1024) },
         )
         return undefined
       }
@@ -282,17 +302,31 @@ class DropScan {
 
   private mapObject(record: SourceRecord): MappedRecord | undefined {
     const result = (this.jsonl as ReturnType<typeof bindJsonl>).fromObject(objectOf(record))
-    if (typeof result !== 'string') return result
-    this.rejectRecord(
-      record,
-      result,
-      'unknown_column',
-      `unknown or non-scalar field ${JSON.stringify(result)}`,
-      {
-        record: this.originalOf(record),
-      },
-    )
+    if (!('key' in result)) return result
+    const { column, reason } = this.strayKeyIssue(result)
+    this.rejectRecord(record, column, 'unknown_column', reason, {
+      record: this.originalOf(record, new Set(column === null ? [] : [column])),
+    })
     return undefined
+  }
+
+  /**
+   * A key the contract cannot take. Its name is repeated only when it names a contract column or the feed's
+   * refusals may show what a drop holds: a survey's stray key may be `Phone`, or a phone number itself.
+   */
+  private strayKeyIssue(stray: StrayKey): { column: string | null; reason: string } {
+    const { feed } = this.input.contract
+    if (stray.known)
+      return { column: stray.key, reason: `${stray.key}: is an object or array, not one value` }
+    if (this.redact) {
+      return {
+        column: null,
+        reason:
+          `key ${stray.position} of the object is not a column of ${feed} ` +
+          `(its name and value are not kept: ${feed} drops may carry personal data)`,
+      }
+    }
+    return { column: stray.key, reason: `${JSON.stringify(stray.key)} is not a column of ${feed}` }
   }
 
   /** A row whose key the drop repeats waits until the drop's last row for that key. */
@@ -322,22 +356,34 @@ class DropScan {
     this.heldBack.set(key, { line: record.line, content, row, lineage, original: this.originalOf(record) })
   }
 
-  /** The row as the drop gave it, by its own column names, without personal data. */
-  private originalOf(record: SourceRecord): Record<string, unknown> {
+  /**
+   * The row as the drop gave it, by its own column names, without personal data. When the feed's refusals are
+   * redacted, only its contract columns that passed their checks: a value outside the contract, or one a
+   * column refused, may be a name or a phone number.
+   */
+  private originalOf(record: SourceRecord, refused: Set<string> = new Set()): Record<string, unknown> {
+    const keeps = (name: string, value: unknown) =>
+      !this.personal.has(name) &&
+      (!this.redact ||
+        (this.contractColumns.has(name) &&
+          !refused.has(name) &&
+          (value === null || typeof value !== 'object')))
     const original: Record<string, unknown> = {}
     if (this.jsonl) {
       for (const [name, value] of Object.entries(objectOf(record)))
-        if (!this.personal.has(name)) original[name] = value
+        if (keeps(name, value)) original[name] = value
     } else if ('fields' in record) {
       this.header.forEach((name, i) => {
-        if (!this.personal.has(name.trim())) original[name] = record.fields[i] ?? ''
+        const value = record.fields[i] ?? ''
+        if (keeps(name.trim(), value)) original[name] = value
       })
     }
     return original
   }
 
   private textOf(record: SourceRecord): string | undefined {
-    const carriesPersonalData = (this.mapper ?? this.jsonl)?.carriesPersonalData ?? this.personal.size > 0
+    const carriesPersonalData =
+      this.redact || ((this.mapper ?? this.jsonl)?.carriesPersonalData ?? this.personal.size > 0)
     return carriesPersonalData ? undefined : record.text.slice(0, TEXT_PREVIEW_CHARS)
   }
 
