@@ -228,7 +228,7 @@ describe('SesMailer with aws-sdk-client-mock', () => {
         report: 'weekly',
         period: '2026-W46',
         recipientKey: overrides.recipientKey ?? 'CMD-001',
-        message: overrides.message ?? message,
+        compose: async () => overrides.message ?? message,
         backoff: (attempt) => 100 * 2 ** (attempt - 1),
         sleep: async (ms) => {
           overrides.waits?.push(ms)
