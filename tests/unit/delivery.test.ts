@@ -273,6 +273,21 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
     expect(sink.messages).toHaveLength(2)
   })
 
+  it('a resend claimed by a run that died before recording it is reported stuck, and not sent', async () => {
+    await run()
+    await harness.store.create(
+      resendClaimKey('weekly', '2026-W46', 'CMD-001', 1),
+      JSON.stringify({ resend: 1, requested_by: 'dead-run', requested_at: NOW, reason: 'x' }),
+    )
+    const resend = { requestedBy: 'analyst.k', reason: 'correction' }
+    expect(await run({ compose: composeOf('corrected figures'), resend })).toMatchObject({
+      state: 'stuck',
+      reason: expect.stringContaining('dead-run'),
+    })
+    expect(sink.messages).toHaveLength(1)
+    expect((await ledgerProblems(harness.store, 'weekly', '2026-W46')).stuck).toHaveLength(1)
+  })
+
   it('two concurrent deliveries of the same email send it once; the other reports it, unsent', async () => {
     const outcomes = await Promise.all([run(), run(), run()])
     expect(outcomes.map((o) => o.state).sort()).toEqual(['sent', 'stuck', 'stuck'])

@@ -299,7 +299,10 @@ export async function listLedger(
 }
 
 export interface LedgerProblems {
-  /** `sending`, or a failed entry whose retry was claimed and never recorded: outcome unknown, not resent. */
+  /**
+   * `sending`, or a failed entry whose retry (or a sent entry whose resend) was claimed and never recorded:
+   * outcome unknown, not resent.
+   */
   stuck: LedgerEntry[]
   /** Failed entries, suppressed addresses among them (see `failure.kind` and `failure.retryable`). */
   failed: LedgerEntry[]
@@ -312,11 +315,15 @@ export async function ledgerProblems(
   period: string,
 ): Promise<LedgerProblems> {
   const claims = new Set<string>()
-  for await (const { key } of store.list(`ledger/${report}/${period}/retries/`)) claims.add(key)
+  for (const folder of ['retries', 'resends'])
+    for await (const { key } of store.list(`ledger/${report}/${period}/${folder}/`)) claims.add(key)
   const problems: LedgerProblems = { stuck: [], failed: [] }
   for (const entry of await listLedger(store, report, period)) {
+    const resend = (entry.resends?.length ?? 0) + 1
     if (entry.state === 'sending') problems.stuck.push(entry)
-    else if (entry.state === 'failed') {
+    else if (entry.state === 'sent') {
+      if (claims.has(resendClaimKey(report, period, entry.recipient_key, resend))) problems.stuck.push(entry)
+    } else if (entry.state === 'failed') {
       const claimed = claims.has(retryClaimKey(report, period, entry.recipient_key, entry.attempt + 1))
       ;(claimed ? problems.stuck : problems.failed).push(entry)
     }
