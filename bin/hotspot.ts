@@ -195,7 +195,8 @@ program
     process.stdout.write(
       options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeReport(summary, options.outbox)}\n`,
     )
-    if (undelivered(summary).length > 0) fail(describeUndelivered(summary))
+    if (undelivered(summary).length > 0)
+      fail(describeUndelivered(summary, 'to send the new figures, run again with --resend "<why>"'))
   })
 
 program

@@ -70,7 +70,13 @@ async function lambdaHandler(event: unknown): Promise<ReportSummary> {
     run_id: summary.run_id,
     outcomes: summary.outcomes.map((o) => ({ recipient: o.recipient.key, state: o.outcome.state })),
   })
-  if (notDelivered.length > 0) throw new ReportsNotDeliveredError(describeUndelivered(summary))
+  if (notDelivered.length > 0)
+    throw new ReportsNotDeliveredError(
+      describeUndelivered(
+        summary,
+        'to send the new figures, invoke with {"report", "period", "resend": {"reason", "requested_by"}}',
+      ),
+    )
   return summary
 }
 

@@ -72,13 +72,16 @@ export function undelivered(summary: ReportSummary): RecipientOutcome[] {
   return summary.outcomes.filter((o) => o.outcome.state !== 'sent' && o.outcome.state !== 'already-sent')
 }
 
-/** One line for stderr or an error: the period, how many were not delivered, and each one's state. */
-export function describeUndelivered(summary: ReportSummary): string {
+/**
+ * One line for stderr or an error: the period, how many were not delivered, and each one's state; `howToResend`
+ * tells the reader of this interface how to send changed figures.
+ */
+export function describeUndelivered(summary: ReportSummary, howToResend: string): string {
   const notDelivered = undelivered(summary)
   const changed = notDelivered.filter((o) => o.outcome.state === 'changed-since-sent').length
   return `${summary.report} ${summary.period}: ${notDelivered.length} of ${summary.outcomes.length} recipients not delivered${
     changed > 0
-      ? ` (${changed} changed since sent: the figures now differ from those sent; resend explicitly)`
+      ? ` (${changed} changed since sent: the figures now differ from those sent; ${howToResend})`
       : ''
   }: ${notDelivered.map((o) => `${o.recipient.key}: ${o.outcome.state}`).join(', ')}`
 }
