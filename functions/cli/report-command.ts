@@ -39,9 +39,17 @@ export async function runReportCommand(options: ReportCommandOptions): Promise<R
     onRendered: async (recipient, email) => {
       await writePreview(options.outbox, period.report, period.id, recipient.key, htmlPreview(email))
     },
-    resend:
-      options.resend === undefined ? undefined : { requestedBy: userInfo().username, reason: options.resend },
+    resend: options.resend === undefined ? undefined : { requestedBy: whoRuns(), reason: options.resend },
   })
+}
+
+/** The user running the command, for the ledger's record of a resend (a uid without a passwd entry by number). */
+function whoRuns(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return `uid ${process.getuid?.() ?? 'unknown'}`
+  }
 }
 
 export function describeReport(summary: ReportSummary, outbox: string): string {
