@@ -14,7 +14,7 @@ import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { DEFAULT_END_DATE } from '../functions/core/generate/generate.ts'
 import { FORMAT_NAMES } from '../functions/core/ingest/formats.ts'
 import { loadReference, REFERENCE_KINDS } from '../functions/core/reference/load.ts'
-import { undelivered } from '../functions/core/reports/send-reports.ts'
+import { describeUndelivered, undelivered } from '../functions/core/reports/send-reports.ts'
 
 const DEFAULT_LAKE = '.hotspot/lake'
 
@@ -198,6 +198,10 @@ program
   .option('--outbox <dir>', 'where .eml files (unless --smtp) and .html previews go', '.hotspot/outbox')
   .option('--smtp <url>', 'send through this SMTP server, e.g. smtp://localhost:1025')
   .option('--force-name <name>', 'the force, as named in subjects and headings', 'Demo City Police')
+  .option(
+    '--resend <reason>',
+    'send the new figures to recipients whose figures changed since they were sent (logged in the ledger)',
+  )
   .option('--json', 'print the outcome per recipient as JSON')
   .action(async (report: 'weekly' | 'monthly', options) => {
     const summary = await runReportCommand({
@@ -207,13 +211,13 @@ program
       outbox: options.outbox,
       smtp: options.smtp,
       force: options.forceName,
+      resend: options.resend,
     })
     process.stdout.write(
       options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${describeReport(summary, options.outbox)}\n`,
     )
-    const unsent = undelivered(summary)
-    if (unsent.length > 0)
-      fail(`${unsent.length} of ${summary.outcomes.length} recipients not sent: see above`)
+    if (undelivered(summary).length > 0)
+      fail(describeUndelivered(summary, 'to send the new figures, run again with --resend "<why>"'))
   })
 
 program

@@ -1,11 +1,14 @@
 import path from 'node:path'
 import { assertValidKey, type Mailer, type RawMessage, SendError } from '../core/ports.ts'
 import {
+  assertReportPeriod,
   headerValue,
   messageIdOf,
   PERIOD_ID,
   RECIPIENT_HEADER,
   REPORT_HEADER,
+  RESEND_HEADER,
+  recipientSegment,
 } from '../core/reports/compose.ts'
 import { FsObjectStore } from './fs-object-store.ts'
 
@@ -13,8 +16,9 @@ const SEGMENT = /^[A-Za-z0-9_%~-][A-Za-z0-9._%~-]*$/
 
 /**
  * A folder of .eml files instead of a mail server, for running locally: `send` writes the bytes unchanged to
- * `<folder>/<report>/<period>/<recipient-key>.eml`, filed by the message's `X-Hotspot-Report` ("weekly
- * 2026-W46") and `X-Hotspot-Recipient` headers (see compose.ts), or under a relative `name` the caller gives.
+ * `<folder>/<report>/<period>/<recipient-key>.eml` (a resend: `.../resends/<recipient-key>.<n>.eml`, as in the
+ * archive), filed by the message's `X-Hotspot-Report` ("weekly 2026-W46"), `X-Hotspot-Recipient` and
+ * `X-Hotspot-Resend` headers (see compose.ts), or under a relative `name` the caller gives.
  * The file appears whole or not at all (written as an object of an FsObjectStore on the folder); sending the same
  * message again replaces it. The message id is the Message-ID header.
  */
@@ -55,6 +59,24 @@ export class OutboxMailer implements Mailer {
   }
 }
 
+/**
+ * Writes the HTML preview of a report email beside its .eml: `<folder>/<report>/<period>/<recipient>.html`, the
+ * recipient key made a safe file name as in the ledger and archive (a key such as `../../x` stays in the folder).
+ */
+export async function writePreview(
+  folder: string,
+  report: string,
+  period: string,
+  recipientKey: string,
+  html: string,
+): Promise<string> {
+  assertReportPeriod(report, period)
+  const key = `${report}/${period}/${recipientSegment(recipientKey)}.html`
+  const files = new FsObjectStore(folder)
+  await files.put(key, html)
+  return path.join(files.location, ...key.split('/'))
+}
+
 /** The message's key under the folder: the name given, else its default name. */
 function keyOf(message: RawMessage, name: string | undefined): string {
   const key = name ?? defaultName(message)
@@ -66,11 +88,20 @@ function keyOf(message: RawMessage, name: string | undefined): string {
 function defaultName(message: RawMessage): string {
   const report = headerValue(message.raw, REPORT_HEADER)
   const recipient = headerValue(message.raw, RECIPIENT_HEADER)
+  const resend = headerValue(message.raw, RESEND_HEADER)
   const match = /^(weekly|monthly) (\S+)$/.exec(report ?? '')
-  if (!match || !PERIOD_ID.test(match[2] as string) || recipient === undefined || !SEGMENT.test(recipient)) {
+  if (
+    !match ||
+    !PERIOD_ID.test(match[2] as string) ||
+    recipient === undefined ||
+    !SEGMENT.test(recipient) ||
+    (resend !== undefined && !/^[1-9]\d{0,8}$/.test(resend))
+  ) {
     throw new Error(
       `cannot file the message: it needs "${REPORT_HEADER}: weekly 2026-W46" and a plain "${RECIPIENT_HEADER}" header, or a name`,
     )
   }
-  return `${match[1]}/${match[2]}/${recipient}.eml`
+  return resend === undefined
+    ? `${match[1]}/${match[2]}/${recipient}.eml`
+    : `${match[1]}/${match[2]}/resends/${recipient}.${resend}.eml`
 }

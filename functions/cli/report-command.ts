@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { userInfo } from 'node:os'
 import path from 'node:path'
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
-import { OutboxMailer } from '../adapters/outbox-mailer.ts'
+import { OutboxMailer, writePreview } from '../adapters/outbox-mailer.ts'
 import { SmtpMailer } from '../adapters/smtp-mailer.ts'
 import { type Clock, systemClock } from '../core/ports.ts'
 import { periodOf } from '../core/reports/periods.ts'
@@ -18,6 +18,11 @@ export interface ReportCommandOptions {
   /** Send through this SMTP server (smtp://host:port) instead of writing .eml files. */
   smtp?: string
   force: string
+  /**
+   * Why the period is sent again: recipients whose figures changed since they were sent get the new ones, and
+   * the ledger logs who (the user running the command), when and why.
+   */
+  resend?: string
   clock?: Clock
 }
 
@@ -32,11 +37,19 @@ export async function runReportCommand(options: ReportCommandOptions): Promise<R
     period,
     force: options.force,
     onRendered: async (recipient, email) => {
-      const folder = path.join(options.outbox, period.report, period.id)
-      await mkdir(folder, { recursive: true })
-      await writeFile(path.join(folder, `${recipient.key}.html`), htmlPreview(email))
+      await writePreview(options.outbox, period.report, period.id, recipient.key, htmlPreview(email))
     },
+    resend: options.resend === undefined ? undefined : { requestedBy: whoRuns(), reason: options.resend },
   })
+}
+
+/** The user running the command, for the ledger's record of a resend (a uid without a passwd entry by number). */
+function whoRuns(): string {
+  try {
+    return userInfo().username
+  } catch {
+    return `uid ${process.getuid?.() ?? 'unknown'}`
+  }
 }
 
 export function describeReport(summary: ReportSummary, outbox: string): string {

@@ -6,16 +6,22 @@ import { S3ObjectStore } from '../adapters/s3-object-store.ts'
 import { SesMailer } from '../adapters/ses-mailer.ts'
 import { systemClock } from '../core/ports.ts'
 import { requestedPeriod } from '../core/reports/periods.ts'
-import { type ReportSummary, sendReports, undelivered } from '../core/reports/send-reports.ts'
+import {
+  describeUndelivered,
+  type ReportSummary,
+  sendReports,
+  undelivered,
+} from '../core/reports/send-reports.ts'
 import { reportsConfig } from './config.ts'
 
 /**
  * Reports Lambda, started by EventBridge Scheduler in Europe/London: weekly (Monday 07:00) with
  * `{"report": "weekly", "scheduled_time": "<aws.scheduler.scheduled-time>"}` sends each commander the scorecard
  * of the week that ended on the Sunday before; monthly (the 1st, 07:00) sends the funders the previous month.
- * `{"report": ..., "period": "2026-W46" | "2026-10"}` resends a given period (recipients already sent to are
- * skipped). A recipient not delivered (stuck, failed, suppressed, quota) fails the invocation after everyone
- * was tried: the scheduler invokes the function asynchronously, so Lambda retries it twice (recipients already
+ * `{"report": ..., "period": "2026-W46" | "2026-10"}` sends a given period that has ended (recipients already
+ * sent to are skipped); add `"resend": {"reason": ..., "requested_by": ...}` to send the new figures to those
+ * whose figures changed since they were sent, logged in the ledger. A recipient not delivered (stuck, failed,
+ * suppressed, quota, or sent with figures that differ now) fails the invocation after everyone was tried: the scheduler invokes the function asynchronously, so Lambda retries it twice (recipients already
  * sent to are skipped) and then sends the event to the function's dead-letter queue, whose alarm tells the
  * operators.
  */
@@ -32,14 +38,31 @@ export const reportsEvent = z.union([
   z
     .object({ report: z.enum(['weekly', 'monthly']), scheduled_time: z.iso.datetime({ offset: true }) })
     .strict(),
-  z.object({ report: z.enum(['weekly', 'monthly']), period: z.string() }).strict(),
+  z
+    .object({
+      report: z.enum(['weekly', 'monthly']),
+      period: z.string(),
+      resend: z
+        .object({ reason: z.string().trim().min(1), requested_by: z.string().trim().min(1) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
 ])
 
 export class ReportsNotDeliveredError extends Error {}
 
 async function lambdaHandler(event: unknown): Promise<ReportSummary> {
-  const period = requestedPeriod(reportsEvent.parse(event))
-  const summary = await sendReports({ store, mailer, clock: systemClock, period, force: config.force })
+  const request = reportsEvent.parse(event)
+  const resend = 'resend' in request && request.resend ? request.resend : undefined
+  const summary = await sendReports({
+    store,
+    mailer,
+    clock: systemClock,
+    period: requestedPeriod(request),
+    force: config.force,
+    resend: resend && { reason: resend.reason, requestedBy: resend.requested_by },
+  })
   const notDelivered = undelivered(summary)
   logger.info('reports sent', {
     report: summary.report,
@@ -47,13 +70,13 @@ async function lambdaHandler(event: unknown): Promise<ReportSummary> {
     run_id: summary.run_id,
     outcomes: summary.outcomes.map((o) => ({ recipient: o.recipient.key, state: o.outcome.state })),
   })
-  if (notDelivered.length > 0) {
+  if (notDelivered.length > 0)
     throw new ReportsNotDeliveredError(
-      `${summary.report} ${summary.period}: ${notDelivered.length} of ${summary.outcomes.length} recipients not delivered (${notDelivered
-        .map((o) => `${o.recipient.key}: ${o.outcome.state}`)
-        .join(', ')})`,
+      describeUndelivered(
+        summary,
+        'to send the new figures, invoke with {"report", "period", "resend": {"reason", "requested_by"}}',
+      ),
     )
-  }
   return summary
 }
 

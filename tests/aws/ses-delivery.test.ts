@@ -177,7 +177,7 @@ describe('delivery over SES: exactly once per recipient', () => {
       report: REPORT,
       period: PERIOD,
       recipientKey: recipient.key,
-      message: messageFor(recipient),
+      compose: async () => messageFor(recipient),
       backoff,
       sleep,
       ...options,
@@ -215,7 +215,6 @@ describe('delivery over SES: exactly once per recipient', () => {
     for (const [index, recipient] of commanders.entries()) {
       expect(second.get(recipient.key)).toMatchObject({
         state: 'already-sent',
-        sameMessage: true,
         providerMessageId: ses.requests[index]?.messageId,
       })
     }

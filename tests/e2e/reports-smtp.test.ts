@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -18,7 +18,10 @@ import { generateCity } from '../../functions/core/generate/generate.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import type { Recipients } from '../../functions/core/reference/recipients.ts'
+import { ledgerState } from '../../functions/core/reports/delivery.ts'
 import { monthBefore, weekBefore } from '../../functions/core/reports/periods.ts'
+import { WEEKLY_MARTS } from '../../functions/core/reports/send-reports.ts'
+import { hotspot } from './hotspot-cli.ts'
 
 const { simpleParser } = createRequire(import.meta.url)('mailparser') as typeof import('mailparser')
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
@@ -29,12 +32,17 @@ interface Received {
   mail: ParsedMail
 }
 
+/** A commander id that climbs out of the outbox if used as a file name as it is. */
+const HOSTILE_ID = '../../../escape'
+
 /**
  * A demo run end to end: generate a city, ingest it, run the marts, then send the weekly and monthly reports
- * through a real SMTP server on loopback, and read every message back as a mail client would.
+ * through a real SMTP server on loopback, and read every message back as a mail client would. One commander's
+ * id is hostile (a path that climbs out of the outbox): it must stay a plain file name everywhere.
  */
 describe('reports delivered over SMTP', () => {
   let root: string
+  let city: string
   let lake: string
   let server: SMTPServer
   let smtpUrl: string
@@ -47,11 +55,13 @@ describe('reports delivered over SMTP', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-smtp-'))
-    const city = path.join(root, 'city')
+    city = path.join(root, 'city')
     lake = path.join(root, 'lake')
     await generateCity({ scale: 'demo', years: 1, seed: 5, out: city })
     asOf = JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8')).dates.end
     recipients = JSON.parse(readFileSync(path.join(city, 'recipients.json'), 'utf8'))
+    ;(recipients.commanders[0] as { id: string }).id = HOSTILE_ID
+    await writeFile(path.join(city, 'recipients.json'), JSON.stringify(recipients))
     areas = JSON.parse(readFileSync(path.join(city, 'register.geojson'), 'utf8')).features.map(
       (f: { properties: (typeof areas)[number] }) => f.properties,
     )
@@ -262,4 +272,121 @@ describe('reports delivered over SMTP', () => {
       .replace(/\b\d+(st|nd|rd|th)\b/g, ' ')
     expect(visible.match(/(?<![\d.,<])\b[1-9]\b(?![\d.,%])/g) ?? []).toEqual([])
   })
+
+  it('writes the HTML preview of a hostile commander id under the outbox, by the same safe key as the .eml', () => {
+    const outbox = path.join(root, 'outbox')
+    expect(existsSync(path.join(root, 'escape.html'))).toBe(false)
+    expect(
+      existsSync(path.join(outbox, 'weekly', '2026-W46', '%2E%2E%2F%2E%2E%2F%2E%2E%2Fescape.html')),
+    ).toBe(true)
+  })
+
+  it('refuses to report on a week that has not ended in London, even when results as of its Sunday exist', async () => {
+    // 23:30 GMT on Sunday 15 November 2026: the week ends half an hour later
+    await expect(
+      runReportCommand({
+        lake,
+        report: 'weekly',
+        period: '2026-W46',
+        outbox: path.join(root, 'outbox'),
+        smtp: smtpUrl,
+        force: 'Demo City Police',
+        clock: fixedClock('2026-11-15T23:30:00Z'),
+      }),
+    ).rejects.toThrow(/2026-W46 has not ended/)
+  })
+
+  it('figures changed since the week was sent: the report fails on stderr; --resend sends the new figures, logged, both versions archived', async () => {
+    // late incidents of 15 November: new records in the week already sent, then the weekly marts again
+    const drop = (await readFile(path.join(city, 'drops', 'incidents', '2026-11-15.csv'), 'utf8')).split('\n')
+    const late = path.join(root, 'late')
+    await mkdir(late, { recursive: true })
+    await writeFile(
+      path.join(late, '2026-11-15.csv'),
+      [drop[0], ...drop.slice(1).map((line) => line.replace(/^([^,]+)/, '$1-LATE'))].join('\n'),
+    )
+    const ingested = await runIngestCommand([late], { lake, feed: 'incidents', clock })
+    expect(ingested.failures).toEqual([])
+    const engine = await DuckDbLake.open(lake)
+    await runMarts({
+      store: new FsObjectStore(lake),
+      engine,
+      clock: fixedClock('2026-11-16T06:30:00Z'),
+      asOf,
+      marts: WEEKLY_MARTS,
+    })
+    engine.close()
+
+    const before = received.length
+    const args = ['report', 'weekly', '--lake', lake, '--period', '2026-W46', '--smtp', smtpUrl]
+    const refused = await hotspot(...args, '--outbox', path.join(root, 'outbox'))
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/changed since sent/)
+    expect(received.length).toBe(before)
+    const changed = refused.stdout
+      .split('\n')
+      .filter((line) => line.includes('changed-since-sent'))
+      .map((line) => line.trim().split(/\s+/)[1])
+    expect(changed.length).toBeGreaterThan(0)
+
+    const resent = await hotspot(
+      ...args,
+      '--outbox',
+      path.join(root, 'outbox'),
+      '--resend',
+      'late drop of 15 November',
+    )
+    expect(resent.stderr).toBe('')
+    expect(resent.code).toBe(0)
+    const again = received.slice(before)
+    expect(again.map((r) => r.mail.headers.get('x-hotspot-recipient')).sort()).toEqual(
+      changed.map((key) => key?.replace(/\.\.\//g, '%2E%2E%2F')).sort(),
+    )
+    const store = new FsObjectStore(lake)
+    for (const { mail } of again) {
+      const key = String(mail.headers.get('x-hotspot-recipient'))
+      const entry = await ledgerState(store, 'weekly', '2026-W46', decodeURIComponent(key))
+      expect(entry).toMatchObject({
+        state: 'sent',
+        message_id: mail.messageId,
+        archive_key: `archive/weekly/2026-W46/resends/${key}.1.eml`,
+        resends: [{ resend: 1, reason: 'late drop of 15 November', replaced: { state: 'sent' } }],
+      })
+      const [record] = entry?.resends ?? []
+      expect(record?.requested_by).toBeTruthy()
+      expect(record?.replaced.message_id).not.toBe(mail.messageId)
+      // the archive keeps both versions, the first untouched
+      expect(await store.exists(`archive/weekly/2026-W46/${key}.eml`)).toBe(true)
+      expect(await store.exists(`archive/weekly/2026-W46/resends/${key}.1.eml`)).toBe(true)
+    }
+    // nothing else went out: only those whose figures changed got the new ones
+    expect(received.length).toBe(before + again.length)
+  }, 300_000)
+
+  it('refuses results from a run that started before the week ended (as of its Sunday, made on the Sunday)', async () => {
+    // week 45 ends at the end of Sunday 8 November: a run as of that day, made that evening, saw part of it
+    const engine = await DuckDbLake.open(lake)
+    await runMarts({
+      store: new FsObjectStore(lake),
+      engine,
+      clock: fixedClock('2026-11-08T20:00:00Z'),
+      asOf: '2026-11-08',
+      marts: WEEKLY_MARTS,
+    })
+    engine.close()
+    await expect(
+      runReportCommand({
+        lake,
+        report: 'weekly',
+        period: '2026-W45',
+        outbox: path.join(root, 'outbox'),
+        smtp: smtpUrl,
+        force: 'Demo City Police',
+        clock,
+      }),
+    ).rejects.toThrow(/started at 2026-11-08T20:00:00.000Z, before weekly 2026-W45 ended/)
+    const ledger: string[] = []
+    for await (const { key } of new FsObjectStore(lake).list('ledger/weekly/2026-W45/')) ledger.push(key)
+    expect(ledger).toEqual([])
+  }, 120_000)
 })

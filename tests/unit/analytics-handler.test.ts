@@ -151,6 +151,23 @@ describe('analytics handler', () => {
     expect(JSON.parse(s3.text(LAKE, `manifests/runs/${manifest.run_id}.json`) as string)).toEqual(manifest)
   })
 
+  it("refuses an operator's as_of after today in London, before any query; today itself is allowed", async () => {
+    const { S3ObjectStore } = await import('../../functions/adapters/s3-object-store.ts')
+    const { AthenaQueryEngine } = await import('../../functions/adapters/athena-query-engine.ts')
+    const run = module.analyticsHandler({
+      store: new S3ObjectStore({ bucket: LAKE }),
+      engine: new AthenaQueryEngine({ workgroup: WORKGROUP, database: DATABASE, client: athena.client }),
+      // 00:30 BST on Monday 30 March 2026: today in London is the 30th, though it is still the 29th in UTC
+      clock: { now: () => new Date('2026-03-29T23:30:00Z') },
+    })
+    await expect(run({ as_of: '2026-03-31' }, context)).rejects.toThrow(
+      'as of 2026-03-31 is after today (2026-03-30 in London)',
+    )
+    expect(athenaCommands()).toEqual([])
+    scriptOneRowPerMart()
+    expect((await run({ as_of: '2026-03-30' }, context)).as_of).toBe('2026-03-30')
+  })
+
   it('with plenty of time left, waits on each query as it would without a deadline (no StopQueryExecution)', async () => {
     scriptOneRowPerMart()
     const manifest = await handler({ as_of: '2026-03-29' }, context)

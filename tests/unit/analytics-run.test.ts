@@ -183,6 +183,18 @@ describe('runMarts over the sample lake', () => {
     ).rejects.toThrow(MartSchemaError)
   })
 
+  it('refuses an as-of date after today in London: its day has not happened, so its results would be partial', async () => {
+    // 23:30 UTC on Monday 2 March 2026 is 23:30 GMT: today in London is still 2 March
+    await expect(run('2026-03-03', '2026-03-02T23:30:00Z')).rejects.toThrow(
+      'as of 2026-03-03 is after today (2026-03-02 in London)',
+    )
+    // run ids start with the time the run started: nothing of a run started then was written
+    const written: string[] = []
+    for await (const { key } of store.list('results/'))
+      if (key.includes('/r20260302T233000Z')) written.push(key)
+    expect(written).toEqual([])
+  })
+
   it('says which reference data is missing', async () => {
     const empty = new FsObjectStore(path.join(root, 'empty'))
     const engine = await DuckDbLake.open(path.join(root, 'empty'))

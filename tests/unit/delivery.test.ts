@@ -24,6 +24,7 @@ import {
   ledgerProblems,
   ledgerState,
   listLedger,
+  resendClaimKey,
   retryClaimKey,
 } from '../../functions/core/reports/delivery.ts'
 import { fakeS3 } from './helpers/fake-s3.ts'
@@ -33,6 +34,14 @@ import { SmtpSink } from './helpers/smtp-sink.ts'
 const LEDGER = 'ledger/weekly/2026-W46/CMD-001.json'
 const ARCHIVE = 'archive/weekly/2026-W46/CMD-001.eml'
 const MESSAGE_ID = '<hotspot.weekly.2026-W46.CMD-001@force.police.example>'
+const RESENT_ARCHIVE = 'archive/weekly/2026-W46/resends/CMD-001.1.eml'
+const RESENT_MESSAGE_ID = '<hotspot.weekly.2026-W46.CMD-001.resend-1@force.police.example>'
+
+/** The email as the report composes it, as its first send (0) or as resend n, with the figures given. */
+const composeOf =
+  (text?: string) =>
+  (resend: number): Promise<RawMessage> =>
+    composeMessage(renderedEmail(text === undefined ? {} : { text }), envelope({ resend }))
 const NOW = '2026-11-16T07:00:00.000Z'
 
 /** Delegates to a store, and can fail the `put` of chosen keys: a crash (or an outage) at that point. */
@@ -124,7 +133,7 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
       report: 'weekly',
       period: '2026-W46',
       recipientKey: 'CMD-001',
-      message,
+      compose: async () => message,
       backoff: (attempt) => 10 * 2 ** (attempt - 1),
       sleep: async (ms) => {
         waits.push(ms)
@@ -171,19 +180,112 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
     })
   })
 
-  it('a retry after success sends nothing more (already-sent), even if the email composes differently now', async () => {
+  it('a retry after success sends nothing more (already-sent)', async () => {
     await run()
-    expect(await run()).toMatchObject({
-      state: 'already-sent',
+    expect(await run()).toMatchObject({ state: 'already-sent', messageId: MESSAGE_ID, sentAt: NOW })
+    expect(sink.messages).toHaveLength(1)
+    expect(await ledgerJson()).toMatchObject({ state: 'sent', attempt_id: 'attempt-1' })
+  })
+
+  it('figures changed since the email was sent: reported as changed-since-sent, nothing sent, nothing replaced', async () => {
+    await run()
+    const outcome = await run({ compose: composeOf('corrected figures') })
+    const corrected = await composeOf('corrected figures')(0)
+    expect(outcome).toMatchObject({
+      state: 'changed-since-sent',
       messageId: MESSAGE_ID,
       sentAt: NOW,
-      sameMessage: true,
+      sentSha256: sha256(message.raw),
+      nowSha256: sha256(corrected.raw),
     })
-    const changed = await composeMessage(renderedEmail({ text: 'corrected figures' }), envelope())
-    expect(await run({ message: changed })).toMatchObject({ state: 'already-sent', sameMessage: false })
     expect(sink.messages).toHaveLength(1)
     expect((await harness.store.getBytes(ARCHIVE)).equals(message.raw)).toBe(true)
-    expect(await ledgerJson()).toMatchObject({ state: 'sent', attempt_id: 'attempt-1' })
+    expect(await ledgerJson()).toMatchObject({
+      state: 'sent',
+      attempt_id: 'attempt-1',
+      sha256: sha256(message.raw),
+    })
+  })
+
+  it('an explicit resend sends the new figures under a new Message-ID and archive key, and the ledger keeps the history', async () => {
+    await run()
+    const first = await ledgerJson()
+    const resend = { requestedBy: 'analyst.k', reason: 'late drop of 15 November' }
+    const outcome = await run({ compose: composeOf('corrected figures'), resend })
+    expect(outcome).toMatchObject({
+      state: 'sent',
+      messageId: RESENT_MESSAGE_ID,
+      archiveKey: RESENT_ARCHIVE,
+      resend: 1,
+    })
+    const resent = await composeOf('corrected figures')(1)
+    expect(sink.messages).toHaveLength(2)
+    expect(sink.messages[1]?.raw.equals(resent.raw)).toBe(true)
+    // both versions archived: the first untouched, the resend under a key of its own
+    expect((await harness.store.getBytes(ARCHIVE)).equals(message.raw)).toBe(true)
+    expect((await harness.store.getBytes(RESENT_ARCHIVE)).equals(resent.raw)).toBe(true)
+    expect(await ledgerJson()).toEqual({
+      ...first,
+      state: 'sent',
+      attempt: 2,
+      // attempt-2 was the id of the entry this run tried to create before it found the one sent
+      attempt_id: 'attempt-3',
+      message_id: RESENT_MESSAGE_ID,
+      sha256: sha256(resent.raw),
+      bytes: resent.raw.length,
+      archive_key: RESENT_ARCHIVE,
+      provider_message_id: RESENT_MESSAGE_ID,
+      resends: [
+        {
+          resend: 1,
+          requested_by: 'analyst.k',
+          requested_at: NOW,
+          reason: 'late drop of 15 November',
+          replaced: first,
+        },
+      ],
+    })
+    expect(await harness.store.exists(resendClaimKey('weekly', '2026-W46', 'CMD-001', 1))).toBe(true)
+    // the resent figures are now the ones sent: a rerun finds them sent; a resend with nothing changed sends nothing
+    expect(await run({ compose: composeOf('corrected figures') })).toMatchObject({
+      state: 'already-sent',
+      messageId: RESENT_MESSAGE_ID,
+    })
+    expect(await run({ compose: composeOf('corrected figures'), resend })).toMatchObject({
+      state: 'already-sent',
+    })
+    // figures that changed once more are reported against the resent version
+    expect(await run({ compose: composeOf('corrected again') })).toMatchObject({
+      state: 'changed-since-sent',
+      sentSha256: sha256(resent.raw),
+    })
+    expect(sink.messages).toHaveLength(2)
+  })
+
+  it('two concurrent resends of the same email send it once; the other reports it', async () => {
+    await run()
+    const resend = { requestedBy: 'analyst.k', reason: 'correction' }
+    const outcomes = await Promise.all([
+      run({ compose: composeOf('corrected figures'), resend }),
+      run({ compose: composeOf('corrected figures'), resend }),
+    ])
+    expect(outcomes.map((o) => o.state).sort()).toEqual(['sent', 'stuck'])
+    expect(sink.messages).toHaveLength(2)
+  })
+
+  it('a resend claimed by a run that died before recording it is reported stuck, and not sent', async () => {
+    await run()
+    await harness.store.create(
+      resendClaimKey('weekly', '2026-W46', 'CMD-001', 1),
+      JSON.stringify({ resend: 1, requested_by: 'dead-run', requested_at: NOW, reason: 'x' }),
+    )
+    const resend = { requestedBy: 'analyst.k', reason: 'correction' }
+    expect(await run({ compose: composeOf('corrected figures'), resend })).toMatchObject({
+      state: 'stuck',
+      reason: expect.stringContaining('dead-run'),
+    })
+    expect(sink.messages).toHaveLength(1)
+    expect((await ledgerProblems(harness.store, 'weekly', '2026-W46')).stuck).toHaveLength(1)
   })
 
   it('two concurrent deliveries of the same email send it once; the other reports it, unsent', async () => {
@@ -373,9 +475,9 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
     )
     sink.rejectRecipient('two@force.police.example')
     await run()
-    await run({ recipientKey: 'CMD-002', message: second })
+    await run({ recipientKey: 'CMD-002', compose: async () => second })
     store.failPut = () => true
-    await expect(run({ recipientKey: 'Insp Smith', message: third })).rejects.toBeInstanceOf(
+    await expect(run({ recipientKey: 'Insp Smith', compose: async () => third })).rejects.toBeInstanceOf(
       LedgerUpdateError,
     )
     const entries = await listLedger(harness.store, 'weekly', '2026-W46')
@@ -417,7 +519,7 @@ const [lake, url, eml] = process.argv.slice(2)
 const smtp = new SmtpMailer(url)
 const mailer = { name: 'smtp', send: async (m) => { await smtp.send(m); process.exit(137) } }
 const message = { from: ${JSON.stringify(message.from)}, to: ${JSON.stringify(message.to)}, raw: readFileSync(eml) }
-await deliver({ store: new FsObjectStore(lake), mailer, report: 'weekly', period: '2026-W46', recipientKey: 'CMD-001', message })
+await deliver({ store: new FsObjectStore(lake), mailer, report: 'weekly', period: '2026-W46', recipientKey: 'CMD-001', compose: async () => message })
 `,
     )
     const lake = path.join(dir, 'lake')
@@ -452,7 +554,7 @@ await deliver({ store: new FsObjectStore(lake), mailer, report: 'weekly', period
       report: 'weekly',
       period: '2026-W46',
       recipientKey: 'CMD-001',
-      message,
+      compose: async () => message,
     })
     expect(rerun).toMatchObject({ state: 'stuck', messageId: MESSAGE_ID })
     expect(sink.messages).toHaveLength(1)

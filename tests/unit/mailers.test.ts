@@ -19,7 +19,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
-import { OutboxMailer } from '../../functions/adapters/outbox-mailer.ts'
+import { OutboxMailer, writePreview } from '../../functions/adapters/outbox-mailer.ts'
 import { classifySesError, SesMailer } from '../../functions/adapters/ses-mailer.ts'
 import { classifySmtpError, SmtpMailer } from '../../functions/adapters/smtp-mailer.ts'
 import { fixedClock, type RawMessage } from '../../functions/core/ports.ts'
@@ -228,7 +228,7 @@ describe('SesMailer with aws-sdk-client-mock', () => {
         report: 'weekly',
         period: '2026-W46',
         recipientKey: overrides.recipientKey ?? 'CMD-001',
-        message: overrides.message ?? message,
+        compose: async () => overrides.message ?? message,
         backoff: (attempt) => 100 * 2 ** (attempt - 1),
         sleep: async (ms) => {
           overrides.waits?.push(ms)
@@ -314,6 +314,24 @@ describe('OutboxMailer', () => {
     // sending it again replaces the file whole
     await outbox.send(message)
     expect(await readdir(path.dirname(file))).toEqual(['CMD-001.eml'])
+  })
+
+  it('files a resend beside the first, as the archive does, without replacing it', async () => {
+    const first = await composeMessage(renderedEmail(), envelope())
+    const resent = await composeMessage(renderedEmail({ text: 'corrected figures' }), envelope({ resend: 1 }))
+    const outbox = new OutboxMailer(dir)
+    await outbox.send(first)
+    await outbox.send(resent)
+    expect((await readFile(path.join(dir, 'weekly', '2026-W46', 'CMD-001.eml'))).equals(first.raw)).toBe(true)
+    const file = path.join(dir, 'weekly', '2026-W46', 'resends', 'CMD-001.1.eml')
+    expect((await readFile(file)).equals(resent.raw)).toBe(true)
+  })
+
+  it('writes the HTML preview of a hostile recipient key inside the folder, by its safe key', async () => {
+    const file = await writePreview(dir, 'weekly', '2026-W46', '../../escape', '<p>preview</p>')
+    expect(file).toBe(path.join(dir, 'weekly', '2026-W46', '%2E%2E%2F%2E%2E%2Fescape.html'))
+    expect(await readFile(file, 'utf8')).toBe('<p>preview</p>')
+    await expect(writePreview(dir, 'weekly', '../../x', 'CMD-001', '')).rejects.toThrow(/not a weekly period/)
   })
 
   it('files a message under a name the caller gives, and refuses one it cannot file', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
+  assertPeriodEnded,
+  assertResultsCover,
   monthBefore,
   monthlyPeriod,
   PeriodError,
@@ -63,5 +65,31 @@ describe('report periods (Europe/London)', () => {
     expect(requestedPeriod({ report: 'monthly', scheduled_time: '2026-10-01T06:00:00Z' }).id).toBe('2026-09')
     // a resend names its period
     expect(requestedPeriod({ report: 'monthly', period: '2026-10' })).toEqual(monthlyPeriod('2026-10'))
+  })
+
+  it('a period has ended only when its last London day has: a week at the end of its Sunday, a month at the end of its last day', () => {
+    // week 43 of 2026 ends at 00:00 GMT on Monday 26 October (the clocks went back on the Sunday)
+    const week = weeklyPeriod('2026-W43')
+    expect(() => assertPeriodEnded(week, new Date('2026-10-25T23:59:59Z'))).toThrow(
+      'weekly 2026-W43 has not ended: it ends at the end of Sunday 25 October 2026 (London)',
+    )
+    expect(() => assertPeriodEnded(week, new Date('2026-10-26T00:00:00Z'))).not.toThrow()
+    // June 2026 ends at midnight BST, 23:00 UTC on the 30th
+    const june = monthlyPeriod('2026-06')
+    expect(() => assertPeriodEnded(june, new Date('2026-06-30T22:59:59Z'))).toThrow(PeriodError)
+    expect(() => assertPeriodEnded(june, new Date('2026-06-30T23:00:00Z'))).not.toThrow()
+  })
+
+  it('results cover a period when they are as of its last day or later, from a run started after it ended', () => {
+    const week = weeklyPeriod('2026-W46') // ends 2026-11-16T00:00Z
+    const run = { run_id: 'r1', as_of: '2026-11-15', started_at: '2026-11-16T03:30:00.000Z' }
+    expect(() => assertResultsCover(week, run)).not.toThrow()
+    expect(() => assertResultsCover(week, { ...run, as_of: '2026-11-16' })).not.toThrow()
+    expect(() => assertResultsCover(week, { ...run, as_of: '2026-11-14' })).toThrow(
+      'results of run r1 are as of 2026-11-14, before the last day of weekly 2026-W46 (2026-11-15)',
+    )
+    expect(() => assertResultsCover(week, { ...run, started_at: '2026-11-15T20:00:00.000Z' })).toThrow(
+      'run r1 started at 2026-11-15T20:00:00.000Z, before weekly 2026-W46 ended',
+    )
   })
 })

@@ -9,6 +9,7 @@ import { isDay, parseDate } from '../time.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { martSql, runStaging } from './mart-sql.ts'
 import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
+import { londonDay } from './schedule.ts'
 
 export const RUN_MANIFEST_VERSION = 1
 
@@ -65,6 +66,9 @@ export class MissingReferenceError extends Error {}
 export class RunOutOfTimeError extends Error {
   override name = 'RunOutOfTimeError'
 }
+export class FutureAsOfError extends Error {
+  override name = 'FutureAsOfError'
+}
 
 /**
  * Runs the marts for one as-of date: `results/<mart>/as_of=<date>/<run_id>.parquet` for each, then the run's
@@ -75,6 +79,13 @@ export class RunOutOfTimeError extends Error {
 export async function runMarts(request: RunRequest): Promise<RunManifest> {
   const { store, engine, clock, asOf } = request
   const startedAt = clock.now()
+  const today = londonDay(startedAt)
+  // a day that has not ended has no complete drops yet: its results would be partial, and a report would use them
+  if (isDay(asOf) && asOf > today) {
+    throw new FutureAsOfError(
+      `as of ${asOf} is after today (${today} in London): results as of a day not yet over would be partial`,
+    )
+  }
   const bound = await martParameters(store, asOf, request)
   const { weights_version: weightsVersion, register_version: registerVersion } = bound
   const inputs = await listInputs(store, asOf)

@@ -33,6 +33,11 @@ export interface ComposeEnvelope {
   /** Overrides the derived Message-ID (`<hotspot.weekly.2026-W46.CMD-001@sender.domain>`). */
   messageId?: string
   /**
+   * 0 (or absent) for the email as first sent; n for its nth explicit resend, which gets a Message-ID of its own
+   * (a mail client drops a second message with a Message-ID it has seen) and an `X-Hotspot-Resend: n` header.
+   */
+  resend?: number
+  /**
    * The Date header. Give a date that a rerun gives again (for example the period's scheduled send time), not
    * the time of composing: a retry must compose the same bytes as the archived .eml.
    */
@@ -42,6 +47,7 @@ export interface ComposeEnvelope {
 /** Headers that name what a message is; the outbox mailer files a message by them. */
 export const REPORT_HEADER = 'X-Hotspot-Report'
 export const RECIPIENT_HEADER = 'X-Hotspot-Recipient'
+export const RESEND_HEADER = 'X-Hotspot-Resend'
 
 /**
  * A deliberately strict address: an ASCII dot-atom local part and a DNS host name with at least two labels.
@@ -102,15 +108,20 @@ export function assertReportPeriod(report: string, period: string): asserts repo
   }
 }
 
-/** `<hotspot.weekly.2026-W46.CMD-001@police.example>`: the same for every composition of the same email. */
+/**
+ * `<hotspot.weekly.2026-W46.CMD-001@police.example>`, `...CMD-001.resend-1@...` for a resend: the same for every
+ * composition of the same email.
+ */
 export function reportMessageId(
   report: ReportKind,
   period: string,
   recipientKey: string,
   senderEmail: string,
+  resend = 0,
 ): string {
   const domain = senderEmail.slice(senderEmail.lastIndexOf('@') + 1).toLowerCase()
-  return `<hotspot.${report}.${period}.${recipientSegment(recipientKey)}@${domain}>`
+  const version = resend > 0 ? `.resend-${resend}` : ''
+  return `<hotspot.${report}.${period}.${recipientSegment(recipientKey)}${version}@${domain}>`
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
@@ -150,7 +161,10 @@ export async function composeMessage(email: RenderedEmail, envelope: ComposeEnve
   if (!(envelope.date instanceof Date) || Number.isNaN(envelope.date.getTime())) {
     throw new CompositionError('the Date is not a valid date')
   }
-  const messageId = envelope.messageId ?? reportMessageId(report, period, to.key, from.email)
+  const resend = envelope.resend ?? 0
+  if (!Number.isSafeInteger(resend) || resend < 0)
+    throw new CompositionError(`resend ${resend} is not a count`)
+  const messageId = envelope.messageId ?? reportMessageId(report, period, to.key, from.email, resend)
   assertHeaderSafe(messageId, 'Message-ID')
   if (!/^<[^<>\s@]+@[^<>\s@]+>$/.test(messageId)) {
     throw new CompositionError(`Message-ID ${JSON.stringify(messageId)} is not <left@right>`)
@@ -196,6 +210,7 @@ export async function composeMessage(email: RenderedEmail, envelope: ComposeEnve
     headers: {
       [REPORT_HEADER]: `${report} ${period}`,
       [RECIPIENT_HEADER]: recipientSegment(to.key),
+      ...(resend > 0 ? { [RESEND_HEADER]: String(resend) } : {}),
       // RFC 3834: out-of-office and other automatic replies should not answer it
       'Auto-Submitted': 'auto-generated',
     },

@@ -28,11 +28,13 @@ import type { ReportKind } from './model.ts'
  *                                          \--put--> failed
  *   failed (retryable kind) --claim `ledger/<report>/<period>/retries/<recipient>.<n>.json` (conditional
  *          create), then put--> sending (attempt n) --> sent | failed
+ *   sent, figures changed, resend asked for --claim `ledger/<report>/<period>/resends/<recipient>.<n>.json`,
+ *          then put--> sending (resend n) --> sent | failed
  *
  * 1. Before anything is sent the entry is created in state `sending` with a conditional write (the attempt id,
  *    the Message-ID and the sha256 of the exact bytes). Only the writer that created it may send. Any other
  *    delivery of the same email finds the entry and sends nothing:
- *    - `sent`: reported as `already-sent`.
+ *    - `sent`: reported as `already-sent` when the email composed now is the one sent (see 1b otherwise).
  *    - `sending`: reported as `stuck`. The earlier attempt may be running now or may have crashed after the
  *      mailer took the message but before the entry was updated; this run cannot know, so it neither
  *      resends (which could send twice) nor passes over it in silence.
@@ -44,7 +46,13 @@ import type { ReportKind } from './model.ts'
  *      object for n+1; a run that loses it reports `stuck`. Throttled and transient failures are retried in
  *      at most `maxRetries` later runs, then reported as given up; a quota stop is retried whenever the next
  *      run comes.
- * 2. The exact bytes are archived with a conditional create of `archive/<report>/<period>/<recipient>.eml`.
+ * 1b. A `sent` entry whose sha256 differs from the email composed now (the figures changed since) is reported
+ *    as `changed-since-sent` and not sent again, unless a resend is asked for (`resend`: who and why). Resend n
+ *    is claimed with a conditional create of `ledger/<report>/<period>/resends/<recipient>.<n>.json` (a run
+ *    that loses it reports `stuck`), composed with its own Message-ID, archived under its own key (below), and
+ *    recorded in the entry's `resends` with who asked, when, why and the entry it replaced; then as 2 to 4.
+ * 2. The exact bytes are archived with a conditional create of `archive/<report>/<period>/<recipient>.eml`
+ *    (resend n: `archive/<report>/<period>/resends/<recipient>.<n>.eml`; an archived .eml is never replaced).
  *    An archive that exists already (a retry) must hold the same bytes; if it does not (the email composed
  *    differently this time), nothing is sent and the entry is failed with kind `archive-mismatch`.
  * 3. The mailer sends, retried in this run with exponential backoff on `throttled` and `transient`.
@@ -86,6 +94,8 @@ export interface LedgerEntry {
   provider_message_id?: string
   failed_at?: string
   failure?: LedgerFailure
+  /** Explicit resends, oldest first (who, when, why, and the entry each replaced). */
+  resends?: ResendRecord[]
   /** Earlier failed attempts, oldest first. */
   previous?: {
     attempt: number
@@ -106,14 +116,29 @@ interface OutcomeBase {
 
 export type DeliveryOutcome = OutcomeBase &
   (
-    | { state: 'sent'; messageId: string | null; providerMessageId: string; attempt: number; tries: number }
+    | {
+        state: 'sent'
+        messageId: string | null
+        providerMessageId: string
+        attempt: number
+        tries: number
+        /** n when this send was the email's nth explicit resend. */
+        resend?: number
+      }
     | {
         state: 'already-sent'
         messageId: string | null
         providerMessageId?: string
         sentAt?: string
-        /** False when this run composed different bytes from those sent (the data changed since). */
-        sameMessage: boolean
+      }
+    | {
+        /** Sent, but this run composed other bytes (the figures changed since): not sent again unless resent. */
+        state: 'changed-since-sent'
+        messageId: string | null
+        sentAt?: string
+        sentSha256: string
+        nowSha256: string
+        reason: string
       }
     | { state: 'stuck'; attempt: number; startedAt: string; messageId: string | null; reason: string }
     | { state: 'skipped-suppressed'; reason: string; previously: boolean }
@@ -150,6 +175,22 @@ export class LedgerUpdateError extends Error {
   }
 }
 
+/** An explicit resend: who asked for it, and why (kept in the ledger). */
+export interface ResendRequest {
+  requestedBy: string
+  reason: string
+}
+
+/** One resend in a ledger entry's history. */
+export interface ResendRecord {
+  resend: number
+  requested_by: string
+  requested_at: string
+  reason: string
+  /** The entry as it was before the resend: the message sent before (its Message-ID, sha256, archive key). */
+  replaced: Omit<LedgerEntry, 'resends'>
+}
+
 export interface DeliverInput {
   store: ObjectStore
   mailer: Mailer
@@ -157,7 +198,13 @@ export interface DeliverInput {
   report: ReportKind
   period: string
   recipientKey: string
-  message: RawMessage
+  /**
+   * The email as composed now: as first sent (0), or as its nth resend (its own Message-ID), compared with the
+   * version last sent and composed again for a resend.
+   */
+  compose: (resend: number) => Promise<RawMessage>
+  /** Send again where the email sent before differs from the one composed now (the figures changed). */
+  resend?: ResendRequest
   /** Sends tried in this run before a throttled or transient failure is recorded (default 5). */
   maxAttempts?: number
   /** Later runs that may retry a throttled or transient failure (default 3). */
@@ -181,8 +228,25 @@ export function ledgerKey(report: ReportKind, period: string, recipientKey: stri
   return `ledger/${report}/${period}/${recipientSegment(recipientKey)}.json`
 }
 
-export function archiveKey(report: ReportKind, period: string, recipientKey: string): string {
-  return `archive/${report}/${period}/${recipientSegment(recipientKey)}.eml`
+/**
+ * `archive/<report>/<period>/<recipient>.eml` as first sent; the nth resend under `resends/<recipient>.<n>.eml`,
+ * a key of its own: an archived .eml is never replaced (Object Lock in AWS).
+ */
+export function archiveKey(report: ReportKind, period: string, recipientKey: string, resend = 0): string {
+  const segment = recipientSegment(recipientKey)
+  return resend === 0
+    ? `archive/${report}/${period}/${segment}.eml`
+    : `archive/${report}/${period}/resends/${segment}.${resend}.eml`
+}
+
+/** The object whose conditional create claims resend number `resend` of an email, and logs who asked and why. */
+export function resendClaimKey(
+  report: ReportKind,
+  period: string,
+  recipientKey: string,
+  resend: number,
+): string {
+  return `ledger/${report}/${period}/resends/${recipientSegment(recipientKey)}.${resend}.json`
 }
 
 /** The object whose conditional create claims retry attempt `attempt` of a failed delivery. */
@@ -235,7 +299,10 @@ export async function listLedger(
 }
 
 export interface LedgerProblems {
-  /** `sending`, or a failed entry whose retry was claimed and never recorded: outcome unknown, not resent. */
+  /**
+   * `sending`, or a failed entry whose retry (or a sent entry whose resend) was claimed and never recorded:
+   * outcome unknown, not resent.
+   */
   stuck: LedgerEntry[]
   /** Failed entries, suppressed addresses among them (see `failure.kind` and `failure.retryable`). */
   failed: LedgerEntry[]
@@ -248,11 +315,15 @@ export async function ledgerProblems(
   period: string,
 ): Promise<LedgerProblems> {
   const claims = new Set<string>()
-  for await (const { key } of store.list(`ledger/${report}/${period}/retries/`)) claims.add(key)
+  for (const folder of ['retries', 'resends'])
+    for await (const { key } of store.list(`ledger/${report}/${period}/${folder}/`)) claims.add(key)
   const problems: LedgerProblems = { stuck: [], failed: [] }
   for (const entry of await listLedger(store, report, period)) {
+    const resend = (entry.resends?.length ?? 0) + 1
     if (entry.state === 'sending') problems.stuck.push(entry)
-    else if (entry.state === 'failed') {
+    else if (entry.state === 'sent') {
+      if (claims.has(resendClaimKey(report, period, entry.recipient_key, resend))) problems.stuck.push(entry)
+    } else if (entry.state === 'failed') {
       const claimed = claims.has(retryClaimKey(report, period, entry.recipient_key, entry.attempt + 1))
       ;(claimed ? problems.stuck : problems.failed).push(entry)
     }
@@ -260,9 +331,9 @@ export async function ledgerProblems(
   return problems
 }
 
-/** Sends `message` at most once for (report, period, recipient) and records what happened (see above). */
+/** Sends the email at most once for (report, period, recipient), or once more on request, and records it (see above). */
 export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
-  const { store, mailer, report, period, recipientKey, message } = input
+  const { store, mailer, report, period, recipientKey } = input
   const clock = input.clock ?? systemClock
   const maxAttempts = input.maxAttempts ?? 5
   const maxRetries = input.maxRetries ?? 3
@@ -270,17 +341,21 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
   const sleep = input.sleep ?? defaultSleep
   const newAttemptId = input.newAttemptId ?? randomUUID
   assertReportPeriod(report, period)
-  checkHeaders(message.raw, report, period, recipientKey)
+  const compose = async (resend: number) => {
+    const composed = await input.compose(resend)
+    checkHeaders(composed.raw, report, period, recipientKey)
+    return composed
+  }
 
-  const base: OutcomeBase = {
+  const key = ledgerKey(report, period, recipientKey)
+  const baseOf = (resend: number): OutcomeBase => ({
     report,
     period,
     recipientKey,
-    ledgerKey: ledgerKey(report, period, recipientKey),
-    archiveKey: archiveKey(report, period, recipientKey),
-  }
-  const digest = sha256(message.raw)
-  const fresh = (attempt: number): LedgerEntry => ({
+    ledgerKey: key,
+    archiveKey: archiveKey(report, period, recipientKey, resend),
+  })
+  const fresh = (attempt: number, composed: RawMessage, resend: number): LedgerEntry => ({
     version: 1,
     report,
     period,
@@ -289,51 +364,91 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
     attempt,
     attempt_id: newAttemptId(),
     mailer: mailer.name,
-    message_id: messageIdOf(message.raw) ?? null,
-    sha256: digest,
-    bytes: message.raw.length,
-    archive_key: base.archiveKey,
+    message_id: messageIdOf(composed.raw) ?? null,
+    sha256: sha256(composed.raw),
+    bytes: composed.raw.length,
+    archive_key: baseOf(resend).archiveKey,
     started_at: clock.now().toISOString(),
   })
 
-  // 1. claim the email: only the creator of the entry (or of a retry claim) sends
-  let entry = fresh(1)
-  if ((await store.create(base.ledgerKey, toJson(entry), { contentType: 'application/json' })) === 'exists') {
-    const existing = await readEntry(store, base.ledgerKey)
-    const earlier = reportExisting(base, existing, digest, maxRetries)
-    if (earlier) return earlier
-    // a retryable failure: a later attempt, claimed with a conditional create so that one run makes it
-    const attempt = existing.attempt + 1
-    entry = fresh(attempt)
-    const claimKey = retryClaimKey(report, period, recipientKey, attempt)
-    const claim = { attempt, attempt_id: entry.attempt_id, claimed_at: entry.started_at }
-    if ((await store.create(claimKey, toJson(claim), { contentType: 'application/json' })) === 'exists') {
-      const other = JSON.parse((await store.getBytes(claimKey)).toString('utf8')) as typeof claim
-      return {
-        ...base,
-        state: 'stuck',
-        attempt,
-        startedAt: other.claimed_at,
-        messageId: existing.message_id,
-        reason: `retry attempt ${attempt} was claimed by ${other.attempt_id} at ${other.claimed_at} and has not been recorded`,
+  // 1. claim the email: only the creator of the entry (or of a retry or resend claim) sends
+  let message = await compose(0)
+  let resend = 0
+  let entry = fresh(1, message, resend)
+  if ((await store.create(key, toJson(entry), { contentType: 'application/json' })) === 'exists') {
+    const existing = await readEntry(store, key)
+    // compare with the version last sent (a resent email differs from the first in its Message-ID)
+    resend = existing.resends?.length ?? 0
+    if (resend > 0) message = await compose(resend)
+    const digest = sha256(message.raw)
+    const changed = existing.state === 'sent' && existing.sha256 !== digest
+    if (changed && input.resend) {
+      // an explicit resend: claimed with a conditional create so that one run makes it, logged in the entry
+      resend++
+      message = await compose(resend)
+      entry = fresh(existing.attempt + 1, message, resend)
+      const { resends: _, ...replaced } = existing
+      const record: ResendRecord = {
+        resend,
+        requested_by: input.resend.requestedBy,
+        requested_at: entry.started_at,
+        reason: input.resend.reason,
+        replaced,
       }
+      const claimKey = resendClaimKey(report, period, recipientKey, resend)
+      if ((await store.create(claimKey, toJson(record), { contentType: 'application/json' })) === 'exists') {
+        const other = JSON.parse((await store.getBytes(claimKey)).toString('utf8')) as ResendRecord
+        return {
+          ...baseOf(resend),
+          state: 'stuck',
+          attempt: entry.attempt,
+          startedAt: other.requested_at,
+          messageId: existing.message_id,
+          reason: `resend ${resend} was claimed by ${other.requested_by} at ${other.requested_at} and has not been recorded`,
+        }
+      }
+      entry.resends = [...(existing.resends ?? []), record]
+    } else {
+      const earlier = changed
+        ? changedSinceSent(baseOf(resend), existing, digest)
+        : reportExisting(baseOf(resend), existing, maxRetries)
+      if (earlier) return earlier
+      // a retryable failure: a later attempt, claimed with a conditional create so that one run makes it
+      const attempt = existing.attempt + 1
+      entry = fresh(attempt, message, resend)
+      const claimKey = retryClaimKey(report, period, recipientKey, attempt)
+      const claim = { attempt, attempt_id: entry.attempt_id, claimed_at: entry.started_at }
+      if ((await store.create(claimKey, toJson(claim), { contentType: 'application/json' })) === 'exists') {
+        const other = JSON.parse((await store.getBytes(claimKey)).toString('utf8')) as typeof claim
+        return {
+          ...baseOf(resend),
+          state: 'stuck',
+          attempt,
+          startedAt: other.claimed_at,
+          messageId: existing.message_id,
+          reason: `retry attempt ${attempt} was claimed by ${other.attempt_id} at ${other.claimed_at} and has not been recorded`,
+        }
+      }
+      entry.previous = [
+        ...(existing.previous ?? []),
+        {
+          attempt: existing.attempt,
+          attempt_id: existing.attempt_id,
+          started_at: existing.started_at,
+          failed_at: existing.failed_at,
+          failure: existing.failure,
+        },
+      ]
+      if (existing.resends) entry.resends = existing.resends
     }
-    entry.previous = [
-      ...(existing.previous ?? []),
-      {
-        attempt: existing.attempt,
-        attempt_id: existing.attempt_id,
-        started_at: existing.started_at,
-        failed_at: existing.failed_at,
-        failure: existing.failure,
-      },
-    ]
-    await store.put(base.ledgerKey, toJson(entry), { contentType: 'application/json' })
+    await store.put(key, toJson(entry), { contentType: 'application/json' })
   }
+  const base = baseOf(resend)
+  const digest = entry.sha256
 
   const record = async (failure: LedgerFailure, tries: number) => {
     entry = { ...entry, state: 'failed', sends_tried: tries, failed_at: clock.now().toISOString(), failure }
-    await store.put(base.ledgerKey, toJson(entry), { contentType: 'application/json' })
+    await store.put(key, toJson(entry), { contentType: 'application/json' })
   }
 
   // 2. archive the exact bytes (a store that fails here stops the run; nothing was sent, so a rerun retries)
@@ -415,6 +530,20 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
     providerMessageId: sent.messageId,
     attempt: entry.attempt,
     tries,
+    ...(resend > 0 ? { resend } : {}),
+  }
+}
+
+/** A sent email whose figures differ now: reported, not sent again unless a resend is asked for. */
+function changedSinceSent(base: OutcomeBase, existing: LedgerEntry, digest: string): DeliveryOutcome {
+  return {
+    ...base,
+    state: 'changed-since-sent',
+    messageId: existing.message_id,
+    sentAt: existing.sent_at,
+    sentSha256: existing.sha256,
+    nowSha256: digest,
+    reason: `sent${existing.sent_at ? ` at ${existing.sent_at}` : ''} with other figures (sha256 ${existing.sha256}); composed now: sha256 ${digest}. Not sent again: resend it explicitly to send the new figures`,
   }
 }
 
@@ -422,7 +551,6 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
 function reportExisting(
   base: OutcomeBase,
   existing: LedgerEntry,
-  digest: string,
   maxRetries: number,
 ): DeliveryOutcome | undefined {
   switch (existing.state) {
@@ -433,7 +561,6 @@ function reportExisting(
         messageId: existing.message_id,
         providerMessageId: existing.provider_message_id,
         sentAt: existing.sent_at,
-        sameMessage: existing.sha256 === digest,
       }
     case 'sending':
       return {

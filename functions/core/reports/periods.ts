@@ -1,3 +1,4 @@
+import type { RunManifest } from '../analytics/run.ts'
 import { londonDay } from '../analytics/schedule.ts'
 import { daysInMonth, formatDay, londonWallClockToUtc, parseDate } from '../time.ts'
 import type { Period } from './model.ts'
@@ -104,6 +105,39 @@ export function monthlyPeriod(id: string): Period {
     end,
     hours: (end.getTime() - start.getTime()) / 3_600_000,
     label: `${MONTH_NAMES[month - 1]} ${year}`,
+  }
+}
+
+/**
+ * Refuses a period that has not ended at `now`: a week ends at the end of its Sunday, a month at the end of its
+ * last day, in London. A report sent earlier would hold part of the period and lock its ledger.
+ */
+export function assertPeriodEnded(period: Period, now: Date): void {
+  if (now.getTime() >= period.end.getTime()) return
+  const last = period.report === 'weekly' ? `Sunday ${longDate(period.lastDay)}` : longDate(period.lastDay)
+  throw new PeriodError(
+    `${period.report} ${period.id} has not ended: it ends at the end of ${last} (London); a report is only made for a period that has ended`,
+  )
+}
+
+/**
+ * Refuses results that do not cover the whole period: as of a day before its last, or from a run that started
+ * before the period ended (a run sees the drops there are when it starts, so it saw only part of the period).
+ */
+export function assertResultsCover(
+  period: Period,
+  run: Pick<RunManifest, 'run_id' | 'as_of' | 'started_at'>,
+): void {
+  const what = `${period.report} ${period.id}`
+  if (run.as_of < period.lastDay) {
+    throw new PeriodError(
+      `results of run ${run.run_id} are as of ${run.as_of}, before the last day of ${what} (${period.lastDay})`,
+    )
+  }
+  if (new Date(run.started_at).getTime() < period.end.getTime()) {
+    throw new PeriodError(
+      `run ${run.run_id} started at ${run.started_at}, before ${what} ended: run the marts again (hotspot run --as-of ${run.as_of})`,
+    )
   }
 }
 

@@ -6,9 +6,10 @@ import { type Recipients, readRecipients } from '../reference/recipients.ts'
 import { readRegister } from '../reference/register.ts'
 import { chartCid, heatmapImage, patrolEffectChart, weeklyHarmChart } from './charts.ts'
 import { composeMessage } from './compose.ts'
-import { type DeliveryOutcome, deliver, QuotaExceededError } from './delivery.ts'
+import { type DeliveryOutcome, deliver, QuotaExceededError, type ResendRequest } from './delivery.ts'
 import { renderFunderReport } from './funder-report.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
+import { assertPeriodEnded, assertResultsCover } from './periods.ts'
 import { readResults } from './results.ts'
 import { renderWeeklyScorecard } from './weekly-scorecard.ts'
 
@@ -44,6 +45,8 @@ export interface ReportRequest {
   force: string
   /** Called with each rendered email before it is sent (the local run writes an HTML preview of each). */
   onRendered?: (recipient: Recipient, email: RenderedEmail) => Promise<void>
+  /** Send the new figures to recipients whose sent email differs from the one composed now; logged in the ledger. */
+  resend?: ResendRequest
 }
 
 export interface RecipientOutcome {
@@ -61,9 +64,26 @@ export interface ReportSummary {
   stopped: string | null
 }
 
-/** The recipients a run did not deliver to (sent now or before counts as delivered). */
+/**
+ * The recipients a run did not deliver the report as composed now to: sent now or before counts as delivered;
+ * sent before with other figures (changed-since-sent) does not.
+ */
 export function undelivered(summary: ReportSummary): RecipientOutcome[] {
   return summary.outcomes.filter((o) => o.outcome.state !== 'sent' && o.outcome.state !== 'already-sent')
+}
+
+/**
+ * One line for stderr or an error: the period, how many were not delivered, and each one's state; `howToResend`
+ * tells the reader of this interface how to send changed figures.
+ */
+export function describeUndelivered(summary: ReportSummary, howToResend: string): string {
+  const notDelivered = undelivered(summary)
+  const changed = notDelivered.filter((o) => o.outcome.state === 'changed-since-sent').length
+  return `${summary.report} ${summary.period}: ${notDelivered.length} of ${summary.outcomes.length} recipients not delivered${
+    changed > 0
+      ? ` (${changed} changed since sent: the figures now differ from those sent; ${howToResend})`
+      : ''
+  }: ${notDelivered.map((o) => `${o.recipient.key}: ${o.outcome.state}`).join(', ')}`
 }
 
 /**
@@ -106,14 +126,20 @@ async function latestRecipients(store: ObjectStore): Promise<Recipients> {
 /**
  * Sends one report for one period to each of its recipients, exactly once each: the weekly scorecard to every
  * commander (their hotspots only) or the monthly report to every funder. Reads the latest completed run as of the
- * period's last day. A recipient already sent to is not sent again; an earlier attempt whose outcome is unknown
- * is reported, not resent; a daily quota stops the run and the rest are reported as not attempted.
+ * period's last day, made after the period ended; a period that has not ended is refused. A recipient already
+ * sent to is not sent again: one whose figures changed since is reported (changed-since-sent) and resent only on
+ * an explicit `resend`; an earlier attempt whose outcome is unknown is reported, not resent; a daily quota stops
+ * the run and the rest are reported as not attempted.
  */
 export async function sendReports(request: ReportRequest): Promise<ReportSummary> {
   const { store, period } = request
+  assertPeriodEnded(period, request.clock.now())
+  if (request.resend && (request.resend.reason.trim() === '' || request.resend.requestedBy.trim() === ''))
+    throw new Error('a resend needs a reason and who asked for it')
   const list = await latestRecipients(store)
   const marts = period.report === 'weekly' ? WEEKLY_MARTS : MONTHLY_MARTS
   const { run, rows } = await readResults(store, period.lastDay, marts)
+  assertResultsCover(period, run)
   const register = await readRegister(store, run.register_version)
   const areas = new Map(register.features.map((f) => [f.properties.hotspot_id, f.properties]))
   const names = Object.fromEntries([...areas].map(([id, area]) => [id, area.name]))
@@ -155,14 +181,16 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
             hotspotNames: names,
           })
     await request.onRendered?.(recipient, email)
-    const message = await composeMessage(email, {
-      from: { name: list.sender.name, email: list.sender.email },
-      replyTo: list.reply_to,
-      to: recipient,
-      date: scheduledSendTime(period),
-      report: period.report,
-      period: period.id,
-    })
+    const compose = (resend: number) =>
+      composeMessage(email, {
+        from: { name: list.sender.name, email: list.sender.email },
+        replyTo: list.reply_to,
+        to: recipient,
+        date: scheduledSendTime(period),
+        report: period.report,
+        period: period.id,
+        resend,
+      })
     try {
       const outcome = await deliver({
         store,
@@ -171,7 +199,8 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
         report: period.report,
         period: period.id,
         recipientKey: recipient.key,
-        message,
+        compose,
+        resend: request.resend,
       })
       summary.outcomes.push({ recipient, outcome })
     } catch (error) {
