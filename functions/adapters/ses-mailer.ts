@@ -8,8 +8,18 @@ import {
 import { type Mailer, type RawMessage, SendError } from '../core/ports.ts'
 import { messageIdOf } from '../core/reports/compose.ts'
 
-/** The SES client's settings the mailer takes (endpoint, region, credentials...): never its retries. */
-export type SesClientConfig = Omit<SESv2ClientConfig, 'maxAttempts' | 'retryMode' | 'retryStrategy'>
+/** The SES client's settings the mailer takes (endpoint, region, credentials...): never its retries or timeout. */
+export type SesClientConfig = Omit<
+  SESv2ClientConfig,
+  'maxAttempts' | 'retryMode' | 'retryStrategy' | 'requestHandler'
+>
+
+/**
+ * How long one SendEmail may take before the mailer gives up on it. The SDK's default is no limit: a request SES
+ * never answers would hold the reports Lambda until its own timeout kills it, leaving the recipients after it
+ * untried. SES answers in well under a second.
+ */
+export const SES_REQUEST_TIMEOUT_MS = 30_000
 
 export interface SesMailerOptions {
   /** Settings of the client the mailer makes (default: the SDK's, from the environment). */
@@ -18,6 +28,8 @@ export interface SesMailerOptions {
   client?: SESv2Client
   /** SES configuration set: event publishing (bounces, complaints, deliveries) and the sending IP pool. */
   configurationSet?: string
+  /** Default SES_REQUEST_TIMEOUT_MS; ignored with `client`. */
+  requestTimeoutMs?: number
 }
 
 /**
@@ -48,7 +60,17 @@ export class SesMailer implements Mailer {
   private readonly configurationSetName: string | undefined
 
   constructor(options: SesMailerOptions = {}) {
-    this.client = options.client ?? new SESv2Client({ ...options.clientConfig, maxAttempts: 1 })
+    this.client =
+      options.client ??
+      new SESv2Client({
+        ...options.clientConfig,
+        maxAttempts: 1,
+        // a send past its time may have reached SES: delivery records it as unknown (an error left unclassified)
+        requestHandler: {
+          requestTimeout: options.requestTimeoutMs ?? SES_REQUEST_TIMEOUT_MS,
+          throwOnRequestTimeout: true,
+        },
+      })
     this.client.middlewareStack.add((next) => (args) => next(args), NO_SDK_RETRY)
     this.configurationSetName = options.configurationSet
   }

@@ -43,10 +43,14 @@ beforeAll(async () => {
 })
 afterAll(() => ses?.close())
 
+/** A send SES never answers is given up after this long here (SES_REQUEST_TIMEOUT_MS in production). */
+const TEST_REQUEST_TIMEOUT_MS = 400
+
 const mailer = () =>
   new SesMailer({
     clientConfig: { endpoint: ses.url, region: REGION, credentials: CREDENTIALS },
     configurationSet: 'hotspot-reports',
+    requestTimeoutMs: TEST_REQUEST_TIMEOUT_MS,
   })
 
 const messageFor = (recipient: Recipient): RawMessage => {
@@ -115,6 +119,15 @@ describe('SesMailer against the local SES v2 endpoint', () => {
     ses.plan('reset-after-request')
     expect(await kindOf(mailer().send(messageFor(first)))).toMatch(/^unclassified: .*socket hang up/)
     expect(ses.requests.map((r) => r.outcome)).toEqual(['reset'])
+  })
+
+  it('gives up on a request SES never answers after its timeout, unclassified (SES may have taken it), after one request', async () => {
+    const [first] = commanders as [Recipient]
+    ses.plan('hang-after-request')
+    const started = performance.now()
+    expect(await kindOf(mailer().send(messageFor(first)))).toMatch(/^unclassified: .*requestTimeout/)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(TEST_REQUEST_TIMEOUT_MS - 5)
+    expect(ses.requests.map((r) => r.outcome)).toEqual(['hung'])
   })
 
   it('why: a client with the SDK default retries sends a reset request three times; the mailer strips them', async () => {
@@ -337,6 +350,22 @@ describe('delivery over SES: exactly once per recipient', () => {
       state: 'failed',
       attempt: 1,
     })
+  })
+
+  it('records a send SES never answers as unknown after its timeout, goes on with the others, and never resends it', async () => {
+    const [first, target, last] = commanders as [Recipient, Recipient, Recipient]
+    ses.planFor(target.email, 'hang-after-request')
+    const outcomes = await run()
+    expect(outcomes.get(target.key)).toMatchObject({ state: 'failed', kind: 'unknown', retryable: false })
+    expect((outcomes.get(target.key) as { reason: string }).reason).toMatch(
+      /^outcome unknown: .*requestTimeout/,
+    )
+    // the recipients after it were still sent
+    for (const other of [first, last]) expect(outcomes.get(other.key)).toMatchObject({ state: 'sent' })
+    expect(ses.requestsTo(target.email).map((r) => r.outcome)).toEqual(['hung'])
+    const again = await run()
+    expect(again.get(target.key)).toMatchObject({ state: 'failed', kind: 'unknown', previously: true })
+    expect(ses.requestsTo(target.email)).toHaveLength(1)
   })
 
   it('stops the run on the daily quota; a later run sends the rest, each once', async () => {

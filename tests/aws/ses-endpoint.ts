@@ -42,10 +42,12 @@ export type SesStep =
   | 'reject'
   /** Reads the whole request, then destroys the socket without answering: the message may have gone out. */
   | 'reset-after-request'
+  /** Reads the whole request and never answers (until the client gives up or the endpoint closes). */
+  | 'hang-after-request'
   /** Any of SendEmail's errors, with its status. */
   | { error: SesErrorCode; message?: string }
 
-export type SesOutcome = 'accepted' | 'throttled' | 'rejected' | 'reset' | 'error' | 'invalid'
+export type SesOutcome = 'accepted' | 'throttled' | 'rejected' | 'reset' | 'hung' | 'error' | 'invalid'
 
 export interface SesRequest {
   method: string
@@ -249,6 +251,10 @@ export class SesEndpoint {
     if (step === 'reset-after-request') {
       record.outcome = 'reset'
       request.socket.destroy()
+      return
+    }
+    if (step === 'hang-after-request') {
+      record.outcome = 'hung'
       return
     }
     if (step === 'accept') {
