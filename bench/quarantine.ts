@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/quarantine.ts`: how large a garbage drop's quarantine grows, per kind of garbage, uncapped and
+ * `npm run bench:quarantine`: how large a garbage drop's quarantine grows, per kind of garbage, uncapped and
  * under QUARANTINE_MAX_BYTES, and what that means for a 450 MB drop in the ingest Lambda's 4 GiB /tmp (which
  * also holds the staged drop). Figures go to bench/results/quarantine.json.
  */
@@ -96,7 +96,7 @@ try {
   }
   const result = {
     benchmark: 'quarantine',
-    command: 'npx tsx bench/quarantine.ts',
+    command: 'npm run bench:quarantine',
     date: new Date().toISOString(),
     lines_per_drop: LINES,
     quarantine_max_bytes: QUARANTINE_MAX_BYTES,
