@@ -4,9 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { RenderedEmail } from '../../functions/core/reports/model.ts'
 import { monthlyPeriod, weeklyPeriod } from '../../functions/core/reports/periods.ts'
 import {
-  formatCount,
-  formatHarm,
-  formatPct,
   htmlPreview,
   renderWeeklyScorecard,
   type WeeklyScorecardRows,
@@ -431,21 +428,5 @@ describe('weekly scorecard: images, CSV, MJML', () => {
     expect(rendered.html).toContain('For Insp. Jane O\u2019Neil &amp; &lt;Deputy&gt;')
     expect(rendered.html).toContain('North &amp; South &lt;Police&gt;')
     expect(rendered.html).not.toContain('<Deputy>')
-  })
-})
-
-describe('number formatting', () => {
-  it('integers, harm and signed percentages', () => {
-    expect(formatCount(21270.57)).toBe('21,271')
-    expect(formatCount(null)).toBe('no data')
-    expect(formatHarm(957.63)).toBe('958')
-    expect(formatHarm(48.64)).toBe('48.6')
-    expect(formatHarm(0)).toBe('0')
-    expect(formatPct(40)).toBe('+40%')
-    expect(formatPct(-5.97)).toBe('\u22126%')
-    expect(formatPct(3.46)).toBe('+3.5%')
-    expect(formatPct(-0.04)).toBe('0%')
-    expect(formatPct(233.33)).toBe('+233%')
-    expect(formatPct(1500)).toBe('+1,500%')
   })
 })
