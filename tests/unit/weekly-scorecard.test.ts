@@ -430,3 +430,25 @@ describe('weekly scorecard: images, CSV, MJML', () => {
     expect(rendered.html).not.toContain('<Deputy>')
   })
 })
+
+describe('weekly scorecard: rounding', () => {
+  it('rounds half away from zero on the decimal value: harm 39.55 shows as 39.6, a CSV harm of 2.675 as 2.68', async () => {
+    const rows = scorecardRows()
+    rows.scorecard_weekly = rows.scorecard_weekly.map((r) =>
+      r.hotspot_id === 'HS-02' && r.week_start === '2026-11-09' ? { ...r, harm: 39.55, harm_28d: 2.675 } : r,
+    )
+    const rounded = await renderWeeklyScorecard(scorecardInput({ rows }))
+    // toFixed(1) gives 39.5 and Number((2.675).toFixed(2)) 2.67: both round the binary double, just below the tie
+    expect(visibleText(rounded.html)).toContain('Week 12 39.6 no history 28 days 40 2.7 ')
+    expect(rounded.text).toContain('  Week:       12 crimes, harm 39.6 \u2014 no history')
+    const records = parse(String(rounded.attachments[0]?.content), {
+      columns: true,
+      bom: true,
+    }) as CsvRecord[]
+    const harm = (period: string) =>
+      records.find((r) => r.hotspot_id === 'HS-02' && r.measure === 'harm (days)' && r.period === period)
+        ?.value
+    expect(harm('2026-W46')).toBe('39.55')
+    expect(harm('2026-10-19 to 2026-11-15')).toBe('2.68')
+  })
+})
