@@ -5,9 +5,9 @@
  * double (what `String(x)` gives), so rounding works on that string's digits, never on the double.
  *
  * Text for people (the HTML and plain-text emails, chart labels and alt text) writes a negative figure with the
- * minus sign U+2212, as the weekly scorecard always has: it is as wide as the plus sign, does not break a line,
- * and screen readers say "minus". CSV cells get numbers (roundHalfAwayFromZero), which csv.ts writes with the
- * ASCII hyphen-minus a spreadsheet parses.
+ * minus sign U+2212, as the weekly scorecard always has and as vega's axis labels do: it is as wide as the plus
+ * sign and screen readers say "minus" rather than "dash". CSV cells get numbers (roundHalfAwayFromZero), which
+ * csv.ts writes with the ASCII hyphen-minus a spreadsheet parses.
  */
 
 export const MINUS = '\u2212'
