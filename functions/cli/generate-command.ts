@@ -6,6 +6,7 @@ import {
   SCALES,
   type Scale,
 } from '../core/generate/generate.ts'
+import { formatNumber } from '../core/reports/numbers.ts'
 
 export interface GenerateCommandOptions {
   /** `demo` or `london`. */
@@ -54,7 +55,7 @@ export async function runGenerateCommand(options: GenerateCommandOptions): Promi
           const week = Math.floor(day / 7)
           if (week === lastWeek && day !== days) return
           lastWeek = week
-          progress.write(`\rgenerate: ${date} (day ${day} of ${days}), ${rows.toLocaleString('en-GB')} rows`)
+          progress.write(`\rgenerate: ${date} (day ${day} of ${days}), ${formatNumber(rows)} rows`)
           if (day === days) progress.write('\n')
         }
       : undefined,
@@ -64,10 +65,10 @@ export async function runGenerateCommand(options: GenerateCommandOptions): Promi
 
 /** One line for the terminal: where, what period, how many rows per feed, how long. */
 export function describeGenerateSummary(summary: GenerateSummary): string {
-  const rows = FEED_NAMES.map((feed) => `${feed} ${summary.rows[feed].toLocaleString('en-GB')}`).join(', ')
+  const rows = FEED_NAMES.map((feed) => `${feed} ${formatNumber(summary.rows[feed])}`).join(', ')
   return (
     `generated ${summary.scale} city (seed ${summary.seed}) in ${summary.out}: ` +
-    `${summary.start_date} to ${summary.end_date} (${summary.days} days), ${summary.files.toLocaleString('en-GB')} files, ` +
-    `${(summary.bytes / 1_048_576).toFixed(1)} MiB; rows: ${rows}; ${(summary.elapsed_ms / 1000).toFixed(1)} s`
+    `${summary.start_date} to ${summary.end_date} (${summary.days} days), ${formatNumber(summary.files)} files, ` +
+    `${formatNumber(summary.bytes / 1_048_576, 1)} MiB; rows: ${rows}; ${formatNumber(summary.elapsed_ms / 1000, 1)} s`
   )
 }

@@ -11,8 +11,6 @@ import {
   chartFilename,
   chartSvg,
   describeEffect,
-  formatHarm,
-  formatNumber,
   heatmapImage,
   heatmapImageParts,
   measureText,
@@ -237,18 +235,6 @@ describe('charts: the shared rendering path', () => {
     expect(new Set(cids).size).toBe(odd.length)
     for (const cid of cids) expect(cid).toMatch(/^[A-Za-z0-9._@-]+$/)
     expect(chartCid('harm', 'Hé<1>')).toBe('harm-H_C3_A9_3C1_3E@hotspot')
-  })
-
-  it('formats numbers without the host locale', () => {
-    expect(formatNumber(3269.73, 1)).toBe('3,269.7')
-    expect(formatNumber(-1234567)).toBe('-1,234,567')
-    expect(formatNumber(-0.04, 1)).toBe('0.0')
-    expect([formatHarm(957.63), formatHarm(87.33), formatHarm(6), formatHarm(0)]).toEqual([
-      '958',
-      '87.3',
-      '6',
-      '0',
-    ])
   })
 })
 

@@ -6,7 +6,6 @@ import {
   DisclosureError,
   type DisclosureTable,
   discloseTable,
-  formatNumber,
   isSmallCount,
 } from '../../functions/core/reports/disclosure.ts'
 
@@ -404,6 +403,9 @@ describe('rule 3: rates, percentages, harm and other derived figures', () => {
             { column: 'pct', kind: 'percent', value: 63.636, numerator: 21, denominator: 33 },
             { column: 'rate', kind: 'rate', value: 0.25821, numerator: 55, denominator: 213 },
             { column: 'wdq', kind: 'statistic', value: -0.0004, counts: [100] },
+            // ties in decimal that toFixed rounds the wrong way: 28.549999999999997 (0.2855 * 100) and -39.549999...
+            { column: 'tie_rate', kind: 'rate', value: 0.2855, numerator: 55, denominator: 213 },
+            { column: 'tie_wdd', kind: 'statistic', value: -39.55, decimals: 1, counts: [100] },
             { column: 'none', kind: 'statistic', value: null, counts: [100], empty: 'not applicable' },
           ],
         },
@@ -414,10 +416,10 @@ describe('rule 3: rates, percentages, harm and other derived figures', () => {
       ['63.6%', 63.6, 'percent'],
       ['25.8%', 25.8, 'percent'],
       ['0.00', 0, 'number'],
+      ['28.6%', 28.6, 'percent'],
+      ['\u221239.6', -39.6, 'number'],
       ['not applicable', '', 'number'],
     ])
-    expect(formatNumber(-0.04, 1)).toBe('0.0')
-    expect(formatNumber(1234567.891, 2)).toBe('1,234,567.89')
   })
 })
 

@@ -608,7 +608,7 @@ describe('funder report: rendering', () => {
         })
       ).text
     const negative = await withWdq(-0.35)
-    expect(negative).toContain('WDQ: -0.35, below 0: displacement (crime rose in the buffer')
+    expect(negative).toContain('WDQ: \u22120.35, below 0: displacement (crime rose in the buffer')
     expect(negative).toContain('about 12.3 more incidents')
     const missing = await withWdq(null)
     expect(missing).toContain(

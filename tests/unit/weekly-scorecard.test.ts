@@ -4,9 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { RenderedEmail } from '../../functions/core/reports/model.ts'
 import { monthlyPeriod, weeklyPeriod } from '../../functions/core/reports/periods.ts'
 import {
-  formatCount,
-  formatHarm,
-  formatPct,
   htmlPreview,
   renderWeeklyScorecard,
   type WeeklyScorecardRows,
@@ -434,18 +431,24 @@ describe('weekly scorecard: images, CSV, MJML', () => {
   })
 })
 
-describe('number formatting', () => {
-  it('integers, harm and signed percentages', () => {
-    expect(formatCount(21270.57)).toBe('21,271')
-    expect(formatCount(null)).toBe('no data')
-    expect(formatHarm(957.63)).toBe('958')
-    expect(formatHarm(48.64)).toBe('48.6')
-    expect(formatHarm(0)).toBe('0')
-    expect(formatPct(40)).toBe('+40%')
-    expect(formatPct(-5.97)).toBe('\u22126%')
-    expect(formatPct(3.46)).toBe('+3.5%')
-    expect(formatPct(-0.04)).toBe('0%')
-    expect(formatPct(233.33)).toBe('+233%')
-    expect(formatPct(1500)).toBe('+1,500%')
+describe('weekly scorecard: rounding', () => {
+  it('rounds half away from zero on the decimal value: harm 39.55 shows as 39.6, a CSV harm of 2.675 as 2.68', async () => {
+    const rows = scorecardRows()
+    rows.scorecard_weekly = rows.scorecard_weekly.map((r) =>
+      r.hotspot_id === 'HS-02' && r.week_start === '2026-11-09' ? { ...r, harm: 39.55, harm_28d: 2.675 } : r,
+    )
+    const rounded = await renderWeeklyScorecard(scorecardInput({ rows }))
+    // toFixed(1) gives 39.5 and Number((2.675).toFixed(2)) 2.67: both round the binary double, just below the tie
+    expect(visibleText(rounded.html)).toContain('Week 12 39.6 no history 28 days 40 2.7 ')
+    expect(rounded.text).toContain('  Week:       12 crimes, harm 39.6 \u2014 no history')
+    const records = parse(String(rounded.attachments[0]?.content), {
+      columns: true,
+      bom: true,
+    }) as CsvRecord[]
+    const harm = (period: string) =>
+      records.find((r) => r.hotspot_id === 'HS-02' && r.measure === 'harm (days)' && r.period === period)
+        ?.value
+    expect(harm('2026-W46')).toBe('39.55')
+    expect(harm('2026-10-19 to 2026-11-15')).toBe('2.68')
   })
 })

@@ -15,6 +15,7 @@ import type { ResvgRenderOptions } from '@resvg/resvg-js'
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import type { InlineImage, MartRow } from './model.ts'
+import { formatHarm, formatNumber, formatShare } from './numbers.ts'
 
 /** Width of every chart as laid out (CSS px) and of its PNG (device px). */
 export const CHART_LAYOUT_WIDTH = 600
@@ -432,20 +433,6 @@ export function formatDate(day: string, withYear = true): string {
   return withYear ? `${text} ${y}` : text
 }
 
-/** Grouped thousands, fixed decimals, independent of the host's locale: 3269.73 -> `3,269.7`. */
-export function formatNumber(value: number, decimals = 0): string {
-  const fixed = Math.abs(value).toFixed(decimals)
-  const [whole, fraction] = fixed.split('.') as [string, string | undefined]
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
-  const sign = value < 0 && Number(fixed) !== 0 ? '-' : ''
-  return sign + grouped + (fraction ? `.${fraction}` : '')
-}
-
-/** Harm in days: whole days from 100, else one decimal (none when it is 0): `957.63` -> `958`, `87.33` -> `87.3`, `6` -> `6`. */
-export function formatHarm(value: number): string {
-  return Math.abs(value) >= 100 ? formatNumber(value, 0) : formatNumber(value, 1).replace(/\.0$/, '')
-}
-
 function num(value: unknown): number | null {
   if (value === null || value === undefined || value === '') return null
   const n = Number(value)
@@ -742,7 +729,7 @@ function arm(name: string, mean: number | null, sd: number | null, n: number | n
   }
 }
 
-const pct = (x: number) => `${formatNumber(Math.abs(x) * 100, 0)}%`
+const pct = (x: number) => formatShare(Math.abs(x))
 
 /**
  * The effect in words: `25% less harm on patrol days (95% CI 16% to 33%)`; `12% more harm ...`; an interval

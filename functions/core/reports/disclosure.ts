@@ -30,6 +30,7 @@
  * is not an exact sum (an event in two overlapping hotspots counts once in 'all') is treated as a total anyway,
  * which only makes the result more cautious.
  */
+import { formatNumber, percentOfShare, roundHalfAwayFromZero } from './numbers.ts'
 
 export type CellKind = 'count' | 'rate' | 'percent' | 'days' | 'minutes' | 'statistic' | 'text'
 
@@ -349,26 +350,6 @@ const DEFAULT_DECIMALS: Record<CellKind, number> = {
   text: 0,
 }
 
-const formatters = new Map<number, Intl.NumberFormat>()
-
-/** A number for people: en-GB thousands separators, fixed decimals, never '-0'. */
-export function formatNumber(value: number, decimals: number): string {
-  let formatter = formatters.get(decimals)
-  if (!formatter) {
-    formatter = new Intl.NumberFormat('en-GB', {
-      minimumFractionDigits: decimals,
-      maximumFractionDigits: decimals,
-    })
-    formatters.set(decimals, formatter)
-  }
-  return formatter.format(roundTo(value, decimals))
-}
-
-function roundTo(value: number, decimals: number): number {
-  const rounded = Number(value.toFixed(decimals))
-  return rounded === 0 ? 0 : rounded
-}
-
 function unitOf(cell: DisclosureCell): string {
   if (cell.unit) return cell.unit
   switch (cell.kind) {
@@ -400,9 +381,11 @@ function present(cell: DisclosureCell, status: CellStatus): DisclosedCell {
         return { ...base, suppressed: false, value: null, display: text, csv: text }
       }
       const decimals = cell.decimals ?? DEFAULT_DECIMALS[cell.kind]
-      const scaled = cell.kind === 'rate' ? (cell.value as number) * 100 : (cell.value as number)
       const suffix = cell.kind === 'rate' || cell.kind === 'percent' ? '%' : (cell.suffix ?? '')
-      const value = roundTo(scaled, decimals)
+      const value =
+        cell.kind === 'rate'
+          ? percentOfShare(cell.value as number, decimals)
+          : roundHalfAwayFromZero(cell.value as number, decimals)
       return {
         ...base,
         suppressed: false,

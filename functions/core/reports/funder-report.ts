@@ -21,7 +21,6 @@ import {
   type DisclosureCell,
   type DisclosureRow,
   discloseTable,
-  formatNumber,
   NOT_AVAILABLE,
   rowOf,
   UNDER_10,
@@ -30,6 +29,7 @@ import {
 import { assertHeaderSafe, escapeHtml } from './html.ts'
 import { compileMjml } from './mjml.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
+import { formatNumber } from './numbers.ts'
 import { longDate, monthlyPeriod } from './periods.ts'
 
 export interface FunderReportInput {

@@ -21,6 +21,15 @@ import { safeCsv } from './csv.ts'
 import { assertHeaderSafe, escapeHtml } from './html.ts'
 import { compileMjml } from './mjml.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
+import {
+  formatHarm,
+  formatNumber,
+  formatOneDecimalUnder100,
+  formatPercentChange,
+  formatShare,
+  percentOfShare,
+  roundHalfAwayFromZero,
+} from './numbers.ts'
 import { dateParts, longDate } from './periods.ts'
 
 export interface ScorecardHotspot {
@@ -395,41 +404,23 @@ function monthLabel(firstDay: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Formatting (shared by the HTML and the text, so both show the same strings)
 
-const MINUS = '\u2212'
-const integerFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 })
 const NO_HISTORY = 'no history'
 const NO_DATA = 'no data'
 
-/** Integers without decimals, with thousands separators. */
-export function formatCount(n: number | null): string {
-  if (n === null) return NO_DATA
-  return integerFormat.format(Math.round(n)).replace('-', MINUS)
-}
+/** A figure through its formatter (numbers.ts), or 'no data' when the mart has none. */
+const orNoData =
+  (format: (n: number) => string) =>
+  (n: number | null): string =>
+    n === null ? NO_DATA : format(n)
 
-/** Harm in days: one decimal place, none from 100 up. */
-export function formatHarm(n: number | null): string {
-  if (n === null) return NO_DATA
-  if (n === 0) return '0'
-  if (Math.abs(n) >= 100) return formatCount(n)
-  return n.toFixed(1).replace('-', MINUS)
-}
-
-/** A % change with its sign: +40%, −6%, +3.5%, 0%. */
-export function formatPct(p: number): string {
-  const rounded = Math.abs(p) >= 10 ? Math.round(p) : Math.round(p * 10) / 10
-  if (rounded === 0) return '0%'
-  const magnitude =
-    Math.abs(rounded) >= 1000 ? integerFormat.format(Math.abs(rounded)) : String(Math.abs(rounded))
-  return `${rounded > 0 ? '+' : MINUS}${magnitude}%`
-}
-
+const countText = orNoData((n) => formatNumber(n, 0))
+const harmText = orNoData(formatHarm)
 /** A share (0..1) as a whole percentage without sign. */
-const formatShare = (share: number | null) => (share === null ? NO_DATA : `${Math.round(share * 100)}%`)
-
+const shareText = orNoData((share) => formatShare(share))
 /** A percentage (0..100) without sign. */
-const formatPercent = (p: number | null) => (p === null ? NO_DATA : `${Math.round(p)}%`)
+const percentText = orNoData((p) => `${formatNumber(p, 0)}%`)
 
-const plural = (n: number | null, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`
+const plural = (n: number | null, one: string, many: string) => `${countText(n)} ${n === 1 ? one : many}`
 
 type Tone = 'bad' | 'good' | 'neutral' | 'none'
 
@@ -454,7 +445,9 @@ function lastYearFlag(c: Comparison, toned: boolean): Flagged {
   const tone: Tone = !toned ? 'neutral' : c.flag === 'up' ? 'bad' : c.flag === 'down' ? 'good' : 'neutral'
   // the % change is null when last year was 0: say so rather than show an infinite change
   const detail =
-    c.pct === null ? `(${formatCount(c.value)} last year)` : `(${formatCount(c.value)}, ${formatPct(c.pct)})`
+    c.pct === null
+      ? `(${countText(c.value)} last year)`
+      : `(${countText(c.value)}, ${formatPercentChange(c.pct)})`
   return { words, detail, tone }
 }
 
@@ -467,8 +460,8 @@ const BASELINE_WORDS: Record<string, string> = {
 function baselineFlag(b: Baseline): Flagged {
   if (b.value === null || b.flag === null)
     return { words: `seasonal range: ${NO_HISTORY}`, detail: '', tone: 'none' }
-  const usual = b.value < 100 ? (Math.round(b.value * 10) / 10).toFixed(1) : formatCount(b.value)
-  const change = b.pct === null ? '' : `, ${formatPct(b.pct)}`
+  const usual = formatOneDecimalUnder100(b.value)
+  const change = b.pct === null ? '' : `, ${formatPercentChange(b.pct)}`
   const tone: Tone = b.flag === 'up' ? 'bad' : b.flag === 'down' ? 'good' : 'neutral'
   return { words: BASELINE_WORDS[b.flag] ?? b.flag, detail: `(usual ${usual}${change})`, tone }
 }
@@ -489,7 +482,7 @@ function summaryParts(h: HotspotFigures): {
   const week = h.crime[0] as CrimePeriod
   return {
     title,
-    figures: h.hasWeek ? `${plural(week.count, 'crime', 'crimes')}, harm ${formatHarm(week.harm)} days` : '',
+    figures: h.hasWeek ? `${plural(week.count, 'crime', 'crimes')}, harm ${harmText(week.harm)} days` : '',
     lastYear: vsLastYear(lastYearFlag(week.lastYear, true)),
     baseline: baselineFlag(h.baseline),
   }
@@ -521,16 +514,16 @@ function activityRows(h: HotspotFigures): KeyValue[] {
     value:
       b.value === null
         ? NO_HISTORY
-        : `${plural(week.count, 'crime', 'crimes')} vs usual ${(Math.round(b.value * 10) / 10).toFixed(1)}${
-            b.sd === null ? '' : ` \u00b1 ${(Math.round(b.sd * 10) / 10).toFixed(1)}`
+        : `${plural(week.count, 'crime', 'crimes')} vs usual ${formatOneDecimalUnder100(b.value)}${
+            b.sd === null ? '' : ` \u00b1 ${formatOneDecimalUnder100(b.sd)}`
           }`,
     ...(b.value === null
       ? {}
-      : { flag: { ...baseline, detail: b.pct === null ? '' : `(${formatPct(b.pct)})` } }),
+      : { flag: { ...baseline, detail: b.pct === null ? '' : `(${formatPercentChange(b.pct)})` } }),
     ...(b.value !== null && b.harmMean !== null
       ? {
-          detail: `harm ${formatHarm(week.harm)} vs usual ${formatHarm(b.harmMean)}${
-            b.harmSd === null ? '' : ` \u00b1 ${formatHarm(b.harmSd)}`
+          detail: `harm ${harmText(week.harm)} vs usual ${harmText(b.harmMean)}${
+            b.harmSd === null ? '' : ` \u00b1 ${harmText(b.harmSd)}`
           } days`,
         }
       : {}),
@@ -539,30 +532,30 @@ function activityRows(h: HotspotFigures): KeyValue[] {
   rows.push({
     label: 'Serious violence',
     value: plural(h.seriousViolence.count, 'crime', 'crimes'),
-    detail: `harm ${formatHarm(h.seriousViolence.harm)} days`,
+    detail: `harm ${harmText(h.seriousViolence.harm)} days`,
   })
   rows.push({
     label: 'Arrests',
-    value: formatCount(h.arrests.count),
+    value: countText(h.arrests.count),
     flag: vsLastYear(lastYearFlag(h.arrests.lastYear, false)),
   })
   const ss = h.stopSearch.month
   rows.push({
     label: 'Stop and search',
-    value: `${formatCount(h.stopSearch.week)} this week`,
+    value: `${countText(h.stopSearch.week)} this week`,
     detail: ss
-      ? `${ss.label}: ${plural(ss.searches, 'search', 'searches')}, ${plural(ss.finds, 'find', 'finds')} (${formatShare(
+      ? `${ss.label}: ${plural(ss.searches, 'search', 'searches')}, ${plural(ss.finds, 'find', 'finds')} (${shareText(
           ss.findRate,
-        )}), ${plural(ss.arrests, 'arrest', 'arrests')} (${formatShare(ss.arrestRate)})`
+        )}), ${plural(ss.arrests, 'arrest', 'arrests')} (${shareText(ss.arrestRate)})`
       : `${h.stopSearch.week === null ? '' : 'month: '}${NO_DATA}`,
   })
   const tip = h.tips.month
   rows.push({
     label: 'Tips',
-    value: `${formatCount(h.tips.week)} this week`,
+    value: `${countText(h.tips.week)} this week`,
     detail: tip
-      ? `${tip.label}: ${formatCount(tip.received)} received, ${formatCount(tip.actioned)} actioned within 48 h${
-          tip.actionedShare === null ? '' : ` (${formatShare(tip.actionedShare)})`
+      ? `${tip.label}: ${countText(tip.received)} received, ${countText(tip.actioned)} actioned within 48 h${
+          tip.actionedShare === null ? '' : ` (${shareText(tip.actionedShare)})`
         }, ${plural(tip.interventions, 'intervention', 'interventions')}, ${plural(tip.arrests, 'arrest', 'arrests')}`
       : `month: ${NO_DATA}`,
   })
@@ -572,7 +565,7 @@ function activityRows(h: HotspotFigures): KeyValue[] {
     value: d ? plural(d.visits, 'visit', 'visits') : 'no patrols recorded',
     ...(d
       ? {
-          detail: `${formatCount(d.minutes)} minutes, ${formatCount(d.compliant)} compliant (10 to 16 min)`,
+          detail: `${countText(d.minutes)} minutes, ${countText(d.compliant)} compliant (10 to 16 min)`,
         }
       : {}),
   })
@@ -580,7 +573,7 @@ function activityRows(h: HotspotFigures): KeyValue[] {
     label: 'Patrol days covered',
     value:
       d && (d.assignedDays ?? 0) > 0
-        ? `${formatCount(d.daysCovered)} of ${formatCount(d.assignedDays)} (${formatShare(d.share)})`
+        ? `${countText(d.daysCovered)} of ${countText(d.assignedDays)} (${shareText(d.share)})`
         : 'no days assigned',
     ...(d && (d.assignedDays ?? 0) > 0 ? { note: 'assigned days with a compliant visit' } : {}),
   })
@@ -589,27 +582,27 @@ function activityRows(h: HotspotFigures): KeyValue[] {
     label: 'Patrol effect',
     value:
       effect && effect.change !== null
-        ? `harm ${formatPct(effect.change)} on patrol days`
+        ? `harm ${formatPercentChange(effect.change)} on patrol days`
         : effect
           ? 'not enough trial days yet'
           : 'not in the trial',
     ...(effect && effect.change !== null
       ? {
           flag: effectFlag(effect),
-          detail: `95% CI ${effect.ciLow === null ? '?' : formatPct(effect.ciLow)} to ${effect.ciHigh === null ? '?' : formatPct(effect.ciHigh)}; ${formatHarm(
+          detail: `95% CI ${effect.ciLow === null ? '?' : formatPercentChange(effect.ciLow)} to ${effect.ciHigh === null ? '?' : formatPercentChange(effect.ciHigh)}; ${harmText(
             effect.meanAssigned,
-          )} vs ${formatHarm(effect.meanUnassigned)} harm days per day`,
-          note: `trial to date: ${formatCount(effect.nAssigned)} patrol days, ${formatCount(effect.nUnassigned)} other days`,
+          )} vs ${harmText(effect.meanUnassigned)} harm days per day`,
+          note: `trial to date: ${countText(effect.nAssigned)} patrol days, ${countText(effect.nUnassigned)} other days`,
         }
       : {}),
   })
   const s = h.satisfaction
   rows.push({
     label: 'Victim satisfaction',
-    value: s && s.pct !== null ? `${formatPercent(s.pct)} satisfied` : 'no survey answers yet',
+    value: s && s.pct !== null ? `${percentText(s.pct)} satisfied` : 'no survey answers yet',
     ...(s && s.pct !== null
       ? {
-          detail: `95% CI ${formatPercent(s.ciLow)} to ${formatPercent(s.ciHigh)}, n = ${formatCount(s.n)}, ${s.label}`,
+          detail: `95% CI ${percentText(s.ciLow)} to ${percentText(s.ciHigh)}, n = ${countText(s.n)}, ${s.label}`,
           ...(s.n < SMALL_SAMPLE
             ? { note: `small sample (under ${SMALL_SAMPLE} answers): read with care` }
             : {}),
@@ -702,8 +695,8 @@ function crimeTable(h: HotspotFigures): string {
     .map(
       (p) =>
         `<tr><td style="${CELL}font-weight:bold;">${e(p.label)}</td><td style="${NUMBER}">${e(
-          formatCount(p.count),
-        )}</td><td style="${NUMBER}">${e(formatHarm(p.harm))}</td><td style="${CELL}">${flagHtml(
+          countText(p.count),
+        )}</td><td style="${NUMBER}">${e(harmText(p.harm))}</td><td style="${CELL}">${flagHtml(
           lastYearFlag(p.lastYear, true),
         )}</td></tr>`,
     )
@@ -785,8 +778,8 @@ function scorecardMjml(
     <mj-table padding="4px 12px 12px" font-size="14px" line-height="1.35" color="${COLOURS.ink}"><tr><th style="${HEAD}">Source</th><th style="${HEAD}text-align:right;">Received</th><th style="${HEAD}text-align:right;">Actioned in 48 h</th></tr>${figures.tipSources
       .map(
         (t) =>
-          `<tr><td style="${CELL}">${e(sourceLabel(t.source))}</td><td style="${NUMBER}">${e(formatCount(t.received))}</td><td style="${NUMBER}">${e(
-            `${formatCount(t.actioned)} (${formatShare(t.actionedShare)})`,
+          `<tr><td style="${CELL}">${e(sourceLabel(t.source))}</td><td style="${NUMBER}">${e(countText(t.received))}</td><td style="${NUMBER}">${e(
+            `${countText(t.actioned)} (${shareText(t.actionedShare)})`,
           )}</td></tr>`,
       )
       .join('')}</mj-table>
@@ -864,7 +857,7 @@ function scorecardText(input: WeeklyScorecardInput, figures: ScorecardFigures, c
     lines.push('Crimes and harm (days), vs the same period last year:')
     for (const p of h.crime) {
       lines.push(
-        `  ${`${p.label}:`.padEnd(12)}${plural(p.count, 'crime', 'crimes')}, harm ${formatHarm(p.harm)} \u2014 ${withDetail(
+        `  ${`${p.label}:`.padEnd(12)}${plural(p.count, 'crime', 'crimes')}, harm ${harmText(p.harm)} \u2014 ${withDetail(
           lastYearFlag(p.lastYear, true),
         )}`,
       )
@@ -884,7 +877,7 @@ function scorecardText(input: WeeklyScorecardInput, figures: ScorecardFigures, c
     lines.push('', `TIPS BY SOURCE, ALL AREAS (${figures.monthLabel})`)
     for (const t of figures.tipSources) {
       lines.push(
-        `- ${sourceLabel(t.source)}: ${formatCount(t.received)} received, ${formatCount(t.actioned)} actioned within 48 h (${formatShare(t.actionedShare)})`,
+        `- ${sourceLabel(t.source)}: ${countText(t.received)} received, ${countText(t.actioned)} actioned within 48 h (${shareText(t.actionedShare)})`,
       )
     }
   }
@@ -922,10 +915,10 @@ export const SCORECARD_CSV_COLUMNS = [
 
 type CsvRow = Partial<Record<(typeof SCORECARD_CSV_COLUMNS)[number], string | number | null>>
 
-const round = (n: number | null, places: number) => (n === null ? null : Number(n.toFixed(places)))
+const round = (n: number | null, places: number) => (n === null ? null : roundHalfAwayFromZero(n, places))
 
 /** A share (0..1) as a percentage to one decimal. */
-const sharePercent = (share: number | null) => round(share === null ? null : 100 * share, 1)
+const sharePercent = (share: number | null) => (share === null ? null : percentOfShare(share, 1))
 
 function csvRows(figures: ScorecardFigures): CsvRow[] {
   const out: CsvRow[] = []
