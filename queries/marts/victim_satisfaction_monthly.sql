@@ -42,8 +42,9 @@
 --   answered is not in the rate either: its answer came early, while its unanswered neighbours have not had their
 --   72 h yet (in the numerator but not the denominator it would bias the rate upward), and a survey feed that
 --   delivers a survey when it is answered or closes holds only the answered ones of the open surveys. So a month
---   seen as of its last day gives the same figures for its closed surveys as seen later; the later view adds only
---   the n_open surveys, with at most n_open responses.
+--   seen as of its last day gives the same figures for its closed surveys as seen later; the later view adds the
+--   n_open surveys, with at most n_open responses (and, from such a feed, the open surveys it had not delivered yet,
+--   none of them answered by the month end: n_open then counts the open surveys known, not all of them).
 -- - A response counts when it is received within the window (72 h exactly included): n_responded counts the closed
 --   surveys with such a responded_at; response_rate = n_responded / n_closed (a fraction; null when no survey has
 --   closed). A response after the window (responded_after_window) is not a response, and its answers are not
