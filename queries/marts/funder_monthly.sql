@@ -57,8 +57,10 @@
 -- - tips / tips_received / count: tips received in the month that name the hotspot (hotspot_id) or lie in its
 --   cells (once per tip and hotspot; once per tip for 'all').
 -- - satisfaction / q_overall_pct_satisfied / percent: of surveys sent in the month (London date of sent_at) about
---   an incident located in the hotspot(s), 100 * answers 1..3 / answers 1..7 to q_overall (numerator n_satisfied,
---   denominator n_valid).
+--   an incident located in the hotspot(s) whose 72 h response window closed by the end of as_of
+--   (window_closes_date <= as_of, as victim_satisfaction_monthly), 100 * answers 1..3 / answers 1..7 to q_overall
+--   (numerator n_satisfied, denominator n_valid). The month's last surveys are still open on its last day and wait
+--   for a later as_of; answers of a response after its window (responded_after_window) never count.
 -- - satisfaction / q_overall_ci_low, q_overall_ci_high / percent: its 95% Wilson interval (z = 1.96; exactly 0 at
 --   0% and exactly 100 at 100%), with the same numerator and denominator as the percentage.
 with params as (
@@ -170,7 +172,9 @@ surveys as (
   where
     s.valid_from <= p.as_of
     and (s.valid_to is null or s.valid_to > p.as_of)
-    and s.sent_date <= p.as_of
+    -- closed by the end of as_of (and so sent by then)
+    and s.window_closes_date <= p.as_of
+    and not s.responded_after_window
 ),
 
 -- every incident once per breakdown it is in. Incidents outside the hotspots count only towards the first month of

@@ -5,19 +5,21 @@
 --   group_type                           varchar  all, hotspot, crime_type, ethnicity_group or age_band
 --   group_value                          varchar  the group (all for group_type all)
 --   question                             varchar  q_ease, q_actions, q_informed, q_treatment or q_overall
---   n_sent                               bigint   surveys sent
---   n_responded                          bigint   surveys with a response
---   response_rate                        double   n_responded / n_sent
---   n_valid                              bigint   answers 1..7 to the question
---   n_satisfied                          bigint   answers 1..3
+--   n_sent                               bigint   surveys sent in the month on or before as_of (n_closed + n_open)
+--   n_open                               bigint   of those, still inside their 72 h response window at the end of as_of: in no other figure
+--   n_closed                             bigint   of those, whose 72 h response window closed by the end of as_of: every figure below is over these
+--   n_responded                          bigint   closed surveys answered within their window
+--   response_rate                        double   n_responded / n_closed
+--   n_valid                              bigint   answers 1..7 to the question, of the closed surveys' responses within their window
+--   n_satisfied                          bigint   answers 1..3, of the same responses
 --   pct_satisfied                        double   100 * n_satisfied / n_valid
 --   ci_low                               double   95% Wilson interval, lower (percent)
 --   ci_high                              double   upper (percent)
 --   diff_vs_rest                         double   pct_satisfied minus that of all other respondents in the month (percentage points)
 --   diff_ci_low                          double   95% CI of the difference (Newcombe, from the two Wilson intervals)
 --   diff_ci_high                         double   upper end
---   median_hours_to_survey               double   median hours from the incident's reported_at to sent_at
---   share_within_24h                     double   share of surveys sent within 24 hours of reported_at
+--   median_hours_to_survey               double   median hours from the incident's reported_at to sent_at, over the closed surveys
+--   share_within_24h                     double   share of the closed surveys sent within 24 hours of reported_at
 --
 -- Definitions (DESIGN section 7, victim satisfaction):
 -- - Surveys: each response's version current as of as_of (valid_from <= as_of < valid_to), sent on or before
@@ -32,8 +34,22 @@
 --   'Not stated'). The ingest stores text without leading or trailing whitespace and blank text as null, so the
 --   SQL does not trim: trim removes every kind of whitespace on Trino and only spaces on DuckDB. Rows: 'all' and every register hotspot get every month (zeros included); the other
 --   groups appear in the months they have surveys.
--- - n_sent counts surveys sent in the group and month (the same for every question); n_responded those with a
---   responded_at; response_rate = n_responded / n_sent (a fraction; null when nothing was sent).
+-- - Closed cohorts (DESIGN 7): a survey's response window is the 72 h after sent_at (stg_survey_responses, the one
+--   place that says 72 h). As of D it is closed when the window ends on a London day on or before D
+--   (window_closes_date <= D), and open otherwise. n_sent counts the surveys sent in the group and month (the same
+--   for every question), n_open the open ones and n_closed the closed ones. Every other figure of the row is over
+--   the closed surveys alone: the response rate, the answers and the time to survey. An open survey already
+--   answered is not in the rate either: its answer came early, while its unanswered neighbours have not had their
+--   72 h yet (in the numerator but not the denominator it would bias the rate upward), and a survey feed that
+--   delivers a survey when it is answered or closes holds only the answered ones of the open surveys. So a month
+--   seen as of its last day gives the same figures for its closed surveys as seen later; the later view adds the
+--   n_open surveys, with at most n_open responses (and, from such a feed, the open surveys it had not delivered yet,
+--   none of them answered by the month end: n_open then counts the open surveys known, not all of them).
+-- - A response counts when it is received within the window (72 h exactly included): n_responded counts the closed
+--   surveys with such a responded_at; response_rate = n_responded / n_closed (a fraction; null when no survey has
+--   closed). A response after the window (responded_after_window) is not a response, and its answers are not
+--   counted: otherwise a month's figures could change after every window had closed. Answers of a survey without
+--   a responded_at count (the feed does not require it) once the survey has closed.
 -- - Answers 1 (completely satisfied) .. 7 (completely dissatisfied); null = not answered. n_valid = answers 1..7,
 --   n_satisfied = answers 1..3 (completely, very or fairly satisfied); pct_satisfied null when n_valid = 0.
 -- - Wilson score interval, z = 1.96, p = n_satisfied / n_valid, n = n_valid:
@@ -71,12 +87,17 @@ surveys as (
     s.response_id,
     s.incident_id,
     s.sent_at,
-    s.responded_at,
-    s.q_ease,
-    s.q_actions,
-    s.q_informed,
-    s.q_treatment,
-    s.q_overall,
+    s.window_closes_date > p.as_of as is_open,
+    -- what a survey contributes to the figures over the closed surveys: nothing while open, and nothing from a
+    -- response after its window
+    case when s.window_closes_date <= p.as_of and not s.responded_after_window then s.responded_at end
+      as responded_at,
+    case when s.window_closes_date <= p.as_of and not s.responded_after_window then s.q_ease end as q_ease,
+    case when s.window_closes_date <= p.as_of and not s.responded_after_window then s.q_actions end as q_actions,
+    case when s.window_closes_date <= p.as_of and not s.responded_after_window then s.q_informed end as q_informed,
+    case when s.window_closes_date <= p.as_of and not s.responded_after_window then s.q_treatment end
+      as q_treatment,
+    case when s.window_closes_date <= p.as_of and not s.responded_after_window then s.q_overall end as q_overall,
     coalesce(s.ethnicity_group, 'Not stated') as ethnicity_group,
     coalesce(s.age_band, 'Not stated') as age_band,
     cast(date_trunc('month', s.sent_date) as date) as month
@@ -130,6 +151,7 @@ facts as (
   select
     s.response_id,
     s.month,
+    s.is_open,
     s.responded_at,
     s.q_ease,
     s.q_actions,
@@ -143,7 +165,8 @@ facts as (
     i.cell_y,
     case
       when
-        i.reported_at is not null
+        not s.is_open
+        and i.reported_at is not null
         and coalesce(i.period_precision, 'exact') = 'exact'
         and s.sent_at >= i.reported_at
         then date_diff('millisecond', i.reported_at, s.sent_at)
@@ -159,6 +182,7 @@ survey_groups as (
   select
     f.response_id,
     f.month,
+    f.is_open,
     f.responded_at,
     f.q_ease,
     f.q_actions,
@@ -188,6 +212,7 @@ group_counts as (
     group_type,
     group_value,
     count(*) as n_sent,
+    count_if(is_open) as n_open,
     count_if(responded_at is not null) as n_responded,
     count_if(q_ease between 1 and 7) as q_ease_valid,
     count_if(q_ease between 1 and 3) as q_ease_satisfied,
@@ -236,6 +261,7 @@ expanded as (
     case when t.i < 0 then c.group_type else s.group_type end as group_type,
     case when t.i < 0 then c.group_value else s.group_value end as group_value,
     case when t.i < 0 then c.n_sent end as n_sent,
+    case when t.i < 0 then c.n_open end as n_open,
     case when t.i < 0 then c.n_responded end as n_responded,
     case when t.i < 0 then c.q_ease_valid end as q_ease_valid,
     case when t.i < 0 then c.q_ease_satisfied end as q_ease_satisfied,
@@ -273,6 +299,7 @@ group_rows as (
     group_type,
     group_value,
     coalesce(max(n_sent), 0) as n_sent,
+    coalesce(max(n_open), 0) as n_open,
     coalesce(max(n_responded), 0) as n_responded,
     coalesce(max(q_ease_valid), 0) as q_ease_valid,
     coalesce(max(q_ease_satisfied), 0) as q_ease_satisfied,
@@ -297,6 +324,7 @@ grid as (
     g.group_value,
     q.question,
     g.n_sent,
+    g.n_open,
     g.n_responded,
     case q.question
       when 'q_ease' then g.q_ease_valid
@@ -388,8 +416,10 @@ final as (
     group_value,
     question,
     n_sent,
+    n_open,
+    n_sent - n_open as n_closed,
     n_responded,
-    round(cast(n_responded as double) / nullif(n_sent, 0), 6) as response_rate,
+    round(cast(n_responded as double) / nullif(n_sent - n_open, 0), 6) as response_rate,
     n_valid,
     n_satisfied,
     round(pct1, 6) as pct_satisfied,

@@ -7,7 +7,20 @@
 --     of the same drop date
 --   sent_date, sent_hour: the London calendar day and hour of sent_at
 --   responded_date, responded_hour: the London calendar day and hour of responded_at
-with final as (
+--   window_closes_date: the London calendar day on which the survey's 72 h response window ends (sent_at + 72 h,
+--     an exact duration between UTC instants). The window is closed as of day D when window_closes_date <= D
+--   responded_after_window: responded_at is more than 72 h after sent_at (72 h exactly is inside the window). Such a
+--     response, and its answers, never count: a month's figures must not change once its windows have closed
+-- the survey's response window (DESIGN 7, victim satisfaction) is said here alone: the marts read its end from the
+-- columns below
+with windowed as (
+  select
+    *,
+    sent_at + interval '72' hour as window_closes_at
+  from survey_responses_versions
+),
+
+final as (
   select
     response_id,
     incident_id,
@@ -33,8 +46,10 @@ with final as (
     cast(with_timezone(sent_at, 'UTC') at time zone 'Europe/London' as date) as sent_date,
     hour(with_timezone(sent_at, 'UTC') at time zone 'Europe/London') as sent_hour,
     cast(with_timezone(responded_at, 'UTC') at time zone 'Europe/London' as date) as responded_date,
-    hour(with_timezone(responded_at, 'UTC') at time zone 'Europe/London') as responded_hour
-  from survey_responses_versions
+    hour(with_timezone(responded_at, 'UTC') at time zone 'Europe/London') as responded_hour,
+    cast(with_timezone(window_closes_at, 'UTC') at time zone 'Europe/London' as date) as window_closes_date,
+    coalesce(responded_at > window_closes_at, false) as responded_after_window
+  from windowed
 )
 
 select * from final

@@ -372,3 +372,81 @@ describe('funder_monthly: limits that the engines count differently', () => {
     ])
   })
 })
+
+describe('funder_monthly: satisfaction over the surveys whose 72 h window closed', () => {
+  /*
+   * As of 31 October 2026 (GMT: London = UTC), October is complete, but its last surveys are still inside their
+   * 72 h response window. Incidents E1..E4 in H1:
+   *   S1 sent 10 Oct, answered within the window, q_overall 1 (satisfied)       counted
+   *   S2 sent 12 Oct, answered 72 h + 1 min later, q_overall 7                   closed; a late answer: not counted
+   *   S3 sent 30 Oct 12:00 (window ends 2 Nov), answered 31 Oct, q_overall 7     open: not counted yet
+   * H1 and all: 1 of 1 satisfied = 100% (not 1 of 3 = 33.3%), Wilson 1 of 1: 20.65432914739 .. 100.
+   * As of 2 November the window of S3 has closed (ended 2 Nov 12:00, a day on or before 2 Nov): 1 of 2 = 50%.
+   */
+  let lake: TestLake
+  beforeAll(async () => {
+    const inH1Incident = (id: string, at: string) => incident(id, at, 'Burglary', inH1)
+    lake = await TestLake.create({
+      area_cells: rectangle('H1', 'hotspot', 20_000, 7_000, 2, 2),
+      harm_weights: weights({ Burglary: 10 }),
+      feeds: {
+        incidents: [
+          inH1Incident('E1', '2026-10-09T12:00:00Z'),
+          inH1Incident('E2', '2026-10-11T12:00:00Z'),
+          inH1Incident('E3', '2026-10-29T12:00:00Z'),
+        ],
+        survey_responses: [
+          {
+            response_id: 'S1',
+            incident_id: 'E1',
+            sent_at: '2026-10-10T12:00:00Z',
+            responded_at: '2026-10-10T13:00:00Z',
+            q_overall: 1,
+          },
+          {
+            response_id: 'S2',
+            incident_id: 'E2',
+            sent_at: '2026-10-12T12:00:00Z',
+            responded_at: '2026-10-15T12:01:00Z',
+            q_overall: 7,
+          },
+          {
+            response_id: 'S3',
+            incident_id: 'E3',
+            sent_at: '2026-10-30T12:00:00Z',
+            responded_at: '2026-10-31T08:00:00Z',
+            q_overall: 7,
+          },
+        ],
+      },
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  const october = (rows: Record<string, unknown>[], measure: string) =>
+    rows
+      .filter((r) => r.month === '2026-10-01' && r.measure === measure)
+      .map((r) => [r.breakdown, r.value, r.numerator, r.denominator])
+
+  it('leaves out the open surveys and answers received after the window', async () => {
+    const rows = await lake.mart('funder_monthly', '2026-10-31')
+    expect(october(rows, 'q_overall_pct_satisfied')).toEqual([
+      ['H1', 100, 1, 1],
+      ['all', 100, 1, 1],
+    ])
+    expect(october(rows, 'q_overall_ci_low')).toEqual([
+      ['H1', sixDecimals(20.65432914739), 1, 1],
+      ['all', sixDecimals(20.65432914739), 1, 1],
+    ])
+  })
+
+  it('counts a survey once its window has closed', async () => {
+    const rows = await lake.mart('funder_monthly', '2026-11-02')
+    expect(october(rows, 'q_overall_pct_satisfied')).toEqual([
+      ['H1', 50, 1, 2],
+      ['all', 50, 1, 2],
+    ])
+  })
+})

@@ -215,6 +215,8 @@ describe('victim_satisfaction_monthly', () => {
       group_value: 'all',
       question: 'q_overall',
       n_sent: 7,
+      n_open: 0, // every March window closed by 3 April
+      n_closed: 7,
       n_responded: 6,
       response_rate: sixDecimals(6 / 7),
       n_valid: 6,
@@ -255,6 +257,8 @@ describe('victim_satisfaction_monthly', () => {
       group_value: 'H1',
       question: 'q_overall',
       n_sent: 3,
+      n_open: 0,
+      n_closed: 3,
       n_responded: 3,
       response_rate: 1,
       n_valid: 3,
@@ -369,8 +373,16 @@ describe('victim_satisfaction_monthly', () => {
       n_satisfied: 4,
     })
     expect(at('2026-03-01', 'crime_type', 'Robbery')).toBeUndefined()
-    // S9 (18 April) now counts: April has S8 (3) and S9 (7): 1 of 2
-    expect(at('2026-04-01', 'all', 'all')).toMatchObject({ n_sent: 2, n_valid: 2, n_satisfied: 1 })
+    // S9 (sent 09:00 UTC on 18 April, answered 7) is now sent, but its window ends 21 April: open, so April's
+    // figures are still S8's alone (3: 1 of 1)
+    expect(at('2026-04-01', 'all', 'all')).toMatchObject({
+      n_sent: 2,
+      n_open: 1,
+      n_closed: 1,
+      n_responded: 1,
+      n_valid: 1,
+      n_satisfied: 1,
+    })
   })
 })
 
@@ -527,5 +539,183 @@ describe('victim_satisfaction_monthly: time to survey to the millisecond, the ex
       median_hours_to_survey: 0.5,
       share_within_24h: 1,
     })
+  })
+})
+
+describe('victim_satisfaction_monthly: closed cohorts (the 72 h response window)', () => {
+  /*
+   * October 2026 (GMT from 25 October, so London = UTC at the month end). A survey's window is 72 h from sent_at;
+   * it is closed as of D when the window ends on a London day on or before D. A response counts when it is
+   * received inside the window (72 h exactly included); a later one, and its answers, never count.
+   *   C1 sent 5 Oct 10:00, answered 12:00 (q_overall 1)       closed, responded   I1 reported 04:00: 6 h
+   *   C2 sent 10 Oct 10:00, no answer by 31 Oct               closed              I2 reported 9 Oct 10:00: 24 h
+   *      (an answer on 2 November, 3 weeks late, arrives later: it never counts)
+   *   C3 sent 20 Oct 10:00, answered 23 Oct 09:59 (6)         closed, responded
+   *   C4 sent 28 Oct 23:59:59, no answer: the window ends 31 Oct 23:59:59 GMT, the last second of the as-of day
+   *   C5 sent 15 Oct 10:00, answered 72 h + 1 ms later (1)    closed, not responded (its answer is not counted)
+   *   C6 sent 16 Oct 10:00, answered 72 h exactly later (2)   closed, responded
+   *   O1 sent 29 Oct 00:00, answered 01:00 (1)                open: the window ends 1 Nov 00:00   I3: 12 h
+   *   O2 sent 30 Oct 12:00, no answer by 31 Oct               open (answered 1 Nov 09:00, 7)
+   *   O3 sent 31 Oct 20:00, no answer by 31 Oct               open (answered 3 Nov 19:00, 3)
+   * As of 31 October: n_sent 9, n_open 3 (O1 O2 O3), n_closed 6; n_responded C1 C3 C6 = 3: rate 3 / 6 = 0.5
+   * (not 5 / 9, which counts O1's early answer and C5's late one, and leaves out of the denominator only the
+   * open surveys nobody has answered yet). q_overall over the closed: C1 1, C3 6, C6 2: 2 of 3 satisfied.
+   * Time to survey over the closed with a known incident: C1 6 h, C2 24 h: median 15, both within 24 h (O1's
+   * 12 h would make the median 12).
+   * As of 7 November (every window closed): n_sent 9, n_open 0, n_closed 9; n_responded C1 C3 C6 O1 O2 O3 = 6
+   * (C2's late answer is not one): 6 / 9; q_overall C1 1, C3 6, C6 2, O1 1, O2 7, O3 3: 4 of 6.
+   */
+  let lake: TestLake
+  let monthEnd: Record<string, unknown>[]
+  let weekLater: Record<string, unknown>[]
+  const all = (rows: Record<string, unknown>[], question = 'q_overall') => {
+    const found = rows.find(
+      (r) => r.month === '2026-10-01' && r.group_type === 'all' && r.question === question,
+    )
+    if (!found) throw new Error(`no October row for ${question}`)
+    return found
+  }
+  beforeAll(async () => {
+    const incident = (id: string, reportedAt: string) => ({
+      incident_id: id,
+      reported_at: reportedAt,
+      crime_type: 'Burglary',
+      ...outside,
+    })
+    lake = await TestLake.create({
+      feeds: {
+        incidents: [
+          incident('I1', '2026-10-05T04:00:00Z'),
+          incident('I2', '2026-10-09T10:00:00Z'),
+          incident('I3', '2026-10-28T12:00:00Z'),
+        ],
+        survey_responses: [
+          survey({
+            response_id: 'C1',
+            incident_id: 'I1',
+            sent_at: '2026-10-05T10:00:00Z',
+            responded_at: '2026-10-05T12:00:00Z',
+            q_overall: 1,
+          }),
+          survey({ response_id: 'C2', incident_id: 'I2', sent_at: '2026-10-10T10:00:00Z' }),
+          survey({
+            response_id: 'C2',
+            incident_id: 'I2',
+            sent_at: '2026-10-10T10:00:00Z',
+            responded_at: '2026-11-02T10:00:00Z',
+            q_overall: 1,
+            drop_date: '2026-11-02',
+          }),
+          survey({
+            response_id: 'C3',
+            incident_id: 'IX3',
+            sent_at: '2026-10-20T10:00:00Z',
+            responded_at: '2026-10-23T09:59:00Z',
+            q_overall: 6,
+          }),
+          survey({ response_id: 'C4', incident_id: 'IX4', sent_at: '2026-10-28T23:59:59Z' }),
+          survey({
+            response_id: 'C5',
+            incident_id: 'IX5',
+            sent_at: '2026-10-15T10:00:00Z',
+            responded_at: '2026-10-18T10:00:00.001Z',
+            q_overall: 1,
+          }),
+          survey({
+            response_id: 'C6',
+            incident_id: 'IX6',
+            sent_at: '2026-10-16T10:00:00Z',
+            responded_at: '2026-10-19T10:00:00Z',
+            q_overall: 2,
+          }),
+          survey({
+            response_id: 'O1',
+            incident_id: 'I3',
+            sent_at: '2026-10-29T00:00:00Z',
+            responded_at: '2026-10-29T01:00:00Z',
+            q_overall: 1,
+          }),
+          survey({ response_id: 'O2', incident_id: 'IX7', sent_at: '2026-10-30T12:00:00Z' }),
+          survey({
+            response_id: 'O2',
+            incident_id: 'IX7',
+            sent_at: '2026-10-30T12:00:00Z',
+            responded_at: '2026-11-01T09:00:00Z',
+            q_overall: 7,
+            drop_date: '2026-11-01',
+          }),
+          survey({ response_id: 'O3', incident_id: 'IX8', sent_at: '2026-10-31T20:00:00Z' }),
+          survey({
+            response_id: 'O3',
+            incident_id: 'IX8',
+            sent_at: '2026-10-31T20:00:00Z',
+            responded_at: '2026-11-03T19:00:00Z',
+            q_overall: 3,
+            drop_date: '2026-11-03',
+          }),
+        ],
+      },
+    })
+    monthEnd = await lake.mart('victim_satisfaction_monthly', '2026-10-31')
+    weekLater = await lake.mart('victim_satisfaction_monthly', '2026-11-07')
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('rates only the surveys whose window closed by the end of as_of, and counts the open ones', () => {
+    expect(all(monthEnd)).toMatchObject({
+      n_sent: 9,
+      n_open: 3,
+      n_closed: 6,
+      n_responded: 3,
+      response_rate: 0.5,
+      n_valid: 3,
+      n_satisfied: 2,
+      pct_satisfied: sixDecimals(200 / 3),
+      median_hours_to_survey: 15,
+      share_within_24h: 1,
+    })
+  })
+
+  it('sees the open surveys close a week later, with their answers but not a late one', () => {
+    expect(all(weekLater)).toMatchObject({
+      n_sent: 9,
+      n_open: 0,
+      n_closed: 9,
+      n_responded: 6,
+      response_rate: sixDecimals(6 / 9),
+      n_valid: 6,
+      n_satisfied: 4,
+    })
+  })
+
+  it("gives at the month end the rate seen a week later, within the month end's open count", () => {
+    // For every group and question of October: the surveys closed at the month end are still closed, with the
+    // same responses; the open ones have joined them, and at most all of them answered. So the later rate lies
+    // between n_responded / (n_closed + n_open) and (n_responded + n_open) / (n_closed + n_open) of the month end.
+    const october = monthEnd.filter((r) => r.month === '2026-10-01')
+    expect(october.length).toBeGreaterThan(0)
+    for (const before of october) {
+      const after = weekLater.find(
+        (r) =>
+          r.month === before.month &&
+          r.group_type === before.group_type &&
+          r.group_value === before.group_value &&
+          r.question === before.question,
+      )
+      const label = `${before.group_type} ${before.group_value} ${before.question}`
+      if (!after) throw new Error(`no later row for ${label}`)
+      const open = Number(before.n_open)
+      const closed = Number(before.n_closed)
+      const responded = Number(before.n_responded)
+      expect(after.n_closed, label).toBe(closed + open)
+      expect(Number(after.n_responded), label).toBeGreaterThanOrEqual(responded)
+      expect(Number(after.n_responded), label).toBeLessThanOrEqual(responded + open)
+      expect(Number(after.response_rate), label).toBeGreaterThanOrEqual(responded / (closed + open) - 1e-6)
+      expect(Number(after.response_rate), label).toBeLessThanOrEqual(
+        (responded + open) / (closed + open) + 1e-6,
+      )
+    }
   })
 })

@@ -150,7 +150,10 @@ const surveyRow = (
   group_type: 'all',
   group_value: 'all',
   question,
-  n_sent: 1198,
+  // as of 31 October: 75 of October's surveys are still inside their 72 h window
+  n_sent: 1273,
+  n_open: 75,
+  n_closed: 1198,
   n_responded: 390,
   response_rate: 390 / 1198,
   n_valid: nValid,
@@ -456,6 +459,22 @@ describe('funder report: disclosure control', async () => {
     expect(email.text).toContain('Before 1,106')
     expect(cell('displacement_counts', 'hotspots', 'before')).toMatchObject({ value: '1106' })
     expect(cell('activity', 'tips_received', 'month')).toMatchObject({ value: '0', status: 'shown' })
+  })
+
+  it('rates the surveys whose 72 h window closed, and counts the open ones apart', () => {
+    // 390 / 1198 = 0.325543: 32.6%
+    expect(email.text).toContain(
+      'Across the force, 390 of the 1,198 surveys sent in October 2026 whose 72 h response window had closed were answered (response rate 32.6%).',
+    )
+    expect(email.text).toContain(
+      '75 more surveys sent in the month were still inside their window: they count once it closes, not in these figures.',
+    )
+    expect(email.text).toContain('Answers received within 72 h of sending, to the surveys sent in the month')
+    const rows = csvRows(email)
+    const cell = (measure: string) =>
+      rows.find((r) => r.table === 'survey_response' && r.row === 'surveys' && r.measure === measure)
+    expect(cell('closed')).toMatchObject({ value: '1198', status: 'shown' })
+    expect(cell('open')).toMatchObject({ value: '75', status: 'shown' })
   })
 
   it('shows the patrol effect with its interval and displacement in plain words, programme-level only', () => {

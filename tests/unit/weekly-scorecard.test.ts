@@ -233,6 +233,10 @@ describe('weekly scorecard: the figures in HTML, text and CSV equal the mart row
   it('victim satisfaction: latest month with answers, with its Wilson interval and n', () => {
     expect(html).toContain('Victim satisfaction 75% satisfied 95% CI 60% to 86%, n = 40, October 2026')
     expect(html).not.toContain('n = 40, October 2026 small sample')
+    // which answers a month's figure holds: the same closed cohort as the funder report
+    expect(html).toContain(
+      'answers received within 72 h of sending, to the surveys sent in the month whose 72 h response window had closed',
+    )
     // 5 of 8: a small sample, said so; December (after the week) is not read
     expect(html).toContain(
       'Victim satisfaction 63% satisfied 95% CI 31% to 86%, n = 8, November 2026 small sample (under 30 answers): read with care',

@@ -587,7 +587,7 @@ function satisfactionViews(c: Ctx): { satisfaction: TableView; response: TableVi
   const response = anySurvey
     ? view(
         'survey_response',
-        'Surveys sent and answered (all victims surveyed)',
+        'Surveys sent in the month and answered within 72 h (all victims surveyed)',
         'Measure',
         discloseTable({
           rows: [
@@ -595,21 +595,27 @@ function satisfactionViews(c: Ctx): { satisfaction: TableView; response: TableVi
               key: 'surveys',
               label: 'Surveys',
               cells: [
-                count('sent', num(anySurvey, 'n_sent')),
+                count('closed', num(anySurvey, 'n_closed')),
                 count('answered', num(anySurvey, 'n_responded')),
                 {
                   column: 'response_rate',
                   kind: 'rate',
                   value: num(anySurvey, 'response_rate'),
                   numerator: num(anySurvey, 'n_responded'),
-                  denominator: num(anySurvey, 'n_sent'),
-                  basis: ['sent', 'answered'],
+                  denominator: num(anySurvey, 'n_closed'),
+                  basis: ['closed', 'answered'],
                 },
+                count('open', num(anySurvey, 'n_open')),
               ],
             },
           ],
         }),
-        [col('Sent', 'sent'), col('Answered', 'answered'), col('Response rate', 'response_rate')],
+        [
+          col('Window closed', 'closed'),
+          col('Answered', 'answered'),
+          col('Response rate', 'response_rate'),
+          col('Still open', 'open'),
+        ],
       )
     : undefined
   return { satisfaction, response }
@@ -908,15 +914,24 @@ export function buildFunderReport(input: FunderReportInput): FunderReportModel {
   const satisfactionBlocks: Block[] = [
     {
       type: 'paragraph',
-      text: 'Share of victims surveyed in the month who were completely, very or fairly satisfied, with its 95% Wilson interval.',
+      text:
+        'Share of victims surveyed in the month who were completely, very or fairly satisfied, with its 95% Wilson interval. ' +
+        'Answers received within 72 h of sending, to the surveys sent in the month whose 72 h response window had closed.',
     },
     { type: 'table', view: satisfaction },
   ]
   if (response) {
     const r = rowOf(response.table, 'surveys')
+    const open = cellOf(r, 'open')
+    // the month's last surveys are still open on its last day: apart, so that a later report's rate can only
+    // differ by them
+    const stillOpen =
+      open.value === 0
+        ? ''
+        : ` ${open.display} more surveys sent in the month were still inside their window: they count once it closes, not in these figures.`
     satisfactionBlocks.push({
       type: 'paragraph',
-      text: `Across the force, ${cellOf(r, 'answered').display} of ${cellOf(r, 'sent').display} surveys sent were answered (response rate ${cellOf(r, 'response_rate').display}).`,
+      text: `Across the force, ${cellOf(r, 'answered').display} of the ${cellOf(r, 'closed').display} surveys sent in ${period.label} whose 72 h response window had closed were answered (response rate ${cellOf(r, 'response_rate').display}).${stillOpen}`,
     })
   }
   sections.push({ id: 'satisfaction', title: 'Victim satisfaction', blocks: satisfactionBlocks })

@@ -828,7 +828,8 @@ function scorecardMjml(
           'Harm is the Cambridge Crime Harm Index: the sum of the days in prison each offence would draw. ' +
           'A change is flagged as significant only when the Poisson test gives |Z| of 3 or more; the % change is shown beside the flag. ' +
           'The seasonal range is the same week and its neighbours in the last 3 years. ' +
-          'Patrol visits are compliant at 10 to 16 minutes. Satisfaction is the share of victims fairly, very or completely satisfied overall, with a 95% Wilson interval. ' +
+          'Patrol visits are compliant at 10 to 16 minutes. Satisfaction is the share of victims fairly, very or completely satisfied overall, with a 95% Wilson interval, in the latest month with answers: ' +
+          'answers received within 72 h of sending, to the surveys sent in the month whose 72 h response window had closed. ' +
           `The same figures are attached as ${csvName}.`,
       )}</mj-text>
       <mj-text padding="4px 16px" font-size="12px" color="${COLOURS.muted}">${e(force)}</mj-text>
