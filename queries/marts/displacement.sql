@@ -32,8 +32,9 @@
 -- - WDQ only when Ca > 0, Cb > 0 and Ra/Ca - Rb/Cb < 0 (the hotspot fell relative to control), else null
 --   ('not applicable'). TNE needs Cb > 0. WDD and its SE always.
 -- - The all row (the programme) counts each incident at most once per side: R and D are the hotspots' and
---   buffer rings' incidents, each in its own hotspot's windows, so R is the sum over hotspots; an incident in a
---   buffer cell that two hotspots' rings share is counted once (it is in both hotspots' rows). C is the control
+--   buffer rings' incidents, each in its own hotspot's windows, so they are the sums over hotspots unless two
+--   hotspots share a cell: an incident in a buffer cell that two rings share (hotspots closer than twice their
+--   buffer_m) is in both hotspots' rows and counted once here, as one in two overlapping hotspots. C is the control
 --   areas' own count, once (never once per hotspot): b = control incidents on a day of any hotspot's before
 --   window, a = on a day of any after window. When every hotspot clears on the same day these are the control
 --   areas' counts over the common 12 weeks before and after; when clear dates differ, a day after one
