@@ -9,8 +9,8 @@
 --   ra                                   bigint   incidents in the hotspot, after
 --   db                                   bigint   incidents in its buffer ring (cells of no hotspot), before
 --   da                                   bigint   incidents in its buffer ring, after
---   cb                                   bigint   incidents in the control areas, before
---   ca                                   bigint   incidents in the control areas, after
+--   cb                                   bigint   incidents in the control areas, before (for all: counted once)
+--   ca                                   bigint   incidents in the control areas, after (for all: counted once)
 --   wdq                                  double   weighted displacement quotient (Da/Ca - Db/Cb) / (Ra/Ca - Rb/Cb); null when not applicable
 --   tne                                  double   total net effect [Rb(Ca/Cb) - Ra] + [Db(Ca/Cb) - Da]; null when Cb = 0
 --   wdd                                  double   weighted displacement difference (Ra - Rb) - (Ca - Cb)
@@ -31,9 +31,15 @@
 --   excluded (they measure police activity, which the intervention itself moves into R).
 -- - WDQ only when Ca > 0, Cb > 0 and Ra/Ca - Rb/Cb < 0 (the hotspot fell relative to control), else null
 --   ('not applicable'). TNE needs Cb > 0. WDD and its SE always.
--- - The all row sums Rb, Ra, Db, Da, Cb and Ca over the hotspot rows (each counted over its own windows, so
---   C is the sum of each hotspot's control counts) and applies the same formulas; it is there only when at
---   least one hotspot is. Rows: hotspots by id, then all.
+-- - The all row (the programme) counts each incident at most once per side: R and D are the hotspots' and
+--   buffer rings' incidents, each in its own hotspot's windows, so they are the sums over hotspots unless two
+--   hotspots share a cell: an incident in a buffer cell that two rings share (hotspots closer than twice their
+--   buffer_m) is in both hotspots' rows and counted once here, as one in two overlapping hotspots. C is the control
+--   areas' own count, once (never once per hotspot): b = control incidents on a day of any hotspot's before
+--   window, a = on a day of any after window. When every hotspot clears on the same day these are the control
+--   areas' counts over the common 12 weeks before and after; when clear dates differ, a day after one
+--   hotspot's start and before another's counts on both sides, as it does in those hotspots' rows. The same
+--   formulas then apply. The row is there only when at least one hotspot is. Rows: hotspots by id, then all.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
@@ -105,6 +111,7 @@ cell_parts as (
 
 incidents as (
   select
+    i.incident_id,
     i.reported_date,
     i.cell_x,
     i.cell_y
@@ -126,6 +133,7 @@ matched as (
   select
     z.hotspot_id,
     z.area_part,
+    i.incident_id,
     i.reported_date
   from incidents as i
   inner join cell_parts as z
@@ -133,41 +141,69 @@ matched as (
     and z.cell_y = i.cell_y
 ),
 
-zone_counts as (
+-- each match inside its hotspot's windows, with its side: b (before clear_from) or a
+sided as (
   select
     m.hotspot_id,
-    count_if(m.area_part = 'r' and m.reported_date < w.clear_from) as rb,
-    count_if(m.area_part = 'r' and m.reported_date >= w.clear_from) as ra,
-    count_if(m.area_part = 'd' and m.reported_date < w.clear_from) as db,
-    count_if(m.area_part = 'd' and m.reported_date >= w.clear_from) as da,
-    count_if(m.area_part = 'c' and m.reported_date < w.clear_from) as cb,
-    count_if(m.area_part = 'c' and m.reported_date >= w.clear_from) as ca
+    m.area_part,
+    m.incident_id,
+    case when m.reported_date < w.clear_from then 'b' else 'a' end as side
   from matched as m
   inner join windows as w
     on w.hotspot_id = m.hotspot_id
     and m.reported_date between w.before_from and w.after_to
-  group by m.hotspot_id
 ),
 
--- the hotspot rows and the all row from one pass over the counts (a second reference would read incidents
--- again on Athena); the all row only when there is a hotspot row
-with_all as (
+-- the hotspot rows and the all row in one pass (a second reference would read incidents again on Athena); a
+-- hotspot id is never null, so null is the all row's.
+-- Distinct incidents: within a hotspot each incident matches one cell of a part, so this is a plain count;
+-- across hotspots it counts a control incident, or one in a buffer cell two hotspots share, once per side
+zone_counts as (
   select
-    coalesce(w.hotspot_id, 'all') as hotspot_id,
-    w.clear_from,
-    min(w.before_from) as before_from,
-    max(w.after_to) as after_to,
-    sum(coalesce(z.rb, 0)) as rb,
-    sum(coalesce(z.ra, 0)) as ra,
-    sum(coalesce(z.db, 0)) as db,
-    sum(coalesce(z.da, 0)) as da,
-    sum(coalesce(z.cb, 0)) as cb,
-    sum(coalesce(z.ca, 0)) as ca
-  from windows as w
-  left join zone_counts as z
-    on z.hotspot_id = w.hotspot_id
-  group by grouping sets ((w.hotspot_id, w.clear_from), ())
+    coalesce(s.hotspot_id, 'all') as hotspot_id,
+    count(distinct case when s.area_part = 'r' and s.side = 'b' then s.incident_id end) as rb,
+    count(distinct case when s.area_part = 'r' and s.side = 'a' then s.incident_id end) as ra,
+    count(distinct case when s.area_part = 'd' and s.side = 'b' then s.incident_id end) as db,
+    count(distinct case when s.area_part = 'd' and s.side = 'a' then s.incident_id end) as da,
+    count(distinct case when s.area_part = 'c' and s.side = 'b' then s.incident_id end) as cb,
+    count(distinct case when s.area_part = 'c' and s.side = 'a' then s.incident_id end) as ca
+  from sided as s
+  group by grouping sets ((s.hotspot_id), ())
+),
+
+-- a row per hotspot with a window, and the all row only when there is one
+report_rows as (
+  select
+    hotspot_id,
+    clear_from,
+    before_from,
+    after_to
+  from windows
+  union all
+  select
+    'all' as hotspot_id,
+    cast(null as date) as clear_from,
+    min(before_from) as before_from,
+    max(after_to) as after_to
+  from windows
   having count(*) > 0
+),
+
+with_counts as (
+  select
+    r.hotspot_id,
+    r.clear_from,
+    r.before_from,
+    r.after_to,
+    coalesce(z.rb, 0) as rb,
+    coalesce(z.ra, 0) as ra,
+    coalesce(z.db, 0) as db,
+    coalesce(z.da, 0) as da,
+    coalesce(z.cb, 0) as cb,
+    coalesce(z.ca, 0) as ca
+  from report_rows as r
+  left join zone_counts as z
+    on z.hotspot_id = r.hotspot_id
 ),
 
 as_doubles as (
@@ -179,7 +215,7 @@ as_doubles as (
     cast(da as double) as da_d,
     cast(cb as double) as cb_d,
     cast(ca as double) as ca_d
-  from with_all
+  from with_counts
 ),
 
 final as (

@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  CONTROL_OWN,
+  PROGRAMME_AS_OF,
+  PROGRAMME_CLEAR_FROM,
+  programmeGiven,
+} from '../fixtures/displacement-programme.ts'
 import { cellCentre, type GivenRow, rectangle, TestLake, weights } from './harness.ts'
 import { sixDecimals } from './rounding.ts'
 
@@ -133,12 +139,15 @@ describe('displacement', () => {
         wdd: sixDecimals(30),
         wdd_se: sixDecimals(Math.sqrt(210)),
       },
-      // all: Rb 110, Ra 70, Db 105, Da 155, Cb 100 + 100 = 200, Ca 100 + 80 = 180
-      //   denominator 70/180 - 110/200 = 7/18 - 11/20 = -29/180 < 0
-      //   numerator 155/180 - 105/200 = 31/36 - 21/40 = 121/360
-      //   WDQ = (121/360) / (-58/360) = -121/58 = -2.0862
-      //   TNE = [110 (0.9) - 70] + [105 (0.9) - 155] = 29 - 60.5 = -31.5
-      //   WDD = (70 - 110) - (180 - 200) = -20, SE = sqrt(70 + 110 + 180 + 200) = sqrt(560)
+      // all: Rb 10 + 100 = 110, Ra 50 + 20 = 70, Db 100 + 5 = 105, Da 150 + 5 = 155 (no cell is shared).
+      //   The control areas once, over the days of any hotspot's before window and of any after window:
+      //   Cb = 50 (20 Jan) + 50 (2 March) + 50 (20 April) = 150; Ca = 50 (20 April) + 50 (18 May) + 30 (6 July) = 130.
+      //   20 April is after A's start and before B's: it is on both sides, as it is for A and for B.
+      //   denominator 70/130 - 110/150 = 7/13 - 11/15 = (105 - 143)/195 = -38/195 < 0
+      //   numerator 155/130 - 105/150 = 31/26 - 7/10 = (155 - 91)/130 = 32/65 = 96/195
+      //   WDQ = (96/195) / (-38/195) = -48/19 = -2.5263
+      //   TNE = [110 (13/15) - 70] + [105 (13/15) - 155] = (1430/15 - 70) + (91 - 155) = 76/3 - 64 = -116/3
+      //   WDD = (70 - 110) - (130 - 150) = -20, SE = sqrt(70 + 110 + 130 + 150) = sqrt(460)
       {
         hotspot_id: 'all',
         clear_from: null,
@@ -148,12 +157,12 @@ describe('displacement', () => {
         ra: 70,
         db: 105,
         da: 155,
-        cb: 200,
-        ca: 180,
-        wdq: sixDecimals(-121 / 58),
-        tne: sixDecimals(-31.5),
+        cb: 150,
+        ca: 130,
+        wdq: sixDecimals(-48 / 19),
+        tne: sixDecimals(-116 / 3),
         wdd: sixDecimals(-20),
-        wdd_se: sixDecimals(Math.sqrt(560)),
+        wdd_se: sixDecimals(Math.sqrt(460)),
       },
     ])
   })
@@ -167,5 +176,87 @@ describe('displacement', () => {
     ])
     // a day earlier no hotspot qualifies, so there is no all row either
     expect(await lake.mart('displacement', '2026-06-27')).toEqual([])
+  })
+})
+
+describe('displacement: the programme row of two hotspots and one control area', () => {
+  let lake: TestLake
+  beforeAll(async () => {
+    lake = await TestLake.create(programmeGiven())
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('counts the control area once and a buffer cell two hotspots share once', async () => {
+    const rows = await lake.mart('displacement', PROGRAMME_AS_OF)
+    const windows = { clear_from: PROGRAMME_CLEAR_FROM, before_from: '2026-01-12', after_to: '2026-06-28' }
+    expect(rows).toEqual([
+      // P: R 40 -> 20; D = its own buffer 10 -> 12 plus the shared cell 8 -> 14 = 18 -> 26; C = K 60 -> 66
+      //   (the 5 police-initiated records in K are left out). Ca/Cb = 66/60 = 1.1
+      //   denominator 20/66 - 40/60 = 10/33 - 22/33 = -12/33 < 0
+      //   numerator 26/66 - 18/60 = 130/330 - 99/330 = 31/330
+      //   WDQ = (31/330) / (-12/33) = (31/330) / (-120/330) = -31/120
+      //   TNE = [40 (1.1) - 20] + [18 (1.1) - 26] = 24 - 6.2 = 17.8
+      //   WDD = (20 - 40) - (66 - 60) = -26, SE = sqrt(20 + 40 + 66 + 60) = sqrt(186)
+      {
+        hotspot_id: 'P',
+        ...windows,
+        rb: 40,
+        ra: 20,
+        db: 18,
+        da: 26,
+        cb: 60,
+        ca: 66,
+        wdq: sixDecimals(-31 / 120),
+        tne: sixDecimals(17.8),
+        wdd: sixDecimals(-26),
+        wdd_se: sixDecimals(Math.sqrt(186)),
+      },
+      // Q: R 30 -> 24; D = 6 -> 9 plus the shared cell 8 -> 14 = 14 -> 23; C = K 60 -> 66
+      //   denominator 24/66 - 30/60 = 8/22 - 11/22 = -3/22 < 0
+      //   numerator 23/66 - 14/60 = 115/330 - 77/330 = 38/330
+      //   WDQ = (38/330) / (-3/22) = (38/330) / (-45/330) = -38/45
+      //   TNE = [30 (1.1) - 24] + [14 (1.1) - 23] = 9 - 7.6 = 1.4
+      //   WDD = (24 - 30) - (66 - 60) = -12, SE = sqrt(24 + 30 + 66 + 60) = sqrt(180)
+      {
+        hotspot_id: 'Q',
+        ...windows,
+        rb: 30,
+        ra: 24,
+        db: 14,
+        da: 23,
+        cb: 60,
+        ca: 66,
+        wdq: sixDecimals(-38 / 45),
+        tne: sixDecimals(1.4),
+        wdd: sixDecimals(-12),
+        wdd_se: sixDecimals(Math.sqrt(180)),
+      },
+      // all: R summed, 40 + 30 = 70 -> 20 + 24 = 44; D counts each cell once: 10 + 8 + 6 = 24 -> 12 + 14 + 9 = 35
+      //   (not 18 + 14 = 32 -> 26 + 23 = 49); C is K's own count, 60 -> 66 (not 120 -> 132). Ca/Cb = 1.1
+      //   denominator Ra/Ca - Rb/Cb = 44/66 - 70/60 = 2/3 - 7/6 = -1/2 < 0
+      //   numerator Da/Ca - Db/Cb = 35/66 - 24/60 = 175/330 - 132/330 = 43/330
+      //   WDQ = (43/330) / (-1/2) = -86/330 = -43/165
+      //   TNE = [Rb (Ca/Cb) - Ra] + [Db (Ca/Cb) - Da] = [70 (1.1) - 44] + [24 (1.1) - 35] = 33 - 8.6 = 24.4
+      //   WDD = (Ra - Rb) - (Ca - Cb) = (44 - 70) - (66 - 60) = -32
+      //   SE = sqrt(Ra + Rb + Ca + Cb) = sqrt(44 + 70 + 66 + 60) = sqrt(240)
+      {
+        hotspot_id: 'all',
+        clear_from: null,
+        before_from: '2026-01-12',
+        after_to: '2026-06-28',
+        rb: 70,
+        ra: 44,
+        db: 24,
+        da: 35,
+        cb: CONTROL_OWN.before,
+        ca: CONTROL_OWN.after,
+        wdq: sixDecimals(-43 / 165),
+        tne: sixDecimals(24.4),
+        wdd: sixDecimals(-32),
+        wdd_se: sixDecimals(Math.sqrt(240)),
+      },
+    ])
   })
 })

@@ -11,6 +11,8 @@ import { HeaderInjectionError } from '../../functions/core/reports/html.ts'
 import { mjml2html } from '../../functions/core/reports/mjml.ts'
 import type { InlineImage, MartRow, RenderedEmail } from '../../functions/core/reports/model.ts'
 import { monthlyPeriod } from '../../functions/core/reports/periods.ts'
+import { CONTROL_OWN, PROGRAMME_AS_OF, programmeGiven } from '../fixtures/displacement-programme.ts'
+import { TestLake } from '../sql/harness.ts'
 
 // --- hand-made mart rows ------------------------------------------------------------------------------------
 
@@ -241,12 +243,13 @@ function input(overrides: Partial<FunderReportInput> = {}): FunderReportInput {
           ra: 785,
           db: 447,
           da: 347,
-          cb: 10400,
-          ca: 9820,
+          // the control areas once, as for HS-C: (785 - 1106) - (491 - 520) = -292, sqrt(785 + 1106 + 491 + 520)
+          cb: 520,
+          ca: 491,
           wdq: 0.2894,
           tne: 334.39,
-          wdd: 259,
-          wdd_se: 148.7,
+          wdd: -292,
+          wdd_se: 53.87,
         },
       ],
       victim_satisfaction_monthly: [
@@ -646,6 +649,23 @@ describe('funder report: rendering', () => {
     expect(email.text).toContain('- Buffer around them: Before <10; After 347')
     expect(email.text).toContain('WDQ: withheld.')
     expect(email.text).toContain('Total net effect: withheld.')
+  })
+
+  it("prints the control areas' own counts, from the displacement mart of two hotspots and one control", async () => {
+    const lake = await TestLake.create(programmeGiven())
+    try {
+      const displacement = (await lake.mart('displacement', PROGRAMME_AS_OF)) as MartRow[]
+      const base = input()
+      const email = await renderFunderReport({ ...base, rows: { ...base.rows, displacement } })
+      // K had 60 incidents before and 66 after; each hotspot's row counts K's 60 and 66 too, and the report
+      // printed 120 and 132 when the programme row summed them
+      expect(email.text).toContain(
+        `- Control areas: Before ${CONTROL_OWN.before}; After ${CONTROL_OWN.after}`,
+      )
+      expect(email.text).toContain("the control areas' figures are their own counts")
+    } finally {
+      await lake.close()
+    }
   })
 
   it('refuses a period it has no figures for, and a weekly period', async () => {

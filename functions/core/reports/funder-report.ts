@@ -880,7 +880,7 @@ export function buildFunderReport(input: FunderReportInput): FunderReportModel {
       blocks: [
         {
           type: 'paragraph',
-          text: `Did crime move to the streets around the hotspots? Incidents in the hotspots, in a buffer around them and in control areas, over the 12 weeks before each hotspot's clear phase began and the 12 weeks after${from && to ? ` (${longDate(from)} to ${longDate(to)})` : ''}.`,
+          text: `Did crime move to the streets around the hotspots? Incidents in the hotspots, in a buffer around them and in control areas, over the 12 weeks before each hotspot's clear phase began and the 12 weeks after${from && to ? ` (${longDate(from)} to ${longDate(to)})` : ''}. Each incident counts once, however many hotspots it is near: the control areas' figures are their own counts.`,
         },
         { type: 'table', view: displacement.counts },
         { type: 'paragraph', text: `WDQ: ${wdqWords(wdq)}.` },
