@@ -15,11 +15,11 @@ import { loadReference } from '../../functions/core/reference/load.ts'
 
 /**
  * "Enough days" for a hotspot's own patrol effect: at least this many trial days in each arm. The CI comes from
- * the delta method on the two arms' means, which needs each mean to be roughly normal; a demo hotspot has about
- * one incident a day, so 50 days give each arm some 50 incidents (and the 2-year city gives every hotspot over
- * 100 days in each arm, so none is left out).
+ * the delta method on log(m_a / m_u), which needs each arm's mean to be roughly normal: the quietest demo
+ * hotspots see under 0.2 incidents a day on patrol days, so 100 days give them some 16 to 20 per arm. The 2-year city
+ * gives every hotspot 103 or more days in each arm, so all of them are checked.
  */
-const MIN_DAYS_PER_ARM = 50
+const MIN_DAYS_PER_ARM = 100
 
 interface PatrolEffect {
   scope: string
