@@ -47,8 +47,9 @@
 --   or 169 hours.
 -- - Records: the version current as of as_of (valid_from <= as_of and (valid_to is null or valid_to >
 --   as_of)) with its London date on or before as_of, located in a hotspot cell.
--- - Incidents are dated by reported_date (decision: as the other marts (patrol_effect, displacement,
---   concentration) do; occurred_at is optional and a late report would otherwise rewrite old weeks).
+-- - Incidents are dated by reported_date (DESIGN section 7: scorecards date an event by when it was recorded, as
+--   police performance figures do; occurred_at is optional and a late report would otherwise rewrite old weeks).
+--   Only patrol_effect dates by occurrence: its trial compares the days themselves.
 --   Anti-social behaviour and police-initiated records are counted (DESIGN: counted, no harm). Records of
 --   period_precision month (data.police.uk: dated the 1st of the month) are left out (decision: they cannot be
 --   placed in a week; counted at the 1st they would make a spike). harm and serious violence come from

@@ -9,17 +9,58 @@ import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { type RunManifest, runMarts } from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { generateCity } from '../../functions/core/generate/generate.ts'
+import type { Truth } from '../../functions/core/generate/truth.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 
 /**
+ * "Enough days" for a hotspot's own patrol effect: at least this many trial days in each arm. The CI comes from
+ * the delta method on log(m_a / m_u), which needs each arm's mean to be roughly normal: the quietest demo
+ * hotspots see under 0.2 incidents a day on patrol days, so 100 days give them some 16 to 20 per arm. The 2-year city
+ * gives every hotspot 103 or more days in each arm, so all of them are checked.
+ */
+const MIN_DAYS_PER_ARM = 100
+
+interface PatrolEffect {
+  scope: string
+  outcome: string
+  n_assigned_days: number
+  n_unassigned_days: number
+  effect: number
+  effect_ci_low: number
+  effect_ci_high: number
+}
+
+/**
+ * The largest k with P(X >= k) >= probability for X ~ Binomial(n, p): with probability 0.999, at least k of n
+ * independent intervals of coverage p cover the truth, so a well-calibrated estimator fails the check once in
+ * 1,000 cities. For 20 hotspots x 2 outcomes, n = 40 and p = 0.95: P(X >= 33) = 0.99929 and P(X >= 34) = 0.99661,
+ * so k = 33 (at most 7 misses; 2 are expected). A hotspot's count and harm intervals are not independent (harm
+ * sums the same incidents), which widens the spread of misses somewhat beyond the binomial's.
+ */
+function binomialLowerBound(n: number, p: number, probability: number): number {
+  let pmf = (1 - p) ** n // P(X = 0)
+  const pmfs = [pmf]
+  for (let x = 1; x <= n; x++) {
+    pmf *= ((n - x + 1) / x) * (p / (1 - p))
+    pmfs.push(pmf)
+  }
+  let atLeast = 0
+  for (let k = n; k >= 0; k--) {
+    atLeast += pmfs[k] as number
+    if (atLeast >= probability) return k
+  }
+  return 0
+}
+
+/**
  * The whole pipeline on a generated city (generate, ingest every drop, run the marts) must find what the
- * generator planted: the patrol-day reduction in harm, and diffusion of benefit into the buffers.
+ * generator planted: the patrol-day reduction in count and harm, and diffusion of benefit into the buffers.
  */
 describe('planted effects, recovered by the marts', () => {
   let root: string
   let lake: string
-  let truth: { dates: { end: string }; effects: { patrol_effect_harm: number; diffusion_buffer: number } }
+  let truth: Pick<Truth, 'dates' | 'effects' | 'hotspots'>
   let manifest: RunManifest
   let duck: DuckDbLake
 
@@ -52,21 +93,64 @@ describe('planted effects, recovered by the marts', () => {
     await duck.refresh()
   }, 240_000)
 
+  /** The generator thins incidents in every hotspot alike on its assigned days (truth.json, effects). */
+  const plantedPatrolEffect = (outcome: 'count' | 'harm') =>
+    outcome === 'count' ? truth.effects.patrol_effect_count : truth.effects.patrol_effect_harm
+
+  const patrolEffects = async (): Promise<PatrolEffect[]> => {
+    const { rows } = await duck.rows(
+      `select scope, outcome, n_assigned_days, n_unassigned_days, effect, effect_ci_low, effect_ci_high
+       from patrol_effect where run_id = '${manifest.run_id}'`,
+    )
+    return rows.map((r) => ({
+      scope: String(r.scope),
+      outcome: String(r.outcome),
+      n_assigned_days: Number(r.n_assigned_days),
+      n_unassigned_days: Number(r.n_unassigned_days),
+      effect: Number(r.effect),
+      effect_ci_low: Number(r.effect_ci_low),
+      effect_ci_high: Number(r.effect_ci_high),
+    }))
+  }
+
   afterAll(async () => {
     duck?.close()
     if (root) await rm(root, { recursive: true, force: true })
   })
 
-  it('finds the patrol-day harm reduction: its 95% CI covers the planted effect and excludes 0', async () => {
-    const { rows } = await duck.rows(
-      `select effect, effect_ci_low, effect_ci_high from patrol_effect
-       where run_id = '${manifest.run_id}' and scope = 'all' and outcome = 'harm'`,
+  it('recovers the planted patrol-day reduction in count and harm, programme-wide: each 95% CI covers it and excludes 0', async () => {
+    const effects = await patrolEffects()
+    for (const outcome of ['count', 'harm'] as const) {
+      const programme = effects.find((e) => e.scope === 'all' && e.outcome === outcome)
+      expect(programme, `programme ${outcome}`).toBeDefined()
+      const { effect_ci_low: low, effect_ci_high: high } = programme as PatrolEffect
+      const planted = plantedPatrolEffect(outcome)
+      expect(low, `programme ${outcome}: CI [${low}, ${high}]`).toBeLessThanOrEqual(planted)
+      expect(high, `programme ${outcome}: CI [${low}, ${high}]`).toBeGreaterThanOrEqual(planted)
+      expect(low, `programme ${outcome}: CI [${low}, ${high}]`).toBeGreaterThan(0)
+    }
+  })
+
+  it('recovers it in every hotspot with enough trial days, at the rate a 95% interval should', async () => {
+    const effects = await patrolEffects()
+    const perHotspot = effects.filter(
+      (e) =>
+        e.scope !== 'all' &&
+        (e.outcome === 'count' || e.outcome === 'harm') &&
+        e.n_assigned_days >= MIN_DAYS_PER_ARM &&
+        e.n_unassigned_days >= MIN_DAYS_PER_ARM,
     )
-    const { effect, effect_ci_low: low, effect_ci_high: high } = rows[0] as Record<string, number>
-    expect(low).toBeLessThanOrEqual(truth.effects.patrol_effect_harm)
-    expect(high).toBeGreaterThanOrEqual(truth.effects.patrol_effect_harm)
-    expect(low).toBeGreaterThan(0)
-    expect(effect).toBeGreaterThan(0)
+    // every hotspot of the register is in the trial, and a 2-year city gives each of them enough days
+    expect(new Set(perHotspot.map((e) => e.scope)).size).toBe(truth.hotspots.length)
+    const missed = perHotspot.filter((e) => {
+      const planted = plantedPatrolEffect(e.outcome as 'count' | 'harm')
+      return !(e.effect_ci_low <= planted && planted <= e.effect_ci_high)
+    })
+    const required = binomialLowerBound(perHotspot.length, 0.95, 0.999)
+    expect(
+      perHotspot.length - missed.length,
+      `intervals missing the planted effect: ${missed.map((e) => `${e.scope} ${e.outcome} [${e.effect_ci_low}, ${e.effect_ci_high}]`).join('; ')}`,
+    ).toBeGreaterThanOrEqual(required)
   })
 
   it('finds diffusion of benefit, as planted: a positive WDQ, and the buffers falling relative to control', async () => {

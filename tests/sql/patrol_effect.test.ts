@@ -18,6 +18,24 @@ import { sixDecimals } from './rounding.ts'
  *   count  H1 A [1, 1, 1]  U [1, 2, 1]      H2 A [0, 1, 0]  U [1, 1, 1]
  *   sv     H1 A [0, 0, 0]  U [10, 10, 10]   H2 A [0, 0, 0]  U [10, 0, 10]
  */
+/**
+ * Dating (DESIGN section 7: an event belongs to the London day it occurred, occurred_at, else reported_at):
+ * hotspot H3, trial days 1 to 5 June 2026, in British Summer Time (London = UTC + 1).
+ *
+ *            day:  01   02   03   04   05
+ *   H3 assigned:   A    U    A    U    A
+ *
+ *   CD  occurred 31 May 20:00Z, reported 1 June 09:00Z  -> 31 May: no trial day, not counted (reported: 01)
+ *   B   occurred 1 June 22:00Z (23:00 BST), reported 2 June 08:00Z    -> 01 (reported: 02)
+ *   V   no occurred_at, reported 2 June 12:00Z                         -> 02
+ *   D*  police-initiated drugs, occurred and reported 2 June           -> not in the effect
+ *   V   occurred 3 June 23:30Z = 4 June 00:30 BST, reported 5 June 10:00Z -> 04 (UTC day: 03; reported: 05)
+ *   B   occurred and reported 5 June 10:00Z                            -> 05
+ *   V   occurred 5 June 10:00Z, reported and dropped 6 June            -> not known as of 5 June
+ *   B   occurred 4 June 10:00Z, period_precision month (no day)        -> not counted
+ *
+ *   per hotspot-day   count A [1, 0, 1]  U [1, 1]     harm A [4, 0, 4]  U [10, 10]
+ */
 const hotspotDay = (hotspot: string, day: string, assigned: boolean, dropDate = '2026-03-01'): GivenRow => ({
   hotspot_id: hotspot,
   date: day,
@@ -40,8 +58,24 @@ const incident = (
   ...extra,
 })
 
+/** An incident with its own occurrence and report times; dropped on the London day it was reported. */
+const occurrence = (
+  cell: [number, number],
+  occurredAt: string | null,
+  reportedAt: string,
+  crimeType: string,
+  extra: GivenRow = {},
+): GivenRow =>
+  incident(cell, reportedAt.slice(0, 10), crimeType, {
+    occurred_at: occurredAt,
+    reported_at: reportedAt,
+    drop_date: reportedAt.slice(0, 10),
+    ...extra,
+  })
+
 const H1: [number, number] = [1000, 2000]
 const H2: [number, number] = [1100, 2001]
+const H3: [number, number] = [1200, 2000]
 const H1_BUFFER: [number, number] = [999, 2000]
 
 const V = 'Violence and sexual offences'
@@ -74,6 +108,11 @@ describe('patrol_effect', () => {
           hotspotDay('H2', '2026-03-06', false),
           hotspotDay('H2', '2026-03-07', true),
           hotspotDay('H9', '2026-03-02', true), // not in the register: no cells, left out
+          hotspotDay('H3', '2026-06-01', true, '2026-05-31'),
+          hotspotDay('H3', '2026-06-02', false, '2026-05-31'),
+          hotspotDay('H3', '2026-06-03', true, '2026-05-31'),
+          hotspotDay('H3', '2026-06-04', false, '2026-05-31'),
+          hotspotDay('H3', '2026-06-05', true, '2026-05-31'),
         ],
         incidents: [
           incident(H1, '2026-03-02', B),
@@ -90,16 +129,26 @@ describe('patrol_effect', () => {
           incident(H2, '2026-03-04', 'Criminal damage and arson'),
           incident(H2, '2026-03-05', B),
           incident(H2, '2026-03-06', V),
+          occurrence(H3, '2026-05-31T20:00:00Z', '2026-06-01T09:00:00Z', 'Criminal damage and arson'),
+          occurrence(H3, '2026-06-01T22:00:00Z', '2026-06-02T08:00:00Z', B),
+          occurrence(H3, null, '2026-06-02T12:00:00Z', V),
+          occurrence(H3, '2026-06-02T11:00:00Z', '2026-06-02T11:30:00Z', 'Drugs', { police_initiated: true }),
+          occurrence(H3, '2026-06-03T23:30:00Z', '2026-06-05T10:00:00Z', V),
+          occurrence(H3, '2026-06-05T10:00:00Z', '2026-06-05T10:00:00Z', B),
+          occurrence(H3, '2026-06-05T10:00:00Z', '2026-06-06T10:00:00Z', V),
+          occurrence(H3, null, '2026-06-04T10:00:00Z', B, { period_precision: 'month' }),
         ],
       },
       area_cells: [
         ...rectangle('H1', 'hotspot', 1000, 2000, 2, 2),
         ...rectangle('H1', 'buffer', 999, 2000, 1, 2),
         ...rectangle('H2', 'hotspot', 1100, 2000, 2, 2),
+        ...rectangle('H3', 'hotspot', 1200, 2000, 2, 2),
       ],
       hotspots: [
         { area_id: 'H1', role: 'hotspot', name: 'One', buffer_m: 25, clear_from: '2026-01-01' },
         { area_id: 'H2', role: 'hotspot', name: 'Two', buffer_m: 0, clear_from: '2026-01-01' },
+        { area_id: 'H3', role: 'hotspot', name: 'Three', buffer_m: 0, clear_from: '2026-05-01' },
       ],
       harm_weights: weights({
         [V]: 10,
@@ -190,6 +239,34 @@ describe('patrol_effect', () => {
     // the numbers behind the pooled harm CI, to four places
     expect(ciLow(0.2, allHarmSe)).toBeCloseTo(0.5083, 4)
     expect(ciHigh(0.2, allHarmSe)).toBeCloseTo(0.9187, 4)
+  })
+
+  it('dates an event by the London day it occurred, else the day it was reported', async () => {
+    // H3 (see its table above): count A [1, 0, 1] mean 2/3, SS = 2 (1/3)^2 + (2/3)^2 = 2/3, var 1/3;
+    //   U [1, 1] mean 1, sd 0. effect = 1 - 2/3 = 1/3; se^2 = (1/3)/(3 (2/3)^2) + 0 = 1/4 -> se 0.5
+    // harm: A [4, 0, 4] mean 8/3, SS = 2 (4/3)^2 + (8/3)^2 = 32/3, var 16/3; U [10, 10] mean 10, sd 0
+    //   effect = 1 - (8/3)/10 = 11/15; se^2 = (16/3)/(3 (8/3)^2) + 0 = 1/4 -> se 0.5
+    // serious violence harm: A [0, 0, 0] mean 0 (no effect); U [10, 10] mean 10, sd 0
+    const rows = await lake.mart('patrol_effect', '2026-06-05')
+    const h3 = (outcome: string, mA: number, sA: number, mU: number, effect: number | null) => ({
+      scope: 'H3',
+      outcome,
+      n_assigned_days: 3,
+      n_unassigned_days: 2,
+      mean_assigned: sixDecimals(mA),
+      mean_unassigned: sixDecimals(mU),
+      sd_assigned: sixDecimals(sA),
+      sd_unassigned: sixDecimals(0),
+      effect: effect === null ? null : sixDecimals(effect),
+      effect_ci_low: effect === null ? null : sixDecimals(ciLow(1 - effect, 0.5)),
+      effect_ci_high: effect === null ? null : sixDecimals(ciHigh(1 - effect, 0.5)),
+      weights_version: 'w-test',
+    })
+    expect(rows.filter((r) => r.scope === 'H3')).toEqual([
+      h3('count', 2 / 3, Math.sqrt(1 / 3), 1, 1 / 3),
+      h3('harm', 8 / 3, 4 / Math.sqrt(3), 10, 11 / 15),
+      h3('serious_violence_harm', 0, 0, 10, null),
+    ])
   })
 
   it('gives no effect for an arm of fewer than 2 days', async () => {
