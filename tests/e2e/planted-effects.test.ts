@@ -19,7 +19,11 @@ import { loadReference } from '../../functions/core/reference/load.ts'
 describe('planted effects, recovered by the marts', () => {
   let root: string
   let lake: string
-  let truth: { dates: { end: string }; effects: { patrol_effect_harm: number; diffusion_buffer: number } }
+  let truth: {
+    dates: { end: string }
+    effects: { patrol_effect_harm: number; diffusion_buffer: number }
+    stop_search: { disproportionality: Record<string, number> }
+  }
   let manifest: RunManifest
   let duck: DuckDbLake
 
@@ -34,6 +38,7 @@ describe('planted effects, recovered by the marts', () => {
     for (const [kind, file] of [
       ['weights', 'weights.csv'],
       ['register', 'register.geojson'],
+      ['population', 'population.csv'],
     ] as const) {
       await loadReference(store, kind, path.join(city, file), clock)
     }
@@ -47,7 +52,7 @@ describe('planted effects, recovered by the marts', () => {
       engine: duck,
       clock,
       asOf: truth.dates.end,
-      marts: ['patrol_effect', 'displacement', 'concentration'],
+      marts: ['patrol_effect', 'displacement', 'concentration', 'stop_search_monthly'],
     })
     await duck.refresh()
   }, 240_000)
@@ -55,6 +60,22 @@ describe('planted effects, recovered by the marts', () => {
   afterAll(async () => {
     duck?.close()
     if (root) await rm(root, { recursive: true, force: true })
+  })
+
+  it('finds the planted stop-and-search disproportionality: monthly 95% CIs cover it about 95% of the time', async () => {
+    const { rows } = await duck.rows(
+      `select group_value, disproportionality_ci_low as low, disproportionality_ci_high as high
+       from stop_search_monthly
+       where run_id = '${manifest.run_id}' and group_type = 'ethnicity' and group_value in ('Black', 'Asian')
+         and disproportionality is not null`,
+    )
+    expect(rows.length).toBeGreaterThan(30)
+    const covered = (rows as { group_value: string; low: number; high: number }[]).filter((r) => {
+      const planted = truth.stop_search.disproportionality[r.group_value] as number
+      return r.low <= planted && planted <= r.high
+    })
+    // about 48 intervals: 95% coverage gives 40 or more with probability over 0.99
+    expect(covered.length / rows.length).toBeGreaterThan(0.85)
   })
 
   it('finds the patrol-day harm reduction: its 95% CI covers the planted effect and excludes 0', async () => {
