@@ -118,7 +118,9 @@ program
 
 program
   .command('load')
-  .description('load reference data: a hotspot register (GeoJSON), harm weights (CSV) or recipients (JSON)')
+  .description(
+    'load reference data: a hotspot register (GeoJSON), harm weights (CSV), recipients (JSON) or population by ethnicity (CSV)',
+  )
   .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
   .option('--json', 'print the result as JSON')
   .argument('<kind>', REFERENCE_KINDS.join('|'), (kind: string) => {

@@ -2,7 +2,7 @@
  * The Glue catalog and the Athena workgroups (DESIGN section 9; issue 5).
  *
  * - One Glue database. Tables are generated (glue-schema.ts), never crawled: `<feed>_versions` per feed (dt
- *   partition), `<mart>_runs` per mart (as_of partition), `area_cells`, `hotspots`, `harm_weights`, and for
+ *   partition), `<mart>_runs` per mart (as_of partition), `area_cells`, `hotspots`, `harm_weights`, `population`, and for
  *   auditors `quarantine` (feed + dt), `ingest_manifests` (feed) and `run_manifests`. Every partition is
  *   projected (partition projection), so no partition is ever registered.
  * - Views, as the local DuckDB lake has them (duckdb-lake.ts), so the same SQL gives the same rows on both

@@ -12,6 +12,7 @@ import { QUERIES_DIR } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
 import type { QueryEngine, QueryOptions, QueryResult, StagingTable } from '../core/ports.ts'
+import { POPULATION_COLUMNS } from '../core/reference/population.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../core/reference/weights.ts'
 import {
@@ -89,6 +90,7 @@ const REFERENCE_TABLES: Record<string, Column[]> = {
   area_cells: AREA_CELL_COLUMNS,
   hotspots: HOTSPOT_COLUMNS,
   harm_weights: HARM_WEIGHT_COLUMNS,
+  population: POPULATION_COLUMNS,
 }
 
 function hasFiles(folder: string, extension: string): boolean {
@@ -122,7 +124,7 @@ where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
 /**
  * DuckDB over a local lake, and the local `QueryEngine`. Views:
  * - `<feed>_versions` (every stored row, with the `dt` partition) and `<feed>` (each record's current version);
- * - `area_cells`, `hotspots`, `harm_weights` (every loaded version);
+ * - `area_cells`, `hotspots`, `harm_weights`, `population` (every loaded version);
  * - one view per mart: the rows of the latest finished run (one with a run manifest) for each `as_of`, with
  *   `as_of` and `run_id`;
  * - `quarantine`, `ingest_manifests` and `run_manifests` for auditors.

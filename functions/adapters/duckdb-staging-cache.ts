@@ -11,7 +11,7 @@ export type StagingPreparation = 'reused' | 'incremental' | 'rebuilt'
 const CACHE = 'staging_cache'
 /** Stored with the state: a change to how tables are kept invalidates every cached table. */
 const CACHE_FORMAT = 1
-const REFERENCE_TABLES = ['area_cells', 'hotspots', 'harm_weights'] as const
+const REFERENCE_TABLES = ['area_cells', 'hotspots', 'harm_weights', 'population'] as const
 
 /** Cache files attached by an open lake of this process. */
 const attachedInThisProcess = new Set<string>()

@@ -9,7 +9,12 @@
 --   find_rate                            double   finds / searches
 --   arrests                              bigint   searches ending in arrest
 --   arrest_rate                          double   arrests / searches
---   disproportionality                   double   (searches per head of the group) / (searches per head of White people); null without population data
+--   residents                            bigint   the ethnicity group's residents in the population used (ethnicity rows; null otherwise or without one)
+--   searches_per_1000                    double   searches per 1,000 residents of the group
+--   disproportionality                   double   rate ratio against White: searches_per_1000 of the group / that of White people
+--   disproportionality_ci_low            double   lower end of its 95% confidence interval
+--   disproportionality_ci_high           double   upper end of its 95% confidence interval
+--   population_version                   varchar  the population used (the latest loaded), null when none is loaded
 --
 -- Definitions (DESIGN section 7, stop and search):
 -- - Searches: each search's version current as of as_of (valid_from <= as_of < valid_to), searched on or before
@@ -28,8 +33,17 @@
 -- - arrests = searches whose outcome starts with 'Arrest' (police.uk wording since 2019), or is 'Suspect
 --   arrested' (the older police.uk wording), case ignored (surrounding blanks are gone at ingest); arrest_rate =
 --   arrests / searches, a fraction. Every double column is rounded to 6 decimals.
--- - disproportionality is always null: no population-by-ethnicity table is loaded yet (DESIGN section 3,
---   optional reference data); with it this becomes (searches_g / pop_g) / (searches_White / pop_White).
+-- - Disproportionality (DESIGN section 7): residents come from the latest loaded population (`hotspot load
+--   population`, by loaded_at), summed over all its areas: the ratio is for the force area the file covers, by
+--   month (searches carry no area code to split it by borough). For an ethnicity row of group g with a searches,
+--   and White with b searches in the same month, residents P_g and P_White:
+--     searches_per_1000 = 1000 a / P_g;  disproportionality RR = (a / P_g) / (b / P_White);
+--     95% CI = exp(ln RR -/+ 1.96 SE), SE = sqrt(1/a + 1/b): the standard error of the log of a ratio of two
+--     Poisson rates with known denominators (Kirkwood & Sterne, Essential Medical Statistics, 2nd ed., 2003,
+--     section 23.2, "Comparing two rates"; Rothman, Greenland & Lash, Modern Epidemiology, 3rd ed., ch. 14).
+--   Null when a count or a population in it is 0 (the log is undefined), for White itself (the reference),
+--   for 'Not stated' and for groups without residents in the population, and for every row without one.
+--   The denominator is residents, not the people present: see the README on town-centre hotspots.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
@@ -200,6 +214,58 @@ group_rows as (
   group by month, group_type, group_value
 ),
 
+population_used as (
+  select
+    ethnicity_group,
+    population_version,
+    residents
+  from population
+  where loaded_at = (select max(loaded_at) from population)
+),
+
+group_residents as (
+  select
+    ethnicity_group,
+    population_version,
+    cast(sum(residents) as bigint) as residents
+  from population_used
+  group by ethnicity_group, population_version
+),
+
+-- one row (an aggregate without group by), so the cross join keeps every group row when no population is loaded
+white_residents as (
+  select
+    max(population_version) as population_version,
+    max(case when ethnicity_group = 'White' then residents end) as residents
+  from group_residents
+),
+
+-- White's searches in the month as a window over the group rows (no second pass over the searches)
+compared as (
+  select
+    g.*,
+    r.residents,
+    w.population_version,
+    w.residents as white_residents,
+    max(case when g.group_type = 'ethnicity' and g.group_value = 'White' then g.searches end)
+      over (partition by g.month) as white_searches
+  from group_rows as g
+  cross join white_residents as w
+  left join group_residents as r
+    on g.group_type = 'ethnicity' and r.ethnicity_group = g.group_value
+),
+
+ratios as (
+  select
+    *,
+    case
+      when group_value <> 'White' and searches > 0 and white_searches > 0 and residents > 0 and white_residents > 0
+        then (cast(searches as double) * white_residents) / (cast(white_searches as double) * residents)
+    end as rate_ratio,
+    sqrt(1e0 / nullif(searches, 0) + 1e0 / nullif(white_searches, 0)) as log_ratio_se
+  from compared
+),
+
 final as (
   select
     month,
@@ -210,8 +276,13 @@ final as (
     round(cast(finds as double) / nullif(searches, 0), 6) as find_rate,
     arrests,
     round(cast(arrests as double) / nullif(searches, 0), 6) as arrest_rate,
-    round(cast(null as double), 6) as disproportionality
-  from group_rows
+    residents,
+    round(1000e0 * searches / nullif(residents, 0), 6) as searches_per_1000,
+    round(rate_ratio, 6) as disproportionality,
+    round(exp(ln(rate_ratio) - 1.96e0 * log_ratio_se), 6) as disproportionality_ci_low,
+    round(exp(ln(rate_ratio) + 1.96e0 * log_ratio_se), 6) as disproportionality_ci_high,
+    population_version
+  from ratios
 )
 
 select * from final order by month, group_type, group_value

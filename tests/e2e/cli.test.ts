@@ -113,6 +113,17 @@ describe('hotspot CLI', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ kind: 'register', outcome: 'loaded' })
     const bad = await hotspot('load', '--lake', lake, 'colours', path.join(SAMPLES, 'register.geojson'))
     expect(bad.code).not.toBe(0)
+    // a population file with a negative count: refused, in one line naming the file, the line and the column
+    const population = path.join(work, 'population.csv')
+    writeFileSync(
+      population,
+      'area_code,ethnicity_group,residents\nE09000001,White,5799\nE09000001,Black,-193\n',
+    )
+    const refused = await hotspot('load', '--lake', lake, 'population', population)
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toBe(
+      `hotspot: ${population}: line 3, column residents: "-193" is not a whole number of residents (0 or more)\n`,
+    )
   })
 
   it('answers SQL as a JSON array, CSV or a table', async () => {

@@ -60,7 +60,7 @@ function binomialLowerBound(n: number, p: number, probability: number): number {
 describe('planted effects, recovered by the marts', () => {
   let root: string
   let lake: string
-  let truth: Pick<Truth, 'dates' | 'effects' | 'hotspots'>
+  let truth: Pick<Truth, 'dates' | 'effects' | 'hotspots' | 'stop_search'>
   let manifest: RunManifest
   let duck: DuckDbLake
 
@@ -75,6 +75,7 @@ describe('planted effects, recovered by the marts', () => {
     for (const [kind, file] of [
       ['weights', 'weights.csv'],
       ['register', 'register.geojson'],
+      ['population', 'population.csv'],
     ] as const) {
       await loadReference(store, kind, path.join(city, file), clock)
     }
@@ -88,7 +89,7 @@ describe('planted effects, recovered by the marts', () => {
       engine: duck,
       clock,
       asOf: truth.dates.end,
-      marts: ['patrol_effect', 'displacement', 'concentration'],
+      marts: ['patrol_effect', 'displacement', 'concentration', 'stop_search_monthly'],
     })
     await duck.refresh()
   }, 240_000)
@@ -116,6 +117,22 @@ describe('planted effects, recovered by the marts', () => {
   afterAll(async () => {
     duck?.close()
     if (root) await rm(root, { recursive: true, force: true })
+  })
+
+  it('finds the planted stop-and-search disproportionality: monthly 95% CIs cover it about 95% of the time', async () => {
+    const { rows } = await duck.rows(
+      `select group_value, disproportionality_ci_low as low, disproportionality_ci_high as high
+       from stop_search_monthly
+       where run_id = '${manifest.run_id}' and group_type = 'ethnicity' and group_value in ('Black', 'Asian')
+         and disproportionality is not null`,
+    )
+    expect(rows.length).toBeGreaterThan(30)
+    const covered = (rows as { group_value: string; low: number; high: number }[]).filter((r) => {
+      const planted = truth.stop_search.disproportionality[r.group_value] as number
+      return r.low <= planted && planted <= r.high
+    })
+    // about 48 intervals: 95% coverage gives 40 or more with probability over 0.99
+    expect(covered.length / rows.length).toBeGreaterThan(0.85)
   })
 
   it('recovers the planted patrol-day reduction in count and harm, programme-wide: each 95% CI covers it and excludes 0', async () => {

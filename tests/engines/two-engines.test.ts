@@ -70,6 +70,7 @@ describe.skipIf(trino.url === null)(
       for (const [kind, file] of [
         ['weights', 'weights.csv'],
         ['register', 'register.geojson'],
+        ['population', 'population.csv'],
       ] as const)
         await loadReference(store, kind, path.join(city, file), clock)
       for (const feed of FEED_NAMES) {

@@ -25,6 +25,7 @@ import type { Column, ColumnKind } from '../../functions/core/contracts/columns.
 import { CONTRACTS, curatedColumns, FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { ParquetSink } from '../../functions/core/ingest/parquet-sink.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
+import { POPULATION_COLUMNS } from '../../functions/core/reference/population.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../../functions/core/reference/weights.ts'
 import {
@@ -315,6 +316,7 @@ describe('reference and audit tables', () => {
     ['area_cells', AREA_CELL_COLUMNS],
     ['hotspots', HOTSPOT_COLUMNS],
     ['harm_weights', HARM_WEIGHT_COLUMNS],
+    ['population', POPULATION_COLUMNS],
   ] as const)('%s has the columns its loader writes, unpartitioned', (name, columns) => {
     const input = table(name).TableInput
     expect(columnsOf(input)).toEqual(columns.map((c) => ({ name: c.name, type: EXPECTED_GLUE_TYPE[c.kind] })))

@@ -562,6 +562,7 @@ describe('least privilege', () => {
         'reference/area_cells/*',
         'reference/harm_weights/*',
         'reference/hotspots/*',
+        'reference/population/*',
       ].sort(),
     )
     expect(dataKeysWith(role, 's3:PutObject')).toEqual(['manifests/runs/*', 'results/*'])

@@ -10,6 +10,7 @@ import type { Column } from '../../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, type FeedName } from '../../functions/core/contracts/feeds.ts'
 import { toGrid } from '../../functions/core/geo.ts'
 import { type Value, writeParquetTable } from '../../functions/core/ingest/parquet-sink.ts'
+import { POPULATION_COLUMNS } from '../../functions/core/reference/population.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../../functions/core/reference/weights.ts'
 import { formatDay, parseDate } from '../../functions/core/time.ts'
@@ -25,10 +26,13 @@ export interface Given {
   area_cells?: GivenRow[]
   hotspots?: GivenRow[]
   harm_weights?: GivenRow[]
+  /** Residents by area and group; population_version and loaded_at default to POPULATION_VERSION and 2026-01-01. */
+  population?: GivenRow[]
 }
 
 export const WEIGHTS_VERSION = 'w-test'
 export const REGISTER_VERSION = 'r-test'
+export const POPULATION_VERSION = 'p-test'
 
 /**
  * The cells of a rectangle of 25 m cells: `width` x `height` cells from (x0, y0). A cell (x, y) covers easting
@@ -151,6 +155,17 @@ export class TestLake {
         ...r,
       }))
       await writeParquet(path.join(root, 'reference', table, `${version}.parquet`), columns, versioned)
+    }
+    if (given.population) {
+      await writeParquet(
+        path.join(root, 'reference', 'population', `${POPULATION_VERSION}.parquet`),
+        POPULATION_COLUMNS,
+        given.population.map((r) => ({
+          population_version: POPULATION_VERSION,
+          loaded_at: '2026-01-01T00:00:00Z',
+          ...r,
+        })),
+      )
     }
     return new TestLake(root, await DuckDbLake.open(root))
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cellCentre, rectangle, TestLake } from './harness.ts'
+import { cellCentre, type Given, POPULATION_VERSION, rectangle, TestLake } from './harness.ts'
 
 const inH1 = cellCentre(20_000, 7_000)
 const outside = cellCentre(20_100, 7_100)
@@ -29,98 +29,105 @@ const expected = (
   find_rate: searches === 0 ? null : finds / searches,
   arrests,
   arrest_rate: searches === 0 ? null : arrests / searches,
+  residents: null,
+  searches_per_1000: null,
   disproportionality: null,
+  disproportionality_ci_low: null,
+  disproportionality_ci_high: null,
+  population_version: null,
 })
+
+const given: Given = {
+  area_cells: [
+    ...rectangle('H1', 'hotspot', 20_000, 7_000, 2, 2),
+    ...rectangle('H2', 'hotspot', 21_000, 8_000, 1, 1),
+  ],
+  feeds: {
+    stop_searches: [
+      // 23:30 UTC on 28 February is 23:30 GMT: still February
+      search({
+        search_id: 'K6',
+        searched_at: '2026-02-28T23:30:00Z',
+        officer_defined_ethnicity: 'White',
+        object_of_search: 'Controlled drugs',
+        outcome: 'Khat or Cannabis warning',
+        outcome_linked: true,
+        ...outside,
+      }),
+      search({
+        search_id: 'K1',
+        searched_at: '2026-03-03T10:00:00Z',
+        officer_defined_ethnicity: 'White',
+        object_of_search: 'Controlled drugs',
+        outcome: 'Arrest',
+        outcome_linked: true,
+        ...inH1,
+      }),
+      search({
+        search_id: 'K2',
+        searched_at: '2026-03-04T10:00:00Z',
+        officer_defined_ethnicity: 'Black',
+        object_of_search: 'Controlled drugs',
+        outcome: 'A no further action disposal',
+        outcome_linked: false,
+        ...inH1,
+      }),
+      // corrected on 20 April to an arrest: not seen as of 15 April
+      search({
+        search_id: 'K2',
+        searched_at: '2026-03-04T10:00:00Z',
+        officer_defined_ethnicity: 'Black',
+        object_of_search: 'Controlled drugs',
+        outcome: 'Arrest',
+        outcome_linked: false,
+        ...inH1,
+        drop_date: '2026-04-20',
+      }),
+      // the older police.uk wording of an arrest
+      search({
+        search_id: 'K3',
+        searched_at: '2026-03-05T10:00:00Z',
+        officer_defined_ethnicity: 'Black',
+        object_of_search: 'Offensive weapons',
+        outcome: 'Suspect arrested',
+        outcome_linked: true,
+        ...outside,
+      }),
+      // no ethnicity, no location, link unknown
+      search({
+        search_id: 'K4',
+        searched_at: '2026-03-06T10:00:00Z',
+        object_of_search: 'Stolen goods',
+        outcome: 'Community resolution',
+      }),
+      // 23:30 UTC on 31 March is 00:30 BST on 1 April
+      search({
+        search_id: 'K5',
+        searched_at: '2026-03-31T23:30:00Z',
+        officer_defined_ethnicity: 'Asian',
+        object_of_search: 'Controlled drugs',
+        outcome: 'Arrest',
+        outcome_linked: false,
+        ...inH1,
+      }),
+      // after the as-of date
+      search({
+        search_id: 'K8',
+        searched_at: '2026-04-16T10:00:00Z',
+        officer_defined_ethnicity: 'White',
+        object_of_search: 'Controlled drugs',
+        outcome: 'Arrest',
+        outcome_linked: true,
+        ...inH1,
+      }),
+    ],
+  },
+}
 
 describe('stop_search_monthly', () => {
   let lake: TestLake
   beforeAll(async () => {
-    lake = await TestLake.create({
-      area_cells: [
-        ...rectangle('H1', 'hotspot', 20_000, 7_000, 2, 2),
-        ...rectangle('H2', 'hotspot', 21_000, 8_000, 1, 1),
-      ],
-      feeds: {
-        stop_searches: [
-          // 23:30 UTC on 28 February is 23:30 GMT: still February
-          search({
-            search_id: 'K6',
-            searched_at: '2026-02-28T23:30:00Z',
-            officer_defined_ethnicity: 'White',
-            object_of_search: 'Controlled drugs',
-            outcome: 'Khat or Cannabis warning',
-            outcome_linked: true,
-            ...outside,
-          }),
-          search({
-            search_id: 'K1',
-            searched_at: '2026-03-03T10:00:00Z',
-            officer_defined_ethnicity: 'White',
-            object_of_search: 'Controlled drugs',
-            outcome: 'Arrest',
-            outcome_linked: true,
-            ...inH1,
-          }),
-          search({
-            search_id: 'K2',
-            searched_at: '2026-03-04T10:00:00Z',
-            officer_defined_ethnicity: 'Black',
-            object_of_search: 'Controlled drugs',
-            outcome: 'A no further action disposal',
-            outcome_linked: false,
-            ...inH1,
-          }),
-          // corrected on 20 April to an arrest: not seen as of 15 April
-          search({
-            search_id: 'K2',
-            searched_at: '2026-03-04T10:00:00Z',
-            officer_defined_ethnicity: 'Black',
-            object_of_search: 'Controlled drugs',
-            outcome: 'Arrest',
-            outcome_linked: false,
-            ...inH1,
-            drop_date: '2026-04-20',
-          }),
-          // the older police.uk wording of an arrest
-          search({
-            search_id: 'K3',
-            searched_at: '2026-03-05T10:00:00Z',
-            officer_defined_ethnicity: 'Black',
-            object_of_search: 'Offensive weapons',
-            outcome: 'Suspect arrested',
-            outcome_linked: true,
-            ...outside,
-          }),
-          // no ethnicity, no location, link unknown
-          search({
-            search_id: 'K4',
-            searched_at: '2026-03-06T10:00:00Z',
-            object_of_search: 'Stolen goods',
-            outcome: 'Community resolution',
-          }),
-          // 23:30 UTC on 31 March is 00:30 BST on 1 April
-          search({
-            search_id: 'K5',
-            searched_at: '2026-03-31T23:30:00Z',
-            officer_defined_ethnicity: 'Asian',
-            object_of_search: 'Controlled drugs',
-            outcome: 'Arrest',
-            outcome_linked: false,
-            ...inH1,
-          }),
-          // after the as-of date
-          search({
-            search_id: 'K8',
-            searched_at: '2026-04-16T10:00:00Z',
-            officer_defined_ethnicity: 'White',
-            object_of_search: 'Controlled drugs',
-            outcome: 'Arrest',
-            outcome_linked: true,
-            ...inH1,
-          }),
-        ],
-      },
-    })
+    lake = await TestLake.create(given)
   })
   afterAll(async () => {
     await lake.close()
@@ -168,5 +175,84 @@ describe('stop_search_monthly', () => {
     expect(h1('2026-03-01')).toEqual(expected('2026-03-01', 'hotspot', 'H1', 2, 1, 2))
     // April: K5 and K8: finds 1 (K8), arrests 2
     expect(h1('2026-04-01')).toEqual(expected('2026-04-01', 'hotspot', 'H1', 2, 1, 2))
+  })
+})
+
+describe('stop_search_monthly with a population loaded', () => {
+  let lake: TestLake
+  beforeAll(async () => {
+    lake = await TestLake.create({
+      ...given,
+      population: [
+        // the latest loaded (p-test, 1 January 2026), over two areas: White 600 + 400 = 1,000; Black 100;
+        // Asian 40 + 10 = 50; Mixed 0
+        { area_code: 'E1', ethnicity_group: 'White', residents: 600 },
+        { area_code: 'E2', ethnicity_group: 'White', residents: 400 },
+        { area_code: 'E1', ethnicity_group: 'Black', residents: 100 },
+        { area_code: 'E1', ethnicity_group: 'Asian', residents: 40 },
+        { area_code: 'E2', ethnicity_group: 'Asian', residents: 10 },
+        { area_code: 'E1', ethnicity_group: 'Mixed', residents: 0 },
+        // an older version, loaded before: not used
+        ...['White', 'Black', 'Asian'].map((group) => ({
+          area_code: 'E1',
+          ethnicity_group: group,
+          residents: 7,
+          population_version: 'p-old',
+          loaded_at: '2025-06-01T00:00:00Z',
+        })),
+      ],
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('gives each group its searches per 1,000 residents and its rate ratio against White with a 95% CI', async () => {
+    const rows = await lake.mart('stop_search_monthly', '2026-04-15')
+    const row = (month: string, groupType: string, groupValue: string) =>
+      rows.find((r) => r.month === month && r.group_type === groupType && r.group_value === groupValue)
+    const unrated = {
+      disproportionality: null,
+      disproportionality_ci_low: null,
+      disproportionality_ci_high: null,
+    }
+    // every row names the population used; only ethnicity rows have residents
+    expect(new Set(rows.map((r) => r.population_version))).toEqual(new Set([POPULATION_VERSION]))
+    expect(row('2026-03-01', 'all', 'all')).toMatchObject({
+      residents: null,
+      searches_per_1000: null,
+      ...unrated,
+    })
+    // February, White (the reference): 1 search per 1,000 residents: 1000 x 1 / 1000 = 1
+    expect(row('2026-02-01', 'ethnicity', 'White')).toMatchObject({
+      residents: 1000,
+      searches_per_1000: 1,
+      ...unrated,
+    })
+    // March, Black: a = 2 searches of 100 residents, White b = 1 of 1,000:
+    //   per 1,000: 1000 x 2 / 100 = 20; White 1000 x 1 / 1000 = 1; RR = 20 / 1 = 20
+    //   SE of ln RR = sqrt(1/2 + 1/1) = sqrt(1.5) = 1.2247449; 1.96 SE = 2.4004999; ln 20 = 2.9957323
+    //   low = exp(2.9957323 - 2.4004999) = exp(0.5952323) = 1.813452; high = exp(5.3962322) = 220.573775
+    expect(row('2026-03-01', 'ethnicity', 'Black')).toMatchObject({
+      searches: 2,
+      residents: 100,
+      searches_per_1000: 20,
+      disproportionality: 20,
+      disproportionality_ci_low: 1.813452,
+      disproportionality_ci_high: 220.573775,
+    })
+    expect(row('2026-03-01', 'ethnicity', 'White')).toMatchObject({ searches_per_1000: 1, ...unrated })
+    // Not stated has no population
+    expect(row('2026-03-01', 'ethnicity', 'Not stated')).toMatchObject({
+      residents: null,
+      searches_per_1000: null,
+      ...unrated,
+    })
+    // April, Asian: 1000 x 1 / 50 = 20 per 1,000, but no White search in April: no ratio (its log is undefined)
+    expect(row('2026-04-01', 'ethnicity', 'Asian')).toMatchObject({
+      residents: 50,
+      searches_per_1000: 20,
+      ...unrated,
+    })
   })
 })

@@ -688,3 +688,80 @@ describe('funder report: rendering', () => {
     expect(email.text).toContain('- Arrests: October 2026 <10; October 2025 n/a; Change n/a')
   })
 })
+
+describe('stop-and-search disproportionality', () => {
+  /** An ethnicity row with the population figures the mart gives when a population is loaded. */
+  const rated = (
+    group: string,
+    [searches, finds, arrests]: [number, number, number],
+    residents: number,
+    perThousand: number,
+    ratio: [number, number, number] | null,
+  ) => ({
+    ...searchRow('ethnicity', group, searches, finds, arrests),
+    residents,
+    searches_per_1000: perThousand,
+    disproportionality: ratio?.[0] ?? null,
+    disproportionality_ci_low: ratio?.[1] ?? null,
+    disproportionality_ci_high: ratio?.[2] ?? null,
+    population_version: 'p-test',
+  })
+  // per 1,000 = 1000 searches / residents; ratio = per 1,000 / White's (1000 x 335 / 125,000 = 2.68);
+  // CI = ratio x exp(-/+ 1.96 sqrt(1/a + 1/335))
+  //   Black: 1000 x 265 / 37,500 = 7.0667; 7.0667 / 2.68 = 2.6368; SE sqrt(1/265 + 1/335) = 0.08222,
+  //     exp(0.16115) = 1.17485: 2.6368 / 1.17485 = 2.2444 to 2.6368 x 1.17485 = 3.0978
+  //   Asian: 1000 x 141 / 50,000 = 2.82; 2.82 / 2.68 = 1.0522; CI 0.8643 to 1.2810
+  //   Mixed: 5 searches (<10): 1000 x 5 / 15,000 = 0.3333; ratio 0.1244: withheld with its count
+  const rows = (white: [number, number, number]) => [
+    searchRow('all', 'all', 776, 213, 118),
+    rated('Asian', [141, 38, 14], 50_000, 2.82, [1.052239, 0.8643, 1.281045]),
+    rated('Black', [265, 57, 34], 37_500, 7.066667, [2.636816, 2.2444, 3.097842]),
+    rated('Mixed', [5, 2, 3], 15_000, 0.333333, [0.124378, 0.051433, 0.300781]),
+    rated('White', white, 125_000, (1000 * white[0]) / 125_000, null),
+    searchRow('ethnicity', 'Not stated', 30, 9, 12),
+  ]
+  const render = async (white: [number, number, number]) => {
+    const base = input()
+    return renderFunderReport({ ...base, rows: { ...base.rows, stop_search_monthly: rows(white) } })
+  }
+  const cellOf = (email: RenderedEmail, row: string, measure: string) =>
+    csvRows(email).find((r) => r.table === 'stop_search_ethnicity' && r.row === row && r.measure === measure)
+
+  it('shows each group rate ratio against White with its 95% CI, and withholds it with a small count', async () => {
+    const email = await render([335, 107, 55])
+    expect(cellOf(email, 'ethnicity:Black', 'searches_per_1000')).toMatchObject({ value: '7.1' })
+    expect(cellOf(email, 'ethnicity:Black', 'ratio')).toMatchObject({ value: '2.64', status: 'shown' })
+    expect(cellOf(email, 'ethnicity:Black', 'ratio_ci_low')).toMatchObject({ value: '2.24' })
+    expect(cellOf(email, 'ethnicity:Black', 'ratio_ci_high')).toMatchObject({ value: '3.1' })
+    expect(email.text).toContain(
+      '- Black: Searches per 1,000 residents 7.1; Rate ratio against White (95% CI) 2.64 (2.24 to 3.10)',
+    )
+    expect(email.text).toContain(
+      '- Asian: Searches per 1,000 residents 2.8; Rate ratio against White (95% CI) 1.05 (0.86 to 1.28)',
+    )
+    expect(email.text).toContain(
+      '- White: Searches per 1,000 residents 2.7; Rate ratio against White (95% CI) reference',
+    )
+    // Mixed: 5 searches are '<10', so neither its rate nor its ratio is shown
+    expect(cellOf(email, 'ethnicity:Mixed', 'searches')).toMatchObject({ value: '<10' })
+    for (const measure of ['searches_per_1000', 'ratio', 'ratio_ci_low', 'ratio_ci_high'])
+      expect(cellOf(email, 'ethnicity:Mixed', measure)).toMatchObject({
+        value: 'withheld',
+        status: 'withheld',
+      })
+    expect(email.text).toMatch(/Residents are a weak denominator where most people present do not live there/)
+  })
+
+  it('withholds every ratio when White searches are suppressed', async () => {
+    const email = await render([4, 1, 1])
+    for (const group of ['Asian', 'Black'])
+      expect(cellOf(email, `ethnicity:${group}`, 'ratio')).toMatchObject({ value: 'withheld' })
+    expect(cellOf(email, 'ethnicity:Black', 'searches_per_1000')).toMatchObject({ value: '7.1' })
+  })
+
+  it('is left out without a population', async () => {
+    const email = await renderFunderReport(input())
+    expect(csvRows(email).some((r) => r.measure === 'ratio')).toBe(false)
+    expect(email.text).not.toContain('Rate ratio against White')
+  })
+})

@@ -116,6 +116,17 @@ describe('reference files', () => {
     expect(recipients.funders).toHaveLength(1)
   })
 
+  it('population.csv loads: every borough with the residents of each group in the planted shares', async () => {
+    const file = path.join(dir, 'population.csv')
+    const lake = new FsObjectStore(path.join(dir, 'lake-population'))
+    const loaded = await loadReference(lake, 'population', file, fixedClock('2026-11-20T12:00:00Z'))
+    const { residents_per_borough: perBorough, resident_shares: shares } = truth.stop_search
+    expect(loaded.summary.areas).toBe(4)
+    for (const [group, share] of Object.entries(shares)) {
+      expect(loaded.summary[`residents_${group}`]).toBe(4 * Math.round(perBorough * share))
+    }
+  })
+
   it('weights.csv is the default harm weights file', () => {
     expect(readFileSync(path.join(dir, 'weights.csv'))).toEqual(readFileSync(DEFAULT_WEIGHTS_FILE))
   })
@@ -375,6 +386,20 @@ describe('the other feeds', () => {
     }
     expect(Math.abs(findRate('White') - (truth.stop_search.find_rate.White as number))).toBeLessThan(0.03)
     expect(Math.abs(findRate('Black') - (truth.stop_search.find_rate.Black as number))).toBeLessThan(0.03)
+    // the rate ratio against White, from the drops and population.csv, recovers the planted one within 3 SE of
+    // its log (SE = sqrt(1/a + 1/b))
+    const residents = new Map<string, number>()
+    for (const row of parse(readFileSync(path.join(dir, 'population.csv')), { columns: true }) as Row[]) {
+      const group = row.ethnicity_group as string
+      residents.set(group, (residents.get(group) ?? 0) + Number(row.residents))
+    }
+    const searchesOf = (group: string) => searches.filter((s) => s.officer_defined_ethnicity === group).length
+    for (const group of ['Black', 'Asian', 'Mixed', 'Other']) {
+      const [a, b] = [searchesOf(group), searchesOf('White')]
+      const ratio = a / (residents.get(group) as number) / (b / (residents.get('White') as number))
+      const planted = truth.stop_search.disproportionality[group] as number
+      expect(Math.abs(Math.log(ratio / planted)), group).toBeLessThan(3 * Math.sqrt(1 / a + 1 / b))
+    }
     expect(searches.some((s) => s.operation !== '')).toBe(true)
     for (const tip of tips) {
       expect(Boolean(tip.hotspot_id) || Boolean(tip.lat && tip.lon)).toBe(true)

@@ -48,8 +48,9 @@ describe('generate is deterministic', () => {
     expect(c.get('truth.json')).not.toBe(a.get('truth.json'))
     const changed = [...a.keys()].filter((file) => file.startsWith('drops/') && c.get(file) !== a.get(file))
     expect(changed.length / a.size).toBeGreaterThan(0.9)
-    // only the harm weights are the same
+    // only the harm weights and the population are the same
     expect(c.get('weights.csv')).toBe(a.get('weights.csv'))
+    expect(c.get('population.csv')).toBe(a.get('population.csv'))
   }, 120_000)
 
   it('the command refuses to mix with earlier drops unless forced, and then writes the same bytes', async () => {

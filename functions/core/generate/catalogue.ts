@@ -279,6 +279,31 @@ export const ETHNICITY_GROUPS: Record<string, number> = {
   Other: 0.05,
   '': 0.04,
 }
+/**
+ * The city's residents (population.csv): the same number in each borough, split across the five groups in the
+ * shares of ETHNICITY_GROUPS (victims are residents; those who did not state a group are left out and the rest
+ * scaled up). Stop and search draws its groups from STOP_SEARCH.officerEthnicity, so the planted rate ratio of a
+ * group against White is (its search share / its resident share) / (White's search share / White's resident share).
+ */
+export const RESIDENTS_PER_BOROUGH = 60_000
+
+const STATED_GROUPS = Object.entries(ETHNICITY_GROUPS).filter(([group]) => group !== '')
+const STATED_SHARE = STATED_GROUPS.reduce((sum, [, share]) => sum + share, 0)
+
+/** Each group's share of the residents. */
+export const RESIDENT_SHARES: Record<string, number> = Object.fromEntries(
+  STATED_GROUPS.map(([group, share]) => [group, share / STATED_SHARE]),
+)
+
+/** The rate ratio against White that the drops plant, group by group (White itself 1). */
+export function plantedDisproportionality(): Record<string, number> {
+  const searches = STOP_SEARCH.officerEthnicity as Record<string, number>
+  const rateOf = (group: string) => (searches[group] ?? 0) / (RESIDENT_SHARES[group] ?? 1)
+  return Object.fromEntries(
+    Object.keys(RESIDENT_SHARES).map((group) => [group, rateOf(group) / rateOf('White')]),
+  )
+}
+
 export const AGE_BANDS: Record<string, number> = { '16-24': 0.2, '25-44': 0.4, '45-64': 0.27, '65+': 0.13 }
 
 /** Planted probability that q_overall is 1-3 (satisfied), by ethnicity group; plus an age-band shift. */

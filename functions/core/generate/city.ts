@@ -108,6 +108,9 @@ export function cellSouth(cell: number): number {
   return AREA.minNorthing + cellY(cell) * CELL_M
 }
 
+/** The city's four boroughs, one per quarter of its area. */
+export const BOROUGHS = ['Camden', 'Islington', 'Lambeth', 'Southwark'] as const
+
 function boroughOf(easting: number, northing: number): string {
   const east = easting >= (AREA.minEasting + AREA.maxEasting) / 2
   const north = northing >= (AREA.minNorthing + AREA.maxNorthing) / 2

@@ -37,6 +37,8 @@ import {
   QUESTIONS,
   RECLASSIFICATIONS,
   REPORT_DELAY_MINUTES,
+  RESIDENT_SHARES,
+  RESIDENTS_PER_BOROUGH,
   SATISFACTION_AGE_SHIFT,
   SATISFACTION_BY_ETHNICITY,
   STOP_SEARCH,
@@ -50,6 +52,7 @@ import {
   WEEKLY,
 } from './catalogue.ts'
 import {
+  BOROUGHS,
   buildCity,
   CELL_M,
   CITY_PARAMETERS,
@@ -199,6 +202,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   )
   await writeFile(path.join(out, 'recipients.json'), `${JSON.stringify(recipientsOf(city), null, 2)}\n`)
   await copyFile(DEFAULT_WEIGHTS_FILE, path.join(out, 'weights.csv'))
+  await writeFile(path.join(out, 'population.csv'), populationCsv())
   for (const feed of FEED_NAMES) await mkdir(path.join(out, 'drops', feed), { recursive: true })
 
   const sink = new FileSink()
@@ -835,7 +839,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   }
 }
 
-const OUTPUT_FILES = ['register.geojson', 'recipients.json', 'weights.csv', 'truth.json']
+const OUTPUT_FILES = ['register.geojson', 'recipients.json', 'weights.csv', 'population.csv', 'truth.json']
 
 async function prepareOut(out: string, overwrite: boolean): Promise<void> {
   await mkdir(out, { recursive: true })
@@ -848,6 +852,16 @@ async function prepareOut(out: string, overwrite: boolean): Promise<void> {
     await rm(path.join(out, 'drops'), { recursive: true, force: true })
   }
   for (const name of OUTPUT_FILES) await rm(path.join(out, name), { force: true })
+}
+
+/** population.csv: each borough's residents by group (`hotspot load population`). */
+function populationCsv(): string {
+  const lines = ['area_code,ethnicity_group,residents']
+  for (const borough of BOROUGHS) {
+    for (const [group, share] of Object.entries(RESIDENT_SHARES))
+      lines.push(`${borough},${group},${Math.round(RESIDENTS_PER_BOROUGH * share)}`)
+  }
+  return `${lines.join('\n')}\n`
 }
 
 function registerOf(city: City, timeline: Timeline) {

@@ -1,5 +1,6 @@
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
 import type { ReferenceKind, ReferenceLoadResult } from './manifest.ts'
+import { loadPopulation } from './population.ts'
 import { loadRecipients } from './recipients.ts'
 import { loadRegister } from './register.ts'
 import { loadWeights } from './weights.ts'
@@ -31,5 +32,7 @@ export function loadReference(
       return loadWeights(store, file, clock)
     case 'recipients':
       return loadRecipients(store, file, clock)
+    case 'population':
+      return loadPopulation(store, file, clock)
   }
 }

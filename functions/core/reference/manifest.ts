@@ -6,7 +6,7 @@ import type { Clock, ObjectBody, ObjectStore } from '../ports.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { decodeUtf8 } from './errors.ts'
 
-export const REFERENCE_KINDS = ['register', 'weights', 'recipients'] as const
+export const REFERENCE_KINDS = ['register', 'weights', 'recipients', 'population'] as const
 export type ReferenceKind = (typeof REFERENCE_KINDS)[number]
 
 /** The folder of each kind under `reference/` and `manifests/reference/`. */
@@ -14,6 +14,7 @@ export const STORED_KIND: Record<ReferenceKind, string> = {
   register: 'register',
   weights: 'harm_weights',
   recipients: 'recipients',
+  population: 'population',
 }
 
 export const REFERENCE_MANIFEST_VERSION = 1

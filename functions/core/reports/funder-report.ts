@@ -621,7 +621,9 @@ function satisfactionViews(c: Ctx): { satisfaction: TableView; response: TableVi
   return { satisfaction, response }
 }
 
-function stopSearchViews(c: Ctx): { outcomes: TableView; arrests: TableView } | undefined {
+function stopSearchViews(
+  c: Ctx,
+): { outcomes: TableView; arrests: TableView; ratios?: TableView } | undefined {
   const { input, month } = c
   const searchRows = input.rows.stop_search_monthly.filter(
     (r) => r.month === month && (r.group_type === 'ethnicity' || r.group_type === 'all'),
@@ -635,10 +637,39 @@ function stopSearchViews(c: Ctx): { outcomes: TableView; arrests: TableView } | 
       const y = String(b.group_value)
       return (x === 'Not stated' ? 1 : 0) - (y === 'Not stated' ? 1 : 0) || x.localeCompare(y)
     })
+  // the mart gives residents only when a population is loaded: without one, the table has no ratio columns
+  const withPopulation = groups.some((r) => num(r, 'residents') !== null)
+  const white = groups.find((r) => r.group_value === 'White')
+  // a ratio is made from the group's searches and White's: suppressing either withholds it
+  const ratioBasis = ['searches', ...(white ? [{ row: 'ethnicity:White', column: 'searches' }] : [])]
+  const ratioCell = (column: string, value: number | null, reference: boolean): DisclosureCell => ({
+    column,
+    kind: 'statistic',
+    value,
+    decimals: 2,
+    basis: ratioBasis,
+    ...(reference ? { empty: 'reference' } : {}),
+  })
+  const populationCells = (r: MartRow): DisclosureCell[] => {
+    const reference = r.group_value === 'White'
+    return [
+      {
+        column: 'searches_per_1000',
+        kind: 'statistic',
+        value: num(r, 'searches_per_1000'),
+        decimals: 1,
+        basis: ['searches'],
+      },
+      ratioCell('ratio', num(r, 'disproportionality'), reference),
+      ratioCell('ratio_ci_low', num(r, 'disproportionality_ci_low'), false),
+      ratioCell('ratio_ci_high', num(r, 'disproportionality_ci_high'), false),
+    ]
+  }
   const searchRow = (key: string, label: string, r: MartRow): DisclosureRow => ({
     key,
     label,
     cells: [
+      ...(withPopulation && key !== 'all' ? populationCells(r) : []),
       count('searches', num(r, 'searches')),
       count('finds', num(r, 'finds')),
       {
@@ -681,7 +712,21 @@ function stopSearchViews(c: Ctx): { outcomes: TableView; arrests: TableView } | 
     disclosed,
     [col('Arrests', 'arrests'), col('Arrest rate', 'arrest_rate')],
   )
-  return { outcomes, arrests }
+  if (!withPopulation) return { outcomes, arrests }
+  const ratios = view(
+    'stop_search_ethnicity',
+    'Stop and search rate ratio against White (force-wide)',
+    'Ethnicity (officer-defined)',
+    { rows: disclosed.rows.filter((row) => row.key !== 'all') },
+    [
+      col('Searches per 1,000 residents', 'searches_per_1000'),
+      {
+        header: 'Rate ratio against White (95% CI)',
+        render: (row) => withInterval(row, 'ratio', 'ratio_ci_low', 'ratio_ci_high'),
+      },
+    ],
+  )
+  return { outcomes, arrests, ratios }
 }
 
 function byHotspotView(c: Ctx): TableView | undefined {
@@ -908,6 +953,15 @@ export function buildFunderReport(input: FunderReportInput): FunderReportModel {
       { type: 'table', view: search.outcomes },
       { type: 'table', view: search.arrests },
     )
+    if (search.ratios) {
+      arrestBlocks.push(
+        {
+          type: 'paragraph',
+          text: "Disproportionality: a group's searches per 1,000 residents divided by White residents' (census residents of the force area), with a 95% confidence interval. Residents are a weak denominator where most people present do not live there (town centres, transport hubs): a ratio there says who lives nearby, not who was around to be searched.",
+        },
+        { type: 'table', view: search.ratios },
+      )
+    }
   }
   sections.push({ id: 'arrests', title: 'Arrests, stop and search, tips', blocks: arrestBlocks })
 
