@@ -137,6 +137,39 @@ interface PlanNode {
   children?: PlanNode[]
 }
 
+/**
+ * DuckDB's functions that a SELECT can call but that change the session or write (logging, profiling and
+ * parser switches; logs written to a path, which inside the lake could block a ledger key), checkpoint, or run
+ * SQL given as text or a serialized plan, which would escape this check. Every other table function of the
+ * pinned DuckDB only reads (tests/unit/query-command.test.ts lists them: an upgrade that adds one fails there).
+ */
+/**
+ * The views read the lake's files through glob patterns, where * ? [ ] { } are wildcards: a lake folder named
+ * with one would match other files or none, and its views would show nothing.
+ */
+function patternCharactersIn(folder: string): string | undefined {
+  const found = folder.match(/[*?[\]{}]/)
+  return found
+    ? `lake folder ${JSON.stringify(folder)} holds ${found[0]}, a wildcard in the file patterns the views read: use a folder without * ? [ ] { }`
+    : undefined
+}
+
+export const SESSION_CHANGING_FUNCTIONS: ReadonlySet<string> = new Set([
+  'checkpoint',
+  'force_checkpoint',
+  'enable_logging',
+  'disable_logging',
+  'truncate_duckdb_logs',
+  'write_log',
+  'enable_profiling',
+  'disable_profiling',
+  'enable_peg_parser',
+  'disable_peg_parser',
+  'json_execute_serialized_sql',
+  'query',
+  'query_table',
+])
+
 export class DuckDbLake implements QueryEngine {
   readonly name = 'duckdb' as const
 
@@ -154,7 +187,7 @@ export class DuckDbLake implements QueryEngine {
 
   static async open(root: string, options: DuckDbLakeOptions = {}): Promise<DuckDbLake> {
     const folder = path.resolve(root)
-    const problem = options.confined ? notALake(folder) : undefined
+    const problem = patternCharactersIn(folder) ?? (options.confined ? notALake(folder) : undefined)
     if (problem) throw new Error(problem)
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()
@@ -173,6 +206,9 @@ export class DuckDbLake implements QueryEngine {
    * into curated/ or ledger/): `select` runs nothing but a SELECT.
    */
   private async confine(): Promise<void> {
+    // DuckDB allows its spill folder (./.tmp under the working folder) besides the allowed ones: none, so the
+    // lake is the only folder a query reaches. A query larger than memory fails instead of spilling.
+    await this.connection.run(`set temp_directory = ''`)
     await this.connection.run(`set allowed_directories = [${literal(`${this.root}${path.sep}`)}]`)
     await this.connection.run('set enable_external_access = false')
     await this.connection.run('set lock_configuration = true')
@@ -316,7 +352,36 @@ export class DuckDbLake implements QueryEngine {
         `query runs one SELECT statement; this is a ${StatementType[prepared.statementType]} statement`,
       )
     }
+    const acting = (await this.functionsNamedIn(sql)).filter((name) => SESSION_CHANGING_FUNCTIONS.has(name))
+    if (acting.length > 0) {
+      throw new QueryRefusedError(
+        `query runs a SELECT that only reads; ${acting.map((name) => `${name}()`).join(', ')} would change the session or write files`,
+      )
+    }
     return plainRows(await prepared.runAndReadAll())
+  }
+
+  /** Every function a SELECT names, as DuckDB's own parser reads it (names in lower case, schema left off). */
+  private async functionsNamedIn(sql: string): Promise<string[]> {
+    // the function takes a constant only, not a bound parameter
+    const reader = await this.connection.runAndReadAll(`select json_serialize_sql(${literal(sql)}) as tree`)
+    const tree = JSON.parse(String(reader.getRowObjects()[0]?.tree)) as {
+      error?: boolean
+      error_message?: string
+    }
+    if (tree.error) throw new QueryRefusedError(`query runs one SELECT statement; ${tree.error_message}`)
+    const names = new Set<string>()
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) for (const item of node) visit(item)
+      else if (node !== null && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'function_name' && typeof value === 'string') names.add(value.toLowerCase())
+          else visit(value)
+        }
+      }
+    }
+    visit(tree)
+    return [...names]
   }
 
   /** Runs SQL and returns plain rows (plainRows). */

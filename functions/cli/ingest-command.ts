@@ -85,7 +85,7 @@ function examine(file: string): Found {
 }
 
 function listed(file: string, found: Found): ListedFile {
-  return found.kind === 'refused' ? { file, problem: `${file}: not ingested: ${found.why}` } : { file }
+  return found.kind === 'refused' ? { file, problem: `${shown(file)}: not ingested: ${found.why}` } : { file }
 }
 
 /** Drops ingested at once: each waits on the disk about half its time, so a few in flight keep a core busy. */
@@ -155,9 +155,18 @@ export async function runIngestCommand(
   outcomes.forEach((o, index) => {
     const file = files[index] as string
     if ('result' in o) outcome.results.push({ file, result: o.result })
-    else outcome.failures.push({ file, message: o.message })
+    else outcome.failures.push({ file, message: o.message.replaceAll(file, shown(file)) })
   })
   return outcome
+}
+
+/**
+ * A file name as a failure shows it: quoted and escaped when it holds a line break or another control
+ * character, which would otherwise cut the one-line reason short or forge lines of its own on stderr.
+ */
+function shown(file: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
+  return /[\u0000-\u001f\u007f]/.test(file) ? JSON.stringify(file) : file
 }
 
 export function describeManifest(m: IngestManifest, outcome: IngestResult['outcome']): string {

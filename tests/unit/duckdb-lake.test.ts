@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -204,6 +204,29 @@ describe('DuckDbLake confined to the lake', () => {
       )
     } finally {
       await rm(notALake, { recursive: true, force: true })
+    }
+  })
+
+  it("refuses a lake folder named with a wildcard of the views' file patterns, and reads one with a quote", async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'hotspot-lake-names-'))
+    try {
+      for (const name of ['la[k]e', 'lake*', 'lake?', 'la{k}e']) {
+        const folder = path.join(parent, name)
+        await cp(lake.root, folder, { recursive: true })
+        await expect(DuckDbLake.open(folder, { confined: true })).rejects.toThrow(
+          /holds .+, a wildcard in the file patterns the views read/,
+        )
+      }
+      const quoted = path.join(parent, "o'lake")
+      await cp(lake.root, quoted, { recursive: true })
+      const opened = await DuckDbLake.open(quoted, { confined: true })
+      try {
+        expect((await opened.rows('select incident_id from incidents')).rows).toEqual([{ incident_id: 'A' }])
+      } finally {
+        opened.close()
+      }
+    } finally {
+      await rm(parent, { recursive: true, force: true })
     }
   })
 })

@@ -124,4 +124,14 @@ describe('hotspot ingest: what a folder means', () => {
     ])
     expect(failures).toEqual([{ file: missing, message: `${missing}: not ingested: no such file or folder` }])
   })
+
+  it('quotes a file name holding a line break in its one-line reason', async () => {
+    const named = path.join(drops, 'bad\nhotspot: forged-2026-03-02.csv')
+    writeFileSync(named, '')
+    const { failures } = await runIngestCommand([drops], { lake, feed: 'incidents', clock })
+    expect(failures).toHaveLength(1)
+    const message = failures[0]?.message ?? ''
+    expect(message).not.toMatch(/\n/)
+    expect(message).toContain(JSON.stringify(named))
+  })
 })

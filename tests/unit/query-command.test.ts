@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { existsSync, statSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
+import { DuckDbLake, SESSION_CHANGING_FUNCTIONS } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { runQueryCommand } from '../../functions/cli/query-command.ts'
@@ -55,6 +56,13 @@ describe('hotspot query: read-only and confined to the lake', () => {
   afterAll(async () => {
     await rm(root, { recursive: true, force: true })
   })
+
+  /** Every file and folder under the lake, with its size. */
+  const lakeListing = async () =>
+    (await readdir(lake, { recursive: true, withFileTypes: true }))
+      .map((entry) => path.join(entry.parentPath, entry.name))
+      .sort()
+      .map((file) => `${file} ${statSync(file).size}`)
 
   it.each([
     ['read_csv', `select * from read_csv('/etc/passwd')`],
@@ -124,6 +132,78 @@ describe('hotspot query: read-only and confined to the lake', () => {
   ])('refuses anything but one SELECT: %s', async (_, sql, message) => {
     await expect(runQueryCommand(lake, sql(), 'json')).rejects.toThrow(message)
     expect(existsSync(path.join(root, 'other.duckdb'))).toBe(false)
+  })
+
+  it.each([
+    [
+      'logs written into a ledger key, which blocked every send of the period',
+      () =>
+        `select * from enable_logging(level='trace', storage='file', storage_path='${lake}/ledger/weekly/2026-W10/CMD-1.json'), (select count(*) from incidents)`,
+      /enable_logging\(\) would change the session or write files/,
+    ],
+    ['logging in a subquery', () => `select (select count(*) from enable_logging()) as x`, /enable_logging/],
+    [
+      'logging in a CTE, in capitals',
+      () => `with a as (from "ENABLE_LOGGING"()) select * from a`,
+      /enable_logging/,
+    ],
+    ['write_log', () => `select write_log('x')`, /write_log/],
+    ['SQL given as text', () => `select * from query('select * from enable_logging()')`, /query\(\)/],
+    ['profiling', () => `select * from enable_profiling()`, /enable_profiling/],
+    ['a checkpoint', () => `select * from checkpoint()`, /checkpoint/],
+    ['a PRAGMA that is not a function', () => `pragma version`, /SELECT/],
+  ])('refuses a SELECT that does more than read: %s', async (_, sql, message) => {
+    const before = await lakeListing()
+    await expect(runQueryCommand(lake, sql(), 'json')).rejects.toThrow(message)
+    expect(await lakeListing()).toEqual(before)
+  })
+
+  it("reads nothing in DuckDB's spill folder (.tmp in the working folder), which it allowed beside the lake", async () => {
+    const spill = path.join(process.cwd(), '.tmp')
+    const created = !existsSync(spill)
+    await mkdir(spill, { recursive: true })
+    try {
+      await expect(runQueryCommand(lake, `select * from glob('${spill}/*')`, 'json')).rejects.toThrow(
+        /Permission Error: Cannot access/,
+      )
+    } finally {
+      if (created) await rm(spill, { recursive: true, force: true })
+    }
+  })
+
+  it('knows every table function of this DuckDB: it reads, or it is refused', async () => {
+    // functions an auditor's SELECT may use; an upgrade that brings a new one fails here until it is placed
+    const reading = new Set(
+      `arrow_scan arrow_scan_dumb check_peg_parser duckdb_approx_database_count duckdb_columns
+      duckdb_connection_count duckdb_constraints duckdb_coordinate_systems duckdb_databases duckdb_dependencies
+      duckdb_extensions duckdb_external_file_cache duckdb_functions duckdb_indexes duckdb_keywords
+      duckdb_log_contexts duckdb_logs duckdb_logs_parsed duckdb_memory duckdb_optimizers
+      duckdb_prepared_statements duckdb_profiling_settings duckdb_schemas duckdb_secret_types duckdb_secrets
+      duckdb_sequences duckdb_settings duckdb_table_sample duckdb_tables duckdb_temporary_files duckdb_types
+      duckdb_variables duckdb_views generate_series glob histogram histogram_values icu_calendar_names
+      json_each json_tree parquet_bloom_probe parquet_file_metadata parquet_full_metadata parquet_kv_metadata
+      parquet_metadata parquet_scan parquet_schema pg_timezone_names pragma_collations pragma_database_size
+      pragma_metadata_info pragma_platform pragma_show pragma_storage_info pragma_table_info pragma_user_agent
+      pragma_version range read_blob read_csv read_csv_auto read_duckdb read_json read_json_auto
+      read_json_objects read_json_objects_auto read_ndjson read_ndjson_auto read_ndjson_objects read_parquet
+      read_text repeat repeat_row seq_scan sniff_csv sql_auto_complete summary test_all_types
+      test_vector_types unnest which_secret`.split(/\s+/),
+    )
+    const instance = await DuckDBInstance.create(':memory:')
+    const connection = await instance.connect()
+    try {
+      const reader = await connection.runAndReadAll(
+        `select distinct function_name from duckdb_functions() where function_type in ('table', 'table_macro')`,
+      )
+      const unplaced = reader
+        .getRowObjects()
+        .map((row) => String(row.function_name))
+        .filter((name) => !reading.has(name) && !SESSION_CHANGING_FUNCTIONS.has(name))
+      expect(unplaced).toEqual([])
+    } finally {
+      connection.closeSync()
+      instance.closeSync()
+    }
   })
 
   it("answers the auditors' queries: every view, and any lake file by its path", async () => {

@@ -103,6 +103,19 @@ describe('a recipients file', () => {
       /^recipients\.json: commanders\[1\]\.id: duplicate of commanders\[0\]$/,
     ],
     [
+      'a commander id that differs only in case (one ledger file on a case-insensitive disk)',
+      (r) => (at(r.commanders, 1).id = 'CMD-01'),
+      /^recipients\.json: commanders\[1\]\.id: duplicate of commanders\[0\]$/,
+    ],
+    [
+      'a commander id that differs only in Unicode form (É composed, and E with a combining accent)',
+      (r) => {
+        at(r.commanders, 0).id = 'CMD-\u00c9'
+        at(r.commanders, 1).id = 'CMD-E\u0301'
+      },
+      /^recipients\.json: commanders\[1\]\.id: duplicate of commanders\[0\]$/,
+    ],
+    [
       'the same commander address twice, in another case',
       (r) => (at(r.commanders, 1).email = 'Ada.Clarke@Example.Police.UK'),
       /^recipients\.json: commanders\[1\]\.email: duplicate of commanders\[0\]$/,

@@ -41,10 +41,12 @@ export const recipientsSchema = z
           })
       })
     }
+    // ids name the ledger, archive and outbox files: two that differ only in case or Unicode form (É composed
+    // or not) are one file on a case-insensitive disk, and the second commander would be taken as already sent
     reportDuplicates(
       'commanders',
       'id',
-      recipients.commanders.map((commander) => commander.id),
+      recipients.commanders.map((commander) => commander.id.normalize('NFC').toLowerCase()),
     )
     // addresses compare without case: Inspector@Force.police.uk and inspector@force.police.uk are one mailbox
     reportDuplicates(
