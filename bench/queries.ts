@@ -19,7 +19,12 @@ import { fileURLToPath } from 'node:url'
 import { DuckDbLake } from '../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../functions/cli/ingest-command.ts'
-import { composeMart, MART_NAMES, stagingSql } from '../functions/core/analytics/marts.ts'
+import {
+  composeMart,
+  MART_NAMES,
+  type MartParameters,
+  stagingSql,
+} from '../functions/core/analytics/marts.ts'
 import { runMarts } from '../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
@@ -85,11 +90,10 @@ interface Scan {
  * What a mart reads from Parquet on Athena (`DuckDbLake.athenaParquetScans`): each scan's columns and their
  * compressed chunk bytes.
  */
-async function scanEstimate(lake: DuckDbLake, mart: string, parameters: string[]): Promise<Scan[]> {
+async function scanEstimate(lake: DuckDbLake, mart: string, parameters: MartParameters): Promise<Scan[]> {
   const chunkBytes = new Map<string, Map<string, number>>()
   const scans: Scan[] = []
-  const [asOf, weights, register] = parameters as [string, string, string]
-  const sql = composeMart(mart, { as_of: asOf, weights_version: weights, register_version: register })
+  const sql = composeMart(mart, parameters)
   for (const scan of await lake.athenaParquetScans(sql, [])) {
     const folder = /^(.*\/(?:curated|results)\/[a-z_]+)\//.exec(scan.file)?.[1]
     const glob = folder ? `${folder}/*/*.parquet` : scan.file
@@ -130,7 +134,7 @@ interface SuiteRun {
   staging_seconds: number
   marts: Record<string, { ms: number; rows: number }>
   staging: Record<string, string>
-  parameters: string[]
+  parameters: MartParameters
 }
 
 async function timeSuite(store: FsObjectStore, asOf: string, stagingCache: boolean): Promise<SuiteRun> {
@@ -158,7 +162,12 @@ async function timeSuite(store: FsObjectStore, asOf: string, stagingCache: boole
       staging_seconds: stagingSeconds,
       marts: Object.fromEntries(manifest.marts.map((m) => [m.mart, { ms: m.elapsed_ms, rows: m.rows }])),
       staging: Object.fromEntries(lake.stagingPreparations()),
-      parameters: [asOf, manifest.weights_version, manifest.register_version],
+      parameters: {
+        as_of: asOf,
+        weights_version: manifest.weights_version,
+        register_version: manifest.register_version,
+        population_version: manifest.population_version,
+      },
     }
   } finally {
     lake.close()

@@ -149,6 +149,12 @@ program
   .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
   .requiredOption('--as-of <date>', 'the date the results are as of (YYYY-MM-DD)')
   .option('--mart <mart...>', `only these marts (${MART_NAMES.join(', ')})`)
+  .option('--weights-version <version>', 'harm weights version (default: the latest loaded)')
+  .option('--register-version <version>', 'hotspot register version (default: the latest loaded)')
+  .option(
+    '--population-version <version>',
+    'population version (default: the latest loaded; none when none is loaded)',
+  )
   .option('--json', 'print the run manifest as JSON')
   .action(async (options) => {
     const unknown = (options.mart ?? []).filter((m: string) => !(MART_NAMES as readonly string[]).includes(m))
@@ -157,6 +163,9 @@ program
       lake: options.lake,
       asOf: options.asOf,
       marts: options.mart as MartName[] | undefined,
+      weightsVersion: options.weightsVersion,
+      registerVersion: options.registerVersion,
+      populationVersion: options.populationVersion,
       progress: process.stderr.isTTY && !options.json ? process.stderr : undefined,
     })
     process.stdout.write(
@@ -175,6 +184,10 @@ program
   .option('--lake <dir>', 'lake folder: the reference versions default to the latest loaded', DEFAULT_LAKE)
   .option('--weights-version <version>', 'harm weights version (default: the latest loaded)')
   .option('--register-version <version>', 'hotspot register version (default: the latest loaded)')
+  .option(
+    '--population-version <version>',
+    'population version (default: the latest loaded; none when none is loaded)',
+  )
   .action(async (mart: string, options) => {
     const sql = await runSqlCommand(mart, {
       lake: options.lake,
@@ -182,6 +195,7 @@ program
       asOf: options.asOf,
       weightsVersion: options.weightsVersion,
       registerVersion: options.registerVersion,
+      populationVersion: options.populationVersion,
     })
     // the SQL byte for byte (`| sha256sum` gives the run manifest's query_sha256); a newline only on a terminal
     process.stdout.write(process.stdout.isTTY ? `${sql}\n` : sql)

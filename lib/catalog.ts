@@ -24,8 +24,9 @@ import { Construct, type IConstruct } from 'constructs'
 import {
   composeSql,
   MART_NAMES,
-  MART_PARAMETERS,
+  type MART_PARAMETERS,
   MART_PLACEHOLDERS,
+  martParameterNames,
   martQuery,
   martTemplate,
   stagingQueries,
@@ -487,21 +488,29 @@ const MART_PARAMETER_TYPES: Record<(typeof MART_PARAMETERS)[number], string> = {
   as_of: 'date',
   weights_version: 'varchar',
   register_version: 'varchar',
+  population_version: 'varchar',
 }
 
 const PARAMETER_HELP =
   'Run with the parameters in this order: in the console, fill the parameter boxes; in SQL, ' +
   'PREPARE q FROM <this query>; EXECUTE q USING <values>.'
 
-/** How to run a mart's saved query (martTemplate): its params CTE holds placeholders. */
-const PLACEHOLDER_HELP =
-  `Replace ${Object.values(MART_PLACEHOLDERS).join(', ')} in the params CTE with the as-of date and the ` +
-  'reference versions (run_manifests names those of each run), then run it.'
+/** How to run a mart's saved query (martTemplate): its params CTE holds the placeholders of its parameters. */
+function placeholderHelp(parameters: readonly (typeof MART_PARAMETERS)[number][]): string {
+  return (
+    `Replace ${parameters.map((name) => MART_PLACEHOLDERS[name]).join(', ')} in the params CTE with the as-of ` +
+    'date and the reference versions (run_manifests names those of each run), then run it.' +
+    (parameters.includes('population_version')
+      ? ` For a run whose population_version is null, replace '${MART_PLACEHOLDERS.population_version}' (quotes included) by null.`
+      : '')
+  )
+}
 
 /**
  * The named queries of the auditors workgroup, in a stable order:
  * - `mart_<mart>`: each mart as the pipeline runs it (staging inlined as CTEs), its params CTE holding a
- *   placeholder for each parameter (as_of date, weights_version, register_version) to replace (martTemplate);
+ *   placeholder for each parameter it declares (as_of date, weights_version, register_version, and
+ *   population_version in the marts that read the population) to replace (martTemplate);
  * - `staging_<stg>`: each staging query standalone (its own staging dependencies inlined);
  * - `audit_<feed>_as_of`: every record's version current on a date (the rule the marts use);
  * - `audit_<mart>_run_history`: every run of a mart per as_of, its row count, whether it completed (has a run
@@ -509,9 +518,10 @@ const PLACEHOLDER_HELP =
  * - `audit_ingest_reconciliation` and `audit_quarantine_by_code`.
  */
 export function namedQuerySpecs(): NamedQuerySpec[] {
-  const parameters = MART_PARAMETERS.map((name) => `${name} (${MART_PARAMETER_TYPES[name]})`).join(', ')
   const marts = MART_NAMES.map((mart): NamedQuerySpec => {
     const query = martQuery(mart)
+    const declared = martParameterNames(mart)
+    const parameters = declared.map((name) => `${name} (${MART_PARAMETER_TYPES[name]})`).join(', ')
     const file = `queries/marts/${mart}.sql`
     return {
       name: `mart_${mart}`,
@@ -523,7 +533,7 @@ export function namedQuerySpecs(): NamedQuerySpec[] {
         commentLines([
           `${mart}: ${query.grain}`,
           `source: ${file}, sha256 ${query.sha256}, staging inlined as CTEs (as the pipeline sends it)`,
-          `parameters: ${parameters}. ${PLACEHOLDER_HELP}`,
+          `parameters: ${parameters}. ${placeholderHelp(declared)}`,
           `columns: ${query.columns.map((c) => c.name).join(', ')}`,
         ]),
         martTemplate(mart),

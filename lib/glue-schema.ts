@@ -180,6 +180,7 @@ const RUN_MANIFEST_FIELDS = {
   finished_at: 'string',
   weights_version: 'string',
   register_version: 'string',
+  population_version: 'string',
   inputs: 'map<string,array<struct<drop_id:string,drop_date:string>>>',
   marts:
     'array<struct<mart:string,query_sha256:string,file_sha256:string,parameters:array<string>,rows:bigint,' +

@@ -9,6 +9,10 @@ export interface RunCommandOptions {
   lake: string
   asOf: string
   marts?: MartName[]
+  /** Default: the latest loaded (the population: none when none is loaded). */
+  weightsVersion?: string
+  registerVersion?: string
+  populationVersion?: string
   clock?: Clock
   /** One line per mart as it finishes (e.g. process.stderr on a TTY). */
   progress?: NodeJS.WriteStream
@@ -25,6 +29,9 @@ export async function runRunCommand(options: RunCommandOptions): Promise<RunMani
       clock: options.clock ?? systemClock,
       asOf: options.asOf,
       marts: options.marts,
+      weightsVersion: options.weightsVersion,
+      registerVersion: options.registerVersion,
+      populationVersion: options.populationVersion,
       onMart: (mart, rows, ms) => {
         if (first)
           options.progress?.write(
@@ -44,7 +51,7 @@ export function describeRun(manifest: RunManifest): string {
     (m) => `  ${m.mart.padEnd(28)} ${String(m.rows).padStart(7)} rows  ${m.elapsed_ms} ms`,
   )
   return [
-    `run ${manifest.run_id} as of ${manifest.as_of} (weights ${manifest.weights_version}, register ${manifest.register_version})`,
+    `run ${manifest.run_id} as of ${manifest.as_of} (weights ${manifest.weights_version}, register ${manifest.register_version}, population ${manifest.population_version ?? 'none'})`,
     ...rows,
   ].join('\n')
 }

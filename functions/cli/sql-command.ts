@@ -10,6 +10,8 @@ export interface SqlCommandOptions {
   /** Default: the latest loaded into the lake, as `hotspot run` takes it. */
   weightsVersion?: string
   registerVersion?: string
+  /** Default: the latest loaded, or none (null) when no population is loaded. */
+  populationVersion?: string
 }
 
 export class SqlCommandError extends Error {}

@@ -1,5 +1,5 @@
 -- grain: one row per local month through the month of as_of per group (all; officer_defined_ethnicity; hotspot; object_of_search)
--- parameters: as_of (date), weights_version (varchar), register_version (varchar)
+-- parameters: as_of (date), weights_version (varchar), register_version (varchar), population_version (varchar, null when none is loaded)
 -- columns:
 --   month                                date     first day of the month (Europe/London)
 --   group_type                           varchar  all, ethnicity, hotspot or object_of_search
@@ -14,7 +14,7 @@
 --   disproportionality                   double   rate ratio against White: searches_per_1000 of the group / that of White people
 --   disproportionality_ci_low            double   lower end of its 95% confidence interval
 --   disproportionality_ci_high           double   upper end of its 95% confidence interval
---   population_version                   varchar  the population used (the latest loaded), null when none is loaded
+--   population_version                   varchar  the population used (the run's population_version), null when none is loaded
 --
 -- Definitions (DESIGN section 7, stop and search):
 -- - Searches: each search's version current as of as_of (valid_from <= as_of < valid_to), searched on or before
@@ -33,8 +33,9 @@
 -- - arrests = searches whose outcome starts with 'Arrest' (police.uk wording since 2019), or is 'Suspect
 --   arrested' (the older police.uk wording), case ignored (surrounding blanks are gone at ingest); arrest_rate =
 --   arrests / searches, a fraction. Every double column is rounded to 6 decimals.
--- - Disproportionality (DESIGN section 7): residents come from the latest loaded population (`hotspot load
---   population`, by loaded_at), summed over all its areas: the ratio is for the force area the file covers, by
+-- - Disproportionality (DESIGN section 7): residents come from the run's population_version (`hotspot load
+--   population`; a run takes the latest loaded unless given one, and its manifest records it), summed over all
+--   its areas: the ratio is for the force area the file covers, by
 --   month (searches carry no area code to split it by borough). For an ethnicity row of group g with a searches,
 --   and White with b searches in the same month, residents P_g and P_White:
 --     searches_per_1000 = 1000 a / P_g;  disproportionality RR = (a / P_g) / (b / P_White);
@@ -45,7 +46,7 @@
 --   for 'Not stated' and for groups without residents in the population, and for every row without one.
 --   The denominator is residents, not the people present: see the README on town-centre hotspots.
 with params as (
-  select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
+  select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version, cast(? as varchar) as population_version
 ),
 
 searches as (
@@ -214,13 +215,15 @@ group_rows as (
   group by month, group_type, group_value
 ),
 
+-- no row when the run has no population (population_version null: equality is never true)
 population_used as (
   select
-    ethnicity_group,
-    population_version,
-    residents
-  from population
-  where loaded_at = (select max(loaded_at) from population)
+    pop.ethnicity_group,
+    pop.population_version,
+    pop.residents
+  from population as pop
+  cross join params as p
+  where pop.population_version = p.population_version
 ),
 
 group_residents as (

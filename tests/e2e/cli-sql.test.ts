@@ -111,6 +111,35 @@ describe('hotspot sql: the SQL an engine runs for a mart', () => {
     )
   })
 
+  it('takes the population version given (none is loaded, so the nightly run wrote null)', async () => {
+    const { weights_version: weights, register_version: register } = manifests.athena
+    const run = await hotspot(
+      'sql',
+      'stop_search_monthly',
+      '--engine',
+      'athena',
+      '--as-of',
+      AS_OF,
+      '--lake',
+      path.join(work, 'nothing-loaded'),
+      '--weights-version',
+      weights,
+      '--register-version',
+      register,
+      '--population-version',
+      'p-0123456789abcdef',
+    )
+    expect(run.code).toBe(0)
+    const nightly = sent.athena.get('stop_search_monthly') as string
+    expect(nightly).toContain('cast(null as varchar) as population_version')
+    expect(run.stdout).toBe(
+      nightly.replace(
+        'cast(null as varchar) as population_version',
+        "cast('p-0123456789abcdef' as varchar) as population_version",
+      ),
+    )
+  })
+
   it.concurrent.each([
     ['an unknown mart', ['no_such_mart', '--engine', 'athena'], /^hotspot: unknown mart "no_such_mart"/],
     ['an unknown engine', ['tips_monthly', '--engine', 'spark'], /^hotspot: unknown engine "spark"/],

@@ -104,7 +104,13 @@ describe.skipIf(trino.url === null)(
       const { duckdb, athena } = manifests
       expect(athena.engine).toBe('athena')
       expect(duckdb.engine).toBe('duckdb')
-      for (const key of ['as_of', 'weights_version', 'register_version', 'inputs'] as const)
+      for (const key of [
+        'as_of',
+        'weights_version',
+        'register_version',
+        'population_version',
+        'inputs',
+      ] as const)
         expect(athena[key]).toEqual(duckdb[key])
       // what reached Trino is what the Athena adapter sent: one execution per mart, no execution parameters
       expect(bridge.started.map((s) => s.QueryExecutionContext?.Database)).toEqual(
@@ -178,11 +184,21 @@ describe.skipIf(trino.url === null)(
     it.each(MART_NAMES)(
       "%s: the auditors' named query gives the mart's rows on both engines",
       async (mart) => {
-        const { as_of: asOf, weights_version: weights, register_version: register } = manifests.athena
+        const {
+          as_of: asOf,
+          weights_version: weights,
+          register_version: register,
+          population_version: population,
+        } = manifests.athena
         const filled = martTemplate(mart)
           .replace(`'${MART_PLACEHOLDERS.as_of}'`, `'${asOf}'`)
           .replace(`'${MART_PLACEHOLDERS.weights_version}'`, `'${weights}'`)
           .replace(`'${MART_PLACEHOLDERS.register_version}'`, `'${register}'`)
+          // the README's instruction for a run without a population: the literal null
+          .replace(
+            `'${MART_PLACEHOLDERS.population_version}'`,
+            population === null ? 'null' : `'${population}'`,
+          )
         const onTrinoTemplate = await trinoLake.query(filled)
         const onDuckTemplate = await duck.query(filled, [])
         const columns = martQuery(mart).columns

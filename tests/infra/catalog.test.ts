@@ -17,6 +17,7 @@ import {
   composeMart,
   MART_NAMES,
   MART_PLACEHOLDERS,
+  martParameterNames,
   martQuery,
   martTemplate,
   stripHeader,
@@ -443,18 +444,23 @@ describe('named queries for auditors', () => {
     }
   })
 
-  it.each(MART_NAMES)(
-    '%s is saved as the pipeline sends it, its three parameters left to fill in',
-    (mart) => {
-      const q = queries.find((x) => x.Name === `mart_${mart}`)
-      expect(q).toBeDefined()
-      expect(q.QueryString).toContain(martTemplate(mart))
-      // the placeholders, once each, in the params CTE; no `?` (Athena takes them only inside a WHERE)
-      for (const placeholder of Object.values(MART_PLACEHOLDERS))
-        expect(stripHeader(q.QueryString).split(`'${placeholder}'`)).toHaveLength(2)
-      expect(stripHeader(q.QueryString)).not.toContain('?')
-    },
-  )
+  it.each(MART_NAMES)('%s is saved as the pipeline sends it, its parameters left to fill in', (mart) => {
+    const q = queries.find((x) => x.Name === `mart_${mart}`)
+    expect(q).toBeDefined()
+    expect(q.QueryString).toContain(martTemplate(mart))
+    // the placeholders of the parameters it declares, once each, in the params CTE (the population's only in
+    // the marts that read it); no `?` (Athena takes them only inside a WHERE)
+    const declared = martParameterNames(mart)
+    expect(declared.includes('population_version')).toBe(mart === 'stop_search_monthly')
+    for (const [parameter, placeholder] of Object.entries(MART_PLACEHOLDERS))
+      expect(stripHeader(q.QueryString).split(`'${placeholder}'`), placeholder).toHaveLength(
+        declared.includes(parameter as (typeof declared)[number]) ? 2 : 1,
+      )
+    expect(q.Description.includes('population_version (varchar)')).toBe(
+      declared.includes('population_version'),
+    )
+    expect(stripHeader(q.QueryString)).not.toContain('?')
+  })
 
   it('has every staging query and the audit helpers', () => {
     const names = queries.map((q) => q.Name)
@@ -594,7 +600,12 @@ describe('grantQuery', () => {
     // and the marts, as sent, name no other table of the catalog
     const others = Object.keys(catalog.tables).filter((t) => !PIPELINE_TABLES.includes(t))
     for (const mart of MART_NAMES) {
-      const sql = composeMart(mart, { as_of: '2026-03-02', weights_version: 'w-1', register_version: 'r-1' })
+      const sql = composeMart(mart, {
+        as_of: '2026-03-02',
+        weights_version: 'w-1',
+        register_version: 'r-1',
+        population_version: 'p-1',
+      })
       expect(
         others.filter((t) => new RegExp(`\\b${t}\\b`).test(sql)),
         mart,

@@ -12,6 +12,7 @@ const PARAMETERS = {
   as_of: '2026-11-15',
   weights_version: 'w-0123456789abcdef',
   register_version: 'r-0123456789abcdef',
+  population_version: 'p-0123456789abcdef',
 }
 
 describe('athenaViolations: a ? parameter only inside a WHERE clause', () => {

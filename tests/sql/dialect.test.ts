@@ -144,7 +144,12 @@ describe('queries: Athena (Trino) dialect', () => {
   it.each(MART_NAMES)('%s parses as composed with its staging, as the runner sends it', (name) => {
     expect(
       parser.validate(
-        composeMart(name, { as_of: '2026-03-29', weights_version: 'w-1', register_version: 'r-1' }),
+        composeMart(name, {
+          as_of: '2026-03-29',
+          weights_version: 'w-1',
+          register_version: 'r-1',
+          population_version: 'p-1',
+        }),
       ),
     ).toEqual([])
   })

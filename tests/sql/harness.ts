@@ -179,13 +179,15 @@ export class TestLake {
   async mart(
     name: MartName,
     asOf: string,
-    versions: { weights?: string; register?: string } = {},
+    versions: { weights?: string; register?: string; population?: string | null } = {},
   ): Promise<Record<string, unknown>[]> {
     const definition = martQuery(name)
     const parameters = {
       as_of: asOf,
       weights_version: versions.weights ?? WEIGHTS_VERSION,
       register_version: versions.register ?? REGISTER_VERSION,
+      // null: a run without a population
+      population_version: versions.population === undefined ? POPULATION_VERSION : versions.population,
     }
     // martSql: the SQL runMarts sends each engine
     const athenaSql = martSql('athena', name, parameters, [name])

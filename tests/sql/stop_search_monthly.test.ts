@@ -134,7 +134,8 @@ describe('stop_search_monthly', () => {
   })
 
   it('counts searches, finds and arrests by month and group', async () => {
-    const rows = await lake.mart('stop_search_monthly', '2026-04-15')
+    // as a run without a population has it
+    const rows = await lake.mart('stop_search_monthly', '2026-04-15', { population: null })
     expect(rows).toEqual([
       // February: K6 only (a find, not an arrest)
       expected('2026-02-01', 'all', 'all', 1, 1, 0),
@@ -184,7 +185,7 @@ describe('stop_search_monthly with a population loaded', () => {
     lake = await TestLake.create({
       ...given,
       population: [
-        // the latest loaded (p-test, 1 January 2026), over two areas: White 600 + 400 = 1,000; Black 100;
+        // the run's version (p-test), over two areas: White 600 + 400 = 1,000; Black 100;
         // Asian 40 + 10 = 50; Mixed 0
         { area_code: 'E1', ethnicity_group: 'White', residents: 600 },
         { area_code: 'E2', ethnicity_group: 'White', residents: 400 },
@@ -192,7 +193,7 @@ describe('stop_search_monthly with a population loaded', () => {
         { area_code: 'E1', ethnicity_group: 'Asian', residents: 40 },
         { area_code: 'E2', ethnicity_group: 'Asian', residents: 10 },
         { area_code: 'E1', ethnicity_group: 'Mixed', residents: 0 },
-        // an older version, loaded before: not used
+        // an older version, loaded before: used only by a run given it
         ...['White', 'Black', 'Asian'].map((group) => ({
           area_code: 'E1',
           ethnicity_group: group,
@@ -254,5 +255,15 @@ describe('stop_search_monthly with a population loaded', () => {
       searches_per_1000: 20,
       ...unrated,
     })
+  })
+
+  it('reads only the population version of the run, even an older one', async () => {
+    const rows = await lake.mart('stop_search_monthly', '2026-04-15', { population: 'p-old' })
+    const row = (month: string, groupType: string, groupValue: string) =>
+      rows.find((r) => r.month === month && r.group_type === groupType && r.group_value === groupValue)
+    expect(new Set(rows.map((r) => r.population_version))).toEqual(new Set(['p-old']))
+    // March, Black: a = 2 searches of 7 residents, White b = 1 of 7: RR = (2 / 7) / (1 / 7) = 2
+    expect(row('2026-03-01', 'ethnicity', 'Black')).toMatchObject({ residents: 7, disproportionality: 2 })
+    expect(row('2026-03-01', 'ethnicity', 'White')).toMatchObject({ residents: 7 })
   })
 })

@@ -61,6 +61,8 @@ describe('analytics handler', () => {
     s3.seed(LAKE, ...referenceManifest('weights', 'harm_weights', 'w-old', '2026-01-01T00:00:00Z'))
     s3.seed(LAKE, ...referenceManifest('weights', 'harm_weights', 'w-new', '2026-02-01T00:00:00Z'))
     s3.seed(LAKE, ...referenceManifest('register', 'register', 'r-1', '2026-01-01T00:00:00Z'))
+    s3.seed(LAKE, ...referenceManifest('population', 'population', 'p-old', '2026-01-01T00:00:00Z'))
+    s3.seed(LAKE, ...referenceManifest('population', 'population', 'p-new', '2026-02-01T00:00:00Z'))
     s3.seed(LAKE, 'curated/incidents/dt=2026-03-28/incidents-2026-03-28-aaaa.parquet', 'x')
     s3.seed(LAKE, 'curated/incidents/dt=2026-03-30/incidents-2026-03-30-bbbb.parquet', 'x')
     vi.stubEnv('LAKE_BUCKET', LAKE)
@@ -121,6 +123,7 @@ describe('analytics handler', () => {
     expect(manifest.as_of).toBe('2026-03-29')
     expect(manifest.weights_version).toBe('w-new')
     expect(manifest.register_version).toBe('r-1')
+    expect(manifest.population_version).toBe('p-new')
     // only drops dated on or before the as-of date are inputs
     expect(manifest.inputs.incidents).toEqual([
       { drop_id: 'incidents-2026-03-28-aaaa', drop_date: '2026-03-28' },
@@ -128,7 +131,12 @@ describe('analytics handler', () => {
     const starts = athena.sent().filter((c) => c.command === 'StartQueryExecution')
     expect(starts.map((c) => c.input.QueryString)).toEqual(
       MART_NAMES.map((m) =>
-        composeMart(m, { as_of: '2026-03-29', weights_version: 'w-new', register_version: 'r-1' }),
+        composeMart(m, {
+          as_of: '2026-03-29',
+          weights_version: 'w-new',
+          register_version: 'r-1',
+          population_version: 'p-new',
+        }),
       ),
     )
     for (const start of starts) {
@@ -217,7 +225,12 @@ describe('analytics handler', () => {
     expect((error as Error).message).toContain('after 250 ms; StopQueryExecution sent')
 
     const [first, second] = [...athena.executions.keys()]
-    const bound = { as_of: '2026-03-29', weights_version: 'w-new', register_version: 'r-1' }
+    const bound = {
+      as_of: '2026-03-29',
+      weights_version: 'w-new',
+      register_version: 'r-1',
+      population_version: 'p-new',
+    }
     expect(athena.sent()).toEqual([
       {
         command: 'StartQueryExecution',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
+import { runRunCommand } from '../../functions/cli/run-command.ts'
 import { composeMart, MART_NAMES } from '../../functions/core/analytics/marts.ts'
 import {
   MartSchemaError,
@@ -64,7 +65,12 @@ describe('runMarts over the sample lake', () => {
       for (const mart of MART_NAMES) {
         const reads: Record<string, number> = {}
         for (const scan of await engine.athenaParquetScans(
-          composeMart(mart, { as_of: '2026-03-02', weights_version: w, register_version: r }),
+          composeMart(mart, {
+            as_of: '2026-03-02',
+            weights_version: w,
+            register_version: r,
+            population_version: null,
+          }),
           [],
         )) {
           const feed = /\/curated\/([a-z_]+)\//.exec(scan.file)?.[1]
@@ -91,6 +97,8 @@ describe('runMarts over the sample lake', () => {
       expect(m.query_sha256).toMatch(/^[0-9a-f]{64}$/)
       expect(m.parameters).toEqual(['2026-03-02', manifest.weights_version, manifest.register_version])
     }
+    // a population is optional: none is loaded yet
+    expect(manifest.population_version).toBeNull()
     // the 2026-03-03 drops are not inputs of a run as of 2026-03-02
     expect(manifest.inputs.incidents?.map((d) => d.drop_date)).toEqual(['2026-03-02'])
     expect(manifest.run_id).toMatch(/^r20260305T033000Z-[0-9a-f]{8}$/)
@@ -232,5 +240,48 @@ describe('runMarts over the sample lake', () => {
     } finally {
       duck.close()
     }
+  })
+
+  // loads into the shared lake, so it comes last
+  it('runs with the population version given (hotspot run --population-version), and records the one it used', async () => {
+    const population = async (name: string, asianResidents: number, at: string) => {
+      const file = path.join(root, name)
+      writeFileSync(
+        file,
+        `area_code,ethnicity_group,residents\nE09000001,White,1000\nE09000001,Asian,${asianResidents}\n`,
+      )
+      return (await loadReference(store, 'population', file, fixedClock(at))).version
+    }
+    const older = await population('older.csv', 1000, '2026-03-04T07:00:00Z')
+    const newer = await population('newer.csv', 500, '2026-03-04T08:00:00Z')
+    const asianRow = async (manifest: { run_id: string }) => {
+      const duck = await DuckDbLake.open(lake)
+      try {
+        return (
+          await duck.rows(
+            `select residents, disproportionality, population_version from read_parquet('${lake}/results/stop_search_monthly/as_of=2026-03-02/${manifest.run_id}.parquet') where month = date '2026-03-01' and group_type = 'ethnicity' and group_value = 'Asian'`,
+          )
+        ).rows
+      } finally {
+        duck.close()
+      }
+    }
+    const options = { lake, asOf: '2026-03-02', marts: ['stop_search_monthly' as const] }
+    const latest = await runRunCommand({ ...options, clock: fixedClock('2026-03-08T03:30:00Z') })
+    const pinned = await runRunCommand({
+      ...options,
+      clock: fixedClock('2026-03-08T04:30:00Z'),
+      populationVersion: older,
+    })
+    expect(latest.population_version).toBe(newer)
+    expect(pinned.population_version).toBe(older)
+    // as of 2 March, March has 2 Asian and 2 White searches (the 2026-03-02 drop). RR = (2 / P_Asian) / (2 / P_White):
+    // the newer population (500 Asian, 1000 White) gives (2/500) / (2/1000) = 2; the older (1000, 1000) gives 1
+    expect(await asianRow(latest)).toEqual([
+      { residents: 500, disproportionality: 2, population_version: newer },
+    ])
+    expect(await asianRow(pinned)).toEqual([
+      { residents: 1000, disproportionality: 1, population_version: older },
+    ])
   })
 })

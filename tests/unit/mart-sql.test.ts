@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,7 +17,12 @@ import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
 
 const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/sample-drops')
-const PARAMETERS = { as_of: '2026-03-02', weights_version: 'w-1', register_version: 'r-1' }
+const PARAMETERS = {
+  as_of: '2026-03-02',
+  weights_version: 'w-1',
+  register_version: 'r-1',
+  population_version: 'p-1',
+}
 
 /** The staging CTEs a query defines (`stg_x as (`). */
 const definedStaging = (sql: string) => [...sql.matchAll(/\b(stg_[a-z_]+) as \(/g)].map((m) => m[1])
@@ -54,6 +59,18 @@ describe('martSql: the SQL an engine runs for a mart', () => {
     expect(martSql('duckdb', mart, PARAMETERS, [mart])).toBe(sql)
   })
 
+  it('writes the population version (or null, when none is loaded) only into the marts that read the population', () => {
+    const readers = MART_NAMES.filter((mart) => /\bfrom\s+population\b/i.test(martQuery(mart).text))
+    expect(readers).toEqual(['stop_search_monthly'])
+    const slot = (version: string) => `cast(${version} as varchar) as population_version`
+    for (const mart of MART_NAMES) {
+      const given = martSql('athena', mart, { ...PARAMETERS, population_version: 'p-1' })
+      const none = martSql('athena', mart, { ...PARAMETERS, population_version: null })
+      expect(given.includes(slot("'p-1'")), mart).toBe(readers.includes(mart))
+      expect(none.includes(slot('null')), mart).toBe(readers.includes(mart))
+    }
+  })
+
   it('refuses parameters that are not a date and versions', () => {
     expect(() => martSql('athena', 'tips_monthly', { ...PARAMETERS, as_of: '2026-02-30' })).toThrow(
       MartParameterError,
@@ -88,6 +105,8 @@ describe('runMarts sends martSql, and takes its parameters from martParameters',
       as_of: '2026-03-02',
       weights_version: weights,
       register_version: register,
+      // a population is optional: none is loaded
+      population_version: null,
     })
     expect(await martParameters(store, '2026-03-02', { weightsVersion: 'w-old' })).toMatchObject({
       weights_version: 'w-old',
@@ -96,6 +115,28 @@ describe('runMarts sends martSql, and takes its parameters from martParameters',
     await expect(martParameters(store, '2026-13-01')).rejects.toThrow(/is not a date/)
     await expect(martParameters(new FsObjectStore(path.join(root, 'empty')), '2026-03-02')).rejects.toThrow(
       MissingReferenceError,
+    )
+  })
+
+  it('takes the latest population loaded, or the one given', async () => {
+    const lake = new FsObjectStore(path.join(root, 'with-population'))
+    const clock = fixedClock('2026-03-04T06:00:00Z')
+    await loadReference(lake, 'weights', DEFAULT_WEIGHTS_FILE, clock)
+    await loadReference(lake, 'register', path.join(SAMPLES, 'register.geojson'), clock)
+    const population = async (name: string, residents: number, at: string) => {
+      const file = path.join(root, name)
+      await writeFile(file, `area_code,ethnicity_group,residents\nE09000001,White,${residents}\n`)
+      return (await loadReference(lake, 'population', file, fixedClock(at))).version
+    }
+    // loaded later, though its file sorts first: the latest is the one loaded last
+    const older = await population('b.csv', 100, '2026-03-04T07:00:00Z')
+    const newer = await population('a.csv', 200, '2026-03-04T08:00:00Z')
+    expect((await martParameters(lake, '2026-03-02')).population_version).toBe(newer)
+    expect((await martParameters(lake, '2026-03-02', { populationVersion: older })).population_version).toBe(
+      older,
+    )
+    await expect(martParameters(lake, '2026-03-02', { populationVersion: "p'1" })).rejects.toThrow(
+      /population_version "p'1" is not a version/,
     )
   })
 
@@ -133,7 +174,12 @@ describe('runMarts sends martSql, and takes its parameters from martParameters',
     const { engine, sent, staged } = recordingEngine(name, name === 'duckdb')
     const marts = ['concentration', 'tips_monthly'] as const
     await runMarts({ store, engine, clock: fixedClock('2026-03-05T03:30:00Z'), asOf: '2026-03-02', marts })
-    const parameters = { as_of: '2026-03-02', weights_version: weights, register_version: register }
+    const parameters = {
+      as_of: '2026-03-02',
+      weights_version: weights,
+      register_version: register,
+      population_version: null,
+    }
     expect([...sent.keys()]).toEqual([...marts])
     for (const mart of marts) expect(sent.get(mart)).toBe(martSql(name, mart, parameters))
     expect(staged).toEqual(name === 'duckdb' ? [[...runStaging('duckdb', marts).keys()]] : [])

@@ -72,7 +72,12 @@ function feedScans(sql: string, outer: ReadonlyMap<string, Scans> = new Map()): 
   return scans
 }
 
-const BOUND = { as_of: '2026-12-31', weights_version: 'w-1', register_version: 'r-1' }
+const BOUND = {
+  as_of: '2026-12-31',
+  weights_version: 'w-1',
+  register_version: 'r-1',
+  population_version: 'p-1',
+}
 const scansOf = (mart: MartName) => feedScans(withoutComments(composeMart(mart, BOUND)))
 const total = (scans: Scans) => Object.values(scans).reduce((sum, n) => sum + n, 0)
 

@@ -21,10 +21,19 @@ export const MART_NAMES = [
 ] as const
 export type MartName = (typeof MART_NAMES)[number]
 
-/** Parameters every mart takes, in this order, in its first CTE (queries/README.md). */
-export const MART_PARAMETERS = ['as_of', 'weights_version', 'register_version'] as const
+/**
+ * A run's parameters, in the order of the params CTE's slots (queries/README.md): every mart takes the first
+ * three; population_version only the marts that read the population declare (POPULATION_SLOT).
+ */
+export const MART_PARAMETERS = ['as_of', 'weights_version', 'register_version', 'population_version'] as const
 
-export type MartParameters = Record<(typeof MART_PARAMETERS)[number], string>
+/** The population is optional, unlike the weights and the register: null when none is loaded. */
+export interface MartParameters {
+  as_of: string
+  weights_version: string
+  register_version: string
+  population_version: string | null
+}
 
 /**
  * The one line every mart's params CTE holds. The `?` are slots for the composer, never sent: Athena refuses a
@@ -32,6 +41,12 @@ export type MartParameters = Record<(typeof MART_PARAMETERS)[number], string>
  */
 const PARAMS_SELECT =
   'select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version'
+
+/**
+ * What a mart that reads the population adds to the end of that line. Only those marts declare it, so a new
+ * population changes no other mart's SQL (nor its query_sha256 in the run manifest).
+ */
+const POPULATION_SLOT = ', cast(? as varchar) as population_version'
 
 /** A reference version as the loaders make it (`w-` and 16 hex digits, or a test's `r-test`). */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -41,21 +56,28 @@ export class MartParameterError extends Error {}
 /**
  * The parameters as SQL literals, in MART_PARAMETERS order, after each value is checked against a strict
  * pattern (a date that exists; a version of letters, digits, `.`, `_` and `-`): no quote, backslash or
- * whitespace can reach the SQL text, whatever the caller passes.
+ * whitespace can reach the SQL text, whatever the caller passes. No population is the literal null.
  */
 export function martParameterLiterals(parameters: MartParameters): string[] {
-  const { as_of: asOf, weights_version: weights, register_version: register } = parameters
+  const {
+    as_of: asOf,
+    weights_version: weights,
+    register_version: register,
+    population_version: population,
+  } = parameters
   if (!isDay(asOf)) throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
-  for (const [name, value] of [
+  const versions: [string, string | null][] = [
     ['weights_version', weights],
     ['register_version', register],
-  ] as const) {
-    if (!VERSION.test(value))
+    ['population_version', population],
+  ]
+  for (const [name, value] of versions) {
+    if (value !== null && !VERSION.test(value))
       throw new MartParameterError(
         `${name} ${JSON.stringify(value)} is not a version (letters, digits, '.', '_', '-'; at most 64)`,
       )
   }
-  return [asOf, weights, register].map((value) => `'${value}'`)
+  return [asOf, weights, register, population].map((value) => (value === null ? 'null' : `'${value}'`))
 }
 
 let cache:
@@ -163,15 +185,33 @@ export interface ComposeOptions {
   prepared?: ReadonlySet<string>
 }
 
-/** A mart's SQL without its header, checked to start with the params CTE the composers fill in. */
-function martBody(name: string): string {
+const READS_POPULATION = /\bfrom\s+population\b/i
+
+/**
+ * A mart's SQL without its header, checked to start with the params CTE the composers fill in, and the params
+ * line it declares: with the population slot exactly when it reads the population.
+ */
+function martBody(name: string): { body: string; paramsSelect: string } {
   const mart = martQuery(name)
   const body = stripHeader(mart.text)
   if (!/^with\s+params\s+as\s*\(\s*/i.test(body) || !body.includes(PARAMS_SELECT))
     throw new QueryFileError(
       `${mart.path}: a mart starts with its params CTE (with params as (${PARAMS_SELECT}),)`,
     )
-  return body
+  const readsPopulation = READS_POPULATION.test(body)
+  if (readsPopulation !== body.includes(PARAMS_SELECT + POPULATION_SLOT))
+    throw new QueryFileError(
+      readsPopulation
+        ? `${mart.path}: reads the population, so its params line must end with${POPULATION_SLOT}`
+        : `${mart.path}: declares${POPULATION_SLOT} but does not read the population`,
+    )
+  return { body, paramsSelect: readsPopulation ? PARAMS_SELECT + POPULATION_SLOT : PARAMS_SELECT }
+}
+
+/** A mart's params line with its slots filled, in order, by `values` (a mart may declare fewer than given). */
+function filledParams(paramsSelect: string, values: readonly string[]): string {
+  let slot = 0
+  return paramsSelect.replaceAll('?', () => values[slot++] as string)
 }
 
 /**
@@ -180,35 +220,43 @@ function martBody(name: string): string {
  * as-of date's partition, except the staging the engine already holds as tables.
  */
 export function composeMart(name: string, parameters: MartParameters, options: ComposeOptions = {}): string {
-  const body = martBody(name)
-  const literals = martParameterLiterals(parameters)
-  let slot = 0
-  const bound = body.replace(
-    PARAMS_SELECT,
-    PARAMS_SELECT.replaceAll('?', () => literals[slot++] as string),
-  )
+  const { body, paramsSelect } = martBody(name)
+  const bound = body.replace(paramsSelect, filledParams(paramsSelect, martParameterLiterals(parameters)))
   return composeSql(withShared(bound, name), name, options.prepared, parameters.as_of)
 }
 
-/** What an auditor replaces in a mart's saved query (martTemplate), one placeholder per parameter. */
-export const MART_PLACEHOLDERS: MartParameters = {
+/**
+ * What an auditor replaces in a mart's saved query (martTemplate), one placeholder per parameter. A run without
+ * a population has population_version null: the placeholder's quoted string is then replaced by null.
+ */
+export const MART_PLACEHOLDERS: Record<(typeof MART_PARAMETERS)[number], string> = {
   as_of: 'YYYY-MM-DD',
   weights_version: 'WEIGHTS_VERSION',
   register_version: 'REGISTER_VERSION',
+  population_version: 'POPULATION_VERSION',
+}
+
+/** The parameters a mart's params CTE declares, in order (the population only for the marts that read it). */
+export function martParameterNames(name: string): (typeof MART_PARAMETERS)[number][] {
+  const { paramsSelect } = martBody(name)
+  return MART_PARAMETERS.slice(0, paramsSelect.split('?').length - 1)
 }
 
 /**
  * A mart as a saved query for people to run with their own values (the auditors' named queries in Athena):
- * the params CTE holds the placeholders of MART_PLACEHOLDERS, to replace with an as-of date and the reference
- * versions (a run manifest names them); until then the query fails on the date. Not `?` parameters: Athena
- * takes those only inside a WHERE clause, and a params CTE that finds its values by filtering tables is read
- * again wherever a mart names it (Trino refused one with 207 stages, over its limit of 150). Staging reads every
- * partition: there is no as-of date to prune by.
+ * the params CTE holds the placeholders of MART_PLACEHOLDERS it declares, to replace with an as-of date and the
+ * reference versions (a run manifest names them); until then the query fails on the date. Not `?` parameters:
+ * Athena takes those only inside a WHERE clause, and a params CTE that finds its values by filtering tables is
+ * read again wherever a mart names it (Trino refused one with 207 stages, over its limit of 150). Staging reads
+ * every partition: there is no as-of date to prune by.
  */
 export function martTemplate(name: string): string {
-  const { as_of: asOf, weights_version: weights, register_version: register } = MART_PLACEHOLDERS
-  const params = `select cast('${asOf}' as date) as as_of, cast('${weights}' as varchar) as weights_version, cast('${register}' as varchar) as register_version`
-  return composeSql(withShared(martBody(name).replace(PARAMS_SELECT, params), name), name)
+  const { body, paramsSelect } = martBody(name)
+  const placeholders = MART_PARAMETERS.map((parameter) => `'${MART_PLACEHOLDERS[parameter]}'`)
+  return composeSql(
+    withShared(body.replace(paramsSelect, filledParams(paramsSelect, placeholders)), name),
+    name,
+  )
 }
 
 const WORD = /[a-z_][a-z0-9_]*/gi

@@ -23,6 +23,8 @@ export interface RunRequest {
   /** Default: the latest loaded version. */
   weightsVersion?: string
   registerVersion?: string
+  /** Default: the latest loaded, or none when no population is loaded. */
+  populationVersion?: string
   onMart?: (mart: MartName, rows: number, elapsedMs: number) => void
   /**
    * Milliseconds the run may still wait on queries, asked before each mart: that mart's query gets it as its
@@ -55,6 +57,8 @@ export interface RunManifest {
   finished_at: string
   weights_version: string
   register_version: string
+  /** The population stop_search_monthly's disproportionality used; null when none was loaded. */
+  population_version: string | null
   /** The drops a run as of this date can see, per feed: the curated files with a drop date on or before it. */
   inputs: Record<string, { drop_id: string; drop_date: string }[]>
   marts: MartRun[]
@@ -87,11 +91,15 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
     )
   }
   const bound = await martParameters(store, asOf, request)
-  const { weights_version: weightsVersion, register_version: registerVersion } = bound
+  const {
+    weights_version: weightsVersion,
+    register_version: registerVersion,
+    population_version: populationVersion,
+  } = bound
   const inputs = await listInputs(store, asOf)
   const marts = request.marts ?? MART_NAMES
   const parameters = [asOf, weightsVersion, registerVersion]
-  const runId = runIdOf(startedAt, asOf, parameters, inputs, marts)
+  const runId = runIdOf(startedAt, asOf, [...parameters, populationVersion], inputs, marts)
   const inputsDigest = createHash('sha256').update(JSON.stringify(inputs)).digest('hex')
   const work = await makeWorkFolder('run')
   const martRuns: MartRun[] = []
@@ -155,6 +163,7 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
     finished_at: clock.now().toISOString(),
     weights_version: weightsVersion,
     register_version: registerVersion,
+    population_version: populationVersion,
     inputs,
     marts: martRuns,
     bytes_scanned: scanned.every((b) => b === null)
@@ -169,18 +178,21 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
 
 /**
  * A run's parameters: the as-of date, and the reference versions given or else the latest loaded into the
- * store (as `hotspot run` and `hotspot sql` take them).
+ * store (as `hotspot run` and `hotspot sql` take them). A population is optional: with none loaded, its version
+ * is null (the disproportionality is then null).
  */
 export async function martParameters(
   store: ObjectStore,
   asOf: string,
-  versions: { weightsVersion?: string; registerVersion?: string } = {},
+  versions: { weightsVersion?: string; registerVersion?: string; populationVersion?: string } = {},
 ): Promise<MartParameters> {
   if (!isDay(asOf)) throw new Error(`--as-of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
   const parameters = {
     as_of: asOf,
     weights_version: versions.weightsVersion ?? (await latestVersion(store, 'weights')),
     register_version: versions.registerVersion ?? (await latestVersion(store, 'register')),
+    population_version:
+      versions.populationVersion ?? (await latestReference(store, 'population'))?.version ?? null,
   }
   // the values go into the SQL as literals: refuse what cannot be one now, before any work
   martParameterLiterals(parameters)
@@ -233,7 +245,7 @@ async function listInputs(store: ObjectStore, asOf: string): Promise<RunManifest
 function runIdOf(
   startedAt: Date,
   asOf: string,
-  parameters: string[],
+  parameters: (string | null)[],
   inputs: RunManifest['inputs'],
   marts: readonly string[],
 ): string {
