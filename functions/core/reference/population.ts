@@ -1,5 +1,4 @@
 import path from 'node:path'
-import { CsvError, parse } from 'csv-parse/sync'
 import type { Column } from '../contracts/columns.ts'
 import { GROUP_LISTS } from '../contracts/feeds.ts'
 import { writeParquetTable } from '../ingest/parquet-sink.ts'
@@ -7,6 +6,7 @@ import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
 import { ReferenceDataError } from './errors.ts'
 import { loadOnce, type ReferenceLoadResult } from './manifest.ts'
+import { lineOf, readReferenceCsv } from './reference-csv.ts'
 
 /** Version of the population file contract: `area_code,ethnicity_group,residents`, one row per area and category. */
 export const POPULATION_FORMAT_VERSION = 1
@@ -91,14 +91,6 @@ export const POPULATION_COLUMNS: Column[] = [
   },
 ]
 
-interface CsvRecord {
-  record: string[]
-  info: { lines: number }
-}
-
-/** The line a record starts on (a quoted field may span lines). */
-const lineOf = ({ record, info }: CsvRecord) => info.lines - record.join('').split('\n').length + 1
-
 /**
  * Validates a population file and sums its categories into the five officer-defined groups. Every row names an
  * area, a category (a group or a TS021 name, TS021_GROUPS) and a whole number of residents. A category given
@@ -106,7 +98,7 @@ const lineOf = ({ record, info }: CsvRecord) => info.lines - record.join('').spl
  * are refused, as is any category outside the list (it would silently drop out of every denominator).
  */
 export function parsePopulation(text: string, file: string): PopulationRow[] {
-  const [headerRecord, ...rows] = readCsv(text, file)
+  const [headerRecord, ...rows] = readReferenceCsv(text, file)
   if (headerRecord === undefined) throw new ReferenceDataError(file, [], `is empty; ${HEADER_HINT}`)
   const header = headerRecord.record
   if (header.length !== COLUMNS.length || COLUMNS.some((name, i) => header[i] !== name)) {
@@ -179,28 +171,6 @@ export function parsePopulation(text: string, file: string): PopulationRow[] {
   }
   if (residentsOf.size === 0) throw new ReferenceDataError(file, [], 'has no rows')
   return [...residentsOf.values()]
-}
-
-function readCsv(text: string, file: string): CsvRecord[] {
-  try {
-    return parse(text, {
-      bom: true,
-      comment: '#',
-      comment_no_infix: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      trim: true,
-      info: true,
-    }) as unknown as CsvRecord[]
-  } catch (error) {
-    if (!(error instanceof CsvError)) throw error
-    const line = (error as CsvError & { lines?: number }).lines
-    throw new ReferenceDataError(
-      file,
-      line === undefined ? [] : [`line ${line}`],
-      `malformed CSV: ${error.message}`,
-    )
-  }
 }
 
 /**

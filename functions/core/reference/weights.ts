@@ -1,6 +1,5 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CsvError, parse } from 'csv-parse/sync'
 import type { Column } from '../contracts/columns.ts'
 import { CRIME_TYPES } from '../contracts/feeds.ts'
 import { writeParquetTable } from '../ingest/parquet-sink.ts'
@@ -8,6 +7,7 @@ import { referenceKey } from '../lake.ts'
 import { type Clock, type ObjectStore, systemClock } from '../ports.ts'
 import { ReferenceDataError } from './errors.ts'
 import { loadOnce, type ReferenceLoadResult } from './manifest.ts'
+import { lineOf, readReferenceCsv } from './reference-csv.ts'
 
 /** Version of the weights file contract: `crime_type[,offence_code],days`, one row per weight. */
 export const WEIGHTS_FORMAT_VERSION = 1
@@ -57,13 +57,6 @@ export interface ParsedWeights {
 }
 
 /** A record from csv-parse with `info: true`; `info.lines` is the line the record ends on. */
-interface CsvRecord {
-  record: string[]
-  info: { lines: number }
-}
-
-/** The line a record starts on (a quoted field may span lines). */
-const lineOf = ({ record, info }: CsvRecord) => info.lines - record.join('').split('\n').length + 1
 
 /**
  * Validates a weights file: a header, then one row per (crime_type, offence_code) with days >= 0. Lines starting
@@ -75,7 +68,7 @@ const lineOf = ({ record, info }: CsvRecord) => info.lines - record.join('').spl
  * covers all 14 categories.
  */
 export function parseWeights(text: string, file: string): ParsedWeights {
-  const [headerRecord, ...rows] = readCsv(text, file)
+  const [headerRecord, ...rows] = readReferenceCsv(text, file)
   if (headerRecord === undefined) throw new ReferenceDataError(file, [], `is empty; ${HEADER_HINT}`)
   const header = headerRecord.record
   const at = (line: number, column?: string) =>
@@ -161,28 +154,6 @@ export function parseWeights(text: string, file: string): ParsedWeights {
     )
   }
   return { weights, antiSocialBehaviour: asbGiven ? 'given' : 'added' }
-}
-
-function readCsv(text: string, file: string): CsvRecord[] {
-  try {
-    return parse(text, {
-      bom: true,
-      comment: '#',
-      comment_no_infix: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      trim: true,
-      info: true,
-    }) as unknown as CsvRecord[]
-  } catch (error) {
-    if (!(error instanceof CsvError)) throw error
-    const line = (error as CsvError & { lines?: number }).lines
-    throw new ReferenceDataError(
-      file,
-      line === undefined ? [] : [`line ${line}`],
-      `malformed CSV: ${error.message}`,
-    )
-  }
 }
 
 /**
