@@ -17,9 +17,7 @@ import type { RunManifest } from '../functions/core/analytics/run.ts'
 import { type Column, type ColumnKind, EARLIEST_MS } from '../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../functions/core/contracts/feeds.ts'
 import type { IngestManifest, QuarantineRecord } from '../functions/core/ingest/ingest.ts'
-import { POPULATION_COLUMNS } from '../functions/core/reference/population.ts'
-import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../functions/core/reference/register.ts'
-import { HARM_WEIGHT_COLUMNS } from '../functions/core/reference/weights.ts'
+import { REFERENCE_TABLE_COLUMNS, REFERENCE_TABLES } from '../functions/core/reference/tables.ts'
 
 /** Glue (Hive DDL) type of each storage kind. */
 export const GLUE_TYPES: Record<ColumnKind, string> = {
@@ -122,16 +120,8 @@ export function glueColumn(column: Column): GlueColumn {
 export const versionsTable = (feed: FeedName) => `${feed}_versions`
 /** Every run's results of a mart; the view named after the mart shows the latest finished run per as_of. */
 export const martRunsTable = (mart: string) => `${mart}_runs`
-export const REFERENCE_TABLES = ['area_cells', 'hotspots', 'harm_weights', 'population'] as const
 /** The tables the marts and staging read (queries/README.md): all the pipeline's queries may touch. */
 export const PIPELINE_TABLES: readonly string[] = [...FEED_NAMES.map(versionsTable), ...REFERENCE_TABLES]
-
-const REFERENCE_COLUMNS: Record<(typeof REFERENCE_TABLES)[number], Column[]> = {
-  area_cells: AREA_CELL_COLUMNS,
-  hotspots: HOTSPOT_COLUMNS,
-  harm_weights: HARM_WEIGHT_COLUMNS,
-  population: POPULATION_COLUMNS,
-}
 
 /**
  * Fields of a quarantine line (scan.ts QuarantineRecord) as Glue columns. `feed` is the partition (a column may
@@ -236,7 +226,7 @@ export function tableSpecs(options: CatalogSpecOptions = {}): TableSpec[] {
       description: `Every loaded version of ${table}, one Parquet file per version at reference/${table}/<version>.parquet.`,
       format: 'parquet',
       prefix: `reference/${table}/`,
-      columns: REFERENCE_COLUMNS[table].map(glueColumn),
+      columns: REFERENCE_TABLE_COLUMNS[table].map(glueColumn),
       partitions: [],
     }),
   )

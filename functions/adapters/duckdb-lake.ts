@@ -12,9 +12,7 @@ import { QUERIES_DIR } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
 import type { QueryEngine, QueryOptions, QueryResult, StagingTable } from '../core/ports.ts'
-import { POPULATION_COLUMNS } from '../core/reference/population.ts'
-import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../core/reference/register.ts'
-import { HARM_WEIGHT_COLUMNS } from '../core/reference/weights.ts'
+import { REFERENCE_TABLE_COLUMNS } from '../core/reference/tables.ts'
 import {
   columnsRead,
   filesUnder,
@@ -84,14 +82,6 @@ const QUARANTINE_COLUMNS = [
   ['record', 'json'],
   ['text', 'varchar'],
 ] as const
-
-/** Reference tables: stored as `reference/<kind>/<version>.parquet`, every version in one table. */
-const REFERENCE_TABLES: Record<string, Column[]> = {
-  area_cells: AREA_CELL_COLUMNS,
-  hotspots: HOTSPOT_COLUMNS,
-  harm_weights: HARM_WEIGHT_COLUMNS,
-  population: POPULATION_COLUMNS,
-}
 
 function hasFiles(folder: string, extension: string): boolean {
   return !filesUnder(folder, extension).next().done
@@ -227,7 +217,7 @@ export class DuckDbLake implements QueryEngine {
       await this.view(`${feed}_versions`, `select * from ${versions}`)
       await this.view(feed, `select * exclude (dt) from (${currentVersionSql(feed, `${feed}_versions`)})`)
     }
-    for (const [table, columns] of Object.entries(REFERENCE_TABLES)) {
+    for (const [table, columns] of Object.entries(REFERENCE_TABLE_COLUMNS)) {
       const folder = path.join(this.root, 'reference', table)
       await this.view(
         table,

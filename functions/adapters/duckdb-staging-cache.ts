@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { CONTRACTS, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
 import type { StagingTable } from '../core/ports.ts'
+import { REFERENCE_TABLES } from '../core/reference/tables.ts'
 
 /** How a staging table was made ready for a run. */
 export type StagingPreparation = 'reused' | 'incremental' | 'rebuilt'
@@ -11,7 +12,6 @@ export type StagingPreparation = 'reused' | 'incremental' | 'rebuilt'
 const CACHE = 'staging_cache'
 /** Stored with the state: a change to how tables are kept invalidates every cached table. */
 const CACHE_FORMAT = 1
-const REFERENCE_TABLES = ['area_cells', 'hotspots', 'harm_weights', 'population'] as const
 
 /** Cache files attached by an open lake of this process. */
 const attachedInThisProcess = new Set<string>()
