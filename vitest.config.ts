@@ -1,13 +1,47 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 
+/**
+ * `npm test` runs two projects; `npm run test:fast` only the first.
+ * - fast: unit and SQL tests (each mart's given/expect on DuckDB and the real Trino), in about a minute;
+ * - slow: whole-pipeline, engine, CLI and CDK tests, sharing one generated and ingested demo city.
+ * tests/aws runs with `npm run test:aws` (vitest.aws.config.ts).
+ */
+/** Unit tests of the demo-city generator that generate whole cities: seconds each, so they run with the slow. */
+const WHOLE_CITY_UNITS = ['tests/unit/generate-city.test.ts', 'tests/unit/generate-determinism.test.ts']
+
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  pool: 'forks',
+} as const
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    // tests/aws runs with `npm run test:aws` (vitest.aws.config.ts)
-    exclude: [...configDefaults.exclude, 'tests/aws/**'],
+    // one real Trino for both projects (the SQL tests and the two-engine test)
     globalSetup: ['tests/engines/trino-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'fast',
+          include: ['tests/unit/**/*.test.ts', 'tests/sql/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...WHOLE_CITY_UNITS],
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'slow',
+          include: [
+            'tests/e2e/**/*.test.ts',
+            'tests/engines/**/*.test.ts',
+            'tests/infra/**/*.test.ts',
+            ...WHOLE_CITY_UNITS,
+          ],
+          globalSetup: ['tests/helpers/demo-city-setup.ts'],
+          hookTimeout: 900_000,
+        },
+      },
+    ],
   },
 })

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -13,6 +13,7 @@ import { ingestDrop } from '../../functions/core/ingest/ingest.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
+import { sharedData } from '../helpers/shared-data.ts'
 
 /**
  * The concentration and hotspot_candidates marts over 36 months of real data.police.uk street crime (City of
@@ -20,12 +21,7 @@ import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
  * files: its own CSV parse, duplicate rule, projection (proj4 with the EPSG:27700 definition), weights and
  * ranking. Nothing of the pipeline's ingest, staging or geo code is used for the expected figures.
  */
-const STREET = path.resolve(import.meta.dirname, '../../../shared/data/police-uk/city-of-london/street')
-const present = existsSync(STREET)
-if (!present)
-  console.warn(
-    `skipping concentration on real data: ${STREET} is absent (it ships beside the repository in CI only)`,
-  )
+const { path: STREET, present } = sharedData('police-uk/city-of-london/street', 'concentration on real data')
 
 const AS_OF = '2020-11-30'
 /** The 12 months ending with as_of's month (data.police.uk dates a record by its month only). */

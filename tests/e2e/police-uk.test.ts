@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -11,11 +11,9 @@ import { inGreatBritain } from '../../functions/core/great-britain/in-great-brit
 import { inferDropDate } from '../../functions/core/ingest/drop-date.ts'
 import { type IngestManifest, ingestDrop } from '../../functions/core/ingest/ingest.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
+import { sharedData } from '../helpers/shared-data.ts'
 
-const DATA = path.resolve(import.meta.dirname, '../../../shared/data/police-uk/city-of-london')
-const present = existsSync(DATA)
-if (!present)
-  console.warn(`skipping data.police.uk tests: ${DATA} is absent (it ships beside the repository in CI only)`)
+const { path: DATA, present } = sharedData('police-uk/city-of-london', 'the data.police.uk tests')
 
 const clock = fixedClock('2026-11-20T12:00:00Z')
 const csvFiles = (folder: string) =>

@@ -13,14 +13,13 @@ import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { runReportCommand } from '../../functions/cli/report-command.ts'
 import { runMarts } from '../../functions/core/analytics/run.ts'
-import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import { generateCity } from '../../functions/core/generate/generate.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import type { Recipients } from '../../functions/core/reference/recipients.ts'
 import { ledgerState } from '../../functions/core/reports/delivery.ts'
 import { monthBefore, weekBefore } from '../../functions/core/reports/periods.ts'
 import { WEEKLY_MARTS } from '../../functions/core/reports/send-reports.ts'
+import { copyDemoLake, demoCity } from '../helpers/demo-city.ts'
 import { hotspot } from './hotspot-cli.ts'
 
 const { simpleParser } = createRequire(import.meta.url)('mailparser') as typeof import('mailparser')
@@ -36,7 +35,7 @@ interface Received {
 const HOSTILE_ID = '../../../escape'
 
 /**
- * A demo run end to end: generate a city, ingest it, run the marts, then send the weekly and monthly reports
+ * A demo run end to end on a copy of the run's shared demo city (generated and ingested once): run the marts, then send the weekly and monthly reports
  * through a real SMTP server on loopback, and read every message back as a mail client would. One commander's
  * id is hostile (a path that climbs out of the outbox): it must stay a plain file name everywhere.
  */
@@ -55,26 +54,18 @@ describe('reports delivered over SMTP', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-smtp-'))
-    city = path.join(root, 'city')
-    lake = path.join(root, 'lake')
-    await generateCity({ scale: 'demo', years: 1, seed: 5, out: city })
-    asOf = JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8')).dates.end
+    city = demoCity().city
+    lake = await copyDemoLake(root)
+    asOf = demoCity().end
     recipients = JSON.parse(readFileSync(path.join(city, 'recipients.json'), 'utf8'))
     ;(recipients.commanders[0] as { id: string }).id = HOSTILE_ID
-    await writeFile(path.join(city, 'recipients.json'), JSON.stringify(recipients))
+    const hostileRecipients = path.join(root, 'recipients.json')
+    await writeFile(hostileRecipients, JSON.stringify(recipients))
     areas = JSON.parse(readFileSync(path.join(city, 'register.geojson'), 'utf8')).features.map(
       (f: { properties: (typeof areas)[number] }) => f.properties,
     )
     const store = new FsObjectStore(lake)
-    for (const [kind, file] of [
-      ['weights', 'weights.csv'],
-      ['register', 'register.geojson'],
-      ['recipients', 'recipients.json'],
-    ] as const) {
-      await loadReference(store, kind, path.join(city, file), clock)
-    }
-    for (const feed of FEED_NAMES)
-      await runIngestCommand([path.join(city, 'drops', feed)], { lake, feed, clock })
+    await loadReference(store, 'recipients', hostileRecipients, clock)
     for (const day of [asOf, month.lastDay]) {
       const engine = await DuckDbLake.open(lake)
       await runMarts({ store, engine, clock, asOf: day })

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -6,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { AthenaQueryEngine } from '../../functions/adapters/athena-query-engine.ts'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
-import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import {
   MART_NAMES,
   MART_PLACEHOLDERS,
@@ -15,10 +13,9 @@ import {
 } from '../../functions/core/analytics/marts.ts'
 import { type RunManifest, RunOutOfTimeError, runMarts } from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import { generateCity } from '../../functions/core/generate/generate.ts'
 import { fixedClock, type QueryEngine, type QueryResult } from '../../functions/core/ports.ts'
-import { loadReference } from '../../functions/core/reference/load.ts'
 import { viewSpecs } from '../../lib/glue-schema.ts'
+import { copyDemoLake, demoCity } from '../helpers/demo-city.ts'
 import { type AthenaOnTrino, athenaOnTrino } from './athena-on-trino.ts'
 import { martDifferences } from './compare.ts'
 import { TrinoLake } from './trino-lake.ts'
@@ -40,10 +37,10 @@ const trino = inject('trino')
 
 /**
  * DESIGN section 11: every mart, exactly as the Athena adapter sends it, runs on a real Trino over the same lake
- * as the local runner's DuckDB, and the two give the same rows. The lake is a year of the demo city, generated,
- * loaded and ingested as `npm start` does; the nightly run goes through runMarts on both sides (AthenaQueryEngine
- * talking to Trino through Athena's API shape, DuckDbLake with its staging tables), for the same as-of date and
- * reference versions.
+ * as the local runner's DuckDB, and the two give the same rows. The lake is a copy of the run's shared demo city
+ * (a year, generated, loaded and ingested as `npm start` does: tests/helpers/demo-city-setup.ts); the nightly run
+ * goes through runMarts on both sides (AthenaQueryEngine talking to Trino through Athena's API shape, DuckDbLake
+ * with its staging tables), for the same as-of date and reference versions.
  */
 describe.skipIf(trino.url === null)(
   `every mart on Trino ${trino.version} and DuckDB, one year of the demo city`,
@@ -59,24 +56,10 @@ describe.skipIf(trino.url === null)(
 
     beforeAll(async () => {
       root = await mkdtemp(path.join(tmpdir(), 'hotspot-engines-'))
-      const city = path.join(root, 'city')
-      lake = path.join(root, 'lake')
-      await generateCity({ scale: 'demo', years: 1, seed: 11, out: city })
-      const truth = JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8')) as {
-        dates: { end: string }
-      }
+      lake = await copyDemoLake(root)
+      const { end, ingestedAt } = demoCity()
       const store = new FsObjectStore(lake)
-      const clock = fixedClock(`${truth.dates.end}T03:30:00Z`)
-      for (const [kind, file] of [
-        ['weights', 'weights.csv'],
-        ['register', 'register.geojson'],
-        ['population', 'population.csv'],
-      ] as const)
-        await loadReference(store, kind, path.join(city, file), clock)
-      for (const feed of FEED_NAMES) {
-        const { failures } = await runIngestCommand([path.join(city, 'drops', feed)], { lake, feed, clock })
-        expect(failures).toEqual([])
-      }
+      const clock = fixedClock(ingestedAt)
       duck = await DuckDbLake.open(lake)
       trinoLake = await TrinoLake.declare(trino.url as string, lake)
       bridge = athenaOnTrino(trinoLake)
@@ -86,7 +69,7 @@ describe.skipIf(trino.url === null)(
         client: bridge.client,
         pollIntervalMs: 1,
       })
-      const asOf = truth.dates.end
+      const asOf = end
       manifests = {
         duckdb: await runMarts({ store, engine: recording(duck, onDuck), clock, asOf }),
         athena: await runMarts({ store, engine: recording(athena, onTrino), clock, asOf }),

@@ -1,12 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { COORDINATE_PAIRS_AGREE_WITHIN_M, fromWgs84, toGrid, toWgs84 } from '../../functions/core/geo.ts'
+import { sharedData } from '../helpers/shared-data.ts'
 
-const GEO = path.resolve(import.meta.dirname, '../../../shared/data/geo')
-const LSOA21_BNG = path.join(GEO, 'LSOA21_PWC_EW_BNG.csv')
-const LSOA11_WGS84 = path.join(GEO, 'LSOA11_PWC_EW_WGS84.csv')
-const HAVE_CENTROIDS = existsSync(LSOA21_BNG) && existsSync(LSOA11_WGS84)
+const CENTROIDS = 'the ONS LSOA centroid comparison'
+const { path: LSOA21_BNG, present: HAVE_BNG } = sharedData('geo/LSOA21_PWC_EW_BNG.csv', CENTROIDS)
+const { path: LSOA11_WGS84, present: HAVE_WGS84 } = sharedData('geo/LSOA11_PWC_EW_WGS84.csv', CENTROIDS)
+const HAVE_CENTROIDS = HAVE_BNG && HAVE_WGS84
 
 describe('WGS84 <-> British National Grid', () => {
   it('places Caister water tower within 5 m of its published grid reference', () => {
@@ -151,35 +151,30 @@ function quantile(sorted: number[], q: number): number {
  * error shifts every point the same way: the median offset over ~33,600 shared codes must be near zero, and
  * the codes whose population did not move must agree to within metres.
  */
-describe.skipIf(!HAVE_CENTROIDS)(
-  HAVE_CENTROIDS
-    ? 'ONS LSOA centroids, 2011 WGS84 vs 2021 BNG'
-    : `ONS LSOA centroids (SKIPPED: ${GEO} not found; it is in ../shared/data/geo of the project workspace)`,
-  () => {
-    it('agree with fromWgs84 without systematic offset', () => {
-      const grid = new Map(
-        readCsv(LSOA21_BNG)
-          .slice(1)
-          .map((r) => [r[1], [Number(r[3]), Number(r[4])] as const]),
-      )
-      const dx: number[] = []
-      const dy: number[] = []
-      const distance: number[] = []
-      for (const r of readCsv(LSOA11_WGS84).slice(1)) {
-        const bng = grid.get(r[3])
-        if (!bng) continue
-        const { easting, northing } = fromWgs84(Number(r[1]), Number(r[0]))
-        dx.push(easting - bng[0])
-        dy.push(northing - bng[1])
-        distance.push(Math.hypot(easting - bng[0], northing - bng[1]))
-      }
-      for (const list of [dx, dy, distance]) list.sort((a, b) => a - b)
-      expect(distance.length).toBeGreaterThan(30_000)
-      expect(Math.abs(quantile(dx, 0.5))).toBeLessThan(2)
-      expect(Math.abs(quantile(dy, 0.5))).toBeLessThan(2)
-      // at least a quarter of the centroids did not move: they agree to within 10 m
-      expect(quantile(distance, 0.25)).toBeLessThan(10)
-      expect(quantile(distance, 0.05)).toBeLessThan(5)
-    })
-  },
-)
+describe.skipIf(!HAVE_CENTROIDS)('ONS LSOA centroids, 2011 WGS84 vs 2021 BNG', () => {
+  it('agree with fromWgs84 without systematic offset', () => {
+    const grid = new Map(
+      readCsv(LSOA21_BNG)
+        .slice(1)
+        .map((r) => [r[1], [Number(r[3]), Number(r[4])] as const]),
+    )
+    const dx: number[] = []
+    const dy: number[] = []
+    const distance: number[] = []
+    for (const r of readCsv(LSOA11_WGS84).slice(1)) {
+      const bng = grid.get(r[3])
+      if (!bng) continue
+      const { easting, northing } = fromWgs84(Number(r[1]), Number(r[0]))
+      dx.push(easting - bng[0])
+      dy.push(northing - bng[1])
+      distance.push(Math.hypot(easting - bng[0], northing - bng[1]))
+    }
+    for (const list of [dx, dy, distance]) list.sort((a, b) => a - b)
+    expect(distance.length).toBeGreaterThan(30_000)
+    expect(Math.abs(quantile(dx, 0.5))).toBeLessThan(2)
+    expect(Math.abs(quantile(dy, 0.5))).toBeLessThan(2)
+    // at least a quarter of the centroids did not move: they agree to within 10 m
+    expect(quantile(distance, 0.25)).toBeLessThan(10)
+    expect(quantile(distance, 0.05)).toBeLessThan(5)
+  })
+})

@@ -1,13 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   GREAT_BRITAIN_TOLERANCE_M,
   inGreatBritain,
 } from '../../functions/core/great-britain/in-great-britain.ts'
 import outline from '../../functions/core/great-britain/outline.json' with { type: 'json' }
+import { sharedData } from '../helpers/shared-data.ts'
 
-const LSOA21_BNG = path.resolve(import.meta.dirname, '../../../shared/data/geo/LSOA21_PWC_EW_BNG.csv')
+const { path: LSOA21_BNG, present: HAVE_LSOA21 } = sharedData(
+  'geo/LSOA21_PWC_EW_BNG.csv',
+  'the ONS 2021 LSOA centroids check',
+)
 
 /** The rule inGreatBritain answers from its raster, computed the slow way: every ring, every edge. */
 function inOrNearOutline(x: number, y: number): boolean {
@@ -61,7 +64,7 @@ describe('inGreatBritain', () => {
     expect(points.filter(([x, y]) => !inGreatBritain(x, y)).length).toBeGreaterThan(1_000)
   })
 
-  it.skipIf(!existsSync(LSOA21_BNG))(
+  it.skipIf(!HAVE_LSOA21)(
     'takes every ONS 2021 population-weighted LSOA centroid of England and Wales',
     () => {
       const outside = readFileSync(LSOA21_BNG, 'utf8')

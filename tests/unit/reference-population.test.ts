@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -9,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
+import { sharedData } from '../helpers/shared-data.ts'
 
 const clock = fixedClock('2026-06-01T12:00:00Z')
 let dir: string
@@ -165,16 +165,12 @@ describe('a population file', () => {
   })
 })
 
-const LOCAL_AUTHORITIES = path.resolve(
-  import.meta.dirname,
-  '../../../shared/data/population/census2011_local_authority_ethnic_group.csv',
+const { path: LOCAL_AUTHORITIES, present: HAVE_LOCAL_AUTHORITIES } = sharedData(
+  'population/census2011_local_authority_ethnic_group.csv',
+  'the real-population test',
 )
-if (!existsSync(LOCAL_AUTHORITIES)) {
-  if (process.env.CI) throw new Error(`CI must run the real-population test: ${LOCAL_AUTHORITIES} is missing`)
-  console.warn(`skipping the real-population test: ${LOCAL_AUTHORITIES} is not present`)
-}
 
-describe.skipIf(!existsSync(LOCAL_AUTHORITIES))('real census counts by local authority (2011)', () => {
+describe.skipIf(!HAVE_LOCAL_AUTHORITIES)('real census counts by local authority (2011)', () => {
   it('load with every resident in exactly one group: the five totals sum to all residents', async () => {
     // the Nomis layout: one column per group total; the 2021 TS021 headings name the same five groups
     const records = parse(await readFile(LOCAL_AUTHORITIES), { columns: true, bom: true }) as Record<

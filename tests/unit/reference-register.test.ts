@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -15,6 +15,7 @@ import {
   rasteriseArea,
 } from '../../functions/core/reference/register.ts'
 import { FIXTURE_AREAS, REGISTER_FIXTURE_FILE } from '../fixtures/reference/register-fixture.ts'
+import { sharedData } from '../helpers/shared-data.ts'
 
 const clock = fixedClock('2026-06-01T12:00:00Z')
 
@@ -474,11 +475,12 @@ describe('an invalid register', () => {
   })
 })
 
-const BOROUGHS = path.resolve(import.meta.dirname, '../../../shared/data/geo/london_boroughs_WGS84.geojson')
-if (!existsSync(BOROUGHS))
-  console.warn(`skipping the real-boundary register test: ${BOROUGHS} is not present`)
+const { path: BOROUGHS, present: HAVE_BOROUGHS } = sharedData(
+  'geo/london_boroughs_WGS84.geojson',
+  'the real-boundary register test',
+)
 
-describe.skipIf(!existsSync(BOROUGHS))('a real boundary: the City of London (E09000001)', () => {
+describe.skipIf(!HAVE_BOROUGHS)('a real boundary: the City of London (E09000001)', () => {
   it('rasterises to the cells of its area, each decided exactly as a point-in-polygon test would', async () => {
     const boroughs = JSON.parse(await readFile(BOROUGHS, 'utf8'))
     const city = boroughs.features.find(
