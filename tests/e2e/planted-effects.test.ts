@@ -5,13 +5,10 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
-import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { type RunManifest, runMarts } from '../../functions/core/analytics/run.ts'
-import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import { generateCity } from '../../functions/core/generate/generate.ts'
 import type { Truth } from '../../functions/core/generate/truth.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
-import { loadReference } from '../../functions/core/reference/load.ts'
+import { copyDemoLake, demoCity } from '../helpers/demo-city.ts'
 
 /**
  * "Enough days" for a hotspot's own patrol effect: at least this many trial days in each arm. The CI comes from
@@ -54,8 +51,8 @@ function binomialLowerBound(n: number, p: number, probability: number): number {
 }
 
 /**
- * The whole pipeline on a generated city (generate, ingest every drop, run the marts) must find what the
- * generator planted: the patrol-day reduction in count and harm, and diffusion of benefit into the buffers.
+ * The whole pipeline on the run's shared demo city (generated and every drop ingested once per run; the marts
+ * run here on a copy of its lake) must find what the generator planted: the patrol-day reduction in count and harm, and diffusion of benefit into the buffers.
  */
 describe('planted effects, recovered by the marts', () => {
   let root: string
@@ -66,23 +63,10 @@ describe('planted effects, recovered by the marts', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-planted-'))
-    const city = path.join(root, 'city')
-    lake = path.join(root, 'lake')
-    await generateCity({ scale: 'demo', years: 2, seed: 7, out: city })
-    truth = JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8'))
+    lake = await copyDemoLake(root)
+    truth = JSON.parse(readFileSync(path.join(demoCity().city, 'truth.json'), 'utf8'))
     const store = new FsObjectStore(lake)
-    const clock = fixedClock('2026-11-20T03:30:00Z')
-    for (const [kind, file] of [
-      ['weights', 'weights.csv'],
-      ['register', 'register.geojson'],
-      ['population', 'population.csv'],
-    ] as const) {
-      await loadReference(store, kind, path.join(city, file), clock)
-    }
-    for (const feed of FEED_NAMES) {
-      const { failures } = await runIngestCommand([path.join(city, 'drops', feed)], { lake, feed, clock })
-      expect(failures).toEqual([])
-    }
+    const clock = fixedClock(demoCity().ingestedAt)
     duck = await DuckDbLake.open(lake)
     manifest = await runMarts({
       store,

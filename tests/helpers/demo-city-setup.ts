@@ -1,5 +1,6 @@
 /**
- * Vitest global setup of the slow project: one year of the demo city, generated, loaded and ingested once per
+ * Vitest global setup of the slow project: two years of the demo city (enough trial days for each hotspot's own
+ * patrol effect, tests/e2e/planted-effects.test.ts), generated, loaded and ingested once per
  * run, as `npm start` does, and shared by the tests that need a whole city (given as `inject('demoCity')`).
  * Generating and ingesting it is most of such a test's cost; done once, it is paid once. A test that writes to
  * the lake (a nightly run, a late drop) works on its own copy (tests/helpers/demo-city.ts).
@@ -32,7 +33,7 @@ declare module 'vitest' {
   }
 }
 
-export const DEMO_CITY = { scale: 'demo', years: 1, seed: 11 } as const
+export const DEMO_CITY = { scale: 'demo', years: 2, seed: 7 } as const
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = await mkdtemp(path.join(tmpdir(), 'hotspot-demo-city-'))
