@@ -43,7 +43,7 @@ const trino = inject('trino')
  * with its staging tables), for the same as-of date and reference versions.
  */
 describe.skipIf(trino.url === null)(
-  `every mart on Trino ${trino.version} and DuckDB, one year of the demo city`,
+  `every mart on Trino ${trino.version} and DuckDB, the run's shared demo city`,
   () => {
     let root: string
     let lake: string
