@@ -9,7 +9,7 @@ import {
   MINUS,
   percentOfShare,
   roundHalfAwayFromZero,
-} from '../../functions/core/reports/numbers.ts'
+} from '../../functions/core/reports/document/format.ts'
 
 describe('rounding half away from zero on the decimal value', () => {
   it('rounds the decimal a person reads, where toFixed rounds the binary double', () => {
