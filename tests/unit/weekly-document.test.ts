@@ -79,14 +79,18 @@ describe('weekly scorecard: the figures in HTML, text and CSV equal the mart row
     expect(html).toContain(
       'Week 12 48.6 no history 28 days 40 612 significant rise (12, +233%) FY to date 311 4,021 no history',
     )
-    expect(email.text).toContain('- Week: Crimes 7; Harm (days) 958; vs last year no significant change (5, +40%)')
+    expect(email.text).toContain(
+      '- Week: Crimes 7; Harm (days) 958; vs last year no significant change (5, +40%)',
+    )
     expect(email.text).toContain(
       '- 28 days: Crimes 26; Harm (days) 3,293; vs last year no significant change (28, \u22127.1%)',
     )
     expect(email.text).toContain(
       '- FY to date: Crimes 211; Harm (days) 21,271; vs last year no significant change (238, \u221211%)',
     )
-    expect(email.text).toContain('- 28 days: Crimes 40; Harm (days) 612; vs last year significant rise (12, +233%)')
+    expect(email.text).toContain(
+      '- 28 days: Crimes 40; Harm (days) 612; vs last year significant rise (12, +233%)',
+    )
     expect(email.text).toContain('- FY to date: Crimes 311; Harm (days) 4,021; vs last year no history')
 
     expect(rowOf('HS-01', 'crimes', '2026-W46', 'same week last year')).toMatchObject({
@@ -351,9 +355,7 @@ describe('weekly scorecard: images, CSV, MJML', () => {
       email.html.indexOf('cid:heatmap@hotspot'),
     )
     // the text part describes them
-    expect(email.text).toContain(
-      '[Chart: Heat map of harm by grid cell around your hotspots]',
-    )
+    expect(email.text).toContain('[Chart: Heat map of harm by grid cell around your hotspots]')
   })
 
   it('htmlPreview inlines every image as a data: URI', () => {
