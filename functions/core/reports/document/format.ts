@@ -154,8 +154,10 @@ export function formatMonth(day: string): string {
  * The days of a month up to `lastDay`: the month's name when `lastDay` is its last day ("November 2026"), else
  * the days so far ("1 to 15 November 2026", "1 November 2026").
  */
-export function formatMonthTo(lastDay: string, isLastOfMonth: boolean): string {
+export function formatMonthTo(lastDay: string): string {
   const { d, month, year } = dayParts(lastDay)
-  if (isLastOfMonth) return `${month} ${year}`
+  // day 0 of the next month is this month's last day
+  const daysInMonth = new Date(Date.UTC(year, Number(lastDay.slice(5, 7)), 0)).getUTCDate()
+  if (d === daysInMonth) return `${month} ${year}`
   return d === 1 ? `1 ${month} ${year}` : `1 to ${d} ${month} ${year}`
 }

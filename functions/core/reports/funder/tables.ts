@@ -3,9 +3,9 @@
  * table as printed: a disclosure-controlled table (disclosure.ts, DESIGN section 7) with the columns shown. No
  * figure is printed from a mart row directly: every cell a reader sees comes from a disclosed cell here.
  */
+import { formatMonth } from '../document/format.ts'
 import type { Cell } from '../document/model.ts'
 import type { InlineImage, MartRow, Period, Recipient } from '../model.ts'
-import { monthlyPeriod } from '../periods.ts'
 import {
   type CellRef,
   cellOf,
@@ -184,7 +184,7 @@ export function context(input: FunderReportInput): Ctx {
     input,
     period,
     month,
-    lastYearLabel: monthlyPeriod(`${Number(year) - 1}-${monthNumber}`).label,
+    lastYearLabel: formatMonth(lastYearMonth),
     fm,
     ly: (measure, breakdown = 'all') => (lastYearKnown ? fm(measure, breakdown, lastYearMonth) : undefined),
   }

@@ -162,8 +162,7 @@ const pctChange = (current: number | null, before: number | null): number | null
 const shiftDays = (day: string, days: number) => formatDay((parseDate(day) as number) + days)
 
 function monthOf(period: Period): MonthFigures {
-  const lastOfMonth = shiftDays(period.lastDay, 1).endsWith('-01')
-  return { month: `${period.lastDay.slice(0, 7)}-01`, label: formatMonthTo(period.lastDay, lastOfMonth) }
+  return { month: `${period.lastDay.slice(0, 7)}-01`, label: formatMonthTo(period.lastDay) }
 }
 
 function financialYearStart(day: string): string {

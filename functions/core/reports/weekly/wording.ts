@@ -20,7 +20,7 @@ export const SMALL_SAMPLE = 30
 export const NO_HISTORY = 'no history'
 const NO_DATA = 'no data'
 
-/** A figure through its formatter (numbers.ts), or 'no data' when the mart has none. */
+/** A figure through its formatter (document/format.ts), or 'no data' when the mart has none. */
 const orNoData =
   (format: (n: number) => string) =>
   (n: number | null): string =>
