@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync'
+import mjml2html from 'mjml'
 import { describe, expect, it } from 'vitest'
-import { documentMjml, mjml2html } from '../../functions/core/reports/document/mjml.ts'
+import { documentMjml } from '../../functions/core/reports/document/mjml.ts'
 import {
   FUNDER_CSV_COLUMNS,
   funderReportDocument,

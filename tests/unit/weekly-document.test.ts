@@ -1,10 +1,13 @@
-import { createRequire } from 'node:module'
 import { parse } from 'csv-parse/sync'
+import mjml2html from 'mjml'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { htmlPreview } from '../../functions/core/reports/document/mjml.ts'
+import { documentMjml, htmlPreview } from '../../functions/core/reports/document/mjml.ts'
 import type { RenderedEmail } from '../../functions/core/reports/model.ts'
 import { monthlyPeriod, weeklyPeriod } from '../../functions/core/reports/periods.ts'
-import { renderWeeklyScorecard, weeklyScorecardMjml } from '../../functions/core/reports/weekly/document.ts'
+import {
+  renderWeeklyScorecard,
+  weeklyScorecardDocument,
+} from '../../functions/core/reports/weekly/document.ts'
 import type { WeeklyScorecardRows } from '../../functions/core/reports/weekly/figures.ts'
 import {
   COMMANDER,
@@ -408,13 +411,12 @@ describe('weekly scorecard: images, CSV, MJML', () => {
   })
 
   it('the MJML compiles without errors at validation level strict', async () => {
-    const mjml2html = createRequire(import.meta.url)('mjml') as (
-      source: string,
-      options: { validationLevel: string },
-    ) => Promise<{ html: string; errors: unknown[] }>
-    const { errors, html: compiled } = await mjml2html(weeklyScorecardMjml(scorecardInput()), {
-      validationLevel: 'strict',
-    })
+    const { errors, html: compiled } = await mjml2html(
+      documentMjml(weeklyScorecardDocument(scorecardInput())),
+      {
+        validationLevel: 'strict',
+      },
+    )
     expect(errors).toEqual([])
     expect(compiled).toContain('Market Square')
     // no web fonts fetched from elsewhere

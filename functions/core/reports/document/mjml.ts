@@ -11,8 +11,6 @@ import type { RenderedEmail } from '../model.ts'
 import { EMAIL, TONE } from '../palette.ts'
 import type { Block, Cell, Flag, Inline, KeyFigure, ListItem, ReportDocument, Table } from './model.ts'
 
-export { default as mjml2html } from 'mjml'
-
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',

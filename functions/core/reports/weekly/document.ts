@@ -15,7 +15,6 @@
 import { chartCid } from '../charts.ts'
 import { renderEmail } from '../document/email.ts'
 import { formatDate } from '../document/format.ts'
-import { documentMjml } from '../document/mjml.ts'
 import type { ImageRef, ReportDocument, Section, Table } from '../document/model.ts'
 import { lineText } from '../document/text.ts'
 import { assertHeaderSafe } from '../mail-headers.ts'
@@ -181,10 +180,6 @@ export function weeklyScorecardDocument(input: WeeklyScorecardInput): ReportDocu
     dataFilename: csvName,
   }
 }
-
-/** The MJML source of a commander's scorecard (for tests and template work). */
-export const weeklyScorecardMjml = (input: WeeklyScorecardInput): string =>
-  documentMjml(weeklyScorecardDocument(input))
 
 /** Renders one commander's weekly scorecard: HTML, plain text, the CSV attachment and the charts. */
 export const renderWeeklyScorecard = async (input: WeeklyScorecardInput): Promise<RenderedEmail> =>
