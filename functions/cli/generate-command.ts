@@ -6,7 +6,7 @@ import {
   SCALES,
   type Scale,
 } from '../core/generate/generate.ts'
-import { formatNumber } from '../core/reports/numbers.ts'
+import { formatNumber } from '../core/reports/document/format.ts'
 
 export interface GenerateCommandOptions {
   /** `demo` or `london`. */

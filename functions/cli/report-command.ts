@@ -4,9 +4,9 @@ import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import { OutboxMailer, writePreview } from '../adapters/outbox-mailer.ts'
 import { SmtpMailer } from '../adapters/smtp-mailer.ts'
 import { type Clock, systemClock } from '../core/ports.ts'
+import { htmlPreview } from '../core/reports/document/mjml.ts'
 import { periodOf } from '../core/reports/periods.ts'
 import { type ReportSummary, sendReports } from '../core/reports/send-reports.ts'
-import { htmlPreview } from '../core/reports/weekly-scorecard.ts'
 
 export interface ReportCommandOptions {
   lake: string

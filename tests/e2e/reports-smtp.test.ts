@@ -202,7 +202,11 @@ describe('reports delivered over SMTP', () => {
     for (const { mail, to } of weekly()) {
       for (const id of recipients.commanders.find((c) => c.email === to[0])?.hotspot_ids ?? []) {
         const { name, borough } = area.get(id) ?? { name: '?', borough: '?' }
-        expect(String(mail.text)).toContain(`${id} ${name} (${borough})`)
+        // the hotspot's section: its id and name as the title, underlined, then the week and its borough
+        const [rule, subtitle] = String(mail.text).split(`\n${id} ${name}\n`)[1]?.split('\n') ?? []
+        expect(rule, id).toMatch(/^=+$/)
+        expect(subtitle, id).toMatch(/^Week \d+: /)
+        expect(subtitle?.endsWith(` \u00b7 ${borough}`), `${id}: ${subtitle}`).toBe(true)
       }
     }
     const [funder] = monthly()

@@ -8,7 +8,7 @@ import {
   recipientSegment,
   reportMessageId,
 } from '../../functions/core/reports/compose.ts'
-import { HeaderInjectionError } from '../../functions/core/reports/html.ts'
+import { HeaderInjectionError } from '../../functions/core/reports/mail-headers.ts'
 import { assertPng, COMMANDER, CSV, envelope, renderedEmail } from './helpers/mail-fixtures.ts'
 import { parseMessage } from './helpers/smtp-sink.ts'
 

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
-import { safeCell, safeCsv } from '../../functions/core/reports/csv.ts'
+import { safeCell, safeCsv } from '../../functions/core/reports/document/csv.ts'
 
 describe('safeCell', () => {
   it.each([

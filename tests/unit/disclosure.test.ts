@@ -7,7 +7,7 @@ import {
   type DisclosureTable,
   discloseTable,
   isSmallCount,
-} from '../../functions/core/reports/disclosure.ts'
+} from '../../functions/core/reports/funder/disclosure.ts'
 
 /** A table of counts: rows of [label, ...values] under `columns`. */
 function counts(columns: string[], rows: [string, ...(number | null)[]][]): DisclosureTable['rows'] {

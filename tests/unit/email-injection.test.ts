@@ -2,13 +2,10 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { HeaderInjectionError } from '../../functions/core/reports/html.ts'
+import { HeaderInjectionError } from '../../functions/core/reports/mail-headers.ts'
 import type { InlineImage, MartRow, Period, RenderedEmail } from '../../functions/core/reports/model.ts'
-import {
-  renderWeeklyScorecard,
-  type ScorecardHotspot,
-  scorecardSubject,
-} from '../../functions/core/reports/weekly-scorecard.ts'
+import { renderWeeklyScorecard, scorecardSubject } from '../../functions/core/reports/weekly/document.ts'
+import type { ScorecardHotspot } from '../../functions/core/reports/weekly/figures.ts'
 import {
   COMMANDER,
   PERIOD,
@@ -117,7 +114,7 @@ describe('HTML: hostile names, boroughs, alt texts and tip categories come out e
   it('the plain-text part carries the names as written (it is not HTML)', () => {
     expect(email.text).toContain(`- HS-01 ${SCRIPT}: 7 crimes`)
     expect(email.text).toContain(`- HS-03 ${AMP} Yard: no figures for this week`)
-    expect(email.text).toContain(`- ${FORMULA}: 6 received`)
+    expect(email.text).toContain(`- ${FORMULA}: Received 6;`)
   })
 })
 

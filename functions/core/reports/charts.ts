@@ -14,8 +14,8 @@ import { fileURLToPath } from 'node:url'
 import type { ResvgRenderOptions } from '@resvg/resvg-js'
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
+import { formatHarm, formatNumber, formatShare } from './document/format.ts'
 import type { InlineImage, MartRow } from './model.ts'
-import { formatHarm, formatNumber, formatShare } from './numbers.ts'
 
 /** Width of every chart as laid out (CSS px) and of its PNG (device px). */
 export const CHART_LAYOUT_WIDTH = 600

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import MailComposer from 'nodemailer/lib/mail-composer/index.js'
 import type { RawMessage } from '../ports.ts'
-import { assertHeaderSafe } from './html.ts'
+import { assertHeaderSafe } from './mail-headers.ts'
 import type { Recipient, RenderedEmail, ReportKind } from './model.ts'
 
 /**

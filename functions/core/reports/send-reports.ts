@@ -7,11 +7,11 @@ import { readRegister } from '../reference/register.ts'
 import { chartCid, heatmapImage, patrolEffectChart, weeklyHarmChart } from './charts.ts'
 import { composeMessage } from './compose.ts'
 import { type DeliveryOutcome, deliver, QuotaExceededError, type ResendRequest } from './delivery.ts'
-import { renderFunderReport } from './funder-report.ts'
+import { renderFunderReport } from './funder/document.ts'
 import type { InlineImage, MartRow, Period, Recipient, RenderedEmail } from './model.ts'
 import { assertPeriodEnded, assertResultsCover } from './periods.ts'
 import { readResults } from './results.ts'
-import { renderWeeklyScorecard } from './weekly-scorecard.ts'
+import { renderWeeklyScorecard } from './weekly/document.ts'
 
 export const WEEKLY_MARTS = [
   'scorecard_weekly',

@@ -10,7 +10,7 @@ import type {
   ScorecardHotspot,
   WeeklyScorecardInput,
   WeeklyScorecardRows,
-} from '../../../functions/core/reports/weekly-scorecard.ts'
+} from '../../../functions/core/reports/weekly/figures.ts'
 import { pngOf } from './mail-fixtures.ts'
 
 export const PERIOD = weeklyPeriod('2026-W46')

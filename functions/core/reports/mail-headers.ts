@@ -1,25 +1,8 @@
 /**
- * Escaping for what reports render: every value interpolated into HTML (MJML does not escape: the text of
- * mj-text and mj-table goes into the email as written) goes through `escapeHtml`, and every subject, name and
- * address that ends up in a mail header through `assertHeaderSafe`.
+ * Mail headers are written from data (subjects hold period labels, display names come from the recipients file,
+ * content ids and file names from hotspot ids): every such value goes through `assertHeaderSafe`. HTML escaping
+ * is the MJML renderer's (document/mjml.ts).
  */
-
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-/**
- * A value as HTML text, safe both as element content and inside a quoted attribute: & < > " and ' become
- * entities. null and undefined render as the empty string; anything else through String().
- */
-export function escapeHtml(value: unknown): string {
-  if (value === null || value === undefined) return ''
-  return String(value).replace(/[&<>"']/g, (c) => ENTITIES[c] as string)
-}
 
 export class HeaderInjectionError extends Error {
   override name = 'HeaderInjectionError'

@@ -1,6 +1,8 @@
 /**
- * How every report prints a number (DESIGN section 7): rounded half away from zero on the decimal value a person
- * reads, not on the binary double. 39.55 is stored as 39.5499999999999971578…, so `toFixed(1)` prints 39.5 where
+ * How every report prints a number and a date; charts print theirs through here too.
+ *
+ * Numbers (DESIGN section 7) are rounded half away from zero on the decimal value a person reads, not on the
+ * binary double. 39.55 is stored as 39.5499999999999971578…, so `toFixed(1)` prints 39.5 where
  * the reader of 39.55 expects 39.6. The decimal a person reads is the shortest string that reads back as the same
  * double (what `String(x)` gives), so rounding works on that string's digits, never on the double.
  *
@@ -8,6 +10,8 @@
  * minus sign U+2212, as the weekly scorecard always has and as vega's axis labels do: it is as wide as the plus
  * sign and screen readers say "minus" rather than "dash". CSV cells get numbers (roundHalfAwayFromZero), which
  * csv.ts writes with the ASCII hyphen-minus a spreadsheet parses.
+ *
+ * Dates are local days (YYYY-MM-DD, as the marts and periods hold them) written out: "5 October 2026".
  */
 
 export const MINUS = '\u2212'
@@ -109,4 +113,51 @@ export function formatPercentChange(percent: number): string {
   const shown = formatNumber(size, decimals).replace(/\.0$/, '')
   if (shown === '0') return '0%'
   return `${percent > 0 ? '+' : MINUS}${shown}%`
+}
+
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+] as const
+
+/** The parts of a local day `YYYY-MM-DD` as printed: day of the month, month name, year. */
+function dayParts(day: string): { d: number; month: string; year: number } {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
+  const month = m ? MONTH_NAMES[Number(m[2]) - 1] : undefined
+  if (!m || month === undefined) throw new RangeError(`${JSON.stringify(day)} is not a day (YYYY-MM-DD)`)
+  return { d: Number(m[3]), month, year: Number(m[1]) }
+}
+
+/** `2026-10-05` -> "5 October 2026". */
+export function formatDate(day: string): string {
+  const { d, month, year } = dayParts(day)
+  return `${d} ${month} ${year}`
+}
+
+/** A month by any of its days: `2026-10-01` -> "October 2026". */
+export function formatMonth(day: string): string {
+  const { month, year } = dayParts(day)
+  return `${month} ${year}`
+}
+
+/**
+ * The days of a month up to `lastDay`: the month's name when `lastDay` is its last day ("November 2026"), else
+ * the days so far ("1 to 15 November 2026", "1 November 2026").
+ */
+export function formatMonthTo(lastDay: string): string {
+  const { d, month, year } = dayParts(lastDay)
+  // day 0 of the next month is this month's last day
+  const daysInMonth = new Date(Date.UTC(year, Number(lastDay.slice(5, 7)), 0)).getUTCDate()
+  if (d === daysInMonth) return `${month} ${year}`
+  return d === 1 ? `1 ${month} ${year}` : `1 to ${d} ${month} ${year}`
 }

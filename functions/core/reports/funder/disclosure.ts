@@ -30,7 +30,7 @@
  * is not an exact sum (an event in two overlapping hotspots counts once in 'all') is treated as a total anyway,
  * which only makes the result more cautious.
  */
-import { formatNumber, percentOfShare, roundHalfAwayFromZero } from './numbers.ts'
+import { formatNumber, percentOfShare, roundHalfAwayFromZero } from '../document/format.ts'
 
 export type CellKind = 'count' | 'rate' | 'percent' | 'days' | 'minutes' | 'statistic' | 'text'
 

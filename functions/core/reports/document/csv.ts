@@ -1,4 +1,8 @@
+/**
+ * The CSV attachment: a document's data table as RFC 4180 CSV, every cell through the spreadsheet formula guard.
+ */
 import { stringify } from 'csv-stringify/sync'
+import type { DataTable } from './model.ts'
 
 /** What makes a spreadsheet read a cell as a formula (or a DDE payload): its first character. */
 const FORMULA_START = /^[=+\-@\t\r]/
@@ -37,3 +41,6 @@ export function safeCsv(rows: Record<string, unknown>[], columns: string[]): str
   ]
   return stringify(records, { record_delimiter: 'windows' })
 }
+
+/** A document's figures as the CSV attachment. */
+export const documentCsv = (data: DataTable): string => safeCsv(data.rows, [...data.columns])

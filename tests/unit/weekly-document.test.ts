@@ -1,14 +1,14 @@
-import { createRequire } from 'node:module'
 import { parse } from 'csv-parse/sync'
+import mjml2html from 'mjml'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { documentMjml, htmlPreview } from '../../functions/core/reports/document/mjml.ts'
 import type { RenderedEmail } from '../../functions/core/reports/model.ts'
 import { monthlyPeriod, weeklyPeriod } from '../../functions/core/reports/periods.ts'
 import {
-  htmlPreview,
   renderWeeklyScorecard,
-  type WeeklyScorecardRows,
-  weeklyScorecardMjml,
-} from '../../functions/core/reports/weekly-scorecard.ts'
+  weeklyScorecardDocument,
+} from '../../functions/core/reports/weekly/document.ts'
+import type { WeeklyScorecardRows } from '../../functions/core/reports/weekly/figures.ts'
 import {
   COMMANDER,
   HOTSPOTS,
@@ -82,15 +82,19 @@ describe('weekly scorecard: the figures in HTML, text and CSV equal the mart row
     expect(html).toContain(
       'Week 12 48.6 no history 28 days 40 612 significant rise (12, +233%) FY to date 311 4,021 no history',
     )
-    expect(email.text).toContain('  Week:       7 crimes, harm 958 \u2014 no significant change (5, +40%)')
     expect(email.text).toContain(
-      '  28 days:    26 crimes, harm 3,293 \u2014 no significant change (28, \u22127.1%)',
+      '- Week: Crimes 7; Harm (days) 958; vs last year no significant change (5, +40%)',
     )
     expect(email.text).toContain(
-      '  FY to date: 211 crimes, harm 21,271 \u2014 no significant change (238, \u221211%)',
+      '- 28 days: Crimes 26; Harm (days) 3,293; vs last year no significant change (28, \u22127.1%)',
     )
-    expect(email.text).toContain('  28 days:    40 crimes, harm 612 \u2014 significant rise (12, +233%)')
-    expect(email.text).toContain('  FY to date: 311 crimes, harm 4,021 \u2014 no history')
+    expect(email.text).toContain(
+      '- FY to date: Crimes 211; Harm (days) 21,271; vs last year no significant change (238, \u221211%)',
+    )
+    expect(email.text).toContain(
+      '- 28 days: Crimes 40; Harm (days) 612; vs last year significant rise (12, +233%)',
+    )
+    expect(email.text).toContain('- FY to date: Crimes 311; Harm (days) 4,021; vs last year no history')
 
     expect(rowOf('HS-01', 'crimes', '2026-W46', 'same week last year')).toMatchObject({
       value: '7',
@@ -256,7 +260,7 @@ describe('weekly scorecard: the figures in HTML, text and CSV equal the mart row
   it('tips by source across the force, for the month of the week only', () => {
     expect(html).toContain('Source Received Actioned in 48 h Resident 28 10 (36%) Youth worker 6 3 (50%)')
     expect(html).not.toContain('Shopkeeper')
-    expect(email.text).toContain('- Resident: 28 received, 10 actioned within 48 h (36%)')
+    expect(email.text).toContain('- Resident: Received 28; Actioned in 48 h 10 (36%)')
   })
 
   it('reads the report week only', () => {
@@ -354,9 +358,7 @@ describe('weekly scorecard: images, CSV, MJML', () => {
       email.html.indexOf('cid:heatmap@hotspot'),
     )
     // the text part describes them
-    expect(email.text).toContain(
-      'Heat map (in the HTML version): Heat map of harm by grid cell around your hotspots',
-    )
+    expect(email.text).toContain('[Chart: Heat map of harm by grid cell around your hotspots]')
   })
 
   it('htmlPreview inlines every image as a data: URI', () => {
@@ -409,13 +411,12 @@ describe('weekly scorecard: images, CSV, MJML', () => {
   })
 
   it('the MJML compiles without errors at validation level strict', async () => {
-    const mjml2html = createRequire(import.meta.url)('mjml') as (
-      source: string,
-      options: { validationLevel: string },
-    ) => Promise<{ html: string; errors: unknown[] }>
-    const { errors, html: compiled } = await mjml2html(weeklyScorecardMjml(scorecardInput()), {
-      validationLevel: 'strict',
-    })
+    const { errors, html: compiled } = await mjml2html(
+      documentMjml(weeklyScorecardDocument(scorecardInput())),
+      {
+        validationLevel: 'strict',
+      },
+    )
     expect(errors).toEqual([])
     expect(compiled).toContain('Market Square')
     // no web fonts fetched from elsewhere
@@ -444,7 +445,7 @@ describe('weekly scorecard: rounding', () => {
     const rounded = await renderWeeklyScorecard(scorecardInput({ rows }))
     // toFixed(1) gives 39.5 and Number((2.675).toFixed(2)) 2.67: both round the binary double, just below the tie
     expect(visibleText(rounded.html)).toContain('Week 12 39.6 no history 28 days 40 2.7 ')
-    expect(rounded.text).toContain('  Week:       12 crimes, harm 39.6 \u2014 no history')
+    expect(rounded.text).toContain('- Week: Crimes 12; Harm (days) 39.6; vs last year no history')
     const records = parse(String(rounded.attachments[0]?.content), {
       columns: true,
       bom: true,

@@ -1,7 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  formatDate,
   formatHarm,
+  formatMonth,
+  formatMonthTo,
   formatNumber,
   formatOneDecimalUnder100,
   formatPercentChange,
@@ -9,7 +12,7 @@ import {
   MINUS,
   percentOfShare,
   roundHalfAwayFromZero,
-} from '../../functions/core/reports/numbers.ts'
+} from '../../functions/core/reports/document/format.ts'
 
 describe('rounding half away from zero on the decimal value', () => {
   it('rounds the decimal a person reads, where toFixed rounds the binary double', () => {
@@ -173,5 +176,30 @@ describe('agrees with BigInt arithmetic on the shortest decimal string', () => {
       ),
       { numRuns: 3000 },
     )
+  })
+})
+
+describe('dates as a report prints them', () => {
+  it('writes a local day out, without a leading zero', () => {
+    expect(formatDate('2026-10-05')).toBe('5 October 2026')
+    expect(formatDate('2026-12-31')).toBe('31 December 2026')
+  })
+
+  it('names a month by any of its days', () => {
+    expect(formatMonth('2025-10-01')).toBe('October 2025')
+    expect(formatMonth('2026-01-17')).toBe('January 2026')
+  })
+
+  it('names the days of a month so far: the whole month, a range, or its first day', () => {
+    expect(formatMonthTo('2026-05-31')).toBe('May 2026')
+    expect(formatMonthTo('2028-02-29')).toBe('February 2028')
+    expect(formatMonthTo('2027-02-28')).toBe('February 2027')
+    expect(formatMonthTo('2026-11-15')).toBe('1 to 15 November 2026')
+    expect(formatMonthTo('2026-11-01')).toBe('1 November 2026')
+  })
+
+  it('refuses what is not a day', () => {
+    expect(() => formatDate('2026-13-01')).toThrow(RangeError)
+    expect(() => formatDate('5 October 2026')).toThrow(RangeError)
   })
 })
