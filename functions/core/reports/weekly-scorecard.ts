@@ -16,7 +16,7 @@
  * the commander's hotspots and the period, so another commander's hotspot cannot reach the email.
  */
 import { formatDay, parseDate } from '../time.ts'
-import { chartCid } from './charts.ts'
+import { chartCid } from './charts/parts.ts'
 import { safeCsv } from './csv.ts'
 import { assertHeaderSafe, escapeHtml } from './html.ts'
 import { compileMjml } from './mjml.ts'
@@ -631,7 +631,7 @@ interface PlacedImages {
 }
 
 function placeImages(images: InlineImage[], hotspots: ScorecardHotspot[]): PlacedImages {
-  // the content ids charts.ts gives each hotspot's charts (ids with unusual characters are escaped there)
+  // the content ids charts/parts.ts gives each hotspot's charts (ids with unusual characters are escaped there)
   const owner = new Map(
     hotspots.flatMap((h) => [
       [chartCid('harm', h.id), h.id] as const,
