@@ -49,7 +49,7 @@ export const BASE_CONFIG = {
 } as const
 
 /** The width text may take: the layout less the padding. */
-export const TEXT_WIDTH = CHART_LAYOUT_WIDTH - 2 * BASE_CONFIG.padding
+const TEXT_WIDTH = CHART_LAYOUT_WIDTH - 2 * BASE_CONFIG.padding
 
 /**
  * Splits text into lines no wider than `width` px in the bundled font, at spaces (vega draws an array of
