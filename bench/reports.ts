@@ -18,6 +18,7 @@ import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
 import { systemClock } from '../functions/core/ports.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
+import { chartRasteriser } from '../functions/core/reports/charts/rasterise.ts'
 import { weekBefore } from '../functions/core/reports/periods.ts'
 import { sendReports } from '../functions/core/reports/send-reports.ts'
 import { formatDay, parseDate } from '../functions/core/time.ts'
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     clock: systemClock,
     period,
     force: 'Demo City Police',
+    rasterise: chartRasteriser(),
   })
   const totalSeconds = (performance.now() - started) / 1000
   const sent = summary.outcomes.filter((o) => o.outcome.state === 'sent').length

@@ -60,10 +60,10 @@ export class Reporting extends Construct {
       logLevel: props.logLevel,
       logRetentionDays: props.logRetentionDays,
       deadLetterQueue: this.deadLetterQueue,
-      // charts.ts reads its fonts beside the module (`./fonts/`), i.e. beside the bundle; resvg's WebAssembly
+      // charts/text.ts reads its fonts beside the module (`./fonts/`), i.e. beside the bundle; resvg's WebAssembly
       // build draws the charts here (its native addon has no arm64 build to ship, and is left out)
       assets: [
-        { from: 'functions/core/reports/fonts', to: 'fonts' },
+        { from: 'functions/core/reports/charts/fonts', to: 'fonts' },
         { from: 'node_modules/@resvg/resvg-wasm/index_bg.wasm', to: 'resvg.wasm', env: 'RESVG_WASM' },
       ],
       externalModules: ['@resvg/resvg-js'],

@@ -4,6 +4,7 @@ import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import { OutboxMailer, writePreview } from '../adapters/outbox-mailer.ts'
 import { SmtpMailer } from '../adapters/smtp-mailer.ts'
 import { type Clock, systemClock } from '../core/ports.ts'
+import { chartRasteriser } from '../core/reports/charts/rasterise.ts'
 import { htmlPreview } from '../core/reports/document/mjml.ts'
 import { periodOf } from '../core/reports/periods.ts'
 import { type ReportSummary, sendReports } from '../core/reports/send-reports.ts'
@@ -36,6 +37,7 @@ export async function runReportCommand(options: ReportCommandOptions): Promise<R
     clock: options.clock ?? systemClock,
     period,
     force: options.force,
+    rasterise: chartRasteriser(),
     onRendered: async (recipient, email) => {
       await writePreview(options.outbox, period.report, period.id, recipient.key, htmlPreview(email))
     },

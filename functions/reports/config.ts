@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
+import type { RasteriserOptions } from '../core/reports/charts/rasterise.ts'
 
 const reportsEnv = z.object({
   LAKE_BUCKET: bucketName('the lake bucket holding results, reference data, the ledger and the archive'),
@@ -8,6 +9,8 @@ const reportsEnv = z.object({
     .min(1),
   FORCE_NAME: z.string({ error: 'is required: the force, as named in subjects and headings' }).min(1),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  /** resvg's WebAssembly module shipped beside the bundle (the native addon is not shipped). */
+  RESVG_WASM: z.string().min(1).optional(),
   ...lakeLockEnv,
 })
 
@@ -18,6 +21,7 @@ export interface ReportsConfig {
   /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
   lock: ReturnType<typeof lakeLock>
   serviceName: string
+  rasteriser: RasteriserOptions
 }
 
 export function reportsConfig(env: Record<string, string | undefined>): ReportsConfig {
@@ -28,5 +32,6 @@ export function reportsConfig(env: Record<string, string | undefined>): ReportsC
     force: parsed.FORCE_NAME,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-reports',
     lock: lakeLock(parsed, 'reports function'),
+    rasteriser: { wasmFile: parsed.RESVG_WASM },
   }
 }

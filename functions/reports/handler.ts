@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
 import { SesMailer } from '../adapters/ses-mailer.ts'
 import { systemClock } from '../core/ports.ts'
+import { chartRasteriser } from '../core/reports/charts/rasterise.ts'
 import { requestedPeriod } from '../core/reports/periods.ts'
 import {
   describeUndelivered,
@@ -33,6 +34,7 @@ const logger = new Logger({
 })
 const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
 const mailer = new SesMailer({ configurationSet: config.configurationSet })
+const rasterise = chartRasteriser(config.rasteriser)
 
 export const reportsEvent = z.union([
   z
@@ -61,6 +63,7 @@ async function lambdaHandler(event: unknown): Promise<ReportSummary> {
     clock: systemClock,
     period: requestedPeriod(request),
     force: config.force,
+    rasterise,
     resend: resend && { reason: resend.reason, requestedBy: resend.requested_by },
   })
   const notDelivered = undelivered(summary)

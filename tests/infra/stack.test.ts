@@ -880,7 +880,7 @@ describe('bundles', () => {
     }
   })
 
-  it('ship the chart fonts beside the reports bundle (charts.ts reads ./fonts/ beside the module)', () => {
+  it('ship the chart fonts beside the reports bundle (charts/text.ts reads ./fonts/ beside the module)', () => {
     const fonts = path.join(assetOf(functions().reports), 'fonts')
     expect(existsSync(path.join(fonts, 'DejaVuSans.ttf'))).toBe(true)
     expect(existsSync(path.join(fonts, 'DejaVuSans-Bold.ttf'))).toBe(true)

@@ -4,7 +4,12 @@ import type { Clock, Mailer, ObjectStore } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { type Recipients, readRecipients } from '../reference/recipients.ts'
 import { readRegister } from '../reference/register.ts'
-import { chartCid, heatmapImage, patrolEffectChart, weeklyHarmChart } from './charts.ts'
+import { heatmapChart } from './charts/heatmap.ts'
+import { chartCid } from './charts/parts.ts'
+import { patrolEffectChart } from './charts/patrol-effect.ts'
+import type { Rasteriser } from './charts/rasterise.ts'
+import { renderChart } from './charts/render.ts'
+import { weeklyHarmChart } from './charts/weekly-harm.ts'
 import { composeMessage } from './compose.ts'
 import { type DeliveryOutcome, deliver, QuotaExceededError, type ResendRequest } from './delivery.ts'
 import { renderFunderReport } from './funder/document.ts'
@@ -47,6 +52,8 @@ export interface ReportRequest {
   onRendered?: (recipient: Recipient, email: RenderedEmail) => Promise<void>
   /** Send the new figures to recipients whose sent email differs from the one composed now; logged in the ledger. */
   resend?: ResendRequest
+  /** Draws the charts (made once by the caller: the Lambda's and the CLI's resvg builds differ). */
+  rasterise: Rasteriser
 }
 
 export interface RecipientOutcome {
@@ -144,7 +151,7 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
   const areas = new Map(register.features.map((f) => [f.properties.hotspot_id, f.properties]))
   const names = Object.fromEntries([...areas].map(([id, area]) => [id, area.name]))
   // the funder report's chart is the same for every funder: drawn once per run, not per email
-  const funderImages = period.report === 'monthly' ? await monthlyCharts(rows) : []
+  const funderImages = period.report === 'monthly' ? await monthlyCharts(rows, request.rasterise) : []
   const summary: ReportSummary = {
     report: period.report,
     period: period.id,
@@ -170,7 +177,7 @@ export async function sendReports(request: ReportRequest): Promise<ReportSummary
               borough: areas.get(id)?.borough ?? '',
             })),
             rows: rows as never,
-            images: await weeklyCharts(recipient, rows, names, period),
+            images: await weeklyCharts(recipient, rows, names, period, request.rasterise),
           })
         : await renderFunderReport({
             funder: recipient,
@@ -217,6 +224,7 @@ async function weeklyCharts(
   rows: Partial<Record<MartName, MartRow[]>>,
   names: Record<string, string>,
   period: Period,
+  rasterise: Rasteriser,
 ): Promise<InlineImage[]> {
   const images: InlineImage[] = []
   for (const id of commander.hotspotIds) {
@@ -224,25 +232,31 @@ async function weeklyCharts(
       .filter((r) => r.hotspot_id === id && String(r.week_start) <= period.firstDay)
       .sort((a, b) => String(a.week_start).localeCompare(String(b.week_start)))
       .slice(-CHART_WEEKS)
-    images.push({ ...(await weeklyHarmChart(weeks, names[id] ?? id)), cid: chartCid('harm', id) })
+    images.push({
+      ...(await renderChart(weeklyHarmChart(weeks, names[id] ?? id), rasterise)),
+      cid: chartCid('harm', id),
+    })
     const effect = (rows.patrol_effect ?? []).filter((r) => r.scope === id)
     images.push({
-      ...(await patrolEffectChart(effect, `${names[id] ?? id}: harm on patrol days`)),
+      ...(await renderChart(patrolEffectChart(effect, `${names[id] ?? id}: harm on patrol days`), rasterise)),
       cid: chartCid('patrol', id),
     })
   }
   const cells = (rows.hotspot_heatmap ?? []).filter((r) =>
     commander.hotspotIds.includes(String(r.hotspot_id)),
   )
-  const heatmap = await heatmapImage(
-    cells,
-    Object.fromEntries(commander.hotspotIds.map((id) => [id, names[id] ?? id])),
+  const heatmap = await renderChart(
+    heatmapChart(cells, Object.fromEntries(commander.hotspotIds.map((id) => [id, names[id] ?? id]))),
+    rasterise,
   )
   images.push({ ...heatmap, cid: chartCid('heatmap') })
   return images
 }
 
-async function monthlyCharts(rows: Partial<Record<MartName, MartRow[]>>): Promise<InlineImage[]> {
+async function monthlyCharts(
+  rows: Partial<Record<MartName, MartRow[]>>,
+  rasterise: Rasteriser,
+): Promise<InlineImage[]> {
   const programme = (rows.patrol_effect ?? []).filter((r) => r.scope === 'all')
-  return [await patrolEffectChart(programme, 'All hotspots: harm on patrol days')]
+  return [await renderChart(patrolEffectChart(programme, 'All hotspots: harm on patrol days'), rasterise)]
 }

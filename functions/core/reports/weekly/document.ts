@@ -12,7 +12,7 @@
  * The document renderers (document/) make the HTML, the plain text and the CSV from it, so all three carry the
  * same figures.
  */
-import { chartCid } from '../charts.ts'
+import { chartCid } from '../charts/parts.ts'
 import { renderEmail } from '../document/email.ts'
 import { formatDate } from '../document/format.ts'
 import type { ImageRef, ReportDocument, Section, Table } from '../document/model.ts'
