@@ -287,7 +287,6 @@ export class AthenaQueryEngine implements QueryEngine {
         columns,
         rows,
         stats: {
-          engine: 'athena',
           elapsed_ms: Math.round(this.now() - started),
           ...(bytes === undefined ? {} : { bytes_scanned: bytes }),
           execution_id: executionId,

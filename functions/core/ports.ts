@@ -105,19 +105,27 @@ export function fixedClock(at: Date | string): Clock {
  * A SQL engine over the lake: Athena in AWS, DuckDB locally. Queries are SELECTs in the portable Trino subset
  * (queries/README.md) with positional `?` parameters, each given as text and cast in the SQL
  * (`cast(? as date)`). Values come back as text (or null) whatever the engine; the caller types them by the
- * columns it declared, so both engines feed the same code.
+ * columns it declared, so both engines feed the same code. What an engine can do besides is a port of its own
+ * (StagingBuilder), asked for by capability, never by name.
  */
 export interface QueryEngine {
-  readonly name: 'athena' | 'duckdb'
+  /** Recorded in a run's manifest: which engine computed its results. Nothing is decided by it. */
+  readonly name: string
   query(sql: string, parameters: readonly string[], options?: QueryOptions): Promise<QueryResult>
-  /**
-   * Builds the staging relations once, before a run's marts (an engine that can keep tables for the length of
-   * a run), every one it is given, and returns their names: the runner then leaves them out of each mart's SQL
-   * instead of inlining them as CTEs. Which engines do is decided by name (runStaging in
-   * core/analytics/mart-sql.ts), so `hotspot sql` can tell the SQL without an engine; the others get staging
-   * inlined.
-   */
-  prepareStaging?(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>>
+}
+
+/**
+ * An engine that can keep tables for the length of a run builds the run's staging relations once, before its
+ * marts, and each mart reads them by name (mart-sql.ts); an engine without this capability (Athena keeps
+ * nothing between queries) gets each mart with its staging inlined as CTEs.
+ */
+export interface StagingBuilder {
+  /** Builds every staging relation it is given, in map order, and returns the names of those built. */
+  prepareStaging(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>>
+}
+
+export function buildsStaging(engine: QueryEngine): engine is QueryEngine & StagingBuilder {
+  return typeof (engine as Partial<StagingBuilder>).prepareStaging === 'function'
 }
 
 /** A staging query as an engine that builds staging as tables gets it. */
@@ -153,7 +161,6 @@ export interface QueryResult {
   columns: { name: string; type: string }[]
   rows: (string | null)[][]
   stats: {
-    engine: 'athena' | 'duckdb'
     elapsed_ms: number
     /** Athena's DataScannedInBytes; undefined on DuckDB. */
     bytes_scanned?: number

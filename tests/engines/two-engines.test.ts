@@ -16,7 +16,13 @@ import {
 import { type RunManifest, RunOutOfTimeError, runMarts } from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { generateCity } from '../../functions/core/generate/generate.ts'
-import { fixedClock, type QueryEngine, type QueryResult } from '../../functions/core/ports.ts'
+import {
+  buildsStaging,
+  fixedClock,
+  type QueryEngine,
+  type QueryResult,
+  type StagingBuilder,
+} from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { viewSpecs } from '../../lib/glue-schema.ts'
 import { type AthenaOnTrino, athenaOnTrino } from './athena-on-trino.ts'
@@ -24,7 +30,10 @@ import { martDifferences } from './compare.ts'
 import { TrinoLake } from './trino-lake.ts'
 
 /** An engine that keeps each mart's answer (by label) as it passes it on. */
-function recording(engine: QueryEngine, answers: Map<string, QueryResult>): QueryEngine {
+function recording(
+  engine: QueryEngine,
+  answers: Map<string, QueryResult>,
+): QueryEngine | (QueryEngine & StagingBuilder) {
   return {
     name: engine.name,
     query: async (sql, parameters, options) => {
@@ -32,7 +41,7 @@ function recording(engine: QueryEngine, answers: Map<string, QueryResult>): Quer
       if (options?.label) answers.set(options.label, result)
       return result
     },
-    ...(engine.prepareStaging ? { prepareStaging: engine.prepareStaging.bind(engine) } : {}),
+    ...(buildsStaging(engine) ? { prepareStaging: engine.prepareStaging.bind(engine) } : {}),
   }
 }
 

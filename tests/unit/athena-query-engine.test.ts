@@ -156,7 +156,7 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
         ['H003', '7', null],
         ['', '0', '0.00'],
       ],
-      stats: { engine: 'athena', elapsed_ms: 750, bytes_scanned: 123_456_789, execution_id: execution },
+      stats: { elapsed_ms: 750, bytes_scanned: 123_456_789, execution_id: execution },
     })
   })
 
