@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import type { ReportKind } from './reports/model.ts'
 
 /** A file on the local disk: reopenable (so a conflicted create can be retried) and of known length. */
 export interface LocalFile {
@@ -169,8 +170,23 @@ export interface QueryResult {
   }
 }
 
-/** A composed message: the exact MIME bytes, and the envelope they go to. */
-export interface RawMessage {
+/**
+ * A composed report email as a mailer gets it: what it is, as data, and the exact MIME bytes with the envelope
+ * they go to. The mailer sends `raw` unchanged (the archived .eml is exactly what went out) and reads nothing
+ * back out of it.
+ */
+export interface ReportMessage {
+  report: ReportKind
+  /** The period id: `2026-W46`, `2026-10`. */
+  period: string
+  /** The recipient's key in the recipients file (`CMD-001`). */
+  recipientKey: string
+  /** 0 as first sent; n for its nth explicit resend. */
+  resend: number
+  /** The Message-ID header, angle brackets included. */
+  messageId: string
+  subject: string
+  /** The envelope: MAIL FROM and RCPT TO. */
   from: string
   to: string[]
   raw: Buffer
@@ -196,5 +212,5 @@ export class SendError extends Error {
  */
 export interface Mailer {
   readonly name: 'ses' | 'smtp' | 'outbox'
-  send(message: RawMessage): Promise<{ messageId: string }>
+  send(message: ReportMessage): Promise<{ messageId: string }>
 }

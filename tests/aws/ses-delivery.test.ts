@@ -5,7 +5,7 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts'
-import { fixedClock, type RawMessage } from '../../functions/core/ports.ts'
+import { fixedClock, type ReportMessage } from '../../functions/core/ports.ts'
 import { composeMessage } from '../../functions/core/reports/compose.ts'
 import {
   type DeliveryOutcome,
@@ -35,7 +35,7 @@ const commanders: Recipient[] = [1, 2, 3].map((n) => ({
 }))
 
 let ses: SesEndpoint
-const messages = new Map<string, RawMessage>()
+const messages = new Map<string, ReportMessage>()
 
 beforeAll(async () => {
   ses = await SesEndpoint.start()
@@ -53,7 +53,7 @@ const mailer = () =>
     requestTimeoutMs: TEST_REQUEST_TIMEOUT_MS,
   })
 
-const messageFor = (recipient: Recipient): RawMessage => {
+const messageFor = (recipient: Recipient): ReportMessage => {
   const message = messages.get(recipient.key)
   if (message === undefined) throw new Error(`no message for ${recipient.key}`)
   return message

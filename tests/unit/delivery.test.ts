@@ -13,7 +13,7 @@ import {
   type Mailer,
   type ObjectBody,
   type ObjectStore,
-  type RawMessage,
+  type ReportMessage,
   type WriteOptions,
 } from '../../functions/core/ports.ts'
 import { composeMessage, sha256 } from '../../functions/core/reports/compose.ts'
@@ -40,7 +40,7 @@ const RESENT_MESSAGE_ID = '<hotspot.weekly.2026-W46.CMD-001.resend-1@force.polic
 /** The email as the report composes it, as its first send (0) or as resend n, with the figures given. */
 const composeOf =
   (text?: string) =>
-  (resend: number): Promise<RawMessage> =>
+  (resend: number): Promise<ReportMessage> =>
     composeMessage(renderedEmail(text === undefined ? {} : { text }), envelope({ resend }))
 const NOW = '2026-11-16T07:00:00.000Z'
 
@@ -98,7 +98,7 @@ const STORES: [string, () => Promise<StoreHarness>][] = [
 ]
 
 let sink: SmtpSink
-let message: RawMessage
+let message: ReportMessage
 beforeAll(async () => {
   sink = await SmtpSink.start()
   message = await composeMessage(renderedEmail(), envelope())
@@ -464,6 +464,21 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
     expect(await harness.store.exists(LEDGER)).toBe(false)
   })
 
+  it('refuses a message composed for another email before claiming anything', async () => {
+    const other = await composeMessage(
+      renderedEmail(),
+      envelope({ to: { ...COMMANDER, key: 'CMD-002', email: 'two@force.police.example' } }),
+    )
+    await expect(run({ compose: async () => other })).rejects.toThrow(
+      'the message is for recipient "CMD-002", not "CMD-001"',
+    )
+    await expect(run({ compose: async () => ({ ...message, period: '2026-W47' }) })).rejects.toThrow(
+      'the message is for weekly 2026-W47, not weekly 2026-W46',
+    )
+    expect(await harness.store.exists(LEDGER)).toBe(false)
+    expect(sink.messages).toHaveLength(0)
+  })
+
   it('lists the ledger of a period and its problems for the run summary', async () => {
     const second = await composeMessage(
       renderedEmail(),
@@ -518,7 +533,7 @@ import { deliver } from ${JSON.stringify(path.join(root, 'functions/core/reports
 const [lake, url, eml] = process.argv.slice(2)
 const smtp = new SmtpMailer(url)
 const mailer = { name: 'smtp', send: async (m) => { await smtp.send(m); process.exit(137) } }
-const message = { from: ${JSON.stringify(message.from)}, to: ${JSON.stringify(message.to)}, raw: readFileSync(eml) }
+const message = { ...${JSON.stringify({ ...message, raw: undefined })}, raw: readFileSync(eml) }
 await deliver({ store: new FsObjectStore(lake), mailer, report: 'weekly', period: '2026-W46', recipientKey: 'CMD-001', compose: async () => message })
 `,
     )

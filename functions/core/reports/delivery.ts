@@ -3,20 +3,12 @@ import {
   type Clock,
   type Mailer,
   type ObjectStore,
-  type RawMessage,
+  type ReportMessage,
   SendError,
   type SendFailureKind,
   systemClock,
 } from '../ports.ts'
-import {
-  assertReportPeriod,
-  headerValue,
-  messageIdOf,
-  RECIPIENT_HEADER,
-  REPORT_HEADER,
-  recipientSegment,
-  sha256,
-} from './compose.ts'
+import { assertReportPeriod, recipientSegment, sha256 } from './compose.ts'
 import type { ReportKind } from './model.ts'
 
 /**
@@ -202,7 +194,7 @@ export interface DeliverInput {
    * The email as composed now: as first sent (0), or as its nth resend (its own Message-ID), compared with the
    * version last sent and composed again for a resend.
    */
-  compose: (resend: number) => Promise<RawMessage>
+  compose: (resend: number) => Promise<ReportMessage>
   /** Send again where the email sent before differs from the one composed now (the figures changed). */
   resend?: ResendRequest
   /** Sends tried in this run before a throttled or transient failure is recorded (default 5). */
@@ -229,14 +221,19 @@ export function ledgerKey(report: ReportKind, period: string, recipientKey: stri
 }
 
 /**
- * `archive/<report>/<period>/<recipient>.eml` as first sent; the nth resend under `resends/<recipient>.<n>.eml`,
- * a key of its own: an archived .eml is never replaced (Object Lock in AWS).
+ * `<report>/<period>/<recipient>.eml` for an email as first sent; its nth resend under
+ * `<report>/<period>/resends/<recipient>.<n>.eml`, a name of its own: the archive's layout, and the outbox's.
  */
-export function archiveKey(report: ReportKind, period: string, recipientKey: string, resend = 0): string {
+export function emlPath(report: ReportKind, period: string, recipientKey: string, resend = 0): string {
   const segment = recipientSegment(recipientKey)
   return resend === 0
-    ? `archive/${report}/${period}/${segment}.eml`
-    : `archive/${report}/${period}/resends/${segment}.${resend}.eml`
+    ? `${report}/${period}/${segment}.eml`
+    : `${report}/${period}/resends/${segment}.${resend}.eml`
+}
+
+/** Where the exact bytes of an email are archived (emlPath): never replaced (Object Lock in AWS). */
+export function archiveKey(report: ReportKind, period: string, recipientKey: string, resend = 0): string {
+  return `archive/${emlPath(report, period, recipientKey, resend)}`
 }
 
 /** The object whose conditional create claims resend number `resend` of an email, and logs who asked and why. */
@@ -343,7 +340,7 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
   assertReportPeriod(report, period)
   const compose = async (resend: number) => {
     const composed = await input.compose(resend)
-    checkHeaders(composed.raw, report, period, recipientKey)
+    checkMessageFor(composed, report, period, recipientKey)
     return composed
   }
 
@@ -355,7 +352,7 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
     ledgerKey: key,
     archiveKey: archiveKey(report, period, recipientKey, resend),
   })
-  const fresh = (attempt: number, composed: RawMessage, resend: number): LedgerEntry => ({
+  const fresh = (attempt: number, composed: ReportMessage, resend: number): LedgerEntry => ({
     version: 1,
     report,
     period,
@@ -364,7 +361,7 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
     attempt,
     attempt_id: newAttemptId(),
     mailer: mailer.name,
-    message_id: messageIdOf(composed.raw) ?? null,
+    message_id: composed.messageId,
     sha256: sha256(composed.raw),
     bytes: composed.raw.length,
     archive_key: baseOf(resend).archiveKey,
@@ -602,15 +599,18 @@ function reportExisting(
 }
 
 /** A message composed for another email must not be delivered under this one's ledger entry. */
-function checkHeaders(raw: Buffer, report: ReportKind, period: string, recipientKey: string): void {
-  const named = headerValue(raw, REPORT_HEADER)
-  if (named !== undefined && named !== `${report} ${period}`) {
-    throw new Error(`the message is for ${JSON.stringify(named)}, not ${report} ${period}`)
+function checkMessageFor(
+  message: ReportMessage,
+  report: ReportKind,
+  period: string,
+  recipientKey: string,
+): void {
+  if (message.report !== report || message.period !== period) {
+    throw new Error(`the message is for ${message.report} ${message.period}, not ${report} ${period}`)
   }
-  const recipient = headerValue(raw, RECIPIENT_HEADER)
-  if (recipient !== undefined && recipient !== recipientSegment(recipientKey)) {
+  if (message.recipientKey !== recipientKey) {
     throw new Error(
-      `the message is for recipient ${JSON.stringify(recipient)}, not ${JSON.stringify(recipientKey)}`,
+      `the message is for recipient ${JSON.stringify(message.recipientKey)}, not ${JSON.stringify(recipientKey)}`,
     )
   }
 }
