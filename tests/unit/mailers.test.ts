@@ -229,9 +229,12 @@ describe('SesMailer with aws-sdk-client-mock', () => {
         period: '2026-W46',
         recipientKey: overrides.recipientKey ?? 'CMD-001',
         compose: async () => overrides.message ?? message,
-        backoff: (attempt) => 100 * 2 ** (attempt - 1),
-        sleep: async (ms) => {
-          overrides.waits?.push(ms)
+        sendRetry: { baseDelayMs: 200 },
+        timing: {
+          random: () => 0.5,
+          sleep: async (ms) => {
+            overrides.waits?.push(ms)
+          },
         },
       })
 

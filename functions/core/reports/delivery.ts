@@ -8,6 +8,7 @@ import {
   type SendFailureKind,
   systemClock,
 } from '../ports.ts'
+import { type RetryPolicy, type RetryTiming, withRetries } from '../retry.ts'
 import { assertReportPeriod, recipientSegment, sha256 } from './compose.ts'
 import type { ReportKind } from './model.ts'
 
@@ -47,7 +48,7 @@ import type { ReportKind } from './model.ts'
  *    (resend n: `archive/<report>/<period>/resends/<recipient>.<n>.eml`; an archived .eml is never replaced).
  *    An archive that exists already (a retry) must hold the same bytes; if it does not (the email composed
  *    differently this time), nothing is sent and the entry is failed with kind `archive-mismatch`.
- * 3. The mailer sends, retried in this run with exponential backoff on `throttled` and `transient`.
+ * 3. The mailer sends, retried in this run with backoff (SEND_RETRY) on `throttled` and `transient`.
  * 4. The entry is replaced (`put`) by `sent` (with the mailer's message id) or `failed` (kind and reason). A
  *    `quota-exceeded` failure is recorded and then thrown as QuotaExceededError to stop the run. A crash or a
  *    store failure between 3 and 4 leaves `sending`: the next run reports the email as stuck.
@@ -197,13 +198,15 @@ export interface DeliverInput {
   compose: (resend: number) => Promise<ReportMessage>
   /** Send again where the email sent before differs from the one composed now (the figures changed). */
   resend?: ResendRequest
-  /** Sends tried in this run before a throttled or transient failure is recorded (default 5). */
-  maxAttempts?: number
+  /**
+   * Sends tried in this run, and the waits between them, before a throttled or transient failure is recorded
+   * (default SEND_RETRY: 5 sends, waits of up to 1 s doubling to 30 s).
+   */
+  sendRetry?: Partial<RetryPolicy>
   /** Later runs that may retry a throttled or transient failure (default 3). */
   maxRetries?: number
-  /** Milliseconds to wait before send number `attempt + 1` (default: 1 s doubling to 30 s, with jitter). */
-  backoff?: (attempt: number) => number
-  sleep?: (ms: number) => Promise<void>
+  /** Test seams: waiting between sends, and the jitter source. */
+  timing?: Partial<RetryTiming>
   /** Attempt ids (default: random UUIDs). */
   newAttemptId?: () => string
 }
@@ -212,9 +215,12 @@ const RETRYABLE: ReadonlySet<FailureKind> = new Set(['throttled', 'transient', '
 /** Failures that count towards `maxRetries` (a quota stop says nothing about this recipient). */
 const COUNTED: ReadonlySet<FailureKind> = new Set(['throttled', 'transient'])
 
-export const defaultBackoff = (attempt: number) =>
-  Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** Sends of one email in one run: a throttled or transient failure is tried again after a wait. */
+export const SEND_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000 }
+
+/** A failure that another send in this run may not meet. */
+const retriedInRun = (error: unknown) =>
+  error instanceof SendError && (error.kind === 'throttled' || error.kind === 'transient')
 
 export function ledgerKey(report: ReportKind, period: string, recipientKey: string): string {
   return `ledger/${report}/${period}/${recipientSegment(recipientKey)}.json`
@@ -332,10 +338,8 @@ export async function ledgerProblems(
 export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
   const { store, mailer, report, period, recipientKey } = input
   const clock = input.clock ?? systemClock
-  const maxAttempts = input.maxAttempts ?? 5
+  const sendRetry = { ...SEND_RETRY, ...input.sendRetry }
   const maxRetries = input.maxRetries ?? 3
-  const backoff = input.backoff ?? defaultBackoff
-  const sleep = input.sleep ?? defaultSleep
   const newAttemptId = input.newAttemptId ?? randomUUID
   assertReportPeriod(report, period)
   const compose = async (resend: number) => {
@@ -474,37 +478,38 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
   }
 
   // 3. send, retrying throttled and transient failures in this run
-  let sent: { messageId: string } | undefined
+  let sent: { messageId: string }
   let tries = 0
-  while (sent === undefined) {
-    tries++
-    try {
-      sent = await mailer.send(message)
-    } catch (error) {
-      if (error instanceof SendError) {
-        if ((error.kind === 'throttled' || error.kind === 'transient') && tries < maxAttempts) {
-          await sleep(backoff(tries))
-          continue
-        }
-        const failure: LedgerFailure = {
-          kind: error.kind,
-          reason: error.message,
-          retryable: RETRYABLE.has(error.kind),
-        }
-        await record(failure, tries)
-        if (error.kind === 'quota-exceeded') {
-          throw new QuotaExceededError(report, period, recipientKey, error.message, error)
-        }
-        if (error.kind === 'suppressed') {
-          return { ...base, state: 'skipped-suppressed', reason: error.message, previously: false }
-        }
-        return { ...base, state: 'failed', ...failure, previously: false }
+  try {
+    sent = await withRetries(
+      (attempt) => {
+        tries = attempt
+        return mailer.send(message)
+      },
+      sendRetry,
+      retriedInRun,
+      input.timing,
+    )
+  } catch (error) {
+    if (error instanceof SendError) {
+      const failure: LedgerFailure = {
+        kind: error.kind,
+        reason: error.message,
+        retryable: RETRYABLE.has(error.kind),
       }
-      // the mailer cannot say whether the message went out: recorded, reported, never resent
-      const reason = `outcome unknown: ${error instanceof Error ? error.message : String(error)}`
-      await record({ kind: 'unknown', reason, retryable: false }, tries)
-      return { ...base, state: 'failed', kind: 'unknown', reason, retryable: false, previously: false }
+      await record(failure, tries)
+      if (error.kind === 'quota-exceeded') {
+        throw new QuotaExceededError(report, period, recipientKey, error.message, error)
+      }
+      if (error.kind === 'suppressed') {
+        return { ...base, state: 'skipped-suppressed', reason: error.message, previously: false }
+      }
+      return { ...base, state: 'failed', ...failure, previously: false }
     }
+    // the mailer cannot say whether the message went out: recorded, reported, never resent
+    const reason = `outcome unknown: ${error instanceof Error ? error.message : String(error)}`
+    await record({ kind: 'unknown', reason, retryable: false }, tries)
+    return { ...base, state: 'failed', kind: 'unknown', reason, retryable: false, previously: false }
   }
 
   // 4. record the send
