@@ -30,6 +30,7 @@ import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
 import { systemClock } from '../functions/core/ports.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
+import { athenaParquetScans } from './athena-scans.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const CITY = process.env.BENCH_CITY ?? path.join(here, '.london', 'city')
@@ -87,14 +88,14 @@ interface Scan {
 }
 
 /**
- * What a mart reads from Parquet on Athena (`DuckDbLake.athenaParquetScans`): each scan's columns and their
+ * What a mart reads from Parquet on Athena (athena-scans.ts): each scan's columns and their
  * compressed chunk bytes.
  */
 async function scanEstimate(lake: DuckDbLake, mart: string, parameters: MartParameters): Promise<Scan[]> {
   const chunkBytes = new Map<string, Map<string, number>>()
   const scans: Scan[] = []
   const sql = composeMart(mart, parameters)
-  for (const scan of await lake.athenaParquetScans(sql, [])) {
+  for (const scan of await athenaParquetScans(lake, sql)) {
     const folder = /^(.*\/(?:curated|results)\/[a-z_]+)\//.exec(scan.file)?.[1]
     const glob = folder ? `${folder}/*/*.parquet` : scan.file
     if (!chunkBytes.has(glob)) {

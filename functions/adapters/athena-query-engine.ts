@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { setTimeout as delay } from 'node:timers/promises'
 import {
   AthenaClient,
+  type AthenaClientConfig,
   type AthenaError,
   type ColumnInfo,
   GetQueryExecutionCommand,
-  GetQueryResultsCommand,
+  paginateGetQueryResults,
   type QueryExecution,
   StartQueryExecutionCommand,
   type StartQueryExecutionInput,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena'
 import type { QueryEngine, QueryOptions, QueryResult } from '../core/ports.ts'
+import { REAL_TIMING, type RetryPolicy, type RetryTiming, withRetries } from '../core/retry.ts'
 
 export interface AthenaQueryEngineOptions {
   /** The workgroup enforces the results location, its encryption and the bytes-scanned cutoff (DESIGN 9). */
@@ -20,6 +21,7 @@ export interface AthenaQueryEngineOptions {
   database: string
   /** Default `AwsDataCatalog` (the Glue catalog). */
   catalog?: string
+  /** Default: athenaClient(). */
   client?: AthenaClient
   /** First wait between GetQueryExecution polls; doubled after each poll up to `maxPollIntervalMs`. */
   pollIntervalMs?: number
@@ -30,14 +32,32 @@ export interface AthenaQueryEngineOptions {
    * `QueryOptions.timeoutMs` (in a Lambda: the remaining invocation time, less a margin) wins when shorter.
    */
   timeoutMs?: number
-  /** Attempts per API call when Athena throttles it (TooManyRequestsException, 429, ThrottlingException). */
-  maxAttempts?: number
-  /** Executions started for one query when Athena reports a failure as retryable (default 3). */
-  executionAttempts?: number
-  /** Test seams: waiting, a monotonic clock in milliseconds, and the jitter source. */
-  sleep?: (ms: number) => Promise<void>
+  /**
+   * Executions started for one query when Athena reports a failure as retryable, and the waits before each
+   * replacement (default EXECUTION_RETRY).
+   */
+  executionRetry?: Partial<RetryPolicy>
+  /** Test seams: waiting (between polls, and before a replacement), the jitter source, a monotonic clock in ms. */
+  timing?: Partial<RetryTiming>
   now?: () => number
-  random?: () => number
+}
+
+/** A failed execution Athena calls retryable is replaced twice at most, after a wait of up to 1 s, then 2 s. */
+export const EXECUTION_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1000, maxDelayMs: 5000 }
+
+/**
+ * Attempts of one Athena API call. The SDK's standard retry mode retries throttling (TooManyRequestsException,
+ * ThrottlingException), 5xx answers and dropped connections, with backoff. Each call the engine makes may be
+ * repeated: StartQueryExecution under the same ClientRequestToken gets the execution already started, and the
+ * others read or stop.
+ */
+export const ATHENA_MAX_ATTEMPTS = 5
+
+/** The Athena client the engine makes, its retries set (ATHENA_MAX_ATTEMPTS). */
+export function athenaClient(
+  config: Omit<AthenaClientConfig, 'maxAttempts' | 'retryMode'> = {},
+): AthenaClient {
+  return new AthenaClient({ ...config, maxAttempts: ATHENA_MAX_ATTEMPTS, retryMode: 'standard' })
 }
 
 /** What the ClientRequestToken is derived from besides the SQL, its parameters and the as-of date. */
@@ -169,17 +189,6 @@ function classify(
   return { kind: athenaError?.ErrorCategory === 1 ? 'system' : 'other', retryable }
 }
 
-function isThrottling(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false
-  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: number } }
-  return (
-    name === 'TooManyRequestsException' ||
-    name === 'ThrottlingException' ||
-    name === 'Throttling' ||
-    $metadata?.httpStatusCode === 429
-  )
-}
-
 function columnType(column: ColumnInfo): string {
   const type = column.Type ?? 'unknown'
   // Athena reports decimal's precision and scale apart from its type name
@@ -190,9 +199,10 @@ function columnType(column: ColumnInfo): string {
 /**
  * The QueryEngine on Athena (engine v3, Trino). Each query is one execution in the configured workgroup,
  * started under a deterministic ClientRequestToken (see `athenaClientRequestToken`), polled with exponential
- * backoff, and read back page by page. Throttled API calls are retried with backoff and jitter; a failed
- * execution is replaced (under the next token) only when Athena says the failure is retryable and it is not
- * one that would simply happen again (exhausted resources, the bytes-scanned cutoff, a user error).
+ * backoff, and read back with the SDK's paginator. Throttled API calls are retried by the client
+ * (athenaClient); a failed execution is replaced (under the next token, EXECUTION_RETRY) only when Athena says
+ * the failure is retryable and it is not one that would simply happen again (exhausted resources, the
+ * bytes-scanned cutoff, a user error).
  */
 export class AthenaQueryEngine implements QueryEngine {
   readonly name = 'athena' as const
@@ -203,25 +213,24 @@ export class AthenaQueryEngine implements QueryEngine {
   private readonly pollIntervalMs: number
   private readonly maxPollIntervalMs: number
   private readonly timeoutMs: number
-  private readonly maxAttempts: number
-  private readonly executionAttempts: number
-  private readonly sleep: (ms: number) => Promise<void>
+  private readonly executionRetry: RetryPolicy
+  private readonly timing: RetryTiming
   private readonly now: () => number
-  private readonly random: () => number
 
   constructor(options: AthenaQueryEngineOptions) {
     this.workgroup = options.workgroup
     this.database = options.database
     this.catalog = options.catalog ?? 'AwsDataCatalog'
-    this.client = options.client ?? new AthenaClient({})
+    this.client = options.client ?? athenaClient()
     this.pollIntervalMs = options.pollIntervalMs ?? 250
     this.maxPollIntervalMs = options.maxPollIntervalMs ?? 5000
     this.timeoutMs = options.timeoutMs ?? 30 * 60 * 1000
-    this.maxAttempts = options.maxAttempts ?? 5
-    this.executionAttempts = options.executionAttempts ?? 3
-    this.sleep = options.sleep ?? ((ms) => delay(ms).then(() => undefined))
+    this.executionRetry = { ...EXECUTION_RETRY, ...options.executionRetry }
+    this.timing = {
+      sleep: options.timing?.sleep ?? REAL_TIMING.sleep,
+      random: options.timing?.random ?? REAL_TIMING.random,
+    }
     this.now = options.now ?? (() => performance.now())
-    this.random = options.random ?? Math.random
   }
 
   /** The ClientRequestToken this engine sends for a query (attempt 1 unless told). */
@@ -250,50 +259,39 @@ export class AthenaQueryEngine implements QueryEngine {
       )
     }
     const deadline = started + timeoutMs
-    for (let attempt = 1; ; attempt++) {
-      const input: StartQueryExecutionInput = {
-        QueryString: sql,
-        ClientRequestToken: this.clientRequestToken(sql, parameters, options, attempt),
-        WorkGroup: this.workgroup,
-        QueryExecutionContext: { Database: this.database, Catalog: this.catalog },
-        // Athena wants at least one parameter when the field is present
-        ...(parameters.length > 0 ? { ExecutionParameters: parameters.map(athenaParameterLiteral) } : {}),
-      }
-      const { QueryExecutionId: executionId } = await this.call(() =>
-        this.client.send(new StartQueryExecutionCommand(input)),
-      )
-      if (!executionId) throw new Error('Athena StartQueryExecution returned no QueryExecutionId')
-
-      let execution: QueryExecution
-      try {
-        execution = await this.waitFor(executionId, options.label, deadline, timeoutMs)
-      } catch (error) {
-        // a replacement is started only if it can start before the deadline, after its backoff
-        const pause = this.backoff(attempt)
-        if (
-          error instanceof AthenaQueryError &&
-          error.retryable &&
-          attempt < this.executionAttempts &&
-          this.now() + pause < deadline
-        ) {
-          await this.sleep(pause)
-          continue
+    return withRetries(
+      async (attempt) => {
+        const input: StartQueryExecutionInput = {
+          QueryString: sql,
+          ClientRequestToken: this.clientRequestToken(sql, parameters, options, attempt),
+          WorkGroup: this.workgroup,
+          QueryExecutionContext: { Database: this.database, Catalog: this.catalog },
+          // Athena wants at least one parameter when the field is present
+          ...(parameters.length > 0 ? { ExecutionParameters: parameters.map(athenaParameterLiteral) } : {}),
         }
-        throw error
-      }
-      const { columns, rows } = await this.results(executionId, execution)
-      const bytes = execution.Statistics?.DataScannedInBytes
-      return {
-        columns,
-        rows,
-        stats: {
-          engine: 'athena',
-          elapsed_ms: Math.round(this.now() - started),
-          ...(bytes === undefined ? {} : { bytes_scanned: bytes }),
-          execution_id: executionId,
-        },
-      }
-    }
+        const { QueryExecutionId: executionId } = await this.client.send(
+          new StartQueryExecutionCommand(input),
+        )
+        if (!executionId) throw new Error('Athena StartQueryExecution returned no QueryExecutionId')
+        const execution = await this.waitFor(executionId, options.label, deadline, timeoutMs)
+        const { columns, rows } = await this.results(executionId, execution)
+        const bytes = execution.Statistics?.DataScannedInBytes
+        return {
+          columns,
+          rows,
+          stats: {
+            elapsed_ms: Math.round(this.now() - started),
+            ...(bytes === undefined ? {} : { bytes_scanned: bytes }),
+            execution_id: executionId,
+          },
+        }
+      },
+      this.executionRetry,
+      // a replacement is started only if it can start before the deadline, after its wait
+      (error, delayMs) =>
+        error instanceof AthenaQueryError && error.retryable && this.now() + delayMs < deadline,
+      this.timing,
+    )
   }
 
   /**
@@ -314,8 +312,8 @@ export class AthenaQueryEngine implements QueryEngine {
   ): Promise<QueryExecution> {
     let interval = this.pollIntervalMs
     for (let poll = 1; ; poll++) {
-      const { QueryExecution: execution } = await this.call(() =>
-        this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: executionId })),
+      const { QueryExecution: execution } = await this.client.send(
+        new GetQueryExecutionCommand({ QueryExecutionId: executionId }),
       )
       const state = execution?.Status?.State
       if (execution && state === 'SUCCEEDED') return execution
@@ -354,7 +352,7 @@ export class AthenaQueryEngine implements QueryEngine {
           message: `still ${state ?? 'unknown'} after ${timeoutMs} ms; StopQueryExecution sent`,
         })
       }
-      await this.sleep(Math.min(interval, remaining))
+      await this.timing.sleep(Math.min(interval, remaining))
       interval = Math.min(interval * 2, this.maxPollIntervalMs)
     }
   }
@@ -362,9 +360,7 @@ export class AthenaQueryEngine implements QueryEngine {
   /** Best effort: the timeout is reported whether or not Athena accepts the stop. */
   private async stop(executionId: string): Promise<void> {
     try {
-      await this.call(() =>
-        this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: executionId })),
-      )
+      await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: executionId }))
     } catch {
       // the execution may have ended meanwhile; Athena's own timeout ends it otherwise
     }
@@ -378,19 +374,11 @@ export class AthenaQueryEngine implements QueryEngine {
     const header = execution.StatementType === undefined || execution.StatementType === 'DML'
     let columns: QueryResult['columns'] = []
     const rows: QueryResult['rows'] = []
-    let nextToken: string | undefined
     let first = true
-    do {
-      const token = nextToken
-      const page = await this.call(() =>
-        this.client.send(
-          new GetQueryResultsCommand({
-            QueryExecutionId: executionId,
-            MaxResults: 1000,
-            ...(token === undefined ? {} : { NextToken: token }),
-          }),
-        ),
-      )
+    for await (const page of paginateGetQueryResults(
+      { client: this.client, pageSize: 1000 },
+      { QueryExecutionId: executionId },
+    )) {
       const data = page.ResultSet?.Rows ?? []
       if (first) {
         columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((column) => ({
@@ -404,26 +392,7 @@ export class AthenaQueryEngine implements QueryEngine {
         rows.push(values)
       }
       first = false
-      nextToken = page.NextToken
-    } while (nextToken)
-    return { columns, rows }
-  }
-
-  /** One API call, retried with exponential backoff and jitter while Athena throttles it. */
-  private async call<T>(send: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send()
-      } catch (error) {
-        if (!isThrottling(error) || attempt >= this.maxAttempts) throw error
-        await this.sleep(this.backoff(attempt))
-      }
     }
-  }
-
-  /** Between half and all of pollIntervalMs * 2^(attempt-1), capped at maxPollIntervalMs ("equal jitter"). */
-  private backoff(attempt: number): number {
-    const ceiling = Math.min(this.pollIntervalMs * 2 ** (attempt - 1), this.maxPollIntervalMs)
-    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2)
+    return { columns, rows }
   }
 }

@@ -11,7 +11,7 @@ import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
 import { QUERIES_DIR } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
-import type { QueryEngine, QueryOptions, QueryResult, StagingTable } from '../core/ports.ts'
+import type { QueryEngine, QueryOptions, QueryResult, StagingBuilder, StagingTable } from '../core/ports.ts'
 import { REFERENCE_TABLE_COLUMNS } from '../core/reference/tables.ts'
 import {
   columnsRead,
@@ -112,7 +112,7 @@ where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
 }
 
 /**
- * DuckDB over a local lake, and the local `QueryEngine`. Views:
+ * DuckDB over a local lake: the local `QueryEngine`, and a `StagingBuilder`. Views:
  * - `<feed>_versions` (every stored row, with the `dt` partition) and `<feed>` (each record's current version);
  * - `area_cells`, `hotspots`, `harm_weights`, `population` (every loaded version);
  * - one view per mart: the rows of the latest finished run (one with a run manifest) for each `as_of`, with
@@ -120,13 +120,6 @@ where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
  * - `quarantine`, `ingest_manifests` and `run_manifests` for auditors.
  * The Trino compatibility macros (queries/compat/duckdb.sql) are loaded and the session is in Europe/London.
  */
-/** A node of DuckDB's JSON plan (EXPLAIN (FORMAT JSON)). */
-interface PlanNode {
-  operator_name?: string
-  extra_info?: Record<string, unknown>
-  children?: PlanNode[]
-}
-
 /**
  * DuckDB's functions that a SELECT can call but that change the session or write (logging, profiling and
  * parser switches; logs written to a path, which inside the lake could block a ledger key), checkpoint, or run
@@ -160,7 +153,7 @@ export const SESSION_CHANGING_FUNCTIONS: ReadonlySet<string> = new Set([
   'query_table',
 ])
 
-export class DuckDbLake implements QueryEngine {
+export class DuckDbLake implements QueryEngine, StagingBuilder {
   readonly name = 'duckdb' as const
 
   /** Undefined until staging is first prepared; null when the cache cannot be used (staging then lives in memory). */
@@ -319,7 +312,7 @@ export class DuckDbLake implements QueryEngine {
           value === null ? null : typeof value === 'object' ? JSON.stringify(value) : String(value),
         ),
       )
-    return { columns, rows, stats: { engine: 'duckdb', elapsed_ms: Math.round(performance.now() - started) } }
+    return { columns, rows, stats: { elapsed_ms: Math.round(performance.now() - started) } }
   }
 
   /**
@@ -377,43 +370,6 @@ export class DuckDbLake implements QueryEngine {
   /** Runs SQL and returns plain rows (plainRows). */
   async rows(sql: string): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
     return plainRows(await this.connection.runAndReadAll(sql))
-  }
-
-  /**
-   * The Parquet scans a query makes when every CTE is evaluated where it is named, as Trino (Athena) does: each
-   * CTE inlined (`not materialized`) and DuckDB's common_subplan optimizer, which would merge the copies back
-   * into one scan, switched off for the while. The query runs (EXPLAIN ANALYZE), so filters that prune files
-   * are applied. Each scan: its first file (a glob or a list cut short names its folder either way), and the
-   * columns and filters DuckDB reports for it.
-   */
-  async athenaParquetScans(
-    sql: string,
-    parameters: readonly string[],
-  ): Promise<{ file: string; projections: string; filters: string }[]> {
-    // the parameters as Athena substitutes them (loaded here only: the Athena adapter brings its SDK)
-    const { athenaParameterLiteral } = await import('./athena-query-engine.ts')
-    let inlined = sql.replace(/(^|\bwith\s+)([a-z_][a-z0-9_]*) as \(/gim, '$1$2 as not materialized (')
-    for (const value of parameters) inlined = inlined.replace('?', athenaParameterLiteral(value))
-    await this.connection.run(`set disabled_optimizers = 'common_subplan'`)
-    try {
-      const { rows } = await this.rows(`explain (analyze, format json) ${inlined}`)
-      const scans: { file: string; projections: string; filters: string }[] = []
-      const visit = (node: PlanNode) => {
-        if (node.operator_name === 'READ_PARQUET' && node.extra_info) {
-          scans.push({
-            file: String(node.extra_info['Filename(s)'] ?? '').split(', ')[0] as string,
-            projections: String(node.extra_info.Projections ?? ''),
-            filters: String(node.extra_info.Filters ?? ''),
-          })
-        }
-        for (const child of node.children ?? []) visit(child)
-      }
-      const plan: PlanNode | PlanNode[] = JSON.parse(String(Object.values(rows[0] as object)[1]))
-      for (const root of Array.isArray(plan) ? plan : [plan]) visit(root)
-      return scans
-    } finally {
-      await this.connection.run(`reset disabled_optimizers`)
-    }
   }
 
   /** Closes the database, and with it the staging cache (another lake opened later may then attach it). */

@@ -1,16 +1,16 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
-import { setTimeout as sleep } from 'node:timers/promises'
 import {
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
   type PutObjectCommandInput,
+  paginateListObjectsV2,
   S3Client,
+  type S3ClientConfig,
   type S3ServiceException,
 } from '@aws-sdk/client-s3'
 import {
@@ -23,13 +23,19 @@ import {
   type ReadOptions,
   type WriteOptions,
 } from '../core/ports.ts'
+import { type RetryPolicy, type RetryTiming, withRetries } from '../core/retry.ts'
 
 export interface S3ObjectStoreOptions {
   bucket: string
+  /** Default: s3Client(). */
   client?: S3Client
-  /** Attempts for a conditional create answered 409 ConditionalRequestConflict (a concurrent write in flight). */
-  conflictAttempts?: number
-  conflictBackoffMs?: number
+  /**
+   * Tries of a conditional create answered 409 ConditionalRequestConflict (a concurrent write in flight), and
+   * the waits between them (default CONFLICT_RETRY).
+   */
+  conflictRetry?: Partial<RetryPolicy>
+  /** Test seams: waiting between conflicted creates, and the jitter source. */
+  timing?: Partial<RetryTiming>
   /**
    * Object Lock retention for keys under `prefixes` (archive/ and manifests/: what was sent and how results were
    * made). The bucket refuses unlocked writes there, so each write sets its own retention.
@@ -44,6 +50,20 @@ export interface ObjectLockSettings {
 }
 
 /**
+ * Attempts of one S3 call: the SDK's standard retry mode retries throttling (503 SlowDown), 5xx answers and
+ * dropped connections, with backoff. A 409 conflict is not among them: `create` retries it (CONFLICT_RETRY).
+ */
+export const S3_MAX_ATTEMPTS = 3
+
+/** The S3 client the store makes, its retries set (S3_MAX_ATTEMPTS). */
+export function s3Client(config: Omit<S3ClientConfig, 'maxAttempts' | 'retryMode'> = {}): S3Client {
+  return new S3Client({ ...config, maxAttempts: S3_MAX_ATTEMPTS, retryMode: 'standard' })
+}
+
+/** A conflicting write is in flight for well under a second: four retries within about 3 s. */
+export const CONFLICT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 2000 }
+
+/**
  * The lake in an S3 bucket. `create` sends `If-None-Match: *`: 412 means another writer created the key first
  * (reported as `exists`), 409 means a conflicting write was still in flight, so the request is retried.
  */
@@ -51,16 +71,16 @@ export class S3ObjectStore implements ObjectStore {
   readonly location: string
   private readonly client: S3Client
   private readonly bucket: string
-  private readonly conflictAttempts: number
-  private readonly conflictBackoffMs: number
+  private readonly conflictRetry: RetryPolicy
+  private readonly timing: Partial<RetryTiming>
   private readonly objectLock: ObjectLockSettings | undefined
 
   constructor(options: S3ObjectStoreOptions) {
     this.bucket = options.bucket
-    this.client = options.client ?? new S3Client({})
+    this.client = options.client ?? s3Client()
     this.location = `s3://${options.bucket}`
-    this.conflictAttempts = options.conflictAttempts ?? 5
-    this.conflictBackoffMs = options.conflictBackoffMs ?? 200
+    this.conflictRetry = { ...CONFLICT_RETRY, ...options.conflictRetry }
+    this.timing = options.timing ?? {}
     this.objectLock = options.objectLock
   }
 
@@ -105,41 +125,37 @@ export class S3ObjectStore implements ObjectStore {
 
   async create(key: string, body: ObjectBody, options: WriteOptions = {}): Promise<'created' | 'exists'> {
     // a plain stream can be sent once only, so only reopenable bodies are retried after a 409
-    const attempts = body instanceof Readable ? 1 : this.conflictAttempts
-    for (let attempt = 1; ; attempt++) {
-      const input = await this.putInput(key, body, options)
-      try {
-        await this.client.send(new PutObjectCommand({ ...input, IfNoneMatch: '*' }))
-        return 'created'
-      } catch (error) {
-        const status = (error as S3ServiceException).$metadata?.httpStatusCode
-        if (status === 412) {
+    const retry = body instanceof Readable ? { ...this.conflictRetry, attempts: 1 } : this.conflictRetry
+    return withRetries(
+      async () => {
+        const input = await this.putInput(key, body, options)
+        try {
+          await this.client.send(new PutObjectCommand({ ...input, IfNoneMatch: '*' }))
+          return 'created'
+        } catch (error) {
+          if (statusOf(error) !== 412) throw error
           // as on disk: the caller's stream is not wanted any more (S3 may have answered without reading it)
           if (body instanceof Readable) body.destroy()
           return 'exists'
+        } finally {
+          closeOpenedFile(body, input)
         }
-        if (status === 409 && attempt < attempts) {
-          await sleep(this.conflictBackoffMs * 2 ** (attempt - 1))
-          continue
-        }
-        throw error
-      } finally {
-        closeOpenedFile(body, input)
-      }
-    }
+      },
+      retry,
+      (error) => statusOf(error) === 409,
+      this.timing,
+    )
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    let token: string | undefined
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-      )
+    for await (const page of paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: prefix },
+    )) {
       for (const item of page.Contents ?? []) {
         if (item.Key !== undefined) yield { key: item.Key, size: item.Size ?? 0 }
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined
-    } while (token)
+    }
   }
 
   private async putInput(
@@ -194,6 +210,10 @@ export class S3ObjectStore implements ObjectStore {
       return new ObjectNotFoundError(key, this.location)
     return error
   }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as Partial<S3ServiceException> | undefined)?.$metadata?.httpStatusCode
 }
 
 /**

@@ -5,8 +5,7 @@ import {
   type SendEmailCommandInput,
   type SendEmailCommandOutput,
 } from '@aws-sdk/client-sesv2'
-import { type Mailer, type RawMessage, SendError } from '../core/ports.ts'
-import { messageIdOf } from '../core/reports/compose.ts'
+import { type Mailer, type ReportMessage, SendError } from '../core/ports.ts'
 
 /** The SES client's settings the mailer takes (endpoint, region, credentials...): never its retries or timeout. */
 export type SesClientConfig = Omit<
@@ -75,7 +74,7 @@ export class SesMailer implements Mailer {
     this.configurationSetName = options.configurationSet
   }
 
-  async send(message: RawMessage): Promise<{ messageId: string }> {
+  async send(message: ReportMessage): Promise<{ messageId: string }> {
     const input: SendEmailCommandInput = {
       FromEmailAddress: message.from,
       Destination: { ToAddresses: [...message.to] },
@@ -88,9 +87,8 @@ export class SesMailer implements Mailer {
     } catch (error) {
       throw classifySesError(error) ?? error
     }
-    const messageId = response.MessageId ?? messageIdOf(message.raw)
-    if (messageId === undefined) throw new Error('SES accepted the message but returned no MessageId')
-    return { messageId }
+    // SES's own id, the one its bounce and delivery events carry
+    return { messageId: response.MessageId ?? message.messageId }
   }
 }
 

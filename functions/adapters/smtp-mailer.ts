@@ -1,12 +1,10 @@
 import { createTransport } from 'nodemailer'
-import { type Mailer, type RawMessage, SendError } from '../core/ports.ts'
-import { messageIdOf } from '../core/reports/compose.ts'
+import { type Mailer, type ReportMessage, SendError } from '../core/ports.ts'
 
 /**
  * Sends the composed bytes unchanged over SMTP with nodemailer (`smtp://host:port`, `smtps://user:pass@host`,
  * options as URL query parameters). The envelope is the message's (`MAIL FROM` / `RCPT TO`), never parsed
- * from the headers. The message id is the Message-ID header of the raw message, the one the archive and the
- * ledger know; a message without one gets the server's reply ("250 OK: queued as ...").
+ * from the headers. The message id is the message's Message-ID, the one the archive and the ledger know.
  */
 export class SmtpMailer implements Mailer {
   readonly name = 'smtp' as const
@@ -16,18 +14,16 @@ export class SmtpMailer implements Mailer {
     this.transport = createTransport(url)
   }
 
-  async send(message: RawMessage): Promise<{ messageId: string }> {
-    let response: string
+  async send(message: ReportMessage): Promise<{ messageId: string }> {
     try {
-      const info = await this.transport.sendMail({
+      await this.transport.sendMail({
         envelope: { from: message.from, to: [...message.to] },
         raw: message.raw,
       })
-      response = String(info.response ?? '')
     } catch (error) {
       throw classifySmtpError(error) ?? error
     }
-    return { messageId: messageIdOf(message.raw) ?? response }
+    return { messageId: message.messageId }
   }
 
   /** Closes the transport (only a pooled transport holds connections between messages). */

@@ -1,5 +1,5 @@
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
-import { ENGINE_NAMES, isEngineName, martSql } from '../core/analytics/mart-sql.ts'
+import { martSql, type StagingPlacement } from '../core/analytics/mart-sql.ts'
 import { MART_NAMES } from '../core/analytics/marts.ts'
 import { martParameters } from '../core/analytics/run.ts'
 
@@ -17,6 +17,24 @@ export interface SqlCommandOptions {
 export class SqlCommandError extends Error {}
 
 /**
+ * The engines `hotspot sql` speaks for, and where each puts a run's staging: `hotspot run`'s DuckDbLake builds
+ * it as tables (it is a StagingBuilder), the nightly run's AthenaQueryEngine inlines it. Kept here so that
+ * printing SQL opens no engine (tests/unit/sql-command.test.ts checks it against the adapters).
+ */
+export const ENGINE_STAGING = {
+  athena: 'inlined',
+  duckdb: 'tables',
+} as const satisfies Record<string, StagingPlacement>
+
+export type EngineName = keyof typeof ENGINE_STAGING
+
+export const ENGINE_NAMES = Object.keys(ENGINE_STAGING) as EngineName[]
+
+function isEngineName(name: string): name is EngineName {
+  return Object.hasOwn(ENGINE_STAGING, name)
+}
+
+/**
  * `hotspot sql`: the SQL an engine runs for a mart in a nightly run (every mart) as of a date, exactly as
  * runMarts sends it (martSql). Reads the lake's reference manifests only; opens no engine.
  */
@@ -31,5 +49,5 @@ export async function runSqlCommand(mart: string, options: SqlCommandOptions): P
       `unknown engine ${JSON.stringify(engine)}; expected one of ${ENGINE_NAMES.join(', ')}`,
     )
   const parameters = await martParameters(new FsObjectStore(options.lake), options.asOf, options)
-  return martSql(engine, mart, parameters, MART_NAMES)
+  return martSql(ENGINE_STAGING[engine], mart, parameters, MART_NAMES)
 }

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import type { ReportKind } from './reports/model.ts'
 
 /** A file on the local disk: reopenable (so a conflicted create can be retried) and of known length. */
 export interface LocalFile {
@@ -105,19 +106,27 @@ export function fixedClock(at: Date | string): Clock {
  * A SQL engine over the lake: Athena in AWS, DuckDB locally. Queries are SELECTs in the portable Trino subset
  * (queries/README.md) with positional `?` parameters, each given as text and cast in the SQL
  * (`cast(? as date)`). Values come back as text (or null) whatever the engine; the caller types them by the
- * columns it declared, so both engines feed the same code.
+ * columns it declared, so both engines feed the same code. What an engine can do besides is a port of its own
+ * (StagingBuilder), asked for by capability, never by name.
  */
 export interface QueryEngine {
-  readonly name: 'athena' | 'duckdb'
+  /** Recorded in a run's manifest: which engine computed its results. Nothing is decided by it. */
+  readonly name: string
   query(sql: string, parameters: readonly string[], options?: QueryOptions): Promise<QueryResult>
-  /**
-   * Builds the staging relations once, before a run's marts (an engine that can keep tables for the length of
-   * a run), every one it is given, and returns their names: the runner then leaves them out of each mart's SQL
-   * instead of inlining them as CTEs. Which engines do is decided by name (runStaging in
-   * core/analytics/mart-sql.ts), so `hotspot sql` can tell the SQL without an engine; the others get staging
-   * inlined.
-   */
-  prepareStaging?(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>>
+}
+
+/**
+ * An engine that can keep tables for the length of a run builds the run's staging relations once, before its
+ * marts, and each mart reads them by name (mart-sql.ts); an engine without this capability (Athena keeps
+ * nothing between queries) gets each mart with its staging inlined as CTEs.
+ */
+export interface StagingBuilder {
+  /** Builds every staging relation it is given, in map order, and returns the names of those built. */
+  prepareStaging(staging: ReadonlyMap<string, StagingTable>): Promise<ReadonlySet<string>>
+}
+
+export function buildsStaging(engine: QueryEngine): engine is QueryEngine & StagingBuilder {
+  return typeof (engine as Partial<StagingBuilder>).prepareStaging === 'function'
 }
 
 /** A staging query as an engine that builds staging as tables gets it. */
@@ -153,7 +162,6 @@ export interface QueryResult {
   columns: { name: string; type: string }[]
   rows: (string | null)[][]
   stats: {
-    engine: 'athena' | 'duckdb'
     elapsed_ms: number
     /** Athena's DataScannedInBytes; undefined on DuckDB. */
     bytes_scanned?: number
@@ -162,8 +170,23 @@ export interface QueryResult {
   }
 }
 
-/** A composed message: the exact MIME bytes, and the envelope they go to. */
-export interface RawMessage {
+/**
+ * A composed report email as a mailer gets it: what it is, as data, and the exact MIME bytes with the envelope
+ * they go to. The mailer sends `raw` unchanged (the archived .eml is exactly what went out) and reads nothing
+ * back out of it.
+ */
+export interface ReportMessage {
+  report: ReportKind
+  /** The period id: `2026-W46`, `2026-10`. */
+  period: string
+  /** The recipient's key in the recipients file (`CMD-001`). */
+  recipientKey: string
+  /** 0 as first sent; n for its nth explicit resend. */
+  resend: number
+  /** The Message-ID header, angle brackets included. */
+  messageId: string
+  subject: string
+  /** The envelope: MAIL FROM and RCPT TO. */
   from: string
   to: string[]
   raw: Buffer
@@ -189,5 +212,5 @@ export class SendError extends Error {
  */
 export interface Mailer {
   readonly name: 'ses' | 'smtp' | 'outbox'
-  send(message: RawMessage): Promise<{ messageId: string }>
+  send(message: ReportMessage): Promise<{ messageId: string }>
 }

@@ -5,7 +5,7 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts'
-import { fixedClock, type RawMessage } from '../../functions/core/ports.ts'
+import { fixedClock, type ReportMessage } from '../../functions/core/ports.ts'
 import { composeMessage } from '../../functions/core/reports/compose.ts'
 import {
   type DeliveryOutcome,
@@ -35,7 +35,7 @@ const commanders: Recipient[] = [1, 2, 3].map((n) => ({
 }))
 
 let ses: SesEndpoint
-const messages = new Map<string, RawMessage>()
+const messages = new Map<string, ReportMessage>()
 
 beforeAll(async () => {
   ses = await SesEndpoint.start()
@@ -53,7 +53,7 @@ const mailer = () =>
     requestTimeoutMs: TEST_REQUEST_TIMEOUT_MS,
   })
 
-const messageFor = (recipient: Recipient): RawMessage => {
+const messageFor = (recipient: Recipient): ReportMessage => {
   const message = messages.get(recipient.key)
   if (message === undefined) throw new Error(`no message for ${recipient.key}`)
   return message
@@ -176,13 +176,16 @@ describe('delivery over SES: exactly once per recipient', () => {
   })
   afterEach(() => rm(dir, { recursive: true, force: true }))
 
-  const backoff = (attempt: number) => 40 * 2 ** (attempt - 1)
-  const sleep = async (ms: number) => {
-    waits.push(ms)
-    await new Promise((resolve) => setTimeout(resolve, ms))
+  /** Waits of half their ceiling: 40 ms, then 80. */
+  const timing = {
+    random: () => 0.5,
+    sleep: async (ms: number) => {
+      waits.push(ms)
+      await new Promise((resolve) => setTimeout(resolve, ms))
+    },
   }
 
-  const send = (recipient: Recipient, options: { maxAttempts?: number } = {}) =>
+  const send = (recipient: Recipient, options: { attempts?: number } = {}) =>
     deliver({
       store,
       mailer: mailer(),
@@ -191,9 +194,8 @@ describe('delivery over SES: exactly once per recipient', () => {
       period: PERIOD,
       recipientKey: recipient.key,
       compose: async () => messageFor(recipient),
-      backoff,
-      sleep,
-      ...options,
+      sendRetry: { baseDelayMs: 80, ...options },
+      timing,
     })
 
   /** One run: every commander in turn, as sendReports does. */
@@ -263,7 +265,7 @@ describe('delivery over SES: exactly once per recipient', () => {
   it('throttling that outlasts the in-run retries is recorded as retryable; the next run sends it once', async () => {
     const [target] = commanders as [Recipient]
     ses.setDefault('throttle')
-    expect(await send(target, { maxAttempts: 3 })).toMatchObject({
+    expect(await send(target, { attempts: 3 })).toMatchObject({
       state: 'failed',
       kind: 'throttled',
       retryable: true,

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
-import { ENGINE_NAMES, type EngineName } from '../../functions/core/analytics/mart-sql.ts'
+import { ENGINE_NAMES, type EngineName } from '../../functions/cli/sql-command.ts'
 import { type RunManifest, runMarts } from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import { fixedClock, type QueryEngine } from '../../functions/core/ports.ts'
+import { fixedClock, type QueryEngine, type StagingBuilder } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
 import { hotspot, type Run, SAMPLES } from './hotspot-cli.ts'
@@ -36,7 +36,7 @@ describe('hotspot sql: the SQL an engine runs for a mart', () => {
     for (const name of ENGINE_NAMES) {
       const duck = await DuckDbLake.open(lake)
       try {
-        const engine: QueryEngine = {
+        const engine: QueryEngine | (QueryEngine & StagingBuilder) = {
           name,
           query: (sql, parameters, options) => {
             sent[name].set(options?.label as string, sql)

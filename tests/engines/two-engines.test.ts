@@ -13,7 +13,13 @@ import {
 } from '../../functions/core/analytics/marts.ts'
 import { type RunManifest, RunOutOfTimeError, runMarts } from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import { fixedClock, type QueryEngine, type QueryResult } from '../../functions/core/ports.ts'
+import {
+  buildsStaging,
+  fixedClock,
+  type QueryEngine,
+  type QueryResult,
+  type StagingBuilder,
+} from '../../functions/core/ports.ts'
 import { viewSpecs } from '../../lib/glue-schema.ts'
 import { copyDemoLake, demoCity } from '../helpers/demo-city.ts'
 import { type AthenaOnTrino, athenaOnTrino } from './athena-on-trino.ts'
@@ -21,7 +27,10 @@ import { martDifferences } from './compare.ts'
 import { TrinoLake } from './trino-lake.ts'
 
 /** An engine that keeps each mart's answer (by label) as it passes it on. */
-function recording(engine: QueryEngine, answers: Map<string, QueryResult>): QueryEngine {
+function recording(
+  engine: QueryEngine,
+  answers: Map<string, QueryResult>,
+): QueryEngine | (QueryEngine & StagingBuilder) {
   return {
     name: engine.name,
     query: async (sql, parameters, options) => {
@@ -29,7 +38,7 @@ function recording(engine: QueryEngine, answers: Map<string, QueryResult>): Quer
       if (options?.label) answers.set(options.label, result)
       return result
     },
-    ...(engine.prepareStaging ? { prepareStaging: engine.prepareStaging.bind(engine) } : {}),
+    ...(buildsStaging(engine) ? { prepareStaging: engine.prepareStaging.bind(engine) } : {}),
   }
 }
 

@@ -131,7 +131,7 @@ describe('athenaViolations: the query length', () => {
 
 describe('what the pipeline sends to Athena keeps its rules', () => {
   it.each(MART_NAMES)('%s as the nightly run sends it (composeMart, staging inlined)', (mart) => {
-    const sql = martSql('athena', mart, PARAMETERS)
+    const sql = martSql('inlined', mart, PARAMETERS)
     expect(sql).toBe(composeMart(mart, PARAMETERS))
     expect(athenaViolations(sql)).toEqual([])
   })

@@ -189,11 +189,11 @@ export class TestLake {
       // null: a run without a population
       population_version: versions.population === undefined ? POPULATION_VERSION : versions.population,
     }
-    // martSql: the SQL runMarts sends each engine
-    const athenaSql = martSql('athena', name, parameters, [name])
+    // martSql: the SQL runMarts sends each engine (Athena inlines staging, DuckDB builds it as tables)
+    const athenaSql = martSql('inlined', name, parameters, [name])
     const inlined = await this.engine.query(athenaSql, [])
-    await this.engine.prepareStaging(runStaging('duckdb', [name]))
-    const onTables = await this.engine.query(martSql('duckdb', name, parameters, [name]), [])
+    await this.engine.prepareStaging(runStaging('tables', [name]))
+    const onTables = await this.engine.query(martSql('tables', name, parameters, [name]), [])
     const names = inlined.columns.map((c) => c.name)
     const declared = definition.columns.map((c) => c.name)
     if (names.join() !== declared.join()) {

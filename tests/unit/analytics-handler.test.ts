@@ -197,12 +197,14 @@ describe('analytics handler', () => {
       workgroup: WORKGROUP,
       database: DATABASE,
       client: athena.client,
-      sleep: async (ms) => {
-        sleeps.push(ms)
-        now += ms
+      timing: {
+        sleep: async (ms) => {
+          sleeps.push(ms)
+          now += ms
+        },
+        random: () => 0.5,
       },
       now: () => now,
-      random: () => 0.5,
     })
     const run = module.analyticsHandler({
       store: new S3ObjectStore({ bucket: LAKE }),

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { athenaParquetScans } from '../../bench/athena-scans.ts'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
@@ -15,7 +16,7 @@ import {
   runMarts,
 } from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import { fixedClock, type QueryEngine } from '../../functions/core/ports.ts'
+import { fixedClock, type QueryEngine, type StagingBuilder } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
 
@@ -64,14 +65,14 @@ describe('runMarts over the sample lake', () => {
       const repeated: Record<string, Record<string, number>> = {}
       for (const mart of MART_NAMES) {
         const reads: Record<string, number> = {}
-        for (const scan of await engine.athenaParquetScans(
+        for (const scan of await athenaParquetScans(
+          engine,
           composeMart(mart, {
             as_of: '2026-03-02',
             weights_version: w,
             register_version: r,
             population_version: null,
           }),
-          [],
         )) {
           const feed = /\/curated\/([a-z_]+)\//.exec(scan.file)?.[1]
           if (feed) reads[feed] = (reads[feed] ?? 0) + 1
@@ -171,12 +172,12 @@ describe('runMarts over the sample lake', () => {
   })
 
   it('refuses a mart whose result does not match its declared columns', async () => {
-    const engine: QueryEngine = {
+    const engine: QueryEngine & StagingBuilder = {
       name: 'duckdb',
       query: async () => ({
         columns: [{ name: 'x', type: 'varchar' }],
         rows: [],
-        stats: { engine: 'duckdb', elapsed_ms: 0 },
+        stats: { elapsed_ms: 0 },
       }),
       prepareStaging: async (staging) => new Set(staging.keys()),
     }

@@ -1,8 +1,13 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { StartQueryExecutionCommand } from '@aws-sdk/client-athena'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
+  ATHENA_MAX_ATTEMPTS,
   AthenaQueryEngine,
   type AthenaQueryEngineOptions,
   AthenaQueryError,
+  athenaClient,
   athenaClientRequestToken,
   athenaParameterLiteral,
 } from '../../functions/adapters/athena-query-engine.ts'
@@ -81,12 +86,14 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
       workgroup: WORKGROUP,
       database: DATABASE,
       client: athena.client,
-      sleep: async (ms) => {
-        sleeps.push(ms)
-        clock += ms
+      timing: {
+        sleep: async (ms) => {
+          sleeps.push(ms)
+          clock += ms
+        },
+        random: () => 0.5,
       },
       now: () => clock,
-      random: () => 0.5,
       ...options,
     })
   const commands = () => athena.sent().map((c) => c.command)
@@ -156,7 +163,7 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
         ['H003', '7', null],
         ['', '0', '0.00'],
       ],
-      stats: { engine: 'athena', elapsed_ms: 750, bytes_scanned: 123_456_789, execution_id: execution },
+      stats: { elapsed_ms: 750, bytes_scanned: 123_456_789, execution_id: execution },
     })
   })
 
@@ -282,17 +289,19 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
       athenaClientRequestToken(SQL, PARAMETERS, AS_OF, { ...SCOPE, attempt: 2 }),
     ])
     expect(result.stats.execution_id).toBe([...athena.executions.keys()][1])
-    expect(sleeps).toEqual([188]) // backoff before the second execution: 125 + 0.5 * 125
+    // the failure is seen at the first poll; then EXECUTION_RETRY's first wait, the draw at one half: 500 ms
+    // (of up to 1 s) before the second execution
+    expect(sleeps).toEqual([500])
   })
 
-  it('gives up on retryable failures after executionAttempts, still marked retryable', async () => {
+  it('gives up on retryable failures after the attempts of its execution retry, still marked retryable', async () => {
     const failure = {
       states: ['FAILED' as const],
       stateChangeReason: 'internal error',
       athenaError: { ErrorCategory: 1, Retryable: true },
     }
     athena.script(failure, failure)
-    const error = await failedWith(engine({ executionAttempts: 2 }).query(SQL, PARAMETERS))
+    const error = await failedWith(engine({ executionRetry: { attempts: 2 } }).query(SQL, PARAMETERS))
     expect(error).toMatchObject({
       retryable: true,
       kind: 'system',
@@ -302,47 +311,37 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
     expect(starts()).toHaveLength(2)
   })
 
-  it('retries a throttled StartQueryExecution with the same token, and a throttled GetQueryResults', async () => {
-    athena.script({ columns: [{ name: 'n', type: 'bigint' }], rows: [['1']] })
-    athena.failNext('StartQueryExecution', tooManyRequests(), tooManyRequests())
+  it('leaves throttling to the client: a throttle it did not absorb is thrown, not retried or replaced', async () => {
+    athena.failNext('StartQueryExecution', tooManyRequests())
+    await expect(engine().query('select 1', [])).rejects.toMatchObject({ name: 'TooManyRequestsException' })
+    athena.failNext('GetQueryExecution', throttling('ThrottlingException', 429))
+    await expect(engine().query('select 1', [])).rejects.toMatchObject({ name: 'ThrottlingException' })
     athena.failNext('GetQueryResults', throttling('ThrottlingException'))
-    const result = await engine().query(SQL, PARAMETERS, { asOf: AS_OF })
-    expect(result.rows).toEqual([['1']])
-
-    const token = athenaClientRequestToken(SQL, PARAMETERS, AS_OF, SCOPE)
-    expect(starts()).toHaveLength(3)
-    expect(starts().map((c) => c.input.ClientRequestToken)).toEqual([token, token, token])
+    await expect(engine().query('select 1', [])).rejects.toMatchObject({ name: 'ThrottlingException' })
     expect(commands()).toEqual([
       'StartQueryExecution',
       'StartQueryExecution',
+      'GetQueryExecution',
       'StartQueryExecution',
       'GetQueryExecution',
       'GetQueryResults',
-      'GetQueryResults',
     ])
-    expect(athena.executions.size).toBe(1)
-    // equal jitter with random() = 0.5: 3/4 of 250, 500, then 250 again for the results call
-    expect(sleeps).toEqual([188, 375, 188])
+    expect(sleeps).toEqual([])
   })
 
-  it('retries a throttled GetQueryExecution answered with HTTP 429', async () => {
-    athena.failNext('GetQueryExecution', throttling('SomethingElse', 429))
-    await engine().query('select 1', [])
-    expect(commands()).toEqual([
-      'StartQueryExecution',
-      'GetQueryExecution',
-      'GetQueryExecution',
-      'GetQueryResults',
-    ])
-  })
-
-  it('rethrows the throttle after maxAttempts', async () => {
-    athena.failNext('StartQueryExecution', tooManyRequests(), tooManyRequests(), tooManyRequests())
-    await expect(engine({ maxAttempts: 3 }).query('select 1', [])).rejects.toMatchObject({
-      name: 'TooManyRequestsException',
-    })
-    expect(commands()).toEqual(['StartQueryExecution', 'StartQueryExecution', 'StartQueryExecution'])
-    expect(sleeps).toHaveLength(2)
+  it('reads the results with the SDK paginator: each page asks for the token the page before gave', async () => {
+    const rows = Array.from({ length: 7 }, (_, i) => [String(i)])
+    athena.script({ columns: [{ name: 'n', type: 'bigint' }], rows })
+    const result = await engine().query('select n', [])
+    expect(result.rows).toEqual(rows)
+    const [execution] = [...athena.executions.keys()]
+    // pages of 3 rows, the header row first: tokens page-3 and page-6, no request after the last page
+    expect(athena.sent().filter((c) => c.command === 'GetQueryResults')).toEqual(
+      [undefined, 'page-3', 'page-6'].map((NextToken) => ({
+        command: 'GetQueryResults',
+        input: { QueryExecutionId: execution, MaxResults: 1000, NextToken },
+      })),
+    )
   })
 
   it('lets other errors through at once', async () => {
@@ -460,11 +459,11 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
       athenaError: { ErrorCategory: 1, Retryable: true },
     }
     athena.script(failure)
-    // the failure is seen at 250 ms of 300; the replacement's 188 ms backoff would start it at 438 ms
+    // the failure is seen at 250 ms of 300; the replacement's 500 ms wait would start it at 750 ms
     const error = await failedWith(engine().query('select 1', [], { timeoutMs: 300 }))
     expect(error).toMatchObject({ state: 'FAILED', retryable: true })
     expect(starts()).toHaveLength(1)
-    expect(sleeps).not.toContain(188)
+    expect(sleeps).toEqual([250])
   })
 
   it('does not start a query with no time left to wait for it', async () => {
@@ -498,5 +497,59 @@ describe('AthenaQueryEngine: the commands it sends and how it reads the answers'
     const error = await failedWith(engine({ timeoutMs: 100 }).query('select 1', []))
     expect(error.kind).toBe('timeout')
     expect(commands().at(-1)).toBe('StopQueryExecution')
+  })
+})
+
+describe("athenaClient: retries of single calls are the SDK client's", () => {
+  it('uses the standard retry mode with ATHENA_MAX_ATTEMPTS attempts', async () => {
+    const client = athenaClient({ region: 'eu-west-2' })
+    expect(await client.config.maxAttempts()).toBe(ATHENA_MAX_ATTEMPTS)
+    const { retryMode } = client.config
+    expect(typeof retryMode === 'string' ? retryMode : await retryMode()).toBe('standard')
+  })
+
+  it('sends a throttled StartQueryExecution again, unchanged (same token), until Athena takes it', async () => {
+    // Athena's JSON protocol on loopback: two throttles, then the execution id
+    const bodies: string[] = []
+    const server = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8')
+      })
+      request.on('end', () => {
+        bodies.push(body)
+        const throttled = bodies.length <= 2
+        response.writeHead(throttled ? 400 : 200, { 'content-type': 'application/x-amz-json-1.1' })
+        response.end(
+          JSON.stringify(
+            throttled
+              ? { __type: 'TooManyRequestsException', Message: 'Rate exceeded' }
+              : { QueryExecutionId: 'execution-1' },
+          ),
+        )
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const client = athenaClient({
+        region: 'eu-west-2',
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      })
+      const token = athenaClientRequestToken(SQL, PARAMETERS, AS_OF, SCOPE)
+      const started = await client.send(
+        new StartQueryExecutionCommand({ QueryString: SQL, ClientRequestToken: token, WorkGroup: WORKGROUP }),
+      )
+      expect(started.QueryExecutionId).toBe('execution-1')
+      expect(bodies).toHaveLength(3)
+      expect(new Set(bodies).size).toBe(1)
+      expect(JSON.parse(bodies[0] as string)).toEqual({
+        QueryString: SQL,
+        ClientRequestToken: token,
+        WorkGroup: WORKGROUP,
+      })
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

@@ -3,21 +3,29 @@ import {
   CompositionError,
   cidReferences,
   composeMessage,
-  headerValue,
-  messageIdOf,
   recipientSegment,
   reportMessageId,
 } from '../../functions/core/reports/compose.ts'
 import { HeaderInjectionError } from '../../functions/core/reports/mail-headers.ts'
-import { assertPng, COMMANDER, CSV, envelope, renderedEmail } from './helpers/mail-fixtures.ts'
+import { assertPng, COMMANDER, CSV, envelope, headerValue, renderedEmail } from './helpers/mail-fixtures.ts'
 import { parseMessage } from './helpers/smtp-sink.ts'
 
 describe('composeMessage', () => {
   it('builds text and html alternatives, inline PNGs by cid and the CSV attachment', async () => {
     const email = renderedEmail()
     const message = await composeMessage(email, envelope())
-    expect(message.from).toBe('reports@force.police.example')
-    expect(message.to).toEqual(['jane.oneil@force.police.example'])
+    // what the message is, as data beside the bytes: a mailer reads nothing back out of them
+    expect({ ...message, raw: undefined }).toEqual({
+      report: 'weekly',
+      period: '2026-W46',
+      recipientKey: 'CMD-001',
+      resend: 0,
+      messageId: '<hotspot.weekly.2026-W46.CMD-001@force.police.example>',
+      subject: email.subject,
+      from: 'reports@force.police.example',
+      to: ['jane.oneil@force.police.example'],
+      raw: undefined,
+    })
 
     const parsed = await parseMessage(message.raw)
     expect(parsed.html).toBe(email.html)
@@ -54,7 +62,6 @@ describe('composeMessage', () => {
     expect(parsed.replyTo?.value).toEqual([{ name: '', address: 'analysts@force.police.example' }])
     expect(parsed.date?.toISOString()).toBe('2026-11-16T07:00:00.000Z')
     expect(parsed.messageId).toBe('<hotspot.weekly.2026-W46.CMD-001@force.police.example>')
-    expect(messageIdOf(message.raw)).toBe('<hotspot.weekly.2026-W46.CMD-001@force.police.example>')
     expect(headerValue(message.raw, 'X-Hotspot-Report')).toBe('weekly 2026-W46')
     expect(headerValue(message.raw, 'X-Hotspot-Recipient')).toBe('CMD-001')
     expect(headerValue(message.raw, 'Auto-Submitted')).toBe('auto-generated')
@@ -69,8 +76,18 @@ describe('composeMessage', () => {
         to: { key: 'funder-1', name: 'Trust', email: 'grants@trust.example', kind: 'funder', hotspotIds: [] },
       }),
     )
-    expect(messageIdOf(funder.raw)).toBe('<hotspot.monthly.2026-10.funder-1@force.police.example>')
+    expect(funder).toMatchObject({ report: 'monthly', period: '2026-10', recipientKey: 'funder-1' })
+    expect(funder.messageId).toBe('<hotspot.monthly.2026-10.funder-1@force.police.example>')
+    expect(headerValue(funder.raw, 'Message-ID')).toBe(funder.messageId)
     expect(headerValue(funder.raw, 'X-Hotspot-Report')).toBe('monthly 2026-10')
+    // a resend says so, in its data and its bytes
+    const resent = await composeMessage(renderedEmail(), envelope({ resend: 2 }))
+    expect(resent).toMatchObject({
+      resend: 2,
+      messageId: '<hotspot.weekly.2026-W46.CMD-001.resend-2@force.police.example>',
+    })
+    expect(headerValue(resent.raw, 'X-Hotspot-Resend')).toBe('2')
+    expect(headerValue(message.raw, 'X-Hotspot-Resend')).toBeUndefined()
   })
 
   it('is byte-identical for the same inputs, CRLF throughout, ending in CRLF, no line over 998', async () => {
@@ -89,12 +106,14 @@ describe('composeMessage', () => {
       renderedEmail(),
       envelope({ to: { ...COMMANDER, key: 'CMD-002', email: 'b@force.police.example' } }),
     )
-    expect(messageIdOf(other.raw)).toBe('<hotspot.weekly.2026-W46.CMD-002@force.police.example>')
+    expect(other.messageId).toBe('<hotspot.weekly.2026-W46.CMD-002@force.police.example>')
+    expect(headerValue(other.raw, 'Message-ID')).toBe(other.messageId)
   })
 
   it('takes a given Message-ID', async () => {
     const message = await composeMessage(renderedEmail(), envelope({ messageId: '<abc.123@example.org>' }))
-    expect(messageIdOf(message.raw)).toBe('<abc.123@example.org>')
+    expect(message.messageId).toBe('<abc.123@example.org>')
+    expect(headerValue(message.raw, 'Message-ID')).toBe('<abc.123@example.org>')
   })
 
   it.each([

@@ -13,7 +13,7 @@ import {
   type Mailer,
   type ObjectBody,
   type ObjectStore,
-  type RawMessage,
+  type ReportMessage,
   type WriteOptions,
 } from '../../functions/core/ports.ts'
 import { composeMessage, sha256 } from '../../functions/core/reports/compose.ts'
@@ -40,7 +40,7 @@ const RESENT_MESSAGE_ID = '<hotspot.weekly.2026-W46.CMD-001.resend-1@force.polic
 /** The email as the report composes it, as its first send (0) or as resend n, with the figures given. */
 const composeOf =
   (text?: string) =>
-  (resend: number): Promise<RawMessage> =>
+  (resend: number): Promise<ReportMessage> =>
     composeMessage(renderedEmail(text === undefined ? {} : { text }), envelope({ resend }))
 const NOW = '2026-11-16T07:00:00.000Z'
 
@@ -98,7 +98,7 @@ const STORES: [string, () => Promise<StoreHarness>][] = [
 ]
 
 let sink: SmtpSink
-let message: RawMessage
+let message: ReportMessage
 beforeAll(async () => {
   sink = await SmtpSink.start()
   message = await composeMessage(renderedEmail(), envelope())
@@ -134,9 +134,13 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
       period: '2026-W46',
       recipientKey: 'CMD-001',
       compose: async () => message,
-      backoff: (attempt) => 10 * 2 ** (attempt - 1),
-      sleep: async (ms) => {
-        waits.push(ms)
+      // waits of half the ceiling, 20 ms doubling up to 60: 10 ms, 20, 30, 30
+      sendRetry: { baseDelayMs: 20, maxDelayMs: 60 },
+      timing: {
+        random: () => 0.5,
+        sleep: async (ms) => {
+          waits.push(ms)
+        },
       },
       newAttemptId: () => `attempt-${++ids}`,
       ...overrides,
@@ -373,9 +377,25 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
     expect(sink.messages).toHaveLength(1)
   })
 
+  it('waits a full-jitter backoff, capped, between the sends of one run, and none after the last', async () => {
+    for (let i = 0; i < 5; i++) sink.failNext('RCPT', { code: 451, text: '4.3.0 Try again later' })
+    expect(await run()).toMatchObject({ state: 'failed', kind: 'transient', retryable: true })
+    // SEND_RETRY's five sends; half of 20, 40, 80 and 160 ms, each capped at 60
+    expect(waits).toEqual([10, 20, 30, 30])
+    expect(await ledgerJson()).toMatchObject({ state: 'failed', sends_tried: 5 })
+    expect(sink.messages).toHaveLength(0)
+  })
+
+  it('does not retry in the run what another send would meet again (a rejection)', async () => {
+    sink.failNext('END', { code: 554, text: '5.7.1 Message content rejected' })
+    expect(await run()).toMatchObject({ state: 'failed', kind: 'rejected', retryable: false })
+    expect(waits).toEqual([])
+    expect(await ledgerJson()).toMatchObject({ sends_tried: 1 })
+  })
+
   it('a transient failure that outlasts the retries is recorded; the rerun sends it as attempt 2', async () => {
     for (let i = 0; i < 2; i++) sink.failNext('RCPT', { code: 451, text: '4.3.0 Try again later' })
-    expect(await run({ maxAttempts: 2 })).toMatchObject({
+    expect(await run({ sendRetry: { attempts: 2 } })).toMatchObject({
       state: 'failed',
       kind: 'transient',
       retryable: true,
@@ -402,7 +422,7 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
 
   it('two concurrent retries of a failed delivery: one claims it and sends, the other reports it', async () => {
     sink.failNext('RCPT', { code: 451, text: '4.3.0 Try again later' })
-    await run({ maxAttempts: 1 })
+    await run({ sendRetry: { attempts: 1 } })
     const outcomes = await Promise.all([run(), run()])
     expect(outcomes.map((o) => o.state).sort()).toEqual(['sent', 'stuck'])
     expect(sink.messages).toHaveLength(1)
@@ -410,7 +430,7 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
 
   it('a retry claimed by a run that died before recording it is reported stuck', async () => {
     sink.failNext('RCPT', { code: 451, text: '4.3.0 Try again later' })
-    await run({ maxAttempts: 1 })
+    await run({ sendRetry: { attempts: 1 } })
     await harness.store.create(
       retryClaimKey('weekly', '2026-W46', 'CMD-001', 2),
       JSON.stringify({ attempt: 2, attempt_id: 'dead-run', claimed_at: NOW }),
@@ -426,7 +446,7 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
 
   it('gives up on transient failures after maxRetries later runs, and says so', async () => {
     for (let i = 0; i < 3; i++) sink.failNext('RCPT', { code: 451, text: '4.3.0 Try again later' })
-    for (let i = 0; i < 3; i++) await run({ maxAttempts: 1, maxRetries: 2 })
+    for (let i = 0; i < 3; i++) await run({ sendRetry: { attempts: 1 }, maxRetries: 2 })
     expect(await run({ maxRetries: 2 })).toMatchObject({
       state: 'failed',
       kind: 'transient',
@@ -462,6 +482,21 @@ describe.each(STORES)('exactly-once delivery over %s, to a real SMTP server', (_
     await expect(run({ recipientKey: 'CMD-002' })).rejects.toThrow(/for recipient "CMD-001"/)
     await expect(run({ period: '2026-W47' })).rejects.toThrow(/weekly 2026-W46/)
     expect(await harness.store.exists(LEDGER)).toBe(false)
+  })
+
+  it('refuses a message composed for another email before claiming anything', async () => {
+    const other = await composeMessage(
+      renderedEmail(),
+      envelope({ to: { ...COMMANDER, key: 'CMD-002', email: 'two@force.police.example' } }),
+    )
+    await expect(run({ compose: async () => other })).rejects.toThrow(
+      'the message is for recipient "CMD-002", not "CMD-001"',
+    )
+    await expect(run({ compose: async () => ({ ...message, period: '2026-W47' }) })).rejects.toThrow(
+      'the message is for weekly 2026-W47, not weekly 2026-W46',
+    )
+    expect(await harness.store.exists(LEDGER)).toBe(false)
+    expect(sink.messages).toHaveLength(0)
   })
 
   it('lists the ledger of a period and its problems for the run summary', async () => {
@@ -518,7 +553,7 @@ import { deliver } from ${JSON.stringify(path.join(root, 'functions/core/reports
 const [lake, url, eml] = process.argv.slice(2)
 const smtp = new SmtpMailer(url)
 const mailer = { name: 'smtp', send: async (m) => { await smtp.send(m); process.exit(137) } }
-const message = { from: ${JSON.stringify(message.from)}, to: ${JSON.stringify(message.to)}, raw: readFileSync(eml) }
+const message = { ...${JSON.stringify({ ...message, raw: undefined })}, raw: readFileSync(eml) }
 await deliver({ store: new FsObjectStore(lake), mailer, report: 'weekly', period: '2026-W46', recipientKey: 'CMD-001', compose: async () => message })
 `,
     )

@@ -22,7 +22,7 @@ import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { OutboxMailer, writePreview } from '../../functions/adapters/outbox-mailer.ts'
 import { classifySesError, SesMailer } from '../../functions/adapters/ses-mailer.ts'
 import { classifySmtpError, SmtpMailer } from '../../functions/adapters/smtp-mailer.ts'
-import { fixedClock, type RawMessage } from '../../functions/core/ports.ts'
+import { fixedClock, type ReportMessage } from '../../functions/core/ports.ts'
 import { composeMessage } from '../../functions/core/reports/compose.ts'
 import { deliver, ledgerState, QuotaExceededError } from '../../functions/core/reports/delivery.ts'
 import { COMMANDER, envelope, kindOf, renderedEmail } from './helpers/mail-fixtures.ts'
@@ -32,7 +32,7 @@ const MESSAGE_ID = '<hotspot.weekly.2026-W46.CMD-001@force.police.example>'
 
 describe('SmtpMailer against a real SMTP server on loopback', () => {
   let sink: SmtpSink
-  let message: RawMessage
+  let message: ReportMessage
   let mailer: SmtpMailer
 
   beforeAll(async () => {
@@ -125,7 +125,7 @@ describe('SmtpMailer against a real SMTP server on loopback', () => {
 
 describe('SesMailer with aws-sdk-client-mock', () => {
   const ses = mockClient(SESv2Client)
-  let message: RawMessage
+  let message: ReportMessage
   beforeAll(async () => {
     message = await composeMessage(renderedEmail(), envelope())
   })
@@ -220,7 +220,7 @@ describe('SesMailer with aws-sdk-client-mock', () => {
     })
     afterEach(() => rm(dir, { recursive: true, force: true }))
 
-    const run = (overrides: { recipientKey?: string; message?: RawMessage; waits?: number[] } = {}) =>
+    const run = (overrides: { recipientKey?: string; message?: ReportMessage; waits?: number[] } = {}) =>
       deliver({
         store,
         mailer: mailer(),
@@ -229,9 +229,12 @@ describe('SesMailer with aws-sdk-client-mock', () => {
         period: '2026-W46',
         recipientKey: overrides.recipientKey ?? 'CMD-001',
         compose: async () => overrides.message ?? message,
-        backoff: (attempt) => 100 * 2 ** (attempt - 1),
-        sleep: async (ms) => {
-          overrides.waits?.push(ms)
+        sendRetry: { baseDelayMs: 200 },
+        timing: {
+          random: () => 0.5,
+          sleep: async (ms) => {
+            overrides.waits?.push(ms)
+          },
         },
       })
 
@@ -308,7 +311,6 @@ describe('OutboxMailer', () => {
     const outbox = new OutboxMailer(dir)
     expect(await outbox.send(message)).toEqual({ messageId: MESSAGE_ID })
     const file = path.join(dir, 'weekly', '2026-W46', 'CMD-001.eml')
-    expect(outbox.fileFor(message)).toBe(file)
     expect((await readFile(file)).equals(message.raw)).toBe(true)
     expect(await readdir(path.dirname(file))).toEqual(['CMD-001.eml'])
     // sending it again replaces the file whole
@@ -334,18 +336,16 @@ describe('OutboxMailer', () => {
     await expect(writePreview(dir, 'weekly', '../../x', 'CMD-001', '')).rejects.toThrow(/not a weekly period/)
   })
 
-  it('files a message under a name the caller gives, and refuses one it cannot file', async () => {
+  it('files by the message data, never by its headers, and refuses what it cannot file', async () => {
     const message = await composeMessage(renderedEmail(), envelope())
     const outbox = new OutboxMailer(dir)
-    await outbox.send(message, { name: 'elsewhere/one.eml' })
-    expect((await readFile(path.join(dir, 'elsewhere', 'one.eml'))).equals(message.raw)).toBe(true)
-    const bare: RawMessage = {
-      from: 'a@b.example',
-      to: ['c@d.example'],
-      raw: Buffer.from('Subject: x\r\n\r\nhi\r\n'),
-    }
-    expect(await kindOf(outbox.send(bare))).toBe('rejected')
-    expect(await kindOf(outbox.send(message, { name: '../escape.eml' }))).toBe('rejected')
+    // the bytes still say CMD-001 and 2026-W46: the data decides, and a hostile key stays inside the folder
+    await outbox.send({ ...message, recipientKey: '../../escape', resend: 2 })
+    const file = path.join(dir, 'weekly', '2026-W46', 'resends', '%2E%2E%2F%2E%2E%2Fescape.2.eml')
+    expect((await readFile(file)).equals(message.raw)).toBe(true)
+    expect(await kindOf(outbox.send({ ...message, period: '../../x' }))).toBe('rejected')
+    expect(await kindOf(outbox.send({ ...message, recipientKey: '' }))).toBe('rejected')
+    expect(await readdir(dir)).toEqual(['weekly'])
   })
 
   it('reports a file it could not write as transient (nothing went out)', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
-import { ENGINE_NAMES, martSql, runStaging } from '../../functions/core/analytics/mart-sql.ts'
+import { martSql, runStaging, stagingPlacement } from '../../functions/core/analytics/mart-sql.ts'
 import {
   composeMart,
   MART_NAMES,
@@ -12,7 +12,7 @@ import {
   stagingSql,
 } from '../../functions/core/analytics/marts.ts'
 import { MissingReferenceError, martParameters, runMarts } from '../../functions/core/analytics/run.ts'
-import { fixedClock, type QueryEngine } from '../../functions/core/ports.ts'
+import { fixedClock, type QueryEngine, type StagingBuilder } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
 
@@ -27,36 +27,39 @@ const PARAMETERS = {
 /** The staging CTEs a query defines (`stg_x as (`). */
 const definedStaging = (sql: string) => [...sql.matchAll(/\b(stg_[a-z_]+) as \(/g)].map((m) => m[1])
 
-describe('runStaging: the staging an engine builds as tables before a run', () => {
-  it('is none on Athena and the staging of the run on DuckDB', () => {
-    expect(runStaging('athena').size).toBe(0)
-    expect(runStaging('athena', ['tips_monthly']).size).toBe(0)
-    expect([...runStaging('duckdb').keys()]).toEqual([...stagingSql().keys()])
-    expect([...runStaging('duckdb', ['concentration']).keys()]).toEqual([
+describe('runStaging: the staging built as tables before a run', () => {
+  it('is none when staging is inlined, and the staging of the run when it is built as tables', () => {
+    expect(runStaging('inlined').size).toBe(0)
+    expect(runStaging('inlined', ['tips_monthly']).size).toBe(0)
+    expect([...runStaging('tables').keys()]).toEqual([...stagingSql().keys()])
+    expect([...runStaging('tables', ['concentration']).keys()]).toEqual([
       'stg_incidents',
       'stg_incident_harm',
     ])
   })
 })
 
-describe('martSql: the SQL an engine runs for a mart', () => {
-  it.each(MART_NAMES)('%s on Athena carries its staging inlined, with the parameters written in', (mart) => {
-    const sql = martSql('athena', mart, PARAMETERS)
-    expect(sql).toBe(composeMart(mart, PARAMETERS))
-    expect(definedStaging(sql).length).toBeGreaterThan(0)
-    expect(sql).toContain(
-      "select cast('2026-03-02' as date) as as_of, cast('w-1' as varchar) as weights_version, cast('r-1' as varchar) as register_version",
-    )
-    expect(sql).not.toContain('?')
-  })
+describe('martSql: the SQL sent for a mart', () => {
+  it.each(MART_NAMES)(
+    '%s with staging inlined carries it as CTEs, with the parameters written in',
+    (mart) => {
+      const sql = martSql('inlined', mart, PARAMETERS)
+      expect(sql).toBe(composeMart(mart, PARAMETERS))
+      expect(definedStaging(sql).length).toBeGreaterThan(0)
+      expect(sql).toContain(
+        "select cast('2026-03-02' as date) as as_of, cast('w-1' as varchar) as weights_version, cast('r-1' as varchar) as register_version",
+      )
+      expect(sql).not.toContain('?')
+    },
+  )
 
-  it.each(MART_NAMES)('%s on DuckDB reads the staging tables by name, whichever marts run', (mart) => {
-    const sql = martSql('duckdb', mart, PARAMETERS)
+  it.each(MART_NAMES)('%s with staging as tables reads them by name, whichever marts run', (mart) => {
+    const sql = martSql('tables', mart, PARAMETERS)
     expect(sql).toBe(composeMart(mart, PARAMETERS, { prepared: new Set(stagingSql().keys()) }))
     expect(definedStaging(sql)).toEqual([])
     expect(sql).toMatch(/\bstg_[a-z_]+\b/)
     // `hotspot run --mart M` sends the same SQL for M as a run of every mart
-    expect(martSql('duckdb', mart, PARAMETERS, [mart])).toBe(sql)
+    expect(martSql('tables', mart, PARAMETERS, [mart])).toBe(sql)
   })
 
   it('writes the population version (or null, when none is loaded) only into the marts that read the population', () => {
@@ -64,21 +67,21 @@ describe('martSql: the SQL an engine runs for a mart', () => {
     expect(readers).toEqual(['stop_search_monthly'])
     const slot = (version: string) => `cast(${version} as varchar) as population_version`
     for (const mart of MART_NAMES) {
-      const given = martSql('athena', mart, { ...PARAMETERS, population_version: 'p-1' })
-      const none = martSql('athena', mart, { ...PARAMETERS, population_version: null })
+      const given = martSql('inlined', mart, { ...PARAMETERS, population_version: 'p-1' })
+      const none = martSql('inlined', mart, { ...PARAMETERS, population_version: null })
       expect(given.includes(slot("'p-1'")), mart).toBe(readers.includes(mart))
       expect(none.includes(slot('null')), mart).toBe(readers.includes(mart))
     }
   })
 
   it('refuses parameters that are not a date and versions', () => {
-    expect(() => martSql('athena', 'tips_monthly', { ...PARAMETERS, as_of: '2026-02-30' })).toThrow(
+    expect(() => martSql('inlined', 'tips_monthly', { ...PARAMETERS, as_of: '2026-02-30' })).toThrow(
       MartParameterError,
     )
-    expect(() => martSql('duckdb', 'tips_monthly', { ...PARAMETERS, weights_version: "w'1" })).toThrow(
+    expect(() => martSql('tables', 'tips_monthly', { ...PARAMETERS, weights_version: "w'1" })).toThrow(
       MartParameterError,
     )
-    expect(() => martSql('athena', 'no_such_mart', PARAMETERS)).toThrow(/unknown mart/)
+    expect(() => martSql('inlined', 'no_such_mart', PARAMETERS)).toThrow(/unknown mart/)
   })
 })
 
@@ -141,11 +144,11 @@ describe('runMarts sends martSql, and takes its parameters from martParameters',
   })
 
   /** An engine that answers every mart with no rows, and records the SQL and the staging it was given. */
-  function recordingEngine(name: QueryEngine['name'], tables: boolean) {
+  function recordingEngine(tables: boolean) {
     const sent = new Map<string, string>()
     const staged: string[][] = []
-    const engine: QueryEngine = {
-      name,
+    const engine: QueryEngine | (QueryEngine & StagingBuilder) = {
+      name: tables ? 'builds-staging' : 'inlines-staging',
       query: async (sql, parameters, options) => {
         expect(parameters).toEqual([])
         sent.set(options?.label as string, sql)
@@ -155,12 +158,12 @@ describe('runMarts sends martSql, and takes its parameters from martParameters',
             type: 'varchar',
           })),
           rows: [],
-          stats: { engine: name, elapsed_ms: 0 },
+          stats: { elapsed_ms: 0 },
         }
       },
       ...(tables
         ? {
-            prepareStaging: async (staging) => {
+            prepareStaging: async (staging: ReadonlyMap<string, unknown>) => {
               staged.push([...staging.keys()])
               return new Set(staging.keys())
             },
@@ -170,8 +173,12 @@ describe('runMarts sends martSql, and takes its parameters from martParameters',
     return { engine, sent, staged }
   }
 
-  it.each(ENGINE_NAMES)('sends each mart as martSql gives it for %s', async (name) => {
-    const { engine, sent, staged } = recordingEngine(name, name === 'duckdb')
+  it.each([
+    ['a StagingBuilder', true, 'tables'],
+    ['an engine without the capability', false, 'inlined'],
+  ] as const)('sends %s each mart as martSql gives it with staging %s', async (_, tables, placement) => {
+    const { engine, sent, staged } = recordingEngine(tables)
+    expect(stagingPlacement(engine)).toBe(placement)
     const marts = ['concentration', 'tips_monthly'] as const
     await runMarts({ store, engine, clock: fixedClock('2026-03-05T03:30:00Z'), asOf: '2026-03-02', marts })
     const parameters = {
@@ -181,18 +188,19 @@ describe('runMarts sends martSql, and takes its parameters from martParameters',
       population_version: null,
     }
     expect([...sent.keys()]).toEqual([...marts])
-    for (const mart of marts) expect(sent.get(mart)).toBe(martSql(name, mart, parameters))
-    expect(staged).toEqual(name === 'duckdb' ? [[...runStaging('duckdb', marts).keys()]] : [])
+    for (const mart of marts) expect(sent.get(mart)).toBe(martSql(placement, mart, parameters))
+    expect(staged).toEqual(tables ? [[...runStaging('tables', marts).keys()]] : [])
   })
 
-  it('refuses an engine that reads staging as tables but does not build them all', async () => {
-    const run = (engine: QueryEngine) =>
-      runMarts({ store, engine, clock: fixedClock('2026-03-05T03:30:00Z'), asOf: '2026-03-02' })
-    const { engine: noTables } = recordingEngine('duckdb', false)
-    await expect(run(noTables)).rejects.toThrow(/cannot build them/)
-    const { engine } = recordingEngine('duckdb', true)
-    await expect(run({ ...engine, prepareStaging: async () => new Set(['stg_incidents']) })).rejects.toThrow(
-      /did not build the staging tables stg_/,
-    )
+  it('refuses a StagingBuilder that does not build every staging table of the run', async () => {
+    const { engine } = recordingEngine(true)
+    await expect(
+      runMarts({
+        store,
+        engine: { ...engine, prepareStaging: async () => new Set(['stg_incidents']) },
+        clock: fixedClock('2026-03-05T03:30:00Z'),
+        asOf: '2026-03-02',
+      }),
+    ).rejects.toThrow(/did not build the staging tables stg_/)
   })
 })

@@ -21,7 +21,7 @@ objectStoreContract('S3ObjectStore (in-memory fake bucket)', async () => {
   const store = new S3ObjectStore({
     bucket: 'lake',
     client: new S3Client({ region: 'eu-west-2' }),
-    conflictBackoffMs: 1,
+    conflictRetry: { baseDelayMs: 1 },
   })
   return { store, cleanup: async () => s3.restore() }
 })

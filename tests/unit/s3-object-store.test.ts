@@ -4,7 +4,12 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { S3Client } from '@aws-sdk/client-s3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { S3ObjectStore } from '../../functions/adapters/s3-object-store.ts'
+import {
+  CONFLICT_RETRY,
+  S3_MAX_ATTEMPTS,
+  S3ObjectStore,
+  s3Client,
+} from '../../functions/adapters/s3-object-store.ts'
 import { ObjectNotFoundError } from '../../functions/core/ports.ts'
 import { type FakeS3, fakeS3, s3Error } from './helpers/fake-s3.ts'
 
@@ -18,14 +23,22 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
   let s3: FakeS3
   let store: S3ObjectStore
   let scratch: string
+  /** The waits between conflicted creates. */
+  let waits: number[]
 
   beforeEach(async () => {
     s3 = fakeS3({ buckets: [BUCKET] })
+    waits = []
     store = new S3ObjectStore({
       bucket: BUCKET,
       client: new S3Client({ region: 'eu-west-2' }),
-      conflictAttempts: 3,
-      conflictBackoffMs: 1,
+      conflictRetry: { attempts: 3 },
+      timing: {
+        random: () => 0.5,
+        sleep: async (ms) => {
+          waits.push(ms)
+        },
+      },
     })
     scratch = await mkdtemp(path.join(tmpdir(), 's3-object-store-'))
   })
@@ -161,6 +174,8 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
       for (const call of puts())
         expect(call.input).toMatchObject({ Bucket: BUCKET, Key: KEY, IfNoneMatch: '*' })
       expect(s3.text(BUCKET, KEY)).toBe(expected)
+      // CONFLICT_RETRY's waits with the draw at one half: 100 ms, then 200
+      expect(waits).toEqual([100, 200])
     })
   }
 
@@ -183,13 +198,33 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ name: 'ConditionalRequestConflict', $metadata: { httpStatusCode: 409 } })
     expect(puts()).toHaveLength(1)
+    expect(waits).toEqual([])
     expect(s3.keys(BUCKET)).toEqual([])
   })
 
-  it('create gives up after conflictAttempts conflicts and throws the last one', async () => {
+  it('create gives up after the attempts of its conflict retry and throws the last conflict', async () => {
     s3.failNext('PutObject', conflict(), conflict(), conflict(), conflict())
     await expect(store.create(KEY, 'payload')).rejects.toMatchObject({ name: 'ConditionalRequestConflict' })
     expect(puts()).toHaveLength(3)
+    expect(waits).toEqual([100, 200])
+  })
+
+  it('waits a full-jitter backoff between conflicted creates, capped at CONFLICT_RETRY.maxDelayMs', async () => {
+    const capped = new S3ObjectStore({
+      bucket: BUCKET,
+      client: new S3Client({ region: 'eu-west-2' }),
+      timing: {
+        random: () => 0.999,
+        sleep: async (ms) => {
+          waits.push(ms)
+        },
+      },
+    })
+    s3.failNext('PutObject', conflict(), conflict(), conflict(), conflict(), conflict())
+    await expect(capped.create(KEY, 'payload')).rejects.toMatchObject({ name: 'ConditionalRequestConflict' })
+    expect(puts()).toHaveLength(CONFLICT_RETRY.attempts)
+    // just under 200, 400, 800, 1600 ms (the cap, 2000, not reached in five tries)
+    expect(waits).toEqual([200, 400, 799, 1598])
   })
 
   it('other errors propagate unchanged and are not retried', async () => {
@@ -239,13 +274,22 @@ describe('S3ObjectStore: the commands it sends and how it reads the answers', ()
     const listed: Array<{ key: string; size: number }> = []
     for await (const item of store.list('curated/incidents/')) listed.push(item)
     expect(listed).toEqual(keys.map((key) => ({ key, size: key.length })))
-    const lists = s3.sent().filter((c) => c.command === 'ListObjectsV2')
-    expect(lists).toHaveLength(3)
-    expect(lists.map((c) => c.input.Prefix)).toEqual(Array(3).fill('curated/incidents/'))
-    expect(lists.map((c) => c.input.Bucket)).toEqual(Array(3).fill(BUCKET))
-    expect(lists[0]?.input.ContinuationToken).toBeUndefined()
-    expect(lists[1]?.input.ContinuationToken).toEqual(expect.any(String))
-    expect(lists[2]?.input.ContinuationToken).toEqual(expect.any(String))
-    expect(lists[2]?.input.ContinuationToken).not.toBe(lists[1]?.input.ContinuationToken)
+    // the SDK's paginator: each page's token from the page before, the prefix on every page, no page after the last
+    const token = (key: string) => Buffer.from(key, 'utf8').toString('base64url')
+    expect(s3.sent()).toEqual(
+      [undefined, token('curated/incidents/b'), token('curated/incidents/d')].map((ContinuationToken) => ({
+        command: 'ListObjectsV2',
+        input: { Bucket: BUCKET, Prefix: 'curated/incidents/', ContinuationToken },
+      })),
+    )
+  })
+})
+
+describe("s3Client: retries of single calls are the SDK client's", () => {
+  it('uses the standard retry mode with S3_MAX_ATTEMPTS attempts', async () => {
+    const client = s3Client({ region: 'eu-west-2' })
+    expect(await client.config.maxAttempts()).toBe(S3_MAX_ATTEMPTS)
+    const { retryMode } = client.config
+    expect(typeof retryMode === 'string' ? retryMode : await retryMode()).toBe('standard')
   })
 })

@@ -3,11 +3,17 @@ import path from 'node:path'
 import type { Column } from '../contracts/columns.ts'
 import { FEED_NAMES } from '../contracts/feeds.ts'
 import { type Value, writeParquetTable } from '../ingest/parquet-sink.ts'
-import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
+import {
+  buildsStaging,
+  type Clock,
+  type ObjectStore,
+  type QueryEngine,
+  type StagingBuilder,
+} from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
 import { isDay, parseDate } from '../time.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
-import { martSql, runStaging } from './mart-sql.ts'
+import { martSql, runStaging, stagingPlacement } from './mart-sql.ts'
 import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
 import { londonDay } from './schedule.ts'
 
@@ -15,7 +21,8 @@ export const RUN_MANIFEST_VERSION = 1
 
 export interface RunRequest {
   store: ObjectStore
-  engine: QueryEngine
+  /** One that can build staging as tables (a StagingBuilder) does so for the run; the others get it inlined. */
+  engine: QueryEngine | (QueryEngine & StagingBuilder)
   clock: Clock
   asOf: string
   /** Default: every mart, in MART_NAMES order. */
@@ -52,7 +59,8 @@ export interface RunManifest {
   manifest_version: number
   run_id: string
   as_of: string
-  engine: 'athena' | 'duckdb'
+  /** The engine's name (QueryEngine.name). */
+  engine: string
   started_at: string
   finished_at: string
   weights_version: string
@@ -107,7 +115,7 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
     await prepareStaging(engine, marts)
     for (const mart of marts) {
       const definition = martQuery(mart)
-      const sql = martSql(engine.name, mart, bound, marts)
+      const sql = martSql(stagingPlacement(engine), mart, bound, marts)
       const timeoutMs = request.timeLeftMs?.()
       if (timeoutMs !== undefined && !(timeoutMs > 0)) {
         throw new RunOutOfTimeError(
@@ -200,14 +208,12 @@ export async function martParameters(
 }
 
 /**
- * Builds the staging the engine keeps as tables for the run (runStaging), all of it: the marts' SQL (martSql)
- * leaves every one of those tables out, so an engine that built fewer would fail on a missing table.
+ * Builds the run's staging as tables on an engine that can (a StagingBuilder), all of it: the marts' SQL
+ * (martSql) then leaves every one of those tables out, so an engine that built fewer would fail on a missing table.
  */
 async function prepareStaging(engine: QueryEngine, marts: readonly MartName[]): Promise<void> {
-  const staging = runStaging(engine.name, marts)
-  if (staging.size === 0) return
-  if (!engine.prepareStaging)
-    throw new Error(`the ${engine.name} engine reads staging as tables, but cannot build them`)
+  if (!buildsStaging(engine)) return
+  const staging = runStaging('tables', marts)
   const built = await engine.prepareStaging(staging)
   const missing = [...staging.keys()].filter((name) => !built.has(name))
   if (missing.length > 0)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import MailComposer from 'nodemailer/lib/mail-composer/index.js'
-import type { RawMessage } from '../ports.ts'
+import type { ReportMessage } from '../ports.ts'
 import { assertHeaderSafe } from './mail-headers.ts'
 import type { Recipient, RenderedEmail, ReportKind } from './model.ts'
 
@@ -43,11 +43,6 @@ export interface ComposeEnvelope {
    */
   date: Date
 }
-
-/** Headers that name what a message is; the outbox mailer files a message by them. */
-export const REPORT_HEADER = 'X-Hotspot-Report'
-export const RECIPIENT_HEADER = 'X-Hotspot-Recipient'
-export const RESEND_HEADER = 'X-Hotspot-Resend'
 
 /**
  * A deliberately strict address: an ASCII dot-atom local part and a DNS host name with at least two labels.
@@ -147,7 +142,10 @@ export function cidReferences(html: string): string[] {
  * line break in the subject, a name or an address, and CompositionError for an invalid address, a `cid:`
  * reference without its image (or an image nobody references) or an image that is not a PNG.
  */
-export async function composeMessage(email: RenderedEmail, envelope: ComposeEnvelope): Promise<RawMessage> {
+export async function composeMessage(
+  email: RenderedEmail,
+  envelope: ComposeEnvelope,
+): Promise<ReportMessage> {
   const { from, to, report, period } = envelope
   assertReportPeriod(report, period)
   assertHeaderSafe(email.subject, 'subject')
@@ -207,10 +205,11 @@ export async function composeMessage(email: RenderedEmail, envelope: ComposeEnve
     subject: email.subject,
     messageId,
     date: envelope.date,
+    // what the message is, for whoever reads the .eml (the mailers get it as data, ReportMessage)
     headers: {
-      [REPORT_HEADER]: `${report} ${period}`,
-      [RECIPIENT_HEADER]: recipientSegment(to.key),
-      ...(resend > 0 ? { [RESEND_HEADER]: String(resend) } : {}),
+      'X-Hotspot-Report': `${report} ${period}`,
+      'X-Hotspot-Recipient': recipientSegment(to.key),
+      ...(resend > 0 ? { 'X-Hotspot-Resend': String(resend) } : {}),
       // RFC 3834: out-of-office and other automatic replies should not answer it
       'Auto-Submitted': 'auto-generated',
     },
@@ -238,28 +237,17 @@ export async function composeMessage(email: RenderedEmail, envelope: ComposeEnve
   })
   let raw = await composer.compile().build()
   if (!raw.subarray(-2).equals(Buffer.from('\r\n'))) raw = Buffer.concat([raw, Buffer.from('\r\n')])
-  return { from: from.email, to: [to.email], raw }
-}
-
-/**
- * The value of a header in a raw message's header block (unfolded; undefined when absent). Only for the
- * plain ASCII headers this module writes (Message-ID, X-Hotspot-*): encoded words are not decoded.
- */
-export function headerValue(raw: Buffer, name: string): string | undefined {
-  const end = raw.indexOf('\r\n\r\n')
-  const block = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1')
-  const unfolded = block.replace(/\r\n[ \t]+/g, ' ')
-  const wanted = name.toLowerCase()
-  for (const line of unfolded.split('\r\n')) {
-    const colon = line.indexOf(':')
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === wanted) return line.slice(colon + 1).trim()
+  return {
+    report,
+    period,
+    recipientKey: to.key,
+    resend,
+    messageId,
+    subject: email.subject,
+    from: from.email,
+    to: [to.email],
+    raw,
   }
-  return undefined
-}
-
-/** The Message-ID of a raw message, with its angle brackets. */
-export function messageIdOf(raw: Buffer): string | undefined {
-  return headerValue(raw, 'Message-ID')
 }
 
 export function sha256(bytes: Buffer): string {

@@ -3,20 +3,13 @@ import {
   type Clock,
   type Mailer,
   type ObjectStore,
-  type RawMessage,
+  type ReportMessage,
   SendError,
   type SendFailureKind,
   systemClock,
 } from '../ports.ts'
-import {
-  assertReportPeriod,
-  headerValue,
-  messageIdOf,
-  RECIPIENT_HEADER,
-  REPORT_HEADER,
-  recipientSegment,
-  sha256,
-} from './compose.ts'
+import { type RetryPolicy, type RetryTiming, withRetries } from '../retry.ts'
+import { assertReportPeriod, recipientSegment, sha256 } from './compose.ts'
 import type { ReportKind } from './model.ts'
 
 /**
@@ -55,7 +48,7 @@ import type { ReportKind } from './model.ts'
  *    (resend n: `archive/<report>/<period>/resends/<recipient>.<n>.eml`; an archived .eml is never replaced).
  *    An archive that exists already (a retry) must hold the same bytes; if it does not (the email composed
  *    differently this time), nothing is sent and the entry is failed with kind `archive-mismatch`.
- * 3. The mailer sends, retried in this run with exponential backoff on `throttled` and `transient`.
+ * 3. The mailer sends, retried in this run with backoff (SEND_RETRY) on `throttled` and `transient`.
  * 4. The entry is replaced (`put`) by `sent` (with the mailer's message id) or `failed` (kind and reason). A
  *    `quota-exceeded` failure is recorded and then thrown as QuotaExceededError to stop the run. A crash or a
  *    store failure between 3 and 4 leaves `sending`: the next run reports the email as stuck.
@@ -202,16 +195,18 @@ export interface DeliverInput {
    * The email as composed now: as first sent (0), or as its nth resend (its own Message-ID), compared with the
    * version last sent and composed again for a resend.
    */
-  compose: (resend: number) => Promise<RawMessage>
+  compose: (resend: number) => Promise<ReportMessage>
   /** Send again where the email sent before differs from the one composed now (the figures changed). */
   resend?: ResendRequest
-  /** Sends tried in this run before a throttled or transient failure is recorded (default 5). */
-  maxAttempts?: number
+  /**
+   * Sends tried in this run, and the waits between them, before a throttled or transient failure is recorded
+   * (default SEND_RETRY: 5 sends, waits of up to 1 s doubling to 30 s).
+   */
+  sendRetry?: Partial<RetryPolicy>
   /** Later runs that may retry a throttled or transient failure (default 3). */
   maxRetries?: number
-  /** Milliseconds to wait before send number `attempt + 1` (default: 1 s doubling to 30 s, with jitter). */
-  backoff?: (attempt: number) => number
-  sleep?: (ms: number) => Promise<void>
+  /** Test seams: waiting between sends, and the jitter source. */
+  timing?: Partial<RetryTiming>
   /** Attempt ids (default: random UUIDs). */
   newAttemptId?: () => string
 }
@@ -220,23 +215,31 @@ const RETRYABLE: ReadonlySet<FailureKind> = new Set(['throttled', 'transient', '
 /** Failures that count towards `maxRetries` (a quota stop says nothing about this recipient). */
 const COUNTED: ReadonlySet<FailureKind> = new Set(['throttled', 'transient'])
 
-export const defaultBackoff = (attempt: number) =>
-  Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** Sends of one email in one run: a throttled or transient failure is tried again after a wait. */
+export const SEND_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000 }
+
+/** A failure that another send in this run may not meet. */
+const retriedInRun = (error: unknown) =>
+  error instanceof SendError && (error.kind === 'throttled' || error.kind === 'transient')
 
 export function ledgerKey(report: ReportKind, period: string, recipientKey: string): string {
   return `ledger/${report}/${period}/${recipientSegment(recipientKey)}.json`
 }
 
 /**
- * `archive/<report>/<period>/<recipient>.eml` as first sent; the nth resend under `resends/<recipient>.<n>.eml`,
- * a key of its own: an archived .eml is never replaced (Object Lock in AWS).
+ * `<report>/<period>/<recipient>.eml` for an email as first sent; its nth resend under
+ * `<report>/<period>/resends/<recipient>.<n>.eml`, a name of its own: the archive's layout, and the outbox's.
  */
-export function archiveKey(report: ReportKind, period: string, recipientKey: string, resend = 0): string {
+export function emlPath(report: ReportKind, period: string, recipientKey: string, resend = 0): string {
   const segment = recipientSegment(recipientKey)
   return resend === 0
-    ? `archive/${report}/${period}/${segment}.eml`
-    : `archive/${report}/${period}/resends/${segment}.${resend}.eml`
+    ? `${report}/${period}/${segment}.eml`
+    : `${report}/${period}/resends/${segment}.${resend}.eml`
+}
+
+/** Where the exact bytes of an email are archived (emlPath): never replaced (Object Lock in AWS). */
+export function archiveKey(report: ReportKind, period: string, recipientKey: string, resend = 0): string {
+  return `archive/${emlPath(report, period, recipientKey, resend)}`
 }
 
 /** The object whose conditional create claims resend number `resend` of an email, and logs who asked and why. */
@@ -335,15 +338,13 @@ export async function ledgerProblems(
 export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
   const { store, mailer, report, period, recipientKey } = input
   const clock = input.clock ?? systemClock
-  const maxAttempts = input.maxAttempts ?? 5
+  const sendRetry = { ...SEND_RETRY, ...input.sendRetry }
   const maxRetries = input.maxRetries ?? 3
-  const backoff = input.backoff ?? defaultBackoff
-  const sleep = input.sleep ?? defaultSleep
   const newAttemptId = input.newAttemptId ?? randomUUID
   assertReportPeriod(report, period)
   const compose = async (resend: number) => {
     const composed = await input.compose(resend)
-    checkHeaders(composed.raw, report, period, recipientKey)
+    checkMessageFor(composed, report, period, recipientKey)
     return composed
   }
 
@@ -355,7 +356,7 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
     ledgerKey: key,
     archiveKey: archiveKey(report, period, recipientKey, resend),
   })
-  const fresh = (attempt: number, composed: RawMessage, resend: number): LedgerEntry => ({
+  const fresh = (attempt: number, composed: ReportMessage, resend: number): LedgerEntry => ({
     version: 1,
     report,
     period,
@@ -364,7 +365,7 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
     attempt,
     attempt_id: newAttemptId(),
     mailer: mailer.name,
-    message_id: messageIdOf(composed.raw) ?? null,
+    message_id: composed.messageId,
     sha256: sha256(composed.raw),
     bytes: composed.raw.length,
     archive_key: baseOf(resend).archiveKey,
@@ -477,37 +478,38 @@ export async function deliver(input: DeliverInput): Promise<DeliveryOutcome> {
   }
 
   // 3. send, retrying throttled and transient failures in this run
-  let sent: { messageId: string } | undefined
+  let sent: { messageId: string }
   let tries = 0
-  while (sent === undefined) {
-    tries++
-    try {
-      sent = await mailer.send(message)
-    } catch (error) {
-      if (error instanceof SendError) {
-        if ((error.kind === 'throttled' || error.kind === 'transient') && tries < maxAttempts) {
-          await sleep(backoff(tries))
-          continue
-        }
-        const failure: LedgerFailure = {
-          kind: error.kind,
-          reason: error.message,
-          retryable: RETRYABLE.has(error.kind),
-        }
-        await record(failure, tries)
-        if (error.kind === 'quota-exceeded') {
-          throw new QuotaExceededError(report, period, recipientKey, error.message, error)
-        }
-        if (error.kind === 'suppressed') {
-          return { ...base, state: 'skipped-suppressed', reason: error.message, previously: false }
-        }
-        return { ...base, state: 'failed', ...failure, previously: false }
+  try {
+    sent = await withRetries(
+      (attempt) => {
+        tries = attempt
+        return mailer.send(message)
+      },
+      sendRetry,
+      retriedInRun,
+      input.timing,
+    )
+  } catch (error) {
+    if (error instanceof SendError) {
+      const failure: LedgerFailure = {
+        kind: error.kind,
+        reason: error.message,
+        retryable: RETRYABLE.has(error.kind),
       }
-      // the mailer cannot say whether the message went out: recorded, reported, never resent
-      const reason = `outcome unknown: ${error instanceof Error ? error.message : String(error)}`
-      await record({ kind: 'unknown', reason, retryable: false }, tries)
-      return { ...base, state: 'failed', kind: 'unknown', reason, retryable: false, previously: false }
+      await record(failure, tries)
+      if (error.kind === 'quota-exceeded') {
+        throw new QuotaExceededError(report, period, recipientKey, error.message, error)
+      }
+      if (error.kind === 'suppressed') {
+        return { ...base, state: 'skipped-suppressed', reason: error.message, previously: false }
+      }
+      return { ...base, state: 'failed', ...failure, previously: false }
     }
+    // the mailer cannot say whether the message went out: recorded, reported, never resent
+    const reason = `outcome unknown: ${error instanceof Error ? error.message : String(error)}`
+    await record({ kind: 'unknown', reason, retryable: false }, tries)
+    return { ...base, state: 'failed', kind: 'unknown', reason, retryable: false, previously: false }
   }
 
   // 4. record the send
@@ -602,15 +604,18 @@ function reportExisting(
 }
 
 /** A message composed for another email must not be delivered under this one's ledger entry. */
-function checkHeaders(raw: Buffer, report: ReportKind, period: string, recipientKey: string): void {
-  const named = headerValue(raw, REPORT_HEADER)
-  if (named !== undefined && named !== `${report} ${period}`) {
-    throw new Error(`the message is for ${JSON.stringify(named)}, not ${report} ${period}`)
+function checkMessageFor(
+  message: ReportMessage,
+  report: ReportKind,
+  period: string,
+  recipientKey: string,
+): void {
+  if (message.report !== report || message.period !== period) {
+    throw new Error(`the message is for ${message.report} ${message.period}, not ${report} ${period}`)
   }
-  const recipient = headerValue(raw, RECIPIENT_HEADER)
-  if (recipient !== undefined && recipient !== recipientSegment(recipientKey)) {
+  if (message.recipientKey !== recipientKey) {
     throw new Error(
-      `the message is for recipient ${JSON.stringify(recipient)}, not ${JSON.stringify(recipientKey)}`,
+      `the message is for recipient ${JSON.stringify(message.recipientKey)}, not ${JSON.stringify(recipientKey)}`,
     )
   }
 }

@@ -14,7 +14,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-athena'
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock'
-import { failureQueue, type SentCommand, sentCommands } from './sdk-fake.ts'
+import { commandLog, failureQueue, type SentCommand } from './sdk-fake.ts'
 
 /**
  * An in-memory Athena behind aws-sdk-client-mock. It answers the four commands the query engine sends the way
@@ -98,6 +98,7 @@ const TERMINAL = new Set<QueryExecutionState>(['SUCCEEDED', 'FAILED', 'CANCELLED
 
 export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
   const pageSize = options.pageSize ?? 1000
+  const log = commandLog()
   const mock = mockClient(AthenaClient)
   const executions = new Map<string, FakeExecution>()
   const byToken = new Map<string, FakeExecution>()
@@ -118,6 +119,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
   }
 
   mock.on(StartQueryExecutionCommand).callsFake((input: StartQueryExecutionInput) => {
+    log.record('StartQueryExecution', input)
     failures.throwIfQueued('StartQueryExecution')
     const token = input.ClientRequestToken
     if (token === undefined || token.length < 32 || token.length > 128) {
@@ -138,6 +140,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
   })
 
   mock.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId?: string }) => {
+    log.record('GetQueryExecution', input)
     failures.throwIfQueued('GetQueryExecution')
     const e = execution(input.QueryExecutionId)
     e.polls++
@@ -172,6 +175,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
   mock
     .on(GetQueryResultsCommand)
     .callsFake((input: { QueryExecutionId?: string; NextToken?: string; MaxResults?: number }) => {
+      log.record('GetQueryResults', input)
       failures.throwIfQueued('GetQueryResults')
       const e = execution(input.QueryExecutionId)
       if (stateOf(e) !== 'SUCCEEDED') {
@@ -211,6 +215,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
     })
 
   mock.on(StopQueryExecutionCommand).callsFake((input: { QueryExecutionId?: string }) => {
+    log.record('StopQueryExecution', input)
     failures.throwIfQueued('StopQueryExecution')
     const e = execution(input.QueryExecutionId)
     if (!TERMINAL.has(stateOf(e))) e.stopped = true
@@ -225,7 +230,7 @@ export function fakeAthena(options: FakeAthenaOptions = {}): FakeAthena {
     },
     executions,
     failNext: failures.failNext,
-    sent: () => sentCommands(mock),
+    sent: log.sent,
     restore: () => mock.restore(),
   }
 }

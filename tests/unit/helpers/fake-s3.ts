@@ -11,7 +11,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3'
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock'
-import { failureQueue, type SentCommand, sentCommands } from './sdk-fake.ts'
+import { commandLog, failureQueue, type SentCommand } from './sdk-fake.ts'
 
 /**
  * An in-memory S3 behind aws-sdk-client-mock: every `S3Client#send` of the four commands the lake uses is
@@ -91,6 +91,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   for (const name of options.buckets ?? ['lake']) buckets.set(name, new Map())
   const pageSize = options.pageSize ?? 1000
   const failures = failureQueue<FakeCommand>()
+  const log = commandLog()
   const mock = mockClient(S3Client)
 
   const bucketOf = (name: unknown): Map<string, FakeObject> => {
@@ -100,6 +101,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   }
 
   mock.on(GetObjectCommand).callsFake(async (input) => {
+    log.record('GetObject', input)
     failures.throwIfQueued('GetObject')
     const object = bucketOf(input.Bucket).get(input.Key)
     if (!object) throw s3Error('NoSuchKey', 404, 'The specified key does not exist.')
@@ -112,6 +114,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   })
 
   mock.on(HeadObjectCommand).callsFake(async (input) => {
+    log.record('HeadObject', input)
     failures.throwIfQueued('HeadObject')
     const object = bucketOf(input.Bucket).get(input.Key)
     // HEAD responses have no body, so S3's 404 carries no error code: the SDK names it NotFound
@@ -124,6 +127,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   })
 
   mock.on(PutObjectCommand).callsFake(async (input) => {
+    log.record('PutObject', input)
     failures.throwIfQueued('PutObject')
     const bucket = bucketOf(input.Bucket)
     if (input.Body instanceof Readable && input.ContentLength === undefined) {
@@ -150,6 +154,7 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
   })
 
   mock.on(ListObjectsV2Command).callsFake(async (input) => {
+    log.record('ListObjectsV2', input)
     failures.throwIfQueued('ListObjectsV2')
     const prefix: string = input.Prefix ?? ''
     const after: string | undefined = input.ContinuationToken
@@ -192,8 +197,11 @@ export function fakeS3(options: FakeS3Options = {}): FakeS3 {
     keys: (bucket) => [...objects(bucket).keys()].sort(byUtf8),
     text: (bucket, key) => objects(bucket).get(key)?.body.toString('utf8'),
     failNext: failures.failNext,
-    sent: () => sentCommands(mock),
-    clearCalls: () => mock.resetHistory(),
+    sent: log.sent,
+    clearCalls: () => {
+      mock.resetHistory()
+      log.clear()
+    },
     restore: () => mock.restore(),
   }
 }

@@ -94,3 +94,19 @@ export async function kindOf(promise: Promise<unknown>): Promise<string> {
     return error instanceof SendError ? error.kind : `unclassified: ${(error as Error).message}`
   }
 }
+
+/**
+ * The value of a header in a raw message's header block (unfolded; undefined when absent), for checking what
+ * composition wrote. Only for plain ASCII headers: encoded words are not decoded.
+ */
+export function headerValue(raw: Buffer, name: string): string | undefined {
+  const end = raw.indexOf('\r\n\r\n')
+  const block = raw.subarray(0, end < 0 ? raw.length : end).toString('latin1')
+  const unfolded = block.replace(/\r\n[ \t]+/g, ' ')
+  const wanted = name.toLowerCase()
+  for (const line of unfolded.split('\r\n')) {
+    const colon = line.indexOf(':')
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === wanted) return line.slice(colon + 1).trim()
+  }
+  return undefined
+}

@@ -5,12 +5,22 @@ export interface SentCommand {
   input: Record<string, unknown>
 }
 
-/** Every command an aws-sdk-client-mock stub received so far, in order, as `{ command: 'PutObject', input }`. */
-export function sentCommands(mock: { calls(): { args: unknown[] }[] }): SentCommand[] {
-  return mock.calls().map((call) => {
-    const command = call.args[0] as { constructor: { name: string }; input: Record<string, unknown> }
-    return { command: command.constructor.name.replace(/Command$/, ''), input: command.input }
-  })
+/**
+ * Every command a fake answered, in order, as `{ command: 'PutObject', input }`, each input as it was when sent:
+ * the SDK's paginators send one input object, changed between pages, so the mock's own history would show
+ * every page with the last page's token.
+ */
+export function commandLog() {
+  const log: SentCommand[] = []
+  return {
+    record(command: string, input: object): void {
+      log.push({ command, input: { ...input } })
+    },
+    sent: (): SentCommand[] => [...log],
+    clear(): void {
+      log.length = 0
+    },
+  }
 }
 
 /** Errors queued per command name: the next calls of a command throw them, in order, before the fake answers. */
