@@ -154,13 +154,13 @@ export interface HotspotConfig {
 }
 
 export class ContextError extends Error {
+  override name = 'ContextError'
   constructor(readonly problems: string[]) {
     super(
       `Invalid CDK context for the hotspot stack:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
         'Pass each value with -c key=value (or set it in the "context" block of cdk.json); ' +
         'see README.md, "Deploy to AWS". `npm run synth` uses example values (-c example=true).',
     )
-    this.name = 'ContextError'
   }
 }
 

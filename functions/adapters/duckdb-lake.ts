@@ -59,7 +59,9 @@ function notALake(root: string): string | undefined {
 }
 
 /** An auditor's SQL that `select` does not run: more than one statement, or one that is not a SELECT. */
-class QueryRefusedError extends Error {}
+class QueryRefusedError extends Error {
+  override name = 'QueryRefusedError'
+}
 
 const SQL_TYPES: Record<ColumnKind, string> = {
   string: 'varchar',

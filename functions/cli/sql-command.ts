@@ -14,7 +14,9 @@ export interface SqlCommandOptions {
   populationVersion?: string
 }
 
-export class SqlCommandError extends Error {}
+export class SqlCommandError extends Error {
+  override name = 'SqlCommandError'
+}
 
 /**
  * `hotspot sql`: the SQL an engine runs for a mart in a nightly run (every mart) as of a date, exactly as

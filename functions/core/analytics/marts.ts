@@ -51,7 +51,9 @@ const POPULATION_SLOT = ', cast(? as varchar) as population_version'
 /** A reference version as the loaders make it (`w-` and 16 hex digits, or a test's `r-test`). */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
-export class MartParameterError extends Error {}
+export class MartParameterError extends Error {
+  override name = 'MartParameterError'
+}
 
 /**
  * The parameters as SQL literals, in MART_PARAMETERS order, after each value is checked against a strict

@@ -65,8 +65,12 @@ export interface RunManifest {
   bytes_scanned: number | null
 }
 
-export class MartSchemaError extends Error {}
-export class MissingReferenceError extends Error {}
+export class MartSchemaError extends Error {
+  override name = 'MartSchemaError'
+}
+export class MissingReferenceError extends Error {
+  override name = 'MissingReferenceError'
+}
 export class RunOutOfTimeError extends Error {
   override name = 'RunOutOfTimeError'
 }

@@ -27,7 +27,9 @@ export interface QueryFile {
   columns: Column[]
 }
 
-export class QueryFileError extends Error {}
+export class QueryFileError extends Error {
+  override name = 'QueryFileError'
+}
 
 /**
  * Reads a query file and its header comment:

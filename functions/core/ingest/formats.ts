@@ -8,13 +8,13 @@ export type FormatName = (typeof FORMAT_NAMES)[number]
 
 /** A drop that cannot be read at all: nothing of it is accepted, and the reason is reported. */
 export class FileRejectedError extends Error {
+  override name = 'FileRejectedError'
   constructor(
     readonly file: string,
     readonly reason: string,
     readonly line?: number,
   ) {
     super(`${file}${line === undefined ? '' : `:${line}`}: rejected: ${reason}`)
-    this.name = 'FileRejectedError'
   }
 }
 

@@ -87,7 +87,9 @@ export interface IngestResult {
   outcome: 'ingested' | 'already-ingested'
 }
 
-export class InvariantError extends Error {}
+export class InvariantError extends Error {
+  override name = 'InvariantError'
+}
 
 /**
  * The drop could not be stored: a write or a read failed in the system (a full disk or temporary folder, a
@@ -96,6 +98,7 @@ export class InvariantError extends Error {}
  * a rerun completes what it stored in the lake.
  */
 export class DropNotStoredError extends Error {
+  override name = 'DropNotStoredError'
   constructor(
     sourceName: string,
     readonly code: string,

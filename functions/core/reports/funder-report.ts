@@ -51,7 +51,9 @@ export interface FunderReportInput {
   hotspotNames?: Record<string, string>
 }
 
-export class FunderReportError extends Error {}
+export class FunderReportError extends Error {
+  override name = 'FunderReportError'
+}
 
 /** A table as the report prints it: the disclosed table, and the columns shown (a column may join two cells). */
 export interface TableView {

@@ -18,7 +18,9 @@ export const MONTH_NAMES = [
   'December',
 ]
 
-export class PeriodError extends Error {}
+export class PeriodError extends Error {
+  override name = 'PeriodError'
+}
 
 const utcOfLocalMidnight = (day: number) => {
   const [y, m, d] = formatDay(day).split('-').map(Number) as [number, number, number]

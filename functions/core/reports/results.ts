@@ -5,7 +5,9 @@ import type { ObjectStore } from '../ports.ts'
 import { formatDay } from '../time.ts'
 import type { MartRow } from './model.ts'
 
-export class NoResultsError extends Error {}
+export class NoResultsError extends Error {
+  override name = 'NoResultsError'
+}
 
 /**
  * The latest complete run as of a date that has every mart asked for. Result files are named by their run id,
