@@ -8,7 +8,7 @@ import {
   StatementType,
 } from '@duckdb/node-api'
 import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
-import { QUERIES_DIR } from '../core/analytics/sql-files.ts'
+import { queriesDir } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
 import type { QueryEngine, QueryOptions, QueryResult, StagingTable } from '../core/ports.ts'
@@ -184,7 +184,7 @@ export class DuckDbLake implements QueryEngine {
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()
     await connection.run(`set TimeZone = 'Europe/London'`)
-    await connection.run(readFileSync(path.join(QUERIES_DIR, 'compat', 'duckdb.sql'), 'utf8'))
+    await connection.run(readFileSync(path.join(queriesDir(), 'compat', 'duckdb.sql'), 'utf8'))
     const lake = new DuckDbLake(folder, instance, connection, options)
     await lake.refresh()
     if (options.confined) await lake.confine()

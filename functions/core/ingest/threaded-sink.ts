@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { Column } from '../contracts/columns.ts'
 import { RepeatedKeys } from './key-set.ts'
-import { ParquetFileWriter, ROW_GROUP_ROWS } from './parquet-sink.ts'
+import { ParquetFileWriter, parquetWasmFile, ROW_GROUP_ROWS } from './parquet-sink.ts'
 import { type PackedRows, RowChunkBuilder, type Value } from './row-group.ts'
 
 export type SinkRequest =
@@ -180,6 +180,7 @@ export class ThreadedParquetSink {
       throw Object.assign(failure, { code: (error as NodeJS.ErrnoException).code })
     }
     const worker = new Worker(writerThreadEntry(), {
+      workerData: { parquetWasm: parquetWasmFile() },
       resourceLimits: { maxOldGenerationSizeMb: WRITER_THREAD_HEAP_MB },
     })
     worker.on('message', (reply: SinkReply) => {
