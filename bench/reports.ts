@@ -20,7 +20,7 @@ import { systemClock } from '../functions/core/ports.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
 import { weekBefore } from '../functions/core/reports/periods.ts'
 import { sendReports } from '../functions/core/reports/send-reports.ts'
-import { formatDay, parseDate } from '../functions/core/time.ts'
+import { formatDay, parseDate } from '../functions/core/time/days.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const HOME = path.join(here, '.reports')

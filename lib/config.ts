@@ -10,7 +10,7 @@
  */
 import { z } from 'zod'
 import { EARLIEST_MS } from '../functions/core/contracts/columns.ts'
-import { isDay } from '../functions/core/time.ts'
+import { isDay } from '../functions/core/time/days.ts'
 
 /** Lower-level context keys this app reads (and nothing else: feature flags live in the same context). */
 export const CONTEXT_KEYS = [

@@ -10,7 +10,7 @@ import { nightlyAsOf } from '../core/analytics/schedule.ts'
 import { useQueriesDir } from '../core/analytics/sql-files.ts'
 import { useParquetWasm } from '../core/ingest/parquet-sink.ts'
 import { type Clock, type ObjectStore, type QueryEngine, systemClock } from '../core/ports.ts'
-import { isDay } from '../core/time.ts'
+import { isDay } from '../core/time/days.ts'
 import { analyticsConfig } from './config.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
-import { isDay } from '../core/time.ts'
+import { isDay } from '../core/time/days.ts'
 
 const ingestEnv = z.object({
   LAKE_BUCKET: bucketName('the name of the lake bucket the ingest function reads and writes'),

@@ -13,7 +13,7 @@ import { type Value, writeParquetTable } from '../../functions/core/ingest/parqu
 import { POPULATION_COLUMNS } from '../../functions/core/reference/population.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../../functions/core/reference/weights.ts'
-import { formatDay, parseDate } from '../../functions/core/time.ts'
+import { formatDay, parseDate } from '../../functions/core/time/days.ts'
 import { martDifferences } from '../engines/compare.ts'
 import { TrinoLake } from '../engines/trino-lake.ts'
 

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { StagingTable } from '../ports.ts'
-import { isDay } from '../time.ts'
+import { isDay } from '../time/days.ts'
 import { type QueryFile, QueryFileError, queriesDir, readQueryFile } from './sql-files.ts'
 
 /** The marts the nightly run produces, in the order it runs them. */

@@ -5,11 +5,11 @@ import { FEED_NAMES } from '../contracts/feeds.ts'
 import { type Value, writeParquetTable } from '../ingest/parquet-sink.ts'
 import type { Clock, ObjectStore, QueryEngine } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
-import { isDay, parseDate } from '../time.ts'
+import { isDay, parseDate } from '../time/days.ts'
+import { londonDayOf } from '../time/london.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { martSql, runStaging } from './mart-sql.ts'
 import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
-import { londonDay } from './schedule.ts'
 
 export const RUN_MANIFEST_VERSION = 1
 
@@ -87,7 +87,7 @@ export class FutureAsOfError extends Error {
 export async function runMarts(request: RunRequest): Promise<RunManifest> {
   const { store, engine, clock, asOf } = request
   const startedAt = clock.now()
-  const today = londonDay(startedAt)
+  const today = londonDayOf(startedAt)
   // a day that has not ended has no complete drops yet: its results would be partial, and a report would use them
   if (isDay(asOf) && asOf > today) {
     throw new FutureAsOfError(

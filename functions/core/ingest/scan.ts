@@ -2,7 +2,7 @@ import path from 'node:path'
 import { cleanText, columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
 import { curatedColumns, type FeedContract, type FeedName } from '../contracts/feeds.ts'
 import { validateRow } from '../contracts/validate.ts'
-import { parseDate } from '../time.ts'
+import { parseDate } from '../time/days.ts'
 import {
   bindCsv,
   bindJsonl,

@@ -2,7 +2,7 @@ import { parquetReadObjects } from 'hyparquet'
 import type { MartName } from '../analytics/marts.ts'
 import type { RunManifest } from '../analytics/run.ts'
 import type { ObjectStore } from '../ports.ts'
-import { formatDay } from '../time.ts'
+import { formatDay } from '../time/days.ts'
 import type { MartRow } from './model.ts'
 
 export class NoResultsError extends Error {

@@ -15,7 +15,7 @@
  * and file names through `assertHeaderSafe`. The mart rows passed in are whole marts: they are filtered here to
  * the commander's hotspots and the period, so another commander's hotspot cannot reach the email.
  */
-import { formatDay, parseDate } from '../time.ts'
+import { formatDay, parseDate } from '../time/days.ts'
 import { chartCid } from './charts.ts'
 import { safeCsv } from './csv.ts'
 import { assertHeaderSafe, escapeHtml } from './html.ts'
