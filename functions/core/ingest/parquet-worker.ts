@@ -3,8 +3,8 @@
  * rows it is sent, in order, noting the keys they repeat, and finishes the file.
  */
 import { parentPort, workerData } from 'node:worker_threads'
+import { ParquetFileWriter, useParquetWasm } from '../parquet/writer.ts'
 import { RepeatedKeys } from './key-set.ts'
-import { ParquetFileWriter, useParquetWasm } from './parquet-sink.ts'
 import type { SinkReply, SinkRequest } from './threaded-sink.ts'
 
 const port = parentPort
