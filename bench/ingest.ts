@@ -8,14 +8,15 @@
  */
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { cpus, tmpdir } from 'node:os'
+import { cpus } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { build } from 'esbuild'
 import { CRIME_TYPES } from '../functions/core/contracts/feeds.ts'
+import { makeWorkFolder, removeWorkFolder } from '../functions/core/work-folder.ts'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -143,7 +144,7 @@ function summary(runs: IngestRun[]) {
 }
 
 async function main(): Promise<void> {
-  const work = await mkdtemp(path.join(tmpdir(), 'hotspot-bench-'))
+  const work = await makeWorkFolder('bench')
   try {
     const file = path.join(work, '2026-01-01.csv')
     process.stderr.write(`generating ${ROWS.toLocaleString('en-GB')} rows...\n`)
@@ -216,7 +217,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ ...result, ingest: brief(result.ingest), ingest_through_tsx: brief(result.ingest_through_tsx) }, null, 2)}\n`,
     )
   } finally {
-    await rm(work, { recursive: true, force: true })
+    await removeWorkFolder(work)
   }
 }
 

@@ -4,14 +4,13 @@
  * also holds the staged drop). Figures go to bench/results/quarantine.json.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { ingestDrop } from '../functions/core/ingest/ingest.ts'
 import { QUARANTINE_MAX_BYTES } from '../functions/core/ingest/quarantine-writer.ts'
 import { fixedClock } from '../functions/core/ports.ts'
+import { makeWorkFolder, removeWorkFolder } from '../functions/core/work-folder.ts'
 
 const LINES = Number(process.env.BENCH_LINES ?? 20_000)
 const DROP_MB = 450
@@ -67,7 +66,7 @@ async function quarantineBytes(dir: string, file: string, name: string, maxBytes
   }
 }
 
-const dir = await mkdtemp(path.join(tmpdir(), 'hotspot-bench-quarantine-'))
+const dir = await makeWorkFolder('bench')
 try {
   const kinds = []
   for (const { kind, name, content } of GARBAGE) {
@@ -106,5 +105,5 @@ try {
   mkdirSync(path.join(here, 'results'), { recursive: true })
   writeFileSync(path.join(here, 'results', 'quarantine.json'), `${JSON.stringify(result, null, 2)}\n`)
 } finally {
-  await rm(dir, { recursive: true, force: true })
+  await removeWorkFolder(dir)
 }

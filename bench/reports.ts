@@ -21,7 +21,7 @@ import { loadReference } from '../functions/core/reference/load.ts'
 import { chartRasteriser } from '../functions/core/reports/charts/rasterise.ts'
 import { weekBefore } from '../functions/core/reports/periods.ts'
 import { sendReports } from '../functions/core/reports/send-reports.ts'
-import { formatDay, parseDate } from '../functions/core/time.ts'
+import { formatDay, parseDate } from '../functions/core/time/days.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const HOME = path.join(here, '.reports')

@@ -18,7 +18,7 @@ import { generateCity } from '../functions/core/generate/generate.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
 import { monthBefore, weekBefore } from '../functions/core/reports/periods.ts'
 import { undelivered } from '../functions/core/reports/send-reports.ts'
-import { formatDay, parseDate } from '../functions/core/time.ts'
+import { formatDay, parseDate } from '../functions/core/time/days.ts'
 
 /** Three years before the programme's last year: the seasonal baseline (9 weeks over 3 years) needs them. */
 const DEMO_YEARS = 4

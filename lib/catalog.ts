@@ -32,7 +32,7 @@ import {
   stagingQueries,
 } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
-import { isDay } from '../functions/core/time.ts'
+import { isDay } from '../functions/core/time/days.ts'
 import {
   DEFAULT_PARTITION_START,
   martRunsTable,

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod'
 import { EARLIEST_MS } from '../functions/core/contracts/columns.ts'
-import { isDay } from '../functions/core/time.ts'
+import { isDay } from '../functions/core/time/days.ts'
 
 /** Lower-level context keys this app reads (and nothing else: feature flags live in the same context). */
 export const CONTEXT_KEYS = [
@@ -154,13 +154,13 @@ export interface HotspotConfig {
 }
 
 export class ContextError extends Error {
+  override name = 'ContextError'
   constructor(readonly problems: string[]) {
     super(
       `Invalid CDK context for the hotspot stack:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
         'Pass each value with -c key=value (or set it in the "context" block of cdk.json); ' +
         'see README.md, "Deploy to AWS". `npm run synth` uses example values (-c example=true).',
     )
-    this.name = 'ContextError'
   }
 }
 

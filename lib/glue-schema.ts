@@ -4,7 +4,7 @@
  * and the manifest/quarantine record types. No CDK here: `catalog.ts` turns these specs into resources and the
  * tests read them back from the synthesized template.
  *
- * Types follow what the files physically hold, so Athena reads them without coercion (parquet-sink.ts):
+ * Types follow what the files physically hold, so Athena reads them without coercion (parquet/writer.ts):
  *   string -> string (BYTE_ARRAY UTF8)     timestamp -> timestamp (INT64 TIMESTAMP_MILLIS, UTC, no zone)
  *   date   -> date   (INT32 DATE)          int       -> int       (INT32)
  *   double -> double                      boolean   -> boolean

@@ -119,7 +119,7 @@ export interface BundledAsset {
 
 /**
  * The Parquet writer's WebAssembly module (parquet-wasm's build for ES modules), for functions that write
- * Parquet (functions/core/ingest/parquet-sink.ts reads it from PARQUET_WASM).
+ * Parquet (their config.ts parses PARQUET_WASM, and the handler hands it to the Parquet writer at cold start).
  */
 export const PARQUET_WASM_ASSET: BundledAsset = {
   from: 'node_modules/parquet-wasm/esm/parquet_wasm_bg.wasm',

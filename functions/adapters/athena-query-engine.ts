@@ -87,6 +87,7 @@ export type AthenaFailureKind =
   | 'other'
 
 export class AthenaQueryError extends Error {
+  override name = 'AthenaQueryError'
   readonly state: 'FAILED' | 'CANCELLED' | 'TIMED_OUT'
   readonly reason: string | undefined
   readonly executionId: string
@@ -118,7 +119,6 @@ export class AthenaQueryError extends Error {
               ? ' [retryable]'
               : ''),
     )
-    this.name = 'AthenaQueryError'
     this.state = details.state
     this.reason = details.reason
     this.executionId = details.executionId

@@ -8,7 +8,7 @@ import {
   StatementType,
 } from '@duckdb/node-api'
 import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
-import { QUERIES_DIR } from '../core/analytics/sql-files.ts'
+import { queriesDir } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
 import type { QueryEngine, QueryOptions, QueryResult, StagingBuilder, StagingTable } from '../core/ports.ts'
@@ -59,7 +59,9 @@ function notALake(root: string): string | undefined {
 }
 
 /** An auditor's SQL that `select` does not run: more than one statement, or one that is not a SELECT. */
-class QueryRefusedError extends Error {}
+class QueryRefusedError extends Error {
+  override name = 'QueryRefusedError'
+}
 
 const SQL_TYPES: Record<ColumnKind, string> = {
   string: 'varchar',
@@ -175,7 +177,7 @@ export class DuckDbLake implements QueryEngine, StagingBuilder {
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()
     await connection.run(`set TimeZone = 'Europe/London'`)
-    await connection.run(readFileSync(path.join(QUERIES_DIR, 'compat', 'duckdb.sql'), 'utf8'))
+    await connection.run(readFileSync(path.join(queriesDir(), 'compat', 'duckdb.sql'), 'utf8'))
     const lake = new DuckDbLake(folder, instance, connection, options)
     await lake.refresh()
     if (options.confined) await lake.confine()

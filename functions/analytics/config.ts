@@ -6,6 +6,8 @@ const analyticsEnv = z.object({
   ATHENA_WORKGROUP: z.string({ error: 'is required: the Athena workgroup the marts run in' }).min(1),
   ATHENA_DATABASE: z.string({ error: 'is required: the Glue database holding the lake tables' }).min(1),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  QUERIES_DIR: z.string().min(1).optional(),
+  PARQUET_WASM: z.string().min(1).optional(),
   ...lakeLockEnv,
 })
 
@@ -16,6 +18,10 @@ export interface AnalyticsConfig {
   /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
   lock: ReturnType<typeof lakeLock>
   serviceName: string
+  /** Where the bundle ships queries/ (default: beside the source tree). */
+  queriesDir: string | undefined
+  /** Where the bundle ships the Parquet writer's WebAssembly (default: the package's). */
+  parquetWasm: string | undefined
 }
 
 export function analyticsConfig(env: Record<string, string | undefined>): AnalyticsConfig {
@@ -26,5 +32,7 @@ export function analyticsConfig(env: Record<string, string | undefined>): Analyt
     database: parsed.ATHENA_DATABASE,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-analytics',
     lock: lakeLock(parsed, 'analytics function'),
+    queriesDir: parsed.QUERIES_DIR,
+    parquetWasm: parsed.PARQUET_WASM,
   }
 }

@@ -7,8 +7,10 @@ import { AthenaQueryEngine, AthenaQueryError } from '../adapters/athena-query-en
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
 import { type RunManifest, RunOutOfTimeError, runMarts } from '../core/analytics/run.ts'
 import { nightlyAsOf } from '../core/analytics/schedule.ts'
+import { useQueriesDir } from '../core/analytics/sql-files.ts'
+import { useParquetWasm } from '../core/parquet/writer.ts'
 import { type Clock, type ObjectStore, type QueryEngine, systemClock } from '../core/ports.ts'
-import { isDay } from '../core/time.ts'
+import { isDay } from '../core/time/days.ts'
 import { analyticsConfig } from './config.ts'
 
 /**
@@ -36,6 +38,8 @@ import { analyticsConfig } from './config.ts'
 export const FINISH_MARGIN_MS = 60_000
 
 const config = analyticsConfig(process.env)
+useQueriesDir(config.queriesDir)
+useParquetWasm(config.parquetWasm)
 const logger = new Logger({
   serviceName: config.serviceName,
   persistentKeys: { lake_bucket: config.lakeBucket },

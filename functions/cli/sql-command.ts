@@ -14,7 +14,9 @@ export interface SqlCommandOptions {
   populationVersion?: string
 }
 
-export class SqlCommandError extends Error {}
+export class SqlCommandError extends Error {
+  override name = 'SqlCommandError'
+}
 
 /**
  * The engines `hotspot sql` speaks for, and where each puts a run's staging: `hotspot run`'s DuckDbLake builds

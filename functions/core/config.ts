@@ -2,12 +2,12 @@ import { z } from 'zod'
 
 /** A function's configuration is missing or invalid: it cannot start, and the message says what to set. */
 export class ConfigError extends Error {
+  override name = 'ConfigError'
   constructor(
     readonly component: string,
     readonly problems: string[],
   ) {
     super(`${component}: invalid configuration: ${problems.join('; ')}`)
-    this.name = 'ConfigError'
   }
 }
 

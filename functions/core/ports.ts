@@ -58,21 +58,21 @@ export interface ObjectStore {
 }
 
 export class ObjectNotFoundError extends Error {
+  override name = 'ObjectNotFoundError'
   constructor(
     readonly key: string,
     readonly location: string,
   ) {
     super(`no object at ${key} in ${location}`)
-    this.name = 'ObjectNotFoundError'
   }
 }
 
 export class InvalidKeyError extends Error {
+  override name = 'InvalidKeyError'
   constructor(readonly key: string) {
     super(
       `invalid object key ${JSON.stringify(key)}: keys are relative '/'-separated paths without '.' or '..' segments`,
     )
-    this.name = 'InvalidKeyError'
   }
 }
 
@@ -196,13 +196,13 @@ export interface ReportMessage {
 export type SendFailureKind = 'throttled' | 'quota-exceeded' | 'suppressed' | 'rejected' | 'transient'
 
 export class SendError extends Error {
+  override name = 'SendError'
   constructor(
     readonly kind: SendFailureKind,
     message: string,
     override readonly cause?: unknown,
   ) {
     super(message)
-    this.name = 'SendError'
   }
 }
 

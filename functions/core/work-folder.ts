@@ -7,7 +7,7 @@ import path from 'node:path'
  * is in its name, so that a later run can tell the folders of a process that died (kill -9, out of memory) from
  * those of one still at work, and remove only the first.
  */
-const WORK_KINDS = ['ingest', 'landed', 'run', 'reference'] as const
+const WORK_KINDS = ['ingest', 'landed', 'run', 'reference', 'bench'] as const
 export type WorkKind = (typeof WORK_KINDS)[number]
 
 /** mkdtemp ends the name with 6 random letters and digits. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
-import { isDay } from '../core/time.ts'
+import { isDay } from '../core/time/days.ts'
 
 const ingestEnv = z.object({
   LAKE_BUCKET: bucketName('the name of the lake bucket the ingest function reads and writes'),
@@ -13,6 +13,7 @@ const ingestEnv = z.object({
       error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)`,
     }),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  PARQUET_WASM: z.string().min(1).optional(),
   ...lakeLockEnv,
 })
 
@@ -27,6 +28,8 @@ export interface IngestConfig {
   /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
   lock: ReturnType<typeof lakeLock>
   serviceName: string
+  /** Where the bundle ships the Parquet writer's WebAssembly (default: the package's). */
+  parquetWasm: string | undefined
 }
 
 export function ingestConfig(env: Record<string, string | undefined>): IngestConfig {
@@ -36,5 +39,6 @@ export function ingestConfig(env: Record<string, string | undefined>): IngestCon
     firstDropDate: parsed.FIRST_DROP_DATE,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-ingest',
     lock: lakeLock(parsed, 'ingest function'),
+    parquetWasm: parsed.PARQUET_WASM,
   }
 }

@@ -8,6 +8,7 @@ import { DropDateRefusedError } from '../core/ingest/drop-date.ts'
 import { FileRejectedError } from '../core/ingest/formats.ts'
 import { ingestLandedObject } from '../core/ingest/landed.ts'
 import { parseLandingKey } from '../core/lake.ts'
+import { useParquetWasm } from '../core/parquet/writer.ts'
 import { systemClock } from '../core/ports.ts'
 import { removeDeadWorkFolders } from '../core/work-folder.ts'
 import { ingestConfig } from './config.ts'
@@ -22,6 +23,7 @@ import { type CreatedObject, parseS3Notification } from './s3-event.ts'
 
 // cold start: a missing LAKE_BUCKET stops the function here, with a message naming it
 const config = ingestConfig(process.env)
+useParquetWasm(config.parquetWasm)
 const logger = new Logger({
   serviceName: config.serviceName,
   persistentKeys: { lake_bucket: config.lakeBucket },

@@ -52,7 +52,9 @@ export const reportsEvent = z.union([
     .strict(),
 ])
 
-export class ReportsNotDeliveredError extends Error {}
+export class ReportsNotDeliveredError extends Error {
+  override name = 'ReportsNotDeliveredError'
+}
 
 async function lambdaHandler(event: unknown): Promise<ReportSummary> {
   const request = reportsEvent.parse(event)

@@ -5,8 +5,8 @@
  */
 import { typedRow } from '../../functions/core/analytics/run.ts'
 import type { Column } from '../../functions/core/contracts/columns.ts'
-import type { Value } from '../../functions/core/ingest/parquet-sink.ts'
-import { formatDay } from '../../functions/core/time.ts'
+import type { Value } from '../../functions/core/parquet/writer.ts'
+import { formatDay } from '../../functions/core/time/days.ts'
 
 export const RELATIVE_TOLERANCE = 1e-9
 

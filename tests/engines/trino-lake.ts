@@ -63,7 +63,9 @@ export interface TextResult {
   physicalInputBytes: number
 }
 
-export class TrinoQueryError extends Error {}
+export class TrinoQueryError extends Error {
+  override name = 'TrinoQueryError'
+}
 
 /** A value of Trino's JSON protocol as the text Athena's VarCharValue holds. */
 function asText(value: unknown): string | null {

@@ -24,7 +24,7 @@ import {
 } from '../../functions/core/analytics/marts.ts'
 import type { Column, ColumnKind } from '../../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import { ParquetSink } from '../../functions/core/ingest/parquet-sink.ts'
+import { ParquetSink } from '../../functions/core/parquet/writer.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { POPULATION_COLUMNS } from '../../functions/core/reference/population.ts'
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'

@@ -11,7 +11,7 @@ import {
   stagingQueries,
   stripHeader,
 } from '../../functions/core/analytics/marts.ts'
-import { QUERIES_DIR } from '../../functions/core/analytics/sql-files.ts'
+import { queriesDir } from '../../functions/core/analytics/sql-files.ts'
 
 /**
  * Functions that exist in both Athena engine v3 (Trino) and DuckDB with the same meaning for the arguments the
@@ -106,7 +106,7 @@ const SYNTAX = new Set([
 
 const compatMacros = new Set(
   [
-    ...readFileSync(path.join(QUERIES_DIR, 'compat', 'duckdb.sql'), 'utf8').matchAll(
+    ...readFileSync(path.join(queriesDir(), 'compat', 'duckdb.sql'), 'utf8').matchAll(
       /create or replace macro ([a-z_]+)\(/g,
     ),
   ].map((m) => m[1] as string),

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { composeMart, MART_NAMES, martQuery } from '../../functions/core/analytics/marts.ts'
 import type { RunManifest } from '../../functions/core/analytics/run.ts'
-import { londonDay, nightlyAsOf } from '../../functions/core/analytics/schedule.ts'
+import { nightlyAsOf } from '../../functions/core/analytics/schedule.ts'
 import { type ExecutionScript, type FakeAthena, fakeAthena } from './helpers/fake-athena.ts'
 import { type FakeS3, fakeS3 } from './helpers/fake-s3.ts'
 
@@ -42,8 +42,6 @@ describe('nightly as-of date', () => {
     expect(nightlyAsOf(new Date('2026-03-29T02:30:00Z'))).toBe('2026-03-28')
     // 03:30 GMT on Monday 26 October 2026 is 03:30 UTC: as of Sunday 25 October (the day the clocks went back)
     expect(nightlyAsOf(new Date('2026-10-26T03:30:00Z'))).toBe('2026-10-25')
-    // 23:30 UTC in summer is already the next London day
-    expect(londonDay(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02')
     expect(nightlyAsOf(new Date('2026-01-01T03:30:00Z'))).toBe('2025-12-31')
   })
 })

@@ -18,7 +18,7 @@ import { loadReference } from '../../functions/core/reference/load.ts'
 import { checkRecipientsAgainstRegister, parseRecipients } from '../../functions/core/reference/recipients.ts'
 import { parseRegister, rasteriseArea } from '../../functions/core/reference/register.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
-import { formatDay, parseDate } from '../../functions/core/time.ts'
+import { formatDay, parseDate } from '../../functions/core/time/days.ts'
 import {
   areaCells,
   concentration,

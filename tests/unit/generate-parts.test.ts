@@ -3,53 +3,13 @@ import { columnsOf } from '../../functions/core/contracts/columns.ts'
 import { contractFor, FEED_NAMES, type FeedName, GROUP_LISTS } from '../../functions/core/contracts/feeds.ts'
 import { validateRow } from '../../functions/core/contracts/validate.ts'
 import { BAD_ROWS } from '../../functions/core/generate/bad-rows.ts'
-import {
-  isoUtc,
-  londonDay,
-  londonOffsetMs,
-  londonToUtc,
-  weekday,
-} from '../../functions/core/generate/calendar.ts'
 import { AGE_BANDS, ETHNICITY_GROUPS, STOP_SEARCH, TIPS } from '../../functions/core/generate/catalogue.ts'
 import { DROP_COLUMNS } from '../../functions/core/generate/columns.ts'
 import { timelineOf } from '../../functions/core/generate/generate.ts'
 import { AliasTable, Random } from '../../functions/core/generate/random.ts'
-import { formatDay, londonOffsetMinutes, parseDate } from '../../functions/core/time.ts'
+import { formatDay, weekday } from '../../functions/core/time/days.ts'
 
 describe('generator calendar', () => {
-  it('agrees with the Intl-based Europe/London offset over 2019-2031, to the minute at each clock change', () => {
-    const instants: number[] = []
-    for (let t = Date.UTC(2019, 0, 1); t < Date.UTC(2031, 0, 1); t += 3 * 3_600_000) instants.push(t)
-    for (let year = 2019; year <= 2030; year++) {
-      for (const month of [2, 9]) {
-        // every minute from 22:00 UTC on the Saturday to 04:00 UTC on the Monday of the last weekend
-        const lastDay = new Date(Date.UTC(year, month + 1, 0))
-        const sunday = Date.UTC(year, month, lastDay.getUTCDate() - lastDay.getUTCDay())
-        for (let m = -120; m <= 27 * 60; m++) instants.push(sunday + m * 60_000)
-      }
-    }
-    const mismatches = instants.filter((t) => londonOffsetMs(t) !== londonOffsetMinutes(t) * 60_000)
-    expect(mismatches.map((t) => new Date(t).toISOString())).toEqual([])
-  })
-
-  it('turns local wall-clock times into UTC across both clock changes', () => {
-    const day = (text: string) => parseDate(text) as number
-    // 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC
-    expect(isoUtc(londonToUtc(day('2026-03-28'), 12 * 60))).toBe('2026-03-28T12:00:00Z')
-    expect(isoUtc(londonToUtc(day('2026-03-29'), 0.5 * 60))).toBe('2026-03-29T00:30:00Z')
-    expect(isoUtc(londonToUtc(day('2026-03-29'), 3 * 60))).toBe('2026-03-29T02:00:00Z')
-    // 01:30 does not exist on 29 March: it lands an hour later (02:30 BST)
-    expect(isoUtc(londonToUtc(day('2026-03-29'), 1.5 * 60))).toBe('2026-03-29T01:30:00Z')
-    expect(isoUtc(londonToUtc(day('2026-07-01'), 0))).toBe('2026-06-30T23:00:00Z')
-    // 01:30 happens twice on 25 October: the first (BST) is taken
-    expect(isoUtc(londonToUtc(day('2026-10-25'), 1.5 * 60))).toBe('2026-10-25T00:30:00Z')
-    expect(isoUtc(londonToUtc(day('2026-10-25'), 23 * 60))).toBe('2026-10-25T23:00:00Z')
-    expect(formatDay(londonDay(Date.parse('2026-06-30T23:30:00Z')))).toBe('2026-07-01')
-    expect(formatDay(londonDay(Date.parse('2026-12-31T23:30:00Z')))).toBe('2026-12-31')
-    expect(weekday(day('2026-11-15'))).toBe(6) // a Sunday
-    expect(weekday(day('2026-11-16'))).toBe(0) // a Monday
-  })
-
   it('ends the data on a Sunday and leaves at least 12 weeks either side of clear', () => {
     for (const years of [1, 2, 5]) {
       const t = timelineOf('2026-11-15', years)

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { curatedColumns, LINEAGE_COLUMNS, tips } from '../../functions/core/contracts/feeds.ts'
 import { KeySet, RepeatedKeys, storedKey } from '../../functions/core/ingest/key-set.ts'
-import { RowChunkBuilder, type Value } from '../../functions/core/ingest/row-group.ts'
+import { RowChunkBuilder, type Value } from '../../functions/core/parquet/row-group.ts'
 
 describe('KeySet', () => {
   it('answers as a Set does, for any strings (few distinct characters, so keys repeat and hashes meet)', () => {

@@ -6,12 +6,12 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { curatedColumns, incidents, LINEAGE_COLUMNS } from '../../functions/core/contracts/feeds.ts'
-import { ParquetSink, ROW_GROUP_ROWS, type Value } from '../../functions/core/ingest/parquet-sink.ts'
-import { arrowSchema, RowChunkBuilder, recordBatchOf } from '../../functions/core/ingest/row-group.ts'
 import { ThreadedParquetSink } from '../../functions/core/ingest/threaded-sink.ts'
+import { arrowSchema, RowChunkBuilder, recordBatchOf } from '../../functions/core/parquet/row-group.ts'
+import { ParquetSink, ROW_GROUP_ROWS, type Value } from '../../functions/core/parquet/writer.ts'
 import { TempLake } from './helpers/lake.ts'
 
-/** The ids are gzip-compressed (parquet-sink.ts); hyparquet reads Snappy by itself. */
+/** The ids are gzip-compressed (parquet/writer.ts); hyparquet reads Snappy by itself. */
 const GUNZIP = { GZIP: (input: Uint8Array) => gunzipSync(input) }
 
 const COLUMNS = curatedColumns(incidents)

@@ -1,17 +1,28 @@
+import { tzOffset } from '@date-fns/tz'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  dayOfYear,
   daysInMonth,
   formatDay,
+  isoWeekMonday,
+  isoWeekOf,
   lastDayOfMonth,
-  londonDate,
-  londonOffsetMinutes,
-  londonWallClockToUtc,
   parseDate,
+  weekday,
+} from '../../functions/core/time/days.ts'
+import {
   parseOffsetTimestamp,
   parseTimestamp,
   parseUtcTimestamp,
-} from '../../functions/core/time.ts'
+} from '../../functions/core/time/instants.ts'
+import {
+  londonDayNumber,
+  londonDayOf,
+  londonMidnight,
+  londonOffsetMs,
+  londonToUtc,
+} from '../../functions/core/time/london.ts'
 import { readParquetRows, TempLake } from './helpers/lake.ts'
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString())
@@ -196,47 +207,116 @@ describe('parseDate, formatDay, daysInMonth, lastDayOfMonth', () => {
   })
 })
 
-describe('Europe/London wall clock', () => {
-  it('offset is 0 in GMT and 60 in BST, switching at 01:00 UTC', () => {
+describe('weekdays, days of the year and ISO weeks', () => {
+  const day = (text: string) => parseDate(text) as number
+
+  it('numbers weekdays from Monday and days of the year from 0', () => {
+    expect(weekday(day('2026-11-15'))).toBe(6) // a Sunday
+    expect(weekday(day('2026-11-16'))).toBe(0) // a Monday
+    expect(weekday(day('1969-12-29'))).toBe(0) // before day 0
+    expect(dayOfYear(day('2026-01-01'))).toBe(0)
+    expect(dayOfYear(day('2024-12-31'))).toBe(365)
+  })
+
+  it.each([
+    // week 1 holds 4 January; the days around the new year may belong to the other year's weeks
+    ['2026-11-16', 2026, 47, '2026-11-16'],
+    ['2026-01-01', 2026, 1, '2025-12-29'],
+    ['2025-12-29', 2026, 1, '2025-12-29'],
+    ['2027-01-03', 2026, 53, '2026-12-28'],
+    ['2021-01-03', 2020, 53, '2020-12-28'],
+    ['2024-12-30', 2025, 1, '2024-12-30'],
+  ])('%s is in ISO week %i-W%i, which starts on Monday %s', (text, year, week, monday) => {
+    expect(isoWeekOf(day(text))).toEqual({ year, week })
+    expect(formatDay(isoWeekMonday(year, week))).toBe(monday)
+  })
+
+  it('every day from 20 December to 10 January, 1990-2060, lies in the ISO week that starts on its Monday', () => {
+    // ISO weeks and calendar years part at the turn of the year (and date-fns costs about a millisecond a day)
+    const wrong: string[] = []
+    for (let year = 1990; year <= 2060; year++) {
+      for (let d = day(`${year - 1}-12-20`); d <= day(`${year}-01-10`); d++) {
+        const { year: isoYear, week } = isoWeekOf(d)
+        if (isoWeekMonday(isoYear, week) !== d - weekday(d)) wrong.push(formatDay(d))
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+})
+
+describe('Europe/London', () => {
+  const day = (text: string) => parseDate(text) as number
+
+  it('offset is 0 in GMT and one hour in BST, switching at 01:00 UTC', () => {
     // 2018: BST from Sunday 25 March 01:00 UTC to Sunday 28 October 01:00 UTC
-    expect(londonOffsetMinutes(Date.UTC(2018, 0, 15, 12))).toBe(0)
-    expect(londonOffsetMinutes(Date.UTC(2018, 6, 15, 12))).toBe(60)
-    expect(londonOffsetMinutes(Date.UTC(2018, 2, 25, 0, 59, 59))).toBe(0)
-    expect(londonOffsetMinutes(Date.UTC(2018, 2, 25, 1, 0, 0))).toBe(60)
-    expect(londonOffsetMinutes(Date.UTC(2018, 9, 28, 0, 59, 59))).toBe(60)
-    expect(londonOffsetMinutes(Date.UTC(2018, 9, 28, 1, 0, 0))).toBe(0)
+    expect(londonOffsetMs(Date.UTC(2018, 0, 15, 12))).toBe(0)
+    expect(londonOffsetMs(Date.UTC(2018, 6, 15, 12))).toBe(3_600_000)
+    expect(londonOffsetMs(Date.UTC(2018, 2, 25, 0, 59, 59))).toBe(0)
+    expect(londonOffsetMs(Date.UTC(2018, 2, 25, 1, 0, 0))).toBe(3_600_000)
+    expect(londonOffsetMs(Date.UTC(2018, 9, 28, 0, 59, 59))).toBe(3_600_000)
+    expect(londonOffsetMs(Date.UTC(2018, 9, 28, 1, 0, 0))).toBe(0)
+  })
+
+  it("the generator's fast offset and day agree with the time zone database over 2000-2040, to the minute at each clock change", () => {
+    const instants: number[] = []
+    for (let t = Date.UTC(2000, 0, 1); t < Date.UTC(2041, 0, 1); t += 7 * 3_600_000) instants.push(t)
+    for (let year = 2000; year <= 2040; year++) {
+      for (const month of [2, 9]) {
+        // every minute from 22:00 UTC on the Saturday to 04:00 UTC on the Monday of the last weekend
+        const lastDay = new Date(Date.UTC(year, month + 1, 0))
+        const sunday = Date.UTC(year, month, lastDay.getUTCDate() - lastDay.getUTCDay())
+        for (let m = -120; m <= 27 * 60; m++) instants.push(sunday + m * 60_000)
+      }
+    }
+    const mismatches = instants.filter(
+      (t) =>
+        londonOffsetMs(t) !== tzOffset('Europe/London', new Date(t)) * 60_000 ||
+        formatDay(londonDayNumber(t)) !== londonDayOf(t),
+    )
+    expect(mismatches.map((t) => new Date(t).toISOString())).toEqual([])
   })
 
   it.each([
     // month starts (police.uk months): BST months start at 23:00 UTC the day before
-    [2018, 6, 1, '2018-05-31T23:00:00.000Z'],
-    [2018, 12, 1, '2018-12-01T00:00:00.000Z'],
-    [2018, 1, 1, '2018-01-01T00:00:00.000Z'],
-    [2018, 4, 1, '2018-03-31T23:00:00.000Z'],
-    [2018, 10, 1, '2018-09-30T23:00:00.000Z'],
-    [2018, 11, 1, '2018-11-01T00:00:00.000Z'],
-    [2020, 4, 1, '2020-03-31T23:00:00.000Z'],
-    [2019, 3, 1, '2019-03-01T00:00:00.000Z'],
+    ['2018-06-01', '2018-05-31T23:00:00.000Z'],
+    ['2018-12-01', '2018-12-01T00:00:00.000Z'],
+    ['2018-01-01', '2018-01-01T00:00:00.000Z'],
+    ['2018-04-01', '2018-03-31T23:00:00.000Z'],
+    ['2018-10-01', '2018-09-30T23:00:00.000Z'],
+    ['2018-11-01', '2018-11-01T00:00:00.000Z'],
+    ['2020-04-01', '2020-03-31T23:00:00.000Z'],
+    ['2019-03-01', '2019-03-01T00:00:00.000Z'],
     // midnights on and after the clock-change days
-    [2018, 3, 25, '2018-03-25T00:00:00.000Z'],
-    [2018, 3, 26, '2018-03-25T23:00:00.000Z'],
-    [2018, 10, 28, '2018-10-27T23:00:00.000Z'],
-    [2018, 10, 29, '2018-10-29T00:00:00.000Z'],
-  ])('London midnight of %i-%i-%i is %s', (year, month, day, expected) => {
-    expect(new Date(londonWallClockToUtc(year, month, day)).toISOString()).toBe(expected)
+    ['2018-03-25', '2018-03-25T00:00:00.000Z'],
+    ['2018-03-26', '2018-03-25T23:00:00.000Z'],
+    ['2018-10-28', '2018-10-27T23:00:00.000Z'],
+    ['2018-10-29', '2018-10-29T00:00:00.000Z'],
+  ])('London midnight of %s is %s', (text, expected) => {
+    expect(londonMidnight(day(text)).toISOString()).toBe(expected)
   })
 
   it('names the London calendar day of an instant: from 23:00 UTC in summer it is the next day', () => {
-    expect(londonDate(Date.UTC(2026, 5, 30, 22, 59, 59))).toBe('2026-06-30')
-    expect(londonDate(Date.UTC(2026, 5, 30, 23, 0, 0))).toBe('2026-07-01')
-    expect(londonDate(Date.UTC(2026, 11, 31, 23, 59, 59))).toBe('2026-12-31')
-    expect(londonDate(Date.UTC(2026, 9, 24, 23, 30))).toBe('2026-10-25')
-    expect(londonDate(Date.UTC(2026, 9, 25, 23, 30))).toBe('2026-10-25')
+    expect(londonDayOf(Date.UTC(2026, 5, 30, 22, 59, 59))).toBe('2026-06-30')
+    expect(londonDayOf(Date.UTC(2026, 5, 30, 23, 0, 0))).toBe('2026-07-01')
+    expect(londonDayOf(new Date('2026-07-01T23:30:00Z'))).toBe('2026-07-02')
+    expect(londonDayOf(Date.UTC(2026, 11, 31, 23, 59, 59))).toBe('2026-12-31')
+    expect(londonDayOf(Date.UTC(2026, 9, 24, 23, 30))).toBe('2026-10-25')
+    expect(londonDayOf(Date.UTC(2026, 9, 25, 23, 30))).toBe('2026-10-25')
   })
 
-  it('converts a wall-clock time of day', () => {
-    expect(new Date(londonWallClockToUtc(2018, 7, 1, 14, 30)).toISOString()).toBe('2018-07-01T13:30:00.000Z')
-    expect(new Date(londonWallClockToUtc(2018, 1, 1, 14, 30)).toISOString()).toBe('2018-01-01T14:30:00.000Z')
+  it('turns local wall-clock times into UTC across both clock changes', () => {
+    const at = (text: string, hours: number) => new Date(londonToUtc(day(text), hours * 60)).toISOString()
+    expect(at('2018-07-01', 14.5)).toBe('2018-07-01T13:30:00.000Z')
+    expect(at('2018-01-01', 14.5)).toBe('2018-01-01T14:30:00.000Z')
+    expect(at('2026-03-28', 12)).toBe('2026-03-28T12:00:00.000Z')
+    expect(at('2026-03-29', 0.5)).toBe('2026-03-29T00:30:00.000Z')
+    expect(at('2026-03-29', 3)).toBe('2026-03-29T02:00:00.000Z')
+    // 01:30 on 29 March does not exist (clocks go 01:00 -> 02:00): it lands an hour later, at 02:30 BST
+    expect(at('2026-03-29', 1.5)).toBe('2026-03-29T01:30:00.000Z')
+    expect(at('2026-07-01', 0)).toBe('2026-06-30T23:00:00.000Z')
+    // 01:30 on 25 October happens twice: the first, in BST
+    expect(at('2026-10-25', 1.5)).toBe('2026-10-25T00:30:00.000Z')
+    expect(at('2026-10-25', 23)).toBe('2026-10-25T23:00:00.000Z')
   })
 
   it('places a police.uk month at its first local midnight (reported_at in the curated file)', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { makeWorkFolder, removeDeadWorkFolders, removeWorkFolder } from '../../functions/core/work-folder.ts'
 import { deadPid, liveProcess } from './helpers/processes.ts'
+import { sourceFiles } from './helpers/source-files.ts'
 
 describe('work folders left by dead runs', () => {
   let temp: string
@@ -51,5 +52,14 @@ describe('work folders left by dead runs', () => {
       await removeWorkFolder(mine)
       await rm(predecessor, { recursive: true, force: true })
     }
+  })
+})
+
+describe('one work-folder helper', () => {
+  it('is the only maker of temporary folders in the functions, the CLI, the CDK app and the benchmarks', () => {
+    const makers = sourceFiles('functions', 'bin', 'lib', 'bench')
+      .filter((file) => /\bmkdtemp(?:Sync)?\(/.test(file.text))
+      .map((file) => file.path)
+    expect(makers).toEqual(['functions/core/work-folder.ts'])
   })
 })

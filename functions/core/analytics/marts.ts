@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { StagingTable } from '../ports.ts'
-import { isDay } from '../time.ts'
-import { QUERIES_DIR, type QueryFile, QueryFileError, readQueryFile } from './sql-files.ts'
+import { isDay } from '../time/days.ts'
+import { type QueryFile, QueryFileError, queriesDir, readQueryFile } from './sql-files.ts'
 
 /** The marts the nightly run produces, in the order it runs them. */
 export const MART_NAMES = [
@@ -51,7 +51,9 @@ const POPULATION_SLOT = ', cast(? as varchar) as population_version'
 /** A reference version as the loaders make it (`w-` and 16 hex digits, or a test's `r-test`). */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
-export class MartParameterError extends Error {}
+export class MartParameterError extends Error {
+  override name = 'MartParameterError'
+}
 
 /**
  * The parameters as SQL literals, in MART_PARAMETERS order, after each value is checked against a strict
@@ -86,10 +88,10 @@ let cache:
 
 function readFolder(folder: string): Map<string, QueryFile> {
   const queries = new Map<string, QueryFile>()
-  for (const file of readdirSync(path.join(QUERIES_DIR, folder)).sort()) {
+  for (const file of readdirSync(path.join(queriesDir(), folder)).sort()) {
     if (!file.endsWith('.sql')) continue
     const name = file.slice(0, -'.sql'.length)
-    queries.set(name, readQueryFile(path.join(QUERIES_DIR, folder, file), name))
+    queries.set(name, readQueryFile(path.join(queriesDir(), folder, file), name))
   }
   return queries
 }
@@ -98,7 +100,7 @@ function load(): NonNullable<typeof cache> {
   if (cache) return cache
   const marts = new Map<string, QueryFile>()
   for (const name of MART_NAMES) {
-    const file = path.join(QUERIES_DIR, 'marts', `${name}.sql`)
+    const file = path.join(queriesDir(), 'marts', `${name}.sql`)
     const query = readQueryFile(file, name)
     if (query.columns.length === 0)
       throw new QueryFileError(`${file}: the header must declare the output columns`)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type { Column } from '../contracts/columns.ts'
 import { FEED_NAMES } from '../contracts/feeds.ts'
-import { type Value, writeParquetTable } from '../ingest/parquet-sink.ts'
+import { type Value, writeParquetTable } from '../parquet/writer.ts'
 import {
   buildsStaging,
   type Clock,
@@ -11,11 +11,11 @@ import {
   type StagingBuilder,
 } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
-import { isDay, parseDate } from '../time.ts'
+import { isDay, parseDate } from '../time/days.ts'
+import { londonDayOf } from '../time/london.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { martSql, runStaging, stagingPlacement } from './mart-sql.ts'
 import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
-import { londonDay } from './schedule.ts'
 
 export const RUN_MANIFEST_VERSION = 1
 
@@ -73,8 +73,12 @@ export interface RunManifest {
   bytes_scanned: number | null
 }
 
-export class MartSchemaError extends Error {}
-export class MissingReferenceError extends Error {}
+export class MartSchemaError extends Error {
+  override name = 'MartSchemaError'
+}
+export class MissingReferenceError extends Error {
+  override name = 'MissingReferenceError'
+}
 export class RunOutOfTimeError extends Error {
   override name = 'RunOutOfTimeError'
 }
@@ -91,7 +95,7 @@ export class FutureAsOfError extends Error {
 export async function runMarts(request: RunRequest): Promise<RunManifest> {
   const { store, engine, clock, asOf } = request
   const startedAt = clock.now()
-  const today = londonDay(startedAt)
+  const today = londonDayOf(startedAt)
   // a day that has not ended has no complete drops yet: its results would be partial, and a report would use them
   if (isDay(asOf) && asOf > today) {
     throw new FutureAsOfError(

@@ -1,16 +1,5 @@
-import { formatDay, parseDate } from '../time.ts'
-
-const londonDate = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-})
-
-/** The Europe/London calendar date of an instant, as YYYY-MM-DD. */
-export function londonDay(instant: Date): string {
-  return londonDate.format(instant)
-}
+import { formatDay, parseDate } from '../time/days.ts'
+import { londonDayOf } from '../time/london.ts'
 
 /**
  * The as-of date of the nightly run that fires at `scheduledTime` (03:30 London): the last complete London day,
@@ -18,5 +7,5 @@ export function londonDay(instant: Date): string {
  * of Sunday 29 March.
  */
 export function nightlyAsOf(scheduledTime: Date): string {
-  return formatDay((parseDate(londonDay(scheduledTime)) as number) - 1)
+  return formatDay((parseDate(londonDayOf(scheduledTime)) as number) - 1)
 }

@@ -3,9 +3,18 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Column, ColumnKind } from '../contracts/columns.ts'
 
-/** The queries/ folder: beside the source tree, or where a Lambda bundle ships it (QUERIES_DIR). */
-export const QUERIES_DIR =
-  process.env.QUERIES_DIR ?? fileURLToPath(new URL('../../../queries/', import.meta.url))
+/** The queries/ folder: beside the source tree, unless the edge names where its bundle ships it. */
+const SOURCE_QUERIES_DIR = fileURLToPath(new URL('../../../queries/', import.meta.url))
+let queriesFolder: string | undefined
+
+export function queriesDir(): string {
+  return queriesFolder ?? SOURCE_QUERIES_DIR
+}
+
+/** Called once at cold start, before any query file is read (the analytics Lambda's QUERIES_DIR). */
+export function useQueriesDir(folder: string | undefined): void {
+  queriesFolder = folder
+}
 
 const SQL_TYPES: Record<string, ColumnKind> = {
   varchar: 'string',
@@ -27,7 +36,9 @@ export interface QueryFile {
   columns: Column[]
 }
 
-export class QueryFileError extends Error {}
+export class QueryFileError extends Error {
+  override name = 'QueryFileError'
+}
 
 /**
  * Reads a query file and its header comment:

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { parseDate, parseTimestamp } from '../time.ts'
+import { parseDate } from '../time/days.ts'
+import { parseTimestamp } from '../time/instants.ts'
 
 /*
  * Every column schema takes text: CSV fields are text, and JSON Lines scalars are turned into text before

@@ -3,18 +3,10 @@ import path from 'node:path'
 import { FEED_NAMES, type FeedName } from '../contracts/feeds.ts'
 import { toWgs84 } from '../geo.ts'
 import { DEFAULT_WEIGHTS_FILE, parseWeights } from '../reference/weights.ts'
-import { formatDay } from '../time.ts'
+import { dayOfYear, formatDay, weekday } from '../time/days.ts'
+import { londonDayNumber, londonToUtc } from '../time/london.ts'
 import { BAD_ROWS } from './bad-rows.ts'
-import {
-  dayOfYear,
-  HOUR_MS,
-  isoUtc,
-  isoUtcOffset,
-  londonDay,
-  londonToUtc,
-  MINUTE_MS,
-  weekday,
-} from './calendar.ts'
+import { HOUR_MS, isoUtc, isoUtcOffset, MINUTE_MS } from './calendar.ts'
 import {
   AGE_BANDS,
   ANNUAL,
@@ -381,7 +373,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       ? random.uniform(5, 60)
       : Math.min(random.exponential(REPORT_DELAY_MINUTES[type]), 14 * 1440)
     const reportedAt = occurredAt + delayMinutes * MINUTE_MS
-    const reportDay = londonDay(reportedAt)
+    const reportDay = londonDayNumber(reportedAt)
     if (reportDay > timeline.endDay) return
     const subcategory = subcategories[type]?.draw(random) ?? ''
     const weapon = WEAPONS[subcategory] ?? WEAPONS[type]
@@ -446,7 +438,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       const receivedAt = Math.max(occurredAt, reportedAt - random.uniform(0.5, 10) * MINUTE_MS)
       const jitter = latLon(placed.easting + random.int(-30, 30), placed.northing + random.int(-30, 30))
       const grade = (URGENT_TYPES.has(type) ? grades.urgent : grades.crime).draw(random)
-      pushMaybeLate('calls', random, londonDay(receivedAt), receivedAt, {
+      pushMaybeLate('calls', random, londonDayNumber(receivedAt), receivedAt, {
         call_id: nextId('calls'),
         received_at: isoUtc(receivedAt),
         category: CALL_CATEGORY[type],
@@ -460,7 +452,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
         ? occurredAt + random.uniform(2, 30) * MINUTE_MS
         : reportedAt + Math.min(random.exponential(18 * 60), 30 * 1440) * MINUTE_MS
       const located = random.chance(0.6)
-      pushMaybeLate('arrests', random, londonDay(arrestedAt), arrestedAt, {
+      pushMaybeLate('arrests', random, londonDayNumber(arrestedAt), arrestedAt, {
         arrest_id: nextId('arrests'),
         arrested_at: isoUtc(arrestedAt),
         offence_category: ARREST_CATEGORY[type],
@@ -498,7 +490,8 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
         }
       }
       const closedAt = respondedAt ?? sentAt + SURVEY.closesAfterHours * HOUR_MS
-      if (push('survey_responses', londonDay(closedAt), closedAt, values)) counts.survey_responses.records++
+      if (push('survey_responses', londonDayNumber(closedAt), closedAt, values))
+        counts.survey_responses.records++
     }
   }
 
@@ -509,7 +502,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       const cell = city.cellAlias.draw(random)
       const { easting, northing } = cellPoint(random, cell)
       const receivedAt = londonToUtc(day, (hourOf.mixed.draw(random) + random.next()) * 60)
-      pushMaybeLate('calls', random, londonDay(receivedAt), receivedAt, {
+      pushMaybeLate('calls', random, londonDayNumber(receivedAt), receivedAt, {
         call_id: nextId('calls'),
         received_at: isoUtc(receivedAt),
         category: otherCalls.draw(random),
@@ -549,7 +542,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       operation: operation ? STOP_SEARCH.operation : '',
       ...(located ? latLon(easting, northing) : { lat: '', lon: '' }),
     }
-    if (push('stop_searches', londonDay(searchedAt), searchedAt, values)) counts.stop_searches.records++
+    if (push('stop_searches', londonDayNumber(searchedAt), searchedAt, values)) counts.stop_searches.records++
     if (outcome === 'Arrest') {
       const arrestedAt = searchedAt + random.uniform(2, 20) * MINUTE_MS
       const category =
@@ -558,7 +551,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
           : object === 'Stolen goods' || object === 'Article for use in theft'
             ? 'theft'
             : 'possession of weapons'
-      pushMaybeLate('arrests', random, londonDay(arrestedAt), arrestedAt, {
+      pushMaybeLate('arrests', random, londonDayNumber(arrestedAt), arrestedAt, {
         arrest_id: nextId('arrests'),
         arrested_at: isoUtc(arrestedAt),
         offence_category: category,
@@ -650,7 +643,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       const actioned = random.chance(TIPS.actionedShare)
       const actionedAt = receivedAt + random.exponential(TIPS.actionDelayMeanHours) * HOUR_MS
       const outcome = tipOutcome.draw(random)
-      const actionedDay = londonDay(actionedAt)
+      const actionedDay = londonDayNumber(actionedAt)
       if (actioned && actionedDay === day) {
         values.actioned_at = isoUtc(actionedAt)
         values.outcome = outcome

@@ -1,5 +1,4 @@
-import { formatDay, parseDate } from '../time.ts'
-import { weekday } from './calendar.ts'
+import { formatDay, parseDate, weekday } from '../time/days.ts'
 import type { Hotspot } from './city.ts'
 
 /** The scales, the programme's timeline and every planted rate of the synthetic city (all echoed in truth.json). */

@@ -1,6 +1,6 @@
 import type { FeedName } from '../contracts/feeds.ts'
 import type { QuarantineCode } from '../ingest/scan.ts'
-import { formatDay } from '../time.ts'
+import { formatDay } from '../time/days.ts'
 import {
   AGE_BANDS,
   ANNUAL,

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { EARLIEST_MS } from '../contracts/columns.ts'
-import { formatDay, isDay, lastDayOfMonth, londonDate, parseDate } from '../time.ts'
+import { DAY_MS, formatDay, isDay, lastDayOfMonth, parseDate } from '../time/days.ts'
+import { londonDayOf } from '../time/london.ts'
 import { FileRejectedError } from './formats.ts'
 
 /**
@@ -26,7 +27,7 @@ export function inferDropDate(file: string, explicit?: string): string {
 }
 
 /** The first day the lake holds, as the contracts refuse timestamps before it (and Glue projections start). */
-const EARLIEST_DROP_DATE = formatDay(EARLIEST_MS / 86_400_000)
+const EARLIEST_DROP_DATE = formatDay(EARLIEST_MS / DAY_MS)
 
 /**
  * Why a drop date (`YYYY-MM-DD`) is refused at `now`, or undefined when it is accepted. The latest is tomorrow
@@ -34,7 +35,7 @@ const EARLIEST_DROP_DATE = formatDay(EARLIEST_MS / 86_400_000)
  * mistyped future date would hide every correction delivered until that day.
  */
 export function dropDateRefusal(dropDate: string, now: Date): string | undefined {
-  const latest = formatDay((parseDate(londonDate(now.getTime())) as number) + 1)
+  const latest = formatDay((parseDate(londonDayOf(now)) as number) + 1)
   if (dropDate > latest) {
     return (
       `drop date ${dropDate} is after ${latest}, tomorrow in London, the latest accepted: ` +

@@ -1,20 +1,21 @@
 import { columnsOf } from '../contracts/columns.ts'
 import type { FeedContract, FeedName } from '../contracts/feeds.ts'
 import type { RawRow } from '../contracts/validate.ts'
-import { londonWallClockToUtc } from '../time.ts'
+import { parseDate } from '../time/days.ts'
+import { londonMidnight } from '../time/london.ts'
 
 export const FORMAT_NAMES = ['csv', 'jsonl', 'police-uk-street', 'police-uk-stop-search'] as const
 export type FormatName = (typeof FORMAT_NAMES)[number]
 
 /** A drop that cannot be read at all: nothing of it is accepted, and the reason is reported. */
 export class FileRejectedError extends Error {
+  override name = 'FileRejectedError'
   constructor(
     readonly file: string,
     readonly reason: string,
     readonly line?: number,
   ) {
     super(`${file}${line === undefined ? '' : `:${line}`}: rejected: ${reason}`)
-    this.name = 'FileRejectedError'
   }
 }
 
@@ -123,12 +124,8 @@ const monthStartCache = new Map<string, string>()
 function monthStart(month: string): string {
   let iso = monthStartCache.get(month)
   if (iso === undefined) {
-    const m = /^(\d{4})-(\d{2})$/.exec(month.trim())
-    const monthNumber = m ? Number(m[2]) : 0
-    iso =
-      m && monthNumber >= 1 && monthNumber <= 12
-        ? new Date(londonWallClockToUtc(Number(m[1]), monthNumber, 1)).toISOString()
-        : `invalid month ${JSON.stringify(month)}`
+    const first = /^\d{4}-\d{2}$/.test(month.trim()) ? parseDate(`${month.trim()}-01`) : undefined
+    iso = first === undefined ? `invalid month ${JSON.stringify(month)}` : londonMidnight(first).toISOString()
     monthStartCache.set(month, iso)
   }
   return iso

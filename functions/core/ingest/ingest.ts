@@ -6,7 +6,7 @@ import { contractFor, type FeedName } from '../contracts/feeds.ts'
 import { FUTURE_TOLERANCE_MS } from '../contracts/validate.ts'
 import { curatedKey, ingestClaimKey, ingestManifestKey, landingKey, quarantineKey } from '../lake.ts'
 import type { Clock, ObjectStore } from '../ports.ts'
-import { isDay } from '../time.ts'
+import { isDay } from '../time/days.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { DropDateRefusedError, dropDateRefusal } from './drop-date.ts'
 import { FileRejectedError, type FormatName } from './formats.ts'
@@ -87,7 +87,9 @@ export interface IngestResult {
   outcome: 'ingested' | 'already-ingested'
 }
 
-export class InvariantError extends Error {}
+export class InvariantError extends Error {
+  override name = 'InvariantError'
+}
 
 /**
  * The drop could not be stored: a write or a read failed in the system (a full disk or temporary folder, a
@@ -96,6 +98,7 @@ export class InvariantError extends Error {}
  * a rerun completes what it stored in the lake.
  */
 export class DropNotStoredError extends Error {
+  override name = 'DropNotStoredError'
   constructor(
     sourceName: string,
     readonly code: string,

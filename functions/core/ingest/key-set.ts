@@ -1,5 +1,5 @@
 import type { Column } from '../contracts/columns.ts'
-import type { PackedColumn, PackedRows } from './row-group.ts'
+import type { PackedColumn, PackedRows } from '../parquet/row-group.ts'
 
 const EMPTY = 0
 

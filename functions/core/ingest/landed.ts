@@ -7,7 +7,9 @@ import type { Clock, ObjectStore } from '../ports.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { ContentDigest, type IngestResult, ingestDrop, namingTheDrop } from './ingest.ts'
 
-export class NotALandingKeyError extends Error {}
+export class NotALandingKeyError extends Error {
+  override name = 'NotALandingKeyError'
+}
 
 /**
  * Ingests a drop already delivered to `landing/<feed>/<YYYY-MM-DD>/<file>` (the S3 path). The object is staged

@@ -25,6 +25,7 @@ const PREVIEW_CHARS = 4096
 
 /** The file cannot be read in its declared encoding, or reading it so would store garbled text. */
 export class UndecodableError extends Error {
+  override name = 'UndecodableError'
   constructor(
     readonly encoding: Encoding,
     readonly byteOffset: number,
@@ -34,7 +35,6 @@ export class UndecodableError extends Error {
       : `line ${line} (byte ${byteOffset}) cannot be decoded as ${encoding}`,
   ) {
     super(message)
-    this.name = 'UndecodableError'
   }
 }
 

@@ -2,13 +2,14 @@
  * The writer thread of `ThreadedParquetSink` (threaded-sink.ts): opens one Parquet file, writes the chunks of
  * rows it is sent, in order, noting the keys they repeat, and finishes the file.
  */
-import { parentPort } from 'node:worker_threads'
+import { parentPort, workerData } from 'node:worker_threads'
+import { ParquetFileWriter, useParquetWasm } from '../parquet/writer.ts'
 import { RepeatedKeys } from './key-set.ts'
-import { ParquetFileWriter } from './parquet-sink.ts'
 import type { SinkReply, SinkRequest } from './threaded-sink.ts'
 
 const port = parentPort
 if (!port) throw new Error('parquet-worker.ts runs as a worker thread (see threaded-sink.ts)')
+useParquetWasm((workerData as { parquetWasm: string | undefined }).parquetWasm)
 
 let writer: ParquetFileWriter | undefined
 let keys: RepeatedKeys | undefined

@@ -2,7 +2,8 @@ import path from 'node:path'
 import { cleanText, columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
 import { curatedColumns, type FeedContract, type FeedName } from '../contracts/feeds.ts'
 import { validateRow } from '../contracts/validate.ts'
-import { parseDate } from '../time.ts'
+import type { Value } from '../parquet/writer.ts'
+import { parseDate } from '../time/days.ts'
 import {
   bindCsv,
   bindJsonl,
@@ -15,7 +16,6 @@ import {
 } from './formats.ts'
 import { KEY_SEPARATOR, storedKey } from './key-set.ts'
 import { type Encoding, readLines } from './lines.ts'
-import type { Value } from './parquet-sink.ts'
 import { type QuarantineTruncation, QuarantineWriter } from './quarantine-writer.ts'
 import { csvRecords, jsonlRecords, type RecordErrorCode, type SourceRecord } from './records.ts'
 import { ThreadedParquetSink } from './threaded-sink.ts'

@@ -1,9 +1,9 @@
 import { closeSync, openSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { Column } from '../contracts/columns.ts'
+import { type PackedRows, RowChunkBuilder, type Value } from '../parquet/row-group.ts'
+import { ParquetFileWriter, parquetWasmFile, ROW_GROUP_ROWS } from '../parquet/writer.ts'
 import { RepeatedKeys } from './key-set.ts'
-import { ParquetFileWriter, ROW_GROUP_ROWS } from './parquet-sink.ts'
-import { type PackedRows, RowChunkBuilder, type Value } from './row-group.ts'
 
 export type SinkRequest =
   | {
@@ -54,7 +54,7 @@ function writerThreadEntry(): URL {
 /**
  * Writes validated rows to a Parquet file like `ParquetSink`, but encodes on a worker thread: this thread reads
  * and validates while the worker encodes. A drop smaller than one row group (most daily drops) is written here
- * at `finish`, without starting a thread. Both ways hand the same chunks to the same writer (parquet-sink.ts),
+ * at `finish`, without starting a thread. Both ways hand the same chunks to the same writer (parquet/writer.ts),
  * so the file is the same.
  *
  * `append` never blocks; the caller awaits `ready()` now and then (between batches), which holds it back while
@@ -180,6 +180,7 @@ export class ThreadedParquetSink {
       throw Object.assign(failure, { code: (error as NodeJS.ErrnoException).code })
     }
     const worker = new Worker(writerThreadEntry(), {
+      workerData: { parquetWasm: parquetWasmFile() },
       resourceLimits: { maxOldGenerationSizeMb: WRITER_THREAD_HEAP_MB },
     })
     worker.on('message', (reply: SinkReply) => {

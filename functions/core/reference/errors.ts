@@ -5,13 +5,13 @@ import type { z } from 'zod'
  * path) and why, e.g. `register.geojson: features[2] (hotspot_id hs-03), properties.phases[1].to: ...`.
  */
 export class ReferenceDataError extends Error {
+  override name = 'ReferenceDataError'
   constructor(
     readonly file: string,
     readonly location: readonly string[],
     readonly reason: string,
   ) {
     super(oneLine([file, location.join(', '), reason].filter((part) => part !== '').join(': ')))
-    this.name = 'ReferenceDataError'
   }
 }
 

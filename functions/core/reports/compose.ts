@@ -12,10 +12,7 @@ import type { Recipient, RenderedEmail, ReportKind } from './model.ts'
  */
 
 export class CompositionError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'CompositionError'
-  }
+  override name = 'CompositionError'
 }
 
 export interface Sender {

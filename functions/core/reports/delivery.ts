@@ -142,6 +142,7 @@ export type DeliveryStatus = DeliveryOutcome['state']
 
 /** The mailer refused for now for every recipient (daily quota, account paused...): stop the run. */
 export class QuotaExceededError extends Error {
+  override name = 'QuotaExceededError'
   constructor(
     readonly report: ReportKind,
     readonly period: string,
@@ -150,12 +151,12 @@ export class QuotaExceededError extends Error {
     override readonly cause?: unknown,
   ) {
     super(`sending stopped at ${report} ${period} ${recipientKey}: ${reason}`)
-    this.name = 'QuotaExceededError'
   }
 }
 
 /** The mailer took the message but the ledger could not be updated: the entry stays `sending` (stuck). */
 export class LedgerUpdateError extends Error {
+  override name = 'LedgerUpdateError'
   constructor(
     readonly ledgerKey: string,
     readonly providerMessageId: string,
@@ -164,7 +165,6 @@ export class LedgerUpdateError extends Error {
     super(
       `sent (${providerMessageId}) but could not record it in ${ledgerKey}: the entry stays 'sending' and is reported as stuck`,
     )
-    this.name = 'LedgerUpdateError'
   }
 }
 

@@ -1,6 +1,6 @@
 import type { RunManifest } from '../analytics/run.ts'
-import { londonDay } from '../analytics/schedule.ts'
-import { daysInMonth, formatDay, londonWallClockToUtc, parseDate } from '../time.ts'
+import { daysInMonth, formatDay, isoWeekMonday, isoWeekOf, parseDate, weekday } from '../time/days.ts'
+import { londonDayOf, londonMidnight } from '../time/london.ts'
 import type { Period } from './model.ts'
 
 export const MONTH_NAMES = [
@@ -18,26 +18,8 @@ export const MONTH_NAMES = [
   'December',
 ]
 
-export class PeriodError extends Error {}
-
-const utcOfLocalMidnight = (day: number) => {
-  const [y, m, d] = formatDay(day).split('-').map(Number) as [number, number, number]
-  return new Date(londonWallClockToUtc(y, m, d))
-}
-
-/** Monday (day number) of ISO week `week` of ISO year `year`: the week holding 4 January is week 1. */
-function isoWeekMonday(year: number, week: number): number {
-  const jan4 = parseDate(`${year}-01-04`) as number
-  const jan4Weekday = (((jan4 + 3) % 7) + 7) % 7 // 0 = Monday (1970-01-01 was a Thursday)
-  return jan4 - jan4Weekday + (week - 1) * 7
-}
-
-/** ISO year and week of a day number. */
-export function isoWeekOf(day: number): { year: number; week: number } {
-  const weekday = (((day + 3) % 7) + 7) % 7
-  const thursday = day - weekday + 3
-  const year = Number(formatDay(thursday).slice(0, 4))
-  return { year, week: Math.floor((thursday - (parseDate(`${year}-01-01`) as number)) / 7) + 1 }
+export class PeriodError extends Error {
+  override name = 'PeriodError'
 }
 
 /** `2026-10-05` -> day 5, month 'October', year 2026. */
@@ -64,8 +46,8 @@ export function weeklyPeriod(id: string): Period {
   if (week < 1 || isoWeekOf(monday).year !== year)
     throw new PeriodError(`${id}: ${year} has no ISO week ${week}`)
   const sunday = monday + 6
-  const start = utcOfLocalMidnight(monday)
-  const end = utcOfLocalMidnight(monday + 7)
+  const start = londonMidnight(monday)
+  const end = londonMidnight(monday + 7)
   const from = dayLabel(monday)
   const to = dayLabel(sunday)
   const span =
@@ -94,8 +76,8 @@ export function monthlyPeriod(id: string): Period {
   const year = Number(m[1])
   const first = parseDate(`${id}-01`) as number
   const last = first + daysInMonth(year, month) - 1
-  const start = utcOfLocalMidnight(first)
-  const end = utcOfLocalMidnight(last + 1)
+  const start = londonMidnight(first)
+  const end = londonMidnight(last + 1)
   return {
     report: 'monthly',
     id,
@@ -154,7 +136,7 @@ export function requestedPeriod(
   request: { report: Period['report'] } & ({ period: string } | { scheduled_time: string }),
 ): Period {
   if ('period' in request) return periodOf(request.report, request.period)
-  const day = londonDay(new Date(request.scheduled_time))
+  const day = londonDayOf(new Date(request.scheduled_time))
   return request.report === 'weekly' ? weekBefore(day) : monthBefore(day)
 }
 
@@ -162,8 +144,7 @@ export function requestedPeriod(
 export function weekBefore(londonDayOfRun: string): Period {
   const day = parseDate(londonDayOfRun)
   if (day === undefined) throw new PeriodError(`${JSON.stringify(londonDayOfRun)} is not a date`)
-  const weekday = (((day + 3) % 7) + 7) % 7
-  const { year, week } = isoWeekOf(day - weekday - 7)
+  const { year, week } = isoWeekOf(day - weekday(day) - 7)
   return weeklyPeriod(`${year}-W${String(week).padStart(2, '0')}`)
 }
 

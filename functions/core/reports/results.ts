@@ -1,11 +1,12 @@
-import { parquetReadObjects } from 'hyparquet'
 import type { MartName } from '../analytics/marts.ts'
 import type { RunManifest } from '../analytics/run.ts'
+import { readParquetRows } from '../parquet/reader.ts'
 import type { ObjectStore } from '../ports.ts'
-import { formatDay } from '../time.ts'
 import type { MartRow } from './model.ts'
 
-export class NoResultsError extends Error {}
+export class NoResultsError extends Error {
+  override name = 'NoResultsError'
+}
 
 /**
  * The latest complete run as of a date that has every mart asked for. Result files are named by their run id,
@@ -43,25 +44,7 @@ export async function latestRun(
 export async function readMart(store: ObjectStore, run: RunManifest, mart: MartName): Promise<MartRow[]> {
   const entry = run.marts.find((m) => m.mart === mart)
   if (!entry) throw new NoResultsError(`run ${run.run_id} has no ${mart} results`)
-  const bytes = await store.getBytes(entry.result_key)
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
-  const rows = (await parquetReadObjects({ file: buffer })) as Record<string, unknown>[]
-  return rows.map((row) => {
-    const plain: MartRow = {}
-    for (const [name, value] of Object.entries(row)) plain[name] = plainValue(value)
-    return plain
-  })
-}
-
-function plainValue(value: unknown): string | number | boolean | null {
-  if (value === null || value === undefined) return null
-  if (typeof value === 'bigint') return Number(value)
-  if (value instanceof Date) {
-    // DATE columns decode to midnight UTC; TIMESTAMP columns keep their instant
-    const ms = value.getTime()
-    return ms % 86_400_000 === 0 ? formatDay(ms / 86_400_000) : value.toISOString()
-  }
-  return value as string | number | boolean
+  return readParquetRows(await store.getBytes(entry.result_key))
 }
 
 /** The rows of several marts from the latest run as of a date. */

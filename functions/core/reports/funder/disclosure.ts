@@ -127,7 +127,9 @@ export const DISCLOSURE_NOTES = {
   [NOT_AVAILABLE]: 'no figure (no data for the period, or nothing to divide by)',
 } as const
 
-export class DisclosureError extends Error {}
+export class DisclosureError extends Error {
+  override name = 'DisclosureError'
+}
 
 /** A count that rule 1 suppresses: at least 1 and under 10. */
 export function isSmallCount(n: number | null | undefined): boolean {

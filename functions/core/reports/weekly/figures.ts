@@ -3,7 +3,7 @@
  * once from whole mart rows. The rows are filtered here to the commander's hotspots and the period, so another
  * commander's hotspot cannot reach the email; weekly/document.ts says these figures in words and tables.
  */
-import { formatDay, parseDate } from '../../time.ts'
+import { formatDay, parseDate } from '../../time/days.ts'
 import { formatMonth, formatMonthTo } from '../document/format.ts'
 import { assertHeaderSafe } from '../mail-headers.ts'
 import type { InlineImage, MartRow, Period, Recipient } from '../model.ts'

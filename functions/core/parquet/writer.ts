@@ -26,15 +26,28 @@ export const CREATED_BY = 'hotspot'
 
 /**
  * The Parquet writer is Apache Arrow's Rust writer, built to WebAssembly (parquet-wasm). Its module is read
- * once per thread: from `PARQUET_WASM` where a bundle ships it beside itself (the Lambdas), else from the package.
+ * once per thread: from the package, unless the edge names where a bundle ships it beside itself (the Lambdas'
+ * PARQUET_WASM); a writer thread is handed the same file (parquetWasmFile) when it starts.
  */
+let wasmFile: string | undefined
 let wasmReady = false
+
+export function parquetWasmFile(): string | undefined {
+  return wasmFile
+}
+
+/** Called once at cold start, before any Parquet is written; undefined: the package's. */
+export function useParquetWasm(file: string | undefined): void {
+  wasmFile = file
+}
+
 function loadParquetWasm(): void {
   if (wasmReady) return
-  const file =
-    process.env.PARQUET_WASM ??
-    createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm')
-  initSync({ module: readFileSync(file) })
+  initSync({
+    module: readFileSync(
+      wasmFile ?? createRequire(import.meta.url).resolve('parquet-wasm/esm/parquet_wasm_bg.wasm'),
+    ),
+  })
   wasmReady = true
 }
 

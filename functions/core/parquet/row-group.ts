@@ -162,7 +162,7 @@ function mistyped(column: Column, value: unknown): Error {
   return new TypeError(`column ${column.name} (${column.kind}) was given a ${typeof value}`)
 }
 
-/** The Arrow type each storage kind is written as (parquet-sink.ts gives the Parquet types they become). */
+/** The Arrow type each storage kind is written as (writer.ts gives the Parquet types they become). */
 function arrowType(kind: ColumnKind): DataType {
   switch (kind) {
     case 'string':

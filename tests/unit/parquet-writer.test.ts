@@ -14,7 +14,7 @@ import {
   METADATA_KEY,
   ParquetSink,
   writeParquetTable,
-} from '../../functions/core/ingest/parquet-sink.ts'
+} from '../../functions/core/parquet/writer.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 
 const SURVEYS = path.resolve(import.meta.dirname, '../fixtures/sample-drops/survey_responses/2026-03-02.csv')
@@ -25,7 +25,7 @@ describe('curated Parquet: encodings and codecs per column', () => {
   let dropId: string
 
   beforeAll(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'hotspot-parquet-sink-'))
+    root = await mkdtemp(path.join(tmpdir(), 'hotspot-parquet-writer-'))
     const store = new FsObjectStore(root)
     const { manifest } = await ingestDrop({
       store,
