@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as delay } from 'node:timers/promises'
+import type { Tracer } from '@aws-lambda-powertools/tracer'
 import {
   AthenaClient,
   type AthenaError,
@@ -21,6 +22,8 @@ export interface AthenaQueryEngineOptions {
   /** Default `AwsDataCatalog` (the Glue catalog). */
   catalog?: string
   client?: AthenaClient
+  /** Traces every call of the client (the Lambdas' Powertools tracer; X-Ray is on in the stack). */
+  tracer?: Pick<Tracer, 'captureAWSv3Client'>
   /** First wait between GetQueryExecution polls; doubled after each poll up to `maxPollIntervalMs`. */
   pollIntervalMs?: number
   maxPollIntervalMs?: number
@@ -214,6 +217,7 @@ export class AthenaQueryEngine implements QueryEngine {
     this.database = options.database
     this.catalog = options.catalog ?? 'AwsDataCatalog'
     this.client = options.client ?? new AthenaClient({})
+    options.tracer?.captureAWSv3Client(this.client)
     this.pollIntervalMs = options.pollIntervalMs ?? 250
     this.maxPollIntervalMs = options.maxPollIntervalMs ?? 5000
     this.timeoutMs = options.timeoutMs ?? 30 * 60 * 1000

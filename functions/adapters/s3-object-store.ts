@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Tracer } from '@aws-lambda-powertools/tracer'
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -27,6 +28,8 @@ import {
 export interface S3ObjectStoreOptions {
   bucket: string
   client?: S3Client
+  /** Traces every call of the client (the Lambdas' Powertools tracer; X-Ray is on in the stack). */
+  tracer?: Pick<Tracer, 'captureAWSv3Client'>
   /** Attempts for a conditional create answered 409 ConditionalRequestConflict (a concurrent write in flight). */
   conflictAttempts?: number
   conflictBackoffMs?: number
@@ -58,6 +61,7 @@ export class S3ObjectStore implements ObjectStore {
   constructor(options: S3ObjectStoreOptions) {
     this.bucket = options.bucket
     this.client = options.client ?? new S3Client({})
+    options.tracer?.captureAWSv3Client(this.client)
     this.location = `s3://${options.bucket}`
     this.conflictAttempts = options.conflictAttempts ?? 5
     this.conflictBackoffMs = options.conflictBackoffMs ?? 200

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
+import { bucketName, lakeLock, lakeLockEnv, parseEnv, powertoolsEnv } from '../core/config.ts'
 import { isDay } from '../core/time.ts'
 
 const ingestEnv = z.object({
@@ -12,7 +12,7 @@ const ingestEnv = z.object({
     .refine(isDay, {
       error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)`,
     }),
-  POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  ...powertoolsEnv,
   ...lakeLockEnv,
 })
 
@@ -27,6 +27,8 @@ export interface IngestConfig {
   /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
   lock: ReturnType<typeof lakeLock>
   serviceName: string
+  /** The CloudWatch namespace of the function's metrics. */
+  metricsNamespace: string
 }
 
 export function ingestConfig(env: Record<string, string | undefined>): IngestConfig {
@@ -35,6 +37,7 @@ export function ingestConfig(env: Record<string, string | undefined>): IngestCon
     lakeBucket: parsed.LAKE_BUCKET,
     firstDropDate: parsed.FIRST_DROP_DATE,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-ingest',
+    metricsNamespace: parsed.POWERTOOLS_METRICS_NAMESPACE,
     lock: lakeLock(parsed, 'ingest function'),
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
+import { bucketName, lakeLock, lakeLockEnv, parseEnv, powertoolsEnv } from '../core/config.ts'
 
 const reportsEnv = z.object({
   LAKE_BUCKET: bucketName('the lake bucket holding results, reference data, the ledger and the archive'),
@@ -7,7 +7,7 @@ const reportsEnv = z.object({
     .string({ error: 'is required: the SES configuration set that records bounces and complaints' })
     .min(1),
   FORCE_NAME: z.string({ error: 'is required: the force, as named in subjects and headings' }).min(1),
-  POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  ...powertoolsEnv,
   ...lakeLockEnv,
 })
 
@@ -18,6 +18,8 @@ export interface ReportsConfig {
   /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
   lock: ReturnType<typeof lakeLock>
   serviceName: string
+  /** The CloudWatch namespace of the function's metrics. */
+  metricsNamespace: string
 }
 
 export function reportsConfig(env: Record<string, string | undefined>): ReportsConfig {
@@ -27,6 +29,7 @@ export function reportsConfig(env: Record<string, string | undefined>): ReportsC
     configurationSet: parsed.SES_CONFIGURATION_SET,
     force: parsed.FORCE_NAME,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-reports',
+    metricsNamespace: parsed.POWERTOOLS_METRICS_NAMESPACE,
     lock: lakeLock(parsed, 'reports function'),
   }
 }

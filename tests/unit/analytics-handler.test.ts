@@ -68,6 +68,7 @@ describe('analytics handler', () => {
     vi.stubEnv('LAKE_BUCKET', LAKE)
     vi.stubEnv('ATHENA_WORKGROUP', WORKGROUP)
     vi.stubEnv('ATHENA_DATABASE', DATABASE)
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'hotspot-test')
     vi.stubEnv('POWERTOOLS_DEV', 'true')
     module = await import('../../functions/analytics/handler.ts')
     handler = module.handler as unknown as Handler
