@@ -57,7 +57,7 @@ describe.skipIf(moto.endpoint === null)('the reports bundle, invoked by the week
   const s3 = () => new S3Client({ region: REGION, endpoint, forcePathStyle: true, credentials: CREDENTIALS })
 
   beforeAll(async () => {
-    s = synthesize()
+    s = synthesize({}, { bundle: true })
     asset = assetOf(s, s.stack.reporting.function)
     ses = await SesEndpoint.start()
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-reports-bundle-'))
