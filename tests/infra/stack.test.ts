@@ -641,6 +641,23 @@ describe('monitoring', () => {
     }
   })
 
+  it("each feed's share of rows quarantined has an alarm, on the ingest function's metrics", () => {
+    const ingest = s.stack.ingest.function
+    const feedsAlarmed = alarms()
+      .filter((a) => a.Properties.Metrics)
+      .map((a) => {
+        const stats = (a.Properties.Metrics as Json[]).filter((m) => m.MetricStat)
+        for (const { MetricStat } of stats) {
+          expect(MetricStat.Metric.Namespace).toBe(s.stack.monitoring.metricsNamespace)
+          expect(MetricStat.Metric.Dimensions).toContainEqual({ Name: 'service', Value: ingest.serviceName })
+        }
+        expect(a.Properties.AlarmActions.map(refId)).toEqual([topicId()])
+        return stats[0]?.MetricStat.Metric.Dimensions.find((d: Json) => d.Name === 'feed')?.Value
+      })
+    expect(feedsAlarmed.sort()).toEqual([...FEED_NAMES].sort())
+    expect(ingest.environment.POWERTOOLS_METRICS_NAMESPACE).toBe(s.stack.monitoring.metricsNamespace)
+  })
+
   it('SES bounce rate >= 2.5% and complaint rate >= 0.05% raise an alarm', () => {
     const ses = (metric: string) =>
       alarms().find((a) => a.Properties.Namespace === 'AWS/SES' && a.Properties.MetricName === metric)
