@@ -9,22 +9,20 @@ import { Duration } from 'aws-cdk-lib'
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import type { Catalog } from './catalog.ts'
+import type { ICatalog } from './catalog.ts'
 import { PIPELINE_TABLES } from './glue-schema.ts'
-import { HotspotFunction, PARQUET_WASM_ASSET, TASK_ROOT } from './lambda.ts'
-import type { Monitoring } from './monitoring.ts'
+import { type FunctionSettings, HotspotFunction, PARQUET_WASM_ASSET, TASK_ROOT } from './lambda.ts'
+import type { IMonitoring } from './monitoring.ts'
 import { NIGHTLY_MARTS, scheduledInvoke } from './schedule.ts'
-import type { Storage } from './storage.ts'
+import type { IStorage } from './storage.ts'
 
 /** Where queries/ is in the Lambda (the bundle is unpacked at /var/task). */
 export const LAMBDA_QUERIES_DIR = `${TASK_ROOT}/queries/`
 
-export interface AnalyticsProps {
-  storage: Storage
-  catalog: Catalog
-  monitoring: Monitoring
-  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
-  logRetentionDays: number
+export interface AnalyticsProps extends FunctionSettings {
+  readonly storage: IStorage
+  readonly catalog: ICatalog
+  readonly monitoring: IMonitoring
 }
 
 export class Analytics extends Construct {

@@ -8,13 +8,16 @@ import { HotspotStack } from './hotspot-stack.ts'
 import { addNagPacks } from './nag.ts'
 
 export interface HotspotApp {
-  app: App
-  stack: HotspotStack
+  readonly app: App
+  readonly stack: HotspotStack
 }
 
 export interface BuildOptions {
-  /** Run the cdk-nag packs on synthesis (default true; the tests run them directly). */
-  nag?: boolean
+  /**
+   * Run the cdk-nag packs on synthesis (the tests run them directly).
+   * @default true
+   */
+  readonly nag?: boolean
 }
 
 export function buildApp(props: AppProps = {}, options: BuildOptions = {}): HotspotApp {

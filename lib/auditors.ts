@@ -16,7 +16,7 @@ import { CfnOutput, Duration, Stack } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs'
-import type { Catalog } from './catalog.ts'
+import type { ICatalog } from './catalog.ts'
 import { acknowledgeWildcardResource } from './nag.ts'
 
 export const AUDITOR_READ_PREFIXES = [
@@ -58,10 +58,13 @@ export const DATA_BUCKET_WRITE_ACTIONS = [
 ] as const
 
 export interface AuditorsProps {
-  catalog: Catalog
-  data: s3.IBucket
-  /** Who may assume the role; default the account (its administrators then grant sts:AssumeRole to people). */
-  principalArn?: string
+  readonly catalog: ICatalog
+  readonly data: s3.IBucket
+  /**
+   * Who may assume the role.
+   * @default the account (its administrators then grant sts:AssumeRole to people)
+   */
+  readonly principalArn?: string
 }
 
 export class Auditors extends Construct {

@@ -104,36 +104,56 @@ export const RESULTS_BUCKET_ACTIONS = ['s3:GetBucketLocation', 's3:ListBucket'] 
 
 export interface CatalogProps {
   /** The lake: curated/, results/, reference/, quarantine/, manifests/ (DESIGN section 5). */
-  dataBucket: s3.IBucket
+  readonly dataBucket: s3.IBucket
   /** Where Athena writes query results: `athena/pipeline/` and `athena/auditors/`. */
-  resultsBucket: s3.IBucket
+  readonly resultsBucket: s3.IBucket
   /** Encrypts the query results (SSE-KMS); grantQuery grants its use. */
-  key: kms.IKey
-  /** Per query, in bytes; at least 10,000,000 (Athena's minimum). Defaults: DEFAULT_BYTES_SCANNED_CUTOFF. */
-  bytesScannedCutoffPerQuery?: Partial<Record<WorkgroupRole, number>>
-  /** Glue database name: lower case letters, digits and underscores. Default `hotspot`. */
-  databaseName?: string
-  /** Workgroup names. Default `<databaseName>-pipeline` and `<databaseName>-auditors`. */
-  workgroupNames?: Partial<Record<WorkgroupRole, string>>
+  readonly key: kms.IKey
+  /**
+   * Per query, in bytes; at least 10,000,000 (Athena's minimum).
+   * @default DEFAULT_BYTES_SCANNED_CUTOFF
+   */
+  readonly bytesScannedCutoffPerQuery?: Partial<Record<WorkgroupRole, number>>
+  /**
+   * Glue database name: lower case letters, digits and underscores.
+   * @default 'hotspot'
+   */
+  readonly databaseName?: string
+  /**
+   * Workgroup names.
+   * @default `<databaseName>-pipeline` and `<databaseName>-auditors`
+   */
+  readonly workgroupNames?: Partial<Record<WorkgroupRole, string>>
   /**
    * First day of the projected `dt` and `as_of` partitions (YYYY-MM-DD): the force's first drop date (CDK
    * context `firstDropDate`). No default: Athena lists every projected day a query does not filter out (one S3
    * LIST each), so starting at the contracts' earliest date (2000-01-01) costs some 10,000 LISTs per feed scan,
    * and a drop dated before the start is invisible to Athena.
    */
-  partitionStart: string
+  readonly partitionStart: string
 }
 
 export interface NamedQuerySpec {
-  name: string
-  description: string
-  sql: string
+  readonly name: string
+  readonly description: string
+  readonly sql: string
 }
 
 const DATABASE_NAME = /^[a-z][a-z0-9_]{0,254}$/
 const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/
 
-export class Catalog extends Construct {
+/** What the functions and the auditors' role use of the catalog: its names, and the grants to query it. */
+export interface ICatalog {
+  readonly databaseName: string
+  readonly pipelineWorkgroupName: string
+  readonly auditorsWorkgroupName: string
+  /** Each Glue table's location under the data bucket (`curated/incidents/`), by table name. */
+  readonly tablePrefixes: Record<string, string>
+  grantQuery(grantee: iam.IGrantable, workgroup: WorkgroupRole): iam.Grant
+  acknowledgeResultsWildcard(policy: IConstruct, workgroup: WorkgroupRole): void
+}
+
+export class Catalog extends Construct implements ICatalog {
   readonly database: glue.CfnDatabase
   readonly databaseName: string
   readonly pipelineWorkgroup: athena.CfnWorkGroup
@@ -423,10 +443,10 @@ export class Catalog extends Construct {
 }
 
 interface Format {
-  inputFormat: string
-  outputFormat: string
-  serdeInfo: glue.CfnTable.SerdeInfoProperty
-  parameters: Record<string, string>
+  readonly inputFormat: string
+  readonly outputFormat: string
+  readonly serdeInfo: glue.CfnTable.SerdeInfoProperty
+  readonly parameters: Record<string, string>
 }
 
 const FORMATS: Record<StorageFormat, Format> = {

@@ -137,20 +137,20 @@ export const hotspotContext = z.object({
 })
 
 export interface HotspotConfig {
-  stackName: string
-  sender: string
-  forceArea: string
-  alertEmail: string
+  readonly stackName: string
+  readonly sender: string
+  readonly forceArea: string
+  readonly alertEmail: string
   /**
    * The force's first drop date (YYYY-MM-DD): the first day of every `dt` and `as_of` partition projection,
    * and the earliest drop date the ingest accepts.
    */
-  firstDropDate: string
+  readonly firstDropDate: string
   /** Who may assume the auditors role; default the account itself (its IAM policies then decide). */
-  auditorPrincipalArn: string | undefined
-  logRetentionDays: number
-  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
-  recordsLock: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number }
+  readonly auditorPrincipalArn: string | undefined
+  readonly logRetentionDays: number
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
+  readonly recordsLock: { mode: 'GOVERNANCE' | 'COMPLIANCE'; days: number }
 }
 
 export class ContextError extends Error {

@@ -7,7 +7,8 @@
  *   ingest      landing/ -> SQS (+ DLQ) -> ingest Lambda
  *   analytics   nightly schedule -> analytics Lambda -> Athena -> results/ + run manifest
  *   reporting   weekly and monthly schedules -> reports Lambda -> SES (configuration set)
- *   monitoring  SNS alerts topic, alarms on every DLQ, every function's errors and SES reputation
+ *   monitoring  SNS alerts topic, alarms on every DLQ, every function's errors, SES reputation and the share of
+ *               each feed's rows quarantined
  *   auditors    an IAM role that reads and queries, and writes nothing but its query results
  */
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib'
@@ -17,12 +18,13 @@ import { Auditors } from './auditors.ts'
 import { Catalog } from './catalog.ts'
 import type { HotspotConfig } from './config.ts'
 import { Ingest } from './ingest.ts'
+import type { FunctionSettings } from './lambda.ts'
 import { Monitoring } from './monitoring.ts'
 import { Reporting } from './reporting.ts'
 import { Storage } from './storage.ts'
 
 export interface HotspotStackProps extends StackProps {
-  config: HotspotConfig
+  readonly config: HotspotConfig
 }
 
 export class HotspotStack extends Stack {
@@ -39,7 +41,10 @@ export class HotspotStack extends Stack {
     super(scope, id, props)
     const { config } = props
     this.config = config
-    const functions = { logLevel: config.logLevel, logRetentionDays: config.logRetentionDays }
+    const functions: FunctionSettings = {
+      logLevel: config.logLevel,
+      logRetentionDays: config.logRetentionDays,
+    }
     // for cost allocation and for finding everything the pipeline owns
     Tags.of(this).add('application', 'hotspot')
 
@@ -87,7 +92,7 @@ export class HotspotStack extends Stack {
     new CfnOutput(this, 'AuditorsWorkgroup', { value: this.catalog.auditorsWorkgroupName })
     new CfnOutput(this, 'AlertsTopicArn', { value: this.monitoring.topic.topicArn })
     new CfnOutput(this, 'SesConfigurationSet', {
-      value: this.monitoring.configurationSet.configurationSetName,
+      value: this.reporting.configurationSet.configurationSetName,
     })
   }
 }

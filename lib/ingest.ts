@@ -4,22 +4,18 @@
  * only that message is seen again; after 3 receives it moves to the dead-letter queue, whose alarm fires on its
  * first message. The queue hides a message for 6 times the function's timeout while one invocation works on it
  * (AWS's guidance for SQS event sources: a retry of a timed-out batch never overlaps the first attempt).
- *
- * The notification is the bucket's own (AWS::S3::Bucket NotificationConfiguration), not CDK's custom resource:
- * the queue policy names the bucket by its constructed ARN, so the bucket can depend on the policy without a
- * cycle, and the stack has no helper Lambda with broad S3 rights to keep.
+ * The bucket's notification is Storage's (Storage.notifyOnCreated).
  */
-import { Aws, Duration, Size } from 'aws-cdk-lib'
-import * as iam from 'aws-cdk-lib/aws-iam'
+import { Duration, Size } from 'aws-cdk-lib'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources'
-import type * as s3 from 'aws-cdk-lib/aws-s3'
 import * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import { HotspotFunction, PARQUET_WASM_ASSET } from './lambda.ts'
-import type { Monitoring } from './monitoring.ts'
+import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
+import { type FunctionSettings, HotspotFunction, PARQUET_WASM_ASSET } from './lambda.ts'
+import type { IMonitoring } from './monitoring.ts'
 import { acknowledge } from './nag.ts'
-import type { Storage } from './storage.ts'
+import type { IStorage } from './storage.ts'
 
 export const INGEST_TIMEOUT = Duration.minutes(5)
 /** SQS messages a single invocation takes (each names one drop; the handler ingests them one after another). */
@@ -29,13 +25,11 @@ export const INGEST_MAX_RECEIVE_COUNT = 3
 export const INGEST_MAX_CONCURRENCY = 5
 export const LANDING_PREFIX = 'landing/'
 
-export interface IngestProps {
-  storage: Storage
-  monitoring: Monitoring
+export interface IngestProps extends FunctionSettings {
+  readonly storage: IStorage
+  readonly monitoring: IMonitoring
   /** Where the partition projection starts: the function refuses drops dated earlier (FIRST_DROP_DATE). */
-  firstDropDate: string
-  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
-  logRetentionDays: number
+  readonly firstDropDate: string
 }
 
 export class Ingest extends Construct {
@@ -115,35 +109,8 @@ export class Ingest extends Construct {
         'dead-letter queue (maxReceiveCount 3), which is alarmed.',
     )
 
-    this.notifyOnLanding(storage)
+    storage.notifyOnCreated(LANDING_PREFIX, this.queue)
     monitoring.watchFunction(this.function)
-  }
-
-  /** S3 -> SQS for every object created under landing/, with the queue policy the bucket's creation checks. */
-  private notifyOnLanding(storage: Storage): void {
-    const result = this.queue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'LakeBucketSendsLandingEvents',
-        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [this.queue.queueArn],
-        conditions: {
-          ArnEquals: { 'aws:SourceArn': storage.dataBucketArn },
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        },
-      }),
-    )
-    if (!result.statementAdded || !result.policyDependable) throw new Error('ingest: queue policy not added')
-    const bucket = storage.data.node.defaultChild as s3.CfnBucket
-    bucket.notificationConfiguration = {
-      queueConfigurations: [
-        {
-          event: 's3:ObjectCreated:*',
-          queue: this.queue.queueArn,
-          filter: { s3Key: { rules: [{ name: 'prefix', value: LANDING_PREFIX }] } },
-        },
-      ],
-    }
-    storage.data.node.addDependency(result.policyDependable)
+    monitoring.watchQuarantine(this.function, FEED_NAMES)
   }
 }

@@ -22,7 +22,7 @@ import * as logs from 'aws-cdk-lib/aws-logs'
 import type * as s3 from 'aws-cdk-lib/aws-s3'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import type { Catalog, WorkgroupRole } from './catalog.ts'
+import type { ICatalog, WorkgroupRole } from './catalog.ts'
 import { acknowledge, acknowledgeWildcardResource } from './nag.ts'
 import { LOCKED_PREFIXES, type RecordsLock } from './storage.ts'
 
@@ -81,40 +81,61 @@ function workerBundleCommand(
     .join(' ')
 }
 
-export interface HotspotFunctionProps {
+/** What every function of the stack is given alike, from the CDK context. */
+export interface FunctionSettings {
+  /** POWERTOOLS_LOG_LEVEL and the function's application log level. */
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
+  /** How long the function's log group keeps its logs. */
+  readonly logRetentionDays: number
+}
+
+export interface HotspotFunctionProps extends FunctionSettings {
   /** Path of the handler module, relative to the repository root (functions/ingest/handler.ts). */
-  entry: string
-  description: string
+  readonly entry: string
+  readonly description: string
   /** POWERTOOLS_SERVICE_NAME: the `service` of every log line and trace. */
-  serviceName: string
-  memorySize: number
-  timeout: Duration
-  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
-  logRetentionDays: number
-  ephemeralStorageSize?: Size
+  readonly serviceName: string
+  readonly memorySize: number
+  readonly timeout: Duration
+  /**
+   * The function's /tmp.
+   * @default 512 MiB (Lambda's)
+   */
+  readonly ephemeralStorageSize?: Size
   /**
    * For functions invoked asynchronously (EventBridge Scheduler): where an event goes once Lambda's own retries
    * (two, Lambda's default, within six hours) have failed.
+   * @default none (a function invoked synchronously only)
    */
-  deadLetterQueue?: sqs.IQueue
-  /** Files or folders of the repository copied beside the bundle: { from: 'queries', to: 'queries' }. */
-  assets?: BundledAsset[]
-  /** Modules left out of the bundle (besides NEVER_BUNDLED). */
-  externalModules?: string[]
+  readonly deadLetterQueue?: sqs.IQueue
+  /**
+   * Files or folders of the repository copied beside the bundle: { from: 'queries', to: 'queries' }.
+   * @default none
+   */
+  readonly assets?: BundledAsset[]
+  /**
+   * Modules left out of the bundle (besides NEVER_BUNDLED).
+   * @default none
+   */
+  readonly externalModules?: string[]
   /**
    * Worker-thread modules the handler starts (paths from the repository root), each bundled on its own beside
    * index.mjs as `<name>.mjs`, where the code finds it with `new URL('./<name>.mjs', import.meta.url)`.
+   * @default none
    */
-  workers?: string[]
+  readonly workers?: string[]
 }
 
 export interface BundledAsset {
   /** Path from the repository root. */
-  from: string
+  readonly from: string
   /** Path beside the bundle. */
-  to: string
-  /** The environment variable that gives the function the copy's path, where the code looks it up. */
-  env?: string
+  readonly to: string
+  /**
+   * The environment variable that gives the function the copy's path, where the code looks it up.
+   * @default none (the code finds the copy beside itself)
+   */
+  readonly env?: string
 }
 
 /**
@@ -128,25 +149,36 @@ export const PARQUET_WASM_ASSET: BundledAsset = {
 }
 
 export interface BucketAccess {
-  /** Object-key patterns the function reads (s3:GetObject): `curated/*`, `manifests/runs/*`. */
-  read?: string[]
+  /**
+   * Object-key patterns the function reads (s3:GetObject): `curated/*`, `manifests/runs/*`.
+   * @default none
+   */
+  readonly read?: string[]
   /**
    * Of `read`, the patterns it also reads by version id (s3:GetObjectVersion: S3 refuses a GetObject naming a
    * VersionId without it): `landing/*`, read at the version its S3 event names.
+   * @default none
    */
-  readVersions?: string[]
-  /** Object-key patterns the function creates (s3:PutObject; under a locked prefix also s3:PutObjectRetention). */
-  write?: string[]
+  readonly readVersions?: string[]
+  /**
+   * Object-key patterns the function creates (s3:PutObject; under a locked prefix also s3:PutObjectRetention).
+   * @default none
+   */
+  readonly write?: string[]
   /**
    * s3:ListBucket: the prefixes the function lists (a condition on s3:prefix), or 'bucket' when it also asks
    * for objects that may not exist: S3 answers a missing key with 404 (rather than 403) only to a caller with
    * s3:ListBucket on the bucket, and that request has no prefix a condition could test.
+   * @default no s3:ListBucket
    */
-  list?: string[] | 'bucket'
-  /** s3:GetBucketLocation (Athena asks it of every bucket a query reads or writes). */
-  location?: boolean
+  readonly list?: string[] | 'bucket'
+  /**
+   * s3:GetBucketLocation (Athena asks it of every bucket a query reads or writes).
+   * @default false
+   */
+  readonly location?: boolean
   /** What the function does with these prefixes: the reason given for each wildcard. */
-  why: string
+  readonly why: string
 }
 
 export class HotspotFunction extends Construct {
@@ -365,7 +397,7 @@ export class HotspotFunction extends Construct {
    * `tables` the queries read.
    */
   bindWorkgroup(
-    catalog: Catalog,
+    catalog: ICatalog,
     role: WorkgroupRole,
     tables: readonly string[],
     dataBucket: s3.IBucket,

@@ -2,11 +2,11 @@
  * What tells a person that something went wrong (DESIGN 9, issue 5): one SNS topic, encrypted, TLS only, with
  * the alert address subscribed; an alarm on every dead-letter queue (any message at all), on every function's
  * errors (one is enough) and on the account's SES reputation (bounce rate >= 2.5%, complaint rate >= 0.05%, below
- * the levels at which SES reviews and then pauses an account: 5% and 0.1%). The SES configuration set the reports
- * are sent through publishes every bounce and complaint to the same topic, so the operator hears of a commander
- * whose scorecard bounced on the morning it bounced.
+ * the levels at which SES reviews and then pauses an account: 5% and 0.1%), on the share of each feed's rows
+ * quarantined, from the ingest function's metrics. The SES configuration set the reports are sent through
+ * (Reporting's) publishes every bounce and complaint to the same topic.
  */
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
+import { ArnFormat, Aws, type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch'
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions'
 import * as iam from 'aws-cdk-lib/aws-iam'
@@ -23,6 +23,13 @@ import { acknowledge } from './nag.ts'
 export const SES_BOUNCE_RATE_ALARM = 0.025
 export const SES_COMPLAINT_RATE_ALARM = 0.0005
 
+/**
+ * The share of a feed's rows quarantined in an hour that raises an alarm. A clean feed quarantines a few rows
+ * in a thousand (mistyped dates, cells outside the force); one in twenty is a feed that changed.
+ */
+export const QUARANTINED_SHARE_ALARM = 0.05
+const QUARANTINE_PERIOD = Duration.hours(1)
+
 /** How long a dead letter is kept: SQS's maximum, so a long weekend does not lose one. */
 export const DEAD_LETTER_RETENTION = Duration.days(14)
 
@@ -33,13 +40,22 @@ export const DEAD_LETTER_RETENTION = Duration.days(14)
 export type DeadLetterSource = 'sqs-redrive' | 'lambda-async' | 'scheduler' | 'sns-subscription'
 
 export interface MonitoringProps {
-  alertEmail: string
+  readonly alertEmail: string
 }
 
-export class Monitoring extends Construct {
+/** What the other constructs ask of monitoring: dead-letter queues, and alarms on what they run. */
+export interface IMonitoring {
+  deadLetterQueue(id: string, holds: string, source: DeadLetterSource): sqs.Queue
+  watchFunction(fn: HotspotFunction): cloudwatch.Alarm
+  watchQuarantine(fn: HotspotFunction, feeds: readonly string[]): cloudwatch.Alarm[]
+  alertOnEmailEvents(configurationSet: ses.ConfigurationSet): void
+}
+
+export class Monitoring extends Construct implements IMonitoring {
   readonly topic: sns.Topic
   readonly topicKey: kms.Key
-  readonly configurationSet: ses.ConfigurationSet
+  /** The CloudWatch namespace of the functions' own metrics (Powertools EMF): `hotspot/<stack name>`. */
+  readonly metricsNamespace: string
   readonly alarms: cloudwatch.Alarm[] = []
   readonly deadLetterQueues: sqs.Queue[] = []
   private readonly action: actions.SnsAction
@@ -47,6 +63,7 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id)
     const stack = Stack.of(this)
+    this.metricsNamespace = `hotspot/${stack.stackName}`
 
     // A key of its own: CloudWatch and SES may use it (to publish encrypted alarms and events), and nothing else.
     this.topicKey = new kms.Key(this, 'TopicKey', {
@@ -78,25 +95,6 @@ export class Monitoring extends Construct {
     this.topic.addSubscription(
       new subscriptions.EmailSubscription(props.alertEmail, { deadLetterQueue: alertsDeadLetters }),
     )
-
-    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
-      reputationMetrics: true,
-      sendingEnabled: true,
-      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
-      // scorecards carry police data: never hand them to a mail server that will not take them over TLS
-      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
-    })
-    const configurationSetArn = stack.formatArn({
-      service: 'ses',
-      resource: 'configuration-set',
-      resourceName: this.configurationSet.configurationSetName,
-    })
-    this.allowServiceToPublish('ses.amazonaws.com', configurationSetArn)
-    // the event destination also grants SES sns:Publish on the topic, for this configuration set and account
-    this.configurationSet.addEventDestination('BouncesAndComplaints', {
-      destination: ses.EventDestination.snsTopic(this.topic),
-      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
-    })
 
     this.alarm(
       'SesBounceRate',
@@ -158,13 +156,78 @@ export class Monitoring extends Construct {
     return queue
   }
 
-  /** An alarm on the function's errors: one failed invocation is one too many for a nightly pipeline. */
+  /**
+   * An alarm on the function's errors (one failed invocation is one too many for a nightly pipeline), and the
+   * namespace its own metrics go to (POWERTOOLS_METRICS_NAMESPACE), where the alarms on them look.
+   */
   watchFunction(fn: HotspotFunction): cloudwatch.Alarm {
+    fn.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', this.metricsNamespace)
     return this.alarm(
       `${fn.node.scope?.node.id ?? fn.node.id}FunctionErrors`,
       fn.fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
       1,
       `The ${fn.serviceName} function failed (an invocation ended in an error). See its log group for the reason.`,
+    )
+  }
+
+  /**
+   * Each feed's share of rows quarantined (RowsQuarantined over all rows of its drops, from the ingest function's
+   * metrics), alarmed at QUARANTINED_SHARE_ALARM: rows quarantined are missing from every mart, so a drop that
+   * loses that many has a changed format or a broken source system behind it, which a person must look at
+   * before the morning's reports go out. An hour without drops has no share (no data: not breaching).
+   */
+  watchQuarantine(fn: HotspotFunction, feeds: readonly string[]): cloudwatch.Alarm[] {
+    return feeds.map((feed) => {
+      const rows = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: this.metricsNamespace,
+          metricName,
+          dimensionsMap: { service: fn.serviceName, feed },
+          statistic: 'Sum',
+          period: QUARANTINE_PERIOD,
+        })
+      const share = new cloudwatch.MathExpression({
+        expression: 'quarantined / (accepted + quarantined + duplicate)',
+        usingMetrics: {
+          accepted: rows('RowsAccepted'),
+          quarantined: rows('RowsQuarantined'),
+          duplicate: rows('RowsDuplicate'),
+        },
+        label: `Share of ${feed} rows quarantined`,
+        period: QUARANTINE_PERIOD,
+      })
+      return this.alarm(
+        `QuarantinedShare-${feed}`,
+        share,
+        QUARANTINED_SHARE_ALARM,
+        `More than ${QUARANTINED_SHARE_ALARM * 100}% of the ${feed} rows ingested in an hour were quarantined: ` +
+          `they are in no mart. Read the drop's quarantine file (quarantine/${feed}/) for the reasons.`,
+      )
+    })
+  }
+
+  /**
+   * Lets SES publish the configuration set's bounces and complaints to the alerts topic, so the operator hears
+   * of a commander whose scorecard bounced on the morning it bounced.
+   */
+  alertOnEmailEvents(configurationSet: ses.ConfigurationSet): void {
+    const stack = Stack.of(this)
+    this.allowServiceToPublish(
+      'ses.amazonaws.com',
+      stack.formatArn({
+        service: 'ses',
+        resource: 'configuration-set',
+        resourceName: configurationSet.configurationSetName,
+      }),
+    )
+    // the event destination also grants SES sns:Publish on the topic, for this configuration set and account
+    const destination = configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: ses.EventDestination.snsTopic(this.topic),
+      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
+    })
+    // its logical id from before the configuration set moved to Reporting
+    ;(destination.node.defaultChild as CfnResource).overrideLogicalId(
+      'MonitoringConfigurationSetBouncesAndComplaints750396D2',
     )
   }
 

@@ -7,33 +7,34 @@
  * SES may send only from the configured sender (`ses:FromAddress`), through that configuration set; the sender's
  * address or domain must already be a verified SES identity in the account (README, "Deploy to AWS").
  */
-import { Duration, Stack } from 'aws-cdk-lib'
+import { type CfnResource, Duration, Stack } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler'
+import * as ses from 'aws-cdk-lib/aws-ses'
 import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
-import { HotspotFunction } from './lambda.ts'
-import type { Monitoring } from './monitoring.ts'
+import { type FunctionSettings, HotspotFunction } from './lambda.ts'
+import type { IMonitoring } from './monitoring.ts'
 import { MONTHLY_REPORT, scheduledInvoke, WEEKLY_SCORECARD } from './schedule.ts'
-import type { Storage } from './storage.ts'
+import type { IStorage } from './storage.ts'
 
 export const REPORTS_HANDLER = 'functions/reports/handler.ts'
 /** Actions that send an email with SESv2 SendEmail (simple or raw content). */
 export const SES_SEND_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const
 
-export interface ReportingProps {
-  storage: Storage
-  monitoring: Monitoring
+export interface ReportingProps extends FunctionSettings {
+  readonly storage: IStorage
+  readonly monitoring: IMonitoring
   /** The From address (a verified SES identity, or an address of a verified domain). */
-  sender: string
+  readonly sender: string
   /** The force's name, in subjects and headings. */
-  forceArea: string
-  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
-  logRetentionDays: number
+  readonly forceArea: string
 }
 
 export class Reporting extends Construct {
   readonly function: HotspotFunction
+  /** What every report is sent through: TLS required, bounces and complaints suppressed and alerted. */
+  readonly configurationSet: ses.ConfigurationSet
   readonly deadLetterQueue: sqs.Queue
   readonly weekly: scheduler.Schedule
   readonly monthly: scheduler.Schedule
@@ -44,6 +45,20 @@ export class Reporting extends Construct {
     super(scope, id)
     const { storage, monitoring } = props
     const stack = Stack.of(this)
+
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      // scorecards carry police data: never hand them to a mail server that will not take them over TLS
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+    })
+    // its logical id from before it moved here from Monitoring: a new one would replace the configuration set,
+    // under a new name, with its reputation metrics started afresh
+    ;(this.configurationSet.node.defaultChild as CfnResource).overrideLogicalId(
+      'MonitoringConfigurationSetE781C029',
+    )
+    monitoring.alertOnEmailEvents(this.configurationSet)
 
     this.deadLetterQueue = monitoring.deadLetterQueue(
       'ReportsDeadLetters',
@@ -90,7 +105,7 @@ export class Reporting extends Construct {
       },
       storage.recordsLock,
     )
-    this.function.addEnvironment('SES_CONFIGURATION_SET', monitoring.configurationSet.configurationSetName)
+    this.function.addEnvironment('SES_CONFIGURATION_SET', this.configurationSet.configurationSetName)
     this.function.addEnvironment('FORCE_NAME', props.forceArea)
 
     const domain = props.sender.slice(props.sender.lastIndexOf('@') + 1)
@@ -105,7 +120,7 @@ export class Reporting extends Construct {
           stack.formatArn({
             service: 'ses',
             resource: 'configuration-set',
-            resourceName: monitoring.configurationSet.configurationSetName,
+            resourceName: this.configurationSet.configurationSetName,
           }),
         ],
         conditions: { StringEquals: { 'ses:FromAddress': props.sender } },

@@ -27,13 +27,13 @@ export const WEEKLY_SCORECARD = 'cron(0 7 ? * MON *)'
 export const MONTHLY_REPORT = 'cron(0 7 1 * ? *)'
 
 export interface ScheduledInvokeProps {
-  function: HotspotFunction
+  readonly function: HotspotFunction
   /** `cron(...)` in Europe/London. */
-  expression: string
-  description: string
+  readonly expression: string
+  readonly description: string
   /** The event, whose `scheduled_time` is the scheduler's own `<aws.scheduler.scheduled-time>`. */
-  input: Record<string, string>
-  deadLetterQueue: sqs.IQueue
+  readonly input: Record<string, string>
+  readonly deadLetterQueue: sqs.IQueue
 }
 
 export function scheduledInvoke(

@@ -19,6 +19,7 @@ import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as kms from 'aws-cdk-lib/aws-kms'
 import * as s3 from 'aws-cdk-lib/aws-s3'
+import type * as sqs from 'aws-cdk-lib/aws-sqs'
 import { Construct } from 'constructs'
 
 /** Prefixes whose objects are written with an Object Lock retention (DESIGN 9): what was sent, and every manifest. */
@@ -35,17 +36,24 @@ const EVERY_BUCKET = {
 } satisfies s3.BucketProps
 
 export interface RecordsLock {
-  mode: 'GOVERNANCE' | 'COMPLIANCE'
-  days: number
+  readonly mode: 'GOVERNANCE' | 'COMPLIANCE'
+  readonly days: number
 }
 
 export interface StorageProps {
   /** Lower-case prefix of the data bucket's name: `<prefix>-data-<account>-<region>`. */
-  namePrefix: string
-  recordsLock: RecordsLock
+  readonly namePrefix: string
+  readonly recordsLock: RecordsLock
 }
 
-export class Storage extends Construct {
+/** What the functions' constructs use of the storage: the lake, its records lock, and its events of new objects. */
+export interface IStorage {
+  readonly data: s3.IBucket
+  readonly recordsLock: RecordsLock
+  notifyOnCreated(prefix: string, queue: sqs.IQueue): void
+}
+
+export class Storage extends Construct implements IStorage {
   readonly key: kms.Key
   readonly data: s3.Bucket
   /**
@@ -128,6 +136,44 @@ export class Storage extends Construct {
         },
       ],
     })
+  }
+
+  /**
+   * S3 -> SQS for every object created under `prefix` of the data bucket, with the queue policy the bucket's
+   * creation checks. The notification is the bucket's own (AWS::S3::Bucket NotificationConfiguration), not CDK's
+   * custom resource: the queue policy names the bucket by its constructed ARN, so the bucket can depend on the
+   * policy without a cycle, and the stack has no helper Lambda with broad S3 rights to keep.
+   */
+  notifyOnCreated(prefix: string, queue: sqs.IQueue): void {
+    if ((this.data.node.defaultChild as s3.CfnBucket).notificationConfiguration) {
+      throw new Error(`${this.node.path}: the data bucket already notifies; one queue takes its events`)
+    }
+    const result = queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'LakeBucketSendsLandingEvents',
+        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': this.dataBucketArn },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    )
+    if (!result.statementAdded || !result.policyDependable) {
+      throw new Error(`${this.node.path}: the policy of ${queue.node.path} was not added`)
+    }
+    const bucket = this.data.node.defaultChild as s3.CfnBucket
+    bucket.notificationConfiguration = {
+      queueConfigurations: [
+        {
+          event: 's3:ObjectCreated:*',
+          queue: queue.queueArn,
+          filter: { s3Key: { rules: [{ name: 'prefix', value: prefix }] } },
+        },
+      ],
+    }
+    this.data.node.addDependency(result.policyDependable)
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
+import type { Tracer } from '@aws-lambda-powertools/tracer'
 import {
   AthenaClient,
   type AthenaClientConfig,
@@ -23,6 +24,8 @@ export interface AthenaQueryEngineOptions {
   catalog?: string
   /** Default: athenaClient(). */
   client?: AthenaClient
+  /** Traces every call of the client (the Lambdas' Powertools tracer; X-Ray is on in the stack). */
+  tracer?: Pick<Tracer, 'captureAWSv3Client'>
   /** First wait between GetQueryExecution polls; doubled after each poll up to `maxPollIntervalMs`. */
   pollIntervalMs?: number
   maxPollIntervalMs?: number
@@ -222,6 +225,7 @@ export class AthenaQueryEngine implements QueryEngine {
     this.database = options.database
     this.catalog = options.catalog ?? 'AwsDataCatalog'
     this.client = options.client ?? athenaClient()
+    options.tracer?.captureAWSv3Client(this.client)
     this.pollIntervalMs = options.pollIntervalMs ?? 250
     this.maxPollIntervalMs = options.maxPollIntervalMs ?? 5000
     this.timeoutMs = options.timeoutMs ?? 30 * 60 * 1000

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
+import type { Tracer } from '@aws-lambda-powertools/tracer'
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -29,6 +30,8 @@ export interface S3ObjectStoreOptions {
   bucket: string
   /** Default: s3Client(). */
   client?: S3Client
+  /** Traces every call of the client (the Lambdas' Powertools tracer; X-Ray is on in the stack). */
+  tracer?: Pick<Tracer, 'captureAWSv3Client'>
   /**
    * Tries of a conditional create answered 409 ConditionalRequestConflict (a concurrent write in flight), and
    * the waits between them (default CONFLICT_RETRY).
@@ -78,6 +81,7 @@ export class S3ObjectStore implements ObjectStore {
   constructor(options: S3ObjectStoreOptions) {
     this.bucket = options.bucket
     this.client = options.client ?? s3Client()
+    options.tracer?.captureAWSv3Client(this.client)
     this.location = `s3://${options.bucket}`
     this.conflictRetry = { ...CONFLICT_RETRY, ...options.conflictRetry }
     this.timing = options.timing ?? {}

@@ -1,3 +1,4 @@
+import type { Tracer } from '@aws-lambda-powertools/tracer'
 import {
   SESv2Client,
   type SESv2ClientConfig,
@@ -25,6 +26,8 @@ export interface SesMailerOptions {
   clientConfig?: SesClientConfig
   /** A client made elsewhere (tests): the mailer replaces its retry middleware, so it never retries a send. */
   client?: SESv2Client
+  /** Traces every call of the client (the Lambdas' Powertools tracer; X-Ray is on in the stack). */
+  tracer?: Pick<Tracer, 'captureAWSv3Client'>
   /** SES configuration set: event publishing (bounces, complaints, deliveries) and the sending IP pool. */
   configurationSet?: string
   /** Default SES_REQUEST_TIMEOUT_MS; ignored with `client`. */
@@ -71,6 +74,7 @@ export class SesMailer implements Mailer {
         },
       })
     this.client.middlewareStack.add((next) => (args) => next(args), NO_SDK_RETRY)
+    options.tracer?.captureAWSv3Client(this.client)
     this.configurationSetName = options.configurationSet
   }
 

@@ -1,9 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import { Metrics } from '@aws-lambda-powertools/metrics'
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
+import { Tracer } from '@aws-lambda-powertools/tracer'
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { z } from 'zod'
 import { AthenaQueryEngine, AthenaQueryError } from '../adapters/athena-query-engine.ts'
+import { addMetricGroup } from '../adapters/metric-groups.ts'
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
 import { type RunManifest, RunOutOfTimeError, runMarts } from '../core/analytics/run.ts'
 import { nightlyAsOf } from '../core/analytics/schedule.ts'
@@ -44,8 +49,11 @@ const logger = new Logger({
   serviceName: config.serviceName,
   persistentKeys: { lake_bucket: config.lakeBucket },
 })
-const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
-const engine = new AthenaQueryEngine({ workgroup: config.workgroup, database: config.database })
+// outside Lambda (tests, local runs) the tracer is off by itself
+const tracer = new Tracer({ serviceName: config.serviceName })
+const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName, logger })
+const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock, tracer })
+const engine = new AthenaQueryEngine({ workgroup: config.workgroup, database: config.database, tracer })
 
 const day = z.string().refine(isDay, 'is not a date (YYYY-MM-DD)')
 
@@ -89,6 +97,9 @@ export function analyticsHandler(
       }
       throw error
     }
+    for (const mart of manifest.marts) {
+      addMetricGroup(metrics, { name: 'mart', value: mart.mart }, { MartRows: mart.rows })
+    }
     logger.info('marts run', {
       run_id: manifest.run_id,
       as_of: manifest.as_of,
@@ -99,6 +110,7 @@ export function analyticsHandler(
   }
 }
 
-export const handler = middy(analyticsHandler({ store, engine, clock: systemClock })).use(
-  injectLambdaContext(logger, { resetKeys: true }),
-)
+export const handler = middy(analyticsHandler({ store, engine, clock: systemClock }))
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))

@@ -40,6 +40,17 @@ export function bucketName(purpose: string) {
     .regex(BUCKET_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an S3 bucket name` })
 }
 
+/**
+ * Powertools' settings, as the stack gives them to every function: the service of each log line, trace and
+ * metric, and the CloudWatch namespace of the metrics (where the stack's alarms read them).
+ */
+export const powertoolsEnv = {
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  POWERTOOLS_METRICS_NAMESPACE: z
+    .string({ error: "is required: the CloudWatch namespace of the function's metrics" })
+    .min(1),
+}
+
 /** The lake's Object Lock settings, as the stack gives them to every function that writes records. */
 export const lakeLockEnv = {
   LAKE_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE']).optional(),

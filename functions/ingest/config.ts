@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
+import { bucketName, lakeLock, lakeLockEnv, parseEnv, powertoolsEnv } from '../core/config.ts'
 import { isDay } from '../core/time/days.ts'
 
 const ingestEnv = z.object({
@@ -12,7 +12,7 @@ const ingestEnv = z.object({
     .refine(isDay, {
       error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)`,
     }),
-  POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  ...powertoolsEnv,
   PARQUET_WASM: z.string().min(1).optional(),
   ...lakeLockEnv,
 })
@@ -30,6 +30,8 @@ export interface IngestConfig {
   serviceName: string
   /** Where the bundle ships the Parquet writer's WebAssembly (default: the package's). */
   parquetWasm: string | undefined
+  /** The CloudWatch namespace of the function's metrics. */
+  metricsNamespace: string
 }
 
 export function ingestConfig(env: Record<string, string | undefined>): IngestConfig {
@@ -38,6 +40,7 @@ export function ingestConfig(env: Record<string, string | undefined>): IngestCon
     lakeBucket: parsed.LAKE_BUCKET,
     firstDropDate: parsed.FIRST_DROP_DATE,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-ingest',
+    metricsNamespace: parsed.POWERTOOLS_METRICS_NAMESPACE,
     lock: lakeLock(parsed, 'ingest function'),
     parquetWasm: parsed.PARQUET_WASM,
   }

@@ -1,8 +1,14 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
+import { BatchProcessor, EventType, ParsingError, processPartialResponse } from '@aws-lambda-powertools/batch'
+import { parser } from '@aws-lambda-powertools/batch/parser'
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import { Metrics } from '@aws-lambda-powertools/metrics'
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
+import { Tracer } from '@aws-lambda-powertools/tracer'
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
+import { addMetricGroup } from '../adapters/metric-groups.ts'
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
 import { DropDateRefusedError } from '../core/ingest/drop-date.ts'
 import { FileRejectedError } from '../core/ingest/formats.ts'
@@ -12,7 +18,7 @@ import { useParquetWasm } from '../core/parquet/writer.ts'
 import { systemClock } from '../core/ports.ts'
 import { removeDeadWorkFolders } from '../core/work-folder.ts'
 import { ingestConfig } from './config.ts'
-import { type CreatedObject, parseS3Notification } from './s3-event.ts'
+import { type CreatedObject, type IngestQueueRecord, ingestQueueRecord } from './s3-event.ts'
 
 /**
  * Ingest Lambda: S3 (landing/ ObjectCreated:*) -> SQS -> here. Each SQS record is one S3 event notification;
@@ -28,8 +34,24 @@ const logger = new Logger({
   serviceName: config.serviceName,
   persistentKeys: { lake_bucket: config.lakeBucket },
 })
-const lake = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
-const processor = new BatchProcessor(EventType.SQS)
+// outside Lambda (tests, local runs) the tracer is off by itself
+const tracer = new Tracer({ serviceName: config.serviceName })
+const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName, logger })
+const lake = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock, tracer })
+
+/**
+ * A message that is not an S3 notification fails in the processor's parser, before ingestRecord sees it: this
+ * says why in the log (the parser itself only logs at debug level).
+ */
+class IngestQueueProcessor extends BatchProcessor {
+  override failureHandler(record: SQSRecord, error: Error) {
+    if (error instanceof ParsingError) {
+      logger.error('message is not an S3 ObjectCreated notification', { message_id: record.messageId, error })
+    }
+    return super.failureHandler(record, error)
+  }
+}
+const processor = new IngestQueueProcessor(EventType.SQS, { parser, schema: ingestQueueRecord })
 
 export class NotForThisLakeError extends Error {
   override name = 'NotForThisLakeError'
@@ -66,8 +88,8 @@ function landedKey({ bucket, key }: CreatedObject): string {
   return key
 }
 
-async function ingestRecord(record: SQSRecord): Promise<void> {
-  const notification = parseS3Notification(record.body)
+async function ingestRecord(record: IngestQueueRecord): Promise<void> {
+  const notification = record.body
   if (notification.kind === 'test') {
     logger.info('S3 test event ignored', { message_id: record.messageId, bucket: notification.bucket })
     return
@@ -81,6 +103,16 @@ async function ingestRecord(record: SQSRecord): Promise<void> {
       const { manifest, outcome } = await ingestLandedObject(lake, landedKey(object), systemClock, {
         versionId: object.versionId,
       })
+      // the stack alarms on the share of a feed's rows quarantined (lib/monitoring.ts)
+      addMetricGroup(
+        metrics,
+        { name: 'feed', value: manifest.feed },
+        {
+          RowsAccepted: manifest.rows_accepted,
+          RowsQuarantined: manifest.rows_quarantined,
+          RowsDuplicate: manifest.rows_duplicate,
+        },
+      )
       logger.info('drop ingested', {
         message_id: record.messageId,
         key: object.key,
@@ -136,4 +168,7 @@ async function lambdaHandler(event: SQSEvent, context: Context): Promise<SQSBatc
   })
 }
 
-export const handler = middy(lambdaHandler).use(injectLambdaContext(logger, { resetKeys: true }))
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))

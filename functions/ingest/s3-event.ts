@@ -1,32 +1,36 @@
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers'
+import { S3Schema, SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas'
 import { z } from 'zod'
 
 /**
- * The S3 event notification S3 sends to the ingest queue (one SQS message body), reduced to what ingest needs.
+ * The ingest queue's messages: SQS records whose body is an S3 event notification, parsed with Powertools' SQS
+ * and S3 schemas, or the test event S3 sends when the notification is configured.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
  */
-const s3EventRecord = z.object({
+
+const s3EventRecord = S3Schema.shape.Records.element.extend({
   eventName: z.string().startsWith('ObjectCreated:', {
     error: (issue) =>
       `event ${JSON.stringify(issue.input)} is not ObjectCreated:*: only new objects are ingested`,
   }),
-  s3: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
-    object: z.object({
-      key: z.string().min(1),
-      size: z.number().int().nonnegative().optional(),
-      // present when the bucket is versioned (the lake bucket is)
-      versionId: z.string().min(1).optional(),
-    }),
+  // Powertools' schema takes an IPv4 address only: a drop uploaded through S3's dual-stack endpoint comes
+  // with the uploader's IPv6 address, and would be refused
+  requestParameters: z.object({
+    sourceIPAddress: z.union([z.ipv4(), z.ipv6(), z.literal('s3.amazonaws.com')]),
   }),
 })
-
-const s3Notification = z.object({ Records: z.array(s3EventRecord).min(1) })
 
 /** Sent once when a bucket notification is configured; it announces nothing to ingest. */
 const s3TestEvent = z.object({
   Service: z.literal('Amazon S3'),
   Event: z.literal('s3:TestEvent'),
   Bucket: z.string().optional(),
+})
+
+const s3Notification = S3Schema.extend({
+  // absent: what tells a notification from the test event
+  Event: z.undefined().optional(),
+  Records: z.array(s3EventRecord).min(1),
 })
 
 export interface CreatedObject {
@@ -59,30 +63,30 @@ export function decodeS3Key(encoded: string): string {
   }
 }
 
-/** Parses one SQS message body holding an S3 event notification. Throws on anything else. */
-export function parseS3Notification(body: string): S3Notification {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch (error) {
-    throw new InvalidNotificationError(`message body is not JSON: ${(error as Error).message}`)
-  }
-  const test = s3TestEvent.safeParse(json)
-  if (test.success) return { kind: 'test', bucket: test.data.Bucket }
-  const parsed = s3Notification.safeParse(json)
-  if (!parsed.success) {
-    throw new InvalidNotificationError(
-      `message body is not an S3 event notification: ${z.prettifyError(parsed.error)}`,
-    )
-  }
-  return {
-    kind: 'created',
-    objects: parsed.data.Records.map(({ eventName, s3 }) => ({
-      bucket: s3.bucket.name,
-      key: decodeS3Key(s3.object.key),
-      eventName,
-      size: s3.object.size,
-      versionId: s3.object.versionId,
-    })),
-  }
-}
+/** A message body: the test event, or the objects an ObjectCreated notification names (keys decoded). */
+export const s3NotificationBody = z
+  .discriminatedUnion('Event', [s3TestEvent, s3Notification])
+  .transform((body, context): S3Notification => {
+    if (body.Event === 's3:TestEvent') return { kind: 'test', bucket: body.Bucket }
+    const objects: CreatedObject[] = []
+    for (const { eventName, s3 } of body.Records) {
+      try {
+        objects.push({
+          bucket: s3.bucket.name,
+          key: decodeS3Key(s3.object.key),
+          eventName,
+          size: s3.object.size,
+          versionId: s3.object.versionId,
+        })
+      } catch (error) {
+        context.issues.push({ code: 'custom', message: (error as Error).message, input: s3.object.key })
+        return z.NEVER
+      }
+    }
+    return { kind: 'created', objects }
+  })
+
+/** One record of the ingest queue, its body parsed (the batch processor's schema). */
+export const ingestQueueRecord = SqsRecordSchema.extend({ body: JSONStringified(s3NotificationBody) })
+
+export type IngestQueueRecord = z.infer<typeof ingestQueueRecord>

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { bucketName, lakeLock, lakeLockEnv, parseEnv } from '../core/config.ts'
+import { bucketName, lakeLock, lakeLockEnv, parseEnv, powertoolsEnv } from '../core/config.ts'
 import type { RasteriserOptions } from '../core/reports/charts/rasterise.ts'
 
 const reportsEnv = z.object({
@@ -8,7 +8,7 @@ const reportsEnv = z.object({
     .string({ error: 'is required: the SES configuration set that records bounces and complaints' })
     .min(1),
   FORCE_NAME: z.string({ error: 'is required: the force, as named in subjects and headings' }).min(1),
-  POWERTOOLS_SERVICE_NAME: z.string().min(1).optional(),
+  ...powertoolsEnv,
   /** resvg's WebAssembly module shipped beside the bundle (the native addon is not shipped). */
   RESVG_WASM: z.string().min(1).optional(),
   ...lakeLockEnv,
@@ -22,6 +22,8 @@ export interface ReportsConfig {
   lock: ReturnType<typeof lakeLock>
   serviceName: string
   rasteriser: RasteriserOptions
+  /** The CloudWatch namespace of the function's metrics. */
+  metricsNamespace: string
 }
 
 export function reportsConfig(env: Record<string, string | undefined>): ReportsConfig {
@@ -31,6 +33,7 @@ export function reportsConfig(env: Record<string, string | undefined>): ReportsC
     configurationSet: parsed.SES_CONFIGURATION_SET,
     force: parsed.FORCE_NAME,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-reports',
+    metricsNamespace: parsed.POWERTOOLS_METRICS_NAMESPACE,
     lock: lakeLock(parsed, 'reports function'),
     rasteriser: { wasmFile: parsed.RESVG_WASM },
   }

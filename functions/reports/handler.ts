@@ -1,7 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import { Metrics } from '@aws-lambda-powertools/metrics'
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
+import { Tracer } from '@aws-lambda-powertools/tracer'
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import middy from '@middy/core'
 import { z } from 'zod'
+import { addMetricGroup } from '../adapters/metric-groups.ts'
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
 import { SesMailer } from '../adapters/ses-mailer.ts'
 import { systemClock } from '../core/ports.ts'
@@ -32,8 +37,11 @@ const logger = new Logger({
   serviceName: config.serviceName,
   persistentKeys: { lake_bucket: config.lakeBucket },
 })
-const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock })
-const mailer = new SesMailer({ configurationSet: config.configurationSet })
+// outside Lambda (tests, local runs) the tracer is off by itself
+const tracer = new Tracer({ serviceName: config.serviceName })
+const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName, logger })
+const store = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock, tracer })
+const mailer = new SesMailer({ configurationSet: config.configurationSet, tracer })
 const rasterise = chartRasteriser(config.rasteriser)
 
 export const reportsEvent = z.union([
@@ -69,6 +77,10 @@ async function lambdaHandler(event: unknown): Promise<ReportSummary> {
     resend: resend && { reason: resend.reason, requestedBy: resend.requested_by },
   })
   const notDelivered = undelivered(summary)
+  const sends = new Map<string, number>()
+  for (const { outcome } of summary.outcomes) sends.set(outcome.state, (sends.get(outcome.state) ?? 0) + 1)
+  for (const [outcome, count] of sends)
+    addMetricGroup(metrics, { name: 'outcome', value: outcome }, { Sends: count })
   logger.info('reports sent', {
     report: summary.report,
     period: summary.period,
@@ -85,4 +97,7 @@ async function lambdaHandler(event: unknown): Promise<ReportSummary> {
   return summary
 }
 
-export const handler = middy(lambdaHandler).use(injectLambdaContext(logger, { resetKeys: true }))
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))

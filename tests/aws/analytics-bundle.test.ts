@@ -48,7 +48,7 @@ describe.skipIf(moto.endpoint === null)('the analytics bundle: its events', () =
   const athenaRequests: AthenaRequest[] = []
 
   beforeAll(async () => {
-    s = synthesize()
+    s = synthesize({}, { bundle: true })
     asset = assetOf(s, s.stack.analytics.function)
     // Athena (awsJson1_1) answering every request with a client error, recording what it was asked
     athena = createServer((request, response) => {

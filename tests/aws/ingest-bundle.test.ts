@@ -122,7 +122,7 @@ describe.skipIf(moto.endpoint === null)(
     let asset: string
 
     beforeAll(() => {
-      synthesized = synthesize({ firstDropDate: FIRST_DROP_DATE })
+      synthesized = synthesize({ firstDropDate: FIRST_DROP_DATE }, { bundle: true })
       asset = assetOf(synthesized, synthesized.stack.ingest.function)
     }, 180_000)
 

@@ -57,7 +57,7 @@ describe.skipIf(moto.endpoint === null)('the reports bundle, invoked by the week
   const s3 = () => new S3Client({ region: REGION, endpoint, forcePathStyle: true, credentials: CREDENTIALS })
 
   beforeAll(async () => {
-    s = synthesize()
+    s = synthesize({}, { bundle: true })
     asset = assetOf(s, s.stack.reporting.function)
     ses = await SesEndpoint.start()
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-reports-bundle-'))
@@ -149,6 +149,24 @@ describe.skipIf(moto.endpoint === null)('the reports bundle, invoked by the week
     )
 
   const commanders = () => recipients.commanders.map((c) => c.email.toLowerCase()).sort()
+  /** The Sends metric of an invocation's EMF records on stdout, by outcome; each record's namespace checked. */
+  const sends = (invocation: Invocation): Record<string, number> => {
+    const counts: Record<string, number> = {}
+    for (const line of invocation.stdout.split('\n')) {
+      if (!line.startsWith('{') || !line.includes('"_aws"')) continue
+      const record = JSON.parse(line)
+      expect(record._aws.CloudWatchMetrics).toEqual([
+        {
+          Namespace: s.stack.monitoring.metricsNamespace,
+          Dimensions: [['service', 'outcome']],
+          Metrics: [{ Name: 'Sends', Unit: 'Count' }],
+        },
+      ])
+      expect(counts[record.outcome], record.outcome).toBeUndefined()
+      counts[record.outcome] = record.Sends
+    }
+    return counts
+  }
   const parsed = (raw: Buffer | undefined): Promise<ParsedMail> => {
     if (raw === undefined) throw new Error('no raw message')
     return simpleParser(raw, { skipImageLinks: true })
@@ -171,6 +189,7 @@ describe.skipIf(moto.endpoint === null)('the reports bundle, invoked by the week
     expect(first, first.stderr).toMatchObject({ ok: true, result: { report: 'weekly', period: PERIOD } })
     expect(recipients.commanders.length).toBeGreaterThan(1)
     expect(ses.requests.map((r) => r.outcome).every((o) => o === 'accepted')).toBe(true)
+    expect(sends(first)).toEqual({ sent: recipients.commanders.length })
     expect(ses.requests.map((r) => r.to.map((t) => t.toLowerCase())).sort()).toEqual(
       commanders().map((c) => [c]),
     )
@@ -204,6 +223,7 @@ describe.skipIf(moto.endpoint === null)('the reports bundle, invoked by the week
       recipients.commanders.map(() => 'already-sent'),
     )
     expect(ses.requests).toHaveLength(recipients.commanders.length)
+    expect(sends(second)).toEqual({ 'already-sent': recipients.commanders.length })
   })
 
   it('retries a throttled send (429, then accepted): one email each', { timeout: 200_000 }, async () => {
@@ -237,6 +257,8 @@ describe.skipIf(moto.endpoint === null)('the reports bundle, invoked by the week
     // the class name is minified in the bundle: ReportsNotDeliveredError's message
     expect(first.error.message).toContain(`weekly ${PERIOD}: 1 of ${recipients.commanders.length}`)
     expect(first.error.message).toContain(`${target.id}: failed`)
+    // published though the invocation failed: logMetrics flushes on error too
+    expect(sends(first)).toEqual({ sent: recipients.commanders.length - 1, failed: 1 })
     expect(ses.requestsTo(target.email).map((r) => r.outcome)).toEqual(['reset'])
     expect(await ledgerState(store, 'weekly', PERIOD, target.id)).toMatchObject({
       state: 'failed',

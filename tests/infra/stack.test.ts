@@ -1,41 +1,22 @@
-/**
- * The synthesized template, property by property (issue 5): buckets (public access, TLS, KMS, versioning,
- * lifecycle, Object Lock on archive/ and manifests/), ingest (S3 -> SQS -> Lambda, DLQ, 6x visibility timeout,
- * partial batch failures), schedules (Europe/London, no flexible window, retry policy and DLQ), the Lambda
- * settings, each function's environment and exactly the S3 prefixes it may read and write, alarms, SES, and the
- * auditors role.
- */
-import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { promisify } from 'node:util'
-import { Worker } from 'node:worker_threads'
 import type { CfnElement } from 'aws-cdk-lib'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { analyticsConfig } from '../../functions/analytics/config.ts'
 import { MART_NAMES } from '../../functions/core/analytics/marts.ts'
-import type { Column } from '../../functions/core/contracts/columns.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import type { SinkReply, SinkRequest } from '../../functions/core/ingest/threaded-sink.ts'
-import { RowChunkBuilder } from '../../functions/core/parquet/row-group.ts'
-import { ParquetSink } from '../../functions/core/parquet/writer.ts'
 import { ingestConfig } from '../../functions/ingest/config.ts'
 import { reportsConfig } from '../../functions/reports/config.ts'
 import { LAMBDA_QUERIES_DIR } from '../../lib/analytics.ts'
 import { EXAMPLE_CONTEXT } from '../../lib/config.ts'
 import { INGEST_MAX_RECEIVE_COUNT } from '../../lib/ingest.ts'
-import { type HotspotFunction, PARQUET_WASM_ASSET } from '../../lib/lambda.ts'
+import type { HotspotFunction } from '../../lib/lambda.ts'
 import { SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM } from '../../lib/monitoring.ts'
-import { asArray, flat, type Json, ROOT, refId, resourcesOf, type Synthesized, synthesize } from './synth.ts'
+import { asArray, flat, type Json, refId, resourcesOf, type Synthesized, synthesize } from './synth.ts'
 
 let s: Synthesized
 let template: Json
-const id = (construct: { node: { defaultChild?: unknown } }) =>
-  s.stack.getLogicalId(construct.node.defaultChild as CfnElement)
-const lid = (element: CfnElement) => s.stack.getLogicalId(element)
+/** The logical id in the template (an overridden one included). */
+const lid = (element: CfnElement): string => s.stack.resolve(element.logicalId)
+const id = (construct: { node: { defaultChild?: unknown } }) => lid(construct.node.defaultChild as CfnElement)
 
 /** Not the example's: the projections must start at the date given on the command line. */
 const FIRST_DROP_DATE = '2023-06-15'
@@ -114,136 +95,27 @@ describe('partition projection (Glue tables)', () => {
   })
 })
 
-describe('buckets', () => {
-  const buckets = () => ({
-    data: resource(id(s.stack.storage.data)),
-    results: resource(id(s.stack.storage.results)),
-    accessLogs: resource(id(s.stack.storage.accessLogs)),
-  })
-  const policyOf = (bucketId: string) =>
-    resourcesOf(template, 'AWS::S3::BucketPolicy').find((p) => refId(p.Properties.Bucket) === bucketId)
-
-  it('block all public access, are versioned and allow TLS (1.2 and up) only', () => {
-    for (const [name, bucket] of Object.entries(buckets())) {
-      expect(bucket.Properties.PublicAccessBlockConfiguration, name).toEqual({
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      })
-      expect(bucket.Properties.VersioningConfiguration, name).toEqual({ Status: 'Enabled' })
-      const bucketId = Object.entries(template.Resources).find(([, r]) => r === bucket)?.[0] as string
-      const statements = asArray(policyOf(bucketId)?.Properties.PolicyDocument.Statement)
-      const tls = statements.find((st) => st.Condition?.Bool?.['aws:SecureTransport'] === 'false')
-      expect(tls, `${name}: a Deny of plain HTTP`).toMatchObject({ Effect: 'Deny', Action: 's3:*' })
-      expect(tls.Principal).toEqual({ AWS: '*' })
-      expect(asArray(tls.Resource).map(flat).sort()).toEqual([`<${bucketId}.Arn>`, `<${bucketId}.Arn>/*`])
-      const old = statements.find((st) => st.Condition?.NumericLessThan?.['s3:TlsVersion'] !== undefined)
-      expect(old, `${name}: a Deny of TLS < 1.2`).toMatchObject({ Effect: 'Deny', Action: 's3:*' })
-      expect(Number(old.Condition.NumericLessThan['s3:TlsVersion'])).toBe(1.2)
-    }
-  })
-
-  it('encrypt the lake and the query results with the customer managed key, which rotates', () => {
-    const keyId = id(s.stack.storage.key)
-    expect(resource(keyId).Properties.EnableKeyRotation).toBe(true)
-    for (const name of ['data', 'results'] as const) {
-      const [rule] = buckets()[name].Properties.BucketEncryption.ServerSideEncryptionConfiguration
-      expect(rule.ServerSideEncryptionByDefault.SSEAlgorithm, name).toBe('aws:kms')
-      expect(refId(rule.ServerSideEncryptionByDefault.KMSMasterKeyID), name).toBe(keyId)
-      expect(rule.BucketKeyEnabled, name).toBe(true)
-    }
-    // S3 server access logs can only be delivered to an SSE-S3 bucket
-    const [logs] = buckets().accessLogs.Properties.BucketEncryption.ServerSideEncryptionConfiguration
-    expect(logs.ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256')
-  })
-
-  it('log access to the data and results buckets in the access-log bucket', () => {
-    const logsId = id(s.stack.storage.accessLogs)
-    for (const name of ['data', 'results'] as const) {
-      expect(refId(buckets()[name].Properties.LoggingConfiguration.DestinationBucketName), name).toBe(logsId)
-    }
-  })
-
-  it('move landing/ to Glacier Instant Retrieval after 90 days and expire noncurrent versions', () => {
-    const rules = buckets().data.Properties.LifecycleConfiguration.Rules as Json[]
-    const landing = rules.find((r) => r.Prefix === 'landing/')
-    expect(landing).toMatchObject({
-      Status: 'Enabled',
-      Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
-    })
-    const noncurrent = rules.find((r) => r.NoncurrentVersionExpiration)
-    expect(noncurrent).toMatchObject({
-      Status: 'Enabled',
-      NoncurrentVersionExpiration: { NoncurrentDays: 90 },
-    })
-    expect(noncurrent.Prefix ?? noncurrent.Filter).toBeUndefined()
-  })
-
-  it('lock archive/ and manifests/: Object Lock on, and no write there without a retention of the configured mode and length', () => {
-    const data = buckets().data
-    expect(data.Properties.ObjectLockEnabled).toBe(true)
-    // no default retention: landing/ (raw drops, personal data) and ledger/ stay deletable
-    expect(data.Properties.ObjectLockConfiguration?.Rule).toBeUndefined()
-    const dataId = id(s.stack.storage.data)
-    const denies = asArray(policyOf(dataId)?.Properties.PolicyDocument.Statement).filter(
-      (st) => st.Effect === 'Deny' && st.Action === 's3:PutObject',
-    )
-    for (const st of denies) {
-      expect(st.Principal).toEqual({ AWS: '*' })
-      expect(asArray(st.Resource).map(flat).sort()).toEqual([
-        `<${dataId}.Arn>/archive/*`,
-        `<${dataId}.Arn>/manifests/*`,
-      ])
-    }
-    const conditions = denies.map((st) => st.Condition)
-    expect(conditions).toContainEqual({ Null: { 's3:object-lock-mode': 'true' } })
-    expect(conditions).toContainEqual({ Null: { 's3:object-lock-remaining-retention-days': 'true' } })
-    expect(conditions).toContainEqual({ StringNotEquals: { 's3:object-lock-mode': 'GOVERNANCE' } })
-    expect(conditions).toContainEqual({
-      NumericLessThan: { 's3:object-lock-remaining-retention-days': '2556' },
-    })
-  })
-
-  it('keep the lake, the logs and the key when the stack is deleted', () => {
-    for (const logicalId of [
-      id(s.stack.storage.data),
-      id(s.stack.storage.results),
-      id(s.stack.storage.accessLogs),
-      id(s.stack.storage.key),
-    ]) {
-      expect(resource(logicalId).DeletionPolicy, logicalId).toBe('Retain')
-    }
-  })
-})
-
 describe('ingest: landing/ -> SQS -> Lambda', () => {
-  it('S3 sends ObjectCreated:* under landing/ to the ingest queue, whose policy lets exactly this bucket send', () => {
+  it("the lake's new objects under landing/ go to the ingest queue, which takes them from the lake's name", () => {
+    // the notification itself is Storage.notifyOnCreated's (storage.test.ts)
     const queueId = id(s.stack.ingest.queue)
     const data = resource(id(s.stack.storage.data))
-    expect(data.Properties.NotificationConfiguration).toEqual({
-      QueueConfigurations: [
-        {
-          Event: 's3:ObjectCreated:*',
-          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'landing/' }] } },
-          Queue: { 'Fn::GetAtt': [queueId, 'Arn'] },
-        },
-      ],
-    })
+    expect(data.Properties.NotificationConfiguration.QueueConfigurations).toEqual([
+      {
+        Event: 's3:ObjectCreated:*',
+        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'landing/' }] } },
+        Queue: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      },
+    ])
     const policy = resourcesOf(template, 'AWS::SQS::QueuePolicy').find((p) =>
       asArray(p.Properties.Queues).some((q: Json) => refId(q) === queueId),
     )
-    expect(policy).toBeDefined()
-    // S3 checks the queue policy when it creates the bucket's notification
-    expect(asArray(data.DependsOn)).toContain(policy?.id)
     const send = asArray(policy?.Properties.PolicyDocument.Statement).find(
       (st) => st.Action === 'sqs:SendMessage',
     )
-    expect(send.Principal).toEqual({ Service: 's3.amazonaws.com' })
     expect(flat(send.Condition.ArnEquals['aws:SourceArn'])).toBe(
       `arn:<AWS::Partition>:s3:::${flat(data.Properties.BucketName)}`,
     )
-    expect(send.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } })
   })
 
   it('redrives to the DLQ after 3 receives and hides a message for 6 times the function timeout', () => {
@@ -433,7 +305,12 @@ describe('Lambda functions', () => {
       LAKE_LOCK_DAYS: '2557',
       LAKE_LOCKED_PREFIXES: 'archive/,manifests/',
     }
-    const common = { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO', ...lock }
+    const common = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_METRICS_NAMESPACE: `hotspot/${s.stack.stackName}`,
+      ...lock,
+    }
     const env = (fn: HotspotFunction) => functionResource(fn).Properties.Environment.Variables
     expect(env(functions().ingest)).toEqual({
       ...common,
@@ -455,7 +332,7 @@ describe('Lambda functions', () => {
       ...common,
       POWERTOOLS_SERVICE_NAME: 'hotspot-reports',
       LAKE_BUCKET: lake,
-      SES_CONFIGURATION_SET: { Ref: id(s.stack.monitoring.configurationSet) },
+      SES_CONFIGURATION_SET: { Ref: id(s.stack.reporting.configurationSet) },
       FORCE_NAME: EXAMPLE_CONTEXT.forceArea,
       RESVG_WASM: '/var/task/resvg.wasm',
     })
@@ -607,7 +484,7 @@ describe('least privilege', () => {
     const ses = 'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:'
     expect(asArray(send[0].Resource).map(flat).sort()).toEqual(
       [
-        `${ses}configuration-set/<${id(s.stack.monitoring.configurationSet)}>`,
+        `${ses}configuration-set/<${id(s.stack.reporting.configurationSet)}>`,
         `${ses}identity/example.org`,
         `${ses}identity/${EXAMPLE_CONTEXT.sender}`,
       ].sort(),
@@ -764,6 +641,23 @@ describe('monitoring', () => {
     }
   })
 
+  it("each feed's share of rows quarantined has an alarm, on the ingest function's metrics", () => {
+    const ingest = s.stack.ingest.function
+    const feedsAlarmed = alarms()
+      .filter((a) => a.Properties.Metrics)
+      .map((a) => {
+        const stats = (a.Properties.Metrics as Json[]).filter((m) => m.MetricStat)
+        for (const { MetricStat } of stats) {
+          expect(MetricStat.Metric.Namespace).toBe(s.stack.monitoring.metricsNamespace)
+          expect(MetricStat.Metric.Dimensions).toContainEqual({ Name: 'service', Value: ingest.serviceName })
+        }
+        expect(a.Properties.AlarmActions.map(refId)).toEqual([topicId()])
+        return stats[0]?.MetricStat.Metric.Dimensions.find((d: Json) => d.Name === 'feed')?.Value
+      })
+    expect(feedsAlarmed.sort()).toEqual([...FEED_NAMES].sort())
+    expect(ingest.environment.POWERTOOLS_METRICS_NAMESPACE).toBe(s.stack.monitoring.metricsNamespace)
+  })
+
   it('SES bounce rate >= 2.5% and complaint rate >= 0.05% raise an alarm', () => {
     const ses = (metric: string) =>
       alarms().find((a) => a.Properties.Namespace === 'AWS/SES' && a.Properties.MetricName === metric)
@@ -801,8 +695,15 @@ describe('monitoring', () => {
     ).toBeDefined()
   })
 
+  it("the SES configuration set (Reporting's) keeps the logical ids it had under Monitoring: a new id would replace it", () => {
+    expect(id(s.stack.reporting.configurationSet)).toBe('MonitoringConfigurationSetE781C029')
+    expect(resourcesOf(template, 'AWS::SES::ConfigurationSetEventDestination').map((d) => d.id)).toEqual([
+      'MonitoringConfigurationSetBouncesAndComplaints750396D2',
+    ])
+  })
+
   it('the SES configuration set publishes bounces and complaints to the alerts topic', () => {
-    const setId = id(s.stack.monitoring.configurationSet)
+    const setId = id(s.stack.reporting.configurationSet)
     expect(resource(setId).Properties).toMatchObject({
       ReputationOptions: { ReputationMetricsEnabled: true },
       SuppressionOptions: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
@@ -828,178 +729,5 @@ describe('monitoring', () => {
     expect(sourceArn).toContain(':configuration-set/')
     expect(sourceArn).toContain(setId)
     expect(sesPublishes[0]?.Condition?.StringEquals?.['AWS:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' })
-  })
-})
-
-describe('bundles', () => {
-  /** The directory CDK staged a function's code in (the asset its S3Key names). */
-  const assetOf = (fn: HotspotFunction) => {
-    const key: string = functionResource(fn).Properties.Code.S3Key
-    return path.join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`)
-  }
-  const filesUnder = (dir: string): string[] =>
-    readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
-  const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
-
-  it('are one ESM file each (with its source map), built by esbuild here', () => {
-    for (const [name, fn] of Object.entries(functions())) {
-      const files = filesUnder(assetOf(fn))
-      expect(files, name).toContain('index.mjs')
-      expect(files, name).toContain('index.mjs.map')
-      expect(
-        files.filter((f) => f.endsWith('.node')),
-        `${name}: no native addon`,
-      ).toEqual([])
-      expect(
-        files.filter((f) => f.startsWith('node_modules')),
-        `${name}: no node_modules`,
-      ).toEqual([])
-    }
-  })
-
-  it('contain no DuckDB', () => {
-    for (const [name, fn] of Object.entries(functions())) {
-      for (const file of ['index.mjs', 'index.mjs.map']) {
-        const text = readFileSync(path.join(assetOf(fn), file), 'utf8')
-        expect(/duckdb/i.test(text), `${name}/${file} mentions duckdb`).toBe(false)
-      }
-    }
-  })
-
-  it('ship queries/ beside the analytics bundle, byte for byte, where QUERIES_DIR points', () => {
-    const asset = assetOf(functions().analytics)
-    expect(LAMBDA_QUERIES_DIR).toBe('/var/task/queries/')
-    const source = path.join(ROOT, 'queries')
-    const shipped = filesUnder(path.join(asset, 'queries')).sort()
-    expect(shipped).toEqual(filesUnder(source).sort())
-    for (const mart of MART_NAMES) expect(shipped).toContain(path.join('marts', `${mart}.sql`))
-    for (const file of shipped) {
-      expect(sha256(path.join(asset, 'queries', file)), file).toBe(sha256(path.join(source, file)))
-    }
-  })
-
-  it('ship the chart fonts beside the reports bundle (charts/text.ts reads ./fonts/ beside the module)', () => {
-    const fonts = path.join(assetOf(functions().reports), 'fonts')
-    expect(existsSync(path.join(fonts, 'DejaVuSans.ttf'))).toBe(true)
-    expect(existsSync(path.join(fonts, 'DejaVuSans-Bold.ttf'))).toBe(true)
-  })
-
-  /** Loads a bundle in a fresh Node process, as Lambda's cold start does: every import must resolve. */
-  async function coldStart(fn: HotspotFunction, extraEnv: Record<string, string> = {}): Promise<string> {
-    const env = functionResource(fn).Properties.Environment.Variables as Record<string, Json>
-    const variables = Object.fromEntries(
-      Object.entries(env).map(([k, v]) => [
-        k,
-        typeof v === 'string' ? v : 'hotspot-data-123456789012-eu-west-2',
-      ]),
-    )
-    const entry = pathToFileURL(path.join(assetOf(fn), 'index.mjs')).href
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const m = await import(${JSON.stringify(entry)}); console.log(typeof m.handler)`,
-      ],
-      {
-        cwd: assetOf(fn),
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_REGION: 'eu-west-2',
-          NODE_NO_WARNINGS: '1',
-          ...variables,
-          NODE_OPTIONS: '',
-          ...extraEnv,
-        },
-      },
-    )
-    return stdout.trim()
-  }
-
-  it('the ingest bundle starts (every import resolves; the handler is exported)', async () => {
-    expect(await coldStart(functions().ingest)).toBe('function')
-  })
-
-  it('the ingest bundle carries its Parquet writer thread beside index.mjs, writing what the in-thread sink writes', async () => {
-    const asset = assetOf(functions().ingest)
-    expect(readFileSync(path.join(asset, 'index.mjs'), 'utf8')).toContain('parquet-worker.mjs')
-    // the wasm module the function names, as Lambda would find it
-    const worker = new Worker(pathToFileURL(path.join(asset, 'parquet-worker.mjs')), {
-      env: { PARQUET_WASM: path.join(asset, 'parquet.wasm') },
-    })
-    const work = mkdtempSync(path.join(tmpdir(), 'hotspot-worker-'))
-    const columns: Column[] = [
-      { name: 'id', kind: 'string', required: true, description: '' },
-      { name: 'at', kind: 'timestamp', required: false, description: '' },
-      { name: 'flag', kind: 'boolean', required: false, description: '' },
-    ]
-    const rows = Array.from({ length: 1200 }, (_, i) => ({
-      id: `R-${i}`,
-      at: i % 7 === 0 ? null : 1_700_000_000_000 + i * 1000,
-      flag: i % 5 === 0 ? null : i % 2 === 0,
-    }))
-    const chunk = new RowChunkBuilder(columns)
-    for (const row of rows) chunk.append(row, [])
-    const replies: SinkReply[] = []
-    const finished = new Promise<void>((resolve, reject) => {
-      worker.on('message', (reply: SinkReply) => {
-        replies.push(reply)
-        if (reply.kind !== 'written') resolve()
-      })
-      worker.on('error', reject)
-    })
-    const send = (request: SinkRequest) => worker.postMessage(request)
-    const kvMetadata = { feed: 'test' }
-    const file = path.join(work, 'worker.parquet')
-    // the parent opens the file and closes it once the writer thread has ended, as threaded-sink.ts does
-    const fd = openSync(file, 'w+')
-    send({ kind: 'open', file, columns, kvMetadata, uniqueColumns: ['id'], keyColumns: [], fd })
-    send({ kind: 'rows', chunk: chunk.packed() })
-    send({ kind: 'finish' })
-    await finished
-    await worker.terminate()
-    closeSync(fd)
-    expect(replies).toEqual([
-      { kind: 'written', rows: 1200 },
-      { kind: 'finished', repeats: [] },
-    ])
-    const inThread = new ParquetSink(
-      path.join(work, 'in-thread.parquet'),
-      columns,
-      kvMetadata,
-      new Set(['id']),
-    )
-    for (const row of rows) inThread.append(row)
-    await inThread.finish()
-    expect(readFileSync(path.join(work, 'worker.parquet'))).toEqual(
-      readFileSync(path.join(work, 'in-thread.parquet')),
-    )
-  })
-
-  it('ship the Parquet writer (parquet.wasm) beside the bundles that write Parquet, named in PARQUET_WASM', () => {
-    const wasm = readFileSync(path.join(ROOT, PARQUET_WASM_ASSET.from))
-    for (const fn of [functions().ingest, functions().analytics]) {
-      expect(fn.environment.PARQUET_WASM).toBe('/var/task/parquet.wasm')
-      expect(readFileSync(path.join(assetOf(fn), 'parquet.wasm')).equals(wasm)).toBe(true)
-    }
-    expect(functions().reports.environment.PARQUET_WASM).toBeUndefined()
-  })
-
-  it('the analytics bundle starts', async () => {
-    const queries = `${path.join(assetOf(functions().analytics), 'queries')}/`
-    expect(await coldStart(functions().analytics, { QUERIES_DIR: queries })).toBe('function')
-  })
-
-  // resvg's native addon is left out of the bundle (no arm64 build here): charts fall back to its WebAssembly
-  // build, shipped beside the bundle as resvg.wasm
-  it('the reports bundle starts, with resvg.wasm and the fonts beside it', async () => {
-    const asset = assetOf(functions().reports)
-    expect(await coldStart(functions().reports, { RESVG_WASM: path.join(asset, 'resvg.wasm') })).toBe(
-      'function',
-    )
-    expect(existsSync(path.join(asset, 'resvg.wasm'))).toBe(true)
-    expect(existsSync(path.join(asset, 'fonts', 'DejaVuSans.ttf'))).toBe(true)
   })
 })

@@ -1,15 +1,17 @@
 /**
  * The CDK app as `cdk synth` builds it (cdk.json's feature flags, example context), synthesized once per test
- * file into a temporary directory. Bundling the three functions with esbuild is most of the cost; CDK caches
- * staged assets per process, so a second build in the same file (without acknowledgements, for the cdk-nag
- * test) reuses the bundles.
+ * file into a temporary directory. Bundling the three functions with esbuild is most of the cost, so it is
+ * skipped (CDK's `aws:cdk:bundling-stacks` context: each function's code is a placeholder asset) unless a test
+ * reads the bundles (bundles.test.ts, tests/aws/*-bundle.test.ts).
  */
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { App } from 'aws-cdk-lib'
-import type { CloudAssembly } from 'aws-cdk-lib/cx-api'
+import { App, type CfnElement, Stack } from 'aws-cdk-lib'
+import { Template } from 'aws-cdk-lib/assertions'
+import { BUNDLING_STACKS, type CloudAssembly } from 'aws-cdk-lib/cx-api'
+import type { IConstruct } from 'constructs'
 import { buildApp } from '../../lib/app.ts'
 import { EXAMPLE_CONTEXT } from '../../lib/config.ts'
 import type { HotspotStack } from '../../lib/hotspot-stack.ts'
@@ -34,13 +36,18 @@ export interface Synthesized {
 
 export function synthesize(
   context: Record<string, unknown> = {},
-  options: { nag?: boolean } = {},
+  options: { nag?: boolean; bundle?: boolean } = {},
 ): Synthesized {
   const outdir = mkdtempSync(path.join(tmpdir(), 'hotspot-cdk-'))
   const { app, stack } = buildApp(
     {
       outdir,
-      context: { ...cdkJsonContext(), ...EXAMPLE_CONTEXT, ...context },
+      context: {
+        ...cdkJsonContext(),
+        ...EXAMPLE_CONTEXT,
+        ...(options.bundle ? {} : { [BUNDLING_STACKS]: [] }),
+        ...context,
+      },
       // CloudFormation's own template rules are slow (~15 s); the CLI test runs them (cli-synth.test.ts)
       builtinCloudFormationValidation: false,
     },
@@ -85,3 +92,23 @@ export function flat(value: Json): string {
 
 export const asArray = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value]
+
+/**
+ * A bare stack for testing constructs one by one: cdk.json's feature flags, no function bundled (each function's
+ * code is a placeholder asset), nothing else in it.
+ */
+export function bareStack(): Stack {
+  const app = new App({ context: { ...cdkJsonContext(), [BUNDLING_STACKS]: [] } })
+  return new Stack(app, 'Test')
+}
+
+/** The template of a bare stack, and its logical ids (overridden ones included). */
+export function templateOf(stack: Stack): {
+  template: Json
+  id: (construct: IConstruct) => string
+} {
+  const template = Template.fromStack(stack).toJSON()
+  const id = (construct: IConstruct) =>
+    stack.resolve(((construct.node.defaultChild ?? construct) as CfnElement).logicalId)
+  return { template, id }
+}

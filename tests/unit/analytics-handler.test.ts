@@ -66,6 +66,9 @@ describe('analytics handler', () => {
     vi.stubEnv('LAKE_BUCKET', LAKE)
     vi.stubEnv('ATHENA_WORKGROUP', WORKGROUP)
     vi.stubEnv('ATHENA_DATABASE', DATABASE)
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'hotspot-test')
+    // dev mode turns metrics off unless told otherwise; on, they are written to the console
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false')
     vi.stubEnv('POWERTOOLS_DEV', 'true')
     module = await import('../../functions/analytics/handler.ts')
     handler = module.handler as unknown as Handler
@@ -155,6 +158,37 @@ describe('analytics handler', () => {
       `manifests/runs/${manifest.run_id}.json`,
     ])
     expect(JSON.parse(s3.text(LAKE, `manifests/runs/${manifest.run_id}.json`) as string)).toEqual(manifest)
+  })
+
+  it("publishes each mart's row count as a metric of that mart (EMF)", async () => {
+    scriptOneRowPerMart()
+    const records: Array<Record<string, unknown>> = []
+    const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      if (typeof line === 'string' && line.includes('"_aws"')) records.push(JSON.parse(line))
+    })
+    try {
+      const manifest = await handler({ scheduled_time: '2026-03-30T02:30:00Z' }, context)
+      expect(records).toEqual(
+        manifest.marts.map((m) => ({
+          _aws: {
+            Timestamp: expect.any(Number),
+            CloudWatchMetrics: [
+              {
+                Namespace: 'hotspot-test',
+                Dimensions: [['service', 'mart']],
+                Metrics: [{ Name: 'MartRows', Unit: 'Count' }],
+              },
+            ],
+          },
+          service: 'hotspot-analytics',
+          mart: m.mart,
+          MartRows: 1,
+        })),
+      )
+      expect(records).toHaveLength(MART_NAMES.length)
+    } finally {
+      log.mockRestore()
+    }
   })
 
   it("refuses an operator's as_of after today in London, before any query; today itself is allowed", async () => {

@@ -16,7 +16,7 @@ import {
   vi,
 } from 'vitest'
 import type { IngestManifest } from '../../functions/core/ingest/ingest.ts'
-import { decodeS3Key, parseS3Notification } from '../../functions/ingest/s3-event.ts'
+import { decodeS3Key, ingestQueueRecord, s3NotificationBody } from '../../functions/ingest/s3-event.ts'
 import { type FakeS3, fakeS3 } from './helpers/fake-s3.ts'
 import { deadPid } from './helpers/processes.ts'
 
@@ -119,9 +119,12 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     vi.stubEnv('LAKE_BUCKET', LAKE)
     vi.stubEnv('FIRST_DROP_DATE', FIRST_DROP_DATE)
     vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'hotspot-ingest-test')
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'hotspot-test')
     // dev mode: the logger writes through the global console, where the test reads it
     vi.stubEnv('POWERTOOLS_DEV', 'true')
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO')
+    // dev mode turns metrics off unless told otherwise; on, they are written to the console too
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false')
     handler = (await import('../../functions/ingest/handler.ts')).handler as unknown as Handler
   })
   afterAll(() => {
@@ -222,7 +225,7 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     s3.seed(LAKE, landing, bytes)
     const versioned = JSON.parse(s3Notification(LAKE, [landing]))
     versioned.Records[0].s3.object.versionId = '096fKKXTRTtl3on89fVO.nfljtsv6qko'
-    expect(parseS3Notification(JSON.stringify(versioned))).toEqual({
+    expect(s3NotificationBody.parse(versioned)).toEqual({
       kind: 'created',
       objects: [expect.objectContaining({ key: landing, versionId: '096fKKXTRTtl3on89fVO.nfljtsv6qko' })],
     })
@@ -338,6 +341,44 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     expect(await handler(sqsEvent(sqsRecord('msg-1', body)), context)).toEqual({ batchItemFailures: [] })
     expect(s3.objects(LAKE).has(keysOf(dropIdOf(mixed)).manifest)).toBe(true)
     expect(s3.objects(LAKE).has(keysOf(dropIdOf(clean)).manifest)).toBe(true)
+  })
+
+  it("publishes each drop's accepted, quarantined and duplicate rows as metrics of its feed (EMF)", async () => {
+    const mixed = await fixture('incidents-mixed.csv')
+    const clean = await fixture('incidents-clean.csv')
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/a.csv', mixed)
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/b.csv', clean)
+    const body = s3Notification(LAKE, [
+      'landing/incidents/2026-03-02/a.csv',
+      'landing/incidents/2026-03-02/b.csv',
+    ])
+    expect(await handler(sqsEvent(sqsRecord('msg-1', body)), context)).toEqual({ batchItemFailures: [] })
+    const manifests = [mixed, clean].map((bytes) => manifestIn(keysOf(dropIdOf(bytes)).manifest))
+    expect(manifests[0]?.rows_quarantined).toBeGreaterThan(0)
+    const emf = logs.filter((l) => l._aws)
+    expect(emf).toEqual(
+      manifests.map((m) => ({
+        _aws: {
+          Timestamp: expect.any(Number),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'hotspot-test',
+              Dimensions: [['service', 'feed']],
+              Metrics: [
+                { Name: 'RowsAccepted', Unit: 'Count' },
+                { Name: 'RowsQuarantined', Unit: 'Count' },
+                { Name: 'RowsDuplicate', Unit: 'Count' },
+              ],
+            },
+          ],
+        },
+        service: 'hotspot-ingest-test',
+        feed: 'incidents',
+        RowsAccepted: m.rows_accepted,
+        RowsQuarantined: m.rows_quarantined,
+        RowsDuplicate: m.rows_duplicate,
+      })),
+    )
   })
 
   it('reports exactly the failed record of a batch: the middle one names a missing object', async () => {
@@ -583,6 +624,35 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     ])
     expect(s3.sent()).toEqual([])
   })
+
+  it('fails a malformed body without stopping the batch, and logs why with the message id', async () => {
+    const clean = await fixture('incidents-clean.csv')
+    s3.seed(LAKE, 'landing/incidents/2026-03-02/good.csv', clean)
+    const truncated = s3Notification(LAKE, ['landing/incidents/2026-03-02/x.csv']).slice(0, 80)
+    const noBucket = JSON.parse(s3Notification(LAKE, ['landing/incidents/2026-03-02/x.csv']))
+    delete noBucket.Records[0].s3.bucket
+    const response = await handler(
+      sqsEvent(
+        sqsRecord('msg-truncated', truncated),
+        sqsRecord('msg-no-bucket', JSON.stringify(noBucket)),
+        sqsRecord('msg-good', s3Notification(LAKE, ['landing/incidents/2026-03-02/good.csv'])),
+      ),
+      context,
+    )
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'msg-truncated' }, { itemIdentifier: 'msg-no-bucket' }],
+    })
+    expect(s3.objects(LAKE).has(keysOf(dropIdOf(clean)).manifest)).toBe(true)
+    const parseErrors = logs.filter((l) => l.message === 'message is not an S3 ObjectCreated notification')
+    expect(parseErrors.map((l) => [l.level, l.message_id])).toEqual([
+      ['ERROR', 'msg-truncated'],
+      ['ERROR', 'msg-no-bucket'],
+    ])
+    expect(parseErrors.map((l) => (l.error as { message: string }).message)).toEqual([
+      expect.stringMatching(/^body: Invalid JSON/),
+      expect.stringMatching(/^body\.Records\.0\.s3\.bucket: /),
+    ])
+  })
 })
 
 describe('S3 event notification parsing', () => {
@@ -601,11 +671,17 @@ describe('S3 event notification parsing', () => {
   })
 
   it('parses the test event and ObjectCreated records', () => {
-    expect(parseS3Notification(testEvent)).toEqual({ kind: 'test', bucket: LAKE })
+    expect(ingestQueueRecord.parse(sqsRecord('msg-test', testEvent)).body).toEqual({
+      kind: 'test',
+      bucket: LAKE,
+    })
     expect(
-      parseS3Notification(
-        s3Notification('b', ['landing/x/2026-01-01/a+b.csv'], 'ObjectCreated:CompleteMultipartUpload'),
-      ),
+      ingestQueueRecord.parse(
+        sqsRecord(
+          'msg-1',
+          s3Notification('b', ['landing/x/2026-01-01/a+b.csv'], 'ObjectCreated:CompleteMultipartUpload'),
+        ),
+      ).body,
     ).toEqual({
       kind: 'created',
       objects: [
@@ -617,7 +693,29 @@ describe('S3 event notification parsing', () => {
         },
       ],
     })
-    expect(() => parseS3Notification(JSON.stringify({ Records: [] }))).toThrow(/not an S3 event notification/)
+  })
+
+  it("takes an upload from an IPv6 address (S3 dual-stack endpoints), which Powertools' S3 schema alone refuses", () => {
+    const body = JSON.parse(s3Notification('b', ['landing/x/2026-01-01/a.csv']))
+    body.Records[0].requestParameters.sourceIPAddress = '2001:db8::1'
+    expect(s3NotificationBody.parse(body)).toMatchObject({ kind: 'created' })
+  })
+
+  it.each([
+    ['no record', { Records: [] }, /Records: Too small/],
+    ['another event', JSON.parse(s3Notification('b', ['k'], 'ObjectRemoved:Delete')), /is not ObjectCreated/],
+    ['another test event', { Service: 'Amazon S3', Event: 's3:Other' }, /Invalid discriminator value/],
+    [
+      'a key not URL-encoded',
+      JSON.parse(s3Notification('b', ['landing/x/2026-01-01/100%.csv'])),
+      /not URL-encoded/,
+    ],
+  ])('refuses %s', (_, body, message) => {
+    const parsed = s3NotificationBody.safeParse(body)
+    expect(parsed.success).toBe(false)
+    expect(
+      parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+    ).toMatch(message)
   })
 })
 

@@ -7,6 +7,7 @@ describe('reports Lambda event', () => {
     vi.stubEnv('LAKE_BUCKET', 'hotspot-lake-test')
     vi.stubEnv('SES_CONFIGURATION_SET', 'hotspot')
     vi.stubEnv('FORCE_NAME', 'Test Police')
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'hotspot-test')
     vi.stubEnv('POWERTOOLS_DEV', 'true')
     ;({ reportsEvent } = await import('../../functions/reports/handler.ts'))
   })
