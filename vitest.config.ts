@@ -39,6 +39,8 @@ export default defineConfig({
             ...WHOLE_CITY_UNITS,
           ],
           globalSetup: ['tests/helpers/demo-city-setup.ts'],
+          // whole-city queries on a real Trino take minutes on a busy 2-core machine: the limit catches a hang
+          testTimeout: 300_000,
           hookTimeout: 900_000,
         },
       },
