@@ -6,8 +6,8 @@
  *   auditors `quarantine` (feed + dt), `ingest_manifests` (feed) and `run_manifests`. Every partition is
  *   projected (partition projection), so no partition is ever registered.
  * - Views, as the local DuckDB lake has them (duckdb-lake.ts), so the same SQL gives the same rows on both
- *   engines: `<feed>` (each record's current version) and `<mart>` (the latest run per as_of, with as_of and
- *   run_id).
+ *   engines: `<feed>` (each record's current version: queries/views/<feed>.sql, the text both engines create)
+ *   and `<mart>` (the latest run per as_of, with as_of and run_id).
  * - Workgroups `<database>-pipeline` and `<database>-auditors`: configuration enforced (clients cannot override
  *   the output location, encryption or cutoff), engine v3, results SSE-KMS under `athena/<role>/` in the results
  *   bucket, CloudWatch metrics, and a bytes-scanned cutoff per query.

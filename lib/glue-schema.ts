@@ -12,10 +12,14 @@
  * so their Glue type is `int` (Athena: integer), not bigint: declaring bigint over INT32 data relies on reader
  * coercion we do not need.
  */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { MART_NAMES, martQuery } from '../functions/core/analytics/marts.ts'
 import type { RunManifest } from '../functions/core/analytics/run.ts'
+import { queriesDir } from '../functions/core/analytics/sql-files.ts'
 import { type Column, type ColumnKind, EARLIEST_MS } from '../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../functions/core/contracts/feeds.ts'
+import { feedViewFile } from '../functions/core/contracts/versions-sql.ts'
 import type { IngestManifest, QuarantineRecord } from '../functions/core/ingest/ingest.ts'
 import { REFERENCE_TABLE_COLUMNS, REFERENCE_TABLES } from '../functions/core/reference/tables.ts'
 
@@ -270,27 +274,6 @@ export function tableSpecs(options: CatalogSpecOptions = {}): TableSpec[] {
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
-/**
- * The view `<feed>`: each record's current version (its row from the latest drop, by drop date then ingestion
- * time); rows without a natural key are current while their drop is the latest of its drop date. The same rule
- * as the local DuckDB view (duckdb-lake.ts currentVersionSql), so a query gives the same rows on both engines.
- */
-export function currentVersionSql(feed: FeedName): string {
-  const columns = curatedColumns(CONTRACTS[feed]).map((c) => quote(c.name))
-  const key = CONTRACTS[feed].key.map(quote).join(', ')
-  return [
-    `select ${columns.join(', ')}`,
-    'from (',
-    '  select *,',
-    `    row_number() over (partition by ${key} order by drop_date desc, ingested_at desc, drop_id desc, source_line desc)`,
-    '      as version_rank,',
-    '    max_by(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day',
-    `  from ${versionsTable(feed)}`,
-    ') as versions',
-    'where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)',
-  ].join('\n')
-}
-
 /** The run id of a result row: its file name without `.parquet` (`results/<mart>/as_of=<date>/<run_id>.parquet`). */
 export const RUN_ID_SQL = `regexp_extract("$path", '([^/]+)\\.parquet$', 1)`
 
@@ -324,7 +307,8 @@ export function viewSpecs(): ViewSpec[] {
     (feed): ViewSpec => ({
       name: feed,
       description: `Each ${feed} record's current version (latest drop); for a past date use the named query ${feed}_as_of.`,
-      sql: currentVersionSql(feed),
+      // the text the local DuckDB lake creates too (queries/views, generated from the contracts)
+      sql: readFileSync(path.join(queriesDir(), feedViewFile(feed)), 'utf8'),
       columns: curatedColumns(CONTRACTS[feed]).map((c) => ({
         ...glueColumn(c),
         trinoType: TRINO_TYPES[c.kind],

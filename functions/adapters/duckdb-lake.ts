@@ -10,7 +10,8 @@ import {
 import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
 import { queriesDir } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
-import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts'
+import { CONTRACTS, curatedColumns, FEED_NAMES } from '../core/contracts/feeds.ts'
+import { feedViewFile } from '../core/contracts/versions-sql.ts'
 import type { QueryEngine, QueryOptions, QueryResult, StagingBuilder, StagingTable } from '../core/ports.ts'
 import { REFERENCE_TABLE_COLUMNS } from '../core/reference/tables.ts'
 import {
@@ -92,25 +93,6 @@ function hasFiles(folder: string, extension: string): boolean {
 /** A typed relation with no rows, so a view exists (and has its columns) before any file for it arrived. */
 function emptyRelation(columns: Column[]): string {
   return `(select ${columns.map((c) => `cast(null as ${SQL_TYPES[c.kind]}) as ${ident(c.name)}`).join(', ')} where false)`
-}
-
-/**
- * SQL of the view showing each record's current version: its row from the latest drop (by drop date, then
- * ingestion time). Rows without a natural key (police.uk anti-social behaviour, stop-and-search) cannot be
- * matched across drops, so they are current only while their drop is the latest drop of its drop date: a
- * corrected re-drop of a day replaces them wholesale.
- */
-export function currentVersionSql(feed: FeedName, versions: string): string {
-  const key = CONTRACTS[feed].key.map(ident).join(', ')
-  return `
-select * exclude (version_rank, latest_drop_of_day) from (
-  select *,
-    row_number() over (partition by ${key} order by drop_date desc, ingested_at desc, drop_id desc, source_line desc)
-      as version_rank,
-    arg_max(drop_id, ingested_at) over (partition by drop_date) as latest_drop_of_day
-  from ${versions}
-)
-where version_rank = 1 and (not key_derived or drop_id = latest_drop_of_day)`
 }
 
 /**
@@ -210,7 +192,8 @@ export class DuckDbLake implements QueryEngine, StagingBuilder {
             { name: 'dt', kind: 'date', required: true, description: '' },
           ])
       await this.view(`${feed}_versions`, `select * from ${versions}`)
-      await this.view(feed, `select * exclude (dt) from (${currentVersionSql(feed, `${feed}_versions`)})`)
+      // each record's current version: the rule the staging queries apply (queries/views, generated)
+      await this.view(feed, readFileSync(path.join(queriesDir(), feedViewFile(feed)), 'utf8'))
     }
     for (const [table, columns] of Object.entries(REFERENCE_TABLE_COLUMNS)) {
       const folder = path.join(this.root, 'reference', table)

@@ -1,19 +1,21 @@
+-- generated from functions/core/contracts (feeds.ts, staging-columns.ts) by npm run generate:sql; do not edit
 -- grain: one row per stored version of a survey response (key: response_id)
 -- parameters: none. The version current as of day D has valid_from <= D and (valid_to is null or valid_to > D).
 -- columns: every column of survey_responses_versions except the dt partition, and
 --   valid_from: the drop date of this version
---   valid_to: the drop date of the version that replaced it (null while current). Versions are ordered by drop
---     date, then ingestion time; rows without a natural key (key_derived) are replaced wholesale by a later drop
---     of the same drop date
+--   valid_to: the drop date of the version that replaced it (null while current). A record (rows sharing its key)
+--     has its versions ordered by drop_date, ingested_at, drop_id, source_line; a row without a natural key
+--     (key_derived) is current only while its drop is the latest of its drop date (by ingested_at, then drop_id),
+--     and else ends the day it began
 --   sent_date, sent_hour: the London calendar day and hour of sent_at
 --   responded_date, responded_hour: the London calendar day and hour of responded_at
---   window_closes_date: the London calendar day on which the survey's 72 h response window ends (sent_at + 72 h,
---     an exact duration between UTC instants). The window is closed as of day D when window_closes_date <= D
---   responded_after_window: responded_at is more than 72 h after sent_at (72 h exactly is inside the window). Such a
---     response, and its answers, never count: a month's figures must not change once its windows have closed
+--   window_closes_date: the London calendar day on which the survey's 72 h response window ends (sent_at + 72 h, an
+--     exact duration between UTC instants). The window is closed as of day D when window_closes_date <= D
+--   responded_after_window: responded_at is more than 72 h after sent_at (72 h exactly is inside the window). Such
+--     a response, and its answers, never count: a month's figures must not change once its windows have closed
 -- the survey's response window (DESIGN 7, victim satisfaction) is said here alone: the marts read its end from the
--- columns below
-with windowed as (
+--   columns below
+with versions as (
   select
     *,
     sent_at + interval '72' hour as window_closes_at
@@ -40,8 +42,10 @@ final as (
     key_derived,
     drop_date as valid_from,
     case
-      when key_derived and drop_id <> max_by(drop_id, ingested_at) over (partition by drop_date) then drop_date
-      else lead(drop_date) over (partition by response_id order by drop_date, ingested_at, drop_id)
+      when key_derived
+        and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)
+        then drop_date
+      else lead(drop_date) over (partition by response_id order by drop_date, ingested_at, drop_id, source_line)
     end as valid_to,
     cast(with_timezone(sent_at, 'UTC') at time zone 'Europe/London' as date) as sent_date,
     hour(with_timezone(sent_at, 'UTC') at time zone 'Europe/London') as sent_hour,
@@ -49,7 +53,7 @@ final as (
     hour(with_timezone(responded_at, 'UTC') at time zone 'Europe/London') as responded_hour,
     cast(with_timezone(window_closes_at, 'UTC') at time zone 'Europe/London' as date) as window_closes_date,
     coalesce(responded_at > window_closes_at, false) as responded_after_window
-  from windowed
+  from versions
 )
 
 select * from final

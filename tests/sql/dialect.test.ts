@@ -12,6 +12,8 @@ import {
   stripHeader,
 } from '../../functions/core/analytics/marts.ts'
 import { queriesDir } from '../../functions/core/analytics/sql-files.ts'
+import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
+import { feedViewFile } from '../../functions/core/contracts/versions-sql.ts'
 
 /**
  * Functions that exist in both Athena engine v3 (Trino) and DuckDB with the same meaning for the arguments the
@@ -35,6 +37,8 @@ const PORTABLE = new Set([
   'date_trunc',
   'dense_rank',
   'exp',
+  // the frame's first row; with an ORDER BY the default frame starts at the partition's first row in both
+  'first_value',
   'floor',
   'greatest',
   'hour',
@@ -132,6 +136,10 @@ function functionsCalled(sql: string): Set<string> {
 const parser = new TrinoSQL()
 const files = [
   ...[...stagingQueries().values()].map((q) => ({ name: `staging/${q.name}`, text: q.text })),
+  ...FEED_NAMES.map((feed) => ({
+    name: feedViewFile(feed),
+    text: readFileSync(path.join(queriesDir(), feedViewFile(feed)), 'utf8'),
+  })),
   ...[...sharedQueries().values()].map((q) => ({ name: `shared/${q.name}`, text: q.text })),
   ...MART_NAMES.map((name) => ({ name: `marts/${name}`, text: martQuery(name).text })),
 ]

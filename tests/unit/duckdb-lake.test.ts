@@ -21,8 +21,8 @@ const incident = (id: string, dropDate: string, dropId: string, ingestedAt: stri
 })
 
 /**
- * The `<feed>` view (currentVersionSql) and the staging queries (valid_to is null) each state which version of
- * a record is current; an auditor's query and a mart must agree on it.
+ * The `<feed>` view (queries/views/<feed>.sql) and the staging queries (valid_to is null) each state which
+ * version of a record is current; an auditor's query and a mart must agree on it.
  */
 describe('DuckDbLake: the current version of each record', () => {
   let lake: TestLake
