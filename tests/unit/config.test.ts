@@ -20,12 +20,18 @@ describe('configuration', () => {
   })
 
   it("passes where a bundle ships its queries and Parquet writer to the core, or nothing for the source tree's", () => {
-    const lake = { LAKE_BUCKET: 'hotspot-lake', ATHENA_WORKGROUP: 'pipeline', ATHENA_DATABASE: 'hotspot' }
+    const metrics = { POWERTOOLS_METRICS_NAMESPACE: 'hotspot/test' }
+    const lake = {
+      LAKE_BUCKET: 'hotspot-lake',
+      ATHENA_WORKGROUP: 'pipeline',
+      ATHENA_DATABASE: 'hotspot',
+      ...metrics,
+    }
     expect(
       analyticsConfig({ ...lake, QUERIES_DIR: '/var/task/queries/', PARQUET_WASM: '/var/task/parquet.wasm' }),
     ).toMatchObject({ queriesDir: '/var/task/queries/', parquetWasm: '/var/task/parquet.wasm' })
     expect(analyticsConfig(lake)).toMatchObject({ queriesDir: undefined, parquetWasm: undefined })
-    const ingest = { LAKE_BUCKET: 'hotspot-lake', FIRST_DROP_DATE: '2026-01-01' }
+    const ingest = { LAKE_BUCKET: 'hotspot-lake', FIRST_DROP_DATE: '2026-01-01', ...metrics }
     expect(ingestConfig({ ...ingest, PARQUET_WASM: '/var/task/parquet.wasm' }).parquetWasm).toBe(
       '/var/task/parquet.wasm',
     )
