@@ -1,4 +1,5 @@
 -- grain: one row per hotspot (and one for all hotspots, hotspot_id all) per ISO week (Monday to Monday, Europe/London), the same weeks as scorecard_weekly: from the ISO week holding the programme start (earliest clear_from of the register's hotspots) through the last complete week ending on or before as_of; zero included
+-- grain key: hotspot_id, week_start
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot, or all
@@ -30,17 +31,10 @@ with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
-hotspot_list as (
-  select distinct h.area_id as hotspot_id
-  from hotspots as h
-  cross join params as p
-  where h.register_version = p.register_version and h.role = 'hotspot'
-),
-
 areas as (
-  select hotspot_id from hotspot_list
+  select hotspot_id from shr_hotspot_list
   union all
-  select distinct 'all' as hotspot_id from hotspot_list
+  select distinct 'all' as hotspot_id from shr_hotspot_list
 ),
 
 report_weeks as (

@@ -1,4 +1,5 @@
 -- grain: one row per grid size (25 m and 100 m) over the 12 local calendar months ending with as_of's month (the first day of the month 11 months before as_of's month through as_of)
+-- grain key: grid_m
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   grid_m                               integer  cell size in metres

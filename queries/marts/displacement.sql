@@ -1,4 +1,5 @@
 -- grain: one row per hotspot whose clear phase has a complete 12-week after window (clear_from + 83 days on or before as_of), plus one row for all of them (hotspot_id all)
+-- grain key: hotspot_id
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot, or all
@@ -71,7 +72,7 @@ register_cells as (
 ),
 
 any_hotspot_cells as (
-  select distinct cell_x, cell_y from register_cells where role = 'hotspot'
+  select distinct cell_x, cell_y from shr_hotspot_cells
 ),
 
 control_cells as (
@@ -82,12 +83,11 @@ control_cells as (
 -- pooled control cells (c, the same cells under each hotspot): reference data only, so incidents are read once
 cell_parts as (
   select
-    area_id as hotspot_id,
+    hotspot_id,
     'r' as area_part,
     cell_x,
     cell_y
-  from register_cells
-  where role = 'hotspot'
+  from shr_hotspot_cells
   union all
   select
     b.area_id as hotspot_id,

@@ -1,4 +1,5 @@
 -- grain: one row per local month through the last complete month (the last whose last day is on or before as_of) per measure per breakdown: programme-level figures for the funder report, before disclosure control
+-- grain key: month, measure, breakdown
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   month                                date     first day of the month (Europe/London)
@@ -10,6 +11,7 @@
 --   numerator                            double   for a percent or rate: its numerator count (for disclosure control)
 --   denominator                          double   for a percent or rate: its denominator count
 --   weights_version                      varchar  the harm-weights version of a harm figure (null for every other measure)
+--   flag                                 varchar  a count's change on the same month a year earlier: up, down or no significant change (null for the other measures, and when last year is unknown)
 --
 -- Scope and periods:
 -- - Months are London calendar months, from the first month with any figure below through the last complete
@@ -42,7 +44,7 @@
 --   milliseconds (date_diff('millisecond', ...): Trino counts whole seconds elapsed and DuckDB second boundaries
 --   crossed, so only milliseconds agree on timestamps with fractions of a second).
 -- - patrol / compliant_visits / count: visits of 10 to 16 minutes inclusive (Koper), compared in milliseconds
---   (600000 to 960000) as patrol_dosage does, with the bounds in the koper CTE.
+--   (600000 to 960000) as patrol_dosage does, with the bounds in queries/shared/shr_koper.sql.
 -- - patrol / compliant_visit_pct / percent: 100 * compliant_visits / visits (numerator compliant visits,
 --   denominator visits).
 -- - patrol / assigned_days / count: hotspot-days in the month the allocation assigned a patrol (summed over
@@ -63,17 +65,15 @@
 --   for a later as_of; answers of a response after its window (responded_after_window) never count.
 -- - satisfaction / q_overall_ci_low, q_overall_ci_high / percent: its 95% Wilson interval (z = 1.96; exactly 0 at
 --   0% and exactly 100 at 100%), with the same numerator and denominator as the percentage.
+-- - Change flag (DESIGN 7), on every count measure but crime_count_last_year: Poisson Z = 2(sqrt(value) -
+--   sqrt(the same measure's value 12 months earlier, same breakdown)); up when Z >= 3, down when Z <= -3, else no
+--   significant change. Null while last year is unknown (as crime_count_last_year). The report shows it as is.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
 constants as (
   select 1.96e0 as z
-),
-
--- Koper's compliant visit length, as in patrol_dosage: 10 to 16 minutes inclusive, compared in milliseconds
-koper as (
-  select 10 as min_minutes, 16 as max_minutes
 ),
 
 measures as (
@@ -101,47 +101,32 @@ measures as (
   ) as m (section, measure, unit)
 ),
 
-hotspot_cells as (
-  select distinct
-    c.area_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
-hotspot_list as (
-  select distinct area_id
-  from hotspot_cells
-),
-
 -- the breakdowns an event in a cell counts in: each hotspot the cell is in, and 'all' once (a cell in two
 -- overlapping hotspots still counts once for 'all'). Joining events to this counts each event once per breakdown
 -- without a distinct over the events
 cell_breakdowns as (
-  select 'cell' as via, cell_x, cell_y, area_id as breakdown
-  from hotspot_cells
+  select 'cell' as via, cell_x, cell_y, hotspot_id as breakdown
+  from shr_hotspot_cells
   union all
   select distinct 'cell' as via, cell_x, cell_y, 'all' as breakdown
-  from hotspot_cells
+  from shr_hotspot_cells
 ),
 
 -- the breakdowns of an event recorded against a hotspot id (a visit, an assigned day, a tip naming a hotspot): the
 -- hotspot and 'all'; ids that are not a hotspot of the register version match nothing
 area_breakdowns as (
-  select 'named' as via, area_id, area_id as breakdown
-  from hotspot_list
+  select 'named' as via, hotspot_id as area_id, hotspot_id as breakdown
+  from shr_hotspot_list
   union all
-  select 'named' as via, area_id, 'all' as breakdown
-  from hotspot_list
+  select 'named' as via, hotspot_id as area_id, 'all' as breakdown
+  from shr_hotspot_list
 ),
 
 breakdown_list as (
   select 'all' as breakdown
   union all
-  select area_id as breakdown
-  from hotspot_list
+  select hotspot_id as breakdown
+  from shr_hotspot_list
 ),
 
 incidents as (
@@ -281,7 +266,7 @@ visits as (
     v.valid_from <= p.as_of
     and (v.valid_to is null or v.valid_to > p.as_of)
     and v.started_date <= p.as_of
-    and v.hotspot_id in (select area_id from hotspot_list)
+    and v.hotspot_id in (select hotspot_id from shr_hotspot_list)
 ),
 
 visit_facts as (
@@ -292,7 +277,7 @@ visit_facts as (
     v.duration_ms,
     v.duration_ms between k.min_minutes * 60000 and k.max_minutes * 60000 as is_compliant
   from visits as v
-  cross join koper as k
+  cross join shr_koper as k
 ),
 
 -- visit_facts is read here and in events: two reads of patrol_visits, a small feed
@@ -311,7 +296,7 @@ assigned_days as (
     and (a.valid_to is null or a.valid_to > p.as_of)
     and a.date <= p.as_of
     and coalesce(a.assigned, false)
-    and a.hotspot_id in (select area_id from hotspot_list)
+    and a.hotspot_id in (select hotspot_id from shr_hotspot_list)
   group by a.hotspot_id, a.date
 ),
 
@@ -557,7 +542,7 @@ wilson as (
   from satisfaction as s
 ),
 
-final as (
+measure_values as (
   select
     w.month,
     m.section,
@@ -601,10 +586,46 @@ final as (
       when 'q_overall_ci_low' then cast(w.n_valid as double)
       when 'q_overall_ci_high' then cast(w.n_valid as double)
     end, 6) as denominator,
-    case when m.measure = 'harm' then p.weights_version end as weights_version
+    case when m.measure = 'harm' then p.weights_version end as weights_version,
+    w.first_incident_month
   from wilson as w
   cross join measures as m
   cross join params as p
+),
+
+-- a count against the same measure and breakdown 12 months back: the grid has every month from the first, so a
+-- window (known from the first incident month on, as crime_count_last_year)
+compared as (
+  select
+    v.*,
+    case
+      when
+        v.unit = 'count'
+        and v.measure <> 'crime_count_last_year'
+        and date_add('month', -12, v.month) >= v.first_incident_month
+        then lag(v.value, 12) over (partition by v.measure, v.breakdown order by v.month)
+    end as value_last_year
+  from measure_values as v
+),
+
+final as (
+  select
+    month,
+    section,
+    measure,
+    breakdown,
+    value,
+    unit,
+    numerator,
+    denominator,
+    weights_version,
+    case
+      when value_last_year is null then null
+      when 2 * (sqrt(value) - sqrt(value_last_year)) >= 3 then 'up'
+      when 2 * (sqrt(value) - sqrt(value_last_year)) <= -3 then 'down'
+      else 'no significant change'
+    end as flag
+  from compared
 )
 
 select * from final order by month, section, measure, breakdown

@@ -1,4 +1,5 @@
 -- grain: one row per 100 m cell in the top 5% by harm over the 12 local calendar months ending with as_of's month (the first day of the month 11 months before as_of's month through as_of)
+-- grain key: cell_x, cell_y
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   cell_x                               bigint   floor(easting / 100)

@@ -1,4 +1,5 @@
 -- grain: one row per scope (all, or a hotspot_id) per outcome (harm, count, serious_violence_harm), over the hotspot-days of the random allocation trial up to as_of
+-- grain key: scope, outcome
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   scope                                varchar  all, or a hotspot_id

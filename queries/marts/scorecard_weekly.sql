@@ -1,4 +1,5 @@
 -- grain: one row per hotspot per ISO week (Monday 00:00 to Monday 00:00, Europe/London) from the ISO week holding the programme start (the earliest clear_from of the register's hotspots) through the last complete week ending on or before as_of; every hotspot gets every week, zero included
+-- grain key: hotspot_id, week_start
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot (register area_id, role hotspot)
@@ -79,13 +80,6 @@
 -- - harm sums are rounded to 6 decimals so reruns give identical values whatever the summation order.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
-),
-
-hotspot_list as (
-  select distinct h.area_id as hotspot_id
-  from hotspots as h
-  cross join params as p
-  where h.register_version = p.register_version and h.role = 'hotspot'
 ),
 
 report_weeks as (
@@ -210,7 +204,7 @@ hotspot_periods as (
     pr.kind,
     pr.period_from,
     pr.period_to
-  from hotspot_list as h
+  from shr_hotspot_list as h
   cross join periods as pr
 ),
 
@@ -336,7 +330,7 @@ hotspot_tips as (
   from current_tips as t
   left join shr_hotspot_cells as c
     on c.cell_x = t.cell_x and c.cell_y = t.cell_y
-  left join hotspot_list as h
+  left join shr_hotspot_list as h
     on h.hotspot_id = t.hotspot_id
   cross join (values (true), (false)) as s (by_cell)
   where case when s.by_cell then c.hotspot_id else h.hotspot_id end is not null

@@ -1,4 +1,5 @@
 -- grain: one row per local month through the month of as_of per group (all; officer_defined_ethnicity; hotspot; object_of_search)
+-- grain key: month, group_type, group_value
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar), population_version (varchar, null when none is loaded)
 -- columns:
 --   month                                date     first day of the month (Europe/London)
@@ -69,44 +70,29 @@ searches as (
     and s.searched_date <= p.as_of
 ),
 
-hotspot_cells as (
-  select distinct
-    c.area_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
 -- the hotspots of a cell numbered (nth), so that a search in a cell of two hotspots has one first row among its rows
 cell_hotspots as (
   select
-    area_id,
+    hotspot_id,
     cell_x,
     cell_y,
-    row_number() over (partition by cell_x, cell_y order by area_id) as nth
-  from hotspot_cells
-),
-
-hotspot_list as (
-  select distinct area_id
-  from hotspot_cells
+    row_number() over (partition by cell_x, cell_y order by hotspot_id) as nth
+  from shr_hotspot_cells
 ),
 
 -- the groups that get a row in every month (zeros included): all, and every register hotspot
 spine_groups as (
   select 'all' as group_type, 'all' as group_value
   union all
-  select 'hotspot' as group_type, area_id as group_value
-  from hotspot_list
+  select 'hotspot' as group_type, hotspot_id as group_value
+  from shr_hotspot_list
 ),
 
 -- each search once per hotspot its cell is in (once if none: a search without a location is in none)
 placed_searches as (
   select
     s.*,
-    h.area_id as hotspot,
+    h.hotspot_id as hotspot,
     coalesce(h.nth, 1) = 1 as is_first_row
   from searches as s
   left join cell_hotspots as h

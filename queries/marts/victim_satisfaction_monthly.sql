@@ -1,4 +1,5 @@
 -- grain: one row per local month (by sent_at) through the month of as_of per group (all; hotspot; crime_type; ethnicity_group; age_band) per question
+-- grain key: month, group_type, group_value, question
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   month                                date     first day of the month (Europe/London)
@@ -122,29 +123,12 @@ incidents as (
   where i.valid_from <= p.as_of and (i.valid_to is null or i.valid_to > p.as_of)
 ),
 
--- group_type carried so that the hotspot rows of survey_groups come from an equi-join
-hotspot_cells as (
-  select distinct
-    'hotspot' as group_type,
-    c.area_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
-hotspot_list as (
-  select distinct area_id
-  from hotspot_cells
-),
-
 -- the groups that get a row in every month (zeros included): all, and every register hotspot
 spine_groups as (
   select 'all' as group_type, 'all' as group_value
   union all
-  select 'hotspot' as group_type, area_id as group_value
-  from hotspot_list
+  select 'hotspot' as group_type, hotspot_id as group_value
+  from shr_hotspot_list
 ),
 
 facts as (
@@ -193,16 +177,17 @@ survey_groups as (
     g.group_type,
     case g.group_type
       when 'all' then 'all'
-      when 'hotspot' then h.area_id
+      when 'hotspot' then h.hotspot_id
       when 'crime_type' then f.crime_type
       when 'ethnicity_group' then f.ethnicity_group
       when 'age_band' then f.age_band
     end as group_value
   from facts as f
   cross join (values ('all'), ('hotspot'), ('crime_type'), ('ethnicity_group'), ('age_band')) as g (group_type)
-  left join hotspot_cells as h
+  -- group_type carried so that the hotspot rows come from an equi-join
+  left join (select 'hotspot' as group_type, c.hotspot_id, c.cell_x, c.cell_y from shr_hotspot_cells as c) as h
     on h.group_type = g.group_type and h.cell_x = f.cell_x and h.cell_y = f.cell_y
-  where g.group_type <> 'hotspot' or h.area_id is not null
+  where g.group_type <> 'hotspot' or h.hotspot_id is not null
 ),
 
 -- one pass per group with a count per question (rather than a row per survey and question: five times the rows)

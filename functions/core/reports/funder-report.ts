@@ -116,17 +116,6 @@ const str = (row: MartRow | undefined, column: string): string | null => {
   return typeof value === 'string' ? value : null
 }
 
-/** DESIGN 7 change flag: Poisson Z = 2(sqrt(current) - sqrt(comparison)), with the % change beside it. */
-function change(
-  current: number | null,
-  comparison: number | null,
-): { pct: number | null; flag: string | null } {
-  if (current === null || comparison === null) return { pct: null, flag: null }
-  const z = 2 * (Math.sqrt(current) - Math.sqrt(comparison))
-  const flag = z >= 3 ? 'up' : z <= -3 ? 'down' : 'no significant change'
-  return { pct: comparison > 0 ? (100 * (current - comparison)) / comparison : null, flag }
-}
-
 const count = (column: string, value: number | null): DisclosureCell => ({ column, kind: 'count', value })
 
 /** A rate or percentage from a funder_monthly row, which carries its value, numerator and denominator. */
@@ -144,9 +133,19 @@ const fractionOf = (
   basis,
 })
 
-/** The change columns of a count row whose month and last-year counts are in columns month and last_year. */
-function changeCells(current: number | null, comparison: number | null): DisclosureCell[] {
-  const { pct, flag } = change(current, comparison)
+/**
+ * The change columns of a count row whose month and last-year counts are in columns month and last_year: the %
+ * change, and the DESIGN 7 change flag funder_monthly gives the month's row (its flag column).
+ */
+function changeCells(
+  current: number | null,
+  comparison: number | null,
+  flag: string | null,
+): DisclosureCell[] {
+  const pct =
+    current === null || comparison === null || comparison === 0
+      ? null
+      : (100 * (current - comparison)) / comparison
   const basis = ['month', 'last_year']
   return [
     { column: 'change_pct', kind: 'statistic', value: pct, decimals: 1, suffix: '%', basis },
@@ -250,7 +249,7 @@ function crimeView(c: Ctx): TableView {
           cells: [
             count('month', crimeNow),
             count('last_year', crimeLast),
-            ...changeCells(crimeNow, crimeLast),
+            ...changeCells(crimeNow, crimeLast, str(fm('crime_count'), 'flag')),
           ],
         },
         {
@@ -274,7 +273,11 @@ function crimeView(c: Ctx): TableView {
         {
           key: 'serious_violence',
           label: 'Serious violence',
-          cells: [count('month', svNow), count('last_year', svLast), ...changeCells(svNow, svLast)],
+          cells: [
+            count('month', svNow),
+            count('last_year', svLast),
+            ...changeCells(svNow, svLast, str(fm('serious_violence_count'), 'flag')),
+          ],
         },
       ],
     }),
@@ -343,7 +346,12 @@ function activityView(c: Ctx): TableView {
   const countRow = (key: string, label: string, measure: string): DisclosureRow => {
     const now = num(fm(measure), 'value')
     const last = num(ly(measure), 'value')
-    return { key, label, cells: [count('month', now), count('last_year', last), ...changeCells(now, last)] }
+    const flag = str(fm(measure), 'flag')
+    return {
+      key,
+      label,
+      cells: [count('month', now), count('last_year', last), ...changeCells(now, last, flag)],
+    }
   }
   return view(
     'activity',
