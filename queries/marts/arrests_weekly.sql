@@ -112,7 +112,7 @@ weekly as (
     min(min(a.arrested_date)) over () as data_from
   from current_arrests as a
   left join counting_cells as c
-    on c.cell_x = a.cell_x and c.cell_y = a.cell_y
+    on a.cell_x = c.cell_x and a.cell_y = c.cell_y
   group by
     c.hotspot_id,
     case when c.hotspot_id is not null then cast(date_trunc('week', a.arrested_date) as date) end
@@ -151,7 +151,7 @@ period_counts as (
     max(w.data_from) as data_from
   from area_periods as ap
   full outer join weekly as w
-    on w.hotspot_id = ap.hotspot_id and w.week_start = ap.period_start
+    on ap.hotspot_id = w.hotspot_id and ap.period_start = w.week_start
   group by ap.hotspot_id, ap.week_start, ap.kind, ap.period_start
 ),
 

@@ -72,7 +72,10 @@ grid_cells as (
     count(*) as crime_count
   from incidents as i
   cross join grids as g
-  group by 1, 2, 3
+  group by
+    g.grid_m,
+    cast(floor(i.easting / cast(g.grid_m as double)) as bigint),
+    cast(floor(i.northing / cast(g.grid_m as double)) as bigint)
 ),
 
 ranked as (
@@ -128,7 +131,7 @@ final as (
   from grids as g
   cross join period as p
   left join summary as s
-    on s.grid_m = g.grid_m
+    on g.grid_m = s.grid_m
 )
 
 select * from final

@@ -77,27 +77,27 @@ constants as (
 ),
 
 measures as (
-  select section, measure, unit
+  select m.section, m.measure, m.unit
   from (
     values
-      ('crime', 'crime_count', 'count'),
-      ('crime', 'crime_count_last_year', 'count'),
-      ('crime', 'harm', 'days'),
-      ('crime', 'serious_violence_count', 'count'),
-      ('patrol', 'visits', 'count'),
-      ('patrol', 'patrol_minutes', 'minutes'),
-      ('patrol', 'compliant_visits', 'count'),
-      ('patrol', 'compliant_visit_pct', 'percent'),
-      ('patrol', 'assigned_days', 'count'),
-      ('patrol', 'assigned_days_compliant_pct', 'percent'),
-      ('arrests', 'arrests', 'count'),
-      ('stop_search', 'searches', 'count'),
-      ('stop_search', 'finds', 'count'),
-      ('stop_search', 'find_rate', 'rate'),
-      ('tips', 'tips_received', 'count'),
-      ('satisfaction', 'q_overall_pct_satisfied', 'percent'),
-      ('satisfaction', 'q_overall_ci_low', 'percent'),
-      ('satisfaction', 'q_overall_ci_high', 'percent')
+    ('crime', 'crime_count', 'count'),
+    ('crime', 'crime_count_last_year', 'count'),
+    ('crime', 'harm', 'days'),
+    ('crime', 'serious_violence_count', 'count'),
+    ('patrol', 'visits', 'count'),
+    ('patrol', 'patrol_minutes', 'minutes'),
+    ('patrol', 'compliant_visits', 'count'),
+    ('patrol', 'compliant_visit_pct', 'percent'),
+    ('patrol', 'assigned_days', 'count'),
+    ('patrol', 'assigned_days_compliant_pct', 'percent'),
+    ('arrests', 'arrests', 'count'),
+    ('stop_search', 'searches', 'count'),
+    ('stop_search', 'finds', 'count'),
+    ('stop_search', 'find_rate', 'rate'),
+    ('tips', 'tips_received', 'count'),
+    ('satisfaction', 'q_overall_pct_satisfied', 'percent'),
+    ('satisfaction', 'q_overall_ci_low', 'percent'),
+    ('satisfaction', 'q_overall_ci_high', 'percent')
   ) as m (section, measure, unit)
 ),
 
@@ -122,10 +122,11 @@ area_breakdowns as (
   from shr_hotspot_list
 ),
 
+-- is_grid: for the equi-join that gives the grid rows their breakdowns
 breakdown_list as (
-  select 'all' as breakdown
+  select 'all' as breakdown, true as is_grid
   union all
-  select hotspot_id as breakdown
+  select hotspot_id as breakdown, true as is_grid
   from shr_hotspot_list
 ),
 
@@ -175,7 +176,7 @@ placed_incidents as (
     count_if(i.serious_violence) as serious_violence_count
   from incidents as i
   left join cell_breakdowns as b
-    on b.cell_x = i.cell_x and b.cell_y = i.cell_y
+    on i.cell_x = b.cell_x and i.cell_y = b.cell_y
   group by case when b.breakdown is not null then i.incident_id end, i.month, b.breakdown
 ),
 
@@ -209,7 +210,7 @@ arrest_events as (
   from stg_arrests as a
   cross join params as p
   inner join cell_breakdowns as b
-    on b.cell_x = a.cell_x and b.cell_y = a.cell_y
+    on a.cell_x = b.cell_x and a.cell_y = b.cell_y
   where
     a.valid_from <= p.as_of
     and (a.valid_to is null or a.valid_to > p.as_of)
@@ -225,7 +226,7 @@ search_events as (
   from stg_stop_searches as s
   cross join params as p
   inner join cell_breakdowns as b
-    on b.cell_x = s.cell_x and b.cell_y = s.cell_y
+    on s.cell_x = b.cell_x and s.cell_y = b.cell_y
   where
     s.valid_from <= p.as_of
     and (s.valid_to is null or s.valid_to > p.as_of)
@@ -244,9 +245,9 @@ tip_events as (
   cross join params as p
   cross join (values ('cell'), ('named')) as v (via)
   left join cell_breakdowns as c
-    on c.via = v.via and c.cell_x = t.cell_x and c.cell_y = t.cell_y
+    on v.via = c.via and t.cell_x = c.cell_x and t.cell_y = c.cell_y
   left join area_breakdowns as n
-    on n.via = v.via and n.area_id = t.hotspot_id
+    on v.via = n.via and t.hotspot_id = n.area_id
   where
     t.valid_from <= p.as_of
     and (t.valid_to is null or t.valid_to > p.as_of)
@@ -266,7 +267,7 @@ visits as (
     v.valid_from <= p.as_of
     and (v.valid_to is null or v.valid_to > p.as_of)
     and v.started_date <= p.as_of
-    and v.hotspot_id in (select hotspot_id from shr_hotspot_list)
+    and v.hotspot_id in (select l.hotspot_id from shr_hotspot_list as l)
 ),
 
 visit_facts as (
@@ -290,13 +291,13 @@ assigned_days as (
   from stg_patrol_allocations as a
   cross join params as p
   left join visit_facts as v
-    on v.area_id = a.hotspot_id and v.day = a.date
+    on a.hotspot_id = v.area_id and a.date = v.day
   where
     a.valid_from <= p.as_of
     and (a.valid_to is null or a.valid_to > p.as_of)
     and a.date <= p.as_of
     and coalesce(a.assigned, false)
-    and a.hotspot_id in (select hotspot_id from shr_hotspot_list)
+    and a.hotspot_id in (select l.hotspot_id from shr_hotspot_list as l)
   group by a.hotspot_id, a.date
 ),
 
@@ -332,7 +333,7 @@ events as (
     cast(null as boolean) as is_satisfied
   from visit_facts as v
   inner join area_breakdowns as b
-    on b.area_id = v.area_id
+    on v.area_id = b.area_id
   union all
   select
     'assigned_day' as kind,
@@ -349,7 +350,7 @@ events as (
     cast(null as boolean) as is_satisfied
   from assigned_days as d
   inner join area_breakdowns as b
-    on b.area_id = d.area_id
+    on d.area_id = b.area_id
   union all
   select
     kind,
@@ -457,19 +458,20 @@ expanded as (
     case when t.i < 0 then c.n_valid end as n_valid,
     case when t.i < 0 then c.n_satisfied end as n_satisfied
   from counted as c
-  cross join unnest(
-    sequence(
-      -1,
-      case
-        when c.breakdown = 'all' and c.month = c.first_month and c.first_month <= c.last_month
-          then date_diff('month', c.first_month, c.last_month)
-        else -1
-      end,
-      1
-    )
-  ) as t (i)
+  cross join
+    unnest(
+      sequence(
+        -1,
+        case
+          when c.breakdown = 'all' and c.month = c.first_month and c.first_month <= c.last_month
+            then date_diff('month', c.first_month, c.last_month)
+          else -1
+        end,
+        1
+      )
+    ) as t (i)
   -- equi-join on a boolean: the breakdowns only for the grid rows (i >= 0)
-  left join (select b.breakdown, true as is_grid from breakdown_list as b) as g
+  left join breakdown_list as g
     on g.is_grid = (t.i >= 0)
   where t.i >= 0 or (c.breakdown is not null and c.month <= c.last_month)
 ),
@@ -520,6 +522,7 @@ satisfaction as (
   from with_last_year as f
   cross join constants as k
 ),
+
 wilson as (
   select
     s.*,

@@ -127,8 +127,8 @@ final as (
   from year_ranked as y
   cross join period as p
   left join current_hotspot_cells as h
-    on h.cell_x = y.cell_x
-    and h.cell_y = y.cell_y
+    on y.cell_x = h.cell_x
+    and y.cell_y = h.cell_y
   where y.harm_rank <= y.top5_cells and y.harm > 0
 )
 

@@ -99,9 +99,9 @@ final as (
     p.weights_version
   from map_totals as m
   full outer join shr_hotspot_cells as h
-    on h.hotspot_id = m.hotspot_id
-    and h.cell_x = m.cell_x
-    and h.cell_y = m.cell_y
+    on m.hotspot_id = h.hotspot_id
+    and m.cell_x = h.cell_x
+    and m.cell_y = h.cell_y
   cross join params as p
 )
 

@@ -47,7 +47,7 @@ visits as (
   from stg_patrol_visits as v
   cross join params as p
   inner join shr_hotspot_list as h
-    on h.hotspot_id = v.hotspot_id
+    on v.hotspot_id = h.hotspot_id
   where
     v.valid_from <= p.as_of
     and (v.valid_to is null or v.valid_to > p.as_of)
@@ -71,7 +71,7 @@ allocations as (
   from stg_patrol_allocations as a
   cross join params as p
   inner join shr_hotspot_list as h
-    on h.hotspot_id = a.hotspot_id
+    on a.hotspot_id = h.hotspot_id
   where
     a.valid_from <= p.as_of
     and (a.valid_to is null or a.valid_to > p.as_of)
@@ -105,13 +105,13 @@ weekly_allocations as (
     count_if(a.assigned and d.started_date is not null) as assigned_days_with_compliant_visit
   from allocations as a
   left join compliant_days as d
-    on d.hotspot_id = a.hotspot_id and d.started_date = a.allocation_date
+    on a.hotspot_id = d.hotspot_id and a.allocation_date = d.started_date
   group by a.hotspot_id, a.week_start
 ),
 
 hotspot_weeks as (
   select hotspot_id, week_start from weekly_visits
-  union
+  union distinct
   select hotspot_id, week_start from weekly_allocations
 ),
 
@@ -133,9 +133,9 @@ final as (
   from hotspot_weeks as hw
   cross join last_week as l
   left join weekly_visits as v
-    on v.hotspot_id = hw.hotspot_id and v.week_start = hw.week_start
+    on hw.hotspot_id = v.hotspot_id and hw.week_start = v.week_start
   left join weekly_allocations as a
-    on a.hotspot_id = hw.hotspot_id and a.week_start = hw.week_start
+    on hw.hotspot_id = a.hotspot_id and hw.week_start = a.week_start
   where hw.week_start <= l.last_week_start
 )
 

@@ -47,7 +47,7 @@
 --   for 'Not stated' and for groups without residents in the population, and for every row without one.
 --   The denominator is residents, not the people present: see the README on town-centre hotspots.
 with params as (
-  select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version, cast(? as varchar) as population_version
+  select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version, cast(? as varchar) as population_version  -- noqa: LT05 (the composer finds the params line whole)
 ),
 
 searches as (
@@ -81,10 +81,11 @@ cell_hotspots as (
 ),
 
 -- the groups that get a row in every month (zeros included): all, and every register hotspot
+-- is_spine: for the equi-join that gives the spine rows their groups
 spine_groups as (
-  select 'all' as group_type, 'all' as group_value
+  select 'all' as group_type, 'all' as group_value, true as is_spine
   union all
-  select 'hotspot' as group_type, hotspot_id as group_value
+  select 'hotspot' as group_type, hotspot_id as group_value, true as is_spine
   from shr_hotspot_list
 ),
 
@@ -96,7 +97,7 @@ placed_searches as (
     coalesce(h.nth, 1) = 1 as is_first_row
   from searches as s
   left join cell_hotspots as h
-    on h.cell_x = s.cell_x and h.cell_y = s.cell_y
+    on s.cell_x = h.cell_x and s.cell_y = h.cell_y
 ),
 
 -- the searches collapsed to one row per month and combination of the groups they count in, before they are expanded
@@ -172,18 +173,19 @@ expanded as (
     case when t.i < 0 then c.finds end as finds,
     case when t.i < 0 then c.arrests end as arrests
   from counted as c
-  cross join unnest(
-    sequence(
-      -1,
-      case
-        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
-        else -1
-      end,
-      1
-    )
-  ) as t (i)
+  cross join
+    unnest(
+      sequence(
+        -1,
+        case
+          when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+          else -1
+        end,
+        1
+      )
+    ) as t (i)
   -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
-  left join (select s.*, true as is_spine from spine_groups as s) as g
+  left join spine_groups as g
     on g.is_spine = (t.i >= 0)
 ),
 
@@ -241,7 +243,7 @@ compared as (
   from group_rows as g
   cross join white_residents as w
   left join group_residents as r
-    on g.group_type = 'ethnicity' and r.ethnicity_group = g.group_value
+    on g.group_type = 'ethnicity' and g.group_value = r.ethnicity_group
 ),
 
 ratios as (

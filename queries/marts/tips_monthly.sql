@@ -63,10 +63,11 @@ cell_hotspots as (
 ),
 
 -- the groups that get a row in every month (zeros included): all, and every register hotspot
+-- is_spine: for the equi-join that gives the spine rows their groups
 spine_groups as (
-  select 'all' as group_type, 'all' as group_value
+  select 'all' as group_type, 'all' as group_value, true as is_spine
   union all
-  select 'hotspot' as group_type, hotspot_id as group_value
+  select 'hotspot' as group_type, hotspot_id as group_value, true as is_spine
   from shr_hotspot_list
 ),
 
@@ -80,9 +81,9 @@ placed_tips as (
     n.hotspot_id as named_hotspot
   from tips as t
   left join cell_hotspots as c
-    on c.cell_x = t.cell_x and c.cell_y = t.cell_y
+    on t.cell_x = c.cell_x and t.cell_y = c.cell_y
   left join shr_hotspot_list as n
-    on n.hotspot_id = t.hotspot_id
+    on t.hotspot_id = n.hotspot_id
 ),
 
 -- the tips collapsed to one row per month and combination of the groups they count in, before they are expanded per
@@ -169,18 +170,19 @@ expanded as (
     case when t.i < 0 then c.interventions end as interventions,
     case when t.i < 0 then c.arrests end as arrests
   from counted as c
-  cross join unnest(
-    sequence(
-      -1,
-      case
-        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
-        else -1
-      end,
-      1
-    )
-  ) as t (i)
+  cross join
+    unnest(
+      sequence(
+        -1,
+        case
+          when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+          else -1
+        end,
+        1
+      )
+    ) as t (i)
   -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
-  left join (select s.*, true as is_spine from spine_groups as s) as g
+  left join spine_groups as g
     on g.is_spine = (t.i >= 0)
 ),
 

@@ -79,7 +79,7 @@ constants as (
 ),
 
 questions as (
-  select question
+  select q.question
   from (values ('q_ease'), ('q_actions'), ('q_informed'), ('q_treatment'), ('q_overall')) as q (question)
 ),
 
@@ -124,10 +124,17 @@ incidents as (
 ),
 
 -- the groups that get a row in every month (zeros included): all, and every register hotspot
+-- group_type carried so that the hotspot rows of survey_groups come from an equi-join
+hotspot_group_cells as (
+  select 'hotspot' as group_type, c.hotspot_id, c.cell_x, c.cell_y
+  from shr_hotspot_cells as c
+),
+
+-- is_spine: for the equi-join that gives the spine rows their groups
 spine_groups as (
-  select 'all' as group_type, 'all' as group_value
+  select 'all' as group_type, 'all' as group_value, true as is_spine
   union all
-  select 'hotspot' as group_type, hotspot_id as group_value
+  select 'hotspot' as group_type, hotspot_id as group_value, true as is_spine
   from shr_hotspot_list
 ),
 
@@ -157,7 +164,7 @@ facts as (
     end as ms_to_survey
   from surveys as s
   left join incidents as i
-    on i.incident_id = s.incident_id
+    on s.incident_id = i.incident_id
 ),
 
 -- every survey once per group type, and once per hotspot its incident's cell is in (none, one or several), in a
@@ -184,9 +191,8 @@ survey_groups as (
     end as group_value
   from facts as f
   cross join (values ('all'), ('hotspot'), ('crime_type'), ('ethnicity_group'), ('age_band')) as g (group_type)
-  -- group_type carried so that the hotspot rows come from an equi-join
-  left join (select 'hotspot' as group_type, c.hotspot_id, c.cell_x, c.cell_y from shr_hotspot_cells as c) as h
-    on h.group_type = g.group_type and h.cell_x = f.cell_x and h.cell_y = f.cell_y
+  left join hotspot_group_cells as h
+    on g.group_type = h.group_type and f.cell_x = h.cell_x and f.cell_y = h.cell_y
   where g.group_type <> 'hotspot' or h.hotspot_id is not null
 ),
 
@@ -261,18 +267,19 @@ expanded as (
     case when t.i < 0 then c.median_hours_to_survey end as median_hours_to_survey,
     case when t.i < 0 then c.share_within_24h end as share_within_24h
   from counted as c
-  cross join unnest(
-    sequence(
-      -1,
-      case
-        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
-        else -1
-      end,
-      1
-    )
-  ) as t (i)
+  cross join
+    unnest(
+      sequence(
+        -1,
+        case
+          when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+          else -1
+        end,
+        1
+      )
+    ) as t (i)
   -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
-  left join (select g.*, true as is_spine from spine_groups as g) as s
+  left join spine_groups as s
     on s.is_spine = (t.i >= 0)
 ),
 
