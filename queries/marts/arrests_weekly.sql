@@ -1,4 +1,5 @@
 -- grain: one row per hotspot (and one for all hotspots, hotspot_id all) per ISO week (Monday to Monday, Europe/London), the same weeks as scorecard_weekly: from the ISO week holding the programme start (earliest clear_from of the register's hotspots) through the last complete week ending on or before as_of; zero included
+-- grain key: hotspot_id, week_start
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot, or all
@@ -30,17 +31,10 @@ with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
-hotspot_list as (
-  select distinct h.area_id as hotspot_id
-  from hotspots as h
-  cross join params as p
-  where h.register_version = p.register_version and h.role = 'hotspot'
-),
-
 areas as (
-  select hotspot_id from hotspot_list
+  select hotspot_id from shr_hotspot_list
   union all
-  select distinct 'all' as hotspot_id from hotspot_list
+  select distinct 'all' as hotspot_id from shr_hotspot_list
 ),
 
 report_weeks as (
@@ -118,7 +112,7 @@ weekly as (
     min(min(a.arrested_date)) over () as data_from
   from current_arrests as a
   left join counting_cells as c
-    on c.cell_x = a.cell_x and c.cell_y = a.cell_y
+    on a.cell_x = c.cell_x and a.cell_y = c.cell_y
   group by
     c.hotspot_id,
     case when c.hotspot_id is not null then cast(date_trunc('week', a.arrested_date) as date) end
@@ -157,7 +151,7 @@ period_counts as (
     max(w.data_from) as data_from
   from area_periods as ap
   full outer join weekly as w
-    on w.hotspot_id = ap.hotspot_id and w.week_start = ap.period_start
+    on ap.hotspot_id = w.hotspot_id and ap.period_start = w.week_start
   group by ap.hotspot_id, ap.week_start, ap.kind, ap.period_start
 ),
 

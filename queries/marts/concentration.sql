@@ -1,4 +1,5 @@
 -- grain: one row per grid size (25 m and 100 m) over the 12 local calendar months ending with as_of's month (the first day of the month 11 months before as_of's month through as_of)
+-- grain key: grid_m
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   grid_m                               integer  cell size in metres
@@ -71,7 +72,10 @@ grid_cells as (
     count(*) as crime_count
   from incidents as i
   cross join grids as g
-  group by 1, 2, 3
+  group by
+    g.grid_m,
+    cast(floor(i.easting / cast(g.grid_m as double)) as bigint),
+    cast(floor(i.northing / cast(g.grid_m as double)) as bigint)
 ),
 
 ranked as (
@@ -127,7 +131,7 @@ final as (
   from grids as g
   cross join period as p
   left join summary as s
-    on s.grid_m = g.grid_m
+    on g.grid_m = s.grid_m
 )
 
 select * from final

@@ -1,4 +1,5 @@
 -- grain: one row per hotspot whose clear phase has a complete 12-week after window (clear_from + 83 days on or before as_of), plus one row for all of them (hotspot_id all)
+-- grain key: hotspot_id
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot, or all
@@ -71,7 +72,7 @@ register_cells as (
 ),
 
 any_hotspot_cells as (
-  select distinct cell_x, cell_y from register_cells where role = 'hotspot'
+  select distinct cell_x, cell_y from shr_hotspot_cells
 ),
 
 control_cells as (
@@ -82,12 +83,11 @@ control_cells as (
 -- pooled control cells (c, the same cells under each hotspot): reference data only, so incidents are read once
 cell_parts as (
   select
-    area_id as hotspot_id,
+    hotspot_id,
     'r' as area_part,
     cell_x,
     cell_y
-  from register_cells
-  where role = 'hotspot'
+  from shr_hotspot_cells
   union all
   select
     b.area_id as hotspot_id,
@@ -96,8 +96,8 @@ cell_parts as (
     b.cell_y
   from register_cells as b
   left join any_hotspot_cells as h
-    on h.cell_x = b.cell_x
-    and h.cell_y = b.cell_y
+    on b.cell_x = h.cell_x
+    and b.cell_y = h.cell_y
   where b.role = 'buffer' and h.cell_x is null
   union all
   select
@@ -137,8 +137,8 @@ matched as (
     i.reported_date
   from incidents as i
   inner join cell_parts as z
-    on z.cell_x = i.cell_x
-    and z.cell_y = i.cell_y
+    on i.cell_x = z.cell_x
+    and i.cell_y = z.cell_y
 ),
 
 -- each match inside its hotspot's windows, with its side: b (before clear_from) or a
@@ -150,7 +150,7 @@ sided as (
     case when m.reported_date < w.clear_from then 'b' else 'a' end as side
   from matched as m
   inner join windows as w
-    on w.hotspot_id = m.hotspot_id
+    on m.hotspot_id = w.hotspot_id
     and m.reported_date between w.before_from and w.after_to
 ),
 
@@ -203,7 +203,7 @@ with_counts as (
     coalesce(z.ca, 0) as ca
   from report_rows as r
   left join zone_counts as z
-    on z.hotspot_id = r.hotspot_id
+    on r.hotspot_id = z.hotspot_id
 ),
 
 as_doubles as (

@@ -1,4 +1,5 @@
 -- grain: one row per local month through the last complete month (the last whose last day is on or before as_of) per measure per breakdown: programme-level figures for the funder report, before disclosure control
+-- grain key: month, measure, breakdown
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   month                                date     first day of the month (Europe/London)
@@ -10,6 +11,7 @@
 --   numerator                            double   for a percent or rate: its numerator count (for disclosure control)
 --   denominator                          double   for a percent or rate: its denominator count
 --   weights_version                      varchar  the harm-weights version of a harm figure (null for every other measure)
+--   flag                                 varchar  a count's change on the same month a year earlier: up, down or no significant change (null for the other measures, and when last year is unknown)
 --
 -- Scope and periods:
 -- - Months are London calendar months, from the first month with any figure below through the last complete
@@ -42,7 +44,7 @@
 --   milliseconds (date_diff('millisecond', ...): Trino counts whole seconds elapsed and DuckDB second boundaries
 --   crossed, so only milliseconds agree on timestamps with fractions of a second).
 -- - patrol / compliant_visits / count: visits of 10 to 16 minutes inclusive (Koper), compared in milliseconds
---   (600000 to 960000) as patrol_dosage does, with the bounds in the koper CTE.
+--   (600000 to 960000) as patrol_dosage does, with the bounds in queries/shared/shr_koper.sql.
 -- - patrol / compliant_visit_pct / percent: 100 * compliant_visits / visits (numerator compliant visits,
 --   denominator visits).
 -- - patrol / assigned_days / count: hotspot-days in the month the allocation assigned a patrol (summed over
@@ -63,6 +65,9 @@
 --   for a later as_of; answers of a response after its window (responded_after_window) never count.
 -- - satisfaction / q_overall_ci_low, q_overall_ci_high / percent: its 95% Wilson interval (z = 1.96; exactly 0 at
 --   0% and exactly 100 at 100%), with the same numerator and denominator as the percentage.
+-- - Change flag (DESIGN 7), on every count measure but crime_count_last_year: Poisson Z = 2(sqrt(value) -
+--   sqrt(the same measure's value 12 months earlier, same breakdown)); up when Z >= 3, down when Z <= -3, else no
+--   significant change. Null while last year is unknown (as crime_count_last_year). The report shows it as is.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
@@ -71,77 +76,58 @@ constants as (
   select 1.96e0 as z
 ),
 
--- Koper's compliant visit length, as in patrol_dosage: 10 to 16 minutes inclusive, compared in milliseconds
-koper as (
-  select 10 as min_minutes, 16 as max_minutes
-),
-
 measures as (
-  select section, measure, unit
+  select m.section, m.measure, m.unit
   from (
     values
-      ('crime', 'crime_count', 'count'),
-      ('crime', 'crime_count_last_year', 'count'),
-      ('crime', 'harm', 'days'),
-      ('crime', 'serious_violence_count', 'count'),
-      ('patrol', 'visits', 'count'),
-      ('patrol', 'patrol_minutes', 'minutes'),
-      ('patrol', 'compliant_visits', 'count'),
-      ('patrol', 'compliant_visit_pct', 'percent'),
-      ('patrol', 'assigned_days', 'count'),
-      ('patrol', 'assigned_days_compliant_pct', 'percent'),
-      ('arrests', 'arrests', 'count'),
-      ('stop_search', 'searches', 'count'),
-      ('stop_search', 'finds', 'count'),
-      ('stop_search', 'find_rate', 'rate'),
-      ('tips', 'tips_received', 'count'),
-      ('satisfaction', 'q_overall_pct_satisfied', 'percent'),
-      ('satisfaction', 'q_overall_ci_low', 'percent'),
-      ('satisfaction', 'q_overall_ci_high', 'percent')
+    ('crime', 'crime_count', 'count'),
+    ('crime', 'crime_count_last_year', 'count'),
+    ('crime', 'harm', 'days'),
+    ('crime', 'serious_violence_count', 'count'),
+    ('patrol', 'visits', 'count'),
+    ('patrol', 'patrol_minutes', 'minutes'),
+    ('patrol', 'compliant_visits', 'count'),
+    ('patrol', 'compliant_visit_pct', 'percent'),
+    ('patrol', 'assigned_days', 'count'),
+    ('patrol', 'assigned_days_compliant_pct', 'percent'),
+    ('arrests', 'arrests', 'count'),
+    ('stop_search', 'searches', 'count'),
+    ('stop_search', 'finds', 'count'),
+    ('stop_search', 'find_rate', 'rate'),
+    ('tips', 'tips_received', 'count'),
+    ('satisfaction', 'q_overall_pct_satisfied', 'percent'),
+    ('satisfaction', 'q_overall_ci_low', 'percent'),
+    ('satisfaction', 'q_overall_ci_high', 'percent')
   ) as m (section, measure, unit)
-),
-
-hotspot_cells as (
-  select distinct
-    c.area_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
-hotspot_list as (
-  select distinct area_id
-  from hotspot_cells
 ),
 
 -- the breakdowns an event in a cell counts in: each hotspot the cell is in, and 'all' once (a cell in two
 -- overlapping hotspots still counts once for 'all'). Joining events to this counts each event once per breakdown
 -- without a distinct over the events
 cell_breakdowns as (
-  select 'cell' as via, cell_x, cell_y, area_id as breakdown
-  from hotspot_cells
+  select 'cell' as via, cell_x, cell_y, hotspot_id as breakdown
+  from shr_hotspot_cells
   union all
   select distinct 'cell' as via, cell_x, cell_y, 'all' as breakdown
-  from hotspot_cells
+  from shr_hotspot_cells
 ),
 
 -- the breakdowns of an event recorded against a hotspot id (a visit, an assigned day, a tip naming a hotspot): the
 -- hotspot and 'all'; ids that are not a hotspot of the register version match nothing
 area_breakdowns as (
-  select 'named' as via, area_id, area_id as breakdown
-  from hotspot_list
+  select 'named' as via, hotspot_id as area_id, hotspot_id as breakdown
+  from shr_hotspot_list
   union all
-  select 'named' as via, area_id, 'all' as breakdown
-  from hotspot_list
+  select 'named' as via, hotspot_id as area_id, 'all' as breakdown
+  from shr_hotspot_list
 ),
 
+-- is_grid: for the equi-join that gives the grid rows their breakdowns
 breakdown_list as (
-  select 'all' as breakdown
+  select 'all' as breakdown, true as is_grid
   union all
-  select area_id as breakdown
-  from hotspot_list
+  select hotspot_id as breakdown, true as is_grid
+  from shr_hotspot_list
 ),
 
 incidents as (
@@ -190,7 +176,7 @@ placed_incidents as (
     count_if(i.serious_violence) as serious_violence_count
   from incidents as i
   left join cell_breakdowns as b
-    on b.cell_x = i.cell_x and b.cell_y = i.cell_y
+    on i.cell_x = b.cell_x and i.cell_y = b.cell_y
   group by case when b.breakdown is not null then i.incident_id end, i.month, b.breakdown
 ),
 
@@ -224,7 +210,7 @@ arrest_events as (
   from stg_arrests as a
   cross join params as p
   inner join cell_breakdowns as b
-    on b.cell_x = a.cell_x and b.cell_y = a.cell_y
+    on a.cell_x = b.cell_x and a.cell_y = b.cell_y
   where
     a.valid_from <= p.as_of
     and (a.valid_to is null or a.valid_to > p.as_of)
@@ -240,7 +226,7 @@ search_events as (
   from stg_stop_searches as s
   cross join params as p
   inner join cell_breakdowns as b
-    on b.cell_x = s.cell_x and b.cell_y = s.cell_y
+    on s.cell_x = b.cell_x and s.cell_y = b.cell_y
   where
     s.valid_from <= p.as_of
     and (s.valid_to is null or s.valid_to > p.as_of)
@@ -259,9 +245,9 @@ tip_events as (
   cross join params as p
   cross join (values ('cell'), ('named')) as v (via)
   left join cell_breakdowns as c
-    on c.via = v.via and c.cell_x = t.cell_x and c.cell_y = t.cell_y
+    on v.via = c.via and t.cell_x = c.cell_x and t.cell_y = c.cell_y
   left join area_breakdowns as n
-    on n.via = v.via and n.area_id = t.hotspot_id
+    on v.via = n.via and t.hotspot_id = n.area_id
   where
     t.valid_from <= p.as_of
     and (t.valid_to is null or t.valid_to > p.as_of)
@@ -281,7 +267,7 @@ visits as (
     v.valid_from <= p.as_of
     and (v.valid_to is null or v.valid_to > p.as_of)
     and v.started_date <= p.as_of
-    and v.hotspot_id in (select area_id from hotspot_list)
+    and v.hotspot_id in (select l.hotspot_id from shr_hotspot_list as l)
 ),
 
 visit_facts as (
@@ -292,7 +278,7 @@ visit_facts as (
     v.duration_ms,
     v.duration_ms between k.min_minutes * 60000 and k.max_minutes * 60000 as is_compliant
   from visits as v
-  cross join koper as k
+  cross join shr_koper as k
 ),
 
 -- visit_facts is read here and in events: two reads of patrol_visits, a small feed
@@ -305,13 +291,13 @@ assigned_days as (
   from stg_patrol_allocations as a
   cross join params as p
   left join visit_facts as v
-    on v.area_id = a.hotspot_id and v.day = a.date
+    on a.hotspot_id = v.area_id and a.date = v.day
   where
     a.valid_from <= p.as_of
     and (a.valid_to is null or a.valid_to > p.as_of)
     and a.date <= p.as_of
     and coalesce(a.assigned, false)
-    and a.hotspot_id in (select area_id from hotspot_list)
+    and a.hotspot_id in (select l.hotspot_id from shr_hotspot_list as l)
   group by a.hotspot_id, a.date
 ),
 
@@ -347,7 +333,7 @@ events as (
     cast(null as boolean) as is_satisfied
   from visit_facts as v
   inner join area_breakdowns as b
-    on b.area_id = v.area_id
+    on v.area_id = b.area_id
   union all
   select
     'assigned_day' as kind,
@@ -364,7 +350,7 @@ events as (
     cast(null as boolean) as is_satisfied
   from assigned_days as d
   inner join area_breakdowns as b
-    on b.area_id = d.area_id
+    on d.area_id = b.area_id
   union all
   select
     kind,
@@ -472,19 +458,20 @@ expanded as (
     case when t.i < 0 then c.n_valid end as n_valid,
     case when t.i < 0 then c.n_satisfied end as n_satisfied
   from counted as c
-  cross join unnest(
-    sequence(
-      -1,
-      case
-        when c.breakdown = 'all' and c.month = c.first_month and c.first_month <= c.last_month
-          then date_diff('month', c.first_month, c.last_month)
-        else -1
-      end,
-      1
-    )
-  ) as t (i)
+  cross join
+    unnest(
+      sequence(
+        -1,
+        case
+          when c.breakdown = 'all' and c.month = c.first_month and c.first_month <= c.last_month
+            then date_diff('month', c.first_month, c.last_month)
+          else -1
+        end,
+        1
+      )
+    ) as t (i)
   -- equi-join on a boolean: the breakdowns only for the grid rows (i >= 0)
-  left join (select b.breakdown, true as is_grid from breakdown_list as b) as g
+  left join breakdown_list as g
     on g.is_grid = (t.i >= 0)
   where t.i >= 0 or (c.breakdown is not null and c.month <= c.last_month)
 ),
@@ -535,6 +522,7 @@ satisfaction as (
   from with_last_year as f
   cross join constants as k
 ),
+
 wilson as (
   select
     s.*,
@@ -557,7 +545,7 @@ wilson as (
   from satisfaction as s
 ),
 
-final as (
+measure_values as (
   select
     w.month,
     m.section,
@@ -601,10 +589,46 @@ final as (
       when 'q_overall_ci_low' then cast(w.n_valid as double)
       when 'q_overall_ci_high' then cast(w.n_valid as double)
     end, 6) as denominator,
-    case when m.measure = 'harm' then p.weights_version end as weights_version
+    case when m.measure = 'harm' then p.weights_version end as weights_version,
+    w.first_incident_month
   from wilson as w
   cross join measures as m
   cross join params as p
+),
+
+-- a count against the same measure and breakdown 12 months back: the grid has every month from the first, so a
+-- window (known from the first incident month on, as crime_count_last_year)
+compared as (
+  select
+    v.*,
+    case
+      when
+        v.unit = 'count'
+        and v.measure <> 'crime_count_last_year'
+        and date_add('month', -12, v.month) >= v.first_incident_month
+        then lag(v.value, 12) over (partition by v.measure, v.breakdown order by v.month)
+    end as value_last_year
+  from measure_values as v
+),
+
+final as (
+  select
+    month,
+    section,
+    measure,
+    breakdown,
+    value,
+    unit,
+    numerator,
+    denominator,
+    weights_version,
+    case
+      when value_last_year is null then null
+      when 2 * (sqrt(value) - sqrt(value_last_year)) >= 3 then 'up'
+      when 2 * (sqrt(value) - sqrt(value_last_year)) <= -3 then 'down'
+      else 'no significant change'
+    end as flag
+  from compared
 )
 
 select * from final order by month, section, measure, breakdown

@@ -1,4 +1,5 @@
 -- grain: one row per 100 m cell in the top 5% by harm over the 12 local calendar months ending with as_of's month (the first day of the month 11 months before as_of's month through as_of)
+-- grain key: cell_x, cell_y
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   cell_x                               bigint   floor(easting / 100)
@@ -126,8 +127,8 @@ final as (
   from year_ranked as y
   cross join period as p
   left join current_hotspot_cells as h
-    on h.cell_x = y.cell_x
-    and h.cell_y = y.cell_y
+    on y.cell_x = h.cell_x
+    and y.cell_y = h.cell_y
   where y.harm_rank <= y.top5_cells and y.harm > 0
 )
 

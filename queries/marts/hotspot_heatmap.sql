@@ -1,4 +1,5 @@
 -- grain: one row per hotspot per 25 m cell within 150 m of the hotspot's own cells (a 6-cell margin), over the 28 local days ending on as_of: harm and count for the weekly heat map
+-- grain key: hotspot_id, cell_x, cell_y
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id       varchar  the hotspot the map is drawn around
@@ -31,25 +32,6 @@ with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
-hotspot_list as (
-  select distinct h.area_id as hotspot_id
-  from hotspots as h
-  cross join params as p
-  where h.register_version = p.register_version and h.role = 'hotspot'
-),
-
-hotspot_cells as (
-  select distinct
-    c.area_id as hotspot_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  inner join hotspot_list as h
-    on h.hotspot_id = c.area_id
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
 map_bounds as (
   select
     hotspot_id,
@@ -57,7 +39,7 @@ map_bounds as (
     max(cell_x) + 6 as max_x,
     min(cell_y) - 6 as min_y,
     max(cell_y) + 6 as max_y
-  from hotspot_cells
+  from shr_hotspot_cells
   group by hotspot_id
 ),
 
@@ -105,7 +87,7 @@ map_totals as (
 ),
 
 -- plus every own cell of the hotspot, empty or not: an own cell lies inside its hotspot's map, so one with
--- incidents is matched in map_totals and one without comes from hotspot_cells alone
+-- incidents is matched in map_totals and one without comes from shr_hotspot_cells alone
 final as (
   select
     coalesce(m.hotspot_id, h.hotspot_id) as hotspot_id,
@@ -116,10 +98,10 @@ final as (
     cast(coalesce(m.crime_count, 0) as bigint) as crime_count,
     p.weights_version
   from map_totals as m
-  full outer join hotspot_cells as h
-    on h.hotspot_id = m.hotspot_id
-    and h.cell_x = m.cell_x
-    and h.cell_y = m.cell_y
+  full outer join shr_hotspot_cells as h
+    on m.hotspot_id = h.hotspot_id
+    and m.cell_x = h.cell_x
+    and m.cell_y = h.cell_y
   cross join params as p
 )
 

@@ -1,4 +1,5 @@
 -- grain: one row per hotspot per ISO week (Monday to Monday, Europe/London) with a patrol allocation or a visit, through the last complete week ending on or before as_of
+-- grain key: hotspot_id, week_start
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot
@@ -21,7 +22,7 @@
 --   whole milliseconds are exact on both engines, where whole seconds are counted differently by Trino
 --   (elapsed) and DuckDB (boundaries crossed) for timestamps with fractions of a second).
 -- - Compliant (Koper): 10 <= minutes <= 16, compared in milliseconds (600000 to 960000) so that the bounds
---   are exact; the bounds are set once, in the koper CTE.
+--   are exact; the bounds are set once, in queries/shared/shr_koper.sql.
 -- - assigned_days: days of the week with an allocation row assigned = true. assigned_days_with_compliant_visit:
 --   those days with at least one compliant visit to the hotspot that started on that London day.
 -- - A week has a row when the hotspot has a visit that started in it or an allocation row for one of its
@@ -29,17 +30,6 @@
 --   assigned_days 0, and any visits made anyway). Weeks after the last complete week have no row.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
-),
-
-koper as (
-  select 10 as min_minutes, 16 as max_minutes
-),
-
-hotspot_list as (
-  select distinct h.area_id as hotspot_id
-  from hotspots as h
-  cross join params as p
-  where h.register_version = p.register_version and h.role = 'hotspot'
 ),
 
 last_week as (
@@ -56,8 +46,8 @@ visits as (
     date_diff('millisecond', v.started_at, v.ended_at) as duration_ms
   from stg_patrol_visits as v
   cross join params as p
-  inner join hotspot_list as h
-    on h.hotspot_id = v.hotspot_id
+  inner join shr_hotspot_list as h
+    on v.hotspot_id = h.hotspot_id
   where
     v.valid_from <= p.as_of
     and (v.valid_to is null or v.valid_to > p.as_of)
@@ -69,7 +59,7 @@ scored_visits as (
     v.*,
     v.duration_ms between k.min_minutes * 60000 and k.max_minutes * 60000 as compliant
   from visits as v
-  cross join koper as k
+  cross join shr_koper as k
 ),
 
 allocations as (
@@ -80,8 +70,8 @@ allocations as (
     coalesce(a.assigned, false) as assigned
   from stg_patrol_allocations as a
   cross join params as p
-  inner join hotspot_list as h
-    on h.hotspot_id = a.hotspot_id
+  inner join shr_hotspot_list as h
+    on a.hotspot_id = h.hotspot_id
   where
     a.valid_from <= p.as_of
     and (a.valid_to is null or a.valid_to > p.as_of)
@@ -115,13 +105,13 @@ weekly_allocations as (
     count_if(a.assigned and d.started_date is not null) as assigned_days_with_compliant_visit
   from allocations as a
   left join compliant_days as d
-    on d.hotspot_id = a.hotspot_id and d.started_date = a.allocation_date
+    on a.hotspot_id = d.hotspot_id and a.allocation_date = d.started_date
   group by a.hotspot_id, a.week_start
 ),
 
 hotspot_weeks as (
   select hotspot_id, week_start from weekly_visits
-  union
+  union distinct
   select hotspot_id, week_start from weekly_allocations
 ),
 
@@ -143,9 +133,9 @@ final as (
   from hotspot_weeks as hw
   cross join last_week as l
   left join weekly_visits as v
-    on v.hotspot_id = hw.hotspot_id and v.week_start = hw.week_start
+    on hw.hotspot_id = v.hotspot_id and hw.week_start = v.week_start
   left join weekly_allocations as a
-    on a.hotspot_id = hw.hotspot_id and a.week_start = hw.week_start
+    on hw.hotspot_id = a.hotspot_id and hw.week_start = a.week_start
   where hw.week_start <= l.last_week_start
 )
 

@@ -1,4 +1,5 @@
 -- grain: one row per scope (all, or a hotspot_id) per outcome (harm, count, serious_violence_harm), over the hotspot-days of the random allocation trial up to as_of
+-- grain key: scope, outcome
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   scope                                varchar  all, or a hotspot_id
@@ -52,8 +53,8 @@ trial_days as (
   from stg_patrol_allocations as a
   cross join params as p
   inner join hotspots as h
-    on h.area_id = a.hotspot_id
-    and h.register_version = p.register_version
+    on a.hotspot_id = h.area_id
+    and p.register_version = h.register_version
     and h.role = 'hotspot'
   where
     a.valid_from <= p.as_of
@@ -90,8 +91,8 @@ hotspot_day_incidents as (
     round(coalesce(sum(i.harm) filter (where i.serious_violence), 0e0), 6) as serious_violence_harm
   from incidents as i
   inner join shr_hotspot_cells as c
-    on c.cell_x = i.cell_x
-    and c.cell_y = i.cell_y
+    on i.cell_x = c.cell_x
+    and i.cell_y = c.cell_y
   group by c.hotspot_id, i.occurred_date
 ),
 
@@ -105,19 +106,19 @@ hotspot_days as (
     cast(coalesce(d.serious_violence_harm, 0e0) as double) as serious_violence_harm
   from trial_days as t
   left join hotspot_day_incidents as d
-    on d.hotspot_id = t.hotspot_id
-    and d.date = t.date
+    on t.hotspot_id = d.hotspot_id
+    and t.date = d.date
 ),
 
 -- one row per hotspot-day, outcome and scope ('all', then the hotspot itself), from a single reference to
 -- hotspot_days: Trino re-evaluates a CTE at each reference, so UNION ALL branches over it would each scan the
 -- incidents again
 outcome_names as (
-  select outcome from (values ('count'), ('harm'), ('serious_violence_harm')) as t (outcome)
+  select t.outcome from (values ('count'), ('harm'), ('serious_violence_harm')) as t (outcome)
 ),
 
 scopes as (
-  select is_all from (values (true), (false)) as t (is_all)
+  select t.is_all from (values (true), (false)) as t (is_all)
 ),
 
 scoped as (

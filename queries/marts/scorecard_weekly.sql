@@ -1,4 +1,5 @@
 -- grain: one row per hotspot per ISO week (Monday 00:00 to Monday 00:00, Europe/London) from the ISO week holding the programme start (the earliest clear_from of the register's hotspots) through the last complete week ending on or before as_of; every hotspot gets every week, zero included
+-- grain key: hotspot_id, week_start
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   hotspot_id                           varchar  the hotspot (register area_id, role hotspot)
@@ -79,13 +80,6 @@
 -- - harm sums are rounded to 6 decimals so reruns give identical values whatever the summation order.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
-),
-
-hotspot_list as (
-  select distinct h.area_id as hotspot_id
-  from hotspots as h
-  cross join params as p
-  where h.register_version = p.register_version and h.role = 'hotspot'
 ),
 
 report_weeks as (
@@ -199,7 +193,7 @@ daily_incidents as (
     min(min(i.reported_date)) over () as data_from
   from current_incidents as i
   left join shr_hotspot_cells as c
-    on c.cell_x = i.cell_x and c.cell_y = i.cell_y
+    on i.cell_x = c.cell_x and i.cell_y = c.cell_y
   group by c.hotspot_id, case when c.hotspot_id is not null then i.reported_date end
 ),
 
@@ -210,7 +204,7 @@ hotspot_periods as (
     pr.kind,
     pr.period_from,
     pr.period_to
-  from hotspot_list as h
+  from shr_hotspot_list as h
   cross join periods as pr
 ),
 
@@ -229,7 +223,7 @@ period_sums as (
     max(d.data_from) as data_from
   from hotspot_periods as hp
   full outer join daily_incidents as d
-    on d.hotspot_id = hp.hotspot_id
+    on hp.hotspot_id = d.hotspot_id
     and d.event_day between hp.period_from and hp.period_to
   group by hp.hotspot_id, hp.week_start, hp.kind, hp.period_from, hp.period_to
 ),
@@ -287,7 +281,7 @@ arrest_weeks as (
   from stg_arrests as a
   cross join params as p
   inner join shr_hotspot_cells as c
-    on c.cell_x = a.cell_x and c.cell_y = a.cell_y
+    on a.cell_x = c.cell_x and a.cell_y = c.cell_y
   where
     a.valid_from <= p.as_of
     and (a.valid_to is null or a.valid_to > p.as_of)
@@ -303,7 +297,7 @@ stop_search_weeks as (
   from stg_stop_searches as s
   cross join params as p
   inner join shr_hotspot_cells as c
-    on c.cell_x = s.cell_x and c.cell_y = s.cell_y
+    on s.cell_x = c.cell_x and s.cell_y = c.cell_y
   where
     s.valid_from <= p.as_of
     and (s.valid_to is null or s.valid_to > p.as_of)
@@ -335,9 +329,9 @@ hotspot_tips as (
     t.week_start
   from current_tips as t
   left join shr_hotspot_cells as c
-    on c.cell_x = t.cell_x and c.cell_y = t.cell_y
-  left join hotspot_list as h
-    on h.hotspot_id = t.hotspot_id
+    on t.cell_x = c.cell_x and t.cell_y = c.cell_y
+  left join shr_hotspot_list as h
+    on t.hotspot_id = h.hotspot_id
   cross join (values (true), (false)) as s (by_cell)
   where case when s.by_cell then c.hotspot_id else h.hotspot_id end is not null
 ),
@@ -443,13 +437,13 @@ final as (
   from scored as s
   cross join params as p
   inner join report_weeks as w
-    on w.week_start = s.week_start
+    on s.week_start = w.week_start
   left join arrest_weeks as a
-    on a.hotspot_id = s.hotspot_id and a.week_start = s.week_start
+    on s.hotspot_id = a.hotspot_id and s.week_start = a.week_start
   left join stop_search_weeks as ss
-    on ss.hotspot_id = s.hotspot_id and ss.week_start = s.week_start
+    on s.hotspot_id = ss.hotspot_id and s.week_start = ss.week_start
   left join tip_weeks as t
-    on t.hotspot_id = s.hotspot_id and t.week_start = s.week_start
+    on s.hotspot_id = t.hotspot_id and s.week_start = t.week_start
 )
 
 select * from final order by hotspot_id, week_start

@@ -1,4 +1,5 @@
 -- grain: one row per local month through the month of as_of per group (all; officer_defined_ethnicity; hotspot; object_of_search)
+-- grain key: month, group_type, group_value
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar), population_version (varchar, null when none is loaded)
 -- columns:
 --   month                                date     first day of the month (Europe/London)
@@ -46,7 +47,7 @@
 --   for 'Not stated' and for groups without residents in the population, and for every row without one.
 --   The denominator is residents, not the people present: see the README on town-centre hotspots.
 with params as (
-  select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version, cast(? as varchar) as population_version
+  select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version, cast(? as varchar) as population_version  -- noqa: LT05 (the composer finds the params line whole)
 ),
 
 searches as (
@@ -69,48 +70,34 @@ searches as (
     and s.searched_date <= p.as_of
 ),
 
-hotspot_cells as (
-  select distinct
-    c.area_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
 -- the hotspots of a cell numbered (nth), so that a search in a cell of two hotspots has one first row among its rows
 cell_hotspots as (
   select
-    area_id,
+    hotspot_id,
     cell_x,
     cell_y,
-    row_number() over (partition by cell_x, cell_y order by area_id) as nth
-  from hotspot_cells
-),
-
-hotspot_list as (
-  select distinct area_id
-  from hotspot_cells
+    row_number() over (partition by cell_x, cell_y order by hotspot_id) as nth
+  from shr_hotspot_cells
 ),
 
 -- the groups that get a row in every month (zeros included): all, and every register hotspot
+-- is_spine: for the equi-join that gives the spine rows their groups
 spine_groups as (
-  select 'all' as group_type, 'all' as group_value
+  select 'all' as group_type, 'all' as group_value, true as is_spine
   union all
-  select 'hotspot' as group_type, area_id as group_value
-  from hotspot_list
+  select 'hotspot' as group_type, hotspot_id as group_value, true as is_spine
+  from shr_hotspot_list
 ),
 
 -- each search once per hotspot its cell is in (once if none: a search without a location is in none)
 placed_searches as (
   select
     s.*,
-    h.area_id as hotspot,
+    h.hotspot_id as hotspot,
     coalesce(h.nth, 1) = 1 as is_first_row
   from searches as s
   left join cell_hotspots as h
-    on h.cell_x = s.cell_x and h.cell_y = s.cell_y
+    on s.cell_x = h.cell_x and s.cell_y = h.cell_y
 ),
 
 -- the searches collapsed to one row per month and combination of the groups they count in, before they are expanded
@@ -186,18 +173,19 @@ expanded as (
     case when t.i < 0 then c.finds end as finds,
     case when t.i < 0 then c.arrests end as arrests
   from counted as c
-  cross join unnest(
-    sequence(
-      -1,
-      case
-        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
-        else -1
-      end,
-      1
-    )
-  ) as t (i)
+  cross join
+    unnest(
+      sequence(
+        -1,
+        case
+          when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+          else -1
+        end,
+        1
+      )
+    ) as t (i)
   -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
-  left join (select s.*, true as is_spine from spine_groups as s) as g
+  left join spine_groups as g
     on g.is_spine = (t.i >= 0)
 ),
 
@@ -255,7 +243,7 @@ compared as (
   from group_rows as g
   cross join white_residents as w
   left join group_residents as r
-    on g.group_type = 'ethnicity' and r.ethnicity_group = g.group_value
+    on g.group_type = 'ethnicity' and g.group_value = r.ethnicity_group
 ),
 
 ratios as (

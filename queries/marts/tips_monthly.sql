@@ -1,4 +1,5 @@
 -- grain: one row per local month through the month of as_of per group (all; source_type; hotspot)
+-- grain key: month, group_type, group_value
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   month                                date     first day of the month (Europe/London)
@@ -51,37 +52,23 @@ tips as (
     and t.received_date <= p.as_of
 ),
 
-hotspot_cells as (
-  select distinct
-    c.area_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
 -- the hotspots of a cell numbered (nth), so that a tip in a cell of two hotspots has a first row among its rows
 cell_hotspots as (
   select
-    area_id,
+    hotspot_id,
     cell_x,
     cell_y,
-    row_number() over (partition by cell_x, cell_y order by area_id) as nth
-  from hotspot_cells
-),
-
-hotspot_list as (
-  select distinct area_id
-  from hotspot_cells
+    row_number() over (partition by cell_x, cell_y order by hotspot_id) as nth
+  from shr_hotspot_cells
 ),
 
 -- the groups that get a row in every month (zeros included): all, and every register hotspot
+-- is_spine: for the equi-join that gives the spine rows their groups
 spine_groups as (
-  select 'all' as group_type, 'all' as group_value
+  select 'all' as group_type, 'all' as group_value, true as is_spine
   union all
-  select 'hotspot' as group_type, area_id as group_value
-  from hotspot_list
+  select 'hotspot' as group_type, hotspot_id as group_value, true as is_spine
+  from shr_hotspot_list
 ),
 
 -- each tip once per hotspot whose cells hold it (once if none), with the hotspot it names if that is a register
@@ -89,14 +76,14 @@ spine_groups as (
 placed_tips as (
   select
     t.*,
-    c.area_id as cell_hotspot,
+    c.hotspot_id as cell_hotspot,
     coalesce(c.nth, 1) = 1 as is_first_row,
-    n.area_id as named_hotspot
+    n.hotspot_id as named_hotspot
   from tips as t
   left join cell_hotspots as c
-    on c.cell_x = t.cell_x and c.cell_y = t.cell_y
-  left join hotspot_list as n
-    on n.area_id = t.hotspot_id
+    on t.cell_x = c.cell_x and t.cell_y = c.cell_y
+  left join shr_hotspot_list as n
+    on t.hotspot_id = n.hotspot_id
 ),
 
 -- the tips collapsed to one row per month and combination of the groups they count in, before they are expanded per
@@ -183,18 +170,19 @@ expanded as (
     case when t.i < 0 then c.interventions end as interventions,
     case when t.i < 0 then c.arrests end as arrests
   from counted as c
-  cross join unnest(
-    sequence(
-      -1,
-      case
-        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
-        else -1
-      end,
-      1
-    )
-  ) as t (i)
+  cross join
+    unnest(
+      sequence(
+        -1,
+        case
+          when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+          else -1
+        end,
+        1
+      )
+    ) as t (i)
   -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
-  left join (select s.*, true as is_spine from spine_groups as s) as g
+  left join spine_groups as g
     on g.is_spine = (t.i >= 0)
 ),
 

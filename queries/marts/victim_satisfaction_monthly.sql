@@ -1,4 +1,5 @@
 -- grain: one row per local month (by sent_at) through the month of as_of per group (all; hotspot; crime_type; ethnicity_group; age_band) per question
+-- grain key: month, group_type, group_value, question
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
 --   month                                date     first day of the month (Europe/London)
@@ -78,7 +79,7 @@ constants as (
 ),
 
 questions as (
-  select question
+  select q.question
   from (values ('q_ease'), ('q_actions'), ('q_informed'), ('q_treatment'), ('q_overall')) as q (question)
 ),
 
@@ -122,29 +123,19 @@ incidents as (
   where i.valid_from <= p.as_of and (i.valid_to is null or i.valid_to > p.as_of)
 ),
 
--- group_type carried so that the hotspot rows of survey_groups come from an equi-join
-hotspot_cells as (
-  select distinct
-    'hotspot' as group_type,
-    c.area_id,
-    c.cell_x,
-    c.cell_y
-  from area_cells as c
-  cross join params as p
-  where c.register_version = p.register_version and c.role = 'hotspot'
-),
-
-hotspot_list as (
-  select distinct area_id
-  from hotspot_cells
-),
-
 -- the groups that get a row in every month (zeros included): all, and every register hotspot
+-- group_type carried so that the hotspot rows of survey_groups come from an equi-join
+hotspot_group_cells as (
+  select 'hotspot' as group_type, c.hotspot_id, c.cell_x, c.cell_y
+  from shr_hotspot_cells as c
+),
+
+-- is_spine: for the equi-join that gives the spine rows their groups
 spine_groups as (
-  select 'all' as group_type, 'all' as group_value
+  select 'all' as group_type, 'all' as group_value, true as is_spine
   union all
-  select 'hotspot' as group_type, area_id as group_value
-  from hotspot_list
+  select 'hotspot' as group_type, hotspot_id as group_value, true as is_spine
+  from shr_hotspot_list
 ),
 
 facts as (
@@ -173,7 +164,7 @@ facts as (
     end as ms_to_survey
   from surveys as s
   left join incidents as i
-    on i.incident_id = s.incident_id
+    on s.incident_id = i.incident_id
 ),
 
 -- every survey once per group type, and once per hotspot its incident's cell is in (none, one or several), in a
@@ -193,16 +184,16 @@ survey_groups as (
     g.group_type,
     case g.group_type
       when 'all' then 'all'
-      when 'hotspot' then h.area_id
+      when 'hotspot' then h.hotspot_id
       when 'crime_type' then f.crime_type
       when 'ethnicity_group' then f.ethnicity_group
       when 'age_band' then f.age_band
     end as group_value
   from facts as f
   cross join (values ('all'), ('hotspot'), ('crime_type'), ('ethnicity_group'), ('age_band')) as g (group_type)
-  left join hotspot_cells as h
-    on h.group_type = g.group_type and h.cell_x = f.cell_x and h.cell_y = f.cell_y
-  where g.group_type <> 'hotspot' or h.area_id is not null
+  left join hotspot_group_cells as h
+    on g.group_type = h.group_type and f.cell_x = h.cell_x and f.cell_y = h.cell_y
+  where g.group_type <> 'hotspot' or h.hotspot_id is not null
 ),
 
 -- one pass per group with a count per question (rather than a row per survey and question: five times the rows)
@@ -276,18 +267,19 @@ expanded as (
     case when t.i < 0 then c.median_hours_to_survey end as median_hours_to_survey,
     case when t.i < 0 then c.share_within_24h end as share_within_24h
   from counted as c
-  cross join unnest(
-    sequence(
-      -1,
-      case
-        when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
-        else -1
-      end,
-      1
-    )
-  ) as t (i)
+  cross join
+    unnest(
+      sequence(
+        -1,
+        case
+          when c.group_type = 'all' and c.month = c.first_month then date_diff('month', c.first_month, c.last_month)
+          else -1
+        end,
+        1
+      )
+    ) as t (i)
   -- equi-join on a boolean: spine groups only for the spine rows (i >= 0)
-  left join (select g.*, true as is_spine from spine_groups as g) as s
+  left join spine_groups as s
     on s.is_spine = (t.i >= 0)
 ),
 

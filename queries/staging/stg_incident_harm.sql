@@ -24,11 +24,11 @@ final as (
     case when coalesce(i.police_initiated, false) then 0e0 else coalesce(o.days, c.days) end as harm
   from stg_incidents as i
   inner join category_weights as c
-    on c.crime_type = i.crime_type
+    on i.crime_type = c.crime_type
   left join offence_weights as o
-    on o.crime_type = i.crime_type
-    and o.offence_code = i.offence_code
-    and o.weights_version = c.weights_version
+    on i.crime_type = o.crime_type
+    and i.offence_code = o.offence_code
+    and c.weights_version = o.weights_version
 )
 
 select * from final

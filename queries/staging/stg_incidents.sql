@@ -57,7 +57,10 @@ with final as (
     (
       crime_type in ('Robbery', 'Possession of weapons')
       or coalesce(weapon_flag, 'none') in ('knife', 'firearm')
-      or (crime_type = 'Violence and sexual offences' and (subcategory is null or lower(subcategory) like '%with injury%'))
+      or (
+        crime_type = 'Violence and sexual offences'
+        and (subcategory is null or lower(subcategory) like '%with injury%')
+      )
     ) as serious_violence
   from incidents_versions
 )

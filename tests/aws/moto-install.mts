@@ -2,9 +2,10 @@
  * `npm run moto:install`: creates moto's virtualenv in its cache ahead of the test run (.ci/run calls it, so an
  * install failure is reported as one, and `npm run test:aws` finds the server ready).
  */
-import { findPython, installMoto, MOTO_CACHE, MOTO_VERSION } from './moto-server.ts'
+import { findPython } from '../helpers/python-venv.ts'
+import { installMoto, MOTO_CACHE, MOTO_PYTHON_MINOR, MOTO_VERSION } from './moto-server.ts'
 
-const python = findPython()
+const python = findPython(MOTO_PYTHON_MINOR)
 if (!python) {
   console.error('moto:install: no Python 3.9 or newer found (python3 on the PATH, or HOTSPOT_PYTHON)')
   process.exit(1)

@@ -9,14 +9,15 @@
  * tests/aws/requirements.txt (every transitive dependency pinned) by `npm run moto:install` or, when missing, by
  * the tests' global setup.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { installVenv } from '../helpers/python-venv.ts'
 import { startLocalServer } from '../unit/helpers/local-server.ts'
 
 export const MOTO_VERSION = '5.2.6'
+/** moto 5.2 needs Python 3.9 or newer. */
+export const MOTO_PYTHON_MINOR = 9
 const REQUIREMENTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'requirements.txt')
 
 /** The virtualenv moto is installed in (HOTSPOT_MOTO_CACHE, else ~/.cache/hotspot/moto-<version>). */
@@ -24,40 +25,12 @@ export const MOTO_CACHE =
   process.env.HOTSPOT_MOTO_CACHE ?? path.join(homedir(), '.cache', 'hotspot', `moto-${MOTO_VERSION}`)
 const MOTO_SERVER = path.join(MOTO_CACHE, 'bin', 'moto_server')
 
-/** A Python 3.9 or newer (moto 5.2 needs it): $HOTSPOT_PYTHON, else python3 on the PATH. */
-export function findPython(): string | undefined {
-  const python = process.env.HOTSPOT_PYTHON ?? 'python3'
-  const { stdout, status } = spawnSync(
-    python,
-    ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1])'],
-    {
-      encoding: 'utf8',
-    },
-  )
-  if (status !== 0 || !stdout) return undefined
-  const [major, minor] = stdout.trim().split(' ').map(Number)
-  return major === 3 && (minor ?? 0) >= 9 ? python : undefined
-}
-
 /**
- * Makes sure moto's virtualenv exists (creating it the first time: `python -m venv`, then pip from the pinned
- * requirements) and returns its `moto_server`. A complete install is marked with the requirements it was made
- * from, so a change to them reinstalls.
+ * Makes sure moto's virtualenv exists (installVenv: created the first time, redone when the pinned requirements
+ * change) and returns its `moto_server`.
  */
 export function installMoto(python: string): string {
-  const requirements = readFileSync(REQUIREMENTS, 'utf8')
-  const done = path.join(MOTO_CACHE, 'installed-requirements.txt')
-  if (existsSync(done) && readFileSync(done, 'utf8') === requirements && existsSync(MOTO_SERVER))
-    return MOTO_SERVER
-  execFileSync(python, ['-m', 'venv', '--clear', MOTO_CACHE], { stdio: 'inherit' })
-  execFileSync(
-    path.join(MOTO_CACHE, 'bin', 'python'),
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '-r', REQUIREMENTS],
-    { stdio: 'inherit' },
-  )
-  execFileSync(path.join(MOTO_CACHE, 'bin', 'python'), ['-c', 'import moto.server'])
-  // written last: an interrupted install is redone
-  writeFileSync(done, requirements)
+  installVenv(python, MOTO_CACHE, REQUIREMENTS, 'import moto.server')
   return MOTO_SERVER
 }
 

@@ -5,7 +5,8 @@
  * except under CI, where that fails the run. HOTSPOT_MOTO=off skips it on purpose; CI refuses that too.
  */
 import type { TestProject } from 'vitest/node'
-import { findPython, MOTO_VERSION, type RunningMoto, startMoto } from './moto-server.ts'
+import { findPython } from '../helpers/python-venv.ts'
+import { MOTO_PYTHON_MINOR, MOTO_VERSION, type RunningMoto, startMoto } from './moto-server.ts'
 
 export interface ProvidedMoto {
   endpoint: string | null
@@ -24,7 +25,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const ci = Boolean(process.env.CI)
   let running: RunningMoto | undefined
   let missing: string | null = null
-  const python = findPython()
+  const python = findPython(MOTO_PYTHON_MINOR)
   if (process.env.HOTSPOT_MOTO === 'off') missing = 'HOTSPOT_MOTO=off'
   else if (!python) missing = 'no Python 3.9 or newer (python3 on the PATH, or HOTSPOT_PYTHON)'
   if (missing && ci) throw new Error(`moto ${MOTO_VERSION} is required under CI: ${missing}`)

@@ -223,6 +223,17 @@ describe('funder_monthly', () => {
       ['satisfaction', 'q_overall_pct_satisfied', 'H2', 100, 'percent', 1, 1],
       ['satisfaction', 'q_overall_pct_satisfied', 'all', 200 / 3, 'percent', 2, 3],
     ]
+    // Change flags of the counts against March 2025, where only L1 and L2 (H1) happened: Z = 2(sqrt(now) -
+    // sqrt(then)). Crime: H1 3 vs 2: 0.64; H2 4 vs 0: 4 (up); all 6 vs 2: 2.07. Every other count against 0:
+    // 1 gives 2, 2 gives 2.83 (no significant change), 3 gives 3.46 and 5 gives 4.47 (up).
+    const up = ['crime_count/H2', 'visits/H1', 'visits/all', 'compliant_visits/all', 'assigned_days/H2']
+    up.push('assigned_days/all', 'searches/all', 'tips_received/all')
+    const flagOf = (measure: string, breakdown: string, unit: string) =>
+      unit !== 'count' || measure === 'crime_count_last_year'
+        ? null
+        : up.includes(`${measure}/${breakdown}`)
+          ? 'up'
+          : 'no significant change'
     const march = rows.filter((r) => r.month === '2026-03-01')
     const sortKey = (r: Record<string, unknown>) => `${r.section}/${r.measure}/${r.breakdown}`
     expect(march.map(sortKey)).toEqual(
@@ -240,6 +251,7 @@ describe('funder_monthly', () => {
         numerator: numerator ?? null,
         denominator: denominator ?? null,
         weights_version: measure === 'harm' ? 'w-test' : null,
+        flag: flagOf(measure, breakdown, unit),
       })
     }
   })
@@ -249,6 +261,9 @@ describe('funder_monthly', () => {
     // with any incident: not known, so null rather than 0
     expect(pick(rows, '2026-02-01', 'crime_count', 'all')?.value).toBe(1)
     expect(pick(rows, '2026-02-01', 'crime_count_last_year', 'all')?.value).toBeNull()
+    // and so is every count's change flag
+    expect(pick(rows, '2026-02-01', 'crime_count', 'all')?.flag).toBeNull()
+    expect(pick(rows, '2026-02-01', 'arrests', 'H1')?.flag).toBeNull()
     // March 2025 itself: L1 and L2 in H1
     expect(pick(rows, '2025-03-01', 'crime_count', 'H1')?.value).toBe(2)
     expect(pick(rows, '2025-03-01', 'crime_count_last_year', 'H1')?.value).toBeNull()

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { inject } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
+import { assertGrain } from '../../functions/core/analytics/data-tests.ts'
 import { martSql, runStaging } from '../../functions/core/analytics/mart-sql.ts'
 import { composeSql, type MartName, martQuery } from '../../functions/core/analytics/marts.ts'
 import { typedRow } from '../../functions/core/analytics/run.ts'
@@ -214,8 +215,10 @@ export class TestLake {
       if (differences.length > 0)
         throw new Error(`${name} as of ${asOf}: Trino and DuckDB disagree:\n${differences.join('\n')}`)
     }
-    return inlined.rows.map((row) => {
-      const typed = typedRow(name, definition.columns, row)
+    const typedRows = inlined.rows.map((row) => typedRow(name, definition.columns, row))
+    // the data test every run makes (runMarts): each hand-worked case also checks the grain
+    assertGrain(name, definition.grainKey, typedRows)
+    return typedRows.map((typed) => {
       const friendly: Record<string, unknown> = {}
       for (const column of definition.columns) {
         const value = typed[column.name]

@@ -43,10 +43,23 @@ const UNITS: Record<string, [string, string]> = {
 
 type Figure = number | null | [number | null, number, number] // value, or [value, numerator, denominator]
 
-function funderRows(month: string, breakdown: string, figures: Record<string, Figure>): MartRow[] {
+/** funder_monthly's change flag of a count against the same measure a year earlier (null when unknown). */
+function flagOf(value: number | null, lastYear: Figure | undefined): string | null {
+  if (value === null || typeof lastYear !== 'number') return null
+  const z = 2 * (Math.sqrt(value) - Math.sqrt(lastYear))
+  return z >= 3 ? 'up' : z <= -3 ? 'down' : 'no significant change'
+}
+
+function funderRows(
+  month: string,
+  breakdown: string,
+  figures: Record<string, Figure>,
+  lastYear: Record<string, Figure> = {},
+): MartRow[] {
   return Object.entries(figures).map(([measure, figure]) => {
     const [section, unit] = UNITS[measure] as [string, string]
     const [value, numerator, denominator] = Array.isArray(figure) ? figure : [figure, null, null]
+    const comparison = measure === 'crime_count' ? figures.crime_count_last_year : lastYear[measure]
     return {
       month,
       section,
@@ -57,6 +70,7 @@ function funderRows(month: string, breakdown: string, figures: Record<string, Fi
       numerator,
       denominator,
       weights_version: measure === 'harm' ? 'w-test' : null,
+      flag: unit === 'count' && measure !== 'crime_count_last_year' ? flagOf(value, comparison) : null,
     }
   })
 }
@@ -105,7 +119,7 @@ const HOTSPOTS: [string, number, number, number][] = [
 
 function funderMonthly(): MartRow[] {
   const rows = [
-    ...funderRows(MONTH, 'all', PROGRAMME_NOW),
+    ...funderRows(MONTH, 'all', PROGRAMME_NOW, PROGRAMME_LAST_YEAR),
     ...funderRows(LAST_YEAR, 'all', PROGRAMME_LAST_YEAR),
   ]
   for (const [id, incidents, lastYear, harm] of HOTSPOTS) {
@@ -680,7 +694,8 @@ describe('funder report: rendering', () => {
     const base = input()
     const rows = base.rows.funder_monthly
       .filter((r) => r.month === MONTH)
-      .map((r) => (r.measure === 'crime_count_last_year' ? { ...r, value: null } : r))
+      // as the mart gives it then: no last-year count, and so no change flag
+      .map((r) => ({ ...r, flag: null, ...(r.measure === 'crime_count_last_year' ? { value: null } : {}) }))
     const email = await renderFunderReport({ ...base, rows: { ...base.rows, funder_monthly: rows } })
     expect(email.text).toContain(
       '- Incidents (crime and anti-social behaviour): October 2026 57; October 2025 n/a; Change n/a',

@@ -104,6 +104,8 @@ function load(): NonNullable<typeof cache> {
     const query = readQueryFile(file, name)
     if (query.columns.length === 0)
       throw new QueryFileError(`${file}: the header must declare the output columns`)
+    if (query.grainKey.length === 0)
+      throw new QueryFileError(`${file}: the header must name the grain's columns (-- grain key: ...)`)
     marts.set(name, query)
   }
   cache = { marts, staging: readFolder('staging'), shared: readFolder('shared') }

@@ -14,6 +14,7 @@ import { latestReference } from '../reference/manifest.ts'
 import { isDay, parseDate } from '../time/days.ts'
 import { londonDayOf } from '../time/london.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
+import { assertGrain } from './data-tests.ts'
 import { martSql, runStaging, stagingPlacement } from './mart-sql.ts'
 import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
 
@@ -140,13 +141,11 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
           `${mart}: the query returned columns (${returned.join(', ')}) but its header declares (${declared.join(', ')})`,
         )
       }
+      const rows = result.rows.map((row) => typedRow(mart, definition.columns, row))
+      // a result that breaks its grain would double a figure in a report: it is never written
+      assertGrain(mart, definition.grainKey, rows)
       const file = path.join(work, `${mart}.parquet`)
-      await writeParquetTable(
-        file,
-        definition.columns,
-        result.rows.map((row) => typedRow(mart, definition.columns, row)),
-        { run_id: runId, as_of: asOf },
-      )
+      await writeParquetTable(file, definition.columns, rows, { run_id: runId, as_of: asOf })
       const resultKey = `results/${mart}/as_of=${asOf}/${runId}.parquet`
       await store.create(resultKey, { file }, { contentType: 'application/vnd.apache.parquet' })
       martRuns.push({

@@ -32,6 +32,11 @@ export interface QueryFile {
   text: string
   sha256: string
   grain: string
+  /**
+   * The columns whose values name a row (the grain, machine-readable: `-- grain key: a, b`): unique together and
+   * never null in a mart's results (data-tests.ts). Empty when the header declares none (staging, shared).
+   */
+  grainKey: string[]
   /** Output columns declared in the header, in order (marts only). */
   columns: Column[]
 }
@@ -44,6 +49,7 @@ export class QueryFileError extends Error {
  * Reads a query file and its header comment:
  *
  *   -- grain: one row per hotspot per ISO week
+ *   -- grain key: hotspot_id, week_start
  *   -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
  *   -- columns:
  *   --   hotspot_id   varchar  the hotspot (register area_id)
@@ -63,6 +69,12 @@ export function readQueryFile(path: string, name: string): QueryFile {
     ?.slice('grain:'.length)
     .trim()
   if (!grain) throw new QueryFileError(`${path}: the header comment must state the grain (-- grain: ...)`)
+  const grainKey =
+    header
+      .find((l) => l.startsWith('grain key:'))
+      ?.slice('grain key:'.length)
+      .split(',')
+      .map((c) => c.trim()) ?? []
   const columns: Column[] = []
   const start = header.findIndex((l) => l.trim() === 'columns:')
   if (start !== -1) {
@@ -74,5 +86,18 @@ export function readQueryFile(path: string, name: string): QueryFile {
       columns.push({ name: m[1] as string, kind, required: false, description: (m[3] as string).trim() })
     }
   }
-  return { name, path, text, sha256: createHash('sha256').update(text).digest('hex'), grain, columns }
+  const undeclared = grainKey.filter((c) => !columns.some((column) => column.name === c))
+  if (columns.length > 0 && undeclared.length > 0)
+    throw new QueryFileError(
+      `${path}: the grain key names ${undeclared.join(', ')}, not among the declared output columns`,
+    )
+  return {
+    name,
+    path,
+    text,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    grain,
+    grainKey,
+    columns,
+  }
 }

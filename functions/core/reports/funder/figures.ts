@@ -44,7 +44,7 @@ function crimeView(c: Ctx): TableView {
           cells: [
             count('month', crimeNow),
             count('last_year', crimeLast),
-            ...changeCells(crimeNow, crimeLast),
+            ...changeCells(crimeNow, crimeLast, str(fm('crime_count'), 'flag')),
           ],
         },
         {
@@ -68,7 +68,11 @@ function crimeView(c: Ctx): TableView {
         {
           key: 'serious_violence',
           label: 'Serious violence',
-          cells: [count('month', svNow), count('last_year', svLast), ...changeCells(svNow, svLast)],
+          cells: [
+            count('month', svNow),
+            count('last_year', svLast),
+            ...changeCells(svNow, svLast, str(fm('serious_violence_count'), 'flag')),
+          ],
         },
       ],
     }),
@@ -137,7 +141,12 @@ function activityView(c: Ctx): TableView {
   const countRow = (key: string, label: string, measure: string): DisclosureRow => {
     const now = num(fm(measure), 'value')
     const last = num(ly(measure), 'value')
-    return { key, label, cells: [count('month', now), count('last_year', last), ...changeCells(now, last)] }
+    const flag = str(fm(measure), 'flag')
+    return {
+      key,
+      label,
+      cells: [count('month', now), count('last_year', last), ...changeCells(now, last, flag)],
+    }
   }
   return view(
     'activity',

@@ -65,17 +65,6 @@ export const str = (row: MartRow | undefined, column: string): string | null => 
   return typeof value === 'string' ? value : null
 }
 
-/** DESIGN 7 change flag: Poisson Z = 2(sqrt(current) - sqrt(comparison)), with the % change beside it. */
-function change(
-  current: number | null,
-  comparison: number | null,
-): { pct: number | null; flag: string | null } {
-  if (current === null || comparison === null) return { pct: null, flag: null }
-  const z = 2 * (Math.sqrt(current) - Math.sqrt(comparison))
-  const flag = z >= 3 ? 'up' : z <= -3 ? 'down' : 'no significant change'
-  return { pct: comparison > 0 ? (100 * (current - comparison)) / comparison : null, flag }
-}
-
 export const count = (column: string, value: number | null): DisclosureCell => ({
   column,
   kind: 'count',
@@ -97,9 +86,19 @@ export const fractionOf = (
   basis,
 })
 
-/** The change columns of a count row whose month and last-year counts are in columns month and last_year. */
-export function changeCells(current: number | null, comparison: number | null): DisclosureCell[] {
-  const { pct, flag } = change(current, comparison)
+/**
+ * The change columns of a count row whose month and last-year counts are in columns month and last_year: the %
+ * change, and the DESIGN 7 change flag funder_monthly gives the month's row (its flag column).
+ */
+export function changeCells(
+  current: number | null,
+  comparison: number | null,
+  flag: string | null,
+): DisclosureCell[] {
+  const pct =
+    current === null || comparison === null || comparison === 0
+      ? null
+      : (100 * (current - comparison)) / comparison
   const basis = ['month', 'last_year']
   return [
     { column: 'change_pct', kind: 'statistic', value: pct, decimals: 1, suffix: '%', basis },
