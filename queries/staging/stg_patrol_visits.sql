@@ -24,7 +24,8 @@ with final as (
     key_derived,
     drop_date as valid_from,
     case
-      when key_derived
+      when
+        key_derived
         and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)
         then drop_date
       else lead(drop_date) over (partition by visit_id order by drop_date, ingested_at, drop_id, source_line)

@@ -35,7 +35,8 @@ function validToSql(feed: FeedName): string[] {
   const key = CONTRACTS[feed].key.join(', ')
   return [
     'case',
-    '  when key_derived',
+    '  when',
+    '    key_derived',
     '    and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)',
     '    then drop_date',
     `  else lead(drop_date) over (partition by ${key} order by ${VERSION_ORDER.join(', ')})`,
