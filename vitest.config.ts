@@ -17,8 +17,9 @@ const shared = {
 
 export default defineConfig({
   test: {
-    // one real Trino for both projects (the SQL tests and the two-engine test)
-    globalSetup: ['tests/engines/trino-setup.ts'],
+    // one real Trino for both projects (the SQL tests and the two-engine test), and the built command line that
+    // tests spawn, built once before they run side by side
+    globalSetup: ['tests/engines/trino-setup.ts', 'tests/helpers/build-cli-setup.ts'],
     projects: [
       {
         test: {

@@ -1,19 +1,16 @@
-#!/usr/bin/env -S node --import tsx
+/**
+ * The command table. Each command's module is imported when the command runs, so that `hotspot --help` (and a
+ * mistyped option) loads commander and this table only: it runs built (bin/built-cli.mjs), and a bundle's
+ * dynamic imports are chunks of their own.
+ */
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
-import { describeGenerateSummary, runGenerateCommand } from '../functions/cli/generate-command.ts'
-import { describeManifest, runIngestCommand } from '../functions/cli/ingest-command.ts'
-import { removeLeftovers } from '../functions/cli/leftovers.ts'
-import { type QueryFormat, runQueryCommand } from '../functions/cli/query-command.ts'
-import { describeReport, runReportCommand } from '../functions/cli/report-command.ts'
-import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
-import { ENGINE_NAMES, runSqlCommand } from '../functions/cli/sql-command.ts'
+import type { QueryFormat } from '../functions/cli/query-command.ts'
+import { ENGINE_NAMES } from '../functions/cli/sql-engines.ts'
 import { MART_NAMES, type MartName } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
-import { DEFAULT_END_DATE } from '../functions/core/generate/generate.ts'
+import { DEFAULT_END_DATE } from '../functions/core/generate/programme.ts'
 import { FORMAT_NAMES } from '../functions/core/ingest/formats.ts'
-import { loadReference, REFERENCE_KINDS } from '../functions/core/reference/load.ts'
-import { describeUndelivered, undelivered } from '../functions/core/reports/send-reports.ts'
+import { REFERENCE_KINDS } from '../functions/core/reference/manifest.ts'
 
 const DEFAULT_LAKE = '.hotspot/lake'
 
@@ -34,14 +31,16 @@ const program = new Command()
   .description('Hotspot policing pipeline: ingest daily drops, run the marts, email the reports.')
   .showHelpAfterError()
   .hook('preAction', (_, command) => {
-    removingLeftovers = removeLeftovers(command.opts().lake).then(
-      () => undefined,
-      (error: Error) => {
-        process.stderr.write(
-          `hotspot: leftovers of killed runs not removed: ${error.message.split('\n')[0]}\n`,
-        )
-      },
-    )
+    removingLeftovers = import('../functions/cli/leftovers.ts')
+      .then(({ removeLeftovers }) => removeLeftovers(command.opts().lake))
+      .then(
+        () => undefined,
+        (error: Error) => {
+          process.stderr.write(
+            `hotspot: leftovers of killed runs not removed: ${error.message.split('\n')[0]}\n`,
+          )
+        },
+      )
   })
   .hook('postAction', () => removingLeftovers)
 
@@ -56,6 +55,9 @@ program
   .option('--force', 'replace an earlier generation in --out')
   .option('--json', 'print the summary as JSON')
   .action(async (options) => {
+    const { describeGenerateSummary, runGenerateCommand } = await import(
+      '../functions/cli/generate-command.ts'
+    )
     const summary = await runGenerateCommand({
       ...options,
       progress: process.stderr.isTTY && !options.json ? process.stderr : undefined,
@@ -88,6 +90,7 @@ program
     'files, or folders (every regular file in name order, symlinks followed, hidden files left out)',
   )
   .action(async (paths: string[], options) => {
+    const { describeManifest, runIngestCommand } = await import('../functions/cli/ingest-command.ts')
     const showProgress = process.stderr.isTTY && !options.json
     const { results, failures } = await runIngestCommand(paths, {
       lake: options.lake,
@@ -130,6 +133,10 @@ program
   })
   .argument('<file>', 'the reference file')
   .action(async (kind: (typeof REFERENCE_KINDS)[number], file: string, options) => {
+    const [{ FsObjectStore }, { loadReference }] = await Promise.all([
+      import('../functions/adapters/fs-object-store.ts'),
+      import('../functions/core/reference/load.ts'),
+    ])
     const result = await loadReference(new FsObjectStore(options.lake), kind, file)
     if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
     else {
@@ -158,6 +165,7 @@ program
   .action(async (options) => {
     const unknown = (options.mart ?? []).filter((m: string) => !(MART_NAMES as readonly string[]).includes(m))
     if (unknown.length > 0) fail(`unknown mart(s) ${unknown.join(', ')}; expected ${MART_NAMES.join(', ')}`)
+    const { describeRun, runRunCommand } = await import('../functions/cli/run-command.ts')
     const manifest = await runRunCommand({
       lake: options.lake,
       asOf: options.asOf,
@@ -188,6 +196,7 @@ program
     'population version (default: the latest loaded; none when none is loaded)',
   )
   .action(async (mart: string, options) => {
+    const { runSqlCommand } = await import('../functions/cli/sql-command.ts')
     const sql = await runSqlCommand(mart, {
       lake: options.lake,
       engine: options.engine,
@@ -219,6 +228,10 @@ program
   )
   .option('--json', 'print the outcome per recipient as JSON')
   .action(async (report: 'weekly' | 'monthly', options) => {
+    const [{ describeReport, runReportCommand }, { describeUndelivered, undelivered }] = await Promise.all([
+      import('../functions/cli/report-command.ts'),
+      import('../functions/core/reports/send-reports.ts'),
+    ])
     const summary = await runReportCommand({
       lake: options.lake,
       report,
@@ -246,6 +259,7 @@ program
   )
   .argument('<sql>', 'one SELECT statement (or WITH, DESCRIBE, SHOW, VALUES)')
   .action(async (sql: string, options) => {
+    const { runQueryCommand } = await import('../functions/cli/query-command.ts')
     process.stdout.write(await runQueryCommand(options.lake, sql, options.format as QueryFormat))
   })
 

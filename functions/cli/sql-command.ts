@@ -1,7 +1,8 @@
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
-import { martSql, type StagingPlacement } from '../core/analytics/mart-sql.ts'
+import { martSql } from '../core/analytics/mart-sql.ts'
 import { MART_NAMES } from '../core/analytics/marts.ts'
 import { martParameters } from '../core/analytics/run.ts'
+import { ENGINE_NAMES, ENGINE_STAGING, type EngineName } from './sql-engines.ts'
 
 export interface SqlCommandOptions {
   lake: string
@@ -17,20 +18,6 @@ export interface SqlCommandOptions {
 export class SqlCommandError extends Error {
   override name = 'SqlCommandError'
 }
-
-/**
- * The engines `hotspot sql` speaks for, and where each puts a run's staging: `hotspot run`'s DuckDbLake builds
- * it as tables (it is a StagingBuilder), the nightly run's AthenaQueryEngine inlines it. Kept here so that
- * printing SQL opens no engine (tests/unit/sql-command.test.ts checks it against the adapters).
- */
-export const ENGINE_STAGING = {
-  athena: 'inlined',
-  duckdb: 'tables',
-} as const satisfies Record<string, StagingPlacement>
-
-export type EngineName = keyof typeof ENGINE_STAGING
-
-export const ENGINE_NAMES = Object.keys(ENGINE_STAGING) as EngineName[]
 
 function isEngineName(name: string): name is EngineName {
   return Object.hasOwn(ENGINE_STAGING, name)

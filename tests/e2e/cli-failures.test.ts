@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { filesUnder } from '../unit/helpers/lake.ts'
 import { liveProcess } from '../unit/helpers/processes.ts'
-import { hotspot, ROOT, type Run } from './hotspot-cli.ts'
+import { HOTSPOT, hotspot, ROOT, type Run } from './hotspot-cli.ts'
 
 const HEADER = 'incident_id,reported_at,crime_type,lat,lon,location_description'
 const GOOD_ROW = 'INC-001,2026-05-01T10:00:00+01:00,Burglary,51.5136,-0.0890,On or near Cheapside'
@@ -23,15 +23,7 @@ const GARBAGE = `${HEADER}\n${Array.from({ length: 20_000 }, (_, i) => `x${i}`).
 async function hotspotLimited(fileSizeBlocks: number, ...args: string[]): Promise<Run & { pid: number }> {
   const running = promisify(execFile)(
     '/bin/sh',
-    [
-      '-c',
-      `ulimit -f ${fileSizeBlocks} && exec "$0" "$@"`,
-      process.execPath,
-      '--import',
-      'tsx',
-      path.join(ROOT, 'bin/hotspot.ts'),
-      ...args,
-    ],
+    ['-c', `ulimit -f ${fileSizeBlocks} && exec "$0" "$@"`, process.execPath, HOTSPOT, ...args],
     { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
   )
   const pid = running.child.pid as number
@@ -100,21 +92,10 @@ describe('hotspot after a run killed with -9', () => {
     const big = path.join(work, 'big-2026-06-01.csv')
     const rows = Array.from({ length: 200_000 }, (_, i) => GOOD_ROW.replace('INC-001', `INC-${i}`))
     await writeFile(big, `${HEADER}\n${rows.join('\n')}\n`)
-    const killed = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'bin/hotspot.ts'),
-        'ingest',
-        '--lake',
-        lake,
-        '--feed',
-        'incidents',
-        big,
-      ],
-      { cwd: ROOT, stdio: 'ignore' },
-    )
+    const killed = spawn(process.execPath, [HOTSPOT, 'ingest', '--lake', lake, '--feed', 'incidents', big], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    })
     const pid = killed.pid as number
     // killed while it reads the drop: its work folder exists
     while ((await workFoldersOf(pid)).length === 0) {

@@ -11,14 +11,16 @@ export interface Run {
   stderr: string
 }
 
-/** Runs `hotspot ...` as a user would (`npx hotspot` runs this same file), stdout not a terminal. */
+/** The built command line, as `npx hotspot` runs it (bin/built-cli.mjs): built first when its sources changed. */
+export const HOTSPOT = path.join(ROOT, 'bin/hotspot.mjs')
+
+/** Runs `hotspot ...` as a user would, stdout not a terminal. */
 export async function hotspot(...args: string[]): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'bin/hotspot.ts'), ...args],
-      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
-    )
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [HOTSPOT, ...args], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string }

@@ -76,11 +76,11 @@ describe('ingest idempotency', () => {
 
   it('gives one set of objects when two processes ingest the same drop at once', async () => {
     const lake = path.join(work, 'processes')
-    const cli = path.resolve(import.meta.dirname, '../../bin/hotspot.ts')
+    const cli = path.resolve(import.meta.dirname, '../../bin/hotspot.mjs')
     const run = () =>
       promisify(execFile)(
         process.execPath,
-        ['--import', 'tsx', cli, 'ingest', '--lake', lake, '--feed', 'incidents', '--json', SAMPLE],
+        [cli, 'ingest', '--lake', lake, '--feed', 'incidents', '--json', SAMPLE],
         { cwd: path.resolve(import.meta.dirname, '../..') },
       )
     const [a, b] = await Promise.all([run(), run()])

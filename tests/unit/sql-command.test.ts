@@ -4,7 +4,8 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { AthenaQueryEngine } from '../../functions/adapters/athena-query-engine.ts'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
-import { ENGINE_STAGING, runSqlCommand, SqlCommandError } from '../../functions/cli/sql-command.ts'
+import { runSqlCommand, SqlCommandError } from '../../functions/cli/sql-command.ts'
+import { ENGINE_STAGING } from '../../functions/cli/sql-engines.ts'
 import { stagingPlacement } from '../../functions/core/analytics/mart-sql.ts'
 
 describe('hotspot sql: where each engine puts staging, without opening one', () => {

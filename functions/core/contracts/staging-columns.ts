@@ -36,10 +36,10 @@ export const FEED_STAGING: Record<FeedName, FeedStaging> = {
           '(',
           "  crime_type in ('Robbery', 'Possession of weapons')",
           "  or coalesce(weapon_flag, 'none') in ('knife', 'firearm')",
-          "  or (",
+          '  or (',
           "    crime_type = 'Violence and sexual offences'",
           "    and (subcategory is null or lower(subcategory) like '%with injury%')",
-          "  )",
+          '  )',
           ')',
         ].join('\n'),
         description:

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { contractFor, type FeedName } from '../contracts/feeds.ts'
@@ -10,7 +9,7 @@ import { isDay } from '../time/days.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { DropDateRefusedError, dropDateRefusal } from './drop-date.ts'
 import { FileRejectedError, type FormatName } from './formats.ts'
-import { type Encoding, UndecodableError } from './lines.ts'
+import { type Encoding, readChunks, UndecodableError } from './lines.ts'
 import { QUARANTINE_MAX_BYTES, type QuarantineTruncation } from './quarantine-writer.ts'
 import {
   type QuarantineCode,
@@ -181,7 +180,7 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
   if (!isDay(dropDate)) throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
   const contract = contractFor(feed)
   const { sha256, bytes } =
-    request.content ?? (await sha256Of(createReadStream(request.file, { highWaterMark: HASH_CHUNK_BYTES })))
+    request.content ?? (await sha256Of(await readChunks(request.file, HASH_CHUNK_BYTES)))
   const dropId = dropIdOf(feed, dropDate, sha256)
   const refusal = dropDateRefusal(dropDate, request.clock.now())
   if (refusal !== undefined) {

@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer'
-import { createReadStream } from 'node:fs'
+import { createReadStream, type ReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 
 export type Encoding = 'utf-8' | 'windows-1252'
 
@@ -93,6 +94,17 @@ function locateInvalid(chunk: Buffer, encoding: Encoding): { bytes: number; newl
 }
 
 /**
+ * Reads a file in chunks of `chunkBytes`, or of its size when smaller. A read stream allocates a whole chunk
+ * for each read: a megabyte and a quarter for each of the ten thousand small daily drops of `npm start` made the
+ * garbage collector compact the heap for a fifth of the time it took.
+ */
+export async function readChunks(file: string, chunkBytes: number): Promise<ReadStream> {
+  const { size } = await stat(file)
+  // one byte more than the file: the whole file in one read, and the next one finds its end
+  return createReadStream(file, { highWaterMark: Math.min(size + 1, chunkBytes) })
+}
+
+/**
  * Streams a file as decoded physical lines (LF or CRLF, a UTF-8 BOM removed), in batches. Decoding is strict:
  * a byte sequence that is not valid in the declared encoding throws `UndecodableError`, and so does, at its end,
  * a file declared windows-1252 that is UTF-8 (MisdeclaredUtf8Check).
@@ -104,7 +116,7 @@ export async function* readLines(file: string, encoding: Encoding): AsyncGenerat
   let lineNumber = 1
   let bytesRead = 0
   const utf8Check = encoding === 'windows-1252' ? new MisdeclaredUtf8Check() : undefined
-  const stream = createReadStream(file, { highWaterMark: 256 * 1024 })
+  const stream = await readChunks(file, 256 * 1024)
   const take = (text: string, final: boolean): LineBatch | undefined => {
     const lines: PhysicalLine[] = []
     const first = lineNumber
