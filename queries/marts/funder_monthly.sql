@@ -58,22 +58,21 @@
 -- - stop_search / find_rate / rate: finds / searches as a fraction (numerator finds, denominator searches).
 -- - tips / tips_received / count: tips received in the month that name the hotspot (hotspot_id) or lie in its
 --   cells (once per tip and hotspot; once per tip for 'all').
--- - satisfaction / q_overall_pct_satisfied / percent: of surveys sent in the month (London date of sent_at) about
---   an incident located in the hotspot(s) whose 72 h response window closed by the end of as_of
---   (window_closes_date <= as_of, as victim_satisfaction_monthly), 100 * answers 1..3 / answers 1..7 to q_overall
---   (numerator n_satisfied, denominator n_valid). The month's last surveys are still open on its last day and wait
---   for a later as_of; answers of a response after its window (responded_after_window) never count.
--- - satisfaction / q_overall_ci_low, q_overall_ci_high / percent: its 95% Wilson interval (z = 1.96; exactly 0 at
---   0% and exactly 100 at 100%), with the same numerator and denominator as the percentage.
+-- - satisfaction / q_overall_pct_satisfied / percent: victim_satisfaction_monthly's pct_satisfied of q_overall, for
+--   its group hotspots (breakdown all) and hotspot, read from the block both take it from
+--   (queries/shared/shr_victim_satisfaction.sql): of surveys sent in the month (London date of sent_at) about an
+--   incident located in the hotspot(s) whose 72 h response window closed by the end of as_of
+--   (window_closes_date <= as_of), 100 * answers 1..3 / answers 1..7 to q_overall (numerator n_satisfied,
+--   denominator n_valid). The month's last surveys are still open on its last day and wait for a later as_of;
+--   answers of a response after its window (responded_after_window) never count. The block places the surveys by
+--   reading the incidents itself: a second read of that feed, the price of one home for the satisfaction figures.
+-- - satisfaction / q_overall_ci_low, q_overall_ci_high / percent: its 95% Wilson interval
+--   (victim_satisfaction_monthly's ci_low and ci_high), with the same numerator and denominator as the percentage.
 -- - Change flag (DESIGN 7), on every count measure but crime_count_last_year: Poisson Z = 2(sqrt(value) -
 --   sqrt(the same measure's value 12 months earlier, same breakdown)); up when Z >= 3, down when Z <= -3, else no
 --   significant change. Null while last year is unknown (as crime_count_last_year). The report shows it as is.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
-),
-
-constants as (
-  select 1.96e0 as z
 ),
 
 measures as (
@@ -132,7 +131,6 @@ breakdown_list as (
 
 incidents as (
   select
-    i.incident_id,
     cast(date_trunc('month', i.reported_date) as date) as month,
     i.serious_violence,
     i.harm,
@@ -147,28 +145,11 @@ incidents as (
     and i.reported_date <= p.as_of
 ),
 
-surveys as (
+-- every incident once per breakdown it is in. Incidents outside the hotspots (breakdown null) count only towards
+-- the first month of any incident (crime_count_last_year), taken from this same pass
+incident_events as (
   select
-    s.incident_id,
-    cast(date_trunc('month', s.sent_date) as date) as month,
-    coalesce(s.q_overall between 1 and 7, false) as is_valid,
-    coalesce(s.q_overall between 1 and 3, false) as is_satisfied
-  from stg_survey_responses as s
-  cross join params as p
-  where
-    s.valid_from <= p.as_of
-    and (s.valid_to is null or s.valid_to > p.as_of)
-    -- closed by the end of as_of (and so sent by then)
-    and s.window_closes_date <= p.as_of
-    and not s.responded_after_window
-),
-
--- every incident once per breakdown it is in. Incidents outside the hotspots count only towards the first month of
--- any incident (crime_count_last_year), taken from this same pass: they are collapsed to one row per month here, so
--- that the millions of them do not go through the survey join
-placed_incidents as (
-  select
-    case when b.breakdown is not null then i.incident_id end as incident_id,
+    'incident' as kind,
     i.month,
     b.breakdown,
     count(*) as n_incidents,
@@ -177,29 +158,7 @@ placed_incidents as (
   from incidents as i
   left join cell_breakdowns as b
     on i.cell_x = b.cell_x and i.cell_y = b.cell_y
-  group by case when b.breakdown is not null then i.incident_id end, i.month, b.breakdown
-),
-
--- each placed incident row stands for the incident(s) and, in a hotspot, for each survey about it: a survey is
--- placed where its incident happened. Incidents and surveys are each read once (a survey join to a second reference
--- of the incidents would scan that feed again on Athena); the equi-join on a boolean gives survey rows only to the
--- incidents in a hotspot
-incident_events as (
-  select
-    k.kind,
-    case k.kind when 'incident' then i.month else s.month end as month,
-    i.breakdown,
-    case k.kind when 'incident' then i.n_incidents end as n_incidents,
-    case k.kind when 'incident' then i.harm end as harm,
-    case k.kind when 'incident' then i.serious_violence_count end as serious_violence_count,
-    k.kind = 'survey' and s.is_valid as is_valid,
-    k.kind = 'survey' and s.is_satisfied as is_satisfied
-  from placed_incidents as i
-  inner join (values (false, 'incident'), (true, 'incident'), (true, 'survey')) as k (in_hotspot, kind)
-    on k.in_hotspot = (i.breakdown is not null)
-  left join surveys as s
-    on s.incident_id = case when k.kind = 'survey' then i.incident_id end
-  where k.kind = 'incident' or s.incident_id is not null
+  group by i.month, b.breakdown
 ),
 
 arrest_events as (
@@ -313,9 +272,7 @@ events as (
     cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     cast(null as integer) as has_compliant_visit,
-    cast(null as boolean) as is_find,
-    is_valid,
-    is_satisfied
+    cast(null as boolean) as is_find
   from incident_events
   union all
   select
@@ -328,9 +285,7 @@ events as (
     v.duration_ms,
     v.is_compliant,
     cast(null as integer) as has_compliant_visit,
-    cast(null as boolean) as is_find,
-    cast(null as boolean) as is_valid,
-    cast(null as boolean) as is_satisfied
+    cast(null as boolean) as is_find
   from visit_facts as v
   inner join area_breakdowns as b
     on v.area_id = b.area_id
@@ -345,9 +300,7 @@ events as (
     cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     d.has_compliant_visit,
-    cast(null as boolean) as is_find,
-    cast(null as boolean) as is_valid,
-    cast(null as boolean) as is_satisfied
+    cast(null as boolean) as is_find
   from assigned_days as d
   inner join area_breakdowns as b
     on d.area_id = b.area_id
@@ -362,9 +315,7 @@ events as (
     cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     cast(null as integer) as has_compliant_visit,
-    cast(null as boolean) as is_find,
-    cast(null as boolean) as is_valid,
-    cast(null as boolean) as is_satisfied
+    cast(null as boolean) as is_find
   from arrest_events
   union all
   select
@@ -377,9 +328,7 @@ events as (
     cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     cast(null as integer) as has_compliant_visit,
-    is_find,
-    cast(null as boolean) as is_valid,
-    cast(null as boolean) as is_satisfied
+    is_find
   from search_events
   union all
   select
@@ -392,9 +341,7 @@ events as (
     cast(null as bigint) as duration_ms,
     cast(null as boolean) as is_compliant,
     cast(null as integer) as has_compliant_visit,
-    cast(null as boolean) as is_find,
-    cast(null as boolean) as is_valid,
-    cast(null as boolean) as is_satisfied
+    cast(null as boolean) as is_find
   from tip_events
 ),
 
@@ -415,9 +362,7 @@ event_counts as (
     count_if(kind = 'arrest') as arrests,
     count_if(kind = 'search') as searches,
     count_if(is_find) as finds,
-    count_if(kind = 'tip') as tips_received,
-    count_if(is_valid) as n_valid,
-    count_if(is_satisfied) as n_satisfied
+    count_if(kind = 'tip') as tips_received
   from events
   group by month, breakdown
 ),
@@ -454,9 +399,7 @@ expanded as (
     case when t.i < 0 then c.arrests end as arrests,
     case when t.i < 0 then c.searches end as searches,
     case when t.i < 0 then c.finds end as finds,
-    case when t.i < 0 then c.tips_received end as tips_received,
-    case when t.i < 0 then c.n_valid end as n_valid,
-    case when t.i < 0 then c.n_satisfied end as n_satisfied
+    case when t.i < 0 then c.tips_received end as tips_received
   from counted as c
   cross join
     unnest(
@@ -494,9 +437,7 @@ figures as (
     coalesce(max(arrests), 0) as arrests,
     coalesce(max(searches), 0) as searches,
     coalesce(max(finds), 0) as finds,
-    coalesce(max(tips_received), 0) as tips_received,
-    coalesce(max(n_valid), 0) as n_valid,
-    coalesce(max(n_satisfied), 0) as n_satisfied
+    coalesce(max(tips_received), 0) as tips_received
   from expanded
   group by month, breakdown
 ),
@@ -513,36 +454,19 @@ with_last_year as (
   from figures as f
 ),
 
+-- q_overall's satisfaction and its Wilson interval as victim_satisfaction_monthly gives them, for every hotspot
+-- together (its group hotspots) and per hotspot; a month without a row there had no survey: no valid answer
 satisfaction as (
   select
-    f.*,
-    cast(f.n_satisfied as double) / nullif(f.n_valid, 0) as ps,
-    cast(f.n_valid as double) as nv,
-    k.z
-  from with_last_year as f
-  cross join constants as k
-),
-
-wilson as (
-  select
-    s.*,
-    case
-      when s.n_valid = 0 then null
-      when s.n_satisfied = 0 then 0e0
-      else 100 * (
-        (s.ps + s.z * s.z / (2 * s.nv))
-        - s.z * sqrt(s.ps * (1 - s.ps) / s.nv + s.z * s.z / (4 * s.nv * s.nv))
-      ) / (1 + s.z * s.z / s.nv)
-    end as ci_low,
-    case
-      when s.n_valid = 0 then null
-      when s.n_satisfied = s.n_valid then 100e0
-      else 100 * (
-        (s.ps + s.z * s.z / (2 * s.nv))
-        + s.z * sqrt(s.ps * (1 - s.ps) / s.nv + s.z * s.z / (4 * s.nv * s.nv))
-      ) / (1 + s.z * s.z / s.nv)
-    end as ci_high
-  from satisfaction as s
+    v.month,
+    case v.group_type when 'hotspots' then 'all' else v.group_value end as breakdown,
+    v.n_valid,
+    v.n_satisfied,
+    v.pct_satisfied,
+    v.ci_low,
+    v.ci_high
+  from shr_victim_satisfaction as v
+  where v.question = 'q_overall' and v.group_type in ('hotspots', 'hotspot')
 ),
 
 measure_values as (
@@ -568,30 +492,32 @@ measure_values as (
       when 'finds' then cast(w.finds as double)
       when 'find_rate' then cast(w.finds as double) / nullif(w.searches, 0)
       when 'tips_received' then cast(w.tips_received as double)
-      when 'q_overall_pct_satisfied' then 100 * w.ps
-      when 'q_overall_ci_low' then w.ci_low
-      when 'q_overall_ci_high' then w.ci_high
+      when 'q_overall_pct_satisfied' then s.pct_satisfied
+      when 'q_overall_ci_low' then s.ci_low
+      when 'q_overall_ci_high' then s.ci_high
     end, 6) as value,
     m.unit,
     round(case m.measure
       when 'compliant_visit_pct' then cast(w.compliant_visits as double)
       when 'assigned_days_compliant_pct' then cast(w.assigned_days_compliant as double)
       when 'find_rate' then cast(w.finds as double)
-      when 'q_overall_pct_satisfied' then cast(w.n_satisfied as double)
-      when 'q_overall_ci_low' then cast(w.n_satisfied as double)
-      when 'q_overall_ci_high' then cast(w.n_satisfied as double)
+      when 'q_overall_pct_satisfied' then cast(coalesce(s.n_satisfied, 0) as double)
+      when 'q_overall_ci_low' then cast(coalesce(s.n_satisfied, 0) as double)
+      when 'q_overall_ci_high' then cast(coalesce(s.n_satisfied, 0) as double)
     end, 6) as numerator,
     round(case m.measure
       when 'compliant_visit_pct' then cast(w.visits as double)
       when 'assigned_days_compliant_pct' then cast(w.assigned_days as double)
       when 'find_rate' then cast(w.searches as double)
-      when 'q_overall_pct_satisfied' then cast(w.n_valid as double)
-      when 'q_overall_ci_low' then cast(w.n_valid as double)
-      when 'q_overall_ci_high' then cast(w.n_valid as double)
+      when 'q_overall_pct_satisfied' then cast(coalesce(s.n_valid, 0) as double)
+      when 'q_overall_ci_low' then cast(coalesce(s.n_valid, 0) as double)
+      when 'q_overall_ci_high' then cast(coalesce(s.n_valid, 0) as double)
     end, 6) as denominator,
     case when m.measure = 'harm' then p.weights_version end as weights_version,
     w.first_incident_month
-  from wilson as w
+  from with_last_year as w
+  left join satisfaction as s
+    on w.month = s.month and w.breakdown = s.breakdown
   cross join measures as m
   cross join params as p
 ),

@@ -3,7 +3,8 @@ import { cellCentre, rectangle, TestLake } from './harness.ts'
 import { sixDecimals } from './rounding.ts'
 
 /**
- * Given: hotspots H1 (cells 20000..20001 x 7000..7001) and H2 (no surveys), incidents I1..I8 and surveys S1..S9.
+ * Given: hotspots H1 (cells 20000..20001 x 7000..7001), H2 (no surveys) and H3 (cell 20000 x 7000 alone: it
+ * overlaps H1 on the cell of every H1 incident), incidents I1..I8 and surveys S1..S9.
  * z = 1.96, z^2 = 3.8416. Wilson for k of n: p = k/n, centre = (p + z^2/2n)/(1 + z^2/n),
  * half = z sqrt(p(1-p)/n + z^2/4n^2)/(1 + z^2/n). Hours are sent_at - reported_at (both UTC).
  *
@@ -52,6 +53,7 @@ describe('victim_satisfaction_monthly', () => {
       area_cells: [
         ...rectangle('H1', 'hotspot', 20_000, 7_000, 2, 2),
         ...rectangle('H2', 'hotspot', 21_000, 8_000, 1, 1),
+        ...rectangle('H3', 'hotspot', 20_000, 7_000, 1, 1),
       ],
       feeds: {
         incidents: [
@@ -174,7 +176,7 @@ describe('victim_satisfaction_monthly', () => {
     await lake.close()
   })
 
-  it('has every question for all and every hotspot each month, other groups where they have surveys', () => {
+  it('has every question for all, every hotspot and the hotspots together each month, other groups where they have surveys', () => {
     const groups = [...new Set(rows.map((r) => `${r.month} ${r.group_type} ${r.group_value}`))]
     expect(groups).toEqual([
       '2026-03-01 age_band Not stated',
@@ -189,6 +191,8 @@ describe('victim_satisfaction_monthly', () => {
       '2026-03-01 ethnicity_group White',
       '2026-03-01 hotspot H1',
       '2026-03-01 hotspot H2',
+      '2026-03-01 hotspot H3',
+      '2026-03-01 hotspots all',
       // S8, sent 00:30 BST on 1 April, is April's; S9 (18 April) is after the as-of date
       '2026-04-01 age_band Not stated',
       '2026-04-01 all all',
@@ -196,9 +200,11 @@ describe('victim_satisfaction_monthly', () => {
       '2026-04-01 ethnicity_group White',
       '2026-04-01 hotspot H1',
       '2026-04-01 hotspot H2',
+      '2026-04-01 hotspot H3',
+      '2026-04-01 hotspots all',
     ])
-    // 12 groups in March and 6 in April, 5 questions each
-    expect(rows).toHaveLength((12 + 6) * 5)
+    // 14 groups in March and 8 in April, 5 questions each
+    expect(rows).toHaveLength((14 + 8) * 5)
   })
 
   it('counts, response rate, an interior Wilson interval and the median of an odd count for all', () => {
@@ -285,6 +291,49 @@ describe('victim_satisfaction_monthly', () => {
       diff_vs_rest: null,
       median_hours_to_survey: null,
       share_within_24h: null,
+    })
+  })
+
+  it('counts a survey in two overlapping hotspots once for the hotspots together', () => {
+    // S1, S2, S3 lie in H1 and in H3 (their cell is in both): each is one survey of the hotspots together, so
+    // March is H1's figures again: 3 sent, answers 1, 2, 5: 2 of 3 (counted twice it would be 4 of 6), with
+    // H1's hand-worked Wilson 2 of 3: 20.76549551265 .. 93.85096847238.
+    // The rest is every survey outside the hotspots, S4 6, S5 7, S6 3 (S7's incident is unknown: in no hotspot):
+    // 1 of 3, so the difference is H1's too: d = 33.33333333333, -31.58072544149 .. 71.77774163062.
+    // Hours S1 2, S2 30, S3 5: median 5; within 24 h 2 of 3.
+    expect(row('2026-03-01', 'hotspots', 'all')).toEqual({
+      month: '2026-03-01',
+      group_type: 'hotspots',
+      group_value: 'all',
+      question: 'q_overall',
+      n_sent: 3,
+      n_open: 0,
+      n_closed: 3,
+      n_responded: 3,
+      response_rate: 1,
+      n_valid: 3,
+      n_satisfied: 2,
+      pct_satisfied: sixDecimals(200 / 3),
+      ci_low: sixDecimals(20.76549551265),
+      ci_high: sixDecimals(93.85096847238),
+      diff_vs_rest: sixDecimals(33.33333333333),
+      diff_ci_low: sixDecimals(-31.58072544149),
+      diff_ci_high: sixDecimals(71.77774163062),
+      median_hours_to_survey: 5,
+      share_within_24h: sixDecimals(2 / 3),
+    })
+    // each hotspot still counts the surveys in its cells: H3 has the same three
+    expect(row('2026-03-01', 'hotspot', 'H3')).toMatchObject({ n_sent: 3, n_valid: 3, n_satisfied: 2 })
+    // April: S8 (I8 in H1 and H3), answer 3: 1 of 1, once. Wilson 1 of 1: upper exactly 100, lower
+    // n / (n + z^2) = 1 / 4.8416 = 20.65432914739%; nobody else answered in April: no difference
+    expect(row('2026-04-01', 'hotspots', 'all')).toMatchObject({
+      n_sent: 1,
+      n_valid: 1,
+      n_satisfied: 1,
+      pct_satisfied: 100,
+      ci_low: sixDecimals(20.65432914739),
+      ci_high: 100,
+      diff_vs_rest: null,
     })
   })
 

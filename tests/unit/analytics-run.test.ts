@@ -82,7 +82,7 @@ describe('runMarts over the sample lake', () => {
       }
       expect(repeated).toEqual({
         patrol_dosage: { patrol_visits: 4, patrol_allocations: 2 },
-        funder_monthly: { patrol_visits: 2 },
+        funder_monthly: { incidents: 2, patrol_visits: 2 },
       })
     } finally {
       engine.close()

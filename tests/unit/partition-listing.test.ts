@@ -97,11 +97,11 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
     )
     expect(repeated).toEqual({
       patrol_dosage: { patrol_visits: 4, patrol_allocations: 2 },
-      funder_monthly: { patrol_visits: 2 },
+      funder_monthly: { incidents: 2, patrol_visits: 2 },
     })
   })
 
-  it('is 29 scans a night: every feed a mart uses once, but for patrol_dosage and funder_monthly', () => {
+  it('is 30 scans a night: every feed a mart uses once, but for patrol_dosage and funder_monthly', () => {
     expect(Object.fromEntries(MART_NAMES.map((mart) => [mart, total(scansOf(mart))]))).toEqual({
       scorecard_weekly: 4, // incidents, arrests, stop_searches, tips
       patrol_dosage: 6, // patrol_visits 4, patrol_allocations 2
@@ -113,10 +113,10 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
       arrests_weekly: 1,
       concentration: 1,
       hotspot_candidates: 1,
-      funder_monthly: 8, // patrol_visits 2, and every other feed but calls once
+      funder_monthly: 9, // incidents 2 (its crime figures, and shr_victim_satisfaction), patrol_visits 2, the rest once
       hotspot_heatmap: 1,
     })
-    expect(MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)).toBe(29)
+    expect(MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)).toBe(30)
   })
 
   it('scans no feed without the dt <= as_of pruning', () => {
@@ -164,30 +164,30 @@ describe('S3 LIST requests per night and per month (README figures)', () => {
   it('projection from the first drop date (2026-01-01): a year and five years on', () => {
     expect(figures('2026-01-01', '2026-12-31')).toEqual({
       prefixes: 365,
-      perNight: 10_585,
-      perMonth: 317_550,
-      dollars: expect.closeTo(1.59, 2),
+      perNight: 10_950,
+      perMonth: 328_500,
+      dollars: expect.closeTo(1.64, 2),
     })
     expect(figures('2026-01-01', '2030-12-31')).toEqual({
       prefixes: 1_826,
-      perNight: 52_954,
-      perMonth: 1_588_620,
-      dollars: expect.closeTo(7.94, 2),
+      perNight: 54_780,
+      perMonth: 1_643_400,
+      dollars: expect.closeTo(8.22, 2),
     })
   })
 
   it('projection from 2000-01-01, the same nights', () => {
     expect(figures('2000-01-01', '2026-12-31')).toEqual({
       prefixes: 9_862,
-      perNight: 285_998,
-      perMonth: 8_579_940,
-      dollars: expect.closeTo(42.9, 2),
+      perNight: 295_860,
+      perMonth: 8_875_800,
+      dollars: expect.closeTo(44.38, 2),
     })
     expect(figures('2000-01-01', '2030-12-31')).toEqual({
       prefixes: 11_323,
-      perNight: 328_367,
-      perMonth: 9_851_010,
-      dollars: expect.closeTo(49.26, 2),
+      perNight: 339_690,
+      perMonth: 10_190_700,
+      dollars: expect.closeTo(50.95, 2),
     })
   })
 })
