@@ -10,11 +10,11 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
+import { makeWorkFolder, removeWorkFolder } from '../functions/core/work-folder.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10)
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 1)
@@ -110,7 +110,7 @@ async function start() {
   const runs: Timed[] = []
   let duckdb = { seconds: 0, files: 0, unreadable: 0 }
   for (let run = 0; run < START_RUNS; run++) {
-    const work = await mkdtemp(path.join(tmpdir(), 'hotspot-bench-start-'))
+    const work = await makeWorkFolder('bench')
     try {
       const last = timed([START], work)
       runs.push(last)
@@ -120,7 +120,7 @@ async function start() {
         say(`DuckDB, ${duckdb.files} drops to Parquet one by one: ${duckdb.seconds.toFixed(1)} s`)
       }
     } finally {
-      await rm(work, { recursive: true, force: true })
+      await removeWorkFolder(work)
     }
   }
   return {

@@ -123,9 +123,9 @@ describe('bundles', () => {
   it('the ingest bundle carries its Parquet writer thread beside index.mjs, writing what the in-thread sink writes', async () => {
     const asset = assetOf(s, functions().ingest)
     expect(readFileSync(path.join(asset, 'index.mjs'), 'utf8')).toContain('parquet-worker.mjs')
-    // the wasm module the function names, as Lambda would find it
+    // the wasm module the function's configuration names (PARQUET_WASM), handed over as threaded-sink.ts does
     const worker = new Worker(pathToFileURL(path.join(asset, 'parquet-worker.mjs')), {
-      env: { PARQUET_WASM: path.join(asset, 'parquet.wasm') },
+      workerData: { parquetWasm: path.join(asset, 'parquet.wasm') },
     })
     const work = mkdtempSync(path.join(tmpdir(), 'hotspot-worker-'))
     const columns: Column[] = [

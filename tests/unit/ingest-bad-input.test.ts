@@ -769,6 +769,7 @@ describe('bad-input corpus: personal data', () => {
         { group_type: 'ethnicity_group', group_value: 'White' },
         { group_type: 'hotspot', group_value: 'HS-01' },
         { group_type: 'hotspot', group_value: 'HS-02' },
+        { group_type: 'hotspots', group_value: 'all' },
       ])
     } finally {
       engine.close()
