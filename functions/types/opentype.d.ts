@@ -2,7 +2,7 @@
  * opentype.js 2 as the charts load it: its ESM build, `dist/opentype.mjs`, which Node and esbuild both read as
  * is. The package's `main` is a UMD build that Node sees as one default export, while esbuild (mainFields
  * module, main) picks the ESM build, which has no default export: only this path imports the same way in both.
- * @types/opentype.js (1.3) describes the package's root, and pulls in the DOM library; this is the part used.
+ * (@types/opentype.js describes the 1.x root and pulls in the DOM library.) This is the part the charts use.
  */
 declare module 'opentype.js/dist/opentype.mjs' {
   export interface Glyph {
