@@ -15,6 +15,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { makeWorkFolder, removeWorkFolder } from '../functions/core/work-folder.ts'
+import { median } from './median.ts'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10)
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 1)
@@ -39,14 +40,6 @@ function timed(args: string[], cwd = ROOT): Timed {
   if (run.status !== 0) throw new Error(`${args.join(' ')} failed (${run.status}):\n${run.stderr}`)
   const [seconds, kilobytes] = (run.stderr.trim().split('\n').at(-1) as string).split(' ').map(Number)
   return { seconds: seconds as number, peak_rss_mb: Math.round((kilobytes as number) / 1024) }
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /** `hotspot --help` and `node -e 0`, alternated so that both see the same load. */

@@ -17,6 +17,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { build } from 'esbuild'
 import { CRIME_TYPES } from '../functions/core/contracts/feeds.ts'
 import { makeWorkFolder, removeWorkFolder } from '../functions/core/work-folder.ts'
+import { median } from './median.ts'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -71,14 +72,6 @@ async function duckdbReference(file: string, work: string): Promise<number> {
   const seconds = (performance.now() - started) / 1000
   connection.closeSync()
   return seconds
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /** Node's `require` inside an ESM bundle, as lib/lambda.ts bundles the handlers. */

@@ -31,6 +31,7 @@ import { generateCity } from '../functions/core/generate/generate.ts'
 import { systemClock } from '../functions/core/ports.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
 import { athenaParquetScans } from './athena-scans.ts'
+import { median } from './median.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const CITY = process.env.BENCH_CITY ?? path.join(here, '.london', 'city')
@@ -71,14 +72,6 @@ async function buildLake(): Promise<{
     generatedSeconds,
     ingestSeconds: (performance.now() - started) / 1000,
   }
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 interface Scan {

@@ -22,6 +22,7 @@ import { chartRasteriser } from '../functions/core/reports/charts/rasterise.ts'
 import { weekBefore } from '../functions/core/reports/periods.ts'
 import { sendReports } from '../functions/core/reports/send-reports.ts'
 import { formatDay, parseDate } from '../functions/core/time/days.ts'
+import { median } from './median.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const HOME = path.join(here, '.reports')
@@ -63,14 +64,6 @@ async function buildLake(): Promise<string> {
   writeFileSync(file, JSON.stringify(recipients, null, 1))
   await loadReference(store, 'recipients', file)
   return truth.dates.end
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 async function main(): Promise<void> {

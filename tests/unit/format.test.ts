@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   formatDate,
+  formatDayRange,
   formatHarm,
   formatMonth,
   formatMonthTo,
@@ -198,7 +199,14 @@ describe('dates as a report prints them', () => {
     expect(formatMonthTo('2026-11-01')).toBe('1 November 2026')
   })
 
+  it('names a run of days with each month and year once', () => {
+    expect(formatDayRange('2026-10-05', '2026-10-11')).toBe('5 to 11 October 2026')
+    expect(formatDayRange('2026-09-28', '2026-10-04')).toBe('28 September to 4 October 2026')
+    expect(formatDayRange('2026-12-28', '2027-01-03')).toBe('28 December 2026 to 3 January 2027')
+  })
+
   it('refuses what is not a day', () => {
+    expect(() => formatDayRange('2026-10-05', '2026-10-32')).toThrow(RangeError)
     expect(() => formatDate('2026-13-01')).toThrow(RangeError)
     expect(() => formatDate('5 October 2026')).toThrow(RangeError)
   })

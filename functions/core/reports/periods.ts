@@ -1,40 +1,12 @@
 import type { RunManifest } from '../analytics/run.ts'
 import { daysInMonth, formatDay, isoWeekMonday, isoWeekOf, parseDate, weekday } from '../time/days.ts'
 import { londonDayOf, londonMidnight } from '../time/london.ts'
+import { formatDate, formatDayRange, formatMonth } from './document/format.ts'
 import type { Period } from './model.ts'
-
-export const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
 
 export class PeriodError extends Error {
   override name = 'PeriodError'
 }
-
-/** `2026-10-05` -> day 5, month 'October', year 2026. */
-export function dateParts(day: string): { d: number; month: string; year: number } {
-  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
-  return { d, month: MONTH_NAMES[m - 1] as string, year: y }
-}
-
-/** `2026-10-05` -> "5 October 2026". */
-export function longDate(day: string): string {
-  const { d, month, year } = dateParts(day)
-  return `${d} ${month} ${year}`
-}
-
-const dayLabel = (day: number) => dateParts(formatDay(day))
 
 /** The ISO week `2026-W46` (Monday 00:00 to Monday 00:00, Europe/London). */
 export function weeklyPeriod(id: string): Period {
@@ -48,14 +20,6 @@ export function weeklyPeriod(id: string): Period {
   const sunday = monday + 6
   const start = londonMidnight(monday)
   const end = londonMidnight(monday + 7)
-  const from = dayLabel(monday)
-  const to = dayLabel(sunday)
-  const span =
-    from.month === to.month
-      ? `${from.d} to ${to.d} ${to.month} ${to.year}`
-      : from.year === to.year
-        ? `${from.d} ${from.month} to ${to.d} ${to.month} ${to.year}`
-        : `${from.d} ${from.month} ${from.year} to ${to.d} ${to.month} ${to.year}`
   return {
     report: 'weekly',
     id,
@@ -64,7 +28,7 @@ export function weeklyPeriod(id: string): Period {
     start,
     end,
     hours: (end.getTime() - start.getTime()) / 3_600_000,
-    label: `Week ${week}: ${span}`,
+    label: `Week ${week}: ${formatDayRange(formatDay(monday), formatDay(sunday))}`,
   }
 }
 
@@ -86,7 +50,7 @@ export function monthlyPeriod(id: string): Period {
     start,
     end,
     hours: (end.getTime() - start.getTime()) / 3_600_000,
-    label: `${MONTH_NAMES[month - 1]} ${year}`,
+    label: formatMonth(`${id}-01`),
   }
 }
 
@@ -96,7 +60,7 @@ export function monthlyPeriod(id: string): Period {
  */
 export function assertPeriodEnded(period: Period, now: Date): void {
   if (now.getTime() >= period.end.getTime()) return
-  const last = period.report === 'weekly' ? `Sunday ${longDate(period.lastDay)}` : longDate(period.lastDay)
+  const last = `${period.report === 'weekly' ? 'Sunday ' : ''}${formatDate(period.lastDay)}`
   throw new PeriodError(
     `${period.report} ${period.id} has not ended: it ends at the end of ${last} (London); a report is only made for a period that has ended`,
   )

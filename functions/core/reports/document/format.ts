@@ -130,18 +130,33 @@ const MONTH_NAMES = [
   'December',
 ] as const
 
-/** The parts of a local day `YYYY-MM-DD` as printed: day of the month, month name, year. */
-function dayParts(day: string): { d: number; month: string; year: number } {
+/** The parts of a local day `YYYY-MM-DD` as printed (day of the month, month name, year), and its month's length. */
+function dayParts(day: string): { d: number; month: string; year: number; daysInMonth: number } {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
   const month = m ? MONTH_NAMES[Number(m[2]) - 1] : undefined
-  if (!m || month === undefined) throw new RangeError(`${JSON.stringify(day)} is not a day (YYYY-MM-DD)`)
-  return { d: Number(m[3]), month, year: Number(m[1]) }
+  // day 0 of the next month is this month's last day
+  const lastOfMonth = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)).getUTCDate() : 0
+  if (!m || month === undefined || Number(m[3]) < 1 || Number(m[3]) > lastOfMonth)
+    throw new RangeError(`${JSON.stringify(day)} is not a day (YYYY-MM-DD)`)
+  return { d: Number(m[3]), month, year: Number(m[1]), daysInMonth: lastOfMonth }
 }
 
 /** `2026-10-05` -> "5 October 2026". */
 export function formatDate(day: string): string {
   const { d, month, year } = dayParts(day)
   return `${d} ${month} ${year}`
+}
+
+/**
+ * A run of days, naming each month and year once: "5 to 11 October 2026", "28 September to 4 October 2026",
+ * "28 December 2026 to 3 January 2027".
+ */
+export function formatDayRange(firstDay: string, lastDay: string): string {
+  const from = dayParts(firstDay)
+  const to = dayParts(lastDay)
+  const end = `${to.d} ${to.month} ${to.year}`
+  if (from.year !== to.year) return `${from.d} ${from.month} ${from.year} to ${end}`
+  return from.month === to.month ? `${from.d} to ${end}` : `${from.d} ${from.month} to ${end}`
 }
 
 /** A month by any of its days: `2026-10-01` -> "October 2026". */
@@ -155,9 +170,7 @@ export function formatMonth(day: string): string {
  * the days so far ("1 to 15 November 2026", "1 November 2026").
  */
 export function formatMonthTo(lastDay: string): string {
-  const { d, month, year } = dayParts(lastDay)
-  // day 0 of the next month is this month's last day
-  const daysInMonth = new Date(Date.UTC(year, Number(lastDay.slice(5, 7)), 0)).getUTCDate()
+  const { d, month, year, daysInMonth } = dayParts(lastDay)
   if (d === daysInMonth) return `${month} ${year}`
   return d === 1 ? `1 ${month} ${year}` : `1 to ${d} ${month} ${year}`
 }
