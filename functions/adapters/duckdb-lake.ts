@@ -159,6 +159,11 @@ export class DuckDbLake implements QueryEngine, StagingBuilder {
     const instance = await DuckDBInstance.create(':memory:')
     const connection = await instance.connect()
     await connection.run(`set TimeZone = 'Europe/London'`)
+    // DuckDB keeps the Parquet bytes it reads in its own memory too (its external file cache, meant for remote
+    // files), up to its memory limit (80% of the machine): the first run on the demo lake, building the staging
+    // cache from ~10,500 curated files, held 525 MB there and peaked at 1,000 MB (median of 5), 370 MB without
+    // it, no slower. The lake's files are local: the system's page cache keeps them already.
+    await connection.run('set enable_external_file_cache = false')
     await connection.run(readFileSync(path.join(queriesDir(), 'compat', 'duckdb.sql'), 'utf8'))
     const lake = new DuckDbLake(folder, instance, connection, options)
     await lake.refresh()

@@ -65,6 +65,25 @@ describe('DuckDbLake: the current version of each record', () => {
   })
 })
 
+describe('DuckDbLake memory', () => {
+  it('keeps no copy of the Parquet files it reads (the system caches local files)', async () => {
+    const lake = await TestLake.create({
+      feeds: { incidents: [incident('A', '2026-03-02', 'd2', '2026-03-02T06:00:00Z')] },
+    })
+    const opened = await DuckDbLake.open(lake.root)
+    try {
+      expect((await opened.rows('select incident_id from incidents_versions')).rows).toEqual([
+        { incident_id: 'A' },
+      ])
+      const cached = await opened.rows('select count(*) as files from duckdb_external_file_cache()')
+      expect(cached.rows).toEqual([{ files: 0 }])
+    } finally {
+      opened.close()
+      await lake.close()
+    }
+  })
+})
+
 /**
  * A correction can reach the lake before the drop it corrects (a supplier re-sends an old day late, or an S3
  * redelivery lands out of order). Versions are ordered by drop date, not by when they were ingested, so the
