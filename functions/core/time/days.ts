@@ -1,5 +1,9 @@
 import { TZDate } from '@date-fns/tz'
-import { getISOWeek, getISOWeekYear, setISOWeek, startOfISOWeek } from 'date-fns'
+// one module each: the package's index loads its hundreds of functions, which `hotspot --help` would pay for
+import { getISOWeek } from 'date-fns/getISOWeek'
+import { getISOWeekYear } from 'date-fns/getISOWeekYear'
+import { setISOWeek } from 'date-fns/setISOWeek'
+import { startOfISOWeek } from 'date-fns/startOfISOWeek'
 
 /**
  * Calendar days as numbers (days since 1970-01-01) and as `YYYY-MM-DD`, with their weeks and months. Days,
