@@ -4,10 +4,13 @@
  */
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { ingestDrop } from '../functions/core/ingest/ingest.ts'
+import { useParquetWasm } from '../functions/core/parquet/writer.ts'
 import { systemClock } from '../functions/core/ports.ts'
 
 const [file, lake] = process.argv.slice(2)
 if (!file || !lake) throw new Error('usage: ingest-child FILE LAKE')
+// the edge, as the ingest Lambda's configuration is: bundled, the writer's WebAssembly is beside the bundle
+useParquetWasm(process.env.PARQUET_WASM)
 const started = performance.now()
 const { manifest } = await ingestDrop({
   store: new FsObjectStore(lake),
