@@ -55,6 +55,7 @@ const VALID: Record<FeedName, RawRow> = {
     source_type: 'resident',
     hotspot_id: 'HS-01',
   },
+  patrol_pings: { device_id: 'TRK-1', recorded_at: '2026-05-01T10:00:05+01:00', accuracy_m: '8', ...CITY },
 }
 
 /** Required columns per feed, from DESIGN section 3 (location rules are checked separately). */
@@ -67,6 +68,7 @@ const REQUIRED: Record<FeedName, string[]> = {
   patrol_allocations: ['hotspot_id', 'date', 'assigned'],
   survey_responses: ['response_id', 'incident_id', 'sent_at'],
   tips: ['tip_id', 'received_at', 'source_type'],
+  patrol_pings: ['device_id', 'recorded_at'],
 }
 
 function check(feed: FeedName, changes: RawRow): Validation {
@@ -94,13 +96,14 @@ function refused(feed: FeedName, changes: RawRow, column: string, reason?: RegEx
 }
 
 describe('feed contracts: valid rows', () => {
-  it('covers exactly the eight feeds of DESIGN section 3', () => {
+  it('covers exactly the nine feeds of DESIGN section 3', () => {
     expect([...FEED_NAMES].sort()).toEqual(
       [
         'arrests',
         'calls',
         'incidents',
         'patrol_allocations',
+        'patrol_pings',
         'patrol_visits',
         'stop_searches',
         'survey_responses',
@@ -551,6 +554,7 @@ describe('feed contracts: columns and versions', () => {
     for (const personal of contract.personalColumns) expect(names).not.toContain(personal)
     const curated = curatedColumns(contract)
     expect(curated.map((c) => c.name).slice(names.length)).toEqual([
+      ...(contract.ingestColumns ?? []).map((c) => c.name),
       'drop_id',
       'drop_date',
       'source_line',

@@ -152,6 +152,17 @@ const GOOD_ROWS: Record<FeedName, Record<string, string>> = {
     lat: '',
     lon: '',
   },
+  patrol_pings: {
+    device_id: 'TRK-0001',
+    recorded_at: '2026-03-02T10:15:05Z',
+    lat: '51.5136',
+    lon: '-0.0890',
+    accuracy_m: '8',
+    speed_mps: '1.2',
+    heading: '90',
+    team: 'B',
+    shift_id: 'S-2026-03-02-B',
+  },
 }
 
 const context = { notAfterMs: Date.parse('2026-11-21T12:00:00Z') }

@@ -135,6 +135,7 @@ export const FEED_NAMES = [
   'patrol_allocations',
   'survey_responses',
   'tips',
+  'patrol_pings',
 ] as const
 export type FeedName = (typeof FEED_NAMES)[number]
 
@@ -168,6 +169,11 @@ export interface FeedContract<S extends z.ZodObject = z.ZodObject> {
    * (as shared prefixes, compressed harder) rather than in a dictionary that would only be tried and dropped.
    */
   referenceColumns?: readonly string[]
+  /**
+   * Columns the ingest computes for each accepted row (never read from a drop: a drop's column of the same name
+   * is refused as unknown), stored after the contract's columns and before the lineage columns.
+   */
+  ingestColumns?: readonly Column[]
   /** Cross-field rules, run after each column parsed; each failure names the column it blames. */
   rules?: (row: Record<string, unknown>) => { column: string; reason: string } | undefined
 }
@@ -398,6 +404,40 @@ export const tips = {
       : undefined,
 } satisfies FeedContract
 
+/** The accuracy (metres) above which a ping is kept but flagged, and left out of presence (DESIGN section 12). */
+export const DEFAULT_PING_ACCURACY_LIMIT_M = 50
+
+export const patrolPings = {
+  feed: 'patrol_pings',
+  version: 1,
+  key: ['device_id', 'recorded_at'],
+  location: 'required',
+  personalColumns: ['officer_name', 'collar_number', 'officer_id', 'name'],
+  schema: z.object({
+    device_id: text({
+      required: true,
+      max: 200,
+      description: "the device's id, pseudonymised at ingest with a keyed HMAC (the raw id is never stored)",
+    }),
+    recorded_at: timestamp({ required: true, description: 'when the device recorded the position (UTC)' }),
+    accuracy_m: double({ min: 0, max: 100_000, description: 'horizontal accuracy the device reported (m)' }),
+    speed_mps: double({ min: 0, max: 150, description: 'speed the device reported (m/s)' }),
+    heading: double({ min: 0, max: 360, description: 'heading the device reported (degrees from north)' }),
+    team: text({ max: 100 }),
+    shift_id: text({ max: 100 }),
+    ...coordinates,
+  }),
+  ingestColumns: [
+    {
+      name: 'low_accuracy',
+      kind: 'boolean',
+      required: true,
+      description:
+        'accuracy_m is over the accuracy limit the ingest ran with: kept, but left out of presence',
+    },
+  ],
+} satisfies FeedContract
+
 export const CONTRACTS: Record<FeedName, FeedContract> = {
   incidents,
   calls,
@@ -407,6 +447,7 @@ export const CONTRACTS: Record<FeedName, FeedContract> = {
   patrol_allocations: patrolAllocations,
   survey_responses: surveyResponses,
   tips,
+  patrol_pings: patrolPings,
 } as unknown as Record<FeedName, FeedContract>
 
 export function contractFor(feed: string): FeedContract {
@@ -445,7 +486,7 @@ export const LINEAGE_COLUMNS: Column[] = [
   },
 ]
 
-/** The columns of the curated Parquet files of a feed: contract columns, then lineage. */
+/** The columns of the curated Parquet files of a feed: contract columns, those the ingest computes, then lineage. */
 export function curatedColumns(contract: FeedContract): Column[] {
-  return [...columnsOf(contract.schema), ...LINEAGE_COLUMNS]
+  return [...columnsOf(contract.schema), ...(contract.ingestColumns ?? []), ...LINEAGE_COLUMNS]
 }

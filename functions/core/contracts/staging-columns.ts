@@ -80,6 +80,7 @@ export const FEED_STAGING: Record<FeedName, FeedStaging> = {
     ],
   },
   tips: { record: 'a tip' },
+  patrol_pings: { record: 'a GPS ping (device and instant)' },
 }
 
 /**

@@ -250,4 +250,16 @@ export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
       },
     },
   ],
+  patrol_pings: [
+    missing('device_id'),
+    {
+      kind: 'negative_accuracy',
+      code: 'invalid_value',
+      column: 'accuracy_m',
+      reason: 'is outside 0..100000',
+      apply: (v) => {
+        v.accuracy_m = '-5'
+      },
+    },
+  ],
 }

@@ -67,6 +67,17 @@ export const DROP_COLUMNS: Record<FeedName, readonly string[]> = {
     'lat',
     'lon',
   ],
+  patrol_pings: [
+    'device_id',
+    'recorded_at',
+    'lat',
+    'lon',
+    'accuracy_m',
+    'speed_mps',
+    'heading',
+    'team',
+    'shift_id',
+  ],
 }
 
 /** The key column of each feed's rows (allocations: hotspot_id and date). */
@@ -79,6 +90,7 @@ export const KEY_OF: Record<FeedName, readonly string[]> = {
   patrol_allocations: ['hotspot_id', 'date'],
   survey_responses: ['response_id'],
   tips: ['tip_id'],
+  patrol_pings: ['device_id', 'recorded_at'],
 }
 
 export type Values = Record<string, string>

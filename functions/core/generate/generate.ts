@@ -251,6 +251,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     patrol_allocations: '',
     survey_responses: 'SMS-',
     tips: 'TIP-',
+    patrol_pings: 'TRK-',
   }
   const nextId = (feed: FeedName) => `${PREFIX[feed]}${pad(++counters[feed], 8)}`
 
