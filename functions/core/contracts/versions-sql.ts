@@ -8,6 +8,7 @@
 import { CELL_SIZE_M } from '../reference/grid.ts'
 import { type Column, columnsOf } from './columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from './feeds.ts'
+import { PRESENCE_SETTINGS_FILE, presenceSettingsSql } from './presence.ts'
 import { FEED_STAGING, londonDaySql, londonHourSql, type StagingExpression } from './staging-columns.ts'
 
 /**
@@ -203,10 +204,11 @@ export function feedViewSql(feed: FeedName): string {
 
 /** Every generated file, by its path relative to queries/. */
 export function generatedSqlFiles(): Map<string, string> {
-  return new Map(
-    FEED_NAMES.flatMap((feed) => [
+  return new Map([
+    ...FEED_NAMES.flatMap((feed): [string, string][] => [
       [stagingFile(feed), feedStagingSql(feed)],
       [feedViewFile(feed), feedViewSql(feed)],
     ]),
-  )
+    [PRESENCE_SETTINGS_FILE, presenceSettingsSql()],
+  ])
 }
