@@ -16,7 +16,8 @@
 -- end of a visit, speed), with the settings of shr_presence_settings. Each night's run computes the window's
 -- days again, so a day's rows are final once it has left the window: for the visits of a past day, read the
 -- run of the last as-of date whose window holds it.
-with params as (
+-- - params is read by shr_presence_runs, which the composer puts after it: the lint's noqa ST03 (unused CTE).
+with params as (  -- noqa: ST03
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 

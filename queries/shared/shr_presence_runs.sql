@@ -185,7 +185,6 @@ medians as (
         cast(r.sorted_intervals[cast(floor((r.n_intervals + 1) / 2e0) as integer)] as double)
         + r.sorted_intervals[cast(floor(r.n_intervals / 2e0) as integer) + 1]
       ) / 2
-      else 0e0
     end as median_interval_ms,
     case
       when r.n_speeds > 0 then (
@@ -196,21 +195,33 @@ medians as (
   from runs as r
 ),
 
+-- half the median interval, in whole milliseconds; none without an interval
+ends as (
+  select
+    hotspot_id,
+    device_id,
+    visit_date,
+    started_at,
+    last_ping_at,
+    pings,
+    median_speed_mps,
+    coalesce(cast(round(median_interval_ms / 2) as bigint), 0) as half_interval_ms
+  from medians
+),
+
 final as (
   select
     m.hotspot_id,
     m.device_id,
     m.visit_date,
     m.started_at,
-    -- half the median interval, in whole milliseconds (an interval times a count: date_add takes dates only on
-    -- DuckDB, through compat/duckdb.sql)
-    m.last_ping_at + interval '0.001' second * cast(round(m.median_interval_ms / 2) as bigint) as ended_at,
+    -- an interval times a count: date_add takes dates only on DuckDB (compat/duckdb.sql)
+    m.last_ping_at + interval '0.001' second * m.half_interval_ms as ended_at,
     m.pings,
-    date_diff('millisecond', m.started_at, m.last_ping_at) + cast(round(m.median_interval_ms / 2) as bigint)
-      as duration_ms,
+    date_diff('millisecond', m.started_at, m.last_ping_at) + m.half_interval_ms as duration_ms,
     m.median_speed_mps,
     coalesce(m.median_speed_mps > w.walking_pace_mps, false) as is_vehicle
-  from medians as m
+  from ends as m
   cross join presence_window as w
   where m.visit_date >= w.first_day
 )

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
-import type { StagingTable } from '../ports.ts'
 import { CONTRACTS, FEED_NAMES, type FeedName } from '../contracts/feeds.ts'
+import type { StagingTable } from '../ports.ts'
 import { formatDay, isDay, parseDate } from '../time/days.ts'
 import { type QueryFile, QueryFileError, queriesDir, readQueryFile } from './sql-files.ts'
 
@@ -347,9 +347,7 @@ const VERSIONS_NAME = /\b[a-z_][a-z0-9_]*_versions\b/i
 /** The days of partitions a read of `<feed>_versions` covers, for a feed read by window (contract readDays). */
 function readDaysOf(table: string): number | undefined {
   const feed = table.slice(0, -'_versions'.length)
-  return (FEED_NAMES as readonly string[]).includes(feed)
-    ? CONTRACTS[feed as FeedName].readDays
-    : undefined
+  return (FEED_NAMES as readonly string[]).includes(feed) ? CONTRACTS[feed as FeedName].readDays : undefined
 }
 
 /** True for a staging query that reads a feed by window: it needs an as-of date, so it is never a table. */
