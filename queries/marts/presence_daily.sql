@@ -35,45 +35,25 @@ spine as (
   cross join window_days as d
 ),
 
--- runs in order of start per hotspot-day, foot and vehicle apart (one read of the runs: Trino reads the pings
--- again for every reference); a visit that starts after every earlier one has ended begins a new stretch of
--- presence
-ordered_runs as (
+-- one read of the runs (Trino reads the pings again for every reference to them); a device's first run of the
+-- day counts it once
+runs as (
   select
     hotspot_id,
-    device_id,
     visit_date,
     is_vehicle,
+    patrol_started_at,
     started_at,
     ended_at,
     duration_ms,
-    max(ended_at) over (
-      partition by hotspot_id, visit_date, is_vehicle order by started_at, ended_at, device_id
-      rows between unbounded preceding and 1 preceding
-    ) as earlier_end,
     row_number() over (
       partition by hotspot_id, visit_date, is_vehicle, device_id order by started_at
     ) as device_run
   from shr_presence_runs
 ),
 
-stretches as (
-  select
-    hotspot_id,
-    visit_date,
-    is_vehicle,
-    started_at,
-    ended_at,
-    duration_ms,
-    device_run,
-    sum(case when earlier_end is null or started_at > earlier_end then 1 else 0 end) over (
-      partition by hotspot_id, visit_date, is_vehicle order by started_at, ended_at, device_id
-      rows between unbounded preceding and current row
-    ) as stretch
-  from ordered_runs
-),
-
-stretch_spans as (
+-- a patrol's span is the time someone was present (vehicles, without patrols, are only counted)
+patrol_spans as (
   select
     hotspot_id,
     visit_date,
@@ -82,8 +62,8 @@ stretch_spans as (
     sum(duration_ms) as run_ms,
     count(*) as runs,
     count_if(device_run = 1) as new_devices
-  from stretches
-  group by hotspot_id, visit_date, is_vehicle, stretch
+  from runs
+  group by hotspot_id, visit_date, is_vehicle, patrol_started_at
 ),
 
 presence as (
@@ -96,7 +76,7 @@ presence as (
     cast(sum(runs) filter (where not is_vehicle) as bigint) as visits,
     cast(sum(new_devices) filter (where not is_vehicle) as bigint) as devices,
     cast(sum(runs) filter (where is_vehicle) as bigint) as pass_throughs
-  from stretch_spans
+  from patrol_spans
   group by hotspot_id, visit_date
 ),
 

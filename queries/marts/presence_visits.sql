@@ -11,6 +11,7 @@
 --   pings             bigint     the pings of the run
 --   median_speed_mps  double     the median speed of its pings; null when none has a speed
 --   kind              varchar    foot, or vehicle (a median speed over walking pace: a pass-through)
+--   patrol_started_at timestamp  foot: the start of the patrol it is part of (the foot visits of the day that overlap or chain); null for a vehicle
 --
 -- Definitions: DESIGN section 12, stated once in queries/shared/shr_presence_runs.sql (runs, tolerance, gaps,
 -- end of a visit, speed), with the settings of shr_presence_settings. Each night's run computes the window's
@@ -31,7 +32,8 @@ final as (
     round(r.duration_ms / 60000e0, 6) as minutes,
     r.pings,
     round(r.median_speed_mps, 6) as median_speed_mps,
-    case when r.is_vehicle then 'vehicle' else 'foot' end as kind
+    case when r.is_vehicle then 'vehicle' else 'foot' end as kind,
+    r.patrol_started_at
   from shr_presence_runs as r
 )
 

@@ -2,9 +2,10 @@
 --   started on a London day of the presence window: the window_days days ending on as_of
 -- parameters: reads params.as_of, and params.register_version through shr_hotspot_cells
 -- columns: hotspot_id, device_id, visit_date (the London day of started_at), started_at, ended_at, pings,
---   duration_ms (bigint: ended_at - started_at in milliseconds), median_speed_mps (null when no ping of the run has a speed),
---   is_vehicle. presence_visits publishes the runs and presence_daily sums them: the one home of DESIGN
---   section 12's rules, with the settings of shr_presence_settings (generated from functions/core/contracts/presence.ts).
+--   duration_ms (bigint: ended_at - started_at in milliseconds), median_speed_mps (null when no ping of the run
+--   has a speed), is_vehicle, patrol_started_at (a foot run: the start of the patrol it is part of; null for a
+--   vehicle). presence_visits publishes the runs and presence_daily sums them: the one home of DESIGN section
+--   12's rules, with the settings of shr_presence_settings (generated from functions/core/contracts/presence.ts).
 -- Definitions ("decision" marks what DESIGN leaves open):
 -- - Pings: the version of each (device_id, recorded_at) current as of as_of, recorded on a London day from the
 --   day before the window through as_of (the composer reads only those days' partitions: contract readDays).
@@ -19,6 +20,9 @@
 -- - Speed of a ping: speed_mps when the device reported it, else the straight-line distance from the device's
 --   previous ping over the time between them (decision). A run whose median speed is over walking_pace_mps is a
 --   vehicle passing through, counted apart from foot patrol; a run with no speed at all is on foot (decision).
+-- - A patrol: foot visits to a hotspot that started the same London day and overlap, or chain one into the
+--   next (a visit that starts after every earlier one of the day has ended starts a new patrol). Two officers
+--   walking together make one patrol of two visits; its span is the minutes with someone present.
 -- - A run belongs to the London day it started on. The day before the window is read so that a visit going on
 --   at the window's first midnight starts when it started; runs that started that day are left out.
 with presence_window as (
@@ -209,7 +213,7 @@ ends as (
   from medians
 ),
 
-final as (
+timed as (
   select
     m.hotspot_id,
     m.device_id,
@@ -224,6 +228,62 @@ final as (
   from ends as m
   cross join presence_window as w
   where m.visit_date >= w.first_day
+),
+
+-- runs in order of start per hotspot-day, foot and vehicle apart: a run that starts after every earlier one
+-- has ended begins a new patrol
+ordered as (
+  select
+    hotspot_id,
+    device_id,
+    visit_date,
+    started_at,
+    ended_at,
+    pings,
+    duration_ms,
+    median_speed_mps,
+    is_vehicle,
+    max(ended_at) over (
+      partition by hotspot_id, visit_date, is_vehicle order by started_at, ended_at, device_id
+      rows between unbounded preceding and 1 preceding
+    ) as earlier_end
+  from timed
+),
+
+patrols as (
+  select
+    hotspot_id,
+    device_id,
+    visit_date,
+    started_at,
+    ended_at,
+    pings,
+    duration_ms,
+    median_speed_mps,
+    is_vehicle,
+    sum(case when earlier_end is null or started_at > earlier_end then 1 else 0 end) over (
+      partition by hotspot_id, visit_date, is_vehicle order by started_at, ended_at, device_id
+      rows between unbounded preceding and current row
+    ) as patrol_number
+  from ordered
+),
+
+final as (
+  select
+    hotspot_id,
+    device_id,
+    visit_date,
+    started_at,
+    ended_at,
+    pings,
+    duration_ms,
+    median_speed_mps,
+    is_vehicle,
+    case
+      when not is_vehicle
+        then min(started_at) over (partition by hotspot_id, visit_date, is_vehicle, patrol_number)
+    end as patrol_started_at
+  from patrols
 )
 
 select * from final

@@ -5,8 +5,14 @@ import type { StagingTable } from '../ports.ts'
 import { formatDay, isDay, parseDate } from '../time/days.ts'
 import { type QueryFile, QueryFileError, queriesDir, readQueryFile } from './sql-files.ts'
 
-/** The marts the nightly run produces, in the order it runs them. */
+/**
+ * The marts the nightly run produces, in the order it runs them. The presence marts come first, as a run of
+ * their own (MART_STAGES): the marts that count patrol visits read their results (shr_patrol_visits) through
+ * the views of finished runs.
+ */
 export const MART_NAMES = [
+  'presence_visits',
+  'presence_daily',
   'scorecard_weekly',
   'patrol_dosage',
   'patrol_effect',
@@ -19,10 +25,11 @@ export const MART_NAMES = [
   'hotspot_candidates',
   'funder_monthly',
   'hotspot_heatmap',
-  'presence_visits',
-  'presence_daily',
 ] as const
 export type MartName = (typeof MART_NAMES)[number]
+
+/** The marts whose results other marts read: run, and finished, before the rest (runMarts). */
+export const FIRST_STAGE_MARTS: readonly MartName[] = ['presence_visits', 'presence_daily']
 
 /**
  * A run's parameters, in the order of the params CTE's slots (queries/README.md): every mart takes the first
