@@ -20,17 +20,11 @@
 --   (valid_to is null or valid_to > as_of)) dated on or before as_of, for hotspots of the register version
 --   (role hotspot). Allocations of an id the register does not know are left out: their outcome cannot be
 --   measured (no cells). trial_id is not split on: every current allocation row is one hotspot-day.
--- - Incidents: the current versions as of as_of, located, other than police-initiated records: patrols
---   create those (drugs or weapons found on a stop), so they would mask the effect under test (they carry no
---   harm anyway, CCHI rule). An incident belongs to the London day it occurred: occurred_date, else
---   reported_date when occurred_at is missing (the trial compares days with and without a patrol, and a crime
---   reported the next morning happened on the day before; Essex counted crimes by the day they happened).
---   Records of period_precision month (data.police.uk, dated the 1st of the month) are left out (decision: no
---   day can be given to them, and on the 1st they would all fall in one arm).
--- - Outcome of a hotspot-day: those incidents located in one of that hotspot's 25 m cells (area_cells, role
---   hotspot, register version) that occurred on the day; 0 when none. harm = sum of CCHI days
---   (weights_version); serious_violence_harm = harm of the serious_violence incidents; count = incidents,
---   anti-social behaviour included (DESIGN's count).
+-- - Outcome of a hotspot-day: its incidents as queries/shared/shr_hotspot_day_incidents.sql counts them (current
+--   versions, located in one of the hotspot's cells, by the London day they occurred, police-initiated and
+--   month-precision records left out); 0 when none. harm = sum of CCHI days (weights_version);
+--   serious_violence_harm = harm of the serious_violence incidents; count = incidents, anti-social behaviour
+--   included (DESIGN's count).
 -- - Per scope and outcome: n, mean and sample SD (n - 1) on assigned and unassigned days;
 --   effect = 1 - m_a / m_u; se = sqrt(s_a^2 / (n_a m_a^2) + s_u^2 / (n_u m_u^2)) (delta method);
 --   CI = [1 - exp(ln(m_a / m_u) + 1.96 se), 1 - exp(ln(m_a / m_u) - 1.96 se)] (the bounds swap: a lower
@@ -63,39 +57,6 @@ trial_days as (
     and a.assigned is not null
 ),
 
-incidents as (
-  select
-    coalesce(i.occurred_date, i.reported_date) as occurred_date,
-    i.cell_x,
-    i.cell_y,
-    i.harm,
-    i.serious_violence
-  from stg_incident_harm as i
-  cross join params as p
-  where
-    i.weights_version = p.weights_version
-    and i.valid_from <= p.as_of
-    and (i.valid_to is null or i.valid_to > p.as_of)
-    and i.cell_x is not null
-    and i.cell_y is not null
-    and not coalesce(i.police_initiated, false)
-    and coalesce(i.period_precision, 'exact') <> 'month'
-),
-
-hotspot_day_incidents as (
-  select
-    c.hotspot_id,
-    i.occurred_date as date,
-    round(sum(i.harm), 6) as harm,
-    count(*) as crime_count,
-    round(coalesce(sum(i.harm) filter (where i.serious_violence), 0e0), 6) as serious_violence_harm
-  from incidents as i
-  inner join shr_hotspot_cells as c
-    on i.cell_x = c.cell_x
-    and i.cell_y = c.cell_y
-  group by c.hotspot_id, i.occurred_date
-),
-
 hotspot_days as (
   select
     t.hotspot_id,
@@ -105,7 +66,7 @@ hotspot_days as (
     cast(coalesce(d.harm, 0e0) as double) as harm,
     cast(coalesce(d.serious_violence_harm, 0e0) as double) as serious_violence_harm
   from trial_days as t
-  left join hotspot_day_incidents as d
+  left join shr_hotspot_day_incidents as d
     on t.hotspot_id = d.hotspot_id
     and t.date = d.date
 ),

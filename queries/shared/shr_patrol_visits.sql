@@ -7,22 +7,18 @@
 -- - Sent visits: each visit_id's version current as of as_of.
 -- - Derived patrols: the foot visits of presence_visits (runs of pings in a hotspot) grouped into patrols
 --   (visits of the same London day that overlap or chain: two officers walking together are one patrol of 2
---   officers, as a hand-written visit would be), from the presence run that covered the day last, on or before
---   as_of: each night's run computes its window's days again, and the latest run that holds a day (presence_daily
---   has a row for every hotspot and day of a run's window, with or without presence) has the most pings.
+--   officers, as a hand-written visit would be), from the presence run that speaks for the day as of as_of
+--   (queries/shared/shr_presence_history.sql).
 --   visit_id: gps-<hotspot>-<start in epoch milliseconds>.
 -- - Combined (decision): on a hotspot-day with a derived patrol, the sent visits marked gps are left out (the
 --   pings measure the same patrols), and so is a sent visit of any other source that overlaps a derived patrol
 --   in time (the same patrol, also logged by hand). Every other sent visit counts: a hotspot-day without derived
 --   patrols (no pings, or before pings began) keeps all its sent visits.
 with covering_runs as (
-  select
-    d.visit_date,
-    max(d.as_of) as as_of
-  from presence_daily as d
-  cross join params as p
-  where d.as_of <= p.as_of
-  group by d.visit_date
+  select distinct
+    h.visit_date,
+    h.computed_as_of
+  from shr_presence_history as h
 ),
 
 derived as (
@@ -34,7 +30,7 @@ derived as (
     count(distinct v.device_id) as officers
   from presence_visits as v
   inner join covering_runs as c
-    on v.visit_date = c.visit_date and v.as_of = c.as_of
+    on v.visit_date = c.visit_date and v.as_of = c.computed_as_of
   where v.kind = 'foot'
   group by v.hotspot_id, v.visit_date, v.patrol_started_at
 ),

@@ -25,6 +25,8 @@ export const MART_NAMES = [
   'hotspot_candidates',
   'funder_monthly',
   'hotspot_heatmap',
+  'presence_weekly',
+  'dose_response',
 ] as const
 export type MartName = (typeof MART_NAMES)[number]
 
