@@ -38,6 +38,7 @@ import {
   martRunsTable,
   type PartitionSpec,
   PIPELINE_TABLES,
+  PIPELINE_VIEWS,
   prestoViewText,
   RUN_ID_SQL,
   type StorageFormat,
@@ -273,12 +274,15 @@ export class Catalog extends Construct implements ICatalog {
 
   /**
    * ARNs of the Glue catalog, the database and the tables a workgroup's queries read: for the pipeline the feeds'
-   * `<feed>_versions` and the reference tables (PIPELINE_TABLES), for auditors every table and view.
+   * `<feed>_versions`, the reference tables and the presence marts' runs (PIPELINE_TABLES) and the views over
+   * those (PIPELINE_VIEWS), for auditors every table and view.
    */
   glueArns(workgroup: WorkgroupRole): string[] {
     const stack = Stack.of(this)
     const tables =
-      workgroup === 'pipeline' ? PIPELINE_TABLES : [...Object.keys(this.tables), ...Object.keys(this.views)]
+      workgroup === 'pipeline'
+        ? [...PIPELINE_TABLES, ...PIPELINE_VIEWS]
+        : [...Object.keys(this.tables), ...Object.keys(this.views)]
     return [
       stack.formatArn({ service: 'glue', resource: 'catalog' }),
       stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName }),

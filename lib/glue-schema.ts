@@ -128,16 +128,18 @@ export const martRunsTable = (mart: string) => `${mart}_runs`
 export const RUN_MANIFESTS_TABLE = 'run_manifests'
 
 /**
- * The tables and views the marts and staging read (queries/README.md): all the pipeline's queries may touch.
- * Besides the feeds and the reference, the views of the marts other marts read (the presence marts, read by
- * shr_patrol_visits), with the tables under them.
+ * The tables the marts and staging read (queries/README.md): all the pipeline's queries may touch. Besides the
+ * feeds and the reference, those under the views of PIPELINE_VIEWS.
  */
 export const PIPELINE_TABLES: readonly string[] = [
   ...FEED_NAMES.map(versionsTable),
   ...REFERENCE_TABLES,
-  ...FIRST_STAGE_MARTS.flatMap((mart) => [mart, martRunsTable(mart)]),
+  ...FIRST_STAGE_MARTS.map(martRunsTable),
   RUN_MANIFESTS_TABLE,
 ]
+
+/** The views the marts read: the latest finished runs of the presence marts (shr_presence_history). */
+export const PIPELINE_VIEWS: readonly string[] = FIRST_STAGE_MARTS
 
 /**
  * Fields of a quarantine line (scan.ts QuarantineRecord) as Glue columns. `feed` is the partition (a column may

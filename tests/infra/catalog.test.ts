@@ -40,7 +40,7 @@ import {
   RESULTS_BUCKET_ACTIONS,
   RESULTS_OBJECT_ACTIONS,
 } from '../../lib/catalog.ts'
-import { PIPELINE_TABLES } from '../../lib/glue-schema.ts'
+import { PIPELINE_TABLES, PIPELINE_VIEWS } from '../../lib/glue-schema.ts'
 
 /** Written out here, not imported: the mapping under test (DESIGN 3: the Glue columns derive from the contract). */
 const EXPECTED_GLUE_TYPE: Record<ColumnKind, string> = {
@@ -586,19 +586,21 @@ describe('grantQuery', () => {
     },
   )
 
-  it('pipeline reads only the tables the marts read; auditors every table and view', () => {
+  it('pipeline reads only the tables and views the marts read; auditors every table and view', () => {
     const glueTables = (role: iam.Role) =>
       statementsOf(role)
         .filter((s) => arrayOf(s.Action).includes('glue:GetTable'))
         .flatMap((s) => arrayOf(s.Resource).map(text))
         .filter((arn) => arn.includes(':table/'))
         .map((arn) => arn.replace(/^.*:table\/hotspot\//, ''))
-    expect(glueTables(pipelineRole).sort()).toEqual([...PIPELINE_TABLES].sort())
+    expect(glueTables(pipelineRole).sort()).toEqual([...PIPELINE_TABLES, ...PIPELINE_VIEWS].sort())
     expect(glueTables(auditorsRole).sort()).toEqual(
       [...Object.keys(catalog.tables), ...Object.keys(catalog.views)].sort(),
     )
-    // and the marts, as sent, name no other table of the catalog
-    const others = Object.keys(catalog.tables).filter((t) => !PIPELINE_TABLES.includes(t))
+    // and the marts, as sent, name no other table or view of the catalog
+    const others = [...Object.keys(catalog.tables), ...Object.keys(catalog.views)].filter(
+      (t) => !PIPELINE_TABLES.includes(t) && !PIPELINE_VIEWS.includes(t),
+    )
     for (const mart of MART_NAMES) {
       const sql = composeMart(mart, {
         as_of: '2026-03-02',

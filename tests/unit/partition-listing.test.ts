@@ -101,7 +101,7 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
     })
   })
 
-  it('is 32 scans a night: every feed a mart uses once, but for patrol_dosage and funder_monthly', () => {
+  it('is 35 scans a night: every feed a mart uses once, but for patrol_dosage and funder_monthly', () => {
     expect(Object.fromEntries(MART_NAMES.map((mart) => [mart, total(scansOf(mart))]))).toEqual({
       scorecard_weekly: 4, // incidents, arrests, stop_searches, tips
       patrol_dosage: 6, // patrol_visits 4, patrol_allocations 2
@@ -117,8 +117,10 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
       hotspot_heatmap: 1,
       presence_visits: 1, // patrol_pings, by window
       presence_daily: 1, // patrol_pings, by window
+      presence_weekly: 1, // patrol_allocations
+      dose_response: 2, // patrol_allocations, incidents
     })
-    expect(MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)).toBe(32)
+    expect(MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)).toBe(35)
   })
 
   it('scans no feed without the dt <= as_of pruning, and GPS pings only in the presence window', () => {
@@ -174,30 +176,30 @@ describe('S3 LIST requests per night and per month (README figures)', () => {
   it('projection from the first drop date (2026-01-01): a year and five years on', () => {
     expect(figures('2026-01-01', '2026-12-31')).toEqual({
       prefixes: 365,
-      perNight: 10_958,
-      perMonth: 328_740,
-      dollars: expect.closeTo(1.64, 2),
+      perNight: 12_053,
+      perMonth: 361_590,
+      dollars: expect.closeTo(1.81, 2),
     })
     expect(figures('2026-01-01', '2030-12-31')).toEqual({
       prefixes: 1_826,
-      perNight: 54_788,
-      perMonth: 1_643_640,
-      dollars: expect.closeTo(8.22, 2),
+      perNight: 60_266,
+      perMonth: 1_807_980,
+      dollars: expect.closeTo(9.04, 2),
     })
   })
 
   it('projection from 2000-01-01, the same nights', () => {
     expect(figures('2000-01-01', '2026-12-31')).toEqual({
       prefixes: 9_862,
-      perNight: 295_868,
-      perMonth: 8_876_040,
-      dollars: expect.closeTo(44.38, 2),
+      perNight: 325_454,
+      perMonth: 9_763_620,
+      dollars: expect.closeTo(48.82, 2),
     })
     expect(figures('2000-01-01', '2030-12-31')).toEqual({
       prefixes: 11_323,
-      perNight: 339_698,
-      perMonth: 10_190_940,
-      dollars: expect.closeTo(50.95, 2),
+      perNight: 373_667,
+      perMonth: 11_210_010,
+      dollars: expect.closeTo(56.05, 2),
     })
   })
 })
