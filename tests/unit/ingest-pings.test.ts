@@ -14,7 +14,15 @@ function expectedPseudonym(key: Buffer, raw: string): string {
 
 const HEADER = 'device_id,recorded_at,lat,lon,accuracy_m,speed_mps,heading,team'
 /** Every raw id of the drop: none may appear anywhere in the lake outside landing/. */
-const RAW_IDS = ['RADIO-7731', 'RADIO-7732', 'RADIO-7733', 'RADIO-7734', 'RADIO-7735']
+const RAW_IDS = [
+  'RADIO-7731',
+  'RADIO-7732',
+  'RADIO-7733',
+  'RADIO-7734',
+  'RADIO-7735',
+  'RADIO-7736',
+  'XXXXXXXX',
+]
 
 // 2026-06-01 is in British Summer Time: 23:00 UTC is the next London day
 const PINGS = [
@@ -30,6 +38,7 @@ const PINGS = [
   'RADIO-7735,2026-06-01T08:00:00Z,51.5000,-0.1200,5,1,1,C,extra', // 10: wrong field count
   'RADIO-7732,2026-06-01T08:01:00Z,51.5082,-0.1281,,,,B', // 11: accepted, supersedes line 5
   'RADIO-7734,2026-05-31T21:00:00Z,51.5000,-0.1200,5,,359.9,C', // 12: accepted, a day late
+  `RADIO-7736${'X'.repeat(200)},2026-06-01T08:00:00Z,51.5000,-0.1200,5,,,C`, // 13: quarantined, id too long
 ].join('\n')
 
 describe('patrol_pings ingest: pseudonymised device ids, the accuracy flag, the drop-date rule', () => {
@@ -48,11 +57,11 @@ describe('patrol_pings ingest: pseudonymised device ids, the accuracy flag, the 
       pseudonymKey: key,
     })
     expect(manifest).toMatchObject({
-      rows_in: 11,
+      rows_in: 12,
       rows_accepted: 6,
-      rows_quarantined: 4,
+      rows_quarantined: 5,
       rows_duplicate: 1,
-      quarantined_by_code: { invalid_value: 2, wrong_field_count: 1, superseded: 1 },
+      quarantined_by_code: { invalid_value: 3, wrong_field_count: 1, superseded: 1 },
       pseudonym_key_id: createHmac('sha256', material)
         .update('\u0000hotspot pseudonym key id')
         .digest('hex')
@@ -76,7 +85,10 @@ describe('patrol_pings ingest: pseudonymised device ids, the accuracy flag, the 
       [7, 'invalid_value', 'recorded_at', expectedPseudonym(material, 'RADIO-7733'), undefined],
       [8, 'invalid_value', 'heading', expectedPseudonym(material, 'RADIO-7734'), undefined],
       [10, 'wrong_field_count', null, undefined, undefined],
+      // a value the column refused has no pseudonym to show
+      [13, 'invalid_value', 'device_id', undefined, undefined],
     ])
+    expect(quarantine.at(-1)?.record).toMatchObject({ recorded_at: '2026-06-01T08:00:00Z', team: 'C' })
     const reasons = Object.fromEntries(quarantine.map((q) => [q.line, q.reason]))
     expect(reasons[7]).toBe(
       "recorded_at: 2026-06-02 (London) is after the drop date 2026-06-01: a day's drop holds rows of that day " +
