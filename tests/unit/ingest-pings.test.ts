@@ -164,10 +164,30 @@ describe('patrol_pings ingest: pseudonymised device ids, the accuracy flag, the 
     const { manifest } = await lake.ingest(
       'patrol_pings',
       'pings-2026-06-01.jsonl',
-      `${JSON.stringify({ device_id: 'RADIO-7731', recorded_at: '2026-06-01T08:00:00Z', lat: 51.5, lon: -0.12, low_accuracy: false })}\n`,
+      [
+        {
+          device_id: 'RADIO-7731',
+          recorded_at: '2026-06-01T08:00:00Z',
+          lat: 51.5,
+          lon: -0.12,
+          low_accuracy: false,
+        },
+        // a raw id under a name the contract does not know is not kept either
+        { deviceId: 'RADIO-7737', recorded_at: '2026-06-01T08:00:00Z', lat: 51.5, lon: -0.12 },
+        { ' device_id': 'RADIO-7738', recorded_at: '2026-06-01T08:00:00Z', lat: 51.5, lon: -0.12 },
+      ]
+        .map((row) => `${JSON.stringify(row)}\n`)
+        .join(''),
       { pseudonymKey: key },
     )
-    const [record] = await lake.quarantine(manifest.outputs.quarantine)
+    const [record, ...strays] = await lake.quarantine(manifest.outputs.quarantine)
+    expect(strays.map((s) => [s.code, s.record])).toEqual([
+      ['unknown_column', { recorded_at: '2026-06-01T08:00:00Z', lat: 51.5, lon: -0.12 }],
+      ['unknown_column', { recorded_at: '2026-06-01T08:00:00Z', lat: 51.5, lon: -0.12 }],
+    ])
+    const quarantineFile = await readFile(lake.fileOf(manifest.outputs.quarantine as string))
+    for (const raw of ['RADIO-7731', 'RADIO-7737', 'RADIO-7738'])
+      expect(quarantineFile.includes(raw)).toBe(false)
     expect(record).toMatchObject({
       code: 'unknown_column',
       column: 'low_accuracy',

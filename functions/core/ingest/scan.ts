@@ -122,10 +122,11 @@ class DropScan {
   /** The feed's refusals name line, column and rule only (FeedContract.redactRefusals). */
   private readonly redact: boolean
   /**
-   * A quarantine record never holds the text of a row: a redacted feed's may hold personal data, and a
-   * pseudonymised feed's the raw value of a pseudonymised column.
+   * A quarantine record holds neither the text of a row nor a value outside the contract's columns: a redacted
+   * feed's may be personal data, and a pseudonymised feed's the raw value of a pseudonymised column (in its
+   * text, or under a name the contract does not know).
    */
-  private readonly hidesText: boolean
+  private readonly contractOnly: boolean
   private readonly dropDay: number
   private readonly jsonl: ReturnType<typeof bindJsonl> | undefined
   private format: FormatName | undefined
@@ -171,7 +172,7 @@ class DropScan {
     this.contractColumns = new Set(this.contentColumns)
     this.personal = new Set(contract.personalColumns)
     this.redact = contract.redactRefusals === true
-    this.hidesText = this.redact || contract.pseudonymised !== undefined
+    this.contractOnly = this.redact || contract.pseudonymised !== undefined
     if (contract.pseudonymised !== undefined && !input.pseudonymiser) {
       throw new Error(`${contract.feed} drops are pseudonymised: the scan needs a pseudonymiser`)
     }
@@ -320,7 +321,7 @@ class DropScan {
           this.header[i] ?? null,
           'field_too_large',
           `field of ${(fields[i] as string).length} characters exceeds the 64 KiB cap`,
-          { text: mapper.carriesPersonalData || this.hidesText ? undefined : record.text.slice(0, 1024) },
+          { text: mapper.carriesPersonalData || this.contractOnly ? undefined : record.text.slice(0, 1024) },
         )
         return undefined
       }
@@ -387,19 +388,17 @@ class DropScan {
   /**
    * The row as the drop gave it, by its own column names, without personal data. When the feed's refusals are
    * redacted, only its contract columns that passed their checks: a value outside the contract, or one a
-   * column refused, may be a name or a phone number. A pseudonymised column holds its pseudonym, as curated/
-   * would, or is left out when the column refused its value.
+   * column refused, may be a name or a phone number. A pseudonymised feed's keeps its contract columns only, and
+   * a pseudonymised column holds its pseudonym, as curated/ would, or is left out when the column refused it.
    */
   private originalOf(record: SourceRecord, refused: Set<string> = new Set()): Record<string, unknown> {
     const keeps = (name: string, value: unknown) =>
       !this.personal.has(name) &&
-      (!this.redact ||
-        (this.contractColumns.has(name) &&
-          !refused.has(name) &&
-          (value === null || typeof value !== 'object')))
+      (!this.contractOnly || this.contractColumns.has(name)) &&
+      (!this.redact || (!refused.has(name) && (value === null || typeof value !== 'object')))
     const original: Record<string, unknown> = {}
-    const keep = (name: string, value: unknown) => {
-      const column = name.trim()
+    // a CSV header's names are read trimmed; a JSON key is a column only as it is spelled
+    const keep = (name: string, value: unknown, column = name) => {
       if (!keeps(column, value)) return
       if (this.input.pseudonymiser && column in this.input.pseudonymiser.prefixes) {
         const shown = refused.has(column) ? undefined : this.pseudonymOf(column, value)
@@ -410,7 +409,7 @@ class DropScan {
       for (const [name, value] of Object.entries(objectOf(record))) keep(name, value)
     } else if ('fields' in record) {
       this.header.forEach((name, i) => {
-        keep(name, record.fields[i] ?? '')
+        keep(name, record.fields[i] ?? '', name.trim())
       })
     }
     return original
@@ -426,7 +425,7 @@ class DropScan {
 
   private textOf(record: SourceRecord): string | undefined {
     const carriesPersonalData =
-      this.hidesText || ((this.mapper ?? this.jsonl)?.carriesPersonalData ?? this.personal.size > 0)
+      this.contractOnly || ((this.mapper ?? this.jsonl)?.carriesPersonalData ?? this.personal.size > 0)
     return carriesPersonalData ? undefined : record.text.slice(0, TEXT_PREVIEW_CHARS)
   }
 
