@@ -39,6 +39,7 @@ const PINGS = [
   'RADIO-7732,2026-06-01T08:01:00Z,51.5082,-0.1281,,,,B', // 11: accepted, supersedes line 5
   'RADIO-7734,2026-05-31T21:00:00Z,51.5000,-0.1200,5,,359.9,C', // 12: accepted, a day late
   `RADIO-7736${'X'.repeat(200)},2026-06-01T08:00:00Z,51.5000,-0.1200,5,,,C`, // 13: quarantined, id too long
+  'RADIO-"7740",2026-06-01T08:00:00Z,51.5000,-0.1200,5,,,C', // 14: malformed quoting
 ].join('\n')
 
 describe('patrol_pings ingest: pseudonymised device ids, the accuracy flag, the drop-date rule', () => {
@@ -57,11 +58,11 @@ describe('patrol_pings ingest: pseudonymised device ids, the accuracy flag, the 
       pseudonymKey: key,
     })
     expect(manifest).toMatchObject({
-      rows_in: 12,
+      rows_in: 13,
       rows_accepted: 6,
-      rows_quarantined: 5,
+      rows_quarantined: 6,
       rows_duplicate: 1,
-      quarantined_by_code: { invalid_value: 3, wrong_field_count: 1, superseded: 1 },
+      quarantined_by_code: { invalid_value: 3, wrong_field_count: 1, superseded: 1, malformed_csv: 1 },
       pseudonym_key_id: createHmac('sha256', material)
         .update('\u0000hotspot pseudonym key id')
         .digest('hex')
@@ -87,14 +88,17 @@ describe('patrol_pings ingest: pseudonymised device ids, the accuracy flag, the 
       [10, 'wrong_field_count', null, undefined, undefined],
       // a value the column refused has no pseudonym to show
       [13, 'invalid_value', 'device_id', undefined, undefined],
+      [14, 'malformed_csv', null, undefined, undefined],
     ])
-    expect(quarantine.at(-1)?.record).toMatchObject({ recorded_at: '2026-06-01T08:00:00Z', team: 'C' })
+    expect(quarantine[4]?.record).toMatchObject({ recorded_at: '2026-06-01T08:00:00Z', team: 'C' })
     const reasons = Object.fromEntries(quarantine.map((q) => [q.line, q.reason]))
     expect(reasons[7]).toBe(
       "recorded_at: 2026-06-02 (London) is after the drop date 2026-06-01: a day's drop holds rows of that day " +
         'or earlier: send it in the drop of its own day',
     )
     expect(reasons[8]).toBe('heading: 360 is outside 0..360 (360 excluded)')
+    // not the parser's own reason, which quotes the field (`value is "RADIO-"`)
+    expect(reasons[14]).toBe('malformed quoting')
 
     const lakeRoot = path.join(lake.dir, 'lake')
     const files = (await filesUnder(lakeRoot)).filter((f) => !f.startsWith(`landing${path.sep}`))

@@ -229,7 +229,8 @@ class DropScan {
     this.rowsIn++
     if ('error' in record) {
       const { code, reason } = record.error
-      this.rejectRecord(record, null, code, this.redact ? RECORD_ERROR_RULES[code] : reason, {
+      // the parser's reason may quote the record (`value is "..."`): a pseudonymised feed's holds a raw id
+      this.rejectRecord(record, null, code, this.contractOnly ? RECORD_ERROR_RULES[code] : reason, {
         text: this.textOf(record),
       })
       return
