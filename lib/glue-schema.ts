@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { MART_NAMES, martQuery } from '../functions/core/analytics/marts.ts'
+import { FIRST_STAGE_MARTS, MART_NAMES, martQuery } from '../functions/core/analytics/marts.ts'
 import type { RunManifest } from '../functions/core/analytics/run.ts'
 import { queriesDir } from '../functions/core/analytics/sql-files.ts'
 import { type Column, type ColumnKind, EARLIEST_MS } from '../functions/core/contracts/columns.ts'
@@ -124,8 +124,20 @@ export function glueColumn(column: Column): GlueColumn {
 export const versionsTable = (feed: FeedName) => `${feed}_versions`
 /** Every run's results of a mart; the view named after the mart shows the latest finished run per as_of. */
 export const martRunsTable = (mart: string) => `${mart}_runs`
-/** The tables the marts and staging read (queries/README.md): all the pipeline's queries may touch. */
-export const PIPELINE_TABLES: readonly string[] = [...FEED_NAMES.map(versionsTable), ...REFERENCE_TABLES]
+/** The table of the run manifests, which the mart views read to tell finished runs (FINISHED_RUN_ID_SQL). */
+export const RUN_MANIFESTS_TABLE = 'run_manifests'
+
+/**
+ * The tables and views the marts and staging read (queries/README.md): all the pipeline's queries may touch.
+ * Besides the feeds and the reference, the views of the marts other marts read (the presence marts, read by
+ * shr_patrol_visits), with the tables under them.
+ */
+export const PIPELINE_TABLES: readonly string[] = [
+  ...FEED_NAMES.map(versionsTable),
+  ...REFERENCE_TABLES,
+  ...FIRST_STAGE_MARTS.flatMap((mart) => [mart, martRunsTable(mart)]),
+  RUN_MANIFESTS_TABLE,
+]
 
 /**
  * Fields of a quarantine line (scan.ts QuarantineRecord) as Glue columns. `feed` is the partition (a column may
@@ -178,6 +190,7 @@ const RUN_MANIFEST_FIELDS = {
   register_version: 'string',
   population_version: 'string',
   inputs: 'map<string,array<struct<drop_id:string,drop_date:string>>>',
+  earlier_runs: 'array<string>',
   marts:
     'array<struct<mart:string,query_sha256:string,file_sha256:string,parameters:array<string>,rows:bigint,' +
     'result_key:string,elapsed_ms:bigint,bytes_scanned:bigint,execution_id:string>>',
@@ -262,7 +275,7 @@ export function tableSpecs(options: CatalogSpecOptions = {}): TableSpec[] {
       template: `manifests/ingest/\${feed}/`,
     },
     {
-      name: 'run_manifests',
+      name: RUN_MANIFESTS_TABLE,
       description:
         'One row per completed run of the marts: parameters, inputs, query hashes, row counts; manifests/runs/<run_id>.json.',
       format: 'json',
@@ -298,7 +311,7 @@ export function latestRunSql(mart: string): string {
     'from (',
     '  select *, max(run_id) over (partition by as_of) as latest_run_id',
     `  from (select *, ${RUN_ID_SQL} as run_id from ${martRunsTable(mart)}) as runs`,
-    `  where run_id in (select ${FINISHED_RUN_ID_SQL} from run_manifests)`,
+    `  where run_id in (select ${FINISHED_RUN_ID_SQL} from ${RUN_MANIFESTS_TABLE})`,
     ') as ranked',
     'where run_id = latest_run_id',
   ].join('\n')

@@ -12,7 +12,14 @@ import { queriesDir } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES } from '../core/contracts/feeds.ts'
 import { feedViewFile } from '../core/contracts/versions-sql.ts'
-import type { QueryEngine, QueryOptions, QueryResult, StagingBuilder, StagingTable } from '../core/ports.ts'
+import type {
+  QueryEngine,
+  QueryOptions,
+  QueryResult,
+  StagingBuilder,
+  StagingTable,
+  ViewRefresher,
+} from '../core/ports.ts'
 import { REFERENCE_TABLE_COLUMNS } from '../core/reference/tables.ts'
 import {
   columnsRead,
@@ -137,7 +144,7 @@ export const SESSION_CHANGING_FUNCTIONS: ReadonlySet<string> = new Set([
   'query_table',
 ])
 
-export class DuckDbLake implements QueryEngine, StagingBuilder {
+export class DuckDbLake implements QueryEngine, StagingBuilder, ViewRefresher {
   readonly name = 'duckdb' as const
 
   /** Undefined until staging is first prepared; null when the cache cannot be used (staging then lives in memory). */

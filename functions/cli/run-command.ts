@@ -52,6 +52,7 @@ export function describeRun(manifest: RunManifest): string {
   )
   return [
     `run ${manifest.run_id} as of ${manifest.as_of} (weights ${manifest.weights_version}, register ${manifest.register_version}, population ${manifest.population_version ?? 'none'})`,
+    ...manifest.earlier_runs.map((run) => `  after run ${run} (the presence marts, which these read)`),
     ...rows,
   ].join('\n')
 }

@@ -129,6 +129,18 @@ export function buildsStaging(engine: QueryEngine): engine is QueryEngine & Stag
   return typeof (engine as Partial<StagingBuilder>).prepareStaging === 'function'
 }
 
+/**
+ * An engine whose views list the lake's files when made (the local DuckDB): it makes them again so that a
+ * query sees the results written since. An engine without it (Athena, by partition projection) sees them anyway.
+ */
+export interface ViewRefresher {
+  refresh(): Promise<void>
+}
+
+export function refreshesViews(engine: QueryEngine): engine is QueryEngine & ViewRefresher {
+  return typeof (engine as Partial<ViewRefresher>).refresh === 'function'
+}
+
 /** A staging query as an engine that builds staging as tables gets it. */
 export interface StagingTable {
   /** Reads the staging tables before it in the map by name. */

@@ -38,8 +38,9 @@
 --   Every incident has a harm in every weights version (a weights file is refused unless each crime type has a
 --   category weight), so the incidents are taken from stg_incident_harm: one read of them, not two.
 -- - crime / serious_violence_count / count: those incidents that are serious violence (DESIGN 7, stg_incidents).
--- - patrol / visits / count: patrol visits to the hotspot(s) starting in the month (London date of started_at);
---   visits recorded against an id that is not a hotspot of the register version are left out.
+-- - patrol / visits / count: patrol visits to the hotspot(s) starting in the month (London date of started_at),
+--   as queries/shared/shr_patrol_visits.sql combines the feed's and those derived from GPS pings; visits
+--   recorded against an id that is not a hotspot of the register version are left out.
 -- - patrol / patrol_minutes / minutes: their total length, ended_at - started_at in minutes, summed in whole
 --   milliseconds (date_diff('millisecond', ...): Trino counts whole seconds elapsed and DuckDB second boundaries
 --   crossed, so only milliseconds agree on timestamps with fractions of a second).
@@ -220,13 +221,8 @@ visits as (
     v.started_date as day,
     cast(date_trunc('month', v.started_date) as date) as month,
     date_diff('millisecond', v.started_at, v.ended_at) as duration_ms
-  from stg_patrol_visits as v
-  cross join params as p
-  where
-    v.valid_from <= p.as_of
-    and (v.valid_to is null or v.valid_to > p.as_of)
-    and v.started_date <= p.as_of
-    and v.hotspot_id in (select l.hotspot_id from shr_hotspot_list as l)
+  from shr_patrol_visits as v
+  where v.hotspot_id in (select l.hotspot_id from shr_hotspot_list as l)
 ),
 
 visit_facts as (

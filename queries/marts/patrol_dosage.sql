@@ -15,8 +15,10 @@
 -- - Hotspots: areas of role hotspot in `hotspots` for register_version. Visits and allocations naming any
 --   other id (a control area, an unknown id) are left out (decision: the mart sits beside the scorecard,
 --   whose rows are the register's hotspots).
--- - Records: the version current as of as_of (valid_from <= as_of and (valid_to is null or valid_to > as_of)),
---   dated on or before as_of.
+-- - Visits: those of queries/shared/shr_patrol_visits.sql, the one home of which visits count: the patrol_visits
+--   feed's (each record's version current as of as_of) and the patrols derived from GPS pings, without counting
+--   a patrol twice; started on or before as_of. Allocations: the version current as of as_of (valid_from <=
+--   as_of and (valid_to is null or valid_to > as_of)), dated on or before as_of.
 -- - A visit belongs to the London day and week it started in (started_date), even when it ends after
 --   midnight. minutes = (ended_at - started_at) in minutes, from date_diff('millisecond', ...) (decision:
 --   whole milliseconds are exact on both engines, where whole seconds are counted differently by Trino
@@ -44,14 +46,9 @@ visits as (
     v.started_date,
     cast(date_trunc('week', v.started_date) as date) as week_start,
     date_diff('millisecond', v.started_at, v.ended_at) as duration_ms
-  from stg_patrol_visits as v
-  cross join params as p
+  from shr_patrol_visits as v
   inner join shr_hotspot_list as h
     on v.hotspot_id = h.hotspot_id
-  where
-    v.valid_from <= p.as_of
-    and (v.valid_to is null or v.valid_to > p.as_of)
-    and v.started_date <= p.as_of
 ),
 
 scored_visits as (

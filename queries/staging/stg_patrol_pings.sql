@@ -34,7 +34,9 @@ with final as (
         key_derived
         and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)
         then drop_date
-      else lead(drop_date) over (partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line)
+      else lead(drop_date) over (
+        partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line
+      )
     end as valid_to,
     cast(with_timezone(recorded_at, 'UTC') at time zone 'Europe/London' as date) as recorded_date,
     hour(with_timezone(recorded_at, 'UTC') at time zone 'Europe/London') as recorded_hour,

@@ -31,7 +31,9 @@ from (
         key_derived
         and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)
         then drop_date
-      else lead(drop_date) over (partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line)
+      else lead(drop_date) over (
+        partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line
+      )
     end as valid_to
   from patrol_pings_versions
 ) as versions

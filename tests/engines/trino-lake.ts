@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { BasicAuth, Trino, type QueryResult as TrinoPage } from 'trino-client'
-import { type TableSpec, tableSpecs } from '../../lib/glue-schema.ts'
+import { RUN_MANIFESTS_TABLE, type TableSpec, tableSpecs, viewSpecs } from '../../lib/glue-schema.ts'
 
 /** Hive (Glue) column types as Trino's Hive connector declares them. */
 export function trinoType(glueType: string): string {
@@ -42,9 +42,6 @@ export function createTableSql(schema: string, spec: TableSpec, root: string): s
   ]
   return `create table hive.${quote(schema)}.${quote(spec.name)} (\n${columns.join(',\n')}\n) with (${properties.join(', ')})`
 }
-
-/** The table the mart views read to tell finished runs (FINISHED_RUN_ID_SQL). */
-const RUN_MANIFESTS = 'run_manifests'
 
 /**
  * A stand-in for a table of pretty-printed JSON manifests: Athena reads them with the Ion SerDe, which Trino
@@ -98,7 +95,7 @@ export class TrinoLake {
     const lake = new TrinoLake(client, schema, path.resolve(root))
     await lake.query(`create schema hive.${quote(schema)}`)
     for (const spec of tableSpecs()) {
-      if (spec.format !== 'parquet' && spec.name !== RUN_MANIFESTS) continue
+      if (spec.format !== 'parquet' && spec.name !== RUN_MANIFESTS_TABLE) continue
       // Trino wants an external location to exist; a lake without that feed yet just has no rows
       await mkdir(path.join(lake.root, spec.prefix), { recursive: true })
       await lake.query(
@@ -108,6 +105,9 @@ export class TrinoLake {
       )
     }
     await lake.refresh()
+    // the views of Glue (lib/glue-schema.ts viewSpecs), as Athena stores them: the auditors', and those the
+    // marts read (the presence marts' latest finished runs)
+    for (const view of viewSpecs()) await lake.query(`create view ${view.name} as ${view.sql}`)
     return lake
   }
 

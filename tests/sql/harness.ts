@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { inject } from 'vitest'
@@ -29,6 +29,11 @@ export interface Given {
   harm_weights?: GivenRow[]
   /** Residents by area and group; population_version and loaded_at default to POPULATION_VERSION and 2026-01-01. */
   population?: GivenRow[]
+  /**
+   * Results of earlier runs that marts read (the presence marts' views): each a finished run (its manifest
+   * written) of one mart as of a date, with the mart's declared columns. run_id defaults to `run-<as_of>-<mart>`.
+   */
+  results?: { mart: MartName; as_of: string; run_id?: string; rows: GivenRow[] }[]
 }
 
 export const WEIGHTS_VERSION = 'w-test'
@@ -168,6 +173,16 @@ export class TestLake {
         })),
       )
     }
+    for (const result of given.results ?? []) {
+      const runId = result.run_id ?? `run-${result.as_of}-${result.mart}`
+      await writeParquet(
+        path.join(root, 'results', result.mart, `as_of=${result.as_of}`, `${runId}.parquet`),
+        martQuery(result.mart).columns,
+        result.rows,
+      )
+      await mkdir(path.join(root, 'manifests', 'runs'), { recursive: true })
+      await writeFile(path.join(root, 'manifests', 'runs', `${runId}.json`), '{}\n')
+    }
     return new TestLake(root, await DuckDbLake.open(root))
   }
 
@@ -258,7 +273,6 @@ export class TestLake {
 }
 
 async function writeParquet(file: string, columns: Column[], rows: GivenRow[]): Promise<void> {
-  const { mkdir } = await import('node:fs/promises')
   await mkdir(path.dirname(file), { recursive: true })
   await writeParquetTable(
     file,

@@ -207,3 +207,150 @@ describe('patrol_dosage: Koper limits to the millisecond', () => {
     ])
   })
 })
+
+/** A presence_visits row as an earlier presence run wrote it (a foot visit, unless a kind is given). */
+function gpsVisit(
+  hotspotId: string,
+  device: string,
+  startedAt: string,
+  endedAt: string,
+  patrolStartedAt: string | null,
+  kind: 'foot' | 'vehicle' = 'foot',
+): GivenRow {
+  return {
+    hotspot_id: hotspotId,
+    device_id: device,
+    visit_date: startedAt.slice(0, 10),
+    started_at: startedAt,
+    ended_at: endedAt,
+    minutes: (Date.parse(endedAt) - Date.parse(startedAt)) / 60_000,
+    pings: 10,
+    median_speed_mps: kind === 'foot' ? 1 : 12,
+    kind,
+    patrol_started_at: patrolStartedAt,
+  }
+}
+
+/** presence_daily rows of a run's window: every hotspot on every day (the figures do not matter here). */
+function coverage(days: string[]): GivenRow[] {
+  return ['H1', 'H2'].flatMap((hotspotId) =>
+    days.map((day) => ({
+      hotspot_id: hotspotId,
+      visit_date: day,
+      presence_minutes: 0,
+      officer_minutes: 0,
+      visits: 0,
+      devices: 0,
+      pass_throughs: 0,
+    })),
+  )
+}
+
+describe('patrol_dosage with patrols derived from GPS pings (queries/shared/shr_patrol_visits.sql)', () => {
+  let lake: TestLake
+  beforeAll(async () => {
+    lake = await TestLake.create({
+      hotspots: [hotspot('H1'), hotspot('H2')],
+      area_cells: [
+        ...rectangle('H1', 'hotspot', 21_000, 7_200, 2, 2),
+        ...rectangle('H2', 'hotspot', 21_010, 7_200, 2, 2),
+      ],
+      results: [
+        // the presence run as of Wed 25 March: its window is 23, 24, 25
+        {
+          mart: 'presence_daily',
+          as_of: '2026-03-25',
+          rows: coverage(['2026-03-23', '2026-03-24', '2026-03-25']),
+        },
+        {
+          mart: 'presence_visits',
+          as_of: '2026-03-25',
+          rows: [
+            // Mon 23: two officers together, 10:00 .. 10:14: one patrol of 14 minutes (compliant)
+            gpsVisit('H1', 'dv-a', '2026-03-23T10:00:00Z', '2026-03-23T10:12:00Z', '2026-03-23T10:00:00Z'),
+            gpsVisit('H1', 'dv-b', '2026-03-23T10:05:00Z', '2026-03-23T10:14:00Z', '2026-03-23T10:00:00Z'),
+            gpsVisit('H1', 'dv-v', '2026-03-23T11:00:00Z', '2026-03-23T11:00:20Z', null, 'vehicle'), // not a visit
+            gpsVisit('H1', 'dv-a', '2026-03-24T12:00:00Z', '2026-03-24T12:05:00Z', '2026-03-24T12:00:00Z'),
+            // Wed 25 as first computed: 11 minutes; the run of the 26th computes it again
+            gpsVisit('H1', 'dv-a', '2026-03-25T09:00:00Z', '2026-03-25T09:11:00Z', '2026-03-25T09:00:00Z'),
+          ],
+        },
+        // the run as of Thu 26 (window 24, 25, 26) covers the 25th last: 8 minutes, with the pings dropped late
+        {
+          mart: 'presence_daily',
+          as_of: '2026-03-26',
+          rows: coverage(['2026-03-24', '2026-03-25', '2026-03-26']),
+        },
+        {
+          mart: 'presence_visits',
+          as_of: '2026-03-26',
+          rows: [
+            gpsVisit('H1', 'dv-a', '2026-03-24T12:00:00Z', '2026-03-24T12:05:00Z', '2026-03-24T12:00:00Z'),
+            gpsVisit('H1', 'dv-a', '2026-03-25T09:00:00Z', '2026-03-25T09:08:00Z', '2026-03-25T09:00:00Z'),
+          ],
+        },
+        // a run after the as-of date: not read as of 31 March
+        {
+          mart: 'presence_daily',
+          as_of: '2026-04-02',
+          rows: coverage(['2026-03-31', '2026-04-01', '2026-04-02']),
+        },
+        {
+          mart: 'presence_visits',
+          as_of: '2026-04-02',
+          rows: [
+            gpsVisit('H1', 'dv-a', '2026-03-27T09:00:00Z', '2026-03-27T09:15:00Z', '2026-03-27T09:00:00Z'),
+          ],
+        },
+      ],
+      feeds: {
+        patrol_visits: [
+          // Mon 23, H1 has a derived patrol: the force's own gps visit is the same patrol (left out), and so is
+          // a manual visit overlapping the patrol; a manual visit after it counts (15 min, compliant)
+          visit('H1', '2026-03-23T10:00:00Z', '2026-03-23T10:13:00Z', { source: 'gps' }),
+          visit('H1', '2026-03-23T10:10:00Z', '2026-03-23T10:20:00Z', { source: 'manual' }),
+          visit('H1', '2026-03-23T10:30:00Z', '2026-03-23T10:45:00Z', { source: 'manual' }),
+          // Fri 27: no presence run covers it (as of 31 March): the sent gps visit counts (12 min, compliant)
+          visit('H1', '2026-03-27T10:00:00Z', '2026-03-27T10:12:00Z', { source: 'gps' }),
+          // H2 has no derived patrol: its manual visit counts (11 min, compliant)
+          visit('H2', '2026-03-24T08:00:00Z', '2026-03-24T08:11:00Z', { source: 'manual' }),
+        ],
+        patrol_allocations: [
+          allocation('H1', '2026-03-23', true),
+          allocation('H1', '2026-03-24', true),
+          allocation('H1', '2026-03-25', true),
+          allocation('H1', '2026-03-27', true),
+          allocation('H2', '2026-03-24', true),
+        ],
+      },
+    })
+  })
+  afterAll(async () => {
+    await lake.close()
+  })
+
+  it('as of Tuesday 31 March 2026: derived patrols count once, with the sent visits they do not repeat', async () => {
+    expect(await lake.mart('patrol_dosage', '2026-03-31')).toEqual([
+      {
+        hotspot_id: 'H1',
+        week_start: '2026-03-23',
+        visits: 5, // derived 23 (2 officers), 24, 25 (as of the 26th); sent manual 23 10:30; sent gps 27
+        minutes: 54, // 14 + 5 + 8 + 15 + 12
+        compliant_visits: 3, // 14 (23), 15 (23), 12 (27)
+        assigned_days: 4, // 23, 24, 25, 27
+        assigned_days_with_compliant_visit: 2, // 23, 27; not 24 (5 min), 25 (8 min)
+        share_assigned_days_compliant: 0.5,
+      },
+      {
+        hotspot_id: 'H2',
+        week_start: '2026-03-23',
+        visits: 1,
+        minutes: 11,
+        compliant_visits: 1,
+        assigned_days: 1,
+        assigned_days_with_compliant_visit: 1,
+        share_assigned_days_compliant: 1,
+      },
+    ])
+  })
+})

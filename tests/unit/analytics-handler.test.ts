@@ -1,6 +1,11 @@
 import type { Context } from 'aws-lambda'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { composeMart, MART_NAMES, martQuery } from '../../functions/core/analytics/marts.ts'
+import {
+  composeMart,
+  FIRST_STAGE_MARTS,
+  MART_NAMES,
+  martQuery,
+} from '../../functions/core/analytics/marts.ts'
 import type { RunManifest } from '../../functions/core/analytics/run.ts'
 import { nightlyAsOf } from '../../functions/core/analytics/schedule.ts'
 import { type ExecutionScript, type FakeAthena, fakeAthena } from './helpers/fake-athena.ts'
@@ -148,13 +153,18 @@ describe('analytics handler', () => {
       // the parameters are literals in the SQL: Athena takes `?` only inside a WHERE clause
       expect(start.input).not.toHaveProperty('ExecutionParameters')
     }
-    expect(manifest.bytes_scanned).toBe(1000 * MART_NAMES.length)
+    // the presence marts first, in a run of their own that the rest read (runMarts)
+    const [presenceRun] = manifest.earlier_runs
+    const rest = MART_NAMES.filter((m) => !FIRST_STAGE_MARTS.includes(m))
+    expect(manifest.bytes_scanned).toBe(1000 * rest.length)
     const written = s3
       .sent()
       .filter((c) => c.command === 'PutObject')
       .map((c) => c.input.Key as string)
     expect(written).toEqual([
-      ...MART_NAMES.map((m) => `results/${m}/as_of=2026-03-29/${manifest.run_id}.parquet`),
+      ...FIRST_STAGE_MARTS.map((m) => `results/${m}/as_of=2026-03-29/${presenceRun}.parquet`),
+      `manifests/runs/${presenceRun}.json`,
+      ...rest.map((m) => `results/${m}/as_of=2026-03-29/${manifest.run_id}.parquet`),
       `manifests/runs/${manifest.run_id}.json`,
     ])
     expect(JSON.parse(s3.text(LAKE, `manifests/runs/${manifest.run_id}.json`) as string)).toEqual(manifest)
@@ -167,9 +177,9 @@ describe('analytics handler', () => {
       if (typeof line === 'string' && line.includes('"_aws"')) records.push(JSON.parse(line))
     })
     try {
-      const manifest = await handler({ scheduled_time: '2026-03-30T02:30:00Z' }, context)
+      await handler({ scheduled_time: '2026-03-30T02:30:00Z' }, context)
       expect(records).toEqual(
-        manifest.marts.map((m) => ({
+        MART_NAMES.map((mart) => ({
           _aws: {
             Timestamp: expect.any(Number),
             CloudWatchMetrics: [
@@ -181,7 +191,7 @@ describe('analytics handler', () => {
             ],
           },
           service: 'hotspot-analytics',
-          mart: m.mart,
+          mart,
           MartRows: 1,
         })),
       )
@@ -214,7 +224,7 @@ describe('analytics handler', () => {
     expect(athenaCommands()).toEqual(
       MART_NAMES.flatMap(() => ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults']),
     )
-    expect(manifest.marts).toHaveLength(MART_NAMES.length)
+    expect(manifest.marts).toHaveLength(MART_NAMES.length - FIRST_STAGE_MARTS.length)
   })
 
   it('out of time mid-run: stops the running execution, writes no manifest, and throws for a retry', async () => {
@@ -244,8 +254,11 @@ describe('analytics handler', () => {
       clock: { now: () => new Date('2026-03-30T02:30:05Z') },
     })
     const late = { getRemainingTimeInMillis: () => module.FINISH_MARGIN_MS + 1_000 - now }
-    // the first mart takes 750 ms; the second is still running when the second left runs out
+    // the presence run at once; then the first mart takes 750 ms, and the second is still running when the
+    // second left runs out
     athena.script(
+      oneRow('presence_visits'),
+      oneRow('presence_daily'),
       { ...oneRow('scorecard_weekly'), states: ['QUEUED', 'RUNNING', 'SUCCEEDED'] },
       { states: ['RUNNING'] },
     )
@@ -258,14 +271,22 @@ describe('analytics handler', () => {
     expect(error).toMatchObject({ state: 'TIMED_OUT', kind: 'timeout', label: 'patrol_dosage' })
     expect((error as Error).message).toContain('after 250 ms; StopQueryExecution sent')
 
-    const [first, second] = [...athena.executions.keys()]
+    const [, , first, second] = [...athena.executions.keys()]
     const bound = {
       as_of: '2026-03-29',
       weights_version: 'w-new',
       register_version: 'r-1',
       population_version: 'p-new',
     }
-    expect(athena.sent()).toEqual([
+    expect(
+      athena
+        .sent()
+        .slice(0, 6)
+        .map((c) => c.command),
+    ).toEqual(
+      FIRST_STAGE_MARTS.flatMap(() => ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults']),
+    )
+    expect(athena.sent().slice(6)).toEqual([
       {
         command: 'StartQueryExecution',
         input: expect.objectContaining({ QueryString: composeMart('scorecard_weekly', bound) }),
@@ -285,7 +306,12 @@ describe('analytics handler', () => {
     // polls of the first mart at 0, 250 and 750 ms; of the second at 750 and 1000 ms, its deadline
     expect(sleeps).toEqual([250, 500, 250])
     expect(athena.executions.get(second as string)?.stopped).toBe(true)
-    expect(puts()).toEqual([expect.stringMatching(/^results\/scorecard_weekly\/as_of=2026-03-29\//)])
+    expect(puts()).toEqual([
+      expect.stringMatching(/^results\/presence_visits\/as_of=2026-03-29\//),
+      expect.stringMatching(/^results\/presence_daily\/as_of=2026-03-29\//),
+      expect.stringMatching(/^manifests\/runs\//),
+      expect.stringMatching(/^results\/scorecard_weekly\/as_of=2026-03-29\//),
+    ])
   })
 
   it('with no time left beyond the margin, starts no query and throws', async () => {
@@ -297,7 +323,7 @@ describe('analytics handler', () => {
       (e: unknown) => e,
     )
     expect(error).toBeInstanceOf(RunOutOfTimeError)
-    expect((error as Error).message).toMatch(/no time left to run scorecard_weekly \(0 of 12 marts done/)
+    expect((error as Error).message).toMatch(/no time left to run presence_visits \(0 of 2 marts done/)
     expect(athena.sent()).toEqual([])
     expect(puts()).toEqual([])
   })

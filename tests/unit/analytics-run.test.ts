@@ -8,10 +8,16 @@ import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { runRunCommand } from '../../functions/cli/run-command.ts'
-import { composeMart, MART_NAMES } from '../../functions/core/analytics/marts.ts'
+import {
+  composeMart,
+  FIRST_STAGE_MARTS,
+  MART_NAMES,
+  type MartName,
+} from '../../functions/core/analytics/marts.ts'
 import {
   MartSchemaError,
   MissingReferenceError,
+  type RunManifest,
   RunOutOfTimeError,
   runMarts,
 } from '../../functions/core/analytics/run.ts'
@@ -97,9 +103,20 @@ describe('runMarts over the sample lake', () => {
 
   it('writes every mart and a manifest naming its inputs, versions and queries', async () => {
     const manifest = await run('2026-03-02', '2026-03-05T03:30:00Z')
-    expect(manifest.marts.map((m) => m.mart)).toEqual([...MART_NAMES])
-    for (const m of manifest.marts) {
-      expect(m.result_key).toBe(`results/${m.mart}/as_of=2026-03-02/${manifest.run_id}.parquet`)
+    // the presence marts first, as a run of their own that finished before the rest began (they read its results)
+    expect(manifest.marts.map((m) => m.mart)).toEqual(
+      MART_NAMES.filter((m) => !FIRST_STAGE_MARTS.includes(m)),
+    )
+    expect(manifest.earlier_runs).toHaveLength(1)
+    const presence = JSON.parse(
+      (await store.getBytes(`manifests/runs/${manifest.earlier_runs[0]}.json`)).toString('utf8'),
+    ) as RunManifest
+    expect(presence.marts.map((m) => m.mart)).toEqual([...FIRST_STAGE_MARTS])
+    expect(presence.earlier_runs).toEqual([])
+    expect(presence.finished_at <= manifest.started_at).toBe(true)
+    for (const m of [...presence.marts, ...manifest.marts]) {
+      const runId = FIRST_STAGE_MARTS.includes(m.mart) ? presence.run_id : manifest.run_id
+      expect(m.result_key).toBe(`results/${m.mart}/as_of=2026-03-02/${runId}.parquet`)
       expect(await store.exists(m.result_key)).toBe(true)
       expect(m.query_sha256).toMatch(/^[0-9a-f]{64}$/)
       expect(m.parameters).toEqual(['2026-03-02', manifest.weights_version, manifest.register_version])
@@ -119,6 +136,8 @@ describe('runMarts over the sample lake', () => {
     const first = await run('2026-03-03', '2026-03-05T03:30:00Z')
     const second = await run('2026-03-03', '2026-03-05T04:30:00Z')
     expect(second.run_id).not.toBe(first.run_id)
+    const runOf = (manifest: RunManifest, mart: MartName) =>
+      FIRST_STAGE_MARTS.includes(mart) ? (manifest.earlier_runs[0] as string) : manifest.run_id
     const duck = await DuckDbLake.open(lake)
     try {
       for (const mart of MART_NAMES) {
@@ -128,7 +147,7 @@ describe('runMarts over the sample lake', () => {
               `select * from read_parquet('${lake}/results/${mart}/as_of=2026-03-03/${runId}.parquet')`,
             )
           ).rows
-        expect(await rows(second.run_id), mart).toEqual(await rows(first.run_id))
+        expect(await rows(runOf(second, mart)), mart).toEqual(await rows(runOf(first, mart)))
       }
       // the mart views show the latest run of each as-of date
       const runs = await duck.rows(
@@ -145,7 +164,8 @@ describe('runMarts over the sample lake', () => {
   // `report` refuses such a run (latestRun), and so must the views
   it('shows in the mart views only runs that finished (have a run manifest), never a later killed one', async () => {
     const finished = await run('2026-03-02', '2026-03-07T03:30:00Z')
-    let martsLeft = 2
+    // the presence run, then two marts of the rest
+    let martsLeft = FIRST_STAGE_MARTS.length + 2
     const engine = await DuckDbLake.open(lake, { stagingCache: false })
     try {
       const killed = runMarts({

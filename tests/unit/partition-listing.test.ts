@@ -101,7 +101,7 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
     })
   })
 
-  it('is 30 scans a night: every feed a mart uses once, but for patrol_dosage and funder_monthly', () => {
+  it('is 32 scans a night: every feed a mart uses once, but for patrol_dosage and funder_monthly', () => {
     expect(Object.fromEntries(MART_NAMES.map((mart) => [mart, total(scansOf(mart))]))).toEqual({
       scorecard_weekly: 4, // incidents, arrests, stop_searches, tips
       patrol_dosage: 6, // patrol_visits 4, patrol_allocations 2
@@ -115,17 +115,24 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
       hotspot_candidates: 1,
       funder_monthly: 9, // incidents 2 (its crime figures, and shr_victim_satisfaction), patrol_visits 2, the rest once
       hotspot_heatmap: 1,
+      presence_visits: 1, // patrol_pings, by window
+      presence_daily: 1, // patrol_pings, by window
     })
-    expect(MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)).toBe(30)
+    expect(MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)).toBe(32)
   })
 
-  it('scans no feed without the dt <= as_of pruning', () => {
+  it('scans no feed without the dt <= as_of pruning, and GPS pings only in the presence window', () => {
     for (const mart of MART_NAMES) {
       // every mention of a versions table, in any case, is a pruned read or the alias of one
       const rest = composeMart(mart, BOUND)
         .replace(/--[^\n]*/g, ' ')
         .replace(
           /\(select \* from [a-z_]+_versions where dt <= date '2026-12-31'\) as [a-z_]+_versions/g,
+          (read) => (read.includes('patrol_pings') ? read : ' '),
+        )
+        // the window's 3 days and the day before (contracts/presence.ts)
+        .replace(
+          /\(select \* from patrol_pings_versions where dt between date '2026-12-28' and date '2026-12-31'\) as patrol_pings_versions/g,
           ' ',
         )
       expect(rest.match(/[a-z0-9_]*_versions\b/gi), mart).toBeNull()
@@ -149,9 +156,12 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
 })
 
 describe('S3 LIST requests per night and per month (README figures)', () => {
-  const scansPerNight = MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)
+  const scans = MART_NAMES.map(scansOf)
+  const pingScans = scans.reduce((sum, s) => sum + (s.patrol_pings ?? 0), 0)
+  const otherScans = scans.reduce((sum, s) => sum + total(s), 0) - pingScans
   const figures = (first: string, asOf: string) => {
-    const perNight = scansPerNight * days(first, asOf)
+    // a scan of the pings lists the 4 days of the presence window and the day before it
+    const perNight = otherScans * days(first, asOf) + pingScans * 4
     const perMonth = perNight * NIGHTS_PER_MONTH
     return {
       prefixes: days(first, asOf),
@@ -164,14 +174,14 @@ describe('S3 LIST requests per night and per month (README figures)', () => {
   it('projection from the first drop date (2026-01-01): a year and five years on', () => {
     expect(figures('2026-01-01', '2026-12-31')).toEqual({
       prefixes: 365,
-      perNight: 10_950,
-      perMonth: 328_500,
+      perNight: 10_958,
+      perMonth: 328_740,
       dollars: expect.closeTo(1.64, 2),
     })
     expect(figures('2026-01-01', '2030-12-31')).toEqual({
       prefixes: 1_826,
-      perNight: 54_780,
-      perMonth: 1_643_400,
+      perNight: 54_788,
+      perMonth: 1_643_640,
       dollars: expect.closeTo(8.22, 2),
     })
   })
@@ -179,14 +189,14 @@ describe('S3 LIST requests per night and per month (README figures)', () => {
   it('projection from 2000-01-01, the same nights', () => {
     expect(figures('2000-01-01', '2026-12-31')).toEqual({
       prefixes: 9_862,
-      perNight: 295_860,
-      perMonth: 8_875_800,
+      perNight: 295_868,
+      perMonth: 8_876_040,
       dollars: expect.closeTo(44.38, 2),
     })
     expect(figures('2000-01-01', '2030-12-31')).toEqual({
       prefixes: 11_323,
-      perNight: 339_690,
-      perMonth: 10_190_700,
+      perNight: 339_698,
+      perMonth: 10_190_940,
       dollars: expect.closeTo(50.95, 2),
     })
   })

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
+import { PRESENCE_SETTINGS_FILE } from '../../functions/core/contracts/presence.ts'
 import {
   feedStagingSql,
   feedViewFile,
@@ -24,7 +25,10 @@ describe('the SQL generated from the feed contracts (npm run generate:sql)', () 
 
   it('covers every feed, and queries/views holds nothing else', () => {
     expect([...generated.keys()].sort()).toEqual(
-      FEED_NAMES.flatMap((feed) => [stagingFile(feed), feedViewFile(feed)]).sort(),
+      [
+        ...FEED_NAMES.flatMap((feed) => [stagingFile(feed), feedViewFile(feed)]),
+        PRESENCE_SETTINGS_FILE,
+      ].sort(),
     )
     expect(readdirSync(`${queries}views`).map((f) => `views/${f}`)).toEqual(
       FEED_NAMES.map(feedViewFile).sort(),
@@ -32,9 +36,11 @@ describe('the SQL generated from the feed contracts (npm run generate:sql)', () 
   })
 
   it('says in each file that it is generated, and from what', () => {
-    for (const text of generated.values())
+    for (const [file, text] of generated)
       expect(text.split('\n')[0]).toBe(
-        '-- generated from functions/core/contracts (feeds.ts, staging-columns.ts) by npm run generate:sql; do not edit',
+        file === PRESENCE_SETTINGS_FILE
+          ? '-- generated from functions/core/contracts/presence.ts by npm run generate:sql; do not edit'
+          : '-- generated from functions/core/contracts (feeds.ts, staging-columns.ts) by npm run generate:sql; do not edit',
       )
   })
 

@@ -1,11 +1,18 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
+import { CONTRACTS, FEED_NAMES, type FeedName } from '../contracts/feeds.ts'
 import type { StagingTable } from '../ports.ts'
-import { isDay } from '../time/days.ts'
+import { formatDay, isDay, parseDate } from '../time/days.ts'
 import { type QueryFile, QueryFileError, queriesDir, readQueryFile } from './sql-files.ts'
 
-/** The marts the nightly run produces, in the order it runs them. */
+/**
+ * The marts the nightly run produces, in the order it runs them. The presence marts come first, as a run of
+ * their own (MART_STAGES): the marts that count patrol visits read their results (shr_patrol_visits) through
+ * the views of finished runs.
+ */
 export const MART_NAMES = [
+  'presence_visits',
+  'presence_daily',
   'scorecard_weekly',
   'patrol_dosage',
   'patrol_effect',
@@ -20,6 +27,9 @@ export const MART_NAMES = [
   'hotspot_heatmap',
 ] as const
 export type MartName = (typeof MART_NAMES)[number]
+
+/** The marts whose results other marts read: run, and finished, before the rest (runMarts). */
+export const FIRST_STAGE_MARTS: readonly MartName[] = ['presence_visits', 'presence_daily']
 
 /**
  * A run's parameters, in the order of the params CTE's slots (queries/README.md): every mart takes the first
@@ -304,6 +314,8 @@ export function stagingSql(marts: readonly string[] = MART_NAMES): Map<string, S
     const text = withShared(stripHeader(martQuery(mart).text), mart)
     for (const name of new Set(text.match(STAGING_REFERENCE) ?? [])) {
       if (!staging.has(name)) throw new QueryFileError(`${mart}: no query ${name} in queries/staging`)
+      // read by window, it is inlined in each mart, pruned to the as-of date (composeMart)
+      if (readsByWindow(stripHeader((staging.get(name) as QueryFile).text))) continue
       visit(name, text)
       if (marts.includes(mart)) needed.add(name)
     }
@@ -339,11 +351,30 @@ const VERSIONS_READ =
   /\bfrom\s+([a-z_][a-z0-9_]*_versions)\b(?:\s+as\s+([a-z_][a-z0-9_]*))?(?=\s*(?:$|\)|,|where\b|group\b|order\b|union\b|limit\b|window\b|having\b))/gi
 const VERSIONS_NAME = /\b[a-z_][a-z0-9_]*_versions\b/i
 
-/** Staging SQL reading only the partitions up to the as-of date. */
+/** The days of partitions a read of `<feed>_versions` covers, for a feed read by window (contract readDays). */
+function readDaysOf(table: string): number | undefined {
+  const feed = table.slice(0, -'_versions'.length)
+  return (FEED_NAMES as readonly string[]).includes(feed) ? CONTRACTS[feed as FeedName].readDays : undefined
+}
+
+/** True for a staging query that reads a feed by window: it needs an as-of date, so it is never a table. */
+function readsByWindow(sql: string): boolean {
+  return [...sql.matchAll(VERSIONS_READ)].some((m) => readDaysOf(m[1] as string) !== undefined)
+}
+
+/**
+ * Staging SQL reading only the partitions up to the as-of date, and for a feed read by window (GPS pings) only
+ * those of its readDays days up to it.
+ */
 export function prunedToAsOf(sql: string, asOf: string, label: string): string {
   const pruned: string[] = []
   const rewritten = sql.replace(VERSIONS_READ, (_, table: string, alias: string | undefined) => {
-    const read = `(select * from ${table} where dt <= date '${asOf}')`
+    const days = readDaysOf(table)
+    const from = days === undefined ? undefined : formatDay((parseDate(asOf) as number) - days + 1)
+    const read =
+      from === undefined
+        ? `(select * from ${table} where dt <= date '${asOf}')`
+        : `(select * from ${table} where dt between date '${from}' and date '${asOf}')`
     pruned.push(read)
     return `from ${read} as ${alias ?? table}`
   })

@@ -8,6 +8,7 @@ import {
   type Clock,
   type ObjectStore,
   type QueryEngine,
+  refreshesViews,
   type StagingBuilder,
 } from '../ports.ts'
 import { latestReference } from '../reference/manifest.ts'
@@ -16,7 +17,14 @@ import { londonDayOf } from '../time/london.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { assertGrain } from './data-tests.ts'
 import { martSql, runStaging, stagingPlacement } from './mart-sql.ts'
-import { MART_NAMES, type MartName, type MartParameters, martParameterLiterals, martQuery } from './marts.ts'
+import {
+  FIRST_STAGE_MARTS,
+  MART_NAMES,
+  type MartName,
+  type MartParameters,
+  martParameterLiterals,
+  martQuery,
+} from './marts.ts'
 
 export const RUN_MANIFEST_VERSION = 1
 
@@ -70,6 +78,11 @@ export interface RunManifest {
   population_version: string | null
   /** The drops a run as of this date can see, per feed: the curated files with a drop date on or before it. */
   inputs: Record<string, { drop_id: string; drop_date: string }[]>
+  /**
+   * The runs made first for the same request (the presence marts, FIRST_STAGE_MARTS), finished before this one
+   * began: its marts read their results. Empty for a run of one stage.
+   */
+  earlier_runs: string[]
   marts: MartRun[]
   bytes_scanned: number | null
 }
@@ -94,6 +107,21 @@ export class FutureAsOfError extends Error {
  * same rows.
  */
 export async function runMarts(request: RunRequest): Promise<RunManifest> {
+  const marts = request.marts ?? MART_NAMES
+  const first = marts.filter((mart) => FIRST_STAGE_MARTS.includes(mart))
+  const rest = marts.filter((mart) => !FIRST_STAGE_MARTS.includes(mart))
+  if (first.length === 0 || rest.length === 0) return runStage(request, marts, [])
+  // the rest read the first stage's results through the views of finished runs: it must finish first
+  const earlier = await runStage(request, first, [])
+  if (refreshesViews(request.engine)) await request.engine.refresh()
+  return runStage(request, rest, [earlier.run_id])
+}
+
+async function runStage(
+  request: RunRequest,
+  marts: readonly MartName[],
+  earlierRuns: string[],
+): Promise<RunManifest> {
   const { store, engine, clock, asOf } = request
   const startedAt = clock.now()
   const today = londonDayOf(startedAt)
@@ -110,7 +138,6 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
     population_version: populationVersion,
   } = bound
   const inputs = await listInputs(store, asOf)
-  const marts = request.marts ?? MART_NAMES
   const parameters = [asOf, weightsVersion, registerVersion]
   const runId = runIdOf(startedAt, asOf, [...parameters, populationVersion], inputs, marts)
   const inputsDigest = createHash('sha256').update(JSON.stringify(inputs)).digest('hex')
@@ -176,6 +203,7 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
     register_version: registerVersion,
     population_version: populationVersion,
     inputs,
+    earlier_runs: earlierRuns,
     marts: martRuns,
     bytes_scanned: scanned.every((b) => b === null)
       ? null

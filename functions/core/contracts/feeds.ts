@@ -11,6 +11,7 @@ import {
   text,
   timestamp,
 } from './columns.ts'
+import { PRESENCE } from './presence.ts'
 
 /** The 14 categories of data.police.uk street-level crime. */
 export const CRIME_TYPES = [
@@ -191,6 +192,11 @@ export interface FeedContract<S extends z.ZodObject = z.ZodObject> {
    * dated that day or later, so a row dated after its drop would be missed; it is quarantined.
    */
   notAfterDropDate?: string
+  /**
+   * A feed too large to read whole (GPS pings): a query as of day D reads only its partitions of the readDays
+   * days up to D (drop dates D - readDays + 1 .. D), where every other feed's are read from the first.
+   */
+  readDays?: number
   /** Cross-field rules, run after each column parsed; each failure names the column it blames. */
   rules?: (row: Record<string, unknown>) => { column: string; reason: string } | undefined
 }
@@ -429,6 +435,8 @@ export const patrolPings = {
   version: 1,
   key: ['device_id', 'recorded_at'],
   location: 'required',
+  // the window's days and the day before it, where a visit that runs into the window's first day began
+  readDays: PRESENCE.windowDays + 1,
   personalColumns: ['officer_name', 'collar_number', 'officer_id', 'name'],
   schema: z.object({
     device_id: text({

@@ -8,6 +8,7 @@
 import { CELL_SIZE_M } from '../reference/grid.ts'
 import { type Column, columnsOf } from './columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from './feeds.ts'
+import { PRESENCE_SETTINGS_FILE, presenceSettingsSql } from './presence.ts'
 import { FEED_STAGING, londonDaySql, londonHourSql, type StagingExpression } from './staging-columns.ts'
 
 /**
@@ -31,6 +32,15 @@ export const stagingFile = (feed: FeedName) => `staging/stg_${feed}.sql`
  * drops: it is current only while its drop is the latest of its drop date (a corrected re-drop of a day
  * replaces it wholesale), and otherwise ends the day it began.
  */
+/** The line as it is, or its long form's lines where it would pass SQL_WIDTH once indented in a select list. */
+function wrapped(line: string, long: string): string[] {
+  return line.length + SELECT_INDENT > SQL_WIDTH ? long.split('\n') : [line]
+}
+
+/** The line width of the SQL lint (.sqlfluff) and the deepest indent a generated select list gives a line. */
+const SQL_WIDTH = 120
+const SELECT_INDENT = 4
+
 function validToSql(feed: FeedName): string[] {
   const key = CONTRACTS[feed].key.join(', ')
   return [
@@ -39,7 +49,10 @@ function validToSql(feed: FeedName): string[] {
     '    key_derived',
     '    and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)',
     '    then drop_date',
-    `  else lead(drop_date) over (partition by ${key} order by ${VERSION_ORDER.join(', ')})`,
+    ...wrapped(
+      `  else lead(drop_date) over (partition by ${key} order by ${VERSION_ORDER.join(', ')})`,
+      `  else lead(drop_date) over (\n    partition by ${key} order by ${VERSION_ORDER.join(', ')}\n  )`,
+    ),
     'end',
   ]
 }
@@ -203,10 +216,11 @@ export function feedViewSql(feed: FeedName): string {
 
 /** Every generated file, by its path relative to queries/. */
 export function generatedSqlFiles(): Map<string, string> {
-  return new Map(
-    FEED_NAMES.flatMap((feed) => [
+  return new Map([
+    ...FEED_NAMES.flatMap((feed): [string, string][] => [
       [stagingFile(feed), feedStagingSql(feed)],
       [feedViewFile(feed), feedViewSql(feed)],
     ]),
-  )
+    [PRESENCE_SETTINGS_FILE, presenceSettingsSql()],
+  ])
 }
