@@ -31,6 +31,7 @@ import { generateCity } from '../functions/core/generate/generate.ts'
 import { systemClock } from '../functions/core/ports.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
 import { athenaParquetScans } from './athena-scans.ts'
+import { BENCH_INGEST_SETTINGS } from './ingest-settings.ts'
 import { median } from './median.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -63,7 +64,11 @@ async function buildLake(): Promise<{
   }
   for (const feed of FEED_NAMES) {
     say(`ingesting ${feed} (drops already in the lake are recognised and skipped)...`)
-    const { failures } = await runIngestCommand([path.join(CITY, 'drops', feed)], { lake: LAKE, feed })
+    const { failures } = await runIngestCommand([path.join(CITY, 'drops', feed)], {
+      lake: LAKE,
+      feed,
+      settings: BENCH_INGEST_SETTINGS,
+    })
     if (failures.length > 0)
       throw new Error(`${failures.length} ${feed} drops failed: ${failures[0]?.message}`)
   }

@@ -22,6 +22,7 @@ import { chartRasteriser } from '../functions/core/reports/charts/rasterise.ts'
 import { weekBefore } from '../functions/core/reports/periods.ts'
 import { sendReports } from '../functions/core/reports/send-reports.ts'
 import { formatDay, parseDate } from '../functions/core/time/days.ts'
+import { BENCH_INGEST_SETTINGS } from './ingest-settings.ts'
 import { median } from './median.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -43,7 +44,11 @@ async function buildLake(): Promise<string> {
     await loadReference(store, 'weights', path.join(CITY, 'weights.csv'))
     await loadReference(store, 'register', path.join(CITY, 'register.geojson'))
     for (const feed of FEED_NAMES)
-      await runIngestCommand([path.join(CITY, 'drops', feed)], { lake: LAKE, feed })
+      await runIngestCommand([path.join(CITY, 'drops', feed)], {
+        lake: LAKE,
+        feed,
+        settings: BENCH_INGEST_SETTINGS,
+      })
     const engine = await DuckDbLake.open(LAKE)
     await runMarts({ store, engine, clock: systemClock, asOf: truth.dates.end })
     engine.close()

@@ -90,7 +90,11 @@ program
     'files, or folders (every regular file in name order, symlinks followed, hidden files left out)',
   )
   .action(async (paths: string[], options) => {
-    const { describeManifest, runIngestCommand } = await import('../functions/cli/ingest-command.ts')
+    const [{ describeManifest, runIngestCommand }, { ingestSettings }] = await Promise.all([
+      import('../functions/cli/ingest-command.ts'),
+      import('../functions/cli/config.ts'),
+    ])
+    const settings = ingestSettings(process.env)
     const showProgress = process.stderr.isTTY && !options.json
     const { results, failures } = await runIngestCommand(paths, {
       lake: options.lake,
@@ -98,6 +102,7 @@ program
       format: options.format,
       dropDate: options.dropDate,
       encoding: options.encoding,
+      settings,
       progress: showProgress ? process.stderr : undefined,
     })
     if (options.json)

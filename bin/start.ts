@@ -5,9 +5,11 @@
  * Running it again reuses what is there: the city is not regenerated, drops already ingested are recognised by
  * their content hash, and only the marts run again.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
+import { ingestSettings } from '../functions/cli/config.ts'
 import { runIngestCommand } from '../functions/cli/ingest-command.ts'
 import { removeLeftovers } from '../functions/cli/leftovers.ts'
 import { runQueryCommand } from '../functions/cli/query-command.ts'
@@ -26,6 +28,8 @@ const home = path.resolve('.hotspot')
 const demo = path.join(home, 'demo')
 const lake = path.join(home, 'lake')
 const outbox = path.join(home, 'outbox')
+/** The demo's pseudonymisation key: made on the first run, kept with the lake it pseudonymised (never committed). */
+const demoKeyFile = path.join(home, 'pseudonym.key')
 const FORCE = 'Demo City Police'
 const out = process.stdout
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
     out.write(`  ${kind.padEnd(10)} ${result.version}  ${result.outcome}\n`)
   }
 
+  const settings = demoIngestSettings()
   out.write('\nDrops (rows in = accepted + quarantined + duplicate)\n')
   out.write(
     `  ${'feed'.padEnd(20)} ${'drops'.padStart(6)} ${'new'.padStart(6)} ${'rows in'.padStart(10)} ${'accepted'.padStart(10)} ${'quarantined'.padStart(12)} ${'duplicate'.padStart(10)}\n`,
@@ -68,7 +73,11 @@ async function main(): Promise<void> {
   let failed = 0
   for (const feed of FEED_NAMES) {
     started = performance.now()
-    const { results, failures } = await runIngestCommand([path.join(demo, 'drops', feed)], { lake, feed })
+    const { results, failures } = await runIngestCommand([path.join(demo, 'drops', feed)], {
+      lake,
+      feed,
+      settings,
+    })
     const sum = (pick: (m: (typeof results)[number]['result']['manifest']) => number) =>
       results.reduce((total, r) => total + pick(r.result.manifest), 0)
     const fresh = results.filter((r) => r.result.outcome === 'ingested').length
@@ -145,6 +154,22 @@ async function main(): Promise<void> {
     ].join('\n'),
   )
   if (failed > 0) process.exitCode = 1
+}
+
+/**
+ * The ingest's settings as `hotspot ingest` reads them; without a key configured, the demo's own key file, made
+ * with a random key on the first run and reused after, so the demo's device pseudonyms stay the same.
+ */
+function demoIngestSettings() {
+  const env = process.env
+  if (env.HOTSPOT_PSEUDONYM_KEY || env.HOTSPOT_PSEUDONYM_KEY_FILE) return ingestSettings(env)
+  try {
+    writeFileSync(demoKeyFile, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 })
+    out.write(`  a new pseudonymisation key for the demo's device ids: ${demoKeyFile}\n`)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  return ingestSettings({ ...env, HOTSPOT_PSEUDONYM_KEY_FILE: demoKeyFile })
 }
 
 function indent(text: string): string {

@@ -9,7 +9,9 @@
  * daily prefixes, and any later default would hide older drops from Athena.
  */
 import { z } from 'zod'
+import { accuracyLimitM } from '../functions/core/config.ts'
 import { EARLIEST_MS } from '../functions/core/contracts/columns.ts'
+import { DEFAULT_PING_ACCURACY_LIMIT_M } from '../functions/core/contracts/feeds.ts'
 import { isDay } from '../functions/core/time/days.ts'
 
 /** Lower-level context keys this app reads (and nothing else: feature flags live in the same context). */
@@ -19,6 +21,8 @@ export const CONTEXT_KEYS = [
   'forceArea',
   'alertEmail',
   'firstDropDate',
+  'pseudonymKeyParameter',
+  'pingAccuracyLimitM',
   'auditorPrincipalArn',
   'logRetentionDays',
   'logLevel',
@@ -44,6 +48,7 @@ export const EXAMPLE_CONTEXT: Readonly<Record<string, string>> = {
   alertEmail: 'hotspot-alerts@example.org',
   forceArea: 'Example Constabulary',
   firstDropDate: '2025-01-01',
+  pseudonymKeyParameter: '/hotspot/pseudonym-key',
 }
 
 const EMAIL =
@@ -107,6 +112,20 @@ export const hotspotContext = z.object({
         })
       }
     }),
+  pseudonymKeyParameter: z
+    .string({
+      error:
+        'is required: the name of the SecureString SSM parameter holding the key that pseudonymises device ids ' +
+        '(64 or more hex digits; e.g. -c pseudonymKeyParameter=/hotspot/pseudonym-key). Create it before deploying: ' +
+        'CloudFormation cannot create a SecureString',
+    })
+    .trim()
+    .regex(/^\/?(?!aws|ssm)[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/i, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not an SSM parameter name (letters, digits, _ . - and / between ` +
+        'levels; not starting with aws or ssm)',
+    }),
+  pingAccuracyLimitM: accuracyLimitM.optional(),
   auditorPrincipalArn: z
     .string()
     .trim()
@@ -146,6 +165,10 @@ export interface HotspotConfig {
    * and the earliest drop date the ingest accepts.
    */
   readonly firstDropDate: string
+  /** The SecureString SSM parameter (made out of band) holding the key of the device pseudonyms. */
+  readonly pseudonymKeyParameter: string
+  /** Pings less accurate than this many metres are flagged (default DEFAULT_PING_ACCURACY_LIMIT_M). */
+  readonly pingAccuracyLimitM: number
   /** Who may assume the auditors role; default the account itself (its IAM policies then decide). */
   readonly auditorPrincipalArn: string | undefined
   readonly logRetentionDays: number
@@ -191,6 +214,8 @@ export function parseContext(lookup: (key: string) => unknown): HotspotConfig {
     forceArea: c.forceArea,
     alertEmail: c.alertEmail,
     firstDropDate: c.firstDropDate,
+    pseudonymKeyParameter: c.pseudonymKeyParameter,
+    pingAccuracyLimitM: c.pingAccuracyLimitM ?? DEFAULT_PING_ACCURACY_LIMIT_M,
     auditorPrincipalArn: c.auditorPrincipalArn,
     logRetentionDays: c.logRetentionDays ?? 90,
     logLevel: c.logLevel ?? 'INFO',

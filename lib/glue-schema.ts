@@ -175,6 +175,8 @@ const INGEST_MANIFEST_FIELDS = {
   quarantine_truncated: 'struct<max_bytes:bigint,records_not_stored:bigint,first_line_not_stored:bigint>',
   outputs: 'struct<curated:string,quarantine:string>',
   passes: 'int',
+  pseudonym_key_id: 'string',
+  accuracy_limit_m: 'double',
   timings_ms: 'struct<hash:bigint,scan:bigint,publish:bigint,total:bigint>',
 } satisfies Record<Exclude<keyof IngestManifest, 'feed'>, string>
 

@@ -63,6 +63,8 @@ export class HotspotStack extends Stack {
       storage: this.storage,
       monitoring: this.monitoring,
       firstDropDate: config.firstDropDate,
+      pseudonymKeyParameter: config.pseudonymKeyParameter,
+      pingAccuracyLimitM: config.pingAccuracyLimitM,
       ...functions,
     })
     this.analytics = new Analytics(this, 'Analytics', {

@@ -30,6 +30,13 @@ export interface IngestProps extends FunctionSettings {
   readonly monitoring: IMonitoring
   /** Where the partition projection starts: the function refuses drops dated earlier (FIRST_DROP_DATE). */
   readonly firstDropDate: string
+  /**
+   * The SecureString SSM parameter holding the key that pseudonymises device ids: the force creates it out of
+   * band (CloudFormation cannot create a SecureString, and the key must not be in a template).
+   */
+  readonly pseudonymKeyParameter: string
+  /** Pings less accurate than this many metres are kept but flagged. */
+  readonly pingAccuracyLimitM: number
 }
 
 export class Ingest extends Construct {
@@ -85,6 +92,8 @@ export class Ingest extends Construct {
       storage.recordsLock,
     )
     this.function.addEnvironment('FIRST_DROP_DATE', props.firstDropDate)
+    this.function.bindSecureParameter('PSEUDONYM_KEY_PARAMETER', props.pseudonymKeyParameter)
+    this.function.addEnvironment('PING_ACCURACY_LIMIT_M', String(props.pingAccuracyLimitM))
 
     const source = new SqsEventSource(this.queue, {
       batchSize: INGEST_BATCH_SIZE,

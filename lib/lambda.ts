@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Duration, RemovalPolicy, type Size } from 'aws-cdk-lib'
+import { ArnFormat, type Duration, RemovalPolicy, type Size, Stack } from 'aws-cdk-lib'
 import * as iam from 'aws-cdk-lib/aws-iam'
 import * as lambda from 'aws-cdk-lib/aws-lambda'
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
@@ -388,6 +388,30 @@ export class HotspotFunction extends Construct {
           `${pattern.replace(/\*$/, '')} (${access.why}); their names (drop ids, run ids, dates) are only known at run time.`,
       )
     }
+  }
+
+  /**
+   * Sets `name` to the name of a SecureString SSM parameter made out of band, and grants ssm:GetParameter on
+   * exactly that parameter. Decrypting it needs no grant of its own while it is encrypted with the AWS managed
+   * key aws/ssm, whose key policy lets every principal of the account decrypt through SSM.
+   */
+  bindSecureParameter(name: string, parameterName: string): this {
+    this.addEnvironment(name, parameterName)
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            // a hierarchical name's leading slash is the separator of the ARN
+            resourceName: parameterName.replace(/^\//, ''),
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    )
+    return this
   }
 
   /**

@@ -4,9 +4,15 @@ import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import { contractFor } from '../core/contracts/feeds.ts'
 import { inferDropDate } from '../core/ingest/drop-date.ts'
 import type { FormatName } from '../core/ingest/formats.ts'
-import { type IngestManifest, type IngestResult, ingestDrop } from '../core/ingest/ingest.ts'
+import {
+  type IngestManifest,
+  type IngestResult,
+  ingestDrop,
+  PseudonymKeyMissingError,
+} from '../core/ingest/ingest.ts'
 import type { Encoding } from '../core/ingest/lines.ts'
 import { type Clock, systemClock } from '../core/ports.ts'
+import { type IngestSettings, PSEUDONYM_KEY_SETTINGS } from './config.ts'
 
 export interface IngestCommandOptions {
   lake: string
@@ -15,6 +21,8 @@ export interface IngestCommandOptions {
   dropDate?: string
   encoding?: Encoding
   clock?: Clock
+  /** The key and limits from the environment (config.ts); default: no key, the default accuracy limit. */
+  settings?: IngestSettings
   /** Progress lines (e.g. process.stderr on a TTY); none when undefined. */
   progress?: NodeJS.WriteStream
 }
@@ -135,11 +143,18 @@ export async function runIngestCommand(
         dropDate,
         format: options.format,
         encoding: options.encoding,
+        pseudonymKey: options.settings?.pseudonymKey,
+        accuracyLimitM: options.settings?.accuracyLimitM,
       })
       outcomes[index] = { result }
     } catch (error) {
       if (!(error instanceof Error)) throw error
-      outcomes[index] = { message: error.message }
+      outcomes[index] = {
+        message:
+          error instanceof PseudonymKeyMissingError
+            ? `${error.message} (set ${PSEUDONYM_KEY_SETTINGS})`
+            : error.message,
+      }
     }
     options.progress?.write(`\r${feed}: ${++done}/${queued} drops${done === queued ? '\n' : ''}`)
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PSEUDONYM_KEY_MIN_BYTES, PseudonymKey } from './ingest/pseudonym.ts'
 
 /** A function's configuration is missing or invalid: it cannot start, and the message says what to set. */
 export class ConfigError extends Error {
@@ -88,3 +89,22 @@ export function lakeLock(
       .filter(Boolean),
   }
 }
+
+/**
+ * A pseudonymisation key as configured (an environment variable, a file, an SSM parameter): hex, at least
+ * PSEUDONYM_KEY_MIN_BYTES bytes, edge whitespace ignored. Hex, not base64: one spelling of each key, no padding
+ * or alphabet to get wrong, and `openssl rand -hex 32` makes one. A refusal never shows the value.
+ */
+export const pseudonymKeyText = z
+  .string()
+  .trim()
+  .regex(new RegExp(`^([0-9a-fA-F]{2}){${PSEUDONYM_KEY_MIN_BYTES},}$`), {
+    error: `is not a key of at least ${PSEUDONYM_KEY_MIN_BYTES * 2} hex digits (${PSEUDONYM_KEY_MIN_BYTES} bytes): make one with \`openssl rand -hex ${PSEUDONYM_KEY_MIN_BYTES}\``,
+  })
+  .transform((hex) => new PseudonymKey(Buffer.from(hex, 'hex')))
+
+/** The accuracy limit of patrol pings (m): rows over it are kept but flagged (FeedContract.accuracyFlag). */
+export const accuracyLimitM = z.coerce
+  .number({ error: 'is not a number of metres' })
+  .positive({ error: 'is not a positive number of metres' })
+  .refine(Number.isFinite, { error: 'is not a finite number of metres' })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { bucketName, lakeLock, lakeLockEnv, parseEnv, powertoolsEnv } from '../core/config.ts'
+import { accuracyLimitM, bucketName, lakeLock, lakeLockEnv, parseEnv, powertoolsEnv } from '../core/config.ts'
+import { DEFAULT_PING_ACCURACY_LIMIT_M } from '../core/contracts/feeds.ts'
 import { isDay } from '../core/time/days.ts'
 
 const ingestEnv = z.object({
@@ -12,6 +13,15 @@ const ingestEnv = z.object({
     .refine(isDay, {
       error: (issue) => `${JSON.stringify(issue.input)} is not a date (YYYY-MM-DD)`,
     }),
+  PSEUDONYM_KEY_PARAMETER: z
+    .string({
+      error:
+        'is required: the name of the SecureString SSM parameter holding the pseudonymisation key of device ids (hex)',
+    })
+    .regex(/^[A-Za-z0-9_./-]{1,2048}$/, {
+      error: (issue) => `${JSON.stringify(issue.input)} is not an SSM parameter name`,
+    }),
+  PING_ACCURACY_LIMIT_M: accuracyLimitM.optional(),
   ...powertoolsEnv,
   PARQUET_WASM: z.string().min(1).optional(),
   ...lakeLockEnv,
@@ -25,6 +35,10 @@ export interface IngestConfig {
    * would be stored where Athena never looks, so it is refused.
    */
   firstDropDate: string
+  /** The SecureString SSM parameter the key of the pseudonyms is read from, once per container. */
+  pseudonymKeyParameter: string
+  /** Pings less accurate than this (m) are flagged. */
+  accuracyLimitM: number
   /** Object Lock for the records the function writes (archive/, manifests/); none locally. */
   lock: ReturnType<typeof lakeLock>
   serviceName: string
@@ -39,6 +53,8 @@ export function ingestConfig(env: Record<string, string | undefined>): IngestCon
   return {
     lakeBucket: parsed.LAKE_BUCKET,
     firstDropDate: parsed.FIRST_DROP_DATE,
+    pseudonymKeyParameter: parsed.PSEUDONYM_KEY_PARAMETER,
+    accuracyLimitM: parsed.PING_ACCURACY_LIMIT_M ?? DEFAULT_PING_ACCURACY_LIMIT_M,
     serviceName: parsed.POWERTOOLS_SERVICE_NAME ?? 'hotspot-ingest',
     metricsNamespace: parsed.POWERTOOLS_METRICS_NAMESPACE,
     lock: lakeLock(parsed, 'ingest function'),

@@ -6,10 +6,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics'
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import { Tracer } from '@aws-lambda-powertools/tracer'
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
+import { SSMClient } from '@aws-sdk/client-ssm'
 import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { addMetricGroup } from '../adapters/metric-groups.ts'
 import { S3ObjectStore } from '../adapters/s3-object-store.ts'
+import { readPseudonymKey } from '../adapters/ssm-pseudonym-key.ts'
 import { DropDateRefusedError } from '../core/ingest/drop-date.ts'
 import { FileRejectedError } from '../core/ingest/formats.ts'
 import { ingestLandedObject } from '../core/ingest/landed.ts'
@@ -38,6 +40,13 @@ const logger = new Logger({
 const tracer = new Tracer({ serviceName: config.serviceName })
 const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName, logger })
 const lake = new S3ObjectStore({ bucket: config.lakeBucket, objectLock: config.lock, tracer })
+const ssm = new SSMClient({})
+tracer.captureAWSv3Client(ssm)
+// read once per container: a key that cannot be read stops the function here, with the parameter named
+const settings = {
+  pseudonymKey: await readPseudonymKey(config.pseudonymKeyParameter, ssm),
+  accuracyLimitM: config.accuracyLimitM,
+}
 
 /**
  * A message that is not an S3 notification fails in the processor's parser, before ingestRecord sees it: this
@@ -102,6 +111,7 @@ async function ingestRecord(record: IngestQueueRecord): Promise<void> {
     try {
       const { manifest, outcome } = await ingestLandedObject(lake, landedKey(object), systemClock, {
         versionId: object.versionId,
+        settings,
       })
       // the stack alarms on the share of a feed's rows quarantined (lib/monitoring.ts)
       addMetricGroup(

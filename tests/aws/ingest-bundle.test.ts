@@ -9,10 +9,13 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
 import { parquetMetadata } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { IngestManifest } from '../../functions/core/ingest/ingest.ts'
+import { EXAMPLE_CONTEXT } from '../../lib/config.ts'
+import { TEST_PSEUDONYM_KEY_HEX } from '../helpers/ingest-settings.ts'
 import { ROOT, type Synthesized, synthesize } from '../infra/synth.ts'
 import { assetOf, invokeBundle, stackEnvironment } from './lambda-bundle.ts'
 
@@ -34,6 +37,12 @@ const s3 = new S3Client({
   region: 'eu-west-2',
   endpoint,
   forcePathStyle: true,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+})
+
+const ssm = new SSMClient({
+  region: 'eu-west-2',
+  endpoint,
   credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
 })
 
@@ -121,9 +130,18 @@ describe.skipIf(moto.endpoint === null)(
     let synthesized: Synthesized
     let asset: string
 
-    beforeAll(() => {
+    beforeAll(async () => {
       synthesized = synthesize({ firstDropDate: FIRST_DROP_DATE }, { bundle: true })
       asset = assetOf(synthesized, synthesized.stack.ingest.function)
+      // the key's parameter, as the force creates it before deploying (CloudFormation cannot make a SecureString)
+      await ssm.send(
+        new PutParameterCommand({
+          Name: EXAMPLE_CONTEXT.pseudonymKeyParameter,
+          Type: 'SecureString',
+          Value: TEST_PSEUDONYM_KEY_HEX,
+          Overwrite: true,
+        }),
+      )
     }, 180_000)
 
     afterAll(() => {
@@ -148,6 +166,7 @@ describe.skipIf(moto.endpoint === null)(
         AWS_DEFAULT_REGION: 'eu-west-2',
         AWS_LAMBDA_FUNCTION_NAME: 'hotspot-ingest',
         AWS_ENDPOINT_URL_S3: endpoint,
+        AWS_ENDPOINT_URL_SSM: endpoint,
         AWS_ACCESS_KEY_ID: 'test',
         AWS_SECRET_ACCESS_KEY: 'test',
       })

@@ -19,6 +19,7 @@ import { loadReference } from '../../functions/core/reference/load.ts'
 import type { Recipients } from '../../functions/core/reference/recipients.ts'
 import { ledgerProblems, ledgerState } from '../../functions/core/reports/delivery.ts'
 import { LOCKED_PREFIXES } from '../../lib/storage.ts'
+import { TEST_INGEST_SETTINGS } from '../helpers/ingest-settings.ts'
 import { ROOT, type Synthesized, synthesize } from '../infra/synth.ts'
 import { assetOf, type Invocation, invokeBundle, scheduleInputs, stackEnvironment } from './lambda-bundle.ts'
 import { SesEndpoint } from './ses-endpoint.ts'
@@ -77,7 +78,12 @@ describe.skipIf(moto.endpoint === null)('the reports bundle, invoked by the week
       await loadReference(lake, kind, path.join(city, file), clock)
     }
     for (const feed of FEED_NAMES)
-      await runIngestCommand([path.join(city, 'drops', feed)], { lake: lakeDir, feed, clock })
+      await runIngestCommand([path.join(city, 'drops', feed)], {
+        lake: lakeDir,
+        feed,
+        clock,
+        settings: TEST_INGEST_SETTINGS,
+      })
     const engine = await DuckDbLake.open(lakeDir)
     try {
       await runMarts({ store: lake, engine, clock, asOf })

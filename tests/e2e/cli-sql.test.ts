@@ -12,6 +12,7 @@ import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { fixedClock, type QueryEngine, type StagingBuilder } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
+import { TEST_INGEST_SETTINGS } from '../helpers/ingest-settings.ts'
 import { hotspot, type Run, SAMPLES } from './hotspot-cli.ts'
 
 const AS_OF = '2026-03-02'
@@ -30,7 +31,13 @@ describe('hotspot sql: the SQL an engine runs for a mart', () => {
     const clock = fixedClock('2026-03-04T06:00:00Z')
     await loadReference(store, 'weights', DEFAULT_WEIGHTS_FILE, clock)
     await loadReference(store, 'register', path.join(SAMPLES, 'register.geojson'), clock)
-    for (const feed of FEED_NAMES) await runIngestCommand([path.join(SAMPLES, feed)], { lake, feed, clock })
+    for (const feed of FEED_NAMES)
+      await runIngestCommand([path.join(SAMPLES, feed)], {
+        lake,
+        feed,
+        clock,
+        settings: TEST_INGEST_SETTINGS,
+      })
     // the nightly run on each engine, every query recorded on its way to the engine; the Athena run's SQL
     // (staging inlined) runs on DuckDB, which runs it unchanged
     for (const name of ENGINE_NAMES) {

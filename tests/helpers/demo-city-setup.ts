@@ -16,6 +16,7 @@ import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { generateCity } from '../../functions/core/generate/generate.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
+import { TEST_INGEST_SETTINGS } from './ingest-settings.ts'
 
 export interface ProvidedDemoCity {
   /** The generated city: drops/<feed>/, reference files, recipients.json, truth.json. */
@@ -53,7 +54,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ] as const)
     await loadReference(store, kind, path.join(city, file), clock)
   for (const feed of FEED_NAMES) {
-    const { failures } = await runIngestCommand([path.join(city, 'drops', feed)], { lake, feed, clock })
+    const { failures } = await runIngestCommand([path.join(city, 'drops', feed)], {
+      lake,
+      feed,
+      clock,
+      settings: TEST_INGEST_SETTINGS,
+    })
     if (failures.length > 0)
       throw new Error(
         `the demo city's ${feed} drops did not all ingest: ${failures.map((f) => f.message).join('; ')}`,

@@ -6,6 +6,8 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -18,8 +20,10 @@ import type { SinkReply, SinkRequest } from '../../functions/core/ingest/threade
 import { RowChunkBuilder } from '../../functions/core/parquet/row-group.ts'
 import { ParquetSink } from '../../functions/core/parquet/writer.ts'
 import { LAMBDA_QUERIES_DIR } from '../../lib/analytics.ts'
+import { EXAMPLE_CONTEXT } from '../../lib/config.ts'
 import { type HotspotFunction, PARQUET_WASM_ASSET } from '../../lib/lambda.ts'
 import { assetOf, functionResource } from '../aws/lambda-bundle.ts'
+import { TEST_PSEUDONYM_KEY_HEX } from '../helpers/ingest-settings.ts'
 import { type Json, ROOT, type Synthesized, synthesize } from './synth.ts'
 
 let s: Synthesized
@@ -84,6 +88,36 @@ describe('bundles', () => {
     expect(existsSync(path.join(fonts, 'DejaVuSans-Bold.ttf'))).toBe(true)
   })
 
+  /**
+   * SSM on a loopback port, answering GetParameter (its JSON 1.1 protocol) with a SecureString holding `value`;
+   * `requests` records each call as `<X-Amz-Target> <body>`.
+   */
+  async function ssmAnswering(value: string) {
+    const requests: string[] = []
+    const server = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8')
+      })
+      request.on('end', () => {
+        requests.push(`${request.headers['x-amz-target']} ${body}`)
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+        response.end(
+          JSON.stringify({
+            Parameter: { Name: JSON.parse(body).Name, Type: 'SecureString', Value: value, Version: 1 },
+          }),
+        )
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    return {
+      url: `http://127.0.0.1:${port}`,
+      requests,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    }
+  }
+
   /** Loads a bundle in a fresh Node process, as Lambda's cold start does: every import must resolve. */
   async function coldStart(fn: HotspotFunction, extraEnv: Record<string, string> = {}): Promise<string> {
     const env = functionResource(s, fn).Properties.Environment.Variables as Record<string, Json>
@@ -116,8 +150,22 @@ describe('bundles', () => {
     return stdout.trim()
   }
 
-  it('the ingest bundle starts (every import resolves; the handler is exported)', async () => {
-    expect(await coldStart(functions().ingest)).toBe('function')
+  it('the ingest bundle starts (every import resolves; the handler is exported), reading its key from SSM', async () => {
+    const ssm = await ssmAnswering(TEST_PSEUDONYM_KEY_HEX)
+    try {
+      expect(
+        await coldStart(functions().ingest, {
+          AWS_ENDPOINT_URL_SSM: ssm.url,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+        }),
+      ).toBe('function')
+      expect(ssm.requests).toEqual([
+        `AmazonSSM.GetParameter ${JSON.stringify({ Name: EXAMPLE_CONTEXT.pseudonymKeyParameter, WithDecryption: true })}`,
+      ])
+    } finally {
+      await ssm.close()
+    }
   })
 
   it('the ingest bundle carries its Parquet writer thread beside index.mjs, writing what the in-thread sink writes', async () => {

@@ -31,6 +31,9 @@ describe('CDK context', () => {
       expect.stringMatching(/^forceArea: is required/),
       expect.stringMatching(/^alertEmail: is required/),
       expect.stringMatching(/^firstDropDate: is required: the date of the force's first drop \(YYYY-MM-DD/),
+      expect.stringMatching(
+        /^pseudonymKeyParameter: is required: the name of the SecureString SSM parameter holding the key/,
+      ),
     ])
     expect(() => parseContext(lookup({}))).toThrow(/-c key=value/)
   })
@@ -58,6 +61,30 @@ describe('CDK context', () => {
     ])
   })
 
+  it('takes the key parameter by name and a positive accuracy limit (default 50 m)', () => {
+    expect(parseContext(lookup(EXAMPLE_CONTEXT))).toMatchObject({
+      pseudonymKeyParameter: '/hotspot/pseudonym-key',
+      pingAccuracyLimitM: 50,
+    })
+    expect(
+      parseContext(
+        lookup({ ...EXAMPLE_CONTEXT, pseudonymKeyParameter: 'pings-key', pingAccuracyLimitM: 35 }),
+      ),
+    ).toMatchObject({ pseudonymKeyParameter: 'pings-key', pingAccuracyLimitM: 35 })
+    expect(
+      problems({
+        ...EXAMPLE_CONTEXT,
+        pseudonymKeyParameter: 'arn:aws:ssm:eu-west-2:1:parameter/k',
+        pingAccuracyLimitM: '0',
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^pseudonymKeyParameter: "arn:aws:ssm:eu-west-2:1:parameter\/k" is not an SSM parameter name/,
+      ),
+      'pingAccuracyLimitM: is not a positive number of metres',
+    ])
+  })
+
   it('takes the first drop date as a day from 2000-01-01 on', () => {
     for (const bad of ['2025-1-01', '01/04/2025', '2025-04-01T00:00:00Z', 'yesterday', '2025-13-01']) {
       expect(problems({ ...EXAMPLE_CONTEXT, firstDropDate: bad }), bad).toEqual([
@@ -80,6 +107,8 @@ describe('CDK context', () => {
       forceArea: EXAMPLE_CONTEXT.forceArea,
       alertEmail: EXAMPLE_CONTEXT.alertEmail,
       firstDropDate: EXAMPLE_CONTEXT.firstDropDate,
+      pseudonymKeyParameter: EXAMPLE_CONTEXT.pseudonymKeyParameter,
+      pingAccuracyLimitM: 50,
       auditorPrincipalArn: undefined,
       logRetentionDays: 90,
       logLevel: 'INFO',

@@ -20,9 +20,16 @@ const id = (construct: { node: { defaultChild?: unknown } }) => lid(construct.no
 
 /** Not the example's: the projections must start at the date given on the command line. */
 const FIRST_DROP_DATE = '2023-06-15'
+/** Not the example's either: the parameter the force made, and its own accuracy limit. */
+const KEY_PARAMETER = '/force-x/hotspot/pseudonym-key'
+const ACCURACY_LIMIT_M = '40'
 
 beforeAll(() => {
-  s = synthesize({ firstDropDate: FIRST_DROP_DATE })
+  s = synthesize({
+    firstDropDate: FIRST_DROP_DATE,
+    pseudonymKeyParameter: KEY_PARAMETER,
+    pingAccuracyLimitM: ACCURACY_LIMIT_M,
+  })
   template = s.template
 }, 180_000)
 
@@ -317,6 +324,8 @@ describe('Lambda functions', () => {
       POWERTOOLS_SERVICE_NAME: 'hotspot-ingest',
       LAKE_BUCKET: lake,
       FIRST_DROP_DATE,
+      PSEUDONYM_KEY_PARAMETER: KEY_PARAMETER,
+      PING_ACCURACY_LIMIT_M: ACCURACY_LIMIT_M,
       PARQUET_WASM: '/var/task/parquet.wasm',
     })
     expect(env(functions().analytics)).toEqual({
@@ -347,6 +356,8 @@ describe('Lambda functions', () => {
     expect(ingestConfig(deployed(functions().ingest))).toMatchObject({
       lakeBucket: 'hotspot-data-123456789012-eu-west-2',
       firstDropDate: FIRST_DROP_DATE,
+      pseudonymKeyParameter: KEY_PARAMETER,
+      accuracyLimitM: 40,
     })
     expect(analyticsConfig(deployed(functions().analytics)).workgroup).toBe('hotspot-pipeline')
     expect(reportsConfig(deployed(functions().reports)).force).toBe(EXAMPLE_CONTEXT.forceArea)
@@ -427,6 +438,23 @@ describe('least privilege', () => {
       'manifests/claims/ingest/*',
       'manifests/ingest/*',
     ])
+  })
+
+  it('ingest may read exactly the pseudonymisation key parameter (ssm:GetParameter); no other function reads SSM', () => {
+    const ssmStatements = (fn: HotspotFunction) =>
+      statementsOf(roleIdOf(fn))
+        .filter((st) => asArray(st.Action).some((a: string) => a.startsWith('ssm:')))
+        .map((st) => [st.Effect, st.Action, asArray(st.Resource).map(flat), st.Condition])
+    expect(ssmStatements(functions().ingest)).toEqual([
+      [
+        'Allow',
+        'ssm:GetParameter',
+        [`arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${KEY_PARAMETER}`],
+        undefined,
+      ],
+    ])
+    expect(ssmStatements(functions().analytics)).toEqual([])
+    expect(ssmStatements(functions().reports)).toEqual([])
   })
 
   it('analytics reads the tables its SQL reads and the reference manifests; writes results/ and run manifests', () => {

@@ -25,6 +25,7 @@ import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { fixedClock, type QueryEngine, type StagingBuilder } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
+import { TEST_INGEST_SETTINGS } from '../helpers/ingest-settings.ts'
 
 const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/sample-drops')
 
@@ -41,7 +42,12 @@ describe('runMarts over the sample lake', () => {
     await loadReference(store, 'weights', DEFAULT_WEIGHTS_FILE, clock)
     await loadReference(store, 'register', path.join(SAMPLES, 'register.geojson'), clock)
     for (const feed of FEED_NAMES) {
-      await runIngestCommand([path.join(SAMPLES, feed)], { lake, feed, clock })
+      await runIngestCommand([path.join(SAMPLES, feed)], {
+        lake,
+        feed,
+        clock,
+        settings: TEST_INGEST_SETTINGS,
+      })
     }
   }, 120_000)
 

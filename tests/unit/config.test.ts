@@ -31,7 +31,12 @@ describe('configuration', () => {
       analyticsConfig({ ...lake, QUERIES_DIR: '/var/task/queries/', PARQUET_WASM: '/var/task/parquet.wasm' }),
     ).toMatchObject({ queriesDir: '/var/task/queries/', parquetWasm: '/var/task/parquet.wasm' })
     expect(analyticsConfig(lake)).toMatchObject({ queriesDir: undefined, parquetWasm: undefined })
-    const ingest = { LAKE_BUCKET: 'hotspot-lake', FIRST_DROP_DATE: '2026-01-01', ...metrics }
+    const ingest = {
+      LAKE_BUCKET: 'hotspot-lake',
+      FIRST_DROP_DATE: '2026-01-01',
+      PSEUDONYM_KEY_PARAMETER: '/hotspot/pseudonym-key',
+      ...metrics,
+    }
     expect(ingestConfig({ ...ingest, PARQUET_WASM: '/var/task/parquet.wasm' }).parquetWasm).toBe(
       '/var/task/parquet.wasm',
     )

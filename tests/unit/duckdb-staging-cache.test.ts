@@ -12,6 +12,7 @@ import { CONTRACTS, FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
+import { TEST_INGEST_SETTINGS } from '../helpers/ingest-settings.ts'
 
 const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/sample-drops')
 const STREET = path.join(SAMPLES, 'police-uk', '2020-01-city-of-london-street.csv')
@@ -47,7 +48,12 @@ describe('the staging cache of a local lake', () => {
     await loadReference(store, 'weights', DEFAULT_WEIGHTS_FILE, clock)
     await loadReference(store, 'register', path.join(SAMPLES, 'register.geojson'), clock)
     for (const feed of FEED_NAMES) {
-      await runIngestCommand([path.join(SAMPLES, feed)], { lake: lakeDir, feed, clock })
+      await runIngestCommand([path.join(SAMPLES, feed)], {
+        lake: lakeDir,
+        feed,
+        clock,
+        settings: TEST_INGEST_SETTINGS,
+      })
     }
   }, 120_000)
 

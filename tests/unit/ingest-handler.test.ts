@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { GetParameterCommand, type ParameterType, SSMClient } from '@aws-sdk/client-ssm'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
+import { mockClient } from 'aws-sdk-client-mock'
 import {
   afterAll,
   afterEach,
@@ -16,14 +18,23 @@ import {
   vi,
 } from 'vitest'
 import type { IngestManifest } from '../../functions/core/ingest/ingest.ts'
+import { PseudonymKey } from '../../functions/core/ingest/pseudonym.ts'
 import { decodeS3Key, ingestQueueRecord, s3NotificationBody } from '../../functions/ingest/s3-event.ts'
+import { TEST_PSEUDONYM_KEY_HEX } from '../helpers/ingest-settings.ts'
 import { type FakeS3, fakeS3 } from './helpers/fake-s3.ts'
+import { readParquetRows } from './helpers/lake.ts'
 import { deadPid } from './helpers/processes.ts'
 
 const LAKE = 'hotspot-lake-test'
 /** Where the stack's partition projection starts (the fixtures' drops are dated 2026-03-02). */
 const FIRST_DROP_DATE = '2026-03-01'
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'lambda')
+const KEY_PARAMETER = '/hotspot/pseudonym-key'
+/** SSM as the force set it up: the key in a SecureString parameter. */
+const ssm = mockClient(SSMClient)
+const keyParameter = (Type: ParameterType, Value: string) => ({
+  Parameter: { Name: KEY_PARAMETER, Type, Value, Version: 1, DataType: 'text' },
+})
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>
 
@@ -125,10 +136,54 @@ describe('ingest Lambda handler (SQS of S3 events -> ingestLandedObject)', () =>
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO')
     // dev mode turns metrics off unless told otherwise; on, they are written to the console too
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false')
+    vi.stubEnv('PSEUDONYM_KEY_PARAMETER', KEY_PARAMETER)
+    vi.stubEnv('PING_ACCURACY_LIMIT_M', '30')
+    ssm.reset()
+    ssm.on(GetParameterCommand).resolves(keyParameter('SecureString', TEST_PSEUDONYM_KEY_HEX))
     handler = (await import('../../functions/ingest/handler.ts')).handler as unknown as Handler
   })
   afterAll(() => {
     vi.unstubAllEnvs()
+  })
+
+  it('reads the pseudonymisation key at cold start: one GetParameter of the configured SecureString, decrypted', () => {
+    expect(ssm.calls().map((call) => [call.args[0].constructor.name, call.args[0].input])).toEqual([
+      ['GetParameterCommand', { Name: KEY_PARAMETER, WithDecryption: true }],
+    ])
+  })
+
+  it('stores a pings drop with the pseudonyms of that key, flags by PING_ACCURACY_LIMIT_M, and reads the key no more', async () => {
+    const drop = [
+      'device_id,recorded_at,lat,lon,accuracy_m',
+      'RADIO-9001,2026-03-01T10:00:00Z,51.5178,-0.0823,12',
+      'RADIO-9001,2026-03-01T10:00:30Z,51.5179,-0.0822,31',
+      'RADIO-9002,2026-03-03T10:00:00Z,51.5179,-0.0822,5',
+    ].join('\n')
+    const landing = 'landing/patrol_pings/2026-03-02/pings.csv'
+    s3.seed(LAKE, landing, drop)
+    const response = await handler(sqsEvent(sqsRecord('msg-pings', s3Notification(LAKE, [landing]))), context)
+    expect(response).toEqual({ batchItemFailures: [] })
+    const key = new PseudonymKey(Buffer.from(TEST_PSEUDONYM_KEY_HEX, 'hex'))
+    const manifestKey = s3.keys(LAKE).find((k) => k.startsWith('manifests/ingest/patrol_pings/')) as string
+    const manifest = manifestIn(manifestKey)
+    expect(manifest).toMatchObject({
+      rows_accepted: 2,
+      rows_quarantined: 1,
+      pseudonym_key_id: key.id,
+      accuracy_limit_m: 30,
+    })
+    const parquet = path.join(tmpdir(), `hotspot-handler-pings-${process.pid}.parquet`)
+    await writeFile(parquet, s3.objects(LAKE).get(manifest.outputs.curated as string)?.body as Buffer)
+    const pseudonym = `dev-${createHmac('sha256', Buffer.from(TEST_PSEUDONYM_KEY_HEX, 'hex')).update('RADIO-9001').digest('hex').slice(0, 20)}`
+    expect((await readParquetRows(parquet)).map((r) => [r.device_id, r.low_accuracy])).toEqual([
+      [pseudonym, false],
+      [pseudonym, true],
+    ])
+    await rm(parquet)
+    for (const k of s3.keys(LAKE).filter((k) => !k.startsWith('landing/'))) {
+      expect(s3.objects(LAKE).get(k)?.body.includes('RADIO-900'), k).toBe(false)
+    }
+    expect(ssm.calls()).toHaveLength(1)
   })
 
   beforeEach(() => {
@@ -744,6 +799,51 @@ describe('ingest Lambda configuration', () => {
     vi.stubEnv('FIRST_DROP_DATE', '2026-02-30')
     await expect(import('../../functions/ingest/handler.ts')).rejects.toThrow(
       /FIRST_DROP_DATE: "2026-02-30" is not a date/,
+    )
+  })
+
+  /** The environment the stack gives the function. */
+  function stubStackEnv(): void {
+    vi.stubEnv('LAKE_BUCKET', LAKE)
+    vi.stubEnv('FIRST_DROP_DATE', FIRST_DROP_DATE)
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'hotspot-test')
+    vi.stubEnv('PSEUDONYM_KEY_PARAMETER', KEY_PARAMETER)
+  }
+
+  it('refuses to start without PSEUDONYM_KEY_PARAMETER, naming the variable (no default key)', async () => {
+    vi.resetModules()
+    stubStackEnv()
+    vi.stubEnv('PSEUDONYM_KEY_PARAMETER', undefined)
+    await expect(import('../../functions/ingest/handler.ts')).rejects.toThrow(
+      'ingest function: invalid configuration: PSEUDONYM_KEY_PARAMETER: is required: the name of the ' +
+        'SecureString SSM parameter holding the pseudonymisation key of device ids (hex)',
+    )
+  })
+
+  it('refuses to start when the key parameter is not a SecureString, not a key, or unreadable, never showing it', async () => {
+    stubStackEnv()
+    const short = TEST_PSEUDONYM_KEY_HEX.slice(0, 62)
+    for (const [answer, problem] of [
+      [keyParameter('String', TEST_PSEUDONYM_KEY_HEX), 'is a String, not a SecureString'],
+      [
+        keyParameter('SecureString', short),
+        'is not a key of at least 64 hex digits (32 bytes): make one with `openssl rand -hex 32`',
+      ],
+    ] as const) {
+      vi.resetModules()
+      ssm.reset()
+      ssm.on(GetParameterCommand).resolves(answer)
+      const failure = import('../../functions/ingest/handler.ts')
+      await expect(failure).rejects.toThrow(
+        `ingest function: invalid configuration: SSM parameter ${KEY_PARAMETER} (the pseudonymisation key): ${problem}`,
+      )
+      await expect(failure).rejects.not.toThrow(short)
+    }
+    vi.resetModules()
+    ssm.reset()
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('not found'), { name: 'ParameterNotFound' }))
+    await expect(import('../../functions/ingest/handler.ts')).rejects.toThrow(
+      `SSM parameter ${KEY_PARAMETER} (the pseudonymisation key): cannot be read: ParameterNotFound: not found`,
     )
   })
 

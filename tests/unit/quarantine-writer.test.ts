@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { incidents } from '../../functions/core/contracts/feeds.ts'
+import { DEFAULT_PING_ACCURACY_LIMIT_M, incidents } from '../../functions/core/contracts/feeds.ts'
 import { ingestDrop } from '../../functions/core/ingest/ingest.ts'
 import { QUARANTINE_MAX_BYTES } from '../../functions/core/ingest/quarantine-writer.ts'
 import { scanDrop } from '../../functions/core/ingest/scan.ts'
@@ -46,6 +46,8 @@ describe('the quarantine file on a full disk', () => {
         format: undefined,
         notAfterMs: Date.parse(TEST_NOW) + 86_400_000,
         quarantineMaxBytes: QUARANTINE_MAX_BYTES,
+        pseudonymiser: undefined,
+        accuracyLimitM: DEFAULT_PING_ACCURACY_LIMIT_M,
       },
       work,
       new Set(),

@@ -202,7 +202,8 @@ export function date(options: Options = {}) {
 
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 
-function numeric(integer: boolean, min: number, max: number) {
+/** `below`: an exclusive upper bound (a heading of 360 degrees is 0). */
+function numeric(integer: boolean, min: number, max: number, below?: number) {
   return z.string().transform((value, ctx) => {
     const trimmed = value.trim()
     const n = NUMBER_TEXT.test(trimmed) ? Number(trimmed) : Number.NaN
@@ -214,6 +215,10 @@ function numeric(integer: boolean, min: number, max: number) {
       refuseShown(ctx, String(n), `is outside ${min}..${max}`)
       return z.NEVER
     }
+    if (below !== undefined && n >= below) {
+      refuseShown(ctx, String(n), `is outside ${min}..${below} (${below} excluded)`)
+      return z.NEVER
+    }
     return n
   })
 }
@@ -223,8 +228,13 @@ export function int(options: Options & { min?: number; max?: number } = {}) {
   return column(schema, 'int', options.required ?? false, options.description ?? 'integer')
 }
 
-export function double(options: Options & { min?: number; max?: number } = {}) {
-  const schema = numeric(false, options.min ?? -Number.MAX_VALUE, options.max ?? Number.MAX_VALUE)
+export function double(options: Options & { min?: number; max?: number; below?: number } = {}) {
+  const schema = numeric(
+    false,
+    options.min ?? -Number.MAX_VALUE,
+    options.max ?? Number.MAX_VALUE,
+    options.below,
+  )
   return column(schema, 'double', options.required ?? false, options.description ?? 'number')
 }
 

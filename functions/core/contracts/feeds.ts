@@ -176,6 +176,23 @@ export interface FeedContract<S extends z.ZodObject = z.ZodObject> {
    */
   ingestColumns?: readonly Column[]
   /**
+   * Columns replaced at ingest by a keyed pseudonym (ingest/pseudonym.ts), each with the readable prefix its
+   * pseudonyms carry: the raw value is never stored, in curated/ or in a quarantine record, and a drop of the
+   * feed is refused whole when the ingest has no pseudonymisation key. Keys are compared as pseudonyms.
+   */
+  pseudonymised?: Readonly<Record<string, string>>
+  /**
+   * An accuracy column (metres) and the ingest column that flags a row whose accuracy is over the ingest's
+   * accuracy limit: the row is kept, flagged; a row without an accuracy is not flagged. The manifest records the
+   * limit.
+   */
+  accuracyFlag?: { column: string; flag: string }
+  /**
+   * A timestamp column whose London day may not be after the drop date: readers find a day's rows in the drops
+   * dated that day or later, so a row dated after its drop would be missed; it is quarantined.
+   */
+  notAfterDropDate?: string
+  /**
    * A feed too large to read whole (GPS pings): a query as of day D reads only its partitions of the readDays
    * days up to D (drop dates D - readDays + 1 .. D), where every other feed's are read from the first.
    */
@@ -430,11 +447,14 @@ export const patrolPings = {
     recorded_at: timestamp({ required: true, description: 'when the device recorded the position (UTC)' }),
     accuracy_m: double({ min: 0, max: 100_000, description: 'horizontal accuracy the device reported (m)' }),
     speed_mps: double({ min: 0, max: 150, description: 'speed the device reported (m/s)' }),
-    heading: double({ min: 0, max: 360, description: 'heading the device reported (degrees from north)' }),
+    heading: double({ min: 0, below: 360, description: 'heading the device reported (degrees from north)' }),
     team: text({ max: 100 }),
     shift_id: text({ max: 100 }),
     ...coordinates,
   }),
+  pseudonymised: { device_id: 'dev-' },
+  accuracyFlag: { column: 'accuracy_m', flag: 'low_accuracy' },
+  notAfterDropDate: 'recorded_at',
   ingestColumns: [
     {
       name: 'low_accuracy',

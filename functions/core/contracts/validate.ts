@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { toGrid } from '../geo.ts'
+import { formatDay } from '../time/days.ts'
+import { londonDayNumber } from '../time/london.ts'
 import { columnsOf } from './columns.ts'
 import type { FeedContract } from './feeds.ts'
 
@@ -19,6 +21,11 @@ export type Validation = { ok: true; row: Row } | { ok: false; issues: RowIssue[
 export interface ValidationContext {
   /** Timestamps later than this (epoch ms) are refused: now + 24 h at ingest. */
   notAfterMs: number
+  /**
+   * The drop date (days since 1970-01-01): a row whose `notAfterDropDate` column falls on a later London day is
+   * refused (FeedContract.notAfterDropDate). Undefined outside an ingest (a generator checking its own rows).
+   */
+  dropDay?: number
 }
 
 export const FUTURE_TOLERANCE_MS = 24 * 3_600_000
@@ -92,11 +99,27 @@ export function validateRow(contract: FeedContract, raw: RawRow, context: Valida
       }
     }
   }
+  const late = afterDropDate(contract, row, context)
+  if (late) return { ok: false, issues: [late] }
   // a location's reason may show coordinates (no feed with redactRefusals has a location); a cross-field rule
   // names columns, never values
   const issue = normaliseLocation(contract, row) ?? contract.rules?.(row as never)
   if (issue) return { ok: false, issues: [{ ...issue, rule: issue.reason }] }
   return { ok: true, row }
+}
+
+function afterDropDate(contract: FeedContract, row: Row, context: ValidationContext): RowIssue | undefined {
+  const column = contract.notAfterDropDate
+  const value = column === undefined ? undefined : (row[column] as number | undefined)
+  if (value === undefined || context.dropDay === undefined) return undefined
+  const day = londonDayNumber(value)
+  if (day <= context.dropDay) return undefined
+  const why = "a day's drop holds rows of that day or earlier: send it in the drop of its own day"
+  return {
+    column: column as string,
+    reason: `${formatDay(day)} (London) is after the drop date ${formatDay(context.dropDay)}: ${why}`,
+    rule: `is on a London day after the drop date: ${why}`,
+  }
 }
 
 function normaliseLocation(contract: FeedContract, row: Row): Omit<RowIssue, 'rule'> | undefined {

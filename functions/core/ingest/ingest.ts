@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { contractFor, type FeedName } from '../contracts/feeds.ts'
+import { contractFor, DEFAULT_PING_ACCURACY_LIMIT_M, type FeedName } from '../contracts/feeds.ts'
 import { FUTURE_TOLERANCE_MS } from '../contracts/validate.ts'
 import { curatedKey, ingestClaimKey, ingestManifestKey, landingKey, quarantineKey } from '../lake.ts'
 import type { Clock, ObjectStore } from '../ports.ts'
@@ -10,6 +10,7 @@ import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { DropDateRefusedError, dropDateRefusal } from './drop-date.ts'
 import { FileRejectedError, type FormatName } from './formats.ts'
 import { type Encoding, readChunks, UndecodableError } from './lines.ts'
+import { Pseudonymiser, type PseudonymKey } from './pseudonym.ts'
 import { QUARANTINE_MAX_BYTES, type QuarantineTruncation } from './quarantine-writer.ts'
 import {
   type QuarantineCode,
@@ -52,6 +53,10 @@ export interface IngestManifest {
   outputs: { curated: string | null; quarantine: string | null }
   /** 2 when keys repeated within the drop and a second pass settled them (duplicate or superseded). */
   passes: 1 | 2
+  /** The id of the key that pseudonymised the drop (pseudonym.ts); null when the feed pseudonymises nothing. */
+  pseudonym_key_id: string | null
+  /** The accuracy limit (m) of the drop's accuracy flag; null when the feed flags no accuracy. */
+  accuracy_limit_m: number | null
   timings_ms: { hash: number; scan: number; publish: number; total: number }
 }
 
@@ -74,6 +79,10 @@ export interface IngestRequest {
   /** The file's sha256 and size, when the caller took them while writing it; else the file is read to take them. */
   content?: DropContent
   onProgress?: (progress: { rows: number }) => void
+  /** The key of the pseudonyms; a feed with pseudonymised columns is refused without one. */
+  pseudonymKey?: PseudonymKey
+  /** Metres; default DEFAULT_PING_ACCURACY_LIMIT_M. */
+  accuracyLimitM?: number
   /** Default `QUARANTINE_MAX_BYTES`. */
   quarantineMaxBytes?: number
   /** Test seam: runs after the outputs are published and before the manifest is written. */
@@ -105,6 +114,14 @@ export class DropNotStoredError extends Error {
   ) {
     super(`${sourceName}: not ingested: ${cause.message}`, { cause })
   }
+}
+
+/**
+ * The drop's feed stores pseudonyms and the ingest was given no key: nothing is read or stored (the raw values
+ * must not reach the lake). The caller adds which setting holds the key.
+ */
+export class PseudonymKeyMissingError extends Error {
+  override name = 'PseudonymKeyMissingError'
 }
 
 export interface DropContent {
@@ -179,6 +196,7 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
   const { store, feed, dropDate } = request
   if (!isDay(dropDate)) throw new Error(`drop date ${JSON.stringify(dropDate)} is not YYYY-MM-DD`)
   const contract = contractFor(feed)
+  const pseudonymiser = pseudonymiserFor(request)
   const { sha256, bytes } =
     request.content ?? (await sha256Of(await readChunks(request.file, HASH_CHUNK_BYTES)))
   const dropId = dropIdOf(feed, dropDate, sha256)
@@ -203,6 +221,7 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
   const landed = request.landingKey ?? (await storeInLanding(request, sha256))
   const ingestedAt = await claim(store, feed, dropId, request.clock)
   const encoding = request.encoding ?? declaredEncoding(request.sourceName)
+  const accuracyLimitM = request.accuracyLimitM ?? DEFAULT_PING_ACCURACY_LIMIT_M
   const work = await makeWorkFolder('ingest')
   try {
     const scanInput: ScanInput = {
@@ -216,6 +235,8 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
       format: request.format ?? defaultFormat(request.sourceName),
       notAfterMs: request.clock.now().getTime() + FUTURE_TOLERANCE_MS,
       quarantineMaxBytes: request.quarantineMaxBytes ?? QUARANTINE_MAX_BYTES,
+      pseudonymiser,
+      accuracyLimitM,
       onProgress: request.onProgress,
     }
     let scan: ScanResult
@@ -276,6 +297,8 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
       quarantine_truncated: scan.quarantineTruncated,
       outputs,
       passes: scan.pass,
+      pseudonym_key_id: pseudonymiser ? (request.pseudonymKey as PseudonymKey).id : null,
+      accuracy_limit_m: contract.accuracyFlag ? accuracyLimitM : null,
       timings_ms: {
         hash: Math.round(hashed - started),
         scan: Math.round(scanned - hashed),
@@ -298,6 +321,18 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
   } finally {
     await removeWorkFolder(work)
   }
+}
+
+function pseudonymiserFor(request: IngestRequest): Pseudonymiser | undefined {
+  const { pseudonymised, feed } = contractFor(request.feed)
+  if (pseudonymised === undefined) return undefined
+  if (!request.pseudonymKey) {
+    throw new PseudonymKeyMissingError(
+      `${request.sourceName}: not ingested: ${feed} drops store ${Object.keys(pseudonymised).join(', ')} ` +
+        'as keyed pseudonyms, and no pseudonymisation key is configured',
+    )
+  }
+  return new Pseudonymiser(request.pseudonymKey, pseudonymised)
 }
 
 function assertInvariant(

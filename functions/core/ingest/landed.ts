@@ -5,7 +5,7 @@ import { contractFor } from '../contracts/feeds.ts'
 import { parseLandingKey } from '../lake.ts'
 import type { Clock, ObjectStore } from '../ports.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
-import { ContentDigest, type IngestResult, ingestDrop, namingTheDrop } from './ingest.ts'
+import { ContentDigest, type IngestRequest, type IngestResult, ingestDrop, namingTheDrop } from './ingest.ts'
 
 export class NotALandingKeyError extends Error {
   override name = 'NotALandingKeyError'
@@ -20,7 +20,11 @@ export async function ingestLandedObject(
   store: ObjectStore,
   key: string,
   clock: Clock,
-  options: { versionId?: string } = {},
+  options: {
+    versionId?: string
+    /** The key of the feeds' pseudonyms and the pings' accuracy limit (IngestRequest). */
+    settings?: Pick<IngestRequest, 'pseudonymKey' | 'accuracyLimitM'>
+  } = {},
 ): Promise<IngestResult> {
   const parts = parseLandingKey(key)
   if (!parts)
@@ -50,6 +54,7 @@ export async function ingestLandedObject(
       landingKey: key,
       landingVersionId: options.versionId,
       content: digest.content(),
+      ...options.settings,
     })
   } catch (error) {
     throw namingTheDrop(key, error)

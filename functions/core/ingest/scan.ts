@@ -16,6 +16,7 @@ import {
 } from './formats.ts'
 import { KEY_SEPARATOR, storedKey } from './key-set.ts'
 import { type Encoding, readLines } from './lines.ts'
+import type { Pseudonymiser } from './pseudonym.ts'
 import { type QuarantineTruncation, QuarantineWriter } from './quarantine-writer.ts'
 import { csvRecords, jsonlRecords, type RecordErrorCode, type SourceRecord } from './records.ts'
 import { ThreadedParquetSink } from './threaded-sink.ts'
@@ -60,6 +61,10 @@ export interface ScanInput {
   notAfterMs: number
   /** The quarantine file's cap (quarantine-writer.ts): rejected rows past it are counted, not stored. */
   quarantineMaxBytes: number
+  /** Replaces the contract's pseudonymised columns; given whenever the contract has any. */
+  pseudonymiser: Pseudonymiser | undefined
+  /** Rows whose accuracy is over this many metres are flagged (FeedContract.accuracyFlag). */
+  accuracyLimitM: number
   onProgress?: (progress: { rows: number }) => void
 }
 
@@ -116,6 +121,12 @@ class DropScan {
   private readonly personal: Set<string>
   /** The feed's refusals name line, column and rule only (FeedContract.redactRefusals). */
   private readonly redact: boolean
+  /**
+   * A quarantine record holds neither the text of a row nor a value outside the contract's columns: a redacted
+   * feed's may be personal data, and a pseudonymised feed's the raw value of a pseudonymised column (in its
+   * text, or under a name the contract does not know).
+   */
+  private readonly contractOnly: boolean
   private readonly dropDay: number
   private readonly jsonl: ReturnType<typeof bindJsonl> | undefined
   private format: FormatName | undefined
@@ -161,6 +172,10 @@ class DropScan {
     this.contractColumns = new Set(this.contentColumns)
     this.personal = new Set(contract.personalColumns)
     this.redact = contract.redactRefusals === true
+    this.contractOnly = this.redact || contract.pseudonymised !== undefined
+    if (contract.pseudonymised !== undefined && !input.pseudonymiser) {
+      throw new Error(`${contract.feed} drops are pseudonymised: the scan needs a pseudonymiser`)
+    }
     this.dropDay = parseDate(input.dropDate) as number
     this.format = input.format
     this.jsonl = input.format === 'jsonl' ? bindJsonl(contract) : undefined
@@ -214,7 +229,8 @@ class DropScan {
     this.rowsIn++
     if ('error' in record) {
       const { code, reason } = record.error
-      this.rejectRecord(record, null, code, this.redact ? RECORD_ERROR_RULES[code] : reason, {
+      // the parser's reason may quote the record (`value is "..."`): a pseudonymised feed's holds a raw id
+      this.rejectRecord(record, null, code, this.contractOnly ? RECORD_ERROR_RULES[code] : reason, {
         text: this.textOf(record),
       })
       return
@@ -222,7 +238,10 @@ class DropScan {
     const mapped = this.jsonl ? this.mapObject(record) : this.mapFields(record)
     if (!mapped) return
     const { contract } = this.input
-    const checked = validateRow(contract, mapped.raw, { notAfterMs: this.input.notAfterMs })
+    const checked = validateRow(contract, mapped.raw, {
+      notAfterMs: this.input.notAfterMs,
+      dropDay: this.dropDay,
+    })
     if (!checked.ok) {
       const source = (this.mapper ?? this.jsonl) as RecordMapper
       const first = checked.issues[0] as { column: string }
@@ -239,6 +258,7 @@ class DropScan {
       return
     }
     const row = checked.row as Record<string, unknown>
+    this.derive(row)
     // in the order of LINEAGE_COLUMNS
     const lineage = [this.input.dropId, this.dropDay, record.line, this.input.ingestedAtMs, mapped.keyDerived]
     if (this.pass === 2 && !mapped.keyDerived) {
@@ -253,6 +273,16 @@ class DropScan {
       }
     }
     this.sink.append(row, lineage)
+  }
+
+  /** What the ingest sets on an accepted row: pseudonyms in place of raw values, the accuracy flag. */
+  private derive(row: Record<string, unknown>): void {
+    this.input.pseudonymiser?.apply(row)
+    const flag = this.input.contract.accuracyFlag
+    if (flag) {
+      const accuracy = row[flag.column]
+      row[flag.flag] = typeof accuracy === 'number' && accuracy > this.input.accuracyLimitM
+    }
   }
 
   private bindHeader(record: SourceRecord): void {
@@ -292,7 +322,7 @@ class DropScan {
           this.header[i] ?? null,
           'field_too_large',
           `field of ${(fields[i] as string).length} characters exceeds the 64 KiB cap`,
-          { text: mapper.carriesPersonalData || this.redact ? undefined : record.text.slice(0, 1024) },
+          { text: mapper.carriesPersonalData || this.contractOnly ? undefined : record.text.slice(0, 1024) },
         )
         return undefined
       }
@@ -359,31 +389,44 @@ class DropScan {
   /**
    * The row as the drop gave it, by its own column names, without personal data. When the feed's refusals are
    * redacted, only its contract columns that passed their checks: a value outside the contract, or one a
-   * column refused, may be a name or a phone number.
+   * column refused, may be a name or a phone number. A pseudonymised feed's keeps its contract columns only, and
+   * a pseudonymised column holds its pseudonym, as curated/ would, or is left out when the column refused it.
    */
   private originalOf(record: SourceRecord, refused: Set<string> = new Set()): Record<string, unknown> {
     const keeps = (name: string, value: unknown) =>
       !this.personal.has(name) &&
-      (!this.redact ||
-        (this.contractColumns.has(name) &&
-          !refused.has(name) &&
-          (value === null || typeof value !== 'object')))
+      (!this.contractOnly || this.contractColumns.has(name)) &&
+      (!this.redact || (!refused.has(name) && (value === null || typeof value !== 'object')))
     const original: Record<string, unknown> = {}
+    // a CSV header's names are read trimmed; a JSON key is a column only as it is spelled
+    const keep = (name: string, value: unknown, column = name) => {
+      if (!keeps(column, value)) return
+      if (this.input.pseudonymiser && column in this.input.pseudonymiser.prefixes) {
+        const shown = refused.has(column) ? undefined : this.pseudonymOf(column, value)
+        if (shown !== undefined) original[name] = shown
+      } else original[name] = value
+    }
     if (this.jsonl) {
-      for (const [name, value] of Object.entries(objectOf(record)))
-        if (keeps(name, value)) original[name] = value
+      for (const [name, value] of Object.entries(objectOf(record))) keep(name, value)
     } else if ('fields' in record) {
       this.header.forEach((name, i) => {
-        const value = record.fields[i] ?? ''
-        if (keeps(name.trim(), value)) original[name] = value
+        keep(name, record.fields[i] ?? '', name.trim())
       })
     }
     return original
   }
 
+  /** A pseudonymised column's value as a quarantine record shows it: its pseudonym, or null when absent. */
+  private pseudonymOf(column: string, value: unknown): string | null | undefined {
+    if (value === null) return null
+    if (typeof value !== 'string' && typeof value !== 'number') return undefined
+    const clean = cleanText(String(value))
+    return clean === '' ? null : (this.input.pseudonymiser as Pseudonymiser).pseudonym(column, clean)
+  }
+
   private textOf(record: SourceRecord): string | undefined {
     const carriesPersonalData =
-      this.redact || ((this.mapper ?? this.jsonl)?.carriesPersonalData ?? this.personal.size > 0)
+      this.contractOnly || ((this.mapper ?? this.jsonl)?.carriesPersonalData ?? this.personal.size > 0)
     return carriesPersonalData ? undefined : record.text.slice(0, TEXT_PREVIEW_CHARS)
   }
 

@@ -10,6 +10,7 @@ import {
   type QuarantineRecord,
 } from '../../../functions/core/ingest/ingest.ts'
 import type { Encoding } from '../../../functions/core/ingest/lines.ts'
+import type { PseudonymKey } from '../../../functions/core/ingest/pseudonym.ts'
 import { type Clock, fixedClock } from '../../../functions/core/ports.ts'
 
 /** "Now" of every test ingest: timestamps after 2026-06-02T12:00:00Z are in the future. */
@@ -39,7 +40,13 @@ export class TempLake {
     feed: FeedName,
     name: string,
     content: string | Uint8Array,
-    options: { dropDate?: string; encoding?: Encoding; clock?: Clock } = {},
+    options: {
+      dropDate?: string
+      encoding?: Encoding
+      clock?: Clock
+      pseudonymKey?: PseudonymKey
+      accuracyLimitM?: number
+    } = {},
   ): Promise<IngestResult> {
     const file = await this.writeDrop(path.basename(name), content)
     return ingestDrop({
@@ -50,6 +57,8 @@ export class TempLake {
       sourceName: name,
       dropDate: options.dropDate ?? '2026-06-01',
       ...(options.encoding ? { encoding: options.encoding } : {}),
+      pseudonymKey: options.pseudonymKey,
+      accuracyLimitM: options.accuracyLimitM,
     })
   }
 
