@@ -6,6 +6,7 @@ import {
   SCALES,
   type Scale,
 } from '../core/generate/generate.ts'
+import { PINGS } from '../core/generate/pings.ts'
 import { formatNumber } from '../core/reports/document/format.ts'
 
 export interface GenerateCommandOptions {
@@ -18,6 +19,8 @@ export interface GenerateCommandOptions {
   out: string
   /** Last day of data (moved back to the Sunday on or before it); default 2026-11-15. */
   endDate?: string
+  /** Days of GPS pings at the end of the period (0: none); default 28. */
+  pingDays?: string | number
   /** Replace an earlier generation in `out`. */
   force?: boolean
   /** Progress lines (e.g. process.stderr on a TTY); none when undefined. */
@@ -50,6 +53,7 @@ export async function runGenerateCommand(options: GenerateCommandOptions): Promi
     out: options.out,
     endDate: options.endDate ?? DEFAULT_END_DATE,
     overwrite: options.force ?? false,
+    pingDays: wholeNumber('ping-days', options.pingDays ?? PINGS.defaultDays),
     onProgress: progress
       ? ({ day, days, date, rows }) => {
           const week = Math.floor(day / 7)
