@@ -112,6 +112,7 @@ export interface Point {
  * what a check of the scatter compares with). Returns whether the row was kept.
  */
 export type Emit = (at: number, values: Values, planted: Point) => boolean
+
 interface Waypoint extends Point {
   /** Seconds since 1970-01-01 UTC. */
   t: number
@@ -232,7 +233,7 @@ function visitWalk(random: Random, visit: PlantedVisit): Waypoint[] {
  * that side's normal. Presence counts a fix up to one cell (25 m) outside the edge; the loiterer's fixes stay
  * more than one cell beyond that, over 50 m out: the spot is at least 85 m out, the shuffle at most 2 m, and a
  * fix's error along the normal at most maxErrorSigmas x the largest loiter sigma x fixSigmaFactor's top,
- * 2.5 x 10 x 1.15 = 28.75 m; 85 - 2 - 28.75 = 54.25 m, more than the ingest's rounding (0.5 m) short of 50 m.
+ * 2.5 x 10 x 1.15 = 28.75 m: 85 - 2 - 28.75 = 54.25 m, over 50 m even after the ingest rounds to whole metres.
  * Only a bad fix (accuracy over 50 m, left out of presence) lands nearer.
  */
 function loiterWalk(random: Random, hotspot: Hotspot, startS: number): Waypoint[] {
