@@ -6,7 +6,6 @@ import {
   SCALES,
   type Scale,
 } from '../core/generate/generate.ts'
-import { PINGS } from '../core/generate/pings.ts'
 import { formatNumber } from '../core/reports/document/format.ts'
 
 export interface GenerateCommandOptions {
@@ -53,7 +52,7 @@ export async function runGenerateCommand(options: GenerateCommandOptions): Promi
     out: options.out,
     endDate: options.endDate ?? DEFAULT_END_DATE,
     overwrite: options.force ?? false,
-    pingDays: wholeNumber('ping-days', options.pingDays ?? PINGS.defaultDays),
+    pingDays: options.pingDays === undefined ? undefined : wholeNumber('ping-days', options.pingDays),
     onProgress: progress
       ? ({ day, days, date, rows }) => {
           const week = Math.floor(day / 7)

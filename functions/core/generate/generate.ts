@@ -134,10 +134,10 @@ function validate(options: GenerateOptions): void {
     throw new Error(`--years must be a whole number from 1 to 10, not ${options.years}`)
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffff_ffff)
     throw new Error(`--seed must be a whole number from 0 to 4294967295, not ${options.seed}`)
-  const pingDays = options.pingDays ?? PINGS.defaultDays
-  if (!Number.isInteger(pingDays) || pingDays < 0 || pingDays > options.years * 364)
+  const { pingDays, years } = options
+  if (pingDays !== undefined && (!Number.isInteger(pingDays) || pingDays < 0 || pingDays > years * 364))
     throw new Error(
-      `--ping-days must be a whole number from 0 to the ${options.years * 364} days generated, not ${pingDays}`,
+      `--ping-days must be a whole number from 0 to the ${years * 364} days generated, not ${pingDays}`,
     )
 }
 
@@ -182,7 +182,7 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0')
 export async function generateCity(options: GenerateOptions): Promise<GenerateSummary> {
   const started = performance.now()
   validate(options)
-  const { scale, years, seed, out } = options
+  const { scale, years, seed, out, pingDays = PINGS.defaultDays } = options
   const params = SCALES[scale]
   const timeline = timelineOf(options.endDate ?? DEFAULT_END_DATE, years)
   await prepareOut(out, options.overwrite ?? false)
@@ -194,7 +194,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       .map((w) => [w.crime_type as string, w.days]),
   )
   const city = buildCity(seed, params.incidentsPerDay, weights)
-  const pingsFrom = timeline.endDay - (options.pingDays ?? PINGS.defaultDays) + 1
+  const pingsFrom = timeline.endDay - pingDays + 1
   const pings = new PatrolPings(city.hotspots)
   const trialId = `TRIAL-${formatDay(timeline.holdFrom)}`
 
