@@ -559,7 +559,7 @@ export class PatrolPings {
       pings: this.counts,
       parameters: PINGS,
       rules:
-        "a drop holds the pings recorded on its London day; device ids are raw (the ingest pseudonymises them); a planted visit's presence is its interval (started_at to ended_at of its patrol_visits row), counted on the London day it started; visits = device visits (officers summed); pass_throughs = response cars driven through the hotspot; loiterers = officers standing 85-120 m outside it, who must never count",
+        "a drop holds the pings recorded on its London day; device ids are raw (the ingest pseudonymises them); a planted visit's presence is its interval (started_at to ended_at of its patrol_visits row), counted on the London day it started; visits = device visits (officers summed); pass_throughs = response cars driven through the hotspot; loiterers = officers standing outside it (parameters.loiterDistanceM from its edge), who must never count; pings after the last day's midnight are not written",
       presence: this.presence,
       visits: this.visits,
     }
