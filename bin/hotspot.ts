@@ -52,6 +52,7 @@ program
   .option('--seed <n>', 'random seed', '1')
   .option('--out <dir>', 'output folder', '.hotspot/demo')
   .option('--end-date <date>', 'last day of data (moved back to a Sunday)', DEFAULT_END_DATE)
+  .option('--ping-days <n>', 'days of GPS pings at the end of the period (default 28; 0: none)')
   .option('--force', 'replace an earlier generation in --out')
   .option('--json', 'print the summary as JSON')
   .action(async (options) => {

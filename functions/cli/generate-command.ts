@@ -18,6 +18,8 @@ export interface GenerateCommandOptions {
   out: string
   /** Last day of data (moved back to the Sunday on or before it); default 2026-11-15. */
   endDate?: string
+  /** Days of GPS pings at the end of the period (0: none); default 28. */
+  pingDays?: string | number
   /** Replace an earlier generation in `out`. */
   force?: boolean
   /** Progress lines (e.g. process.stderr on a TTY); none when undefined. */
@@ -50,6 +52,7 @@ export async function runGenerateCommand(options: GenerateCommandOptions): Promi
     out: options.out,
     endDate: options.endDate ?? DEFAULT_END_DATE,
     overwrite: options.force ?? false,
+    pingDays: options.pingDays === undefined ? undefined : wholeNumber('ping-days', options.pingDays),
     onProgress: progress
       ? ({ day, days, date, rows }) => {
           const week = Math.floor(day / 7)

@@ -13,6 +13,7 @@ import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { DROP_COLUMNS } from '../../functions/core/generate/columns.ts'
 import type { Truth } from '../../functions/core/generate/generate.ts'
+import { fromWgs84 } from '../../functions/core/geo.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { checkRecipientsAgainstRegister, parseRecipients } from '../../functions/core/reference/recipients.ts'
@@ -131,13 +132,18 @@ describe('reference files', () => {
 })
 
 describe('drops', () => {
-  it('one canonical CSV per feed per day (allocations on trial days), with the contract columns', () => {
+  it('one canonical CSV per feed per day (allocations on trial days, pings on the last 28), with the contract columns', () => {
     const days = truth.dates.days as number
     const dates = Array.from({ length: days }, (_, i) => formatDay(day(truth.dates.start) + i))
+    const pingsFrom = formatDay(day(truth.dates.end) - 27)
     for (const feed of FEED_NAMES) {
       const names = readdirSync(path.join(dir, 'drops', feed)).sort()
       const expected =
-        feed === 'patrol_allocations' ? dates.filter((d) => d >= truth.programme.hold_from) : dates
+        feed === 'patrol_allocations'
+          ? dates.filter((d) => d >= truth.programme.hold_from)
+          : feed === 'patrol_pings'
+            ? dates.filter((d) => d >= pingsFrom)
+            : dates
       expect(names, feed).toEqual(expected.map((d) => `${d}.csv`))
       const header = readFileSync(path.join(dir, 'drops', feed, names[0] as string), 'utf8').split('\n')[0]
       expect(header).toBe(DROP_COLUMNS[feed].join(','))
@@ -156,6 +162,7 @@ describe('drops', () => {
       'sent_at',
       'responded_at',
       'actioned_at',
+      'recorded_at',
     ]
     let checked = 0
     const problems: string[] = []
@@ -328,6 +335,66 @@ describe('the other feeds', () => {
       expect(['gps', 'manual']).toContain(visit.source)
       expect(Number(visit.officers)).toBeGreaterThanOrEqual(1)
     }
+  })
+
+  it('patrol pings: each officer of each GPS visit of the last 28 days pings inside its hotspot; truth has their presence', () => {
+    const planted = truth.patrol_pings
+    expect(planted.period).toEqual({
+      first_day: formatDay(day(truth.dates.end) - 27),
+      last_day: truth.dates.end,
+      days: 28,
+    })
+    const gpsVisits = [...latestRecords(dir, 'patrol_visits').values()].filter(
+      (v) => v.source === 'gps' && localDate(v.started_at as string) >= (planted.period?.first_day as string),
+    )
+    expect(planted.visits.map((v) => v.visit_id).sort()).toEqual(gpsVisits.map((v) => v.visit_id).sort())
+
+    // good fixes (accuracy within the ingest's 50 m) by device, in the 25 m cells of the register
+    const fixes = new Map<string, { at: number; areas: string[]; vehicle: boolean; speed: number }[]>()
+    for (const ping of latestRecords(dir, 'patrol_pings').values()) {
+      if (Number(ping.accuracy_m) > 50) continue
+      const { easting, northing } = fromWgs84(Number(ping.lat), Number(ping.lon))
+      const cell = `${Math.floor(Math.round(easting) / 25)},${Math.floor(Math.round(northing) / 25)}`
+      const list = fixes.get(ping.device_id as string) ?? []
+      list.push({
+        at: Date.parse(ping.recorded_at as string),
+        areas: (cells.get(cell) ?? []).filter((a) => a.role === 'hotspot').map((a) => a.id),
+        vehicle: (ping.team as string).endsWith('-RESPONSE'),
+        speed: Number(ping.speed_mps),
+      })
+      fixes.set(ping.device_id as string, list)
+    }
+    for (const visit of planted.visits) {
+      const from = Date.parse(visit.started_at)
+      const to = Date.parse(visit.ended_at)
+      const officers = gpsVisits.find((v) => v.visit_id === visit.visit_id)?.officers
+      expect(visit.devices, visit.visit_id).toHaveLength(Number(officers))
+      for (const device of visit.devices) {
+        const inside = (fixes.get(device) ?? []).filter(
+          (f) => f.at >= from && f.at <= to && f.areas.includes(visit.hotspot_id),
+        )
+        expect(inside.length, `${visit.visit_id} ${device}`).toBeGreaterThan(0)
+      }
+    }
+    const cars = [...fixes.values()].flat().filter((f) => f.vehicle)
+    expect(cars.filter((f) => !(f.speed > 3))).toEqual([])
+    expect(cars.filter((f) => f.areas.length > 0).length).toBeGreaterThan(1000)
+
+    // presence: the union of the hotspot-day's GPS visits, merged here by sorting
+    for (const row of planted.presence) {
+      const own = gpsVisits
+        .filter((v) => v.hotspot_id === row.hotspot_id && localDate(v.started_at as string) === row.date)
+        .map((v) => [Date.parse(v.started_at as string), Date.parse(v.ended_at as string)] as const)
+        .sort((a, b) => a[0] - b[0])
+      let minutes = 0
+      let until = 0
+      for (const [from, to] of own) {
+        minutes += Math.max(0, to - Math.max(from, until)) / 60_000
+        until = Math.max(until, to)
+      }
+      expect(row.presence_minutes, `${row.hotspot_id} ${row.date}`).toBeCloseTo(minutes, 2)
+    }
+    expect(planted.presence.filter((r) => r.presence_minutes > 0).length).toBeGreaterThan(150)
   })
 
   it('surveys: sent 6-72 h after the report, ~30% answered, satisfaction differs by group as planted', () => {

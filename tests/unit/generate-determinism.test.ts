@@ -53,6 +53,19 @@ describe('generate is deterministic', () => {
     expect(c.get('population.csv')).toBe(a.get('population.csv'))
   }, 120_000)
 
+  it('pings draw from their own streams: without them every other file but truth.json is the same', async () => {
+    const withPings = await hashes(path.join(dir, 'a'))
+    const pings = [...withPings.keys()].filter((file) => file.startsWith('drops/patrol_pings/'))
+    expect(pings).toHaveLength(28)
+    expect(pings[0]).toBe('drops/patrol_pings/2026-10-19.csv')
+    await generateCity({ scale: 'demo', years: 1, seed: 11, pingDays: 0, out: path.join(dir, 'no-pings') })
+    const without = await hashes(path.join(dir, 'no-pings'))
+    const others = (hashes: Map<string, string>) =>
+      [...hashes].filter(([file]) => file !== 'truth.json' && !pings.includes(file))
+    expect(others(without)).toEqual(others(withPings))
+    expect([...without.keys()].filter((file) => file.startsWith('drops/patrol_pings/'))).toEqual([])
+  }, 60_000)
+
   it('the command refuses to mix with earlier drops unless forced, and then writes the same bytes', async () => {
     const out = path.join(dir, 'a')
     const before = await hashes(out)
@@ -76,6 +89,12 @@ describe('generate is deterministic', () => {
     await expect(runGenerateCommand({ scale: 'demo', years: '1.5', out })).rejects.toThrow(/--years/)
     await expect(runGenerateCommand({ scale: 'demo', years: '0', out })).rejects.toThrow(/--years/)
     await expect(runGenerateCommand({ scale: 'demo', seed: '-3', out })).rejects.toThrow(/--seed/)
+    await expect(runGenerateCommand({ scale: 'demo', years: 1, pingDays: '1.5', out })).rejects.toThrow(
+      /--ping-days must be a whole number/,
+    )
+    await expect(runGenerateCommand({ scale: 'demo', years: 1, pingDays: 365, out })).rejects.toThrow(
+      /--ping-days must be a whole number from 0 to the 364 days generated, not 365/,
+    )
     await expect(runGenerateCommand({ scale: 'demo', years: 1, endDate: '2026-13-01', out })).rejects.toThrow(
       /not a date/,
     )

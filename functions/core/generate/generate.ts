@@ -57,6 +57,7 @@ import {
   wgs84Ring,
 } from './city.ts'
 import { csvLine, DROP_COLUMNS, KEY_OF, keyOf, type Values } from './columns.ts'
+import { PatrolPings, PINGS, type PlantedVisit } from './pings.ts'
 import {
   CORRECTIONS,
   DEFAULT_END_DATE,
@@ -107,6 +108,8 @@ export interface GenerateOptions {
   endDate?: string
   /** Replace an earlier generation in `out` (its drops/ folder and its four files). */
   overwrite?: boolean
+  /** GPS pings for the last this many days of the period (0: none); default PINGS.defaultDays. */
+  pingDays?: number
   onProgress?: (progress: GenerateProgress) => void
 }
 
@@ -131,6 +134,11 @@ function validate(options: GenerateOptions): void {
     throw new Error(`--years must be a whole number from 1 to 10, not ${options.years}`)
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffff_ffff)
     throw new Error(`--seed must be a whole number from 0 to 4294967295, not ${options.seed}`)
+  const { pingDays, years } = options
+  if (pingDays !== undefined && (!Number.isInteger(pingDays) || pingDays < 0 || pingDays > years * 364))
+    throw new Error(
+      `--ping-days must be a whole number from 0 to the ${years * 364} days generated, not ${pingDays}`,
+    )
 }
 
 /** Writes files with a bounded number of writes in flight, so generation and disk work overlap. */
@@ -174,7 +182,7 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0')
 export async function generateCity(options: GenerateOptions): Promise<GenerateSummary> {
   const started = performance.now()
   validate(options)
-  const { scale, years, seed, out } = options
+  const { scale, years, seed, out, pingDays = PINGS.defaultDays } = options
   const params = SCALES[scale]
   const timeline = timelineOf(options.endDate ?? DEFAULT_END_DATE, years)
   await prepareOut(out, options.overwrite ?? false)
@@ -186,6 +194,8 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       .map((w) => [w.crime_type as string, w.days]),
   )
   const city = buildCity(seed, params.incidentsPerDay, weights)
+  const pingsFrom = timeline.endDay - pingDays + 1
+  const pings = new PatrolPings(city.hotspots)
   const trialId = `TRIAL-${formatDay(timeline.holdFrom)}`
 
   await writeFile(
@@ -585,8 +595,9 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     }
   }
 
-  // ---- patrol visits (GPS geofence on the hotspots, and manual entries)
+  // ---- patrol visits (GPS geofence on the hotspots, and manual entries); returns the GPS ones
   const generateVisits = (day: number, random: Random, phases: Phase[], assigned: Set<number>) => {
+    const gpsVisits: PlantedVisit[] = []
     for (const hotspot of city.hotspots) {
       const phase = phases[hotspot.index] as Phase
       const isAssigned = assigned.has(hotspot.index)
@@ -607,17 +618,27 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
           minutes = Math.max(5, Math.round(minutes / 5) * 5)
         }
         const startedAt = londonToUtc(day, startMinute)
-        push('patrol_visits', day, startedAt, {
+        const values: Values = {
           visit_id: nextId('patrol_visits'),
           hotspot_id: hotspot.id,
           started_at: isoUtc(startedAt),
           ended_at: isoUtc(startedAt + minutes * MINUTE_MS),
           officers: officers.draw(random),
           source: gps ? 'gps' : 'manual',
-        })
+        }
+        push('patrol_visits', day, startedAt, values)
         counts.patrol_visits.records++
+        if (gps)
+          gpsVisits.push({
+            visitId: values.visit_id as string,
+            hotspot,
+            startedAt: Date.parse(values.started_at as string),
+            endedAt: Date.parse(values.ended_at as string),
+            officers: Number(values.officers),
+          })
       }
     }
+    return gpsVisits
   }
 
   // ---- community tips: received, then actioned (an update in a later drop when not the same day)
@@ -665,7 +686,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     for (const feed of FEED_NAMES) {
       const rows = buckets[feed].get(day) ?? []
       buckets[feed].delete(day)
-      if (feed === 'patrol_allocations' && rows.length === 0) continue
+      if ((feed === 'patrol_allocations' || feed === 'patrol_pings') && rows.length === 0) continue
       rows.sort((a, b) => a.sort - b.sort || a.seq - b.seq)
       const columns = DROP_COLUMNS[feed]
       const entries: Entry[] = rows.map((row) => ({ text: csvLine(columns, row.values) }))
@@ -713,9 +734,10 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
       for (let b = 0; b < bad; b++) {
         const kind = kinds[planted[feed]++ % kinds.length] as (typeof kinds)[number]
         const values: Values = { ...(random.pick(rows) as PendingRow).values }
-        // a fresh key, so that no real record is touched (allocations: the fault breaks the key itself)
-        const [idColumn, ...rest] = KEY_OF[feed]
-        if (idColumn !== undefined && rest.length === 0) values[idColumn] = nextId(feed)
+        // a fresh key, so that no real record is touched (pings: a device id no real device has; allocations:
+        // the fault breaks the key itself)
+        const [idColumn] = KEY_OF[feed]
+        if (idColumn !== undefined && feed !== 'patrol_allocations') values[idColumn] = nextId(feed)
         kind.apply(values)
         const text =
           kind.truncate === undefined
@@ -793,7 +815,13 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     generateIncidents(day, new Random(seed, 'incidents', i), keepIn)
     generateOtherCalls(day, new Random(seed, 'calls', i))
     generateStopSearches(day, new Random(seed, 'stop_searches', i), phases, assigned)
-    generateVisits(day, new Random(seed, 'patrol_visits', i), phases, assigned)
+    const gpsVisits = generateVisits(day, new Random(seed, 'patrol_visits', i), phases, assigned)
+    if (day >= pingsFrom)
+      pings.day(day, new Random(seed, 'patrol_pings', i), gpsVisits, (at, values) => {
+        const kept = push('patrol_pings', londonDayNumber(at), at, values)
+        if (kept) counts.patrol_pings.records++
+        return kept
+      })
     generateTips(day, new Random(seed, 'tips', i))
     totalRows += await flush(day, new Random(seed, 'drops', i))
     options.onProgress?.({ day: i + 1, days: timeline.days, date: formatDay(day), rows: totalRows })
@@ -815,6 +843,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     duplicates,
     superseded,
     corrections,
+    pings: pings.truth(),
   })
   await writeFile(path.join(out, 'truth.json'), `${JSON.stringify(truth, null, 2)}\n`)
 

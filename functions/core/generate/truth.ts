@@ -22,6 +22,7 @@ import {
   WEEKLY,
 } from './catalogue.ts'
 import { AREA, type Area, CELL_M, CELLS, CITY_PARAMETERS, type City, round } from './city.ts'
+import type { PingsTruth } from './pings.ts'
 import {
   GENERATOR_VERSION,
   LATENESS,
@@ -99,6 +100,7 @@ export interface TruthInput {
   duplicates: DuplicateTruth[]
   superseded: SupersededTruth[]
   corrections: CorrectionTruth[]
+  pings: PingsTruth
 }
 
 /** truth.json: every planted parameter, the programme, the counts and the planted faults (see its fields). */
@@ -220,6 +222,7 @@ export function buildTruth(input: TruthInput) {
       disproportionality: plantedDisproportionality(),
     },
     visits: VISITS,
+    patrol_pings: input.pings,
     tips: TIPS,
     lateness: LATENESS,
     late_rows_by_lag_days: lateLags,
