@@ -7,7 +7,7 @@ import { AGE_BANDS, ETHNICITY_GROUPS, STOP_SEARCH, TIPS } from '../../functions/
 import { DROP_COLUMNS } from '../../functions/core/generate/columns.ts'
 import { timelineOf } from '../../functions/core/generate/generate.ts'
 import { AliasTable, Random } from '../../functions/core/generate/random.ts'
-import { formatDay, weekday } from '../../functions/core/time/days.ts'
+import { formatDay, parseDate, weekday } from '../../functions/core/time/days.ts'
 
 describe('generator calendar', () => {
   it('ends the data on a Sunday and leaves at least 12 weeks either side of clear', () => {
@@ -165,7 +165,8 @@ const GOOD_ROWS: Record<FeedName, Record<string, string>> = {
   },
 }
 
-const context = { notAfterMs: Date.parse('2026-11-21T12:00:00Z') }
+/** An ingest's context for the good rows: now on 2026-11-21, the drop of their day (pings must not be after it). */
+const context = { notAfterMs: Date.parse('2026-11-21T12:00:00Z'), dropDay: parseDate('2026-03-02') }
 
 describe('generated drop columns and planted faults', () => {
   // a value off its list would be quarantined in every demo city; blank is an unstated group (absent)

@@ -1,6 +1,7 @@
 import type { FeedName } from '../contracts/feeds.ts'
 import type { QuarantineCode } from '../ingest/scan.ts'
-import { HOUR_MS, isoUtc, MINUTE_MS } from './calendar.ts'
+import { londonDayNumber, londonToUtc } from '../time/london.ts'
+import { HOUR_MS, isoUtc, isoUtcOffset, MINUTE_MS } from './calendar.ts'
 import type { Values } from './columns.ts'
 
 /**
@@ -259,6 +260,16 @@ export const BAD_ROWS: Record<FeedName, BadRowKind[]> = {
       reason: 'is outside 0..100000',
       apply: (v) => {
         v.accuracy_m = '-5'
+      },
+    },
+    {
+      kind: 'recorded_after_drop',
+      code: 'invalid_value',
+      column: 'recorded_at',
+      reason: 'is after the drop date',
+      // ten past midnight of the next London day: before the ingest's "now + 24 h" on the period's last drop too
+      apply: (v) => {
+        v.recorded_at = isoUtcOffset(londonToUtc(londonDayNumber(ms(v.recorded_at)) + 1, 10))
       },
     },
   ],
