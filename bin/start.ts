@@ -14,7 +14,7 @@ import { runIngestCommand } from '../functions/cli/ingest-command.ts'
 import { removeLeftovers } from '../functions/cli/leftovers.ts'
 import { runQueryCommand } from '../functions/cli/query-command.ts'
 import { describeReport, runReportCommand } from '../functions/cli/report-command.ts'
-import { describeRun, runRunCommand } from '../functions/cli/run-command.ts'
+import { describeRun, runPresenceBackfill, runRunCommand } from '../functions/cli/run-command.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
@@ -45,7 +45,11 @@ async function main(): Promise<void> {
       `  ${summary.start_date} .. ${summary.end_date}: ${summary.files} daily drops (${seconds(started)})\n`,
     )
   } else out.write(`Demo city: ${demo} (already generated)\n`)
-  const truth = JSON.parse(readFileSync(path.join(demo, 'truth.json'), 'utf8')) as { dates: { end: string } }
+  const truth = JSON.parse(readFileSync(path.join(demo, 'truth.json'), 'utf8')) as {
+    dates: { end: string }
+    /** A city generated before the demo had pings has none. */
+    patrol_pings?: { period: { first_day: string; last_day: string } | null }
+  }
   const asOf = truth.dates.end
 
   out.write('\nReference data\n')
@@ -86,6 +90,16 @@ async function main(): Promise<void> {
     )
     for (const failure of failures) out.write(`  FAILED ${failure.message}\n`)
     failed += failures.length
+  }
+
+  // the demo's pings began weeks before its first nightly run: measure their days as the nightly runs would have
+  const pings = truth.patrol_pings?.period
+  if (pings) {
+    started = performance.now()
+    const ran = await runPresenceBackfill({ lake, from: pings.first_day, to: pings.last_day })
+    out.write(
+      `\nPresence from GPS pings, ${pings.first_day} .. ${pings.last_day}: ${ran.length === 0 ? 'measured already' : `${ran.length} presence runs`} (${seconds(started)})\n`,
+    )
   }
 
   out.write(`\nMarts as of ${asOf}\n`)

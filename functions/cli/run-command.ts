@@ -1,9 +1,11 @@
 import { DuckDbLake } from '../adapters/duckdb-lake.ts'
 import type { StagingPreparation } from '../adapters/duckdb-staging-cache.ts'
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
-import type { MartName } from '../core/analytics/marts.ts'
+import { FIRST_STAGE_MARTS, type MartName } from '../core/analytics/marts.ts'
 import { type RunManifest, runMarts } from '../core/analytics/run.ts'
-import { type Clock, systemClock } from '../core/ports.ts'
+import { PRESENCE } from '../core/contracts/presence.ts'
+import { type Clock, type ObjectStore, systemClock } from '../core/ports.ts'
+import { formatDay, parseDate } from '../core/time/days.ts'
 
 export interface RunCommandOptions {
   lake: string
@@ -44,6 +46,43 @@ export async function runRunCommand(options: RunCommandOptions): Promise<RunMani
   } finally {
     engine.close()
   }
+}
+
+/**
+ * Measures the GPS presence of every day from `from` to `to`, as the nightly runs would have: a run of the
+ * presence marts as of every PRESENCE.windowDays-th day (each measures the window ending on its as-of date), the
+ * last as of `to`; an as-of date with a finished presence run already is skipped. For a lake whose pings began
+ * before its nightly runs did (the demo city's). Returns the as-of dates it ran.
+ */
+export async function runPresenceBackfill(options: {
+  lake: string
+  from: string
+  to: string
+  clock?: Clock
+}): Promise<string[]> {
+  const store = new FsObjectStore(options.lake)
+  const first = parseDate(options.from)
+  const last = parseDate(options.to)
+  if (first === undefined || last === undefined || first > last)
+    throw new Error(`presence from ${options.from} to ${options.to} is not a range of dates`)
+  const ran: string[] = []
+  for (let day = first + PRESENCE.windowDays - 1; ; day += PRESENCE.windowDays) {
+    const asOf = formatDay(Math.min(day, last))
+    if (!(await hasFinishedPresenceRun(store, asOf))) {
+      await runRunCommand({ lake: options.lake, asOf, marts: [...FIRST_STAGE_MARTS], clock: options.clock })
+      ran.push(asOf)
+    }
+    if (day >= last) return ran
+  }
+}
+
+async function hasFinishedPresenceRun(store: ObjectStore, asOf: string): Promise<boolean> {
+  const mart = FIRST_STAGE_MARTS[FIRST_STAGE_MARTS.length - 1] as MartName
+  for await (const { key } of store.list(`results/${mart}/as_of=${asOf}/`)) {
+    const runId = /([^/]+)\.parquet$/.exec(key)?.[1]
+    if (runId && (await store.exists(`manifests/runs/${runId}.json`))) return true
+  }
+  return false
 }
 
 export function describeRun(manifest: RunManifest): string {

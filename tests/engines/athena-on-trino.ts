@@ -14,6 +14,8 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena'
 import { mockClient } from 'aws-sdk-client-mock'
+import { FIRST_STAGE_MARTS } from '../../functions/core/analytics/marts.ts'
+import { martRunsTable } from '../../lib/glue-schema.ts'
 import type { TextResult, TrinoLake } from './trino-lake.ts'
 
 interface Execution {
@@ -49,7 +51,14 @@ export function athenaOnTrino(lake: TrinoLake): AthenaOnTrino {
     if (input.ExecutionParameters !== undefined)
       throw new Error('athena-on-trino: the pipeline sends no ExecutionParameters (literals only)')
     const id = `trino-${executions.size + 1}`
-    const result = lake.query(input.QueryString as string).catch((error: Error) => error)
+    const sql = input.QueryString as string
+    // Athena's partition projection sees a run's results at once; Trino's Hive connector knows the partitions it
+    // was told of: those of the presence marts' runs that the query reads through their views are registered first
+    const runs = FIRST_STAGE_MARTS.filter((mart) => new RegExp(`\\b${mart}\\b`).test(sql))
+    const result = (async () => {
+      for (const mart of runs) await lake.syncPartitions(martRunsTable(mart))
+      return lake.query(sql)
+    })().catch((error: Error) => error)
     executions.set(id, { input, result })
     if (input.ClientRequestToken) byToken.set(input.ClientRequestToken, id)
     return { QueryExecutionId: id }
