@@ -188,6 +188,8 @@ export class HotspotFunction extends Construct {
   readonly serviceName: string
   /** Every variable set through a binding or addEnvironment, for the tests. */
   readonly environment: Record<string, string> = {}
+  /** The bucket prefixes whose wildcard finding is acknowledged already (grantBucket). */
+  private readonly acknowledgedPrefixes = new Set<string>()
 
   constructor(scope: Construct, id: string, props: HotspotFunctionProps) {
     super(scope, id)
@@ -375,6 +377,11 @@ export class HotspotFunction extends Construct {
     for (const statement of statements) this.role.addToPrincipalPolicy(statement)
     const policy = this.defaultPolicy()
     for (const pattern of new Set([...read, ...write])) {
+      // one finding per resource of the policy: a prefix granted twice (run manifests: written by the run, read
+      // by its queries) is acknowledged once, by the first grant
+      const key = `${bucket.node.path} ${pattern}`
+      if (this.acknowledgedPrefixes.has(key)) continue
+      this.acknowledgedPrefixes.add(key)
       const verb =
         read.includes(pattern) && write.includes(pattern)
           ? 'reads and writes'

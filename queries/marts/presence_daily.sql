@@ -1,4 +1,4 @@
--- grain: one row per hotspot (role hotspot in register_version) per London day of the presence window (the window_days days ending on as_of)
+-- grain: one row per hotspot (role hotspot in register_version) per London day of the presence window (the window_days days ending on as_of) whose pings were sent
 -- grain key: hotspot_id, visit_date
 -- parameters: as_of (date), weights_version (varchar), register_version (varchar)
 -- columns:
@@ -12,19 +12,23 @@
 --
 -- Definitions: DESIGN section 12. Visits and pass-throughs are the runs of queries/shared/shr_presence_runs.sql
 -- (as presence_visits publishes them). A visit counts wholly on the day it started, like a manual visit in
--- patrol_dosage (decision). Every hotspot of the register has a row for every day of the window: a day without
--- a visit is a day of no presence, 0 (a force that sends no pings gets zeros: read them with its pings' dates).
+-- patrol_dosage (decision). Every hotspot of the register has a row for every day of the window whose pings were
+-- sent (its patrol_pings drop exists: stg_patrol_ping_days): a day without a visit is then a day of no presence,
+-- 0; a day without pings (an outage, a force that sends none) has no rows: it is not measured.
 -- Each night's run computes the window's days again (shr_presence_settings.window_days): pings dropped late
 -- still count while their day is in the window.
 with params as (
   select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
 ),
 
+-- the window's days whose pings were sent
 window_days as (
   select date_add('day', -t.days_back, p.as_of) as visit_date
   from params as p
   cross join shr_presence_settings as s
   cross join unnest(sequence(0, s.window_days - 1, 1)) as t (days_back)
+  inner join stg_patrol_ping_days as g
+    on date_add('day', -t.days_back, p.as_of) = g.ping_date
 ),
 
 spine as (

@@ -457,7 +457,7 @@ describe('least privilege', () => {
     expect(ssmStatements(functions().reports)).toEqual([])
   })
 
-  it('analytics reads the tables its SQL reads and the reference manifests; writes results/ and run manifests', () => {
+  it('analytics reads the tables and views its SQL reads and the reference manifests; writes results/ and run manifests', () => {
     const role = roleIdOf(functions().analytics)
     expect(dataKeysWith(role, 's3:GetObject')).toEqual(
       [
@@ -468,6 +468,10 @@ describe('least privilege', () => {
         'reference/harm_weights/*',
         'reference/hotspots/*',
         'reference/population/*',
+        // the presence marts' results and the run manifests, which their views read (shr_presence_history)
+        'results/presence_daily/*',
+        'results/presence_visits/*',
+        'manifests/runs/*',
       ].sort(),
     )
     expect(dataKeysWith(role, 's3:PutObject')).toEqual(['manifests/runs/*', 'results/*'])
@@ -528,7 +532,11 @@ describe('least privilege', () => {
     for (const st of lists(functions().analytics)) {
       const prefixes: string[] = st.Condition.StringLike['s3:prefix']
       expect(
-        prefixes.every((p) => /^(curated|reference|manifests\/reference)\//.test(p)),
+        prefixes.every((p) =>
+          /^(curated|reference|manifests\/reference|results\/presence_(daily|visits)|manifests\/runs)\//.test(
+            p,
+          ),
+        ),
         prefixes.join(),
       ).toBe(true)
     }

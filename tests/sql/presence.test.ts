@@ -98,8 +98,9 @@ const PINGS: GivenRow[] = [
   ping('dv-e', '2026-03-12T09:00:00Z', at(21_100, 7_200), walking),
   ping('dv-e', '2026-03-12T09:00:10Z', at(21_101, 7_201), walking),
   ping('dv-e', '2026-03-12T09:00:20Z', at(21_100, 7_201), walking),
-  // dropped on the 13th, after the as-of date: not read
+  // dropped on the 13th, after the as-of date 12 March: not read; and then a ping outside the hotspots
   ping('dv-e', '2026-03-13T08:00:00Z', at(21_100, 7_200), walking),
+  ping('dv-e', '2026-03-13T08:10:00Z', FAR, walking),
 ]
 
 function hotspot(areaId: string, role: 'hotspot' | 'control' = 'hotspot'): GivenRow {
@@ -270,6 +271,16 @@ describe('presence from GPS pings', () => {
       day('H2', '2026-03-10'),
       day('H2', '2026-03-11'),
       day('H2', '2026-03-12', 25, 25, 1, 1),
+    ])
+  })
+
+  it('as of 14 March: the 14th, without a drop of pings, is not measured (no rows), where the 13th is', async () => {
+    expect(await lake.mart('presence_daily', '2026-03-14')).toEqual([
+      day('H1', '2026-03-12'),
+      day('H1', '2026-03-13'), // measured: the 13th has its drop
+      day('H2', '2026-03-12', 25, 25, 1, 1),
+      // dv-e's one ping in H2 at 08:00, 600 s before its next (outside): a visit of 0 s
+      day('H2', '2026-03-13', 0, 0, 1, 1),
     ])
   })
 

@@ -95,6 +95,8 @@ describe('runMarts over the sample lake', () => {
       expect(repeated).toEqual({
         patrol_dosage: { patrol_visits: 4, patrol_allocations: 2 },
         funder_monthly: { incidents: 2, patrol_visits: 2 },
+        // the pings, and their days' partitions (stg_patrol_ping_days: the partition column alone)
+        presence_daily: { patrol_pings: 2 },
       })
     } finally {
       engine.close()
