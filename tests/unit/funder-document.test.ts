@@ -239,7 +239,8 @@ const doseRow = (
 })
 
 /**
- * Presence bands since September. October: one to nine minutes has 4 hotspot-days (<10): withheld as a whole,
+ * Presence bands since September (of September, only what the report reads: a band with presence, and all).
+ * October: one to nine minutes has 4 hotspot-days (<10): withheld as a whole,
  * its 12 crimes too; 17 to 30 minutes has 6 crimes (<10) and loses its 35 hotspot-days as the next smallest of
  * the column; over 30 minutes has no row (0 hotspot-days). Every month: every band shown.
  */
@@ -250,6 +251,7 @@ const DOSE_RESPONSE = [
   doseRow('all', '17-30', [70, 15, 141.4], [0.1, 0.33, 0.8, 3.2]),
   doseRow('all', 'over 30', [12, 0, 0], [0, 0, 0, 0]),
   doseRow('all', 'all', [492, 108, 1359.9], [0.18, 0.26, 2.2, 3.32], [130, 101]),
+  doseRow('2026-09', '10-16', [70, 9, 90], [0.05, 0.21, 0.4, 2.17], [50, 50]),
   doseRow('2026-09', 'all', [273, 49, 600], [0.12, 0.24, 1.5, 2.9], [68, 55]),
   doseRow('2026-10', '0', [120, 30, 400], [0.16, 0.34, 1.2, 5.46]),
   doseRow('2026-10', '1-9', [4, 12, 60], [0, 7.1, 0, 40.3]),
@@ -698,6 +700,21 @@ describe('funder report: crime by patrol presence (dose-response)', async () => 
       'Patrol presence and crime\n=========================\n\nNo patrol presence was measured from GPS pings in October 2026.\n\n',
     )
     expect(csvRows(none).some((r) => r.table?.startsWith('dose_response'))).toBe(false)
+    // dose_response as a run without pings gives it: every hotspot-day computed, all under one minute
+    const zeros = await renderFunderReport({
+      ...base,
+      rows: {
+        ...base.rows,
+        dose_response: [
+          ...DOSE_RESPONSE.filter((r) => r.period !== '2026-10'),
+          doseRow('2026-10', '0', [310, 70, 900], [0.17, 0.28, 2.1, 3.7], [62, 0]),
+          doseRow('2026-10', 'all', [310, 70, 900], [0.17, 0.28, 2.1, 3.7], [62, 0]),
+        ],
+      },
+    })
+    expect(zeros.text).toContain(
+      'Patrol presence and crime\n=========================\n\nNo patrol presence was measured from GPS pings in October 2026.\n\n',
+    )
     const first = await renderFunderReport({
       ...base,
       rows: { ...base.rows, dose_response: DOSE_RESPONSE.filter((r) => r.period !== '2026-09') },

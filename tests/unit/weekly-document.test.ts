@@ -279,13 +279,36 @@ describe('weekly scorecard: the figures in HTML, text and CSV equal the mart row
     expect(rendered.text).not.toContain('passing vehicles')
   })
 
-  it('a force that sends no pings sees no presence line and no presence note', async () => {
-    const rendered = await renderWeeklyScorecard(
-      scorecardInput({ rows: { ...scorecardRows(), presence_weekly: [] } }),
-    )
-    for (const part of [rendered.text, rendered.html, String(rendered.attachments[0]?.content)]) {
-      expect(part).not.toMatch(/GPS|presence/)
+  it('a force that sends no pings sees no presence line and no presence note: no rows, or rows of zeros', async () => {
+    // presence_weekly as a run without pings gives it: every hotspot, every day computed, nothing found
+    const zeros = scorecardRows()
+      .presence_weekly.filter((r) => r.week_start === '2026-11-09')
+      .map((r) => ({
+        ...r,
+        presence_minutes: 0,
+        officer_minutes: 0,
+        visits: 0,
+        days_with_presence: 0,
+        assigned_days_at_target: 0,
+        pass_throughs: 0,
+      }))
+    for (const presence_weekly of [[], zeros]) {
+      const rendered = await renderWeeklyScorecard(
+        scorecardInput({ rows: { ...scorecardRows(), presence_weekly } }),
+      )
+      for (const part of [rendered.text, rendered.html, String(rendered.attachments[0]?.content)]) {
+        expect(part).not.toMatch(/GPS|presence/)
+      }
     }
+    // pings that found someone in another commander's hotspot: the week was measured, and 0 minutes is news
+    const measured = zeros.map((r) => (r.hotspot_id === 'HS-77' ? { ...r, visits: 3 } : r))
+    const rendered = await renderWeeklyScorecard(
+      scorecardInput({ rows: { ...scorecardRows(), presence_weekly: measured } }),
+    )
+    expect(rendered.text).toContain(
+      'GPS presence: 0 minutes over 5 measured days; 0 of 4 assigned days reached the 10-minute target (0%)\n',
+    )
+    expect(rendered.text).not.toContain('HS-77')
   })
 
   it('victim satisfaction: latest month with answers, with its Wilson interval and n', () => {

@@ -93,15 +93,26 @@ function bandsView(id: string, caption: string, rows: MartRow[]): TableView {
   )
 }
 
+/**
+ * Whether pings were measured in a period: dose_response puts every hotspot-day a presence run computed in a
+ * band, pings or none, so a force that sends no pings has all its days under one minute. A period counts as
+ * measured when a hotspot-day in it had a minute of presence or more.
+ */
+const measured = (rows: MartRow[], period: string) =>
+  rows.some(
+    (r) => r.period === period && r.band !== '0' && r.band !== 'all' && (num(r, 'hotspot_days') ?? 0) > 0,
+  )
+
 /** The month's table and the table of every month so far; undefined when no presence was measured in the month. */
 export function doseResponseViews(c: Ctx): DoseResponseViews | undefined {
   const { input, period } = c
-  const ofPeriod = (p: string) => input.rows.dose_response.filter((r) => r.period === p)
+  const rows = input.rows.dose_response
+  if (!measured(rows, period.id)) return undefined
+  const ofPeriod = (p: string) => rows.filter((r) => r.period === p)
   const month = ofPeriod(period.id)
-  if (!month.some((r) => r.band === 'all')) return undefined
-  const months = input.rows.dose_response
+  const months = rows
     .map((r) => String(r.period))
-    .filter((p) => p !== 'all' && p <= period.id)
+    .filter((p) => p !== 'all' && p <= period.id && measured(rows, p))
     .sort()
   const first = months[0] ?? period.id
   return {
