@@ -281,7 +281,7 @@ describe('weekly scorecard: the figures in HTML, text and CSV equal the mart row
 
   it('a force that sends no pings sees no presence line and no presence note: no rows, or rows of zeros', async () => {
     // presence_weekly as a run without pings gives it: every hotspot, every day computed, nothing found
-    const zeros = scorecardRows()
+    const zeros: WeeklyScorecardRows['presence_weekly'] = scorecardRows()
       .presence_weekly.filter((r) => r.week_start === '2026-11-09')
       .map((r) => ({
         ...r,
