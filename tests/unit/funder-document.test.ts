@@ -678,6 +678,7 @@ describe('funder report: crime by patrol presence (dose-response)', async () => 
     )
     expect(cell('dose_response_all', 'all', 'share_at_target')).toMatchObject({ value: '77.7' })
     expect(email.text).toContain('a normal interval across the hotspot-days')
+    expect(email.text).toContain('An incident counts on the day it occurred, as for the patrol effect')
     expect(email.text).toContain('These figures show association, not cause')
     expect(email.text).toContain(
       'The patrol effect above, from the random allocation of patrols, is the estimate',

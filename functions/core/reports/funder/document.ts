@@ -112,6 +112,7 @@ function doseResponseBlocks(figures: FunderFigures, period: Period): Block[] {
       type: 'paragraph',
       text:
         'Crimes and harm per day are means over the hotspot-days of the band, each with a 95% confidence interval: a normal interval across the hotspot-days (the mean plus or minus 1.96 standard errors). ' +
+        'An incident counts on the day it occurred, as for the patrol effect, and records the police raised themselves (patrols create them) are left out. ' +
         `The target dose is ${KOPER.minMinutes} minutes of presence in the day (Koper); the share at target is of the hotspot-days assigned a patrol. ` +
         'A band of fewer than 10 hotspot-days is withheld as a whole. ' +
         'These figures show association, not cause: presence is not assigned at random, and the days that draw more of it may differ in other ways. ' +
