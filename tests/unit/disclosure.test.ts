@@ -269,6 +269,92 @@ describe('rule 2: secondary suppression', () => {
   })
 })
 
+describe('rule 2: a count over a group is withheld with it', () => {
+  /** Bands of hotspot-days with the crimes on them, and the total row: crimes name their band's days as basis. */
+  const bands = (rows: [string, number, number][]): DisclosureTable => ({
+    rows: rows.map(([label, days, crimes]) => ({
+      label,
+      cells: [
+        { column: 'days', kind: 'count', value: days },
+        { column: 'crimes', kind: 'count', value: crimes, basis: ['days'] },
+        { column: 'per_day', kind: 'statistic', value: crimes / days, basis: ['days', 'crimes'] },
+      ],
+    })),
+    columnTotal: 'all',
+  })
+
+  it('withholds the crimes of a band with under 10 days, and a next smallest band down both columns', () => {
+    const t = discloseTable(
+      bands([
+        ['a', 4, 25],
+        ['b', 40, 30],
+        ['c', 200, 120],
+        ['all', 244, 175],
+      ]),
+    )
+    expect(shown(t)).toEqual([
+      ['a', '<10', 'withheld', 'withheld'],
+      ['b', 'withheld', 'withheld', 'withheld'],
+      ['c', '200', '120', '0.60'],
+      ['all', '244', '175', '0.72'],
+    ])
+    expect(statuses(t)).toEqual([
+      ['under10', 'withheld', 'withheld'],
+      ['secondary', 'secondary', 'withheld'],
+      ['shown', 'shown', 'shown'],
+      ['shown', 'shown', 'shown'],
+    ])
+  })
+
+  it('withholds a 0 over a small group too, and protects it: the crimes of a withheld band are not 0 for sure', () => {
+    const t = discloseTable(
+      bands([
+        ['a', 3, 0],
+        ['b', 20, 12],
+        ['c', 30, 40],
+        ['all', 53, 52],
+      ]),
+    )
+    expect(shown(t)).toEqual([
+      ['a', '<10', 'withheld', 'withheld'],
+      ['b', 'withheld', 'withheld', 'withheld'],
+      ['c', '30', '40', '1.33'],
+      ['all', '53', '52', '0.98'],
+    ])
+  })
+
+  it('leaves a count over a group that is shown alone', () => {
+    const t = discloseTable(
+      bands([
+        ['a', 12, 0],
+        ['b', 20, 12],
+        ['all', 32, 12],
+      ]),
+    )
+    expect(
+      statuses(t)
+        .flat()
+        .every((s) => s === 'shown'),
+    ).toBe(true)
+  })
+
+  it('refuses a count over a cell that is not a count', () => {
+    const table: DisclosureTable = {
+      rows: [
+        {
+          label: 'r',
+          cells: [
+            { column: 'n', kind: 'count', value: 12 },
+            { column: 'harm', kind: 'days', value: 30, basis: ['n'] },
+            { column: 'crimes', kind: 'count', value: 20, basis: ['harm'] },
+          ],
+        },
+      ],
+    }
+    expect(() => discloseTable(table)).toThrow(/not a count of the table/)
+  })
+})
+
 describe('rule 3: rates, percentages, harm and other derived figures', () => {
   const rate = (
     numerator: number | null,

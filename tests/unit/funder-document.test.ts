@@ -210,6 +210,56 @@ const weekRow = (week: string, arrests: number, lastYear: number | null, hotspot
   }
 }
 
+/**
+ * A dose_response row: per-day figures and their intervals as the mart gives them (worked by hand below from
+ * the counts; the intervals are made up, the report prints them as given).
+ */
+const doseRow = (
+  period: string,
+  band: string,
+  [days, crimes, harm]: [number, number, number],
+  ci: [number, number, number, number] | null,
+  assigned: [number, number] = [0, 0],
+) => ({
+  period,
+  band,
+  hotspot_days: days,
+  crimes,
+  crimes_per_day: crimes / days,
+  crimes_ci_low: ci?.[0] ?? null,
+  crimes_ci_high: ci?.[1] ?? null,
+  harm,
+  harm_per_day: harm / days,
+  harm_ci_low: ci?.[2] ?? null,
+  harm_ci_high: ci?.[3] ?? null,
+  assigned_days: assigned[0],
+  assigned_days_at_target: assigned[1],
+  share_assigned_at_target: assigned[0] ? assigned[1] / assigned[0] : null,
+  weights_version: 'w-test',
+})
+
+/**
+ * Presence bands since September (of September, only what the report reads: a band with presence, and all).
+ * October: one to nine minutes has 4 hotspot-days (<10): withheld as a whole,
+ * its 12 crimes too; 17 to 30 minutes has 6 crimes (<10) and loses its 35 hotspot-days as the next smallest of
+ * the column; over 30 minutes has no row (0 hotspot-days). Every month: every band shown.
+ */
+const DOSE_RESPONSE = [
+  doseRow('all', '0', [250, 61, 812.5], [0.19, 0.3, 2.1, 4.4]),
+  doseRow('all', '1-9', [30, 12, 96], [0.2, 0.6, 1.1, 5.3]),
+  doseRow('all', '10-16', [130, 20, 310], [0.09, 0.22, 1.3, 3.47]),
+  doseRow('all', '17-30', [70, 15, 141.4], [0.1, 0.33, 0.8, 3.2]),
+  doseRow('all', 'over 30', [12, 0, 0], [0, 0, 0, 0]),
+  doseRow('all', 'all', [492, 108, 1359.9], [0.18, 0.26, 2.2, 3.32], [130, 101]),
+  doseRow('2026-09', '10-16', [70, 9, 90], [0.05, 0.21, 0.4, 2.17], [50, 50]),
+  doseRow('2026-09', 'all', [273, 49, 600], [0.12, 0.24, 1.5, 2.9], [68, 55]),
+  doseRow('2026-10', '0', [120, 30, 400], [0.16, 0.34, 1.2, 5.46]),
+  doseRow('2026-10', '1-9', [4, 12, 60], [0, 7.1, 0, 40.3]),
+  doseRow('2026-10', '10-16', [60, 11, 220.2], [0.08, 0.29, 1.75, 5.59]),
+  doseRow('2026-10', '17-30', [35, 6, 78.3], [0.04, 0.3, 0.3, 4.17]),
+  doseRow('2026-10', 'all', [219, 59, 758.5], [0.2, 0.34, 2.1, 4.83], [62, 46]),
+]
+
 const FUNDER = {
   key: 'funder-1',
   name: 'Example Trust',
@@ -297,6 +347,7 @@ function input(overrides: Partial<FunderReportInput> = {}): FunderReportInput {
         weekRow('2026-10-26', 15, 14),
         weekRow('2026-10-12', 2, 1, 'HS-C'),
       ],
+      dose_response: DOSE_RESPONSE,
     },
     ...overrides,
   }
@@ -371,7 +422,7 @@ describe('funder report: disclosure control', async () => {
           if (cell.kind === 'count') {
             counted++
             if (cell.status === 'shown') expect(cell.value === 0 || (cell.value as number) >= 10).toBe(true)
-            else expect(['under10', 'secondary', 'missing']).toContain(cell.status)
+            else expect(['under10', 'secondary', 'withheld', 'missing']).toContain(cell.status)
             expect(
               isDisclosedCount(cell.display),
               `${view.id} ${row.key} ${cell.column}: ${cell.display}`,
@@ -519,6 +570,8 @@ describe('funder report: disclosure control', async () => {
         'activity',
         'arrests_weekly',
         'patrol_effect',
+        'dose_response_month',
+        'dose_response_all',
         'displacement_counts',
         'displacement',
         'satisfaction',
@@ -537,6 +590,138 @@ describe('funder report: disclosure control', async () => {
     expect(
       rows.filter((r) => r.table === 'arrests_weekly' && r.measure === 'week').map((r) => r.row),
     ).toEqual(['2026-10-05', '2026-10-12', '2026-10-19', '2026-10-26'])
+  })
+})
+
+describe('funder report: crime by patrol presence (dose-response)', async () => {
+  const email = await renderFunderReport(input())
+  const rows = csvRows(email)
+  const cell = (table: string, row: string, measure: string) =>
+    rows.find((r) => r.table === table && r.row === row && r.measure === measure)
+
+  it("prints the month's bands with their intervals, and the share of assigned days at the 10-minute target", () => {
+    // 30 / 120 = 0.25 crimes a day; 400 / 120 = 3.33 harm days; 46 of 62 assigned days = 74.2%
+    expect(email.text).toContain('Crime by patrol presence, October 2026:')
+    expect(email.text).toContain(
+      '- Under one minute: Hotspot-days 120; Crimes 30; Crimes per day (95% CI) 0.25 (0.16 to 0.34); Harm per day, CCHI days (95% CI) 3.33 (1.20 to 5.46)\n',
+    )
+    // 11 / 60 = 0.18; 220.2 / 60 = 3.67
+    expect(email.text).toContain(
+      '- 10 to 16 minutes: Hotspot-days 60; Crimes 11; Crimes per day (95% CI) 0.18 (0.08 to 0.29); Harm per day, CCHI days (95% CI) 3.67 (1.75 to 5.59)\n',
+    )
+    // no row for over 30 minutes: no hotspot-days, nothing to divide
+    expect(email.text).toContain(
+      '- Over 30 minutes: Hotspot-days 0; Crimes 0; Crimes per day (95% CI) n/a; Harm per day, CCHI days (95% CI) n/a\n',
+    )
+    // 59 / 219 = 0.27; 758.5 / 219 = 3.46
+    expect(email.text).toContain(
+      '- All measured hotspot-days: Hotspot-days 219; Crimes 59; Crimes per day (95% CI) 0.27 (0.20 to 0.34); Harm per day, CCHI days (95% CI) 3.46 (2.10 to 4.83); Assigned days at target 74.2%\n',
+    )
+    expect(visibleText(email.html).replace(/\s+/g, ' ')).toContain(
+      'Under one minute 120 30 0.25 (0.16 to 0.34) 3.33 (1.20 to 5.46)',
+    )
+    expect(cell('dose_response_month', 'all', 'share_at_target')).toMatchObject({
+      value: '74.2',
+      status: 'shown',
+    })
+    expect(cell('dose_response_month', 'all', 'assigned_days')).toMatchObject({ value: '62' })
+    expect(cell('dose_response_month', 'all', 'assigned_days_at_target')).toMatchObject({ value: '46' })
+    expect(cell('dose_response_month', 'minutes_under_1', 'crimes_per_day')).toMatchObject({
+      value: '0.25',
+      kind: 'statistic',
+    })
+  })
+
+  it('withholds a band of under 10 hotspot-days as a whole, and what a small crime count is made into', () => {
+    // one to nine minutes: 4 hotspot-days (<10); its 12 crimes and every figure of the band withheld
+    expect(email.text).toContain(
+      '- One to nine minutes: Hotspot-days <10; Crimes withheld; Crimes per day (95% CI) withheld; Harm per day, CCHI days (95% CI) withheld\n',
+    )
+    expect(cell('dose_response_month', 'minutes_1_to_9', 'hotspot_days')).toMatchObject({
+      value: '<10',
+      status: 'under10',
+    })
+    expect(cell('dose_response_month', 'minutes_1_to_9', 'crimes')).toMatchObject({
+      value: 'withheld',
+      status: 'withheld',
+    })
+    for (const measure of [
+      'crimes_per_day',
+      'crimes_ci_low',
+      'crimes_ci_high',
+      'harm_per_day',
+      'harm_ci_high',
+    ])
+      expect(cell('dose_response_month', 'minutes_1_to_9', measure)).toMatchObject({ value: 'withheld' })
+    // 17 to 30 minutes: 6 crimes (<10); its 35 hotspot-days are the next smallest of their column (4 + 35 cannot
+    // be worked out from the total 219), and its rates go with them
+    expect(email.text).toContain(
+      '- 17 to 30 minutes: Hotspot-days withheld; Crimes <10; Crimes per day (95% CI) withheld; Harm per day, CCHI days (95% CI) withheld\n',
+    )
+    expect(cell('dose_response_month', 'minutes_17_to_30', 'hotspot_days')).toMatchObject({
+      status: 'secondary',
+    })
+    expect(cell('dose_response_month', 'minutes_17_to_30', 'crimes')).toMatchObject({ value: '<10' })
+    // nowhere the withheld figures: 4 or 35 hotspot-days, 12 crimes, 3.00 or 0.17 a day
+    const october = email.text.slice(email.text.indexOf('Crime by patrol presence, October 2026:'))
+    expect(october.slice(0, october.indexOf('Crime by patrol presence, every month'))).not.toMatch(
+      /\b35\b|\b12\b|3\.00|0\.17|2\.24/,
+    )
+  })
+
+  it('prints every month measured since the first, and says what the table shows and what it does not', () => {
+    expect(email.text).toContain(
+      'Crime by patrol presence, every month measured: September 2026 to October 2026:',
+    )
+    expect(email.text).toContain(
+      '- One to nine minutes: Hotspot-days 30; Crimes 12; Crimes per day (95% CI) 0.40 (0.20 to 0.60); Harm per day, CCHI days (95% CI) 3.20 (1.10 to 5.30)\n',
+    )
+    expect(cell('dose_response_all', 'all', 'share_at_target')).toMatchObject({ value: '77.7' })
+    expect(email.text).toContain('a normal interval across the hotspot-days')
+    expect(email.text).toContain('An incident counts on the day it occurred, as for the patrol effect')
+    expect(email.text).toContain('These figures show association, not cause')
+    expect(email.text).toContain(
+      'The patrol effect above, from the random allocation of patrols, is the estimate',
+    )
+    expect(email.text).toContain('The target dose is 10 minutes of presence in the day (Koper)')
+    expect(email.text).toContain('A band of fewer than 10 hotspot-days is withheld as a whole.')
+  })
+
+  it('says so in one line when no presence was measured in the month, and shows one table for a first month', async () => {
+    const base = input()
+    const none = await renderFunderReport({
+      ...base,
+      rows: { ...base.rows, dose_response: DOSE_RESPONSE.filter((r) => r.period !== '2026-10') },
+    })
+    const section = none.text.slice(
+      none.text.indexOf('Patrol presence and crime\n'),
+      none.text.indexOf('Displacement\n'),
+    )
+    expect(section).toBe(
+      'Patrol presence and crime\n=========================\n\nNo patrol presence was measured from GPS pings in October 2026.\n\n',
+    )
+    expect(csvRows(none).some((r) => r.table?.startsWith('dose_response'))).toBe(false)
+    // dose_response as a run without pings gives it: every hotspot-day computed, all under one minute
+    const zeros = await renderFunderReport({
+      ...base,
+      rows: {
+        ...base.rows,
+        dose_response: [
+          ...DOSE_RESPONSE.filter((r) => r.period !== '2026-10'),
+          doseRow('2026-10', '0', [310, 70, 900], [0.17, 0.28, 2.1, 3.7], [62, 0]),
+          doseRow('2026-10', 'all', [310, 70, 900], [0.17, 0.28, 2.1, 3.7], [62, 0]),
+        ],
+      },
+    })
+    expect(zeros.text).toContain(
+      'Patrol presence and crime\n=========================\n\nNo patrol presence was measured from GPS pings in October 2026.\n\n',
+    )
+    const first = await renderFunderReport({
+      ...base,
+      rows: { ...base.rows, dose_response: DOSE_RESPONSE.filter((r) => r.period !== '2026-09') },
+    })
+    expect(first.text).toContain('Crime by patrol presence, October 2026:')
+    expect(first.text).not.toContain('every month measured')
   })
 })
 

@@ -234,6 +234,83 @@ describe('weekly scorecard: the figures in HTML, text and CSV equal the mart row
     })
   })
 
+  it('GPS presence against the 10-minute target, for hotspots whose presence was measured that week', () => {
+    // HS-01: 84.25 minutes over 5 measured days; 3 of 4 assigned days at target = 75%; 2 vehicles passing
+    const line =
+      'GPS presence: 84 minutes over 5 measured days; 3 of 4 assigned days reached the 10-minute target (75%) (passing vehicles not counted: 2)'
+    expect(email.text).toContain(line)
+    expect(html).toContain(
+      'GPS presence 84 minutes over 5 measured days 3 of 4 assigned days reached the 10-minute target (75%) passing vehicles not counted: 2',
+    )
+    // after the patrol lines, in HS-01's section only: HS-02 has no presence row
+    expect(email.text.match(/GPS presence: /g)).toHaveLength(1)
+    expect(email.text.indexOf(line)).toBeGreaterThan(email.text.indexOf('Patrol days covered: 5 of 6'))
+    expect(email.text.indexOf(line)).toBeLessThan(email.text.indexOf('HS-02 Canal Walk\n'))
+    expect(email.text).toContain('a day reached the target with 10 minutes of presence or more')
+    expect(rowOf('HS-01', 'GPS presence minutes', '2026-W46').value).toBe('84.3')
+    expect(rowOf('HS-01', 'days with GPS presence measured', '2026-W46').value).toBe('5')
+    expect(rowOf('HS-01', 'assigned days with GPS presence measured', '2026-W46').value).toBe('4')
+    expect(rowOf('HS-01', 'assigned days at the 10-minute presence target', '2026-W46').value).toBe('3')
+    expect(rowOf('HS-01', 'assigned days at the 10-minute presence target (%)', '2026-W46').value).toBe('75')
+    expect(rowOf('HS-01', 'vehicles passing through (not counted as presence)', '2026-W46').value).toBe('2')
+    expect(csv.filter((r) => r.hotspot_id === 'HS-02' && /GPS|presence/.test(r.measure ?? ''))).toEqual([])
+  })
+
+  it('GPS presence: a week without assigned days, or without vehicles passing, says so briefly', async () => {
+    const rows = scorecardRows()
+    rows.presence_weekly = [
+      {
+        hotspot_id: 'HS-02',
+        week_start: '2026-11-09',
+        days_measured: 1,
+        presence_minutes: 12.5,
+        officer_minutes: 12.5,
+        visits: 1,
+        days_with_presence: 1,
+        assigned_days: 0,
+        assigned_days_at_target: 0,
+        pass_throughs: 0,
+      },
+    ]
+    const rendered = await renderWeeklyScorecard(scorecardInput({ rows }))
+    expect(rendered.text).toContain(
+      'GPS presence: 13 minutes over 1 measured day; no assigned days measured\n',
+    )
+    expect(rendered.text).not.toContain('passing vehicles')
+  })
+
+  it('a force that sends no pings sees no presence line and no presence note: no rows, or rows of zeros', async () => {
+    // presence_weekly as a run without pings gives it: every hotspot, every day computed, nothing found
+    const zeros: WeeklyScorecardRows['presence_weekly'] = scorecardRows()
+      .presence_weekly.filter((r) => r.week_start === '2026-11-09')
+      .map((r) => ({
+        ...r,
+        presence_minutes: 0,
+        officer_minutes: 0,
+        visits: 0,
+        days_with_presence: 0,
+        assigned_days_at_target: 0,
+        pass_throughs: 0,
+      }))
+    for (const presence_weekly of [[], zeros]) {
+      const rendered = await renderWeeklyScorecard(
+        scorecardInput({ rows: { ...scorecardRows(), presence_weekly } }),
+      )
+      for (const part of [rendered.text, rendered.html, String(rendered.attachments[0]?.content)]) {
+        expect(part).not.toMatch(/GPS|presence/)
+      }
+    }
+    // pings that found someone in another commander's hotspot: the week was measured, and 0 minutes is news
+    const measured = zeros.map((r) => (r.hotspot_id === 'HS-77' ? { ...r, visits: 3 } : r))
+    const rendered = await renderWeeklyScorecard(
+      scorecardInput({ rows: { ...scorecardRows(), presence_weekly: measured } }),
+    )
+    expect(rendered.text).toContain(
+      'GPS presence: 0 minutes over 5 measured days; 0 of 4 assigned days reached the 10-minute target (0%)\n',
+    )
+    expect(rendered.text).not.toContain('HS-77')
+  })
+
   it('victim satisfaction: latest month with answers, with its Wilson interval and n', () => {
     expect(html).toContain('Victim satisfaction 75% satisfied 95% CI 60% to 86%, n = 40, October 2026')
     expect(html).not.toContain('n = 40, October 2026 small sample')

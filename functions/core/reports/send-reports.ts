@@ -27,6 +27,7 @@ export const WEEKLY_MARTS = [
   'tips_monthly',
   'stop_search_monthly',
   'hotspot_heatmap',
+  'presence_weekly',
 ] as const satisfies readonly MartName[]
 
 export const MONTHLY_MARTS = [
@@ -36,6 +37,7 @@ export const MONTHLY_MARTS = [
   'victim_satisfaction_monthly',
   'stop_search_monthly',
   'arrests_weekly',
+  'dose_response',
 ] as const satisfies readonly MartName[]
 
 /** Weeks of history in the weekly harm chart. */

@@ -172,6 +172,12 @@ export function scorecardRows(): WeeklyScorecardRows {
         share_assigned_days_compliant: 1,
       },
     ],
+    // HS-02 has no presence measured from GPS: it has no presence line
+    presence_weekly: [
+      presenceRow('HS-01', W45, 999, 7, 7, 7, 0),
+      presenceRow('HS-01', W46, 84.25, 5, 4, 3, 2),
+      presenceRow('HS-77', W46, 777, 7, 7, 7, 0),
+    ],
     patrol_effect: [
       effectRow('all', 'harm', 0.1),
       effectRow('HS-01', 'count', 0.9),
@@ -226,6 +232,29 @@ export function scorecardRows(): WeeklyScorecardRows {
       stopSearchRow('hotspot', 'HS-02', '2026-11-01', 6, 1, 1),
       stopSearchRow('hotspot', 'HS-77', '2026-11-01', 333, 111, 55),
     ],
+  }
+}
+
+function presenceRow(
+  hotspot_id: string,
+  week_start: string,
+  minutes: number,
+  daysMeasured: number,
+  assignedDays: number,
+  atTarget: number,
+  passThroughs: number,
+): MartRow {
+  return {
+    hotspot_id,
+    week_start,
+    days_measured: daysMeasured,
+    presence_minutes: minutes,
+    officer_minutes: minutes * 1.5,
+    visits: daysMeasured * 2,
+    days_with_presence: daysMeasured,
+    assigned_days: assignedDays,
+    assigned_days_at_target: atTarget,
+    pass_throughs: passThroughs,
   }
 }
 

@@ -16,6 +16,9 @@
  *    more suppressed cells whose shown total and shown cells still pin a '<10' to one value (two '<10' beside
  *    the other cells adding up to 2 must both be 1; two adding up to 18 must both be 9; a '<10' and a 'withheld'
  *    adding up to 11 must be 1 and 10) counts as not protected yet, and loses its next smallest count as well.
+ *    A count over a group (the crimes on a band's hotspot-days) names the group's size in its `basis`, and is
+ *    withheld with it when the size is suppressed: a group too small to publish is withheld as a whole. Such a
+ *    count is a suppressed cell of its lines like any other, so they lose their next smallest count too.
  * 3. Derived figures: a rate, percentage, harm total (CCHI days), minutes, statistic or flag is 'withheld' when
  *    any count it is made from is suppressed: its numerator or denominator is 1 to 9, one of its `counts` is 1
  *    to 9, or one of its `basis` cells is suppressed (by rule 1, 2 or, for a basis that is itself derived, 3).
@@ -57,7 +60,10 @@ export interface DisclosureCell {
   denominator?: number | null
   /** Other counts the figure is made from (harm: its incident count). */
   counts?: (number | null)[]
-  /** Cells of this table it is made from: a column of the same row, or any cell. */
+  /**
+   * Cells of this table it is made from: a column of the same row, or any cell. A count's basis: the counts of
+   * the group it is counted over (it is withheld with them, rule 2).
+   */
   basis?: (string | CellRef)[]
   /** Decimal places shown: count, days and minutes 0, rate and percent 1, statistic 2. */
   decimals?: number
@@ -87,7 +93,7 @@ export interface DisclosureTable {
 /**
  * shown: the figure. missing: there is no figure (nothing to protect). under10: a count of 1 to 9 ('<10').
  * secondary: a count withheld so that a '<10' cannot be worked out. withheld: a derived figure withheld with
- * the count it comes from.
+ * the count it comes from, or a count withheld with its group.
  */
 export type CellStatus = 'shown' | 'missing' | 'under10' | 'secondary' | 'withheld'
 
@@ -177,8 +183,26 @@ export function discloseTable(table: DisclosureTable): DisclosedTable {
 
   // rule 2
   const lines = totalLines(table, slots, slotKey)
+  const target = (slot: Slot, ref: string | CellRef) =>
+    typeof ref === 'string' ? slots.get(slotKey(slot.rowKey, ref)) : slots.get(slotKey(ref.row, ref.column))
+  const groupCounts = [...slots.values()].filter((s) => s.cell.kind === 'count' && s.cell.basis?.length)
+  for (const slot of groupCounts) {
+    for (const ref of slot.cell.basis ?? []) {
+      if (target(slot, ref)?.cell.kind !== 'count')
+        throw new DisclosureError(
+          `count ${describe(slot)} is over ${JSON.stringify(ref)}: not a count of the table`,
+        )
+    }
+  }
   for (let changed = true; changed; ) {
     changed = false
+    for (const slot of groupCounts) {
+      if (isSuppressed(slot.status) || slot.cell.value === null) continue
+      if ((slot.cell.basis ?? []).some((ref) => isSuppressed(target(slot, ref)?.status))) {
+        slot.status = 'withheld'
+        changed = true
+      }
+    }
     for (const line of lines) {
       if (!needsMore(line)) continue
       const next = nextSmallest(line)
@@ -205,13 +229,10 @@ export function discloseTable(table: DisclosureTable): DisclosedTable {
     resolving.add(slot)
     const fromSmall = [cell.numerator, cell.denominator, ...(cell.counts ?? [])].some(isSmallCount)
     const fromSuppressed = (cell.basis ?? []).some((ref) => {
-      const target =
-        typeof ref === 'string'
-          ? slots.get(slotKey(slot.rowKey, ref))
-          : slots.get(slotKey(ref.row, ref.column))
-      if (!target)
+      const from = target(slot, ref)
+      if (!from)
         throw new DisclosureError(`${describe(slot)} is derived from ${JSON.stringify(ref)}: no such cell`)
-      return isSuppressed(resolve(target))
+      return isSuppressed(resolve(from))
     })
     resolving.delete(slot)
     return fromSmall || fromSuppressed ? 'withheld' : 'shown'
@@ -307,8 +328,9 @@ function needsMore(line: Line): boolean {
 
 /**
  * Whether the shown total and shown cells of a line fix the value of one of its '<10' cells: with the sum S of
- * the suppressed cells known, a '<10' lies in [1, 9] and a 'withheld' count in [10, infinity), and a cell is
- * pinned when the others' bounds leave it one value.
+ * the suppressed cells known, a '<10' lies in [1, 9], a count withheld by secondary suppression in [10,
+ * infinity) and one withheld with its group in {0} and [10, infinity), and a cell is pinned when the others'
+ * bounds leave it one value.
  */
 function pinned(line: Line): boolean {
   if (isSuppressed(line.total.status) || line.total.cell.value === null) return false
@@ -320,7 +342,8 @@ function pinned(line: Line): boolean {
       return false // an unknown cell: no equation
     else sum -= part.cell.value
   }
-  const lo = (s: Slot) => (s.status === 'under10' ? 1 : 10)
+  // withheld with its group: any count not 1 to 9 (rule 1 came first), 0 included
+  const lo = (s: Slot) => (s.status === 'under10' ? 1 : s.status === 'secondary' ? 10 : 0)
   const hi = (s: Slot) => (s.status === 'under10' ? 9 : Number.POSITIVE_INFINITY)
   return hidden.some((cell) => {
     if (cell.status !== 'under10') return false

@@ -1,7 +1,8 @@
 /**
  * The monthly programme report to funders as a document (DESIGN section 8): the month's results in the
- * hotspots, the patrol effect with its confidence interval, displacement (WDQ, TNE), victim satisfaction with
- * confidence intervals, stop and search outcomes and arrests.
+ * hotspots, the patrol effect with its confidence interval, crime by patrol presence measured from GPS (the
+ * dose-response), displacement (WDQ, TNE), victim satisfaction with confidence intervals, stop and search outcomes
+ * and arrests.
  *
  * Everything printed comes from the disclosure-controlled tables of funder/figures.ts (DESIGN section 7): the
  * HTML body, the plain-text alternative and the CSV attachment show the same disclosed figures, and the
@@ -11,6 +12,7 @@ import { renderEmail } from '../document/email.ts'
 import { formatDate, formatNumber } from '../document/format.ts'
 import type { Block, Cell, DataTable, ReportDocument, Section, Table } from '../document/model.ts'
 import { cellText } from '../document/text.ts'
+import { KOPER } from '../koper.ts'
 import { assertHeaderSafe } from '../mail-headers.ts'
 import type { Period, RenderedEmail } from '../model.ts'
 import {
@@ -90,6 +92,33 @@ function tneWords(cell: DisclosedCell): string {
   const v = cell.value as number
   const size = formatNumber(Math.abs(v), 1)
   return `about ${size} ${v >= 0 ? 'fewer' : 'more'} incidents in the hotspots and buffer together than the control areas' trend predicts`
+}
+
+/** The dose-response tables with what they show and what they do not, or one line when no presence was measured. */
+function doseResponseBlocks(figures: FunderFigures, period: Period): Block[] {
+  const views = figures.doseResponse
+  if (!views)
+    return [{ type: 'paragraph', text: `No patrol presence was measured from GPS pings in ${period.label}.` }]
+  return [
+    {
+      type: 'paragraph',
+      text:
+        'Hotspot-days with patrol presence measured from GPS pings, in bands by the minutes in the day with at least one officer on foot in the hotspot: ' +
+        'under one minute, one to nine, 10 to 16, 17 to 30, and over 30 minutes. Days without pings are left out, not counted as days without presence.',
+    },
+    tableBlock(views.month),
+    ...(views.sinceFirst ? [tableBlock(views.sinceFirst)] : []),
+    {
+      type: 'paragraph',
+      text:
+        'Crimes and harm per day are means over the hotspot-days of the band, each with a 95% confidence interval: a normal interval across the hotspot-days (the mean plus or minus 1.96 standard errors). ' +
+        'An incident counts on the day it occurred, as for the patrol effect, and records the police raised themselves (patrols create them) are left out. ' +
+        `The target dose is ${KOPER.minMinutes} minutes of presence in the day (Koper); the share at target is of the hotspot-days assigned a patrol. ` +
+        'A band of fewer than 10 hotspot-days is withheld as a whole. ' +
+        'These figures show association, not cause: presence is not assigned at random, and the days that draw more of it may differ in other ways. ' +
+        'The patrol effect above, from the random allocation of patrols, is the estimate of what patrols do.',
+    },
+  ]
 }
 
 /**
@@ -176,6 +205,7 @@ export function funderReportDocument(input: FunderReportInput): ReportDocument {
       blocks: [{ type: 'paragraph', text: 'No trial days yet: the effect cannot be estimated.' }],
     })
   }
+  sections.push({ title: 'Patrol presence and crime', blocks: doseResponseBlocks(figures, period) })
   if (displacement) {
     const wdq = cellOf(rowOf(displacement.stats.table, 'wdq'), 'value')
     const tne = cellOf(rowOf(displacement.stats.table, 'tne'), 'value')

@@ -8,6 +8,7 @@
 import { formatDate } from '../document/format.ts'
 import type { MartRow } from '../model.ts'
 import { type CellRef, type DisclosedTable, type DisclosureRow, discloseTable } from './disclosure.ts'
+import { type DoseResponseViews, doseResponseViews } from './dose-response.ts'
 import {
   type Ctx,
   changeCells,
@@ -362,6 +363,7 @@ export interface FunderFigures {
   activity: TableView
   weeklyArrests: TableView | undefined
   effect: TableView | undefined
+  doseResponse: DoseResponseViews | undefined
   displacement: { counts: TableView; stats: TableView; row: MartRow } | undefined
   satisfaction: TableView
   response: TableView | undefined
@@ -378,6 +380,7 @@ export function funderFigures(input: FunderReportInput): FunderFigures {
     activity: activityView(ctx),
     weeklyArrests: weeklyArrestsView(ctx),
     effect: patrolEffectView(ctx),
+    doseResponse: doseResponseViews(ctx),
     displacement: displacementViews(ctx),
     ...satisfactionViews(ctx),
     search: stopSearchViews(ctx),
@@ -393,6 +396,8 @@ export function disclosedTables(f: FunderFigures): TableView[] {
     f.activity,
     f.weeklyArrests,
     f.effect,
+    f.doseResponse?.month,
+    f.doseResponse?.sinceFirst,
     f.displacement?.counts,
     f.displacement?.stats,
     f.satisfaction,

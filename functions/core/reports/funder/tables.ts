@@ -27,6 +27,7 @@ export interface FunderReportInput {
     victim_satisfaction_monthly: MartRow[]
     stop_search_monthly: MartRow[]
     arrests_weekly?: MartRow[]
+    dose_response: MartRow[]
   }
   /** PNG charts shown in the body (as `cid:` images), in this order, after the summary. */
   images?: InlineImage[]

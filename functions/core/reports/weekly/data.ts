@@ -6,6 +6,7 @@
 
 import { percentOfShare, roundHalfAwayFromZero } from '../document/format.ts'
 import type { DataTable } from '../document/model.ts'
+import { KOPER } from '../koper.ts'
 import type { Comparison, CrimePeriod, ScorecardFigures } from './figures.ts'
 import { effectFlag, NO_HISTORY } from './wording.ts'
 
@@ -115,6 +116,28 @@ export function scorecardData(figures: ScorecardFigures): DataTable {
       period: week,
       value: sharePercent(d?.share ?? null),
     })
+    const presence = h.presence
+    if (presence) {
+      const atTarget = `assigned days at the ${KOPER.minMinutes}-minute presence target`
+      add({ measure: 'GPS presence minutes', period: week, value: round(presence.minutes, 1) })
+      add({ measure: 'days with GPS presence measured', period: week, value: presence.daysMeasured })
+      add({ measure: 'assigned days with GPS presence measured', period: week, value: presence.assignedDays })
+      add({ measure: atTarget, period: week, value: presence.assignedDaysAtTarget })
+      add({
+        measure: `${atTarget} (%)`,
+        period: week,
+        value: sharePercent(
+          presence.assignedDays && presence.assignedDaysAtTarget !== null
+            ? presence.assignedDaysAtTarget / presence.assignedDays
+            : null,
+        ),
+      })
+      add({
+        measure: 'vehicles passing through (not counted as presence)',
+        period: week,
+        value: presence.passThroughs,
+      })
+    }
     const effect = h.effect
     if (effect) {
       add({

@@ -5,8 +5,8 @@
  * - a summary line per hotspot (crimes and harm this week, the change flags against the same week last year and
  *   the seasonal baseline, each with its % change beside it);
  * - per hotspot a crime table (week, 28 days, financial year to date, each against last year) and key figures
- *   for the rest (seasonal baseline, serious violence, arrests, stop and search, tips, patrol dosage, the patrol
- *   effect, victim satisfaction), then its charts;
+ *   for the rest (seasonal baseline, serious violence, arrests, stop and search, tips, patrol dosage, GPS presence
+ *   against the target dose where pings were measured, the patrol effect, victim satisfaction), then its charts;
  * - the heat map, tips by source across the force, and how to read the figures.
  *
  * The document renderers (document/) make the HTML, the plain text and the CSV from it, so all three carry the
@@ -17,6 +17,7 @@ import { renderEmail } from '../document/email.ts'
 import { formatDate } from '../document/format.ts'
 import type { ImageRef, ReportDocument, Section, Table } from '../document/model.ts'
 import { lineText } from '../document/text.ts'
+import { KOPER } from '../koper.ts'
 import { assertHeaderSafe } from '../mail-headers.ts'
 import type { InlineImage, Period, RenderedEmail } from '../model.ts'
 import { scorecardData } from './data.ts'
@@ -172,6 +173,12 @@ export function weeklyScorecardDocument(input: WeeklyScorecardInput): ReportDocu
       'Harm is the Cambridge Crime Harm Index: the sum of the days in prison each offence would draw.',
       'A change is flagged as significant only when the Poisson test gives |Z| of 3 or more; the % change is shown beside the flag.',
       'The seasonal range is the same week and its neighbours in the last 3 years. Patrol visits are compliant at 10 to 16 minutes.',
+      ...(figures.hotspots.some((h) => h.presence)
+        ? [
+            `GPS presence is the minutes with at least one officer on foot in the hotspot, measured from the force's GPS pings on the days they were received; ` +
+              `a day reached the target with ${KOPER.minMinutes} minutes of presence or more. Vehicles passing through are counted apart, not as presence.`,
+          ]
+        : []),
       'Satisfaction is the share of victims fairly, very or completely satisfied overall, with a 95% Wilson interval, in the latest month with answers: ' +
         'answers received within 72 h of sending, to the surveys sent in the month whose 72 h response window had closed.',
       `The same figures are attached as ${csvName}.`,

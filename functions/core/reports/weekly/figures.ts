@@ -18,6 +18,7 @@ export interface ScorecardHotspot {
 export interface WeeklyScorecardRows {
   scorecard_weekly: MartRow[]
   patrol_dosage: MartRow[]
+  presence_weekly: MartRow[]
   patrol_effect: MartRow[]
   arrests_weekly: MartRow[]
   victim_satisfaction_monthly: MartRow[]
@@ -100,6 +101,15 @@ export interface Dosage {
   share: number | null
 }
 
+/** Patrol presence measured from GPS pings over the week's measured days (presence_weekly). */
+export interface Presence {
+  daysMeasured: number | null
+  minutes: number | null
+  assignedDays: number | null
+  assignedDaysAtTarget: number | null
+  passThroughs: number | null
+}
+
 export interface PatrolEffect {
   nAssigned: number | null
   nUnassigned: number | null
@@ -129,6 +139,8 @@ export interface HotspotFigures {
   stopSearch: { week: number | null; month: StopSearchMonth | null }
   tips: { week: number | null; month: TipsMonth | null }
   dosage: Dosage | null
+  /** Null when no presence was measured from GPS pings at the hotspot that week, or the force sent none. */
+  presence: Presence | null
   effect: PatrolEffect | null
   satisfaction: Satisfaction | null
 }
@@ -184,6 +196,12 @@ export function gatherFigures(input: WeeklyScorecardInput): ScorecardFigures {
     (r) => mine(r.hotspot_id) && r.week_start === period.firstDay,
   )
   const dosage = rows.patrol_dosage.filter((r) => mine(r.hotspot_id) && r.week_start === period.firstDay)
+  const presenceWeek = rows.presence_weekly.filter((r) => r.week_start === period.firstDay)
+  // presence_weekly has a row of zeros for every hotspot and day a presence run computed, pings or none: the
+  // week counts as measured when the force's pings put a visit or a vehicle in any hotspot (any commander's;
+  // only this yes or no comes from the other hotspots' rows)
+  const pingsThisWeek = presenceWeek.some((r) => (num(r.visits) ?? 0) > 0 || (num(r.pass_throughs) ?? 0) > 0)
+  const presence = pingsThisWeek ? presenceWeek.filter((r) => mine(r.hotspot_id)) : []
   const arrests = rows.arrests_weekly.filter((r) => mine(r.hotspot_id) && r.week_start === period.firstDay)
   const effect = rows.patrol_effect.filter((r) => mine(r.scope) && r.outcome === 'harm')
   const hotspotGroup = (r: MartRow) => r.group_type === 'hotspot' && mine(r.group_value)
@@ -262,6 +280,7 @@ export function gatherFigures(input: WeeklyScorecardInput): ScorecardFigures {
     const ss = stopSearch.find((r) => r.group_value === hotspot.id)
     const tip = tips.find((r) => r.group_value === hotspot.id)
     const dose = dosage.find((r) => r.hotspot_id === hotspot.id)
+    const present = presence.find((r) => r.hotspot_id === hotspot.id)
     const eff = effect.find((r) => r.scope === hotspot.id)
     const sat = satisfaction
       .filter((r) => r.group_value === hotspot.id)
@@ -317,6 +336,15 @@ export function gatherFigures(input: WeeklyScorecardInput): ScorecardFigures {
             assignedDays: num(dose.assigned_days),
             daysCovered: num(dose.assigned_days_with_compliant_visit),
             share: num(dose.share_assigned_days_compliant),
+          }
+        : null,
+      presence: present
+        ? {
+            daysMeasured: num(present.days_measured),
+            minutes: num(present.presence_minutes),
+            assignedDays: num(present.assigned_days),
+            assignedDaysAtTarget: num(present.assigned_days_at_target),
+            passThroughs: num(present.pass_throughs),
           }
         : null,
       effect: eff

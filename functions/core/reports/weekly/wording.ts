@@ -12,7 +12,8 @@ import {
   formatShare,
 } from '../document/format.ts'
 import type { Flag, Inline, KeyFigure, Tone } from '../document/model.ts'
-import type { Baseline, Comparison, CrimePeriod, HotspotFigures, PatrolEffect } from './figures.ts'
+import { KOPER } from '../koper.ts'
+import type { Baseline, Comparison, CrimePeriod, HotspotFigures, PatrolEffect, Presence } from './figures.ts'
 
 /** Below this many valid answers a satisfaction percentage is flagged as a small sample. */
 export const SMALL_SAMPLE = 30
@@ -162,6 +163,7 @@ export function keyFigures(h: HotspotFigures): KeyFigure[] {
         : 'no days assigned',
     ...(d && (d.assignedDays ?? 0) > 0 ? { note: 'assigned days with a compliant visit' } : {}),
   })
+  if (h.presence) rows.push(presenceFigure(h.presence))
   const effect = h.effect
   rows.push({
     label: 'Patrol effect',
@@ -195,6 +197,28 @@ export function keyFigures(h: HotspotFigures): KeyFigure[] {
       : {}),
   })
   return rows
+}
+
+/**
+ * "GPS presence: 84 minutes over 5 measured days; 3 of 4 assigned days reached the 10-minute target (75%)
+ * (passing vehicles not counted: 2)". Only for a hotspot whose presence was measured that week.
+ */
+function presenceFigure(p: Presence): KeyFigure {
+  const assigned = p.assignedDays ?? 0
+  const atTarget =
+    assigned > 0
+      ? `${countText(p.assignedDaysAtTarget)} of ${plural(p.assignedDays, 'assigned day', 'assigned days')} reached the ${
+          KOPER.minMinutes
+        }-minute target (${shareText((p.assignedDaysAtTarget ?? 0) / assigned)})`
+      : 'no assigned days measured'
+  return {
+    label: 'GPS presence',
+    value: `${countText(p.minutes)} minutes over ${plural(p.daysMeasured, 'measured day', 'measured days')}`,
+    detail: atTarget,
+    ...((p.passThroughs ?? 0) > 0
+      ? { note: `passing vehicles not counted: ${countText(p.passThroughs)}` }
+      : {}),
+  }
 }
 
 export function effectFlag(e: PatrolEffect): Flag {
