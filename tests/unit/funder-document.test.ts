@@ -701,7 +701,7 @@ describe('funder report: crime by patrol presence (dose-response)', async () => 
       'Patrol presence and crime\n=========================\n\nNo patrol presence was measured from GPS pings in October 2026.\n\n',
     )
     expect(csvRows(none).some((r) => r.table?.startsWith('dose_response'))).toBe(false)
-    // dose_response as a run without pings gives it: every hotspot-day computed, all under one minute
+    // pings sent that found no one: every hotspot-day measured, all under one minute, is a table to show
     const zeros = await renderFunderReport({
       ...base,
       rows: {
@@ -713,9 +713,8 @@ describe('funder report: crime by patrol presence (dose-response)', async () => 
         ],
       },
     })
-    expect(zeros.text).toContain(
-      'Patrol presence and crime\n=========================\n\nNo patrol presence was measured from GPS pings in October 2026.\n\n',
-    )
+    expect(zeros.text).toContain('Crime by patrol presence, October 2026:')
+    expect(zeros.text).not.toContain('No patrol presence was measured from GPS pings in October 2026.')
     const first = await renderFunderReport({
       ...base,
       rows: { ...base.rows, dose_response: DOSE_RESPONSE.filter((r) => r.period !== '2026-09') },

@@ -93,15 +93,9 @@ function bandsView(id: string, caption: string, rows: MartRow[]): TableView {
   )
 }
 
-/**
- * Whether pings were measured in a period: dose_response puts every hotspot-day a presence run computed in a
- * band, pings or none, so a force that sends no pings has all its days under one minute. A period counts as
- * measured when a hotspot-day in it had a minute of presence or more.
- */
+/** dose_response has rows only for hotspot-days whose pings were sent: a period is measured when it has some. */
 const measured = (rows: MartRow[], period: string) =>
-  rows.some(
-    (r) => r.period === period && r.band !== '0' && r.band !== 'all' && (num(r, 'hotspot_days') ?? 0) > 0,
-  )
+  rows.some((r) => r.period === period && r.band === 'all' && (num(r, 'hotspot_days') ?? 0) > 0)
 
 /** The month's table and the table of every month so far; undefined when no presence was measured in the month. */
 export function doseResponseViews(c: Ctx): DoseResponseViews | undefined {

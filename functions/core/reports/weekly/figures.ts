@@ -196,12 +196,8 @@ export function gatherFigures(input: WeeklyScorecardInput): ScorecardFigures {
     (r) => mine(r.hotspot_id) && r.week_start === period.firstDay,
   )
   const dosage = rows.patrol_dosage.filter((r) => mine(r.hotspot_id) && r.week_start === period.firstDay)
-  const presenceWeek = rows.presence_weekly.filter((r) => r.week_start === period.firstDay)
-  // presence_weekly has a row of zeros for every hotspot and day a presence run computed, pings or none: the
-  // week counts as measured when the force's pings put a visit or a vehicle in any hotspot (any commander's;
-  // only this yes or no comes from the other hotspots' rows)
-  const pingsThisWeek = presenceWeek.some((r) => (num(r.visits) ?? 0) > 0 || (num(r.pass_throughs) ?? 0) > 0)
-  const presence = pingsThisWeek ? presenceWeek.filter((r) => mine(r.hotspot_id)) : []
+  // presence_weekly has a row only for a week with days whose pings were sent: a force without pings has none
+  const presence = rows.presence_weekly.filter((r) => mine(r.hotspot_id) && r.week_start === period.firstDay)
   const arrests = rows.arrests_weekly.filter((r) => mine(r.hotspot_id) && r.week_start === period.firstDay)
   const effect = rows.patrol_effect.filter((r) => mine(r.scope) && r.outcome === 'harm')
   const hotspotGroup = (r: MartRow) => r.group_type === 'hotspot' && mine(r.group_value)
