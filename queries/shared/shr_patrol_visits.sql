@@ -12,8 +12,9 @@
 --   visit_id: gps-<hotspot>-<start in epoch milliseconds>.
 -- - Combined (decision): on a hotspot-day with a derived patrol, the sent visits marked gps are left out (the
 --   pings measure the same patrols), and so is a sent visit of any other source that overlaps a derived patrol
---   in time (the same patrol, also logged by hand). Every other sent visit counts: a hotspot-day without derived
---   patrols (no pings, or before pings began) keeps all its sent visits.
+--   in time (the same patrol, also logged by hand): a derived patrol going on when it starts, or starting
+--   before it ends. Every other sent visit counts: a hotspot-day without derived patrols (no pings, or before
+--   pings began) keeps all its sent visits.
 with covering_runs as (
   select distinct
     h.visit_date,
@@ -52,7 +53,10 @@ sent as (
     and v.started_date <= p.as_of
 ),
 
-final as (
+-- the sent visits and the derived patrols together, each read once: whether a sent visit repeats a derived patrol
+-- is decided by window functions over the hotspot-day, not by a join (each reference to the presence views is
+-- its own scans on Trino, and funder_monthly reads these visits twice: Trino allows 150 stages)
+combined as (
   select
     s.visit_id,
     s.hotspot_id,
@@ -60,17 +64,9 @@ final as (
     s.started_at,
     s.ended_at,
     s.officers,
-    s.source
+    s.source,
+    false as is_derived
   from sent as s
-  where
-    not exists (
-      select 1
-      from derived as d
-      where
-        d.hotspot_id = s.hotspot_id
-        and d.started_date = s.started_date
-        and (s.source = 'gps' or (s.started_at < d.ended_at and d.started_at < s.ended_at))
-    )
   union all
   select
     concat(
@@ -84,10 +80,55 @@ final as (
     d.started_at,
     d.ended_at,
     d.officers,
-    'gps' as source
+    'gps' as source,
+    true as is_derived
   from derived as d
   cross join params as p
   where d.started_date <= p.as_of
+),
+
+judged as (
+  select
+    visit_id,
+    hotspot_id,
+    started_date,
+    started_at,
+    ended_at,
+    officers,
+    source,
+    is_derived,
+    count_if(is_derived) over (partition by hotspot_id, started_date) as derived_patrols,
+    -- the latest end of the derived patrols that started before this visit (or with it, ordered first) ...
+    max(case when is_derived then ended_at end) over (
+      partition by hotspot_id, started_date order by started_at asc, is_derived desc, visit_id asc
+      rows between unbounded preceding and current row
+    ) as derived_end_before,
+    -- ... and the first start of those that started after it (or with it, ordered after)
+    min(case when is_derived then started_at end) over (
+      partition by hotspot_id, started_date order by started_at asc, is_derived desc, visit_id asc
+      rows between current row and unbounded following
+    ) as derived_start_after
+  from combined
+),
+
+final as (
+  select
+    visit_id,
+    hotspot_id,
+    started_date,
+    started_at,
+    ended_at,
+    officers,
+    source
+  from judged
+  where
+    is_derived
+    or derived_patrols = 0
+    or (
+      coalesce(source, 'manual') <> 'gps'
+      and not coalesce(derived_end_before > started_at, false)
+      and not coalesce(derived_start_after < ended_at, false)
+    )
 )
 
 select * from final

@@ -6,17 +6,8 @@
 --   run speaks for a day: each night's run computes the days of its window again, and the latest has the most
 --   pings (those dropped late); presence_daily has a row for every hotspot and day of a run's window, with or
 --   without presence, so a day a run found empty is empty, whatever an earlier run found.
-with covering_runs as (
-  select
-    d.visit_date,
-    max(d.as_of) as computed_as_of
-  from presence_daily as d
-  cross join params as p
-  where d.as_of <= p.as_of and d.visit_date <= p.as_of
-  group by d.visit_date
-),
-
-final as (
+-- one read of the view, the latest run per day by a window (each reference to a view is its own scans on Trino)
+with ranked as (
   select
     d.hotspot_id,
     d.visit_date,
@@ -25,10 +16,25 @@ final as (
     d.visits,
     d.devices,
     d.pass_throughs,
-    c.computed_as_of
+    d.as_of,
+    max(d.as_of) over (partition by d.visit_date) as computed_as_of
   from presence_daily as d
-  inner join covering_runs as c
-    on d.visit_date = c.visit_date and d.as_of = c.computed_as_of
+  cross join params as p
+  where d.as_of <= p.as_of and d.visit_date <= p.as_of
+),
+
+final as (
+  select
+    hotspot_id,
+    visit_date,
+    presence_minutes,
+    officer_minutes,
+    visits,
+    devices,
+    pass_throughs,
+    computed_as_of
+  from ranked
+  where as_of = computed_as_of
 )
 
 select * from final
