@@ -49,19 +49,6 @@ measured_days as (
     on h.hotspot_id = l.hotspot_id
 ),
 
-assigned_days as (
-  select distinct
-    a.hotspot_id,
-    a.date
-  from stg_patrol_allocations as a
-  cross join params as p
-  where
-    a.valid_from <= p.as_of
-    and (a.valid_to is null or a.valid_to > p.as_of)
-    and a.date <= p.as_of
-    and a.assigned
-),
-
 hotspot_days as (
   select
     m.hotspot_id,
@@ -79,7 +66,7 @@ hotspot_days as (
     cast(coalesce(d.harm, 0e0) as double) as harm
   from measured_days as m
   cross join shr_koper as k
-  left join assigned_days as a
+  left join shr_assigned_days as a
     on m.hotspot_id = a.hotspot_id and m.visit_date = a.date
   left join shr_hotspot_day_incidents as d
     on m.hotspot_id = d.hotspot_id and m.visit_date = d.date

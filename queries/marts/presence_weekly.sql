@@ -27,19 +27,6 @@ last_week as (
   from params as p
 ),
 
-assigned_days as (
-  select distinct
-    a.hotspot_id,
-    a.date
-  from stg_patrol_allocations as a
-  cross join params as p
-  where
-    a.valid_from <= p.as_of
-    and (a.valid_to is null or a.valid_to > p.as_of)
-    and a.date <= p.as_of
-    and a.assigned
-),
-
 measured_days as (
   select
     h.hotspot_id,
@@ -54,7 +41,7 @@ measured_days as (
   inner join shr_hotspot_list as l
     on h.hotspot_id = l.hotspot_id
   cross join shr_koper as k
-  left join assigned_days as a
+  left join shr_assigned_days as a
     on h.hotspot_id = a.hotspot_id and h.visit_date = a.date
 ),
 
