@@ -445,6 +445,33 @@ async function profileIngest(work: string, hotspots: Hotspot[], env: NodeJS.Proc
   }
 }
 
+interface PlanNode {
+  operator_name?: string
+  operator_timing?: number
+  operator_cardinality?: number
+  extra_info?: Record<string, unknown>
+  children?: PlanNode[]
+}
+
+/** Where a query's time goes: its operators by their own time in DuckDB's profile (EXPLAIN ANALYZE), slowest first. */
+async function slowestOperators(engine: DuckDbLake, sql: string) {
+  const { rows } = await engine.rows(`explain (analyze, format json) ${sql}`)
+  const plan: PlanNode | PlanNode[] = JSON.parse(String(Object.values(rows[0] as object)[1]))
+  const operators: { operator: string; seconds: number; rows: number; detail: string }[] = []
+  const visit = (node: PlanNode) => {
+    if (node.operator_name)
+      operators.push({
+        operator: node.operator_name.trim(),
+        seconds: Number((node.operator_timing ?? 0).toFixed(2)),
+        rows: node.operator_cardinality ?? 0,
+        detail: JSON.stringify(node.extra_info ?? {}).slice(0, 300),
+      })
+    for (const child of node.children ?? []) visit(child)
+  }
+  for (const root of Array.isArray(plan) ? plan : [plan]) visit(root)
+  return operators.sort((a, b) => b.seconds - a.seconds).slice(0, 8)
+}
+
 /** What the figures say about the ingest against DuckDB, and where its time goes. */
 function notesOn(
   ingestSeconds: number,
@@ -559,6 +586,7 @@ async function main(): Promise<void> {
     const queries: Record<string, number[]> = Object.fromEntries(FIRST_STAGE_MARTS.map((m) => [m, []]))
     const engine = await DuckDbLake.open(lake, { stagingCache: false })
     const scans: Record<string, Awaited<ReturnType<typeof athenaScanEstimate>>> = {}
+    const operators: Record<string, Awaited<ReturnType<typeof slowestOperators>>> = {}
     try {
       for (let run = 0; run < RUNS; run++)
         for (const mart of FIRST_STAGE_MARTS) {
@@ -569,8 +597,10 @@ async function main(): Promise<void> {
       say(
         `presence queries in-process: ${FIRST_STAGE_MARTS.map((m) => `${m} ${median(queries[m] as number[]).toFixed(2)} s`).join(', ')}`,
       )
-      for (const mart of FIRST_STAGE_MARTS)
+      for (const mart of FIRST_STAGE_MARTS) {
         scans[mart] = await athenaScanEstimate(engine, lake, composeMart(mart, bound))
+        operators[mart] = await slowestOperators(engine, composeMart(mart, bound))
+      }
     } finally {
       engine.close()
     }
@@ -628,6 +658,7 @@ async function main(): Promise<void> {
             FIRST_STAGE_MARTS.map((m) => [m, Number(median(queries[m] as number[]).toFixed(2))]),
           ),
           both_seconds: Number(querySeconds.toFixed(2)),
+          slowest_operators: operators,
         },
       },
       athena_scan_estimate: {
