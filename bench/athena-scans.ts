@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { DuckDbLake } from '../functions/adapters/duckdb-lake.ts'
 
 /** A node of DuckDB's JSON plan (EXPLAIN (FORMAT JSON)). */
@@ -44,4 +45,38 @@ export async function athenaParquetScans(lake: DuckDbLake, sql: string): Promise
   } finally {
     await lake.rows('reset disabled_optimizers')
   }
+}
+
+export interface Scan {
+  files: string
+  columns: string[]
+  bytes: number
+}
+
+/**
+ * What a query reads from Parquet on Athena (athenaParquetScans): each scan's columns and their compressed chunk
+ * bytes, summed over every file of the feed or mart folder it reads (`files`, relative to `root`).
+ */
+export async function athenaScanEstimate(lake: DuckDbLake, root: string, sql: string): Promise<Scan[]> {
+  const chunkBytes = new Map<string, Map<string, number>>()
+  const scans: Scan[] = []
+  for (const scan of await athenaParquetScans(lake, sql)) {
+    const folder = /^(.*\/(?:curated|results)\/[a-z_]+)\//.exec(scan.file)?.[1]
+    const glob = folder ? `${folder}/*/*.parquet` : scan.file
+    if (!chunkBytes.has(glob)) {
+      const sizes = await lake.rows(
+        `select path_in_schema as column_name, sum(total_compressed_size) as bytes from parquet_metadata('${glob}') group by 1`,
+      )
+      chunkBytes.set(glob, new Map(sizes.rows.map((r) => [String(r.column_name), Number(r.bytes)])))
+    }
+    const sizes = chunkBytes.get(glob) as Map<string, number>
+    const mentioned = `${scan.projections}\n${scan.filters}`
+    const columns = [...sizes.keys()].filter((c) => new RegExp(`\\b${c}\\b`).test(mentioned))
+    scans.push({
+      files: path.relative(root, glob),
+      columns,
+      bytes: columns.reduce((sum, c) => sum + (sizes.get(c) ?? 0), 0),
+    })
+  }
+  return scans
 }

@@ -30,7 +30,7 @@ import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
 import { systemClock } from '../functions/core/ports.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
-import { athenaParquetScans } from './athena-scans.ts'
+import { athenaScanEstimate, type Scan } from './athena-scans.ts'
 import { BENCH_INGEST_SETTINGS } from './ingest-settings.ts'
 import { median } from './median.ts'
 
@@ -77,41 +77,6 @@ async function buildLake(): Promise<{
     generatedSeconds,
     ingestSeconds: (performance.now() - started) / 1000,
   }
-}
-
-interface Scan {
-  files: string
-  columns: string[]
-  bytes: number
-}
-
-/**
- * What a mart reads from Parquet on Athena (athena-scans.ts): each scan's columns and their
- * compressed chunk bytes.
- */
-async function scanEstimate(lake: DuckDbLake, mart: string, parameters: MartParameters): Promise<Scan[]> {
-  const chunkBytes = new Map<string, Map<string, number>>()
-  const scans: Scan[] = []
-  const sql = composeMart(mart, parameters)
-  for (const scan of await athenaParquetScans(lake, sql)) {
-    const folder = /^(.*\/(?:curated|results)\/[a-z_]+)\//.exec(scan.file)?.[1]
-    const glob = folder ? `${folder}/*/*.parquet` : scan.file
-    if (!chunkBytes.has(glob)) {
-      const sizes = await lake.rows(
-        `select path_in_schema as column_name, sum(total_compressed_size) as bytes from parquet_metadata('${glob}') group by 1`,
-      )
-      chunkBytes.set(glob, new Map(sizes.rows.map((r) => [String(r.column_name), Number(r.bytes)])))
-    }
-    const sizes = chunkBytes.get(glob) as Map<string, number>
-    const mentioned = `${scan.projections}\n${scan.filters}`
-    const columns = [...sizes.keys()].filter((c) => new RegExp(`\\b${c}\\b`).test(mentioned))
-    scans.push({
-      files: path.relative(LAKE, glob),
-      columns,
-      bytes: columns.reduce((sum, c) => sum + (sizes.get(c) ?? 0), 0),
-    })
-  }
-  return scans
 }
 
 /** The last drop date's curated files moved aside and back: the lake as it was the night before. */
@@ -232,7 +197,7 @@ async function main(): Promise<void> {
     }
   > = {}
   for (const mart of MART_NAMES) {
-    const scans = await scanEstimate(lake, mart, parameters)
+    const scans = await athenaScanEstimate(lake, LAKE, composeMart(mart, parameters))
     const entry = {
       nightly_median_ms: median(nightly.map((s) => s.marts[mart]?.ms as number)),
       cold_median_ms: median(cold.map((s) => s.marts[mart]?.ms as number)),
