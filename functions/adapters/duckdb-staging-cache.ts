@@ -6,6 +6,10 @@ import { CONTRACTS, FEED_NAMES, type FeedName } from '../core/contracts/feeds.ts
 import type { StagingTable } from '../core/ports.ts'
 import { REFERENCE_TABLES } from '../core/reference/tables.ts'
 
+/** DuckDB's errors for a file it cannot read as a database: damaged, or written by another storage version. */
+const UNREADABLE_DATABASE =
+  /not a valid DuckDB database|version number|database file with version|corrupt|checksum/i
+
 /** How a staging table was made ready for a run. */
 export type StagingPreparation = 'reused' | 'incremental' | 'rebuilt'
 
@@ -95,6 +99,9 @@ export class StagingCache {
     } catch (error) {
       const message = (error as Error).message
       if (/lock/i.test(message)) return { unavailable: 'the cache is in use by another run' }
+      // only a file that is not a database DuckDB can read is replaced: on any other error (a file another run
+      // holds, reported otherwise) removing it would give this run a second cache beside the other's
+      if (!UNREADABLE_DATABASE.test(message)) return { unavailable: `the cache cannot be opened: ${message}` }
       try {
         for (const stale of [file, `${file}.wal`]) rmSync(stale, { force: true })
         await connection.run(`attach ${literal(file)} as ${CACHE}`)
