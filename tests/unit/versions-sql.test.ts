@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { KOPER_FILE } from '../../functions/core/contracts/dosage.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { PRESENCE_SETTINGS_FILE } from '../../functions/core/contracts/presence.ts'
 import {
@@ -28,6 +29,7 @@ describe('the SQL generated from the feed contracts (npm run generate:sql)', () 
       [
         ...FEED_NAMES.flatMap((feed) => [stagingFile(feed), feedViewFile(feed)]),
         PRESENCE_SETTINGS_FILE,
+        KOPER_FILE,
       ].sort(),
     )
     expect(readdirSync(`${queries}views`).map((f) => `views/${f}`)).toEqual(
@@ -40,7 +42,9 @@ describe('the SQL generated from the feed contracts (npm run generate:sql)', () 
       expect(text.split('\n')[0]).toBe(
         file === PRESENCE_SETTINGS_FILE
           ? '-- generated from functions/core/contracts/presence.ts by npm run generate:sql; do not edit'
-          : '-- generated from functions/core/contracts (feeds.ts, staging-columns.ts) by npm run generate:sql; do not edit',
+          : file === KOPER_FILE
+            ? '-- generated from functions/core/contracts/dosage.ts by npm run generate:sql; do not edit'
+            : '-- generated from functions/core/contracts (feeds.ts, staging-columns.ts) by npm run generate:sql; do not edit',
       )
   })
 

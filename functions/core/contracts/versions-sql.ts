@@ -7,6 +7,7 @@
  */
 import { CELL_SIZE_M } from '../reference/grid.ts'
 import { type Column, columnsOf } from './columns.ts'
+import { KOPER_FILE, koperSql } from './dosage.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES, type FeedName } from './feeds.ts'
 import { PRESENCE_SETTINGS_FILE, presenceSettingsSql } from './presence.ts'
 import { FEED_STAGING, londonDaySql, londonHourSql, type StagingExpression } from './staging-columns.ts'
@@ -222,5 +223,6 @@ export function generatedSqlFiles(): Map<string, string> {
       [feedViewFile(feed), feedViewSql(feed)],
     ]),
     [PRESENCE_SETTINGS_FILE, presenceSettingsSql()],
+    [KOPER_FILE, koperSql()],
   ])
 }

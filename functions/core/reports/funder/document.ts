@@ -8,11 +8,12 @@
  * HTML body, the plain-text alternative and the CSV attachment show the same disclosed figures, and the
  * sentences are written from disclosed cells only.
  */
+
+import { KOPER } from '../../contracts/dosage.ts'
 import { renderEmail } from '../document/email.ts'
 import { formatDate, formatNumber } from '../document/format.ts'
 import type { Block, Cell, DataTable, ReportDocument, Section, Table } from '../document/model.ts'
 import { cellText } from '../document/text.ts'
-import { KOPER } from '../koper.ts'
 import { assertHeaderSafe } from '../mail-headers.ts'
 import type { Period, RenderedEmail } from '../model.ts'
 import {

@@ -4,9 +4,9 @@
  * beside each figure. Empty cells are missing values.
  */
 
+import { KOPER } from '../../contracts/dosage.ts'
 import { percentOfShare, roundHalfAwayFromZero } from '../document/format.ts'
 import type { DataTable } from '../document/model.ts'
-import { KOPER } from '../koper.ts'
 import type { Comparison, CrimePeriod, ScorecardFigures } from './figures.ts'
 import { effectFlag, NO_HISTORY } from './wording.ts'
 

@@ -12,12 +12,13 @@
  * The document renderers (document/) make the HTML, the plain text and the CSV from it, so all three carry the
  * same figures.
  */
+
+import { KOPER } from '../../contracts/dosage.ts'
 import { chartCid } from '../charts/parts.ts'
 import { renderEmail } from '../document/email.ts'
 import { formatDate } from '../document/format.ts'
 import type { ImageRef, ReportDocument, Section, Table } from '../document/model.ts'
 import { lineText } from '../document/text.ts'
-import { KOPER } from '../koper.ts'
 import { assertHeaderSafe } from '../mail-headers.ts'
 import type { InlineImage, Period, RenderedEmail } from '../model.ts'
 import { scorecardData } from './data.ts'

@@ -4,6 +4,7 @@
  * renderer shows them as they are.
  */
 
+import { KOPER } from '../../contracts/dosage.ts'
 import {
   formatHarm,
   formatNumber,
@@ -12,7 +13,6 @@ import {
   formatShare,
 } from '../document/format.ts'
 import type { Flag, Inline, KeyFigure, Tone } from '../document/model.ts'
-import { KOPER } from '../koper.ts'
 import type { Baseline, Comparison, CrimePeriod, HotspotFigures, PatrolEffect, Presence } from './figures.ts'
 
 /** Below this many valid answers a satisfaction percentage is flagged as a small sample. */
