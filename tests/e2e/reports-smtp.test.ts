@@ -12,7 +12,9 @@ import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { runReportCommand } from '../../functions/cli/report-command.ts'
+import { runPresenceBackfill } from '../../functions/cli/run-command.ts'
 import { runMarts } from '../../functions/core/analytics/run.ts'
+import type { Truth } from '../../functions/core/generate/truth.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import type { Recipients } from '../../functions/core/reference/recipients.ts'
@@ -66,6 +68,11 @@ describe('reports delivered over SMTP', () => {
     )
     const store = new FsObjectStore(lake)
     await loadReference(store, 'recipients', hostileRecipients, clock)
+    // the presence the nightly runs would have measured over the city's ping period, as npm start does
+    const pings = (JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8')) as Truth).patrol_pings
+      .period
+    if (!pings) throw new Error('the demo city has no pings')
+    await runPresenceBackfill({ lake, from: pings.first_day, to: pings.last_day, clock })
     for (const day of [asOf, month.lastDay]) {
       const engine = await DuckDbLake.open(lake)
       await runMarts({ store, engine, clock, asOf: day })
@@ -174,6 +181,19 @@ describe('reports delivered over SMTP', () => {
         expect(Number(harm?.value), `${id} harm`).toBeCloseTo(Number(mart.get(id)?.harm), 2)
         expect(String(mail.text)).toContain(id)
       }
+    }
+  })
+
+  it('with GPS pings: each commander reads presence against the target per hotspot, the funder the dose-response', () => {
+    for (const { mail } of weekly()) {
+      const lines = String(mail.text).match(/GPS presence: [\d,.]+ minutes? over \d measured days?;.*/g) ?? []
+      // every hotspot of the commander was measured on every day of the week (the ping period covers it)
+      expect(lines.length, String(mail.subject)).toBeGreaterThan(0)
+      for (const line of lines) expect(line).toMatch(/over 7 measured days/)
+    }
+    for (const { mail } of monthly()) {
+      expect(String(mail.text)).toContain('Patrol presence and crime')
+      expect(String(mail.text)).toMatch(/Crime by patrol presence, October 2026/)
     }
   })
 
