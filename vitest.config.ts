@@ -20,6 +20,9 @@ export default defineConfig({
     // one real Trino for both projects (the SQL tests and the two-engine test), and the built command line that
     // tests spawn, built once before they run side by side
     globalSetup: ['tests/engines/trino-setup.ts', 'tests/helpers/build-cli-setup.ts'],
+    // vitest's default on 2 cores is one file at a time; much of a file's time is spent waiting (on Trino, a
+    // child process, a mail server), which a second file then uses
+    maxWorkers: 2,
     projects: [
       {
         test: {

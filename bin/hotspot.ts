@@ -172,8 +172,10 @@ program
     const unknown = (options.mart ?? []).filter((m: string) => !(MART_NAMES as readonly string[]).includes(m))
     if (unknown.length > 0) fail(`unknown mart(s) ${unknown.join(', ')}; expected ${MART_NAMES.join(', ')}`)
     const { describeRun, runRunCommand } = await import('../functions/cli/run-command.ts')
+    const { engineSettings } = await import('../functions/cli/config.ts')
     const manifest = await runRunCommand({
       lake: options.lake,
+      duckdbMemoryLimit: engineSettings(process.env).duckdbMemoryLimit,
       asOf: options.asOf,
       marts: options.mart as MartName[] | undefined,
       weightsVersion: options.weightsVersion,

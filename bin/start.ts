@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
-import { ingestSettings } from '../functions/cli/config.ts'
+import { engineSettings, ingestSettings } from '../functions/cli/config.ts'
 import { runIngestCommand } from '../functions/cli/ingest-command.ts'
 import { removeLeftovers } from '../functions/cli/leftovers.ts'
 import { runQueryCommand } from '../functions/cli/query-command.ts'
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   }
 
   const settings = demoIngestSettings()
+  const { duckdbMemoryLimit } = engineSettings(process.env)
   out.write('\nDrops (rows in = accepted + quarantined + duplicate)\n')
   out.write(
     `  ${'feed'.padEnd(20)} ${'drops'.padStart(6)} ${'new'.padStart(6)} ${'rows in'.padStart(10)} ${'accepted'.padStart(10)} ${'quarantined'.padStart(12)} ${'duplicate'.padStart(10)}\n`,
@@ -96,7 +97,12 @@ async function main(): Promise<void> {
   const pings = truth.patrol_pings?.period
   if (pings) {
     started = performance.now()
-    const ran = await runPresenceBackfill({ lake, from: pings.first_day, to: pings.last_day })
+    const ran = await runPresenceBackfill({
+      lake,
+      from: pings.first_day,
+      to: pings.last_day,
+      duckdbMemoryLimit,
+    })
     out.write(
       `\nPresence from GPS pings, ${pings.first_day} .. ${pings.last_day}: ${ran.length === 0 ? 'measured already' : `${ran.length} presence runs`} (${seconds(started)})\n`,
     )
@@ -104,7 +110,7 @@ async function main(): Promise<void> {
 
   out.write(`\nMarts as of ${asOf}\n`)
   started = performance.now()
-  const manifest = await runRunCommand({ lake, asOf })
+  const manifest = await runRunCommand({ lake, asOf, duckdbMemoryLimit })
   out.write(`${indent(describeRun(manifest))}\n  (${seconds(started)})\n`)
 
   // the monthly report reads results as of its month's last day
@@ -112,7 +118,7 @@ async function main(): Promise<void> {
   const month = monthBefore(dayAfter)
   if (month.lastDay !== asOf) {
     started = performance.now()
-    const monthly = await runRunCommand({ lake, asOf: month.lastDay })
+    const monthly = await runRunCommand({ lake, asOf: month.lastDay, duckdbMemoryLimit })
     out.write(
       `  and as of ${month.lastDay} for the ${month.label} report: run ${monthly.run_id} (${seconds(started)})\n`,
     )

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import {
   type DuckDBConnection,
@@ -43,7 +43,19 @@ export interface DuckDbLakeOptions {
    * be a lake.
    */
   confined?: boolean
+  /**
+   * The most memory DuckDB's buffers may take, as DuckDB writes sizes ('600MB', '2GB'); beyond it, windows,
+   * sorts and joins spill to `<lake>/.cache/duckdb-spill`. Default DEFAULT_DUCKDB_MEMORY_LIMIT. Not for a confined
+   * lake, which cannot spill (its queries keep DuckDB's own limit).
+   */
+  memoryLimit?: string
 }
+
+/**
+ * DuckDB's own default is 80% of the machine's memory: a night of a large force's GPS pings (10 million) would
+ * take 2 GB and more for windows that spill at little cost (bench/pings.ts). A laptop's pipeline keeps to this.
+ */
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '600MB'
 
 /** The top folders of a lake (DESIGN section 5): a folder holding none of them is not a lake. */
 const LAKE_FOLDERS = [
@@ -171,6 +183,14 @@ export class DuckDbLake implements QueryEngine, StagingBuilder, ViewRefresher {
     // cache from ~10,500 curated files, held 525 MB there and peaked at 1,000 MB (median of 5), 370 MB without
     // it, no slower. The lake's files are local: the system's page cache keeps them already.
     await connection.run('set enable_external_file_cache = false')
+    if (!options.confined) {
+      await connection.run(
+        `set memory_limit = ${literal(options.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT)}`,
+      )
+      // its default spill folder is ./.tmp under wherever the command was started; it makes the last folder only
+      mkdirSync(path.join(folder, '.cache'), { recursive: true })
+      await connection.run(`set temp_directory = ${literal(path.join(folder, '.cache', 'duckdb-spill'))}`)
+    }
     await connection.run(readFileSync(path.join(queriesDir(), 'compat', 'duckdb.sql'), 'utf8'))
     const lake = new DuckDbLake(folder, instance, connection, options)
     await lake.refresh()

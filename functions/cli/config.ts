@@ -54,3 +54,21 @@ function keyFromFile(file: string): PseudonymKey {
     `HOTSPOT_PSEUDONYM_KEY_FILE: ${JSON.stringify(file)} ${parsed.error.issues[0]?.message}`,
   ])
 }
+
+const engineEnv = z.object({
+  /** The most memory DuckDB's buffers take before spilling (duckdb-lake.ts DEFAULT_DUCKDB_MEMORY_LIMIT). */
+  HOTSPOT_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'is not a size such as 600MB or 2GB')
+    .optional(),
+})
+
+export interface EngineSettings {
+  /** Undefined: the lake's default. */
+  duckdbMemoryLimit: string | undefined
+}
+
+/** The local engine's settings from the environment, parsed once when a command that runs marts starts. */
+export function engineSettings(env: Record<string, string | undefined>): EngineSettings {
+  return { duckdbMemoryLimit: parseEnv(engineEnv, env, 'hotspot run').HOTSPOT_DUCKDB_MEMORY_LIMIT }
+}

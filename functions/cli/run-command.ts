@@ -16,13 +16,15 @@ export interface RunCommandOptions {
   registerVersion?: string
   populationVersion?: string
   clock?: Clock
+  /** DuckDB's memory limit (engineSettings); default the lake's. */
+  duckdbMemoryLimit?: string
   /** One line per mart as it finishes (e.g. process.stderr on a TTY). */
   progress?: NodeJS.WriteStream
 }
 
 /** `hotspot run`: every mart for one as-of date on DuckDB over the local lake. */
 export async function runRunCommand(options: RunCommandOptions): Promise<RunManifest> {
-  const engine = await DuckDbLake.open(options.lake)
+  const engine = await DuckDbLake.open(options.lake, { memoryLimit: options.duckdbMemoryLimit })
   let first = true
   try {
     return await runMarts({
@@ -59,6 +61,7 @@ export async function runPresenceBackfill(options: {
   from: string
   to: string
   clock?: Clock
+  duckdbMemoryLimit?: string
 }): Promise<string[]> {
   const store = new FsObjectStore(options.lake)
   const first = parseDate(options.from)
@@ -69,7 +72,13 @@ export async function runPresenceBackfill(options: {
   for (let day = first + PRESENCE.windowDays - 1; ; day += PRESENCE.windowDays) {
     const asOf = formatDay(Math.min(day, last))
     if (!(await hasFinishedPresenceRun(store, asOf))) {
-      await runRunCommand({ lake: options.lake, asOf, marts: [...FIRST_STAGE_MARTS], clock: options.clock })
+      await runRunCommand({
+        lake: options.lake,
+        asOf,
+        marts: [...FIRST_STAGE_MARTS],
+        clock: options.clock,
+        duckdbMemoryLimit: options.duckdbMemoryLimit,
+      })
       ran.push(asOf)
     }
     if (day >= last) return ran

@@ -27,9 +27,17 @@
 --   at the window's first midnight starts when it started; runs that started that day are left out.
 with presence_window as (
   select
-    date_add('day', -s.window_days, p.as_of) as context_day,
     date_add('day', 1 - s.window_days, p.as_of) as first_day,
     p.as_of as last_day,
+    -- the window's bounds as UTC instants (as pings are stored), so that the London day is worked out only for
+    -- pings inside a hotspot, not for every ping of the force
+    cast(
+      with_timezone(cast(date_add('day', -s.window_days, p.as_of) as timestamp), 'Europe/London') at time zone 'UTC'
+      as timestamp
+    ) as context_start_at,
+    cast(
+      with_timezone(cast(date_add('day', 1, p.as_of) as timestamp), 'Europe/London') at time zone 'UTC' as timestamp
+    ) as window_end_at,
     s.tolerance_cells,
     s.max_gap_ms,
     s.walking_pace_mps
@@ -41,7 +49,6 @@ pings as (
   select
     g.device_id,
     g.recorded_at,
-    g.recorded_date,
     g.easting,
     g.northing,
     g.cell_x,
@@ -53,14 +60,14 @@ pings as (
     g.valid_from <= w.last_day
     and (g.valid_to is null or g.valid_to > w.last_day)
     and not g.low_accuracy
-    and g.recorded_date between w.context_day and w.last_day
+    and g.recorded_at >= w.context_start_at
+    and g.recorded_at < w.window_end_at
 ),
 
 sequenced as (
   select
     device_id,
     recorded_at,
-    recorded_date,
     easting,
     northing,
     cell_x,
@@ -76,7 +83,6 @@ measured as (
   select
     device_id,
     recorded_at,
-    recorded_date,
     cell_x,
     cell_y,
     previous_at,
@@ -112,7 +118,6 @@ inside as (
     a.hotspot_id,
     m.device_id,
     m.recorded_at,
-    m.recorded_date,
     m.previous_at,
     m.interval_ms,
     m.speed_mps
@@ -128,7 +133,6 @@ run_starts as (
     i.hotspot_id,
     i.device_id,
     i.recorded_at,
-    i.recorded_date,
     i.interval_ms,
     i.speed_mps,
     case
@@ -148,7 +152,6 @@ numbered as (
     hotspot_id,
     device_id,
     recorded_at,
-    recorded_date,
     interval_ms,
     speed_mps,
     max_gap_ms,
@@ -165,7 +168,6 @@ runs as (
     run_number,
     min(recorded_at) as started_at,
     max(recorded_at) as last_ping_at,
-    min_by(recorded_date, recorded_at) as visit_date,
     count(*) as pings,
     -- sorted for exact medians (queries/README.md); their lengths are counted beside them
     array_sort(array_agg(interval_ms) filter (where interval_ms <= max_gap_ms)) as sorted_intervals,
@@ -180,7 +182,8 @@ medians as (
   select
     r.hotspot_id,
     r.device_id,
-    r.visit_date,
+    -- the London day (as staging's recorded_date), of the run's start only
+    cast(with_timezone(r.started_at, 'UTC') at time zone 'Europe/London' as date) as visit_date,
     r.started_at,
     r.last_ping_at,
     r.pings,

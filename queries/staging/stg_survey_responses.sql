@@ -4,9 +4,7 @@
 -- columns: every column of survey_responses_versions except the dt partition, and
 --   valid_from: the drop date of this version
 --   valid_to: the drop date of the version that replaced it (null while current). A record (rows sharing its key)
---     has its versions ordered by drop_date, ingested_at, drop_id, source_line; a row without a natural key
---     (key_derived) is current only while its drop is the latest of its drop date (by ingested_at, then drop_id),
---     and else ends the day it began
+--     has its versions ordered by drop_date, ingested_at, drop_id, source_line; every row has a natural key
 --   sent_date, sent_hour: the London calendar day and hour of sent_at
 --   responded_date, responded_hour: the London calendar day and hour of responded_at
 --   window_closes_date: the London calendar day on which the survey's 72 h response window ends (sent_at + 72 h, an
@@ -41,13 +39,7 @@ final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case
-      when
-        key_derived
-        and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)
-        then drop_date
-      else lead(drop_date) over (partition by response_id order by drop_date, ingested_at, drop_id, source_line)
-    end as valid_to,
+    lead(drop_date) over (partition by response_id order by drop_date, ingested_at, drop_id, source_line) as valid_to,
     cast(with_timezone(sent_at, 'UTC') at time zone 'Europe/London' as date) as sent_date,
     hour(with_timezone(sent_at, 'UTC') at time zone 'Europe/London') as sent_hour,
     cast(with_timezone(responded_at, 'UTC') at time zone 'Europe/London' as date) as responded_date,

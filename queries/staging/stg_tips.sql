@@ -4,9 +4,7 @@
 -- columns: every column of tips_versions except the dt partition, and
 --   valid_from: the drop date of this version
 --   valid_to: the drop date of the version that replaced it (null while current). A record (rows sharing its key)
---     has its versions ordered by drop_date, ingested_at, drop_id, source_line; a row without a natural key
---     (key_derived) is current only while its drop is the latest of its drop date (by ingested_at, then drop_id),
---     and else ends the day it began
+--     has its versions ordered by drop_date, ingested_at, drop_id, source_line; every row has a natural key
 --   received_date, received_hour: the London calendar day and hour of received_at
 --   actioned_date, actioned_hour: the London calendar day and hour of actioned_at
 --   cell_x, cell_y: the 25 m British National Grid cell (as area_cells)
@@ -29,13 +27,7 @@ with final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    case
-      when
-        key_derived
-        and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)
-        then drop_date
-      else lead(drop_date) over (partition by tip_id order by drop_date, ingested_at, drop_id, source_line)
-    end as valid_to,
+    lead(drop_date) over (partition by tip_id order by drop_date, ingested_at, drop_id, source_line) as valid_to,
     cast(with_timezone(received_at, 'UTC') at time zone 'Europe/London' as date) as received_date,
     hour(with_timezone(received_at, 'UTC') at time zone 'Europe/London') as received_hour,
     cast(with_timezone(actioned_at, 'UTC') at time zone 'Europe/London' as date) as actioned_date,

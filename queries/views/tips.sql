@@ -2,9 +2,7 @@
 -- the view tips (the local DuckDB lake and the Glue catalog): each record's current version, the stored row whose
 --   valid_to (as in queries/staging/stg_tips.sql) is null, with every column of tips_versions except the dt
 --   partition. valid_to: the drop date of the version that replaced it (null while current). A record (rows sharing
---   its key) has its versions ordered by drop_date, ingested_at, drop_id, source_line; a row without a natural key
---   (key_derived) is current only while its drop is the latest of its drop date (by ingested_at, then drop_id), and
---   else ends the day it began
+--   its key) has its versions ordered by drop_date, ingested_at, drop_id, source_line; every row has a natural key
 select
   tip_id,
   received_at,
@@ -25,13 +23,7 @@ select
 from (
   select
     *,
-    case
-      when
-        key_derived
-        and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)
-        then drop_date
-      else lead(drop_date) over (partition by tip_id order by drop_date, ingested_at, drop_id, source_line)
-    end as valid_to
+    lead(drop_date) over (partition by tip_id order by drop_date, ingested_at, drop_id, source_line) as valid_to
   from tips_versions
 ) as versions
 where valid_to is null

@@ -12,9 +12,7 @@ import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { runReportCommand } from '../../functions/cli/report-command.ts'
-import { runPresenceBackfill } from '../../functions/cli/run-command.ts'
 import { runMarts } from '../../functions/core/analytics/run.ts'
-import type { Truth } from '../../functions/core/generate/truth.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import type { Recipients } from '../../functions/core/reference/recipients.ts'
@@ -57,7 +55,8 @@ describe('reports delivered over SMTP', () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-smtp-'))
     city = demoCity().city
-    lake = await copyDemoLake(root)
+    // with the presence the nightly runs would have measured over the city's ping period, as npm start makes it
+    lake = await copyDemoLake(root, 'presence')
     asOf = demoCity().end
     recipients = JSON.parse(readFileSync(path.join(city, 'recipients.json'), 'utf8'))
     ;(recipients.commanders[0] as { id: string }).id = HOSTILE_ID
@@ -68,11 +67,6 @@ describe('reports delivered over SMTP', () => {
     )
     const store = new FsObjectStore(lake)
     await loadReference(store, 'recipients', hostileRecipients, clock)
-    // the presence the nightly runs would have measured over the city's ping period, as npm start does
-    const pings = (JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8')) as Truth).patrol_pings
-      .period
-    if (!pings) throw new Error('the demo city has no pings')
-    await runPresenceBackfill({ lake, from: pings.first_day, to: pings.last_day, clock })
     for (const day of [asOf, month.lastDay]) {
       const engine = await DuckDbLake.open(lake)
       await runMarts({ store, engine, clock, asOf: day })

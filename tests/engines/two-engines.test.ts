@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -6,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { AthenaQueryEngine } from '../../functions/adapters/athena-query-engine.ts'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
-import { runPresenceBackfill } from '../../functions/cli/run-command.ts'
 import {
   FIRST_STAGE_MARTS,
   MART_NAMES,
@@ -16,7 +14,6 @@ import {
 } from '../../functions/core/analytics/marts.ts'
 import { type RunManifest, RunOutOfTimeError, runMarts } from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
-import type { Truth } from '../../functions/core/generate/truth.ts'
 import {
   buildsStaging,
   fixedClock,
@@ -71,7 +68,9 @@ describe.skipIf(trino.url === null)(
 
     beforeAll(async () => {
       root = await mkdtemp(path.join(tmpdir(), 'hotspot-engines-'))
-      lake = await copyDemoLake(root)
+      // with the presence the nightly runs before would have measured over the ping period (DuckDB's), so that
+      // the marts reading it (dose_response, presence_weekly, the visits of patrol_dosage) have weeks of it
+      lake = await copyDemoLake(root, 'presence')
       const { end, ingestedAt } = demoCity()
       const store = new FsObjectStore(lake)
       const clock = fixedClock(ingestedAt)
@@ -85,12 +84,6 @@ describe.skipIf(trino.url === null)(
         pollIntervalMs: 1,
       })
       const asOf = end
-      // the presence the nightly runs before would have measured over the ping period (DuckDB's), so that the
-      // marts reading it (dose_response, presence_weekly, the visits of patrol_dosage) have weeks of it
-      const period = (JSON.parse(readFileSync(path.join(demoCity().city, 'truth.json'), 'utf8')) as Truth)
-        .patrol_pings.period
-      if (!period) throw new Error('the demo city has no pings')
-      await runPresenceBackfill({ lake, from: period.first_day, to: period.last_day, clock })
       manifests = {
         duckdb: await runMarts({ store, engine: recording(duck, onDuck), clock, asOf }),
         athena: await runMarts({ store, engine: recording(athena, onTrino), clock, asOf }),

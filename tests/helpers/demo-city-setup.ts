@@ -2,18 +2,22 @@
  * Vitest global setup of the slow project: two years of the demo city (enough trial days for each hotspot's own
  * patrol effect, tests/e2e/planted-effects.test.ts), generated, loaded and ingested once per
  * run, as `npm start` does, and shared by the tests that need a whole city (given as `inject('demoCity')`).
- * Generating and ingesting it is most of such a test's cost; done once, it is paid once. A test that writes to
- * the lake (a nightly run, a late drop) works on its own copy (tests/helpers/demo-city.ts).
+ * Generating and ingesting it is most of such a test's cost; done once, it is paid once. So is measuring the
+ * GPS presence of its ping period as the nightly runs would have (runPresenceBackfill, as `npm start` does), in a
+ * second lake for the tests that read presence. A test that writes to a lake (a nightly run, a late drop) works
+ * on its own copy (tests/helpers/demo-city.ts).
  */
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
+import { runPresenceBackfill } from '../../functions/cli/run-command.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { generateCity } from '../../functions/core/generate/generate.ts'
+import type { Truth } from '../../functions/core/generate/truth.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { TEST_INGEST_SETTINGS } from './ingest-settings.ts'
@@ -23,6 +27,9 @@ export interface ProvidedDemoCity {
   city: string
   /** A lake holding the weights, register and population and every drop, ingested; no run yet. */
   lake: string
+  /** The same lake after the presence runs over the ping period: the as-of dates of those runs, in order. */
+  presenceLake: string
+  presenceRuns: string[]
   /** The city's last day, when it was ingested (03:30 UTC the next morning, as the nightly schedule would). */
   end: string
   ingestedAt: string
@@ -65,7 +72,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
         `the demo city's ${feed} drops did not all ingest: ${failures.map((f) => f.message).join('; ')}`,
       )
   }
-  project.provide('demoCity', { city, lake, end, ingestedAt })
+  const presenceLake = path.join(root, 'presence-lake')
+  await cp(lake, presenceLake, { recursive: true })
+  const period = (JSON.parse(readFileSync(path.join(city, 'truth.json'), 'utf8')) as Truth).patrol_pings
+    .period
+  if (!period) throw new Error('the demo city has no pings')
+  const presenceRuns = await runPresenceBackfill({
+    lake: presenceLake,
+    from: period.first_day,
+    to: period.last_day,
+    clock,
+  })
+  project.provide('demoCity', { city, lake, presenceLake, presenceRuns, end, ingestedAt })
   return async () => {
     await rm(root, { recursive: true, force: true })
   }

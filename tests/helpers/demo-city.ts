@@ -8,9 +8,16 @@ export function demoCity(): ProvidedDemoCity {
   return inject('demoCity')
 }
 
-/** A copy of the shared city's lake under `root`, for a test that runs marts or ingests more into it. */
-export async function copyDemoLake(root: string): Promise<string> {
+/**
+ * A copy of the shared city's lake under `root`, for a test that runs marts or ingests more into it: as ingested,
+ * or with the presence of its ping period measured (`presence`).
+ */
+export async function copyDemoLake(
+  root: string,
+  which: 'ingested' | 'presence' = 'ingested',
+): Promise<string> {
   const lake = path.join(root, 'lake')
-  await cp(demoCity().lake, lake, { recursive: true })
+  const city = demoCity()
+  await cp(which === 'presence' ? city.presenceLake : city.lake, lake, { recursive: true })
   return lake
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ingestSettings } from '../../functions/cli/config.ts'
+import { engineSettings, ingestSettings } from '../../functions/cli/config.ts'
 import { ConfigError } from '../../functions/core/config.ts'
 import { PseudonymKey } from '../../functions/core/ingest/pseudonym.ts'
 
@@ -88,5 +88,16 @@ describe('hotspot ingest settings (the pseudonymisation key, the accuracy limit)
         /HOTSPOT_PING_ACCURACY_LIMIT_M: is not a (positive |finite )?number of metres/,
       )
     }
+  })
+})
+
+describe('hotspot run settings (the local engine)', () => {
+  it("takes DuckDB's memory limit from HOTSPOT_DUCKDB_MEMORY_LIMIT as a size, none by default", () => {
+    expect(engineSettings({})).toEqual({ duckdbMemoryLimit: undefined })
+    expect(engineSettings({ HOTSPOT_DUCKDB_MEMORY_LIMIT: '2GB' }).duckdbMemoryLimit).toBe('2GB')
+    for (const bad of ['lots', '600', '-1GB'])
+      expect(() => engineSettings({ HOTSPOT_DUCKDB_MEMORY_LIMIT: bad })).toThrow(
+        /HOTSPOT_DUCKDB_MEMORY_LIMIT: is not a size such as 600MB or 2GB/,
+      )
   })
 })

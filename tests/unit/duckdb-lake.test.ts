@@ -82,6 +82,29 @@ describe('DuckDbLake memory', () => {
       await lake.close()
     }
   })
+
+  it("keeps its buffers within the limit, spilling into the lake's cache folder rather than the working folder", async () => {
+    const lake = await TestLake.create({ feeds: {} })
+    const setting = async (engine: DuckDbLake, name: string) =>
+      (await engine.rows(`select current_setting('${name}') as value`)).rows[0]?.value
+    const byDefault = await DuckDbLake.open(lake.root)
+    const small = await DuckDbLake.open(lake.root, { memoryLimit: '40MB' })
+    try {
+      expect(await setting(byDefault, 'temp_directory')).toBe(path.join(lake.root, '.cache', 'duckdb-spill'))
+      // DuckDB prints the limit in MiB: 600 MB and 40 MB
+      expect(await setting(byDefault, 'memory_limit')).toBe('572.2 MiB')
+      expect(await setting(small, 'memory_limit')).toBe('38.1 MiB')
+      // a sort of about 200 MB in 40 MB: it spills, and finishes
+      const sorted = await small.rows(
+        'select count(*) as n, count(distinct previous) as distinct_previous from (select lag(i) over (order by hash(i)) as previous from range(4000000) as t (i))',
+      )
+      expect(sorted.rows).toEqual([{ n: 4_000_000, distinct_previous: 3_999_999 }])
+    } finally {
+      byDefault.close()
+      small.close()
+      await lake.close()
+    }
+  })
 })
 
 /**

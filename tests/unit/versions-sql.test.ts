@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { KOPER_FILE } from '../../functions/core/contracts/dosage.ts'
-import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
+import { CONTRACTS, FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { PRESENCE_SETTINGS_FILE } from '../../functions/core/contracts/presence.ts'
 import {
   feedStagingSql,
@@ -10,6 +10,7 @@ import {
   generatedSqlFiles,
   stagingFile,
 } from '../../functions/core/contracts/versions-sql.ts'
+import { POLICE_UK_FEEDS } from '../../functions/core/ingest/formats.ts'
 import { TestLake } from '../sql/harness.ts'
 
 const queries = fileURLToPath(new URL('../../queries/', import.meta.url))
@@ -62,6 +63,15 @@ describe('the SQL generated from the feed contracts (npm run generate:sql)', () 
     ])
     // patrol allocations have neither a timestamp nor coordinates
     expect(outputs(feedStagingSql('patrol_allocations'))).toEqual(['valid_from', 'valid_to'])
+  })
+
+  it('treats rows without a natural key apart only in the feeds a police.uk layout feeds', () => {
+    const derivedKeys = FEED_NAMES.filter((feed) => CONTRACTS[feed].derivedKeys)
+    expect(derivedKeys.sort()).toEqual([...POLICE_UK_FEEDS].sort())
+    for (const feed of FEED_NAMES) {
+      const treatsApart = /key_derived\s+and drop_id <> first_value/.test(feedStagingSql(feed))
+      expect(treatsApart, feed).toBe(derivedKeys.includes(feed))
+    }
   })
 })
 

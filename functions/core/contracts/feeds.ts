@@ -197,6 +197,13 @@ export interface FeedContract<S extends z.ZodObject = z.ZodObject> {
    * days up to D (drop dates D - readDays + 1 .. D), where every other feed's are read from the first.
    */
   readDays?: number
+  /**
+   * Rows may come without a natural key (a police.uk layout's rows without a crime id, or stop-and-search rows,
+   * which have none): the ingest gives them an id of their drop and line and sets `key_derived`, and the current
+   * version rule treats them apart (versions-sql.ts). Only feeds a police.uk layout feeds (ingest/formats.ts)
+   * can have such rows; leaving it off spares the rule a window over every stored row of the feed.
+   */
+  derivedKeys?: true
   /** Cross-field rules, run after each column parsed; each failure names the column it blames. */
   rules?: (row: Record<string, unknown>) => { column: string; reason: string } | undefined
 }
@@ -226,6 +233,7 @@ function span(row: Record<string, unknown>, from: string, to: string): number | 
 
 export const incidents = {
   feed: 'incidents',
+  derivedKeys: true,
   version: 1,
   key: ['incident_id'],
   location: 'required-unless-no-location',
@@ -280,6 +288,7 @@ export const calls = {
 
 export const stopSearches = {
   feed: 'stop_searches',
+  derivedKeys: true,
   version: 1,
   key: ['search_id'],
   location: 'optional',

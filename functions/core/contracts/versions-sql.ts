@@ -44,6 +44,12 @@ const SELECT_INDENT = 4
 
 function validToSql(feed: FeedName): string[] {
   const key = CONTRACTS[feed].key.join(', ')
+  const order = VERSION_ORDER.join(', ')
+  if (!CONTRACTS[feed].derivedKeys)
+    return wrapped(
+      `lead(drop_date) over (partition by ${key} order by ${order})`,
+      `lead(drop_date) over (\n  partition by ${key} order by ${order}\n)`,
+    )
   return [
     'case',
     '  when',
@@ -51,17 +57,22 @@ function validToSql(feed: FeedName): string[] {
     '    and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)',
     '    then drop_date',
     ...wrapped(
-      `  else lead(drop_date) over (partition by ${key} order by ${VERSION_ORDER.join(', ')})`,
-      `  else lead(drop_date) over (\n    partition by ${key} order by ${VERSION_ORDER.join(', ')}\n  )`,
+      `  else lead(drop_date) over (partition by ${key} order by ${order})`,
+      `  else lead(drop_date) over (\n    partition by ${key} order by ${order}\n  )`,
     ),
     'end',
   ]
 }
 
-const VALID_TO_DESCRIPTION =
-  'the drop date of the version that replaced it (null while current). A record (rows sharing its key) has ' +
-  `its versions ordered by ${VERSION_ORDER.join(', ')}; a row without a natural key (key_derived) is current ` +
-  'only while its drop is the latest of its drop date (by ingested_at, then drop_id), and else ends the day it began'
+function validToDescription(feed: FeedName): string {
+  const versions =
+    'the drop date of the version that replaced it (null while current). A record (rows sharing its key) has ' +
+    `its versions ordered by ${VERSION_ORDER.join(', ')}`
+  return CONTRACTS[feed].derivedKeys
+    ? `${versions}; a row without a natural key (key_derived) is current only while its drop is the latest of its ` +
+        'drop date (by ingested_at, then drop_id), and else ends the day it began'
+    : `${versions}; every row has a natural key`
+}
 
 interface DerivedColumn {
   /** Output column names the description covers, and the SQL of each. */
@@ -152,7 +163,7 @@ export function feedStagingSql(feed: FeedName): string {
     '-- parameters: none. The version current as of day D has valid_from <= D and (valid_to is null or valid_to > D).',
     `-- columns: every column of ${versions} except the dt partition, and`,
     '--   valid_from: the drop date of this version',
-    ...comment(`valid_to: ${VALID_TO_DESCRIPTION}`, '  '),
+    ...comment(`valid_to: ${validToDescription(feed)}`, '  '),
     ...derived.flatMap((d) => comment(`${d.columns.map((c) => c.name).join(', ')}: ${d.description}`, '  ')),
     ...(staging.notes ?? []).flatMap((note) => comment(note)),
   ]
@@ -198,7 +209,7 @@ export function feedViewSql(feed: FeedName): string {
     ...comment(
       `the view ${feed} (the local DuckDB lake and the Glue catalog): each record's current version, the stored ` +
         `row whose valid_to (as in ${stagingFile(feed).replace('staging/', 'queries/staging/')}) is null, with ` +
-        `every column of ${feed}_versions except the dt partition. valid_to: ${VALID_TO_DESCRIPTION}`,
+        `every column of ${feed}_versions except the dt partition. valid_to: ${validToDescription(feed)}`,
     ),
   ]
   return [

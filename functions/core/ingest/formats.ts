@@ -320,6 +320,9 @@ export function bindJsonl(
   }
 }
 
+/** The feeds a police.uk layout feeds: the only ones whose rows may have a derived key (contract `derivedKeys`). */
+export const POLICE_UK_FEEDS: readonly FeedName[] = [POLICE_UK_STREET.feed, POLICE_UK_STOP_SEARCH.feed]
+
 /** The police.uk layout a header belongs to, if any. */
 export function detectFormat(header: string[]): FormatName {
   const names = new Set(header.map((h) => h.trim()))
