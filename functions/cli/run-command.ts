@@ -69,19 +69,26 @@ export async function runPresenceBackfill(options: {
   if (first === undefined || last === undefined || first > last)
     throw new Error(`presence from ${options.from} to ${options.to} is not a range of dates`)
   const ran: string[] = []
-  for (let day = first + PRESENCE.windowDays - 1; ; day += PRESENCE.windowDays) {
-    const asOf = formatDay(Math.min(day, last))
-    if (!(await hasFinishedPresenceRun(store, asOf))) {
-      await runRunCommand({
-        lake: options.lake,
-        asOf,
-        marts: [...FIRST_STAGE_MARTS],
-        clock: options.clock,
-        duckdbMemoryLimit: options.duckdbMemoryLimit,
-      })
-      ran.push(asOf)
+  // one engine for every run: the presence marts read pings and the register, never an earlier run's results
+  let engine: DuckDbLake | undefined
+  try {
+    for (let day = first + PRESENCE.windowDays - 1; ; day += PRESENCE.windowDays) {
+      const asOf = formatDay(Math.min(day, last))
+      if (!(await hasFinishedPresenceRun(store, asOf))) {
+        engine ??= await DuckDbLake.open(options.lake, { memoryLimit: options.duckdbMemoryLimit })
+        await runMarts({
+          store,
+          engine,
+          clock: options.clock ?? systemClock,
+          asOf,
+          marts: [...FIRST_STAGE_MARTS],
+        })
+        ran.push(asOf)
+      }
+      if (day >= last) return ran
     }
-    if (day >= last) return ran
+  } finally {
+    engine?.close()
   }
 }
 
