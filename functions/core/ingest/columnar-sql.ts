@@ -1,0 +1,164 @@
+import { type ColumnRule, columnRulesOf, columnsOf, EARLIEST_MS } from '../contracts/columns.ts'
+import type { FeedContract } from '../contracts/feeds.ts'
+
+/**
+ * The SQL of the columnar ingest (columnar.ts): which rows DuckDB may accept by itself and their stored values.
+ * A row these checks pass is one the row path (validate.ts) accepts with the same values; a row they do not pass
+ * is not refused here but handed to the row path, which gives its reason. So the checks may be stricter than the
+ * contract (plain ASCII text, numbers without exponents, timestamps in the common ISO-8601 form), never looser,
+ * and every limit is read from the contract's columns (columns.ts: columnRulesOf).
+ */
+
+/** A feed the columnar ingest can take: every column's rule is known as data, and no rule spans columns. */
+export function columnarContract(contract: FeedContract): boolean {
+  if (contract.rules || contract.redactRefusals || contract.referenceColumns) return false
+  if (contract.location !== 'required' && contract.location !== 'none') return false
+  const ingestColumns = contract.ingestColumns ?? []
+  if (ingestColumns.some((c) => c.name !== contract.accuracyFlag?.flag)) return false
+  return [...columnRulesOf(contract.schema).values()].every((rule) => rule.type !== 'opaque')
+}
+
+export interface ScreenContext {
+  /** The drop's header: contract column names, each once. */
+  header: readonly string[]
+  notAfterMs: number
+  /** Rows of `notAfterDropDate` must be earlier than this instant (London midnight after the drop date). */
+  beforeMs: number | undefined
+  accuracyLimitM: number
+}
+
+const TIMESTAMP_TEXT =
+  '20[0-9]{2}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-8]):[0-5][0-9])'
+
+/**
+ * Printable ASCII without edge spaces: text that cleanText leaves as it is and that holds no control
+ * character (as many bytes as characters, none of them a control, no space at either end).
+ */
+function plainText(f: string): string {
+  return `(strlen(${f}) = length(${f}) and not regexp_matches(${f}, '[\\x00-\\x1f\\x7f]') and ${f}[1] <> ' ' and ${f}[-1] <> ' ')`
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
+const double = (n: number) => `cast(${literal(String(n))} as double)`
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`
+
+interface ColumnSql {
+  /** True when the field is one the row path accepts with `value`. */
+  check: string
+  value: string
+}
+
+/** The field `f` of one column, typed as `typed`: absent ('') or a value its rule accepts. */
+function columnSql(f: string, typed: string, rule: ColumnRule, required: boolean): ColumnSql {
+  const blank = required ? 'false' : `${f} = ''`
+  switch (rule.type) {
+    case 'text':
+      return {
+        check: `(${blank} or (length(${f}) <= ${rule.max} and ${plainText(f)}))`,
+        value: `nullif(${f}, '')`,
+      }
+    case 'number': {
+      const limits = [`${typed} >= ${double(rule.min)}`, `${typed} <= ${double(rule.max)}`]
+      if (rule.below !== undefined) limits.push(`${typed} < ${double(rule.below)}`)
+      // a subset of NUMBER_TEXT (columns.ts), read to the same double; -0 is left to the row path
+      const pattern = rule.integer ? '-?[0-9]+' : '-?[0-9]+(\\.[0-9]+)?'
+      return {
+        check: `(${blank} or (regexp_full_match(${f}, ${literal(pattern)}) and ${limits.join(' and ')} and not (${f}[1] = '-' and ${typed} = 0)))`,
+        value: `case when ${f} = '' then null else try_cast(${f} as double) end`,
+      }
+    }
+    case 'timestamp': {
+      const matched = `regexp_full_match(${f}, ${literal(TIMESTAMP_TEXT)})`
+      return {
+        check: `(${blank} or ${typed} is not null)`,
+        value: `case when ${matched} then ${timestampMs(f)} end`,
+      }
+    }
+    case 'opaque':
+      throw new Error('an opaque column has no SQL')
+  }
+}
+
+/**
+ * Epoch milliseconds of an ISO-8601 text TIMESTAMP_TEXT matched, as parseOffsetTimestamp computes them (time/
+ * instants.ts): the fraction's milliseconds are floor(0.<digits> * 1000) in doubles, as there. Null for a day
+ * the month does not have.
+ */
+function timestampMs(f: string): string {
+  const base = `epoch_ms(try_cast(substr(${f}, 1, 10) || ' ' || substr(${f}, 12, 8) as timestamp))`
+  // the digits between the seconds (19 characters) and the zone (Z, or +hh:mm)
+  const fraction = `substr(${f}, 21, greatest(0, length(${f}) - 20 - case when ${f}[-1] = 'Z' then 1 else 6 end))`
+  const millis = `case when ${fraction} = '' then 0 else floor(try_cast('0.' || ${fraction} as double) * 1000)::bigint end`
+  const offsetMinutes =
+    `case when ${f}[-1] = 'Z' then 0 else (case when ${f}[-6] = '-' then -1 else 1 end) * ` +
+    `(try_cast(substr(${f}, -5, 2) as integer) * 60 + try_cast(substr(${f}, -2, 2) as integer)) end`
+  return `(${base} + ${millis} - ${offsetMinutes} * 60000)`
+}
+
+export interface ScreenSql {
+  /** Selects from `lines(line, text)`: line, ok, then the contract columns' values (ok rows only). */
+  select: string
+  /** The contract columns in the order `select` gives them, with their stored SQL type. */
+  columns: { name: string; sqlType: string }[]
+}
+
+const SQL_TYPES = { string: 'varchar', timestamp: 'bigint', double: 'double', int: 'integer' } as const
+
+/**
+ * The screen: each data line split at commas (a drop without quotes, checked before), its fields checked by
+ * their columns' rules and the row's by the contract's (timestamps not in the future nor after the drop date,
+ * a location given and in Great Britain: `grid_of`, the row path's projection registered as a function).
+ */
+export function screenSql(contract: FeedContract, context: ScreenContext): ScreenSql {
+  const rules = columnRulesOf(contract.schema)
+  const field = (name: string) => {
+    const index = context.header.indexOf(name)
+    return index === -1 ? `''` : `f[${index + 1}]`
+  }
+  const checks = [`len(f) = ${context.header.length}`]
+  const values: string[] = []
+  const columns: ScreenSql['columns'] = []
+  for (const column of columnsOf(contract.schema)) {
+    const rule = rules.get(column.name) as ColumnRule
+    const sql = columnSql(field(column.name), quoted(column.name), rule, column.required)
+    checks.push(sql.check)
+    values.push(`${sql.value} as ${quoted(column.name)}`)
+    columns.push({ name: column.name, sqlType: SQL_TYPES[column.kind as keyof typeof SQL_TYPES] })
+    if (rule.type === 'timestamp') {
+      const ms = quoted(column.name)
+      checks.push(`(${ms} is null or (${ms} >= ${EARLIEST_MS} and ${ms} <= ${context.notAfterMs}))`)
+      if (column.name === contract.notAfterDropDate && context.beforeMs !== undefined) {
+        checks.push(`(${ms} is null or ${ms} < ${context.beforeMs})`)
+      }
+    }
+  }
+  const typed = `select line, f, ${values.join(', ')} from split`
+  let placed = 'typed'
+  if (contract.location === 'required') {
+    // lat/lon only (checked before): both given, not null island, projected into Great Britain
+    checks.push('lat is not null and lon is not null and not (lat = 0 and lon = 0) and grid is not null')
+    placed = `(select *, case when lat is not null and lon is not null then grid_of(lat, lon) end as grid from typed)`
+  }
+  const outputs = columns.map(({ name }) =>
+    name === 'easting' || name === 'northing'
+      ? `case when ok then ${name === 'easting' ? 'floor(grid / 8388608) - 4194304' : 'grid - floor(grid / 8388608) * 8388608 - 4194304'} end::integer as ${name}`
+      : quoted(name),
+  )
+  const flag = contract.accuracyFlag
+  if (flag) {
+    outputs.push(
+      `coalesce(${quoted(flag.column)} > ${double(context.accuracyLimitM)}, false) as ${quoted(flag.flag)}`,
+    )
+  }
+  const select = `
+    with split as (select line, string_split(text, ',') as f from lines),
+    typed as (${typed}),
+    checked as (select *, coalesce(${checks.join(' and ')}, false) as ok from ${placed})
+    select line, ok, ${outputs.join(', ')} from checked`
+  return { select, columns }
+}
+
+/** A grid position packed into one double for `grid_of`: easting and northing each offset into 23 bits. */
+export function packGrid(easting: number, northing: number): number {
+  return (easting + 4_194_304) * 8_388_608 + northing + 4_194_304
+}

@@ -1,0 +1,485 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, open, rm } from 'node:fs/promises'
+import path from 'node:path'
+import { finished } from 'node:stream/promises'
+import {
+  DOUBLE,
+  type DuckDBConnection,
+  type DuckDBDoubleVector,
+  DuckDBInstance,
+  DuckDBScalarFunction,
+} from '@duckdb/node-api'
+import { columnsOf } from '../contracts/columns.ts'
+import { curatedColumns, type FeedContract } from '../contracts/feeds.ts'
+import { toGrid } from '../geo.ts'
+import { METADATA_KEY, metadataValue, ROW_GROUP_ROWS } from '../parquet/writer.ts'
+import { parseDate } from '../time/days.ts'
+import { londonMidnight } from '../time/london.ts'
+import { columnarContract, packGrid, screenSql } from './columnar-sql.ts'
+import { detectFormat } from './formats.ts'
+import { QuarantineWriter } from './quarantine-writer.ts'
+import {
+  contentOf,
+  type QuarantineRecord,
+  type ScanInput,
+  type ScanResult,
+  scanDrop,
+  supersededReason,
+} from './scan.ts'
+
+/**
+ * Rows the screen hands to the row path, and rows of repeated keys settled here, at most: past them the drop
+ * is not a clean numeric feed's, and the row path takes it whole (the work done so far is lost, nothing else).
+ */
+const ROW_PATH_ROWS_LIMIT = 50_000
+const REPEATED_ROWS_LIMIT = 200_000
+
+/** The DuckDB database of a columnar scan spills to the work folder past this (the ingest's peak stays under 1 GB). */
+const DUCKDB_MEMORY_LIMIT = '500MB'
+
+/**
+ * The columnar ingest of a simple CSV drop: DuckDB reads the lines, checks and types every field by the
+ * contract's column rules (columnar-sql.ts) and writes the curated Parquet; the projection and the pseudonyms
+ * are the row path's own code, run once per chunk of rows and once per distinct id. Rows the screen does not
+ * pass (usually none) go through the row path itself (scanDrop) for their reason or their values, so every
+ * quarantine reason is the row path's. Keys repeated within the drop are settled as the row path settles them.
+ *
+ * Undefined when the drop is not one it can prove it reads as the row path does (a quoted field, CR line ends,
+ * a byte-order mark, blank lines, a header other than the contract's own columns, another format or encoding,
+ * too many rows to hand on): the caller then runs the row path.
+ */
+export async function columnarScan(input: ScanInput, work: string): Promise<ScanResult | undefined> {
+  const { contract } = input
+  if (!columnarContract(contract) || contract.key.some((k) => !keyColumnRequired(contract, k)))
+    return undefined
+  if ((input.format ?? 'csv') !== 'csv' || input.encoding !== 'utf-8') return undefined
+  const header = await plainHeader(input.file, contract)
+  if (!header || !(await plainBytes(input.file))) return undefined
+  const folder = path.join(work, 'columnar')
+  await mkdir(folder, { recursive: true })
+  const instance = await DuckDBInstance.create(path.join(folder, 'scan.duckdb'), {
+    threads: '2',
+    memory_limit: DUCKDB_MEMORY_LIMIT,
+    temp_directory: path.join(folder, 'spill'),
+  })
+  const connection = await instance.connect()
+  let scan: ScanResult | undefined
+  try {
+    scan = await new ColumnarScan(input, folder, connection, header).run()
+  } catch {
+    // DuckDB could not read the drop as a plain CSV (invalid UTF-8, an overlong line): the row path reads it
+    scan = undefined
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+  }
+  if (!scan) await rm(folder, { recursive: true, force: true })
+  return scan
+}
+
+function keyColumnRequired(contract: FeedContract, key: string): boolean {
+  return columnsOf(contract.schema).some((c) => c.name === key && c.required)
+}
+
+/** The header line when it names contract columns only, each once, every required one, in plain text. */
+async function plainHeader(file: string, contract: FeedContract): Promise<string[] | undefined> {
+  const handle = await open(file)
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(65_536), 0, 65_536, 0)
+    const end = buffer.subarray(0, bytesRead).indexOf(10)
+    if (end <= 0) return undefined
+    const names = buffer.subarray(0, end).toString('latin1').split(',')
+    const columns = columnsOf(contract.schema)
+    const known = new Set(columns.map((c) => c.name))
+    if (names.some((n) => !known.has(n)) || new Set(names).size !== names.length) return undefined
+    if (columns.some((c) => c.required && !names.includes(c.name))) return undefined
+    if (detectFormat(names) !== 'csv') return undefined
+    if (contract.location === 'required') {
+      if (!names.includes('lat') || !names.includes('lon')) return undefined
+      if (names.includes('easting') || names.includes('northing')) return undefined
+    }
+    return names
+  } finally {
+    await handle.close()
+  }
+}
+
+const QUOTE = 0x22
+const CR = 0x0d
+const UNIT_SEPARATOR = 0x1f
+
+/**
+ * Whether every line of the file is exactly its comma-separated fields, and each physical line one record: no
+ * quote character, no CR, no blank line, no byte-order mark, and no unit separator (the byte DuckDB is told
+ * separates columns, so that each line is read whole).
+ */
+async function plainBytes(file: string): Promise<boolean> {
+  let previous = -1
+  let first = true
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    if (first && chunk[0] === 0xef) return false
+    first = false
+    if (chunk.indexOf(QUOTE) !== -1 || chunk.indexOf(CR) !== -1 || chunk.indexOf(UNIT_SEPARATOR) !== -1) {
+      return false
+    }
+    if ((previous === 10 && chunk[0] === 10) || chunk.indexOf('\n\n') !== -1) return false
+    previous = chunk[chunk.length - 1] as number
+  }
+  return true
+}
+
+/** A quarantine record and the line whose reading produced it. */
+interface Emitted {
+  at: number
+  record: QuarantineRecord
+}
+
+interface Held {
+  line: number
+  content: string
+  original: Record<string, unknown>
+}
+
+class ColumnarScan {
+  private readonly contract: FeedContract
+
+  constructor(
+    private readonly input: ScanInput,
+    private readonly folder: string,
+    private readonly db: DuckDBConnection,
+    private readonly header: string[],
+  ) {
+    this.contract = input.contract
+  }
+
+  async run(): Promise<ScanResult | undefined> {
+    const { input, db } = this
+    this.registerProjection()
+    const dropDay = parseDate(input.dropDate) as number
+    const screen = screenSql(this.contract, {
+      header: this.header,
+      notAfterMs: input.notAfterMs,
+      beforeMs: this.contract.notAfterDropDate ? londonMidnight(dropDay + 1).getTime() : undefined,
+      accuracyLimitM: input.accuracyLimitM,
+    })
+    await this.db.run(
+      `create table file_lines as select text from read_csv(${literal(input.file)}, columns = {'text': 'varchar'},
+         header = false, delim = '\\x1f', quote = '', escape = '', auto_detect = false, new_line = '\\n')`,
+    )
+    // the table keeps the file's order (insertion order): a row's rowid is its line less one
+    const first = await this.rows(`select text from file_lines where rowid = 0`)
+    if (first[0]?.[0] !== this.header.join(',')) return undefined
+    await db.run(
+      `create view lines as select (rowid + 1)::integer as line, text from file_lines where rowid > 0`,
+    )
+    await db.run(`create table screened as ${screen.select}`)
+    const rowPathLines = Number((await this.rows(`select count(*) from screened where not ok`))[0]?.[0])
+    if (rowPathLines > ROW_PATH_ROWS_LIMIT) return undefined
+    await this.pseudonymise()
+    const keyed = this.keyedSql(screen.columns.map((c) => c.name))
+    await db.run(`create table keyed as ${keyed}`)
+    const settled = await this.settleRepeats()
+    if (!settled) return undefined
+    const rowPath = rowPathLines > 0 ? await this.rowPathScan() : undefined
+    if (rowPath === null) return undefined
+    if (rowPath && rowPath.accepted > 0 && (await this.keysMeet(rowPath.parquetFile))) return undefined
+    const parquetFile = path.join(this.folder, 'curated.parquet')
+    await this.writeCurated(parquetFile, rowPath?.accepted ? rowPath.parquetFile : undefined)
+    const fastRows = Number((await this.rows(`select count(*) from keyed`))[0]?.[0])
+    const quarantine = await this.writeQuarantine(settled.superseded, rowPath?.quarantineFile)
+    return {
+      pass: settled.repeated ? 2 : 1,
+      format: 'csv',
+      rowsIn: fastRows + (rowPath?.rowsIn ?? 0),
+      accepted: fastRows - settled.dropped + (rowPath?.accepted ?? 0),
+      duplicate: settled.duplicate + (rowPath?.duplicate ?? 0),
+      quarantined: quarantine.count,
+      byCode: quarantine.byCode,
+      quarantineTruncated: quarantine.truncated,
+      repeats: new Set(),
+      parquetFile,
+      quarantineFile: quarantine.file,
+    }
+  }
+
+  private async rows(sql: string): Promise<unknown[][]> {
+    return (await this.db.runAndReadAll(sql)).getRows() as unknown[][]
+  }
+
+  /** `grid_of(lat, lon)`: the row path's projection (geo.ts toGrid) over a chunk of rows; null outside Great Britain. */
+  private registerProjection(): void {
+    this.db.registerScalarFunction(
+      DuckDBScalarFunction.create({
+        name: 'grid_of',
+        returnType: DOUBLE,
+        parameterTypes: [DOUBLE, DOUBLE],
+        mainFunction: (_info, chunk, output) => {
+          const lat = chunk.getColumnVector(0) as DuckDBDoubleVector
+          const lon = chunk.getColumnVector(1) as DuckDBDoubleVector
+          const grid = output as DuckDBDoubleVector
+          for (let i = 0; i < chunk.rowCount; i++) {
+            const a = lat.getItem(i)
+            const b = lon.getItem(i)
+            const placed = a === null || b === null ? undefined : toGrid({ lat: a, lon: b })
+            grid.setItem(i, placed?.ok ? packGrid(placed.easting, placed.northing) : null)
+          }
+          grid.flush()
+        },
+      }),
+    )
+  }
+
+  /** A pseudonymised column's pseudonyms, taken once per distinct value (pseudonym.ts). */
+  private async pseudonymise(): Promise<void> {
+    await this.db.run('create table pseudonyms (column_name varchar, raw varchar, pseudonym varchar)')
+    const pseudonymiser = this.input.pseudonymiser
+    const columns = Object.keys(this.contract.pseudonymised ?? {})
+    if (columns.length === 0) return
+    if (!pseudonymiser)
+      throw new Error(`${this.contract.feed} drops are pseudonymised: the scan needs a pseudonymiser`)
+    const appender = await this.db.createAppender('pseudonyms')
+    for (const column of columns) {
+      const distinct = await this.rows(
+        `select distinct ${quoted(column)} from screened where ok and ${quoted(column)} is not null`,
+      )
+      for (const [raw] of distinct) {
+        appender.appendVarchar(column)
+        appender.appendVarchar(raw as string)
+        appender.appendVarchar(pseudonymiser.pseudonym(column, raw as string))
+        appender.endRow()
+      }
+    }
+    appender.closeSync()
+  }
+
+  /** The screened rows the columnar path accepts, their pseudonymised columns replaced. */
+  private keyedSql(columns: string[]): string {
+    const pseudonymised = Object.keys(this.contract.pseudonymised ?? {})
+    const joins = pseudonymised
+      .map(
+        (c, i) =>
+          `left join pseudonyms p${i} on p${i}.column_name = ${literal(c)} and p${i}.raw = s.${quoted(c)}`,
+      )
+      .join(' ')
+    const outputs = [...columns, this.contract.accuracyFlag?.flag].filter((c) => c !== undefined)
+    const select = outputs.map((c) => {
+      const i = pseudonymised.indexOf(c)
+      return i === -1 ? `s.${quoted(c)}` : `p${i}.pseudonym as ${quoted(c)}`
+    })
+    return `select s.line, ${select.join(', ')} from screened s ${joins} where s.ok`
+  }
+
+  /**
+   * Keys the drop repeats, settled as the row path's second pass settles them (scan.ts holdBack): a row whose
+   * content is the key's last kept row's is a duplicate; a different one supersedes it; each key's last row is
+   * written after every other row, in the order the keys first appear.
+   */
+  private async settleRepeats(): Promise<
+    { repeated: boolean; dropped: number; duplicate: number; superseded: Emitted[] } | undefined
+  > {
+    const key = this.contract.key.map(quoted).join(', ')
+    await this.db.run(
+      `create table repeated as select r.line, l.text, ${this.contract.key.map((k) => `r.${quoted(k)}`).join(', ')}
+         from (select line, ${key}, count(*) over (partition by ${key}) as n from keyed) r
+         join lines l on l.line = r.line where n > 1 order by r.line`,
+    )
+    await this.db.run('create table held (line integer, tail integer)')
+    await this.db.run('create table dropped (line integer)')
+    const count = Number((await this.rows('select count(*) from repeated'))[0]?.[0])
+    if (count === 0) return { repeated: false, dropped: 0, duplicate: 0, superseded: [] }
+    if (count > REPEATED_ROWS_LIMIT) return undefined
+    const rows = await this.rows(`select line, text, ${key} from repeated order by line`)
+    const contentColumns = columnsOf(this.contract.schema).map((c) => c.name)
+    const held = new Map<string, Held>()
+    const dropped: number[] = []
+    // in the order of the later rows, which is when the row path writes each
+    const superseded: Emitted[] = []
+    let duplicate = 0
+    for (const [line, text, ...keyValues] of rows) {
+      const fields = (text as string).split(',')
+      const raw = Object.fromEntries(this.header.map((name, i) => [name, fields[i]]))
+      const content = contentOf(contentColumns, raw)
+      const heldKey = keyValues.map(String).join('\u0000')
+      const previous = held.get(heldKey)
+      if (previous?.content === content) {
+        duplicate++
+        dropped.push(line as number)
+        continue
+      }
+      if (previous) {
+        dropped.push(previous.line)
+        superseded.push({
+          at: line as number,
+          record: {
+            drop_id: this.input.dropId,
+            feed: this.contract.feed,
+            file: this.input.sourceName,
+            line: previous.line,
+            column: this.contract.key.join(','),
+            code: 'superseded',
+            reason: supersededReason(line as number),
+            record: previous.original,
+          },
+        })
+      }
+      held.set(heldKey, { line: line as number, content, original: this.originalOf(fields) })
+    }
+    const tails = await this.db.createAppender('held')
+    let tail = 0
+    for (const { line } of held.values()) {
+      tails.appendInteger(line)
+      tails.appendInteger(tail++)
+      tails.endRow()
+    }
+    tails.closeSync()
+    const drops = await this.db.createAppender('dropped')
+    for (const line of dropped) {
+      drops.appendInteger(line)
+      drops.endRow()
+    }
+    drops.closeSync()
+    return { repeated: true, dropped: dropped.length, duplicate, superseded }
+  }
+
+  /** A kept row as a quarantine record shows it (scan.ts originalOf): its pseudonymised columns as pseudonyms. */
+  private originalOf(fields: string[]): Record<string, unknown> {
+    const prefixes = this.contract.pseudonymised ?? {}
+    const original: Record<string, unknown> = {}
+    this.header.forEach((name, i) => {
+      const value = fields[i] ?? ''
+      original[name] =
+        name in prefixes ? (value === '' ? null : this.input.pseudonymiser?.pseudonym(name, value)) : value
+    })
+    return original
+  }
+
+  /**
+   * The rows the screen did not pass, through the row path: a file holding just them on their own lines (the
+   * others left blank, which the row path skips), so that every reason and line is the row path's. Null when
+   * that scan found repeated keys or filled its quarantine (the row path must then take the drop whole).
+   */
+  private async rowPathScan(): Promise<ScanResult | null> {
+    const file = path.join(this.folder, 'row-path.csv')
+    const out = createWriteStream(file)
+    out.write(this.header.join(','))
+    let at = 1
+    const rows = await this.rows(
+      'select s.line, l.text from screened s join lines l on l.line = s.line where not s.ok order by s.line',
+    )
+    for (const [line, text] of rows) {
+      const write = `${'\n'.repeat((line as number) - at)}${text as string}`
+      at = line as number
+      if (!out.write(write)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
+    }
+    out.end('\n')
+    await finished(out)
+    const work = path.join(this.folder, 'row-path')
+    await mkdir(work)
+    const scan = await scanDrop({ ...this.input, file, onProgress: undefined }, work, new Set())
+    return scan.repeats.size > 0 || scan.quarantineTruncated ? null : scan
+  }
+
+  /** Whether a row the row path accepted shares its key with a row accepted here (left to the row path whole). */
+  private async keysMeet(parquetFile: string): Promise<boolean> {
+    const timestamps = new Set(
+      columnsOf(this.contract.schema)
+        .filter((c) => c.kind === 'timestamp')
+        .map((c) => c.name),
+    )
+    const on = this.contract.key
+      .map((k) =>
+        timestamps.has(k) ? `k.${quoted(k)} = epoch_ms(r.${quoted(k)})` : `k.${quoted(k)} = r.${quoted(k)}`,
+      )
+      .join(' and ')
+    const met = await this.rows(
+      `select count(*) from keyed k join read_parquet(${literal(parquetFile)}) r on ${on}`,
+    )
+    return Number(met[0]?.[0]) > 0
+  }
+
+  /** The curated Parquet: the row path's columns and types, row groups and file metadata (parquet/writer.ts). */
+  private async writeCurated(file: string, rowPathParquet: string | undefined): Promise<void> {
+    const { input } = this
+    const columns = curatedColumns(this.contract)
+    const lineage: Record<string, string> = {
+      drop_id: literal(input.dropId),
+      drop_date: `cast(${literal(input.dropDate)} as date)`,
+      source_line: 'k.line',
+      ingested_at: `${input.ingestedAtMs}`,
+      key_derived: 'false',
+    }
+    const fast = columns.map(({ name, kind }) => {
+      const value = lineage[name] ?? `k.${quoted(name)}`
+      return `${kind === 'timestamp' ? `epoch_ms(${value})` : value}${cast(kind)} as ${quoted(name)}`
+    })
+    const rowPath = columns.map(({ name, kind }) => `r.${quoted(name)}${cast(kind)} as ${quoted(name)}`)
+    const kept = `select ${fast.join(', ')}, h.tail from keyed k left join held h on h.line = k.line
+      where k.line not in (select line from dropped)`
+    const all = rowPathParquet
+      ? `${kept} union all select ${rowPath.join(', ')}, null as tail from read_parquet(${literal(rowPathParquet)}) r`
+      : kept
+    const metadata = metadataValue({
+      drop_id: input.dropId,
+      feed: this.contract.feed,
+      schema_version: String(this.contract.version),
+    })
+    await this.db.run(
+      `copy (select * exclude (tail) from (${all}) order by tail nulls first, source_line)
+       to ${literal(file)} (format parquet, compression snappy, row_group_size ${ROW_GROUP_ROWS},
+       kv_metadata {${METADATA_KEY}: ${literal(metadata)}})`,
+    )
+  }
+
+  /**
+   * The drop's quarantine: the row path's records and the superseded rows, in the order the row path writes
+   * them (by the line that produced each).
+   */
+  private async writeQuarantine(
+    superseded: Emitted[],
+    rowPathFile: string | undefined,
+  ): Promise<QuarantineWriter> {
+    const writer = new QuarantineWriter(
+      path.join(this.folder, 'quarantine.jsonl'),
+      this.input.quarantineMaxBytes,
+    )
+    const rowPath: QuarantineRecord[] = []
+    if (rowPathFile) {
+      const text = await readText(rowPathFile)
+      for (const line of text.split('\n')) if (line !== '') rowPath.push(JSON.parse(line))
+    }
+    let s = 0
+    for (const record of rowPath) {
+      while (s < superseded.length && (superseded[s] as Emitted).at < record.line) {
+        writer.write((superseded[s++] as Emitted).record)
+      }
+      writer.write(record)
+      const draining = writer.drained()
+      if (draining) await draining
+    }
+    while (s < superseded.length) writer.write((superseded[s++] as Emitted).record)
+    await writer.close()
+    return writer
+  }
+}
+
+async function readText(file: string): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) chunks.push(chunk)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+const SQL_CASTS = {
+  string: '::varchar',
+  timestamp: '::timestamp_ms',
+  date: '::date',
+  int: '::integer',
+  double: '::double',
+  boolean: '::boolean',
+} as const
+
+function cast(kind: keyof typeof SQL_CASTS): string {
+  return SQL_CASTS[kind]
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`
