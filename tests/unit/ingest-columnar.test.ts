@@ -47,8 +47,10 @@ const PLAIN_DROP = [
   ok('R-9', '2026-06-01T08:00:07Z', '51.5,-0.12,1e1,-0,,C,'), // exponent, -0: accepted by the row path
   ok('R-9', '2026-06-01T08:00:08Z', '51.5,-0.12,5,,,\u00c9quipe 1,'), // non-ASCII text
   ok('R-9', '2026-06-01T08:00:09Z', '51.5,-0.12,5,,,Team\u0001,'), // control character
+  ok('R-9', '2026-06-01T08:00:10Z', '51.5,-0.12,5,,,T\u001fA,'), // the unit separator, a control character
   ok(' R-10 ', '2026-06-01T08:00:00Z'), // edge spaces, cleaned by the row path
-  '   ', // a blank line
+  '   ', // blank lines
+  '',
   ok('R-11', '2026-06-01T08:00:00Z', `51.5,-0.12,5,,,${'T'.repeat(70_000)},`), // field over 64 KiB
   ok('R-12', '2026-06-01T08:00:00Z'),
   ok('R-12', '2026-06-01T08:00:00Z', '51.5075,-0.1279,12,1.2,90,A,S1'), // A, B, A: both superseded
@@ -151,7 +153,7 @@ describe('the columnar ingest gives what the row path gives', () => {
     expect(outcome.row.manifest).toMatchObject({
       rows_duplicate: 1,
       passes: 2,
-      quarantined_by_code: { invalid_value: 16, wrong_field_count: 2, superseded: 3, field_too_large: 1 },
+      quarantined_by_code: { invalid_value: 17, wrong_field_count: 2, superseded: 3, field_too_large: 1 },
     })
     expect(outcome.row.rows.some((r) => r.low_accuracy === true)).toBe(true)
     expectSame(outcome)
@@ -181,7 +183,10 @@ describe('the columnar ingest gives what the row path gives', () => {
       ['crlf.csv', `${good.join('\r\n')}\r\n`],
       ['bom.csv', `\ufeff${good.join('\n')}\n`],
       ['quoted.csv', `${[...good, 'R-3,2026-06-01T08:00:00Z,51.5,-0.12,5,,,"Team, A",S1'].join('\n')}\n`],
-      ['blank-line.csv', `${[HEADER, good[1], '', good[2]].join('\n')}\n`],
+      [
+        'multi-line.csv',
+        `${[...good, 'R-3,2026-06-01T08:00:00Z,51.5,-0.12,5,,,"Team', 'A",S1', good[2]].join('\n')}\n`,
+      ],
       ['personal.csv', `${[`${HEADER},officer_name`, `${good[1]},Smith`].join('\n')}\n`],
       [
         'easting.csv',

@@ -96,7 +96,10 @@ function timestampMs(f: string): string {
 }
 
 export interface ScreenSql {
-  /** Selects from `lines(line, text)`: line, ok, then the contract columns' values (ok rows only). */
+  /**
+   * Selects from `source` (one row per line in the file's order, its text as `text`): ok, the line's text when
+   * not ok, then the contract columns' values (of ok rows).
+   */
   select: string
   /** The contract columns in the order `select` gives them, with their stored SQL type. */
   columns: { name: string; sqlType: string }[]
@@ -109,13 +112,14 @@ const SQL_TYPES = { string: 'varchar', timestamp: 'bigint', double: 'double', in
  * their columns' rules and the row's by the contract's (timestamps not in the future nor after the drop date,
  * a location given and in Great Britain: `grid_of`, the row path's projection registered as a function).
  */
-export function screenSql(contract: FeedContract, context: ScreenContext): ScreenSql {
+export function screenSql(contract: FeedContract, context: ScreenContext, source: string): ScreenSql {
   const rules = columnRulesOf(contract.schema)
   const field = (name: string) => {
     const index = context.header.indexOf(name)
     return index === -1 ? `''` : `f[${index + 1}]`
   }
-  const checks = [`len(f) = ${context.header.length}`]
+  // a quote starts a quoted field, which this split does not read
+  const checks = [`strpos(text, '"') = 0`, `len(f) = ${context.header.length}`]
   const values: string[] = []
   const columns: ScreenSql['columns'] = []
   for (const column of columnsOf(contract.schema)) {
@@ -132,7 +136,7 @@ export function screenSql(contract: FeedContract, context: ScreenContext): Scree
       }
     }
   }
-  const typed = `select line, f, ${values.join(', ')} from split`
+  const typed = `select text, f, ${values.join(', ')} from split`
   let placed = 'typed'
   if (contract.location === 'required') {
     // lat/lon only (checked before): both given, not null island, projected into Great Britain
@@ -151,10 +155,10 @@ export function screenSql(contract: FeedContract, context: ScreenContext): Scree
     )
   }
   const select = `
-    with split as (select line, string_split(text, ',') as f from lines),
+    with split as (select text, string_split(text, ',') as f from (${source})),
     typed as (${typed}),
     checked as (select *, coalesce(${checks.join(' and ')}, false) as ok from ${placed})
-    select line, ok, ${outputs.join(', ')} from checked`
+    select ok, case when not ok then text end as text, ${outputs.join(', ')} from checked`
   return { select, columns }
 }
 

@@ -34,7 +34,7 @@ import {
 const ROW_PATH_ROWS_LIMIT = 50_000
 const REPEATED_ROWS_LIMIT = 200_000
 
-/** The DuckDB database of a columnar scan spills to the work folder past this (the ingest's peak stays under 1 GB). */
+/** DuckDB's tables spill to the work folder past this, so that the ingest's peak stays under 1 GB. */
 const DUCKDB_MEMORY_LIMIT = '500MB'
 
 /**
@@ -44,8 +44,8 @@ const DUCKDB_MEMORY_LIMIT = '500MB'
  * pass (usually none) go through the row path itself (scanDrop) for their reason or their values, so every
  * quarantine reason is the row path's. Keys repeated within the drop are settled as the row path settles them.
  *
- * Undefined when the drop is not one it can prove it reads as the row path does (a quoted field, CR line ends,
- * a byte-order mark, blank lines, a header other than the contract's own columns, another format or encoding,
+ * Undefined when the drop is not one it can prove it reads as the row path does (a quote character anywhere,
+ * CR line ends, a byte-order mark, a header other than the contract's own columns, another format or encoding,
  * too many rows to hand on): the caller then runs the row path.
  */
 export async function columnarScan(input: ScanInput, work: string): Promise<ScanResult | undefined> {
@@ -54,10 +54,10 @@ export async function columnarScan(input: ScanInput, work: string): Promise<Scan
     return undefined
   if ((input.format ?? 'csv') !== 'csv' || input.encoding !== 'utf-8') return undefined
   const header = await plainHeader(input.file, contract)
-  if (!header || !(await plainBytes(input.file))) return undefined
+  if (!header) return undefined
   const folder = path.join(work, 'columnar')
   await mkdir(folder, { recursive: true })
-  const instance = await DuckDBInstance.create(path.join(folder, 'scan.duckdb'), {
+  const instance = await DuckDBInstance.create(':memory:', {
     threads: '2',
     memory_limit: DUCKDB_MEMORY_LIMIT,
     temp_directory: path.join(folder, 'spill'),
@@ -104,30 +104,6 @@ async function plainHeader(file: string, contract: FeedContract): Promise<string
   }
 }
 
-const QUOTE = 0x22
-const CR = 0x0d
-const UNIT_SEPARATOR = 0x1f
-
-/**
- * Whether every line of the file is exactly its comma-separated fields, and each physical line one record: no
- * quote character, no CR, no blank line, no byte-order mark, and no unit separator (the byte DuckDB is told
- * separates columns, so that each line is read whole).
- */
-async function plainBytes(file: string): Promise<boolean> {
-  let previous = -1
-  let first = true
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    if (first && chunk[0] === 0xef) return false
-    first = false
-    if (chunk.indexOf(QUOTE) !== -1 || chunk.indexOf(CR) !== -1 || chunk.indexOf(UNIT_SEPARATOR) !== -1) {
-      return false
-    }
-    if ((previous === 10 && chunk[0] === 10) || chunk.indexOf('\n\n') !== -1) return false
-    previous = chunk[chunk.length - 1] as number
-  }
-  return true
-}
-
 /** A quarantine record and the line whose reading produced it. */
 interface Emitted {
   at: number
@@ -156,35 +132,46 @@ class ColumnarScan {
     const { input, db } = this
     this.registerProjection()
     const dropDay = parseDate(input.dropDate) as number
-    const screen = screenSql(this.contract, {
-      header: this.header,
-      notAfterMs: input.notAfterMs,
-      beforeMs: this.contract.notAfterDropDate ? londonMidnight(dropDay + 1).getTime() : undefined,
-      accuracyLimitM: input.accuracyLimitM,
-    })
-    await this.db.run(
-      `create table file_lines as select text from read_csv(${literal(input.file)}, columns = {'text': 'varchar'},
-         header = false, delim = '\\x1f', quote = '', escape = '', auto_detect = false, new_line = '\\n')`,
+    // each line whole, as one column (a unit separator stays in its line's text; a blank line is null), and
+    // the table in the file's order (insertion order): a row's rowid is its line less one
+    const source = `select text from read_csv(${literal(input.file)}, columns = {'text': 'varchar'},
+      header = false, delim = '\\x1f', quote = '', escape = '', auto_detect = false, new_line = '\\n')`
+    const screen = screenSql(
+      this.contract,
+      {
+        header: this.header,
+        notAfterMs: input.notAfterMs,
+        beforeMs: this.contract.notAfterDropDate ? londonMidnight(dropDay + 1).getTime() : undefined,
+        accuracyLimitM: input.accuracyLimitM,
+      },
+      source,
     )
-    // the table keeps the file's order (insertion order): a row's rowid is its line less one
-    const first = await this.rows(`select text from file_lines where rowid = 0`)
+    await db.run(`create table screened_file as ${screen.select}`)
+    const first = await this.rows(`select text from screened_file where rowid = 0`)
     if (first[0]?.[0] !== this.header.join(',')) return undefined
     await db.run(
-      `create view lines as select (rowid + 1)::integer as line, text from file_lines where rowid > 0`,
+      `create view screened as select (rowid + 1)::integer as line, * from screened_file where rowid > 0`,
     )
-    await db.run(`create table screened as ${screen.select}`)
-    const rowPathLines = Number((await this.rows(`select count(*) from screened where not ok`))[0]?.[0])
-    if (rowPathLines > ROW_PATH_ROWS_LIMIT) return undefined
+    const [counts] = await this.rows(
+      `select count(*), count(*) filter (strpos(text, '"') > 0) from screened where not ok`,
+    )
+    const [rowPathLines, quoted] = (counts as bigint[]).map(Number) as [number, number]
+    // a quoted field may span lines, which are then not records of their own
+    if (rowPathLines > ROW_PATH_ROWS_LIMIT || quoted > 0) return undefined
     await this.pseudonymise()
     const keyed = this.keyedSql(screen.columns.map((c) => c.name))
-    await db.run(`create table keyed as ${keyed}`)
+    await db.run(`create view keyed as ${keyed}`)
     const settled = await this.settleRepeats()
     if (!settled) return undefined
     const rowPath = rowPathLines > 0 ? await this.rowPathScan() : undefined
     if (rowPath === null) return undefined
     if (rowPath && rowPath.accepted > 0 && (await this.keysMeet(rowPath.parquetFile))) return undefined
     const parquetFile = path.join(this.folder, 'curated.parquet')
-    await this.writeCurated(parquetFile, rowPath?.accepted ? rowPath.parquetFile : undefined)
+    await this.writeCurated(
+      parquetFile,
+      rowPath?.accepted ? rowPath.parquetFile : undefined,
+      settled.repeated,
+    )
     const fastRows = Number((await this.rows(`select count(*) from keyed`))[0]?.[0])
     const quarantine = await this.writeQuarantine(settled.superseded, rowPath?.quarantineFile)
     return {
@@ -278,25 +265,27 @@ class ColumnarScan {
     { repeated: boolean; dropped: number; duplicate: number; superseded: Emitted[] } | undefined
   > {
     const key = this.contract.key.map(quoted).join(', ')
-    await this.db.run(
-      `create table repeated as select r.line, l.text, ${this.contract.key.map((k) => `r.${quoted(k)}`).join(', ')}
-         from (select line, ${key}, count(*) over (partition by ${key}) as n from keyed) r
-         join lines l on l.line = r.line where n > 1 order by r.line`,
-    )
     await this.db.run('create table held (line integer, tail integer)')
     await this.db.run('create table dropped (line integer)')
-    const count = Number((await this.rows('select count(*) from repeated'))[0]?.[0])
+    await this.db.run(
+      `create table repeated_keys as select ${key}, count(*) as n from keyed group by all having count(*) > 1`,
+    )
+    const count = Number((await this.rows('select coalesce(sum(n), 0) from repeated_keys'))[0]?.[0])
     if (count === 0) return { repeated: false, dropped: 0, duplicate: 0, superseded: [] }
     if (count > REPEATED_ROWS_LIMIT) return undefined
-    const rows = await this.rows(`select line, text, ${key} from repeated order by line`)
+    await this.db.run(
+      `create table repeated as select line, ${key} from keyed semi join repeated_keys using (${key})`,
+    )
+    const rows = await this.rows(`select line, ${key} from repeated order by line`)
+    const texts = await linesOf(this.input.file, new Set(rows.map(([line]) => line as number)))
     const contentColumns = columnsOf(this.contract.schema).map((c) => c.name)
     const held = new Map<string, Held>()
     const dropped: number[] = []
     // in the order of the later rows, which is when the row path writes each
     const superseded: Emitted[] = []
     let duplicate = 0
-    for (const [line, text, ...keyValues] of rows) {
-      const fields = (text as string).split(',')
+    for (const [line, ...keyValues] of rows) {
+      const fields = (texts.get(line as number) as string).split(',')
       const raw = Object.fromEntries(this.header.map((name, i) => [name, fields[i]]))
       const content = contentOf(contentColumns, raw)
       const heldKey = keyValues.map(String).join('\u0000')
@@ -363,8 +352,9 @@ class ColumnarScan {
     const out = createWriteStream(file)
     out.write(this.header.join(','))
     let at = 1
+    // a blank line (null) stays blank there
     const rows = await this.rows(
-      'select s.line, l.text from screened s join lines l on l.line = s.line where not s.ok order by s.line',
+      'select line, text from screened where not ok and text is not null order by line',
     )
     for (const [line, text] of rows) {
       const write = `${'\n'.repeat((line as number) - at)}${text as string}`
@@ -398,7 +388,11 @@ class ColumnarScan {
   }
 
   /** The curated Parquet: the row path's columns and types, row groups and file metadata (parquet/writer.ts). */
-  private async writeCurated(file: string, rowPathParquet: string | undefined): Promise<void> {
+  private async writeCurated(
+    file: string,
+    rowPathParquet: string | undefined,
+    repeated: boolean,
+  ): Promise<void> {
     const { input } = this
     const columns = curatedColumns(this.contract)
     const lineage: Record<string, string> = {
@@ -423,11 +417,26 @@ class ColumnarScan {
       feed: this.contract.feed,
       schema_version: String(this.contract.version),
     })
-    await this.db.run(
-      `copy (select * exclude (tail) from (${all}) order by tail nulls first, source_line)
-       to ${literal(file)} (format parquet, compression snappy, row_group_size ${ROW_GROUP_ROWS},
-       kv_metadata {${METADATA_KEY}: ${literal(metadata)}})`,
-    )
+    const copy = (select: string) =>
+      this.db.run(
+        `copy (${select}) to ${literal(file)} (format parquet, compression snappy,
+         row_group_size ${ROW_GROUP_ROWS}, kv_metadata {${METADATA_KEY}: ${literal(metadata)}})`,
+      )
+    if (!rowPathParquet && !repeated) {
+      // the rows in the order they come (sorting them is a third of the work), checked to be the lines' order
+      await copy(`select ${fast.join(', ')} from keyed k`)
+      if (await this.inLineOrder(file)) return
+    }
+    await copy(`select * exclude (tail) from (${all}) order by tail nulls first, source_line`)
+  }
+
+  /** Whether a curated file's rows are in the order of their source lines. */
+  private async inLineOrder(file: string): Promise<boolean> {
+    const [[disorder]] = (await this.rows(
+      `select count(*) from (select source_line - lag(source_line) over () as step from read_parquet(${literal(file)}))
+       where step <= 0`,
+    )) as [[unknown]]
+    return Number(disorder) === 0
   }
 
   /**
@@ -460,6 +469,25 @@ class ColumnarScan {
     await writer.close()
     return writer
   }
+}
+
+/** The text of some lines of a file (numbered from 1), read through once. */
+async function linesOf(file: string, wanted: ReadonlySet<number>): Promise<Map<number, string>> {
+  const found = new Map<number, string>()
+  let line = 1
+  let rest: Buffer = Buffer.alloc(0)
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const buffer = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk
+    let start = 0
+    for (let end = buffer.indexOf(10, start); end !== -1; end = buffer.indexOf(10, start)) {
+      if (wanted.has(line)) found.set(line, buffer.toString('utf8', start, end))
+      line++
+      start = end + 1
+    }
+    rest = buffer.subarray(start)
+  }
+  if (rest.length > 0 && wanted.has(line)) found.set(line, rest.toString('utf8'))
+  return found
 }
 
 async function readText(file: string): Promise<string> {
