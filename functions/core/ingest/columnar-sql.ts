@@ -1,4 +1,4 @@
-import { type ColumnRule, columnRulesOf, columnsOf, EARLIEST_MS } from '../contracts/columns.ts'
+import { type Column, type ColumnRule, columnRulesOf, columnsOf, EARLIEST_MS } from '../contracts/columns.ts'
 import type { FeedContract } from '../contracts/feeds.ts'
 
 /**
@@ -27,15 +27,37 @@ export interface ScreenContext {
   accuracyLimitM: number
 }
 
-const TIMESTAMP_TEXT =
-  '20[0-9]{2}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-8]):[0-5][0-9])'
-
 /**
- * Printable ASCII without edge spaces: text that cleanText leaves as it is and that holds no control
- * character (as many bytes as characters, none of them a control, no space at either end).
+ * What each kind of field may hold for DuckDB to take it here, as a regular expression (RE2) of the field: all
+ * fields of a line are matched at once, by one expression of the whole line (one pass over its text, where one
+ * per field costs most of the screen). Text: printable ASCII other than the comma and the quote, without a space
+ * at either end (text cleanText leaves as it is, holding no control character). Numbers: a subset of
+ * NUMBER_TEXT (columns.ts), which DuckDB reads to the same double. Timestamps: the ISO-8601 forms with seconds,
+ * at most six fraction digits (DuckDB keeps them exactly) and Z or a +hh:mm offset, in 2000-2099.
  */
-function plainText(f: string): string {
-  return `(strlen(${f}) = length(${f}) and not regexp_matches(${f}, '[\\x00-\\x1f\\x7f]') and ${f}[1] <> ' ' and ${f}[-1] <> ' ')`
+const TEXT_CHARACTER = '[ !#-+\\--~]'
+const TEXT_EDGE = '[!#-+\\--~]'
+const FIELD_PATTERNS = {
+  text: `${TEXT_EDGE}(${TEXT_CHARACTER}*${TEXT_EDGE})?`,
+  integer: '-?[0-9]+',
+  number: '-?[0-9]+(\\.[0-9]+)?',
+  timestamp:
+    '20[0-9]{2}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-8]):[0-5][0-9])',
+}
+
+function fieldPattern(rule: ColumnRule, required: boolean): string {
+  const pattern =
+    rule.type === 'text'
+      ? FIELD_PATTERNS.text
+      : rule.type === 'timestamp'
+        ? FIELD_PATTERNS.timestamp
+        : rule.type === 'number'
+          ? rule.integer
+            ? FIELD_PATTERNS.integer
+            : FIELD_PATTERNS.number
+          : undefined
+  if (pattern === undefined) throw new Error('an opaque column has no SQL')
+  return required ? `(${pattern})` : `(${pattern})?`
 }
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
@@ -43,56 +65,45 @@ const double = (n: number) => `cast(${literal(String(n))} as double)`
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 interface ColumnSql {
-  /** True when the field is one the row path accepts with `value`. */
+  /** Given the line matched its pattern: true when the field is one the row path accepts with `value`. */
   check: string
   value: string
 }
 
 /** The field `f` of one column, typed as `typed`: absent ('') or a value its rule accepts. */
-function columnSql(f: string, typed: string, rule: ColumnRule, required: boolean): ColumnSql {
-  const blank = required ? 'false' : `${f} = ''`
+function columnSql(f: string, typed: string, rule: ColumnRule): ColumnSql {
   switch (rule.type) {
     case 'text':
-      return {
-        check: `(${blank} or (length(${f}) <= ${rule.max} and ${plainText(f)}))`,
-        value: `nullif(${f}, '')`,
-      }
+      // ASCII: as many UTF-16 units as bytes
+      return { check: `strlen(${f}) <= ${rule.max}`, value: `nullif(${f}, '')` }
     case 'number': {
       const limits = [`${typed} >= ${double(rule.min)}`, `${typed} <= ${double(rule.max)}`]
       if (rule.below !== undefined) limits.push(`${typed} < ${double(rule.below)}`)
-      // a subset of NUMBER_TEXT (columns.ts), read to the same double; -0 is left to the row path
-      const pattern = rule.integer ? '-?[0-9]+' : '-?[0-9]+(\\.[0-9]+)?'
+      // -0 is left to the row path
       return {
-        check: `(${blank} or (regexp_full_match(${f}, ${literal(pattern)}) and ${limits.join(' and ')} and not (${f}[1] = '-' and ${typed} = 0)))`,
+        check: `(${typed} is null or (${limits.join(' and ')} and not (${f}[1] = '-' and ${typed} = 0)))`,
         value: `case when ${f} = '' then null else try_cast(${f} as double) end`,
       }
     }
-    case 'timestamp': {
-      const matched = `regexp_full_match(${f}, ${literal(TIMESTAMP_TEXT)})`
+    case 'timestamp':
       return {
-        check: `(${blank} or ${typed} is not null)`,
-        value: `case when ${matched} then ${timestampMs(f)} end`,
+        check: `(${f} = '' or ${typed} is not null)`,
+        value: `case when ${f} = '' then null else ${timestampMs(f)} end`,
       }
-    }
     case 'opaque':
       throw new Error('an opaque column has no SQL')
   }
 }
 
 /**
- * Epoch milliseconds of an ISO-8601 text TIMESTAMP_TEXT matched, as parseOffsetTimestamp computes them (time/
- * instants.ts): the fraction's milliseconds are floor(0.<digits> * 1000) in doubles, as there. Null for a day
- * the month does not have.
+ * Epoch milliseconds of a timestamp its pattern matched, as parseTimestamp computes them (time/instants.ts):
+ * the fraction's milliseconds are floor(0.<digits> * 1000) in doubles, as there, and 0.<digits> is the double
+ * nearest <microseconds> / 10^6, which is what DuckDB divides. Null for a day the month does not have.
  */
 function timestampMs(f: string): string {
-  const base = `epoch_ms(try_cast(substr(${f}, 1, 10) || ' ' || substr(${f}, 12, 8) as timestamp))`
-  // the digits between the seconds (19 characters) and the zone (Z, or +hh:mm)
-  const fraction = `substr(${f}, 21, greatest(0, length(${f}) - 20 - case when ${f}[-1] = 'Z' then 1 else 6 end))`
-  const millis = `case when ${fraction} = '' then 0 else floor(try_cast('0.' || ${fraction} as double) * 1000)::bigint end`
-  const offsetMinutes =
-    `case when ${f}[-1] = 'Z' then 0 else (case when ${f}[-6] = '-' then -1 else 1 end) * ` +
-    `(try_cast(substr(${f}, -5, 2) as integer) * 60 + try_cast(substr(${f}, -2, 2) as integer)) end`
-  return `(${base} + ${millis} - ${offsetMinutes} * 60000)`
+  const us = `epoch_us(try_cast(${f} as timestamptz))`
+  const seconds = `(${us} // 1000000)`
+  return `(${seconds} * 1000 + floor((${us} - ${seconds} * 1000000) / 1000000 * 1000)::bigint)`
 }
 
 export interface ScreenSql {
@@ -114,17 +125,22 @@ const SQL_TYPES = { string: 'varchar', timestamp: 'bigint', double: 'double', in
  */
 export function screenSql(contract: FeedContract, context: ScreenContext, source: string): ScreenSql {
   const rules = columnRulesOf(contract.schema)
+  const byName = new Map(columnsOf(contract.schema).map((c) => [c.name, c]))
   const field = (name: string) => {
     const index = context.header.indexOf(name)
     return index === -1 ? `''` : `f[${index + 1}]`
   }
-  // a quote starts a quoted field, which this split does not read
-  const checks = [`strpos(text, '"') = 0`, `len(f) = ${context.header.length}`]
+  const line = context.header.map((name) => {
+    const column = byName.get(name) as Column
+    return fieldPattern(rules.get(name) as ColumnRule, column.required)
+  })
+  // also refuses a quote, which starts a quoted field this split does not read, and a field too many or too few
+  const checks = [`regexp_full_match(text, ${literal(line.join(','))})`]
   const values: string[] = []
   const columns: ScreenSql['columns'] = []
   for (const column of columnsOf(contract.schema)) {
     const rule = rules.get(column.name) as ColumnRule
-    const sql = columnSql(field(column.name), quoted(column.name), rule, column.required)
+    const sql = columnSql(field(column.name), quoted(column.name), rule)
     checks.push(sql.check)
     values.push(`${sql.value} as ${quoted(column.name)}`)
     columns.push({ name: column.name, sqlType: SQL_TYPES[column.kind as keyof typeof SQL_TYPES] })
