@@ -36,6 +36,10 @@ const PLAIN_DROP = [
   ok('R-7', '1999-12-31T23:00:00Z'), // before 2000
   ok('R-7', '2026-06-03T12:00:00Z'), // in the future
   ok('R-8', '2026-06-01T10:00:00+01:00'), // an offset
+  ok('R-13', '2026-06-01T08:00:00.5Z'), // fractions of one to six digits
+  ok('R-13', '2026-06-01T08:00:00.123456Z'),
+  ok('R-13', '2026-06-01T05:29:59.25-02:30'),
+  ok('R-13', '2026-06-01T08:00:00.9876543Z'), // seven: left to the row path
   ok('R-8', '2026-06-01 10:00:01+0100'), // a form the screen leaves to the row path, accepted there
   ok('R-9', '2026-06-01T08:00:00Z', '91,-0.12,5,,,C,'),
   ok('R-9', '2026-06-01T08:00:01Z', 'abc,-0.12,5,,,C,'),
@@ -186,6 +190,11 @@ describe('the columnar ingest gives what the row path gives', () => {
       [
         'multi-line.csv',
         `${[...good, 'R-3,2026-06-01T08:00:00Z,51.5,-0.12,5,,,"Team', 'A",S1', good[2]].join('\n')}\n`,
+      ],
+      // a row the row path accepts with the key of a row accepted by DuckDB (R-1 at 08:00:00.000)
+      [
+        'key-met.csv',
+        `${[...good, ok('R-1', '2026-06-01T08:00:00.0000000Z', '51.6,-0.1,1,,,B,')].join('\n')}\n`,
       ],
       ['personal.csv', `${[`${HEADER},officer_name`, `${good[1]},Smith`].join('\n')}\n`],
       [

@@ -1,5 +1,12 @@
+import {
+  DOUBLE,
+  type DuckDBConnection,
+  type DuckDBDoubleVector,
+  DuckDBScalarFunction,
+} from '@duckdb/node-api'
 import { type Column, type ColumnRule, columnRulesOf, columnsOf, EARLIEST_MS } from '../contracts/columns.ts'
 import type { FeedContract } from '../contracts/feeds.ts'
+import { toGrid } from '../geo.ts'
 
 /**
  * The SQL of the columnar ingest (columnar.ts): which rows DuckDB may accept by itself and their stored values.
@@ -179,6 +186,32 @@ export function screenSql(contract: FeedContract, context: ScreenContext, source
 }
 
 /** A grid position packed into one double for `grid_of`: easting and northing each offset into 23 bits. */
-export function packGrid(easting: number, northing: number): number {
+function packGrid(easting: number, northing: number): number {
   return (easting + 4_194_304) * 8_388_608 + northing + 4_194_304
+}
+
+/**
+ * `grid_of(lat, lon)`, which the screen calls: the row path's projection (geo.ts toGrid) over a chunk of rows,
+ * the grid position packed (packGrid); null outside Great Britain.
+ */
+export function registerGridOf(db: DuckDBConnection): void {
+  db.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: 'grid_of',
+      returnType: DOUBLE,
+      parameterTypes: [DOUBLE, DOUBLE],
+      mainFunction: (_info, chunk, output) => {
+        const lat = chunk.getColumnVector(0) as DuckDBDoubleVector
+        const lon = chunk.getColumnVector(1) as DuckDBDoubleVector
+        const grid = output as DuckDBDoubleVector
+        for (let i = 0; i < chunk.rowCount; i++) {
+          const a = lat.getItem(i)
+          const b = lon.getItem(i)
+          const placed = a === null || b === null ? undefined : toGrid({ lat: a, lon: b })
+          grid.setItem(i, placed?.ok ? packGrid(placed.easting, placed.northing) : null)
+        }
+        grid.flush()
+      },
+    }),
+  )
 }

@@ -2,20 +2,13 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, open, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
-import {
-  DOUBLE,
-  type DuckDBConnection,
-  type DuckDBDoubleVector,
-  DuckDBInstance,
-  DuckDBScalarFunction,
-} from '@duckdb/node-api'
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { columnsOf } from '../contracts/columns.ts'
 import { curatedColumns, type FeedContract } from '../contracts/feeds.ts'
-import { toGrid } from '../geo.ts'
 import { METADATA_KEY, metadataValue, ROW_GROUP_ROWS } from '../parquet/writer.ts'
 import { parseDate } from '../time/days.ts'
 import { londonMidnight } from '../time/london.ts'
-import { columnarContract, packGrid, screenSql } from './columnar-sql.ts'
+import { columnarContract, registerGridOf, screenSql } from './columnar-sql.ts'
 import { detectFormat } from './formats.ts'
 import { QuarantineWriter } from './quarantine-writer.ts'
 import {
@@ -130,7 +123,7 @@ class ColumnarScan {
 
   async run(): Promise<ScanResult | undefined> {
     const { input, db } = this
-    this.registerProjection()
+    registerGridOf(db)
     const dropDay = parseDate(input.dropDate) as number
     // each line whole, as one column (a unit separator stays in its line's text; a blank line is null), and
     // the table in the file's order (insertion order): a row's rowid is its line less one
@@ -191,29 +184,6 @@ class ColumnarScan {
 
   private async rows(sql: string): Promise<unknown[][]> {
     return (await this.db.runAndReadAll(sql)).getRows() as unknown[][]
-  }
-
-  /** `grid_of(lat, lon)`: the row path's projection (geo.ts toGrid) over a chunk of rows; null outside Great Britain. */
-  private registerProjection(): void {
-    this.db.registerScalarFunction(
-      DuckDBScalarFunction.create({
-        name: 'grid_of',
-        returnType: DOUBLE,
-        parameterTypes: [DOUBLE, DOUBLE],
-        mainFunction: (_info, chunk, output) => {
-          const lat = chunk.getColumnVector(0) as DuckDBDoubleVector
-          const lon = chunk.getColumnVector(1) as DuckDBDoubleVector
-          const grid = output as DuckDBDoubleVector
-          for (let i = 0; i < chunk.rowCount; i++) {
-            const a = lat.getItem(i)
-            const b = lon.getItem(i)
-            const placed = a === null || b === null ? undefined : toGrid({ lat: a, lon: b })
-            grid.setItem(i, placed?.ok ? packGrid(placed.easting, placed.northing) : null)
-          }
-          grid.flush()
-        },
-      }),
-    )
   }
 
   /** A pseudonymised column's pseudonyms, taken once per distinct value (pseudonym.ts). */
