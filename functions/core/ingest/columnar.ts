@@ -160,11 +160,7 @@ class ColumnarScan {
     if (rowPath === null) return undefined
     if (rowPath && rowPath.accepted > 0 && (await this.keysMeet(rowPath.parquetFile))) return undefined
     const parquetFile = path.join(this.folder, 'curated.parquet')
-    await this.writeCurated(
-      parquetFile,
-      rowPath?.accepted ? rowPath.parquetFile : undefined,
-      settled.repeated,
-    )
+    await this.writeCurated(parquetFile, rowPath?.accepted ? rowPath.parquetFile : undefined)
     const fastRows = Number((await this.rows(`select count(*) from keyed`))[0]?.[0])
     const quarantine = await this.writeQuarantine(settled.superseded, rowPath?.quarantineFile)
     return {
@@ -358,11 +354,7 @@ class ColumnarScan {
   }
 
   /** The curated Parquet: the row path's columns and types, row groups and file metadata (parquet/writer.ts). */
-  private async writeCurated(
-    file: string,
-    rowPathParquet: string | undefined,
-    repeated: boolean,
-  ): Promise<void> {
+  private async writeCurated(file: string, rowPathParquet: string | undefined): Promise<void> {
     const { input } = this
     const columns = curatedColumns(this.contract)
     const lineage: Record<string, string> = {
@@ -387,26 +379,12 @@ class ColumnarScan {
       feed: this.contract.feed,
       schema_version: String(this.contract.version),
     })
-    const copy = (select: string) =>
-      this.db.run(
-        `copy (${select}) to ${literal(file)} (format parquet, compression snappy,
-         row_group_size ${ROW_GROUP_ROWS}, kv_metadata {${METADATA_KEY}: ${literal(metadata)}})`,
-      )
-    if (!rowPathParquet && !repeated) {
-      // the rows in the order they come (sorting them is a third of the work), checked to be the lines' order
-      await copy(`select ${fast.join(', ')} from keyed k`)
-      if (await this.inLineOrder(file)) return
-    }
-    await copy(`select * exclude (tail) from (${all}) order by tail nulls first, source_line`)
-  }
-
-  /** Whether a curated file's rows are in the order of their source lines. */
-  private async inLineOrder(file: string): Promise<boolean> {
-    const [[disorder]] = (await this.rows(
-      `select count(*) from (select source_line - lag(source_line) over () as step from read_parquet(${literal(file)}))
-       where step <= 0`,
-    )) as [[unknown]]
-    return Number(disorder) === 0
+    // in the row path's order: the pseudonyms' join does not keep the lines' order
+    await this.db.run(
+      `copy (select * exclude (tail) from (${all}) order by tail nulls first, source_line)
+       to ${literal(file)} (format parquet, compression snappy, row_group_size ${ROW_GROUP_ROWS},
+       kv_metadata {${METADATA_KEY}: ${literal(metadata)}})`,
+    )
   }
 
   /**
