@@ -10,6 +10,7 @@ import { parseDate } from '../time/days.ts'
 import { londonMidnight } from '../time/london.ts'
 import { columnarContract, registerGridOf, screenSql } from './columnar-sql.ts'
 import { detectFormat } from './formats.ts'
+import type { Pseudonymiser } from './pseudonym.ts'
 import { QuarantineWriter } from './quarantine-writer.ts'
 import {
   contentOf,
@@ -125,8 +126,7 @@ class ColumnarScan {
     const { input, db } = this
     registerGridOf(db)
     const dropDay = parseDate(input.dropDate) as number
-    // each line whole, as one column (a unit separator stays in its line's text; a blank line is null), and
-    // the table in the file's order (insertion order): a row's rowid is its line less one
+    // each line whole, as one column (a unit separator stays in its line's text; a blank line is null)
     const source = `select text from read_csv(${literal(input.file)}, columns = {'text': 'varchar'},
       header = false, delim = '\\x1f', quote = '', escape = '', auto_detect = false, new_line = '\\n')`
     const screen = screenSql(
@@ -139,11 +139,18 @@ class ColumnarScan {
       },
       source,
     )
-    await db.run(`create table screened_file as ${screen.select}`)
-    const first = await this.rows(`select text from screened_file where rowid = 0`)
+    // screened once, into a Parquet file in the drop's order (COPY keeps it), where a row's number is its line
+    // less one: in parallel, where a table of DuckDB's own (its rowid the line) is written on one thread
+    const screened = literal(path.join(this.folder, 'screened.parquet'))
+    await db.run(`copy (${screen.select}) to ${screened} (format parquet)`)
+    await db.run(
+      `create view screened_lines as select file_row_number + 1 as line, * exclude (file_row_number)
+       from read_parquet(${screened}, file_row_number = true)`,
+    )
+    const first = await this.rows(`select text from screened_lines where line = 1`)
     if (first[0]?.[0] !== this.header.join(',')) return undefined
     await db.run(
-      `create view screened as select (rowid + 1)::integer as line, * from screened_file where rowid > 0`,
+      `create view screened as select line::integer as line, * exclude (line) from screened_lines where line > 1`,
     )
     const [counts] = await this.rows(
       `select count(*), count(*) filter (strpos(text, '"') > 0) from screened where not ok`,
@@ -151,8 +158,11 @@ class ColumnarScan {
     const [rowPathLines, quoted] = (counts as bigint[]).map(Number) as [number, number]
     // a quoted field may span lines, which are then not records of their own
     if (rowPathLines > ROW_PATH_ROWS_LIMIT || quoted > 0) return undefined
-    await this.pseudonymise()
-    const keyed = this.keyedSql(screen.columns.map((c) => c.name))
+    const pseudonyms = await this.pseudonymise()
+    const keyed = this.keyedSql(
+      screen.columns.map((c) => c.name),
+      pseudonyms,
+    )
     await db.run(`create view keyed as ${keyed}`)
     const settled = await this.settleRepeats()
     if (!settled) return undefined
@@ -160,7 +170,11 @@ class ColumnarScan {
     if (rowPath === null) return undefined
     if (rowPath && rowPath.accepted > 0 && (await this.keysMeet(rowPath.parquetFile))) return undefined
     const parquetFile = path.join(this.folder, 'curated.parquet')
-    await this.writeCurated(parquetFile, rowPath?.accepted ? rowPath.parquetFile : undefined)
+    await this.writeCurated(
+      parquetFile,
+      rowPath?.accepted ? rowPath.parquetFile : undefined,
+      settled.repeated,
+    )
     const fastRows = Number((await this.rows(`select count(*) from keyed`))[0]?.[0])
     const quarantine = await this.writeQuarantine(settled.superseded, rowPath?.quarantineFile)
     return {
@@ -182,44 +196,43 @@ class ColumnarScan {
     return (await this.db.runAndReadAll(sql)).getRows() as unknown[][]
   }
 
-  /** A pseudonymised column's pseudonyms, taken once per distinct value (pseudonym.ts). */
-  private async pseudonymise(): Promise<void> {
-    await this.db.run('create table pseudonyms (column_name varchar, raw varchar, pseudonym varchar)')
+  /**
+   * Each pseudonymised column's pseudonyms, one HMAC per distinct value (pseudonym.ts), as SQL that reads a
+   * value's pseudonym by its place in an ENUM of the values: a lookup that keeps the rows' order, where a join
+   * would not (and the file would then need sorting, which costs more than all the rest of the writing).
+   */
+  private async pseudonymise(): Promise<Map<string, string>> {
+    const lookups = new Map<string, string>()
     const pseudonymiser = this.input.pseudonymiser
     const columns = Object.keys(this.contract.pseudonymised ?? {})
-    if (columns.length === 0) return
-    if (!pseudonymiser)
+    if (columns.length > 0 && !pseudonymiser) {
       throw new Error(`${this.contract.feed} drops are pseudonymised: the scan needs a pseudonymiser`)
-    const appender = await this.db.createAppender('pseudonyms')
-    for (const column of columns) {
-      const distinct = await this.rows(
-        `select distinct ${quoted(column)} from screened where ok and ${quoted(column)} is not null`,
-      )
-      for (const [raw] of distinct) {
-        appender.appendVarchar(column)
-        appender.appendVarchar(raw as string)
-        appender.appendVarchar(pseudonymiser.pseudonym(column, raw as string))
-        appender.endRow()
-      }
     }
-    appender.closeSync()
+    for (const [i, column] of columns.entries()) {
+      const values = (
+        await this.rows(
+          `select distinct ${quoted(column)} from screened where ok and ${quoted(column)} is not null`,
+        )
+      ).map(([raw]) => raw as string)
+      if (values.length === 0) {
+        lookups.set(column, 'null::varchar')
+        continue
+      }
+      await this.db.run(`create type raw_${i} as enum (${values.map(literal).join(', ')})`)
+      const pseudonyms = values.map((raw) => literal((pseudonymiser as Pseudonymiser).pseudonym(column, raw)))
+      lookups.set(column, `[${pseudonyms.join(', ')}][enum_code(s.${quoted(column)}::raw_${i}) + 1]`)
+    }
+    return lookups
   }
 
-  /** The screened rows the columnar path accepts, their pseudonymised columns replaced. */
-  private keyedSql(columns: string[]): string {
-    const pseudonymised = Object.keys(this.contract.pseudonymised ?? {})
-    const joins = pseudonymised
-      .map(
-        (c, i) =>
-          `left join pseudonyms p${i} on p${i}.column_name = ${literal(c)} and p${i}.raw = s.${quoted(c)}`,
-      )
-      .join(' ')
+  /** The screened rows the columnar path accepts, in the lines' order, their pseudonymised columns replaced. */
+  private keyedSql(columns: string[], pseudonyms: Map<string, string>): string {
     const outputs = [...columns, this.contract.accuracyFlag?.flag].filter((c) => c !== undefined)
     const select = outputs.map((c) => {
-      const i = pseudonymised.indexOf(c)
-      return i === -1 ? `s.${quoted(c)}` : `p${i}.pseudonym as ${quoted(c)}`
+      const lookup = pseudonyms.get(c)
+      return lookup === undefined ? `s.${quoted(c)}` : `${lookup} as ${quoted(c)}`
     })
-    return `select s.line, ${select.join(', ')} from screened s ${joins} where s.ok`
+    return `select s.line, ${select.join(', ')} from screened s where s.ok`
   }
 
   /**
@@ -354,7 +367,11 @@ class ColumnarScan {
   }
 
   /** The curated Parquet: the row path's columns and types, row groups and file metadata (parquet/writer.ts). */
-  private async writeCurated(file: string, rowPathParquet: string | undefined): Promise<void> {
+  private async writeCurated(
+    file: string,
+    rowPathParquet: string | undefined,
+    repeated: boolean,
+  ): Promise<void> {
     const { input } = this
     const columns = curatedColumns(this.contract)
     const lineage: Record<string, string> = {
@@ -379,12 +396,27 @@ class ColumnarScan {
       feed: this.contract.feed,
       schema_version: String(this.contract.version),
     })
-    // in the row path's order: the pseudonyms' join does not keep the lines' order
-    await this.db.run(
-      `copy (select * exclude (tail) from (${all}) order by tail nulls first, source_line)
-       to ${literal(file)} (format parquet, compression snappy, row_group_size ${ROW_GROUP_ROWS},
-       kv_metadata {${METADATA_KEY}: ${literal(metadata)}})`,
-    )
+    const copy = (select: string) =>
+      this.db.run(
+        `copy (${select}) to ${literal(file)} (format parquet, compression snappy,
+         row_group_size ${ROW_GROUP_ROWS}, kv_metadata {${METADATA_KEY}: ${literal(metadata)}})`,
+      )
+    if (!rowPathParquet && !repeated) {
+      // one table filtered keeps its order (DuckDB's order preservation): no sort, checked all the same
+      await copy(`select ${fast.join(', ')} from keyed k`)
+      if (await this.inLineOrder(file)) return
+    }
+    await copy(`select * exclude (tail) from (${all}) order by tail nulls first, source_line`)
+  }
+
+  /** Whether a curated file's rows are in the order of their source lines. */
+  private async inLineOrder(file: string): Promise<boolean> {
+    const [[disorder]] = (await this.rows(
+      `select count(*) from (
+         select source_line - lag(source_line) over () as step from read_parquet(${literal(file)}))
+       where step <= 0`,
+    )) as [[unknown]]
+    return Number(disorder) === 0
   }
 
   /**
