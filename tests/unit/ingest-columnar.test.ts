@@ -61,6 +61,9 @@ const PLAIN_DROP = [
   ok('R-12', '2026-06-01T08:00:00Z'),
 ].join('\n')
 
+/** The columnar path for drops of any size: the test's drops are far smaller than COLUMNAR_MIN_BYTES. */
+const everyDrop: typeof columnarScan = (input, work) => columnarScan(input, work, { minBytes: 0 })
+
 const material = randomBytes(32)
 const key = new PseudonymKey(material)
 
@@ -84,7 +87,7 @@ async function ingestBoth(lake: TempLake, name: string, content: string | Uint8A
         sourceName: name,
         dropDate: '2026-06-01',
         pseudonymKey: key,
-        columnar: columnar ? columnarScan : undefined,
+        columnar: columnar ? everyDrop : undefined,
       })
       const curated = manifest.outputs.curated
       return {
@@ -210,13 +213,28 @@ describe('the columnar ingest gives what the row path gives', () => {
     }
   })
 
+  it('leaves a drop under COLUMNAR_MIN_BYTES to the row path', async () => {
+    const file = await lake.writeDrop('small.csv', `${HEADER}\n${ok('R-1', '2026-06-01T08:00:00Z')}\n`)
+    const { manifest } = await ingestDrop({
+      store: lake.store,
+      clock: fixedClock(TEST_NOW),
+      feed: 'patrol_pings',
+      file,
+      sourceName: 'small.csv',
+      dropDate: '2026-06-01',
+      pseudonymKey: key,
+      columnar: columnarScan,
+    })
+    expect(manifest).toMatchObject({ scan_path: 'row', rows_accepted: 1 })
+  })
+
   it('refuses a drop with an unknown column as the row path does', async () => {
     const file = await lake.writeDrop(
       'unknown.csv',
       `${HEADER},colour\n${ok('R-1', '2026-06-01T08:00:00Z')},red\n`,
     )
     const request = {
-      columnar: columnarScan,
+      columnar: everyDrop,
       store: lake.store,
       clock: fixedClock(TEST_NOW),
       feed: 'patrol_pings' as const,
