@@ -119,11 +119,9 @@ export interface ScreenSql {
    * not ok, then the contract columns' values (of ok rows).
    */
   select: string
-  /** The contract columns in the order `select` gives them, with their stored SQL type. */
-  columns: { name: string; sqlType: string }[]
+  /** The contract columns, in the order `select` gives them. */
+  columns: string[]
 }
-
-const SQL_TYPES = { string: 'varchar', timestamp: 'bigint', double: 'double', int: 'integer' } as const
 
 /**
  * The screen: each data line split at commas (a drop without quotes, checked before), its fields checked by
@@ -150,7 +148,7 @@ export function screenSql(contract: FeedContract, context: ScreenContext, source
     const sql = columnSql(field(column.name), quoted(column.name), rule)
     checks.push(sql.check)
     values.push(`${sql.value} as ${quoted(column.name)}`)
-    columns.push({ name: column.name, sqlType: SQL_TYPES[column.kind as keyof typeof SQL_TYPES] })
+    columns.push(column.name)
     if (rule.type === 'timestamp') {
       const ms = quoted(column.name)
       checks.push(`(${ms} is null or (${ms} >= ${EARLIEST_MS} and ${ms} <= ${context.notAfterMs}))`)
@@ -166,7 +164,7 @@ export function screenSql(contract: FeedContract, context: ScreenContext, source
     checks.push('lat is not null and lon is not null and not (lat = 0 and lon = 0) and grid is not null')
     placed = `(select *, case when lat is not null and lon is not null then grid_of(lat, lon) end as grid from typed)`
   }
-  const outputs = columns.map(({ name }) =>
+  const outputs = columns.map((name) =>
     name === 'easting' || name === 'northing'
       ? `case when ok then ${name === 'easting' ? 'floor(grid / 8388608) - 4194304' : 'grid - floor(grid / 8388608) * 8388608 - 4194304'} end::integer as ${name}`
       : quoted(name),

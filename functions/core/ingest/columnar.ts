@@ -172,10 +172,7 @@ class ColumnarScan {
     // a quoted field may span lines, which are then not records of their own
     if (rowPathLines > ROW_PATH_ROWS_LIMIT || quoted > 0) return undefined
     const pseudonyms = await this.pseudonymise()
-    const keyed = this.keyedSql(
-      screen.columns.map((c) => c.name),
-      pseudonyms,
-    )
+    const keyed = this.keyedSql(screen.columns, pseudonyms)
     await db.run(`create view keyed as ${keyed}`)
     const settled = await this.settleRepeats()
     if (!settled) return undefined
