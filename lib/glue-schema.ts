@@ -174,6 +174,7 @@ const INGEST_MANIFEST_FIELDS = {
   quarantined_by_code: 'map<string,bigint>',
   quarantine_truncated: 'struct<max_bytes:bigint,records_not_stored:bigint,first_line_not_stored:bigint>',
   outputs: 'struct<curated:string,quarantine:string>',
+  scan_path: 'string',
   passes: 'int',
   pseudonym_key_id: 'string',
   accuracy_limit_m: 'double',

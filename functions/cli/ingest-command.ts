@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import { contractFor } from '../core/contracts/feeds.ts'
+import { columnarScan } from '../core/ingest/columnar.ts'
 import { inferDropDate } from '../core/ingest/drop-date.ts'
 import type { FormatName } from '../core/ingest/formats.ts'
 import {
@@ -145,6 +146,7 @@ export async function runIngestCommand(
         encoding: options.encoding,
         pseudonymKey: options.settings?.pseudonymKey,
         accuracyLimitM: options.settings?.accuracyLimitM,
+        columnar: columnarScan,
       })
       outcomes[index] = { result }
     } catch (error) {

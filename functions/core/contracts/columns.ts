@@ -19,6 +19,28 @@ export interface ColumnMeta {
 /** Column metadata attached to each field schema of a contract; read back by `columnsOf`. */
 export const columnRegistry = z.registry<ColumnMeta>()
 
+/**
+ * What a column's parser accepts, as data: the columnar ingest (ingest/columnar-sql.ts) builds its SQL checks
+ * from it, so that a limit has this one home. `opaque`: a rule only the parser itself knows (a pattern, a list).
+ */
+export type ColumnRule =
+  | { type: 'text'; max: number }
+  | { type: 'number'; integer: boolean; min: number; max: number; below?: number }
+  | { type: 'timestamp' }
+  | { type: 'opaque' }
+
+const columnRules = new WeakMap<z.ZodType, ColumnRule>()
+
+/** The rules of a contract's columns, by name (columnsOf's order). */
+export function columnRulesOf(schema: z.ZodObject): Map<string, ColumnRule> {
+  return new Map(
+    Object.entries(schema.shape).map(([name, field]) => [
+      name,
+      columnRules.get(field as z.ZodType) ?? { type: 'opaque' },
+    ]),
+  )
+}
+
 export interface Column extends ColumnMeta {
   name: string
 }
@@ -26,9 +48,16 @@ export interface Column extends ColumnMeta {
 /** Longest value accepted in any text column (DESIGN section 4: 64 KiB field cap). */
 export const MAX_FIELD_CHARS = 65_536
 
-function column<T extends z.ZodType>(schema: T, kind: ColumnKind, required: boolean, description: string) {
+function column<T extends z.ZodType>(
+  schema: T,
+  kind: ColumnKind,
+  required: boolean,
+  description: string,
+  rule: ColumnRule = { type: 'opaque' },
+) {
   const field = required ? schema : schema.optional()
   columnRegistry.add(field, { kind, required, description })
+  columnRules.set(field, rule)
   return field as T extends z.ZodType ? typeof field & z.ZodType : never
 }
 
@@ -111,7 +140,10 @@ export function text(options: Options & { max?: number; pattern?: RegExp; patter
       return clean === '' && !options.required ? undefined : clean
     })
     .pipe(options.required ? cleaned : cleaned.optional())
-  return column(schema, 'string', options.required ?? false, options.description ?? '')
+  const rule: ColumnRule = options.pattern
+    ? { type: 'opaque' }
+    : { type: 'text', max: options.max ?? MAX_FIELD_CHARS }
+  return column(schema, 'string', options.required ?? false, options.description ?? '', rule)
 }
 
 /**
@@ -178,7 +210,9 @@ export function timestamp(options: Options = {}) {
     }
     return ms
   })
-  return column(schema, 'timestamp', options.required ?? false, options.description ?? 'UTC timestamp')
+  return column(schema, 'timestamp', options.required ?? false, options.description ?? 'UTC timestamp', {
+    type: 'timestamp',
+  })
 }
 
 export const EARLIEST_MS = Date.UTC(2000, 0, 1)
@@ -224,18 +258,27 @@ function numeric(integer: boolean, min: number, max: number, below?: number) {
 }
 
 export function int(options: Options & { min?: number; max?: number } = {}) {
-  const schema = numeric(true, options.min ?? -2_147_483_648, options.max ?? 2_147_483_647)
-  return column(schema, 'int', options.required ?? false, options.description ?? 'integer')
+  const min = options.min ?? -2_147_483_648
+  const max = options.max ?? 2_147_483_647
+  return column(numeric(true, min, max), 'int', options.required ?? false, options.description ?? 'integer', {
+    type: 'number',
+    integer: true,
+    min,
+    max,
+  })
 }
 
 export function double(options: Options & { min?: number; max?: number; below?: number } = {}) {
-  const schema = numeric(
-    false,
-    options.min ?? -Number.MAX_VALUE,
-    options.max ?? Number.MAX_VALUE,
-    options.below,
-  )
-  return column(schema, 'double', options.required ?? false, options.description ?? 'number')
+  const min = options.min ?? -Number.MAX_VALUE
+  const max = options.max ?? Number.MAX_VALUE
+  const schema = numeric(false, min, max, options.below)
+  return column(schema, 'double', options.required ?? false, options.description ?? 'number', {
+    type: 'number',
+    integer: false,
+    min,
+    max,
+    below: options.below,
+  })
 }
 
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1'])

@@ -51,6 +51,11 @@ export interface IngestManifest {
    */
   quarantine_truncated: QuarantineTruncation | null
   outputs: { curated: string | null; quarantine: string | null }
+  /**
+   * How the drop was read: `columnar` (ingest/columnar.ts) for a plain CSV drop of a feed of simple columns,
+   * else `row` (ingest/scan.ts); both give the same outputs.
+   */
+  scan_path: 'columnar' | 'row'
   /** 2 when keys repeated within the drop and a second pass settled them (duplicate or superseded). */
   passes: 1 | 2
   /** The id of the key that pseudonymised the drop (pseudonym.ts); null when the feed pseudonymises nothing. */
@@ -85,6 +90,12 @@ export interface IngestRequest {
   accuracyLimitM?: number
   /** Default `QUARANTINE_MAX_BYTES`. */
   quarantineMaxBytes?: number
+  /**
+   * The columnar scan (columnar.ts: `columnarScan`), which reads a plain CSV drop of a feed of simple columns
+   * with DuckDB, answering undefined for a drop it leaves to the row path. Given by the command line; a Lambda
+   * ships no DuckDB (lib/lambda.ts NEVER_BUNDLED), so it reads every drop by the row path.
+   */
+  columnar?: (input: ScanInput, work: string) => Promise<ScanResult | undefined>
   /** Test seam: runs after the outputs are published and before the manifest is written. */
   beforeManifest?: () => void | Promise<void>
 }
@@ -240,8 +251,14 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
       onProgress: request.onProgress,
     }
     let scan: ScanResult
+    let scanPath: IngestManifest['scan_path'] = 'columnar'
     try {
-      scan = await scanDrop(scanInput, work, new Set())
+      const columnar = await request.columnar?.(scanInput, work)
+      if (columnar) scan = columnar
+      else {
+        scanPath = 'row'
+        scan = await scanDrop(scanInput, work, new Set())
+      }
       if (scan.repeats.size > 0) {
         // set aside for good: the temporary folder holds one pass's files at a time
         await Promise.all([rm(scan.parquetFile), rm(scan.quarantineFile)])
@@ -296,6 +313,7 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
       quarantined_by_code: scan.byCode,
       quarantine_truncated: scan.quarantineTruncated,
       outputs,
+      scan_path: scanPath,
       passes: scan.pass,
       pseudonym_key_id: pseudonymiser ? (request.pseudonymKey as PseudonymKey).id : null,
       accuracy_limit_m: contract.accuracyFlag ? accuracyLimitM : null,

@@ -92,6 +92,17 @@ const RECORD_ERROR_RULES: Record<RecordErrorCode, string> = {
   record_too_large: 'the line is larger than any valid record (64 KiB per field)',
 }
 
+/** What a row's content is compared by when its key repeats in a drop: its contract columns as stored. */
+export function contentOf(contentColumns: readonly string[], raw: Record<string, unknown>): string {
+  // whitespace the ingest cleans away makes no difference of content
+  return contentColumns.map((c) => cleanText(String(raw[c] ?? ''))).join(KEY_SEPARATOR)
+}
+
+/** Why a row was set aside for a later row of the same key (line `laterLine`). */
+export function supersededReason(laterLine: number): string {
+  return `a later row (line ${laterLine}) has the same key with different content`
+}
+
 /**
  * Reads a drop once and sorts every row: accepted (to a local Parquet file), quarantined with its reason (to a
  * local JSON Lines file) or counted as a duplicate. Throws `FileRejectedError` when the drop cannot be read.
@@ -367,8 +378,7 @@ class DropScan {
     row: Record<string, unknown>,
     lineage: Value[],
   ): void {
-    // compared as stored: whitespace the ingest cleans away makes no difference of content
-    const content = this.contentColumns.map((c) => cleanText(String(mapped.raw[c] ?? ''))).join(KEY_SEPARATOR)
+    const content = contentOf(this.contentColumns, mapped.raw)
     const previous = this.heldBack.get(key)
     if (previous?.content === content) {
       this.duplicate++
@@ -379,7 +389,7 @@ class DropScan {
         previous.line,
         this.input.contract.key.join(','),
         'superseded',
-        `a later row (line ${record.line}) has the same key with different content`,
+        supersededReason(record.line),
         { record: previous.original },
       )
     }
