@@ -9,7 +9,8 @@
  * - BENCH_INGEST_ONLY=1 stops there (no presence, no profile, no result file): for trying ingest changes.
  * - Presence: `hotspot run --mart presence_visits presence_daily` in a child under GNU time, the lake's staging
  *   cache removed first, so that each run stages the day's pings as the nightly run does when the day's drop has
- *   arrived; and the two marts' queries alone in-process (DuckDbLake, staging inlined, no lake-opening work).
+ *   arrived, at DuckDB's default memory limit and, alternating with it, a limit no day reaches (what spilling
+ *   costs); and the two marts' queries alone in-process (DuckDbLake, staging inlined, no lake-opening work).
  * - The Athena scan estimate of the two presence marts (athena-scans.ts), measured on the bench lake's one day.
  * - A CPU profile (node --cpu-prof) of one ingest of PROFILE_PINGS pings: where the ingest's time goes.
  * Figures go to bench/results/pings.json. Targets (2 cores): ingest at most 4x DuckDB's time; presence for a day
@@ -23,7 +24,7 @@ import { cpus, loadavg } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { DuckDbLake } from '../functions/adapters/duckdb-lake.ts'
+import { DEFAULT_DUCKDB_MEMORY_LIMIT, DuckDbLake } from '../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
 import { composeMart, FIRST_STAGE_MARTS, type MartParameters } from '../functions/core/analytics/marts.ts'
 import { PRESENCE } from '../functions/core/contracts/presence.ts'
@@ -38,6 +39,8 @@ const PINGS = Number(process.env.BENCH_PINGS ?? 10_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const PROFILE_PINGS = Math.min(PINGS, 1_000_000)
 const INGEST_ONLY = process.env.BENCH_INGEST_ONLY === '1'
+/** A limit no day of pings reaches here: presence without spilling. */
+const ROOMY_MEMORY_LIMIT = '16GB'
 /** A Monday in November: London time is UTC, so the day's pings are the UTC day's. */
 const DAY = '2026-11-16'
 const DEVICES_ON_SHIFT = 1000
@@ -577,11 +580,17 @@ async function main(): Promise<void> {
       marts_ms: Record<string, number>
       rows: Record<string, number>
     })[] = []
+    // the same runs with DuckDB's memory limit raised far above the default: what the default's spilling costs
+    const roomyRuns: typeof presenceRuns = []
     let parameters: MartParameters | undefined
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = 0; run < 2 * RUNS; run++) {
+      const roomy = run % 2 === 1
       // as the nightly run finds it when the day's drop has arrived: the day's pings not yet staged
       await rm(path.join(lake, '.cache'), { recursive: true, force: true })
-      const { stdout, ...figures } = timed(presenceArgs, env)
+      const { stdout, ...figures } = timed(
+        presenceArgs,
+        roomy ? { ...env, HOTSPOT_DUCKDB_MEMORY_LIMIT: ROOMY_MEMORY_LIMIT } : env,
+      )
       const manifest = JSON.parse(stdout) as {
         marts: { mart: string; rows: number; elapsed_ms: number }[]
         weights_version: string
@@ -594,13 +603,13 @@ async function main(): Promise<void> {
         register_version: manifest.register_version,
         population_version: manifest.population_version,
       }
-      presenceRuns.push({
+      ;(roomy ? roomyRuns : presenceRuns).push({
         ...figures,
         marts_ms: Object.fromEntries(manifest.marts.map((m) => [m.mart, m.elapsed_ms])),
         rows: Object.fromEntries(manifest.marts.map((m) => [m.mart, m.rows])),
       })
       say(
-        `run ${run + 1}: presence through the CLI ${figures.seconds.toFixed(1)} s (peak RSS ${figures.peak_rss_mb.toFixed(0)} MB; ${manifest.marts.map((m) => `${m.mart} ${m.rows} rows ${m.elapsed_ms} ms`).join(', ')})`,
+        `run ${run + 1}${roomy ? ` (memory limit ${ROOMY_MEMORY_LIMIT})` : ''}: presence through the CLI ${figures.seconds.toFixed(1)} s (peak RSS ${figures.peak_rss_mb.toFixed(0)} MB; ${manifest.marts.map((m) => `${m.mart} ${m.rows} rows ${m.elapsed_ms} ms`).join(', ')})`,
       )
     }
     const bound = parameters as MartParameters
@@ -674,7 +683,14 @@ async function main(): Promise<void> {
           form: 'hotspot run --mart presence_visits presence_daily in a child under GNU time: starting Node, opening the lake, staging the day (its staging cache removed first), both marts, results written',
           median_seconds: Number(cliSeconds.toFixed(2)),
           max_peak_rss_mb: Math.round(Math.max(...presenceRuns.map((r) => r.peak_rss_mb))),
+          duckdb_memory_limit: DEFAULT_DUCKDB_MEMORY_LIMIT,
           each: presenceRuns,
+        },
+        through_cli_with_more_memory: {
+          form: `the same, alternating with it, with HOTSPOT_DUCKDB_MEMORY_LIMIT=${ROOMY_MEMORY_LIMIT}: what the default limit's spilling costs`,
+          median_seconds: Number(median(roomyRuns.map((r) => r.seconds)).toFixed(2)),
+          max_peak_rss_mb: Math.round(Math.max(...roomyRuns.map((r) => r.peak_rss_mb))),
+          each: roomyRuns,
         },
         queries_in_process: {
           form: "the two marts' queries alone on an open DuckDbLake, staging inlined (read from the day's Parquet)",

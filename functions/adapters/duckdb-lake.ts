@@ -55,7 +55,7 @@ export interface DuckDbLakeOptions {
  * DuckDB's own default is 80% of the machine's memory: a night of a large force's GPS pings (10 million) would
  * take 2 GB and more for windows that spill at little cost (bench/pings.ts). A laptop's pipeline keeps to this.
  */
-export const DEFAULT_DUCKDB_MEMORY_LIMIT = '600MB'
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '500MB'
 
 /** The top folders of a lake (DESIGN section 5): a folder holding none of them is not a lake. */
 const LAKE_FOLDERS = [

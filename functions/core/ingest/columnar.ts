@@ -64,7 +64,6 @@ export async function columnarScan(
   const folder = path.join(work, 'columnar')
   await mkdir(folder, { recursive: true })
   const instance = await DuckDBInstance.create(':memory:', {
-    threads: '2',
     memory_limit: DUCKDB_MEMORY_LIMIT,
     temp_directory: path.join(folder, 'spill'),
   })
