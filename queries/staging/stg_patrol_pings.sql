@@ -27,7 +27,9 @@ with final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    lead(drop_date) over (partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line) as valid_to,
+    lead(drop_date) over (
+      partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line
+    ) as valid_to,
     cast(with_timezone(recorded_at, 'UTC') at time zone 'Europe/London' as date) as recorded_date,
     hour(with_timezone(recorded_at, 'UTC') at time zone 'Europe/London') as recorded_hour,
     cast(floor(easting / 25e0) as integer) as cell_x,

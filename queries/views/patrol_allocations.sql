@@ -17,7 +17,9 @@ select
 from (
   select
     *,
-    lead(drop_date) over (partition by hotspot_id, date order by drop_date, ingested_at, drop_id, source_line) as valid_to
+    lead(drop_date) over (
+      partition by hotspot_id, date order by drop_date, ingested_at, drop_id, source_line
+    ) as valid_to
   from patrol_allocations_versions
 ) as versions
 where valid_to is null

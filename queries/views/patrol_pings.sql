@@ -25,7 +25,9 @@ select
 from (
   select
     *,
-    lead(drop_date) over (partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line) as valid_to
+    lead(drop_date) over (
+      partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line
+    ) as valid_to
   from patrol_pings_versions
 ) as versions
 where valid_to is null

@@ -33,9 +33,12 @@ export const stagingFile = (feed: FeedName) => `staging/stg_${feed}.sql`
  * drops: it is current only while its drop is the latest of its drop date (a corrected re-drop of a day
  * replaces it wholesale), and otherwise ends the day it began.
  */
-/** The line as it is, or its long form's lines where it would pass SQL_WIDTH once indented in a select list. */
-function wrapped(line: string, long: string): string[] {
-  return line.length + SELECT_INDENT > SQL_WIDTH ? long.split('\n') : [line]
+/**
+ * The line as it is, or its long form's lines where it would pass SQL_WIDTH once indented in a select list and
+ * followed by `trailing` (the item's alias, when it ends on this line).
+ */
+function wrapped(line: string, long: string, trailing = ''): string[] {
+  return line.length + trailing.length + SELECT_INDENT > SQL_WIDTH ? long.split('\n') : [line]
 }
 
 /** The line width of the SQL lint (.sqlfluff) and the deepest indent a generated select list gives a line. */
@@ -49,6 +52,7 @@ function validToSql(feed: FeedName): string[] {
     return wrapped(
       `lead(drop_date) over (partition by ${key} order by ${order})`,
       `lead(drop_date) over (\n  partition by ${key} order by ${order}\n)`,
+      ' as valid_to,',
     )
   return [
     'case',
