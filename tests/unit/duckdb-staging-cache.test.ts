@@ -268,6 +268,8 @@ describe('the staging cache of a local lake', () => {
 const instance = await DuckDBInstance.create(':memory:')
 const connection = await instance.connect()
 await connection.run(${JSON.stringify(`attach '${path.join(lakeDir, '.cache', 'staging.duckdb')}' as held`)})
+// kept reachable: a collected instance closes its database, and the lock with it
+globalThis.held = { instance, connection }
 process.stdout.write('held\\n')
 setTimeout(() => {}, 60_000)`
     const child = spawn(process.execPath, ['--input-type=module', '-e', holder], {
