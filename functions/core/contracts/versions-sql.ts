@@ -28,12 +28,6 @@ export const feedViewFile = (feed: FeedName) => `views/${feed}.sql`
 export const stagingFile = (feed: FeedName) => `staging/stg_${feed}.sql`
 
 /**
- * `valid_to` of a version: the drop date of the version that replaced it, null while current. A row without a
- * natural key (police.uk anti-social behaviour) gets a new id in every drop, so it cannot be matched across
- * drops: it is current only while its drop is the latest of its drop date (a corrected re-drop of a day
- * replaces it wholesale), and otherwise ends the day it began.
- */
-/**
  * The line as it is, or its long form's lines where it would pass SQL_WIDTH once indented in a select list and
  * followed by `trailing` (the item's alias, when it ends on this line).
  */
@@ -45,6 +39,13 @@ function wrapped(line: string, long: string, trailing = ''): string[] {
 const SQL_WIDTH = 120
 const SELECT_INDENT = 4
 
+/**
+ * `valid_to` of a version: the drop date of the version that replaced it, null while current. A row without a
+ * natural key (police.uk anti-social behaviour) gets a new id in every drop, so it cannot be matched across
+ * drops: it is current only while its drop is the latest of its drop date (a corrected re-drop of a day
+ * replaces it wholesale), and otherwise ends the day it began. Only feeds whose contract has `derivedKeys` get
+ * that clause: its window over a whole drop date costs a sort of every stored row.
+ */
 function validToSql(feed: FeedName): string[] {
   const key = CONTRACTS[feed].key.join(', ')
   const order = VERSION_ORDER.join(', ')
