@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hotspot, SAMPLES } from './hotspot-cli.ts'
+import { hotspot, hotspotWith, SAMPLES } from './hotspot-cli.ts'
 
 describe('hotspot CLI', () => {
   let work: string
@@ -124,6 +124,21 @@ describe('hotspot CLI', () => {
     expect(refused.stderr).toBe(
       `hotspot: ${population}: line 3, column residents: "-193" is not a whole number of residents (0 or more)\n`,
     )
+  })
+
+  it('refuses a DuckDB memory limit that is not a size, on one line naming the setting, before any work', async () => {
+    const run = await hotspotWith(
+      { HOTSPOT_DUCKDB_MEMORY_LIMIT: 'lots' },
+      'run',
+      '--lake',
+      lake,
+      '--as-of',
+      '2026-05-03',
+    )
+    expect(run.code).not.toBe(0)
+    expect(run.stderr.trim().split('\n')).toHaveLength(1)
+    expect(run.stderr).toMatch(/HOTSPOT_DUCKDB_MEMORY_LIMIT: is not a size such as 600MB or 2GB/)
+    expect(existsSync(path.join(lake, 'results'))).toBe(false)
   })
 
   it('answers SQL as a JSON array, CSV or a table', async () => {

@@ -16,10 +16,16 @@ export const HOTSPOT = path.join(ROOT, 'bin/hotspot.mjs')
 
 /** Runs `hotspot ...` as a user would, stdout not a terminal. */
 export async function hotspot(...args: string[]): Promise<Run> {
+  return hotspotWith({}, ...args)
+}
+
+/** `hotspot ...` with these environment variables besides the test's own. */
+export async function hotspotWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [HOTSPOT, ...args], {
       cwd: ROOT,
       maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, ...env },
     })
     return { code: 0, stdout, stderr }
   } catch (error) {
