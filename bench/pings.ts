@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { DEFAULT_DUCKDB_MEMORY_LIMIT, DuckDbLake } from '../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../functions/adapters/fs-object-store.ts'
-import { composeMart, FIRST_STAGE_MARTS, type MartParameters } from '../functions/core/analytics/marts.ts'
+import { composeMart, type MartParameters, PRESENCE_MARTS } from '../functions/core/analytics/marts.ts'
 import { PRESENCE } from '../functions/core/contracts/presence.ts'
 import { toWgs84 } from '../functions/core/geo.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
@@ -574,7 +574,7 @@ async function main(): Promise<void> {
       '--as-of',
       DAY,
       '--mart',
-      ...FIRST_STAGE_MARTS,
+      ...PRESENCE_MARTS,
     ]
     const presenceRuns: (Omit<Timed, 'stdout'> & {
       marts_ms: Record<string, number>
@@ -615,21 +615,21 @@ async function main(): Promise<void> {
     const bound = parameters as MartParameters
 
     // the two queries alone, in-process: staging inlined as Athena runs it, the lake already open
-    const queries: Record<string, number[]> = Object.fromEntries(FIRST_STAGE_MARTS.map((m) => [m, []]))
+    const queries: Record<string, number[]> = Object.fromEntries(PRESENCE_MARTS.map((m) => [m, []]))
     const engine = await DuckDbLake.open(lake, { stagingCache: false })
     const scans: Record<string, Awaited<ReturnType<typeof athenaScanEstimate>>> = {}
     const operators: Record<string, Awaited<ReturnType<typeof slowestOperators>>> = {}
     try {
       for (let run = 0; run < RUNS; run++)
-        for (const mart of FIRST_STAGE_MARTS) {
+        for (const mart of PRESENCE_MARTS) {
           started = performance.now()
           await engine.query(composeMart(mart, bound), [])
           queries[mart]?.push((performance.now() - started) / 1000)
         }
       say(
-        `presence queries in-process: ${FIRST_STAGE_MARTS.map((m) => `${m} ${median(queries[m] as number[]).toFixed(2)} s`).join(', ')}`,
+        `presence queries in-process: ${PRESENCE_MARTS.map((m) => `${m} ${median(queries[m] as number[]).toFixed(2)} s`).join(', ')}`,
       )
-      for (const mart of FIRST_STAGE_MARTS) {
+      for (const mart of PRESENCE_MARTS) {
         scans[mart] = await athenaScanEstimate(engine, lake, composeMart(mart, bound))
         operators[mart] = await slowestOperators(engine, composeMart(mart, bound))
       }
@@ -637,7 +637,7 @@ async function main(): Promise<void> {
       engine.close()
     }
     const scanMb = (mart: string) => (scans[mart] ?? []).reduce((sum, s) => sum + s.bytes, 0) / 1e6
-    const oneDayMb = FIRST_STAGE_MARTS.reduce((sum, m) => sum + scanMb(m), 0)
+    const oneDayMb = PRESENCE_MARTS.reduce((sum, m) => sum + scanMb(m), 0)
     const nightDays = PRESENCE.windowDays + 1
 
     await rm(file)
@@ -647,7 +647,7 @@ async function main(): Promise<void> {
     const ingestSeconds = median(ingests.map((r) => r.seconds))
     const duckSeconds = median(duck)
     const cliSeconds = median(presenceRuns.map((r) => r.seconds))
-    const querySeconds = FIRST_STAGE_MARTS.reduce((sum, m) => sum + median(queries[m] as number[]), 0)
+    const querySeconds = PRESENCE_MARTS.reduce((sum, m) => sum + median(queries[m] as number[]), 0)
     const result = {
       benchmark: 'pings',
       command: `BENCH_PINGS=${PINGS} BENCH_RUNS=${RUNS} npm run bench:pings`,
@@ -695,7 +695,7 @@ async function main(): Promise<void> {
         queries_in_process: {
           form: "the two marts' queries alone on an open DuckDbLake, staging inlined (read from the day's Parquet)",
           median_seconds: Object.fromEntries(
-            FIRST_STAGE_MARTS.map((m) => [m, Number(median(queries[m] as number[]).toFixed(2))]),
+            PRESENCE_MARTS.map((m) => [m, Number(median(queries[m] as number[]).toFixed(2))]),
           ),
           both_seconds: Number(querySeconds.toFixed(2)),
           slowest_operators: operators,
@@ -706,7 +706,7 @@ async function main(): Promise<void> {
         per_night_mb: Number((oneDayMb * nightDays).toFixed(1)),
         how: `measured on the bench lake's one day of pings; a nightly run reads the window's ${PRESENCE.windowDays} days and the day before, so the night's figure is ${nightDays} times the day's`,
         marts: Object.fromEntries(
-          FIRST_STAGE_MARTS.map((m) => [m, { mb: Number(scanMb(m).toFixed(1)), scans: scans[m] }]),
+          PRESENCE_MARTS.map((m) => [m, { mb: Number(scanMb(m).toFixed(1)), scans: scans[m] }]),
         ),
       },
       ingest_profile: profile,

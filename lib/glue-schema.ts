@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { FIRST_STAGE_MARTS, MART_NAMES, martQuery } from '../functions/core/analytics/marts.ts'
+import { MART_NAMES, martQuery, PRESENCE_MARTS } from '../functions/core/analytics/marts.ts'
 import type { RunManifest } from '../functions/core/analytics/run.ts'
 import { queriesDir } from '../functions/core/analytics/sql-files.ts'
 import { type Column, type ColumnKind, EARLIEST_MS } from '../functions/core/contracts/columns.ts'
@@ -134,12 +134,12 @@ export const RUN_MANIFESTS_TABLE = 'run_manifests'
 export const PIPELINE_TABLES: readonly string[] = [
   ...FEED_NAMES.map(versionsTable),
   ...REFERENCE_TABLES,
-  ...FIRST_STAGE_MARTS.map(martRunsTable),
+  ...PRESENCE_MARTS.map(martRunsTable),
   RUN_MANIFESTS_TABLE,
 ]
 
 /** The views the marts read: the latest finished runs of the presence marts (shr_presence_history). */
-export const PIPELINE_VIEWS: readonly string[] = FIRST_STAGE_MARTS
+export const PIPELINE_VIEWS: readonly string[] = PRESENCE_MARTS
 
 /**
  * Fields of a quarantine line (scan.ts QuarantineRecord) as Glue columns. `feed` is the partition (a column may

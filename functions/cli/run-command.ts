@@ -1,7 +1,7 @@
 import { DuckDbLake } from '../adapters/duckdb-lake.ts'
 import type { StagingPreparation } from '../adapters/duckdb-staging-cache.ts'
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
-import { FIRST_STAGE_MARTS, type MartName } from '../core/analytics/marts.ts'
+import { type MartName, PRESENCE_MARTS } from '../core/analytics/marts.ts'
 import { type RunManifest, runMarts } from '../core/analytics/run.ts'
 import { PRESENCE } from '../core/contracts/presence.ts'
 import { type Clock, type ObjectStore, systemClock } from '../core/ports.ts'
@@ -81,7 +81,7 @@ export async function runPresenceBackfill(options: {
           engine,
           clock: options.clock ?? systemClock,
           asOf,
-          marts: [...FIRST_STAGE_MARTS],
+          marts: [...PRESENCE_MARTS],
         })
         ran.push(asOf)
       }
@@ -93,7 +93,7 @@ export async function runPresenceBackfill(options: {
 }
 
 async function hasFinishedPresenceRun(store: ObjectStore, asOf: string): Promise<boolean> {
-  const mart = FIRST_STAGE_MARTS[FIRST_STAGE_MARTS.length - 1] as MartName
+  const mart = PRESENCE_MARTS[PRESENCE_MARTS.length - 1] as MartName
   for await (const { key } of store.list(`results/${mart}/as_of=${asOf}/`)) {
     const runId = /([^/]+)\.parquet$/.exec(key)?.[1]
     if (runId && (await store.exists(`manifests/runs/${runId}.json`))) return true
@@ -107,7 +107,7 @@ export function describeRun(manifest: RunManifest): string {
   )
   return [
     `run ${manifest.run_id} as of ${manifest.as_of} (weights ${manifest.weights_version}, register ${manifest.register_version}, population ${manifest.population_version ?? 'none'})`,
-    ...manifest.earlier_runs.map((run) => `  after run ${run} (the presence marts, which these read)`),
+    ...manifest.earlier_runs.map((run) => `  after run ${run} (a presence mart, which these read)`),
     ...rows,
   ].join('\n')
 }

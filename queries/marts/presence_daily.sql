@@ -10,8 +10,9 @@
 --   devices           bigint   distinct devices with a foot visit
 --   pass_throughs     bigint   vehicle runs through the hotspot (counted apart, not as patrol)
 --
--- Definitions: DESIGN section 12. Visits and pass-throughs are the runs of queries/shared/shr_presence_runs.sql
--- (as presence_visits publishes them). A visit counts wholly on the day it started, like a manual visit in
+-- Definitions: DESIGN section 12. Visits and pass-throughs are presence_visits' rows as of the same date (runMarts
+-- runs presence_visits first, as a run of its own, and this reads its latest finished run: the GPS runs are
+-- measured once). A visit counts wholly on the day it started, like a manual visit in
 -- patrol_dosage (decision). Every hotspot of the register has a row for every day of the window whose pings were
 -- sent (its patrol_pings drop exists: stg_patrol_ping_days): a day without a visit is then a day of no presence,
 -- 0; a day without pings (an outage, a force that sends none) has no rows: it is not measured.
@@ -39,21 +40,24 @@ spine as (
   cross join window_days as d
 ),
 
--- one read of the runs (Trino reads the pings again for every reference to them); a device's first run of the
--- day counts it once
+-- presence_visits as of the same date, read once (Trino reads a view again for every reference to it); a
+-- device's first run of the day counts it once
 runs as (
   select
-    hotspot_id,
-    visit_date,
-    is_vehicle,
-    patrol_started_at,
-    started_at,
-    ended_at,
-    duration_ms,
+    v.hotspot_id,
+    v.visit_date,
+    v.kind = 'vehicle' as is_vehicle,
+    v.patrol_started_at,
+    v.started_at,
+    v.ended_at,
+    -- exact: ended_at is the last ping plus whole milliseconds (presence_visits' minutes are rounded)
+    date_diff('millisecond', v.started_at, v.ended_at) as duration_ms,
     row_number() over (
-      partition by hotspot_id, visit_date, is_vehicle, device_id order by started_at
+      partition by v.hotspot_id, v.visit_date, v.kind, v.device_id order by v.started_at
     ) as device_run
-  from shr_presence_runs
+  from presence_visits as v
+  cross join params as p
+  where v.as_of = p.as_of
 ),
 
 -- a patrol's span is the time someone was present (vehicles, without patrols, are only counted)

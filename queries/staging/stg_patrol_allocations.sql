@@ -17,9 +17,15 @@ with final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    lead(drop_date) over (
-      partition by hotspot_id, date order by drop_date, ingested_at, drop_id, source_line
-    ) as valid_to
+    case
+      when
+        lead(date) over (
+          partition by hotspot_id order by date, drop_date, ingested_at, drop_id, source_line
+        ) = date
+        then lead(drop_date) over (
+          partition by hotspot_id order by date, drop_date, ingested_at, drop_id, source_line
+        )
+    end as valid_to
   from patrol_allocations_versions
 )
 

@@ -27,9 +27,15 @@ with final as (
     ingested_at,
     key_derived,
     drop_date as valid_from,
-    lead(drop_date) over (
-      partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line
-    ) as valid_to,
+    case
+      when
+        lead(recorded_at) over (
+          partition by device_id order by recorded_at, drop_date, ingested_at, drop_id, source_line
+        ) = recorded_at
+        then lead(drop_date) over (
+          partition by device_id order by recorded_at, drop_date, ingested_at, drop_id, source_line
+        )
+    end as valid_to,
     cast(with_timezone(recorded_at, 'UTC') at time zone 'Europe/London' as date) as recorded_date,
     hour(with_timezone(recorded_at, 'UTC') at time zone 'Europe/London') as recorded_hour,
     cast(floor(easting / 25e0) as integer) as cell_x,

@@ -25,9 +25,15 @@ select
 from (
   select
     *,
-    lead(drop_date) over (
-      partition by device_id, recorded_at order by drop_date, ingested_at, drop_id, source_line
-    ) as valid_to
+    case
+      when
+        lead(recorded_at) over (
+          partition by device_id order by recorded_at, drop_date, ingested_at, drop_id, source_line
+        ) = recorded_at
+        then lead(drop_date) over (
+          partition by device_id order by recorded_at, drop_date, ingested_at, drop_id, source_line
+        )
+    end as valid_to
   from patrol_pings_versions
 ) as versions
 where valid_to is null

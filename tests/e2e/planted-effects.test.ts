@@ -81,11 +81,16 @@ describe('planted effects, recovered by the marts', () => {
 
   // runMarts refuses a result that breaks its grain (MartGrainError); this reads back what it wrote
   it('keeps every mart to its grain: the grain key columns are never null and tell the rows apart', async () => {
-    // the presence marts ran first, as a run of their own (earlier_runs)
-    const presence = JSON.parse(
-      readFileSync(path.join(lake, 'manifests', 'runs', `${manifest.earlier_runs[0]}.json`), 'utf8'),
-    ) as RunManifest
-    const runs = [presence, manifest]
+    // each presence mart ran first, as a run of its own (earlier_runs)
+    const runs = [
+      ...manifest.earlier_runs.map(
+        (runId) =>
+          JSON.parse(
+            readFileSync(path.join(lake, 'manifests', 'runs', `${runId}.json`), 'utf8'),
+          ) as RunManifest,
+      ),
+      manifest,
+    ]
     expect(runs.flatMap((run) => run.marts.map((m) => m.mart))).toEqual([...MART_NAMES])
     for (const mart of MART_NAMES) {
       const { grainKey } = martQuery(mart)

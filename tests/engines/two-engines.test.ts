@@ -6,11 +6,12 @@ import { AthenaQueryEngine } from '../../functions/adapters/athena-query-engine.
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import {
-  FIRST_STAGE_MARTS,
   MART_NAMES,
   MART_PLACEHOLDERS,
+  type MartName,
   martQuery,
   martTemplate,
+  PRESENCE_MARTS,
 } from '../../functions/core/analytics/marts.ts'
 import { type RunManifest, RunOutOfTimeError, runMarts } from '../../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
@@ -142,7 +143,7 @@ describe.skipIf(trino.url === null)(
           engine: duck,
           clock: fixedClock(`${manifests.athena.as_of}T23:00:00Z`),
           asOf: manifests.athena.as_of,
-          marts: MART_NAMES.filter((mart) => !FIRST_STAGE_MARTS.includes(mart)),
+          marts: MART_NAMES.filter((mart) => !PRESENCE_MARTS.includes(mart)),
           timeLeftMs: () => (martsLeft-- > 0 ? 600_000 : 0),
         }),
       ).rejects.toThrow(RunOutOfTimeError)
@@ -158,13 +159,13 @@ describe.skipIf(trino.url === null)(
           expect(Number(onTrinoCount), view.name).toBe(Number((rows[0] as { n: bigint }).n))
           continue
         }
-        // a mart view: the latest finished run of the as-of date is the second (Athena) run, or the presence run
-        // it made first
+        // a mart view: the latest finished run of the as-of date is the last (Athena) run, or the presence mart's
+        // run it made first
         const latest = await trinoLake.query(
           `select distinct run_id from ${view.name} where as_of = date '${manifests.athena.as_of}'`,
         )
-        const athenaRun = (FIRST_STAGE_MARTS as readonly string[]).includes(view.name)
-          ? manifests.athena.earlier_runs[0]
+        const athenaRun = (PRESENCE_MARTS as readonly string[]).includes(view.name)
+          ? manifests.athena.earlier_runs[PRESENCE_MARTS.indexOf(view.name as MartName)]
           : manifests.athena.run_id
         expect(latest.rows, view.name).toEqual([[athenaRun]])
         const trinoRows = await trinoLake.query(`select ${columns} from ${view.name}`)

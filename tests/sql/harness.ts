@@ -5,7 +5,7 @@ import { inject } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { assertGrain } from '../../functions/core/analytics/data-tests.ts'
 import { martSql, runStaging } from '../../functions/core/analytics/mart-sql.ts'
-import { composeSql, type MartName, martQuery } from '../../functions/core/analytics/marts.ts'
+import { composeSql, type MartName, martQuery, PRESENCE_MARTS } from '../../functions/core/analytics/marts.ts'
 import { typedRow } from '../../functions/core/analytics/run.ts'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, type FeedName } from '../../functions/core/contracts/feeds.ts'
@@ -15,6 +15,7 @@ import { POPULATION_COLUMNS } from '../../functions/core/reference/population.ts
 import { AREA_CELL_COLUMNS, HOTSPOT_COLUMNS } from '../../functions/core/reference/register.ts'
 import { HARM_WEIGHT_COLUMNS } from '../../functions/core/reference/weights.ts'
 import { formatDay, parseDate } from '../../functions/core/time/days.ts'
+import { martRunsTable } from '../../lib/glue-schema.ts'
 import { martDifferences } from '../engines/compare.ts'
 import { TrinoLake } from '../engines/trino-lake.ts'
 
@@ -190,13 +191,39 @@ export class TestLake {
    * Runs a mart exactly as the nightly run does (the same parameters, typed by the declared columns) and
    * returns its rows with dates as YYYY-MM-DD. It runs three ways, which must agree: on DuckDB as Athena gets it
    * (staging inlined as CTEs) and as the DuckDB runner sends it (staging built as tables), and on a real Trino
-   * over the same files, as the Athena adapter sends it (DESIGN section 11).
+   * over the same files, as the Athena adapter sends it (DESIGN section 11). A presence mart that reads those
+   * before it (PRESENCE_MARTS) has them run first, each checked the same way and stored as a finished run, as
+   * runMarts runs them.
    */
   async mart(
     name: MartName,
     asOf: string,
     versions: { weights?: string; register?: string; population?: string | null } = {},
   ): Promise<Record<string, unknown>[]> {
+    const definition = martQuery(name)
+    for (const earlier of PRESENCE_MARTS.slice(0, Math.max(0, PRESENCE_MARTS.indexOf(name))))
+      await this.storeRun(earlier, asOf, await this.checkedRows(earlier, asOf, versions))
+    return (await this.checkedRows(name, asOf, versions)).map((typed) => {
+      const friendly: Record<string, unknown> = {}
+      for (const column of definition.columns) {
+        const value = typed[column.name]
+        friendly[column.name] =
+          column.kind === 'date' && typeof value === 'number'
+            ? formatDay(value)
+            : column.kind === 'timestamp' && typeof value === 'number'
+              ? new Date(value).toISOString()
+              : value
+      }
+      return friendly
+    })
+  }
+
+  /** A mart's rows as runMarts stores them, after the three ways agree and the grain holds. */
+  private async checkedRows(
+    name: MartName,
+    asOf: string,
+    versions: { weights?: string; register?: string; population?: string | null },
+  ): Promise<Record<string, Value>[]> {
     const definition = martQuery(name)
     const parameters = {
       as_of: asOf,
@@ -233,19 +260,19 @@ export class TestLake {
     const typedRows = inlined.rows.map((row) => typedRow(name, definition.columns, row))
     // the data test every run makes (runMarts): each hand-worked case also checks the grain
     assertGrain(name, definition.grainKey, typedRows)
-    return typedRows.map((typed) => {
-      const friendly: Record<string, unknown> = {}
-      for (const column of definition.columns) {
-        const value = typed[column.name]
-        friendly[column.name] =
-          column.kind === 'date' && typeof value === 'number'
-            ? formatDay(value)
-            : column.kind === 'timestamp' && typeof value === 'number'
-              ? new Date(value).toISOString()
-              : value
-      }
-      return friendly
-    })
+    return typedRows
+  }
+
+  /** Rows of a mart as a finished run as of `asOf` (its manifest written), which the mart's view then shows. */
+  private async storeRun(mart: MartName, asOf: string, rows: Record<string, Value>[]): Promise<void> {
+    const runId = `run-${asOf}-${mart}`
+    const file = path.join(this.root, 'results', mart, `as_of=${asOf}`, `${runId}.parquet`)
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeParquetTable(file, martQuery(mart).columns, rows)
+    await mkdir(path.join(this.root, 'manifests', 'runs'), { recursive: true })
+    await writeFile(path.join(this.root, 'manifests', 'runs', `${runId}.json`), '{}\n')
+    await this.engine.refresh()
+    await (await this.trinoLake())?.syncPartitions(martRunsTable(mart))
   }
 
   /** SQL over the lake's views; staging queries it names (`stg_incidents`) are composed in as for a mart. */

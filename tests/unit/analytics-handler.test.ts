@@ -1,11 +1,6 @@
 import type { Context } from 'aws-lambda'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import {
-  composeMart,
-  FIRST_STAGE_MARTS,
-  MART_NAMES,
-  martQuery,
-} from '../../functions/core/analytics/marts.ts'
+import { composeMart, MART_NAMES, martQuery, PRESENCE_MARTS } from '../../functions/core/analytics/marts.ts'
 import type { RunManifest } from '../../functions/core/analytics/run.ts'
 import { nightlyAsOf } from '../../functions/core/analytics/schedule.ts'
 import { type ExecutionScript, type FakeAthena, fakeAthena } from './helpers/fake-athena.ts'
@@ -153,17 +148,19 @@ describe('analytics handler', () => {
       // the parameters are literals in the SQL: Athena takes `?` only inside a WHERE clause
       expect(start.input).not.toHaveProperty('ExecutionParameters')
     }
-    // the presence marts first, in a run of their own that the rest read (runMarts)
-    const [presenceRun] = manifest.earlier_runs
-    const rest = MART_NAMES.filter((m) => !FIRST_STAGE_MARTS.includes(m))
+    // each presence mart first, in a run of its own that those after it read (runMarts)
+    const rest = MART_NAMES.filter((m) => !PRESENCE_MARTS.includes(m))
+    expect(manifest.earlier_runs).toHaveLength(PRESENCE_MARTS.length)
     expect(manifest.bytes_scanned).toBe(1000 * rest.length)
     const written = s3
       .sent()
       .filter((c) => c.command === 'PutObject')
       .map((c) => c.input.Key as string)
     expect(written).toEqual([
-      ...FIRST_STAGE_MARTS.map((m) => `results/${m}/as_of=2026-03-29/${presenceRun}.parquet`),
-      `manifests/runs/${presenceRun}.json`,
+      ...PRESENCE_MARTS.flatMap((m, i) => [
+        `results/${m}/as_of=2026-03-29/${manifest.earlier_runs[i]}.parquet`,
+        `manifests/runs/${manifest.earlier_runs[i]}.json`,
+      ]),
       ...rest.map((m) => `results/${m}/as_of=2026-03-29/${manifest.run_id}.parquet`),
       `manifests/runs/${manifest.run_id}.json`,
     ])
@@ -224,7 +221,7 @@ describe('analytics handler', () => {
     expect(athenaCommands()).toEqual(
       MART_NAMES.flatMap(() => ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults']),
     )
-    expect(manifest.marts).toHaveLength(MART_NAMES.length - FIRST_STAGE_MARTS.length)
+    expect(manifest.marts).toHaveLength(MART_NAMES.length - PRESENCE_MARTS.length)
   })
 
   it('out of time mid-run: stops the running execution, writes no manifest, and throws for a retry', async () => {
@@ -283,9 +280,7 @@ describe('analytics handler', () => {
         .sent()
         .slice(0, 6)
         .map((c) => c.command),
-    ).toEqual(
-      FIRST_STAGE_MARTS.flatMap(() => ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults']),
-    )
+    ).toEqual(PRESENCE_MARTS.flatMap(() => ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults']))
     expect(athena.sent().slice(6)).toEqual([
       {
         command: 'StartQueryExecution',
@@ -308,6 +303,7 @@ describe('analytics handler', () => {
     expect(athena.executions.get(second as string)?.stopped).toBe(true)
     expect(puts()).toEqual([
       expect.stringMatching(/^results\/presence_visits\/as_of=2026-03-29\//),
+      expect.stringMatching(/^manifests\/runs\//),
       expect.stringMatching(/^results\/presence_daily\/as_of=2026-03-29\//),
       expect.stringMatching(/^manifests\/runs\//),
       expect.stringMatching(/^results\/scorecard_weekly\/as_of=2026-03-29\//),
@@ -323,7 +319,7 @@ describe('analytics handler', () => {
       (e: unknown) => e,
     )
     expect(error).toBeInstanceOf(RunOutOfTimeError)
-    expect((error as Error).message).toMatch(/no time left to run presence_visits \(0 of 2 marts done/)
+    expect((error as Error).message).toMatch(/no time left to run presence_visits \(0 of 1 marts done/)
     expect(athena.sent()).toEqual([])
     expect(puts()).toEqual([])
   })

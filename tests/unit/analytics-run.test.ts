@@ -10,9 +10,9 @@ import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
 import { runRunCommand } from '../../functions/cli/run-command.ts'
 import {
   composeMart,
-  FIRST_STAGE_MARTS,
   MART_NAMES,
   type MartName,
+  PRESENCE_MARTS,
 } from '../../functions/core/analytics/marts.ts'
 import {
   MartSchemaError,
@@ -95,8 +95,6 @@ describe('runMarts over the sample lake', () => {
       expect(repeated).toEqual({
         patrol_dosage: { patrol_visits: 4, patrol_allocations: 2 },
         funder_monthly: { incidents: 2, patrol_visits: 2 },
-        // the pings, and their days' partitions (stg_patrol_ping_days: the partition column alone)
-        presence_daily: { patrol_pings: 2 },
       })
     } finally {
       engine.close()
@@ -105,23 +103,26 @@ describe('runMarts over the sample lake', () => {
 
   it('writes every mart and a manifest naming its inputs, versions and queries', async () => {
     const manifest = await run('2026-03-02', '2026-03-05T03:30:00Z')
-    // the presence marts first, as a run of their own that finished before the rest began (they read its results)
-    expect(manifest.marts.map((m) => m.mart)).toEqual(
-      MART_NAMES.filter((m) => !FIRST_STAGE_MARTS.includes(m)),
+    // each presence mart first, as a run of its own that finished before the next began (each reads the
+    // results of those before it)
+    expect(manifest.marts.map((m) => m.mart)).toEqual(MART_NAMES.filter((m) => !PRESENCE_MARTS.includes(m)))
+    expect(manifest.earlier_runs).toHaveLength(PRESENCE_MARTS.length)
+    const presence: RunManifest[] = []
+    for (const runId of manifest.earlier_runs)
+      presence.push(JSON.parse((await store.getBytes(`manifests/runs/${runId}.json`)).toString('utf8')))
+    expect(presence.map((p) => p.marts.map((m) => m.mart))).toEqual(PRESENCE_MARTS.map((m) => [m]))
+    expect(presence.map((p) => p.earlier_runs)).toEqual(
+      PRESENCE_MARTS.map((_, i) => manifest.earlier_runs.slice(0, i)),
     )
-    expect(manifest.earlier_runs).toHaveLength(1)
-    const presence = JSON.parse(
-      (await store.getBytes(`manifests/runs/${manifest.earlier_runs[0]}.json`)).toString('utf8'),
-    ) as RunManifest
-    expect(presence.marts.map((m) => m.mart)).toEqual([...FIRST_STAGE_MARTS])
-    expect(presence.earlier_runs).toEqual([])
-    expect(presence.finished_at <= manifest.started_at).toBe(true)
-    for (const m of [...presence.marts, ...manifest.marts]) {
-      const runId = FIRST_STAGE_MARTS.includes(m.mart) ? presence.run_id : manifest.run_id
-      expect(m.result_key).toBe(`results/${m.mart}/as_of=2026-03-02/${runId}.parquet`)
-      expect(await store.exists(m.result_key)).toBe(true)
-      expect(m.query_sha256).toMatch(/^[0-9a-f]{64}$/)
-      expect(m.parameters).toEqual(['2026-03-02', manifest.weights_version, manifest.register_version])
+    for (const [i, run] of [...presence, manifest].entries())
+      if (i > 0) expect((presence[i - 1] as RunManifest).finished_at <= run.started_at).toBe(true)
+    for (const run of [...presence, manifest]) {
+      for (const m of run.marts) {
+        expect(m.result_key).toBe(`results/${m.mart}/as_of=2026-03-02/${run.run_id}.parquet`)
+        expect(await store.exists(m.result_key)).toBe(true)
+        expect(m.query_sha256).toMatch(/^[0-9a-f]{64}$/)
+        expect(m.parameters).toEqual(['2026-03-02', manifest.weights_version, manifest.register_version])
+      }
     }
     // a population is optional: none is loaded yet
     expect(manifest.population_version).toBeNull()
@@ -139,7 +140,9 @@ describe('runMarts over the sample lake', () => {
     const second = await run('2026-03-03', '2026-03-05T04:30:00Z')
     expect(second.run_id).not.toBe(first.run_id)
     const runOf = (manifest: RunManifest, mart: MartName) =>
-      FIRST_STAGE_MARTS.includes(mart) ? (manifest.earlier_runs[0] as string) : manifest.run_id
+      PRESENCE_MARTS.includes(mart)
+        ? (manifest.earlier_runs[PRESENCE_MARTS.indexOf(mart)] as string)
+        : manifest.run_id
     const duck = await DuckDbLake.open(lake)
     try {
       for (const mart of MART_NAMES) {
@@ -166,8 +169,8 @@ describe('runMarts over the sample lake', () => {
   // `report` refuses such a run (latestRun), and so must the views
   it('shows in the mart views only runs that finished (have a run manifest), never a later killed one', async () => {
     const finished = await run('2026-03-02', '2026-03-07T03:30:00Z')
-    // the presence run, then two marts of the rest
-    let martsLeft = FIRST_STAGE_MARTS.length + 2
+    // the presence runs, then two marts of the rest
+    let martsLeft = PRESENCE_MARTS.length + 2
     const engine = await DuckDbLake.open(lake, { stagingCache: false })
     try {
       const killed = runMarts({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stagingSql } from '../../functions/core/analytics/marts.ts'
+import { MART_NAMES, martStages, PRESENCE_MARTS, stagingSql } from '../../functions/core/analytics/marts.ts'
 
 describe('stagingSql: the staging a run builds as tables', () => {
   it('builds only the staging some mart of the run reads, each after what it reads', () => {
@@ -32,5 +32,23 @@ describe('stagingSql: the staging a run builds as tables', () => {
     const harm = stagingSql().get('stg_incident_harm')
     expect(harm?.sql).toMatch(/\bfrom stg_incidents as i\b/)
     expect(harm?.sql).not.toMatch(/\bincidents_versions\b/)
+  })
+})
+
+describe('martStages: the runs a request makes', () => {
+  it('runs each presence mart as a run of its own, before the rest, in the nightly order', () => {
+    const rest = MART_NAMES.filter((mart) => !PRESENCE_MARTS.includes(mart))
+    expect(martStages(MART_NAMES)).toEqual([['presence_visits'], ['presence_daily'], rest])
+    expect(martStages(['tips_monthly', 'scorecard_weekly'])).toEqual([['tips_monthly', 'scorecard_weekly']])
+    expect(martStages(['presence_visits'])).toEqual([['presence_visits']])
+  })
+
+  it('runs the presence marts a presence mart reads first, so its rows come from the same drops', () => {
+    expect(martStages(['presence_daily'])).toEqual([['presence_visits'], ['presence_daily']])
+    expect(martStages(['dose_response', 'presence_daily'])).toEqual([
+      ['presence_visits'],
+      ['presence_daily'],
+      ['dose_response'],
+    ])
   })
 })

@@ -6,9 +6,8 @@ import { formatDay, isDay, parseDate } from '../time/days.ts'
 import { type QueryFile, QueryFileError, queriesDir, readQueryFile } from './sql-files.ts'
 
 /**
- * The marts the nightly run produces, in the order it runs them. The presence marts come first, as a run of
- * their own (MART_STAGES): the marts that count patrol visits read their results (shr_patrol_visits) through
- * the views of finished runs.
+ * The marts the nightly run produces, in the order it runs them. The presence marts come first, each a run of
+ * its own (PRESENCE_MARTS): the marts after them read their results through the views of finished runs.
  */
 export const MART_NAMES = [
   'presence_visits',
@@ -30,8 +29,25 @@ export const MART_NAMES = [
 ] as const
 export type MartName = (typeof MART_NAMES)[number]
 
-/** The marts whose results other marts read: run, and finished, before the rest (runMarts). */
-export const FIRST_STAGE_MARTS: readonly MartName[] = ['presence_visits', 'presence_daily']
+/**
+ * The marts whose results other marts read, in the order they run, each a run of its own before the rest
+ * (runMarts): presence_visits measures the GPS runs once; presence_daily sums presence_visits' rows of the same
+ * as-of date; the marts after them read both through the views of finished runs (shr_presence_history,
+ * shr_patrol_visits).
+ */
+export const PRESENCE_MARTS: readonly MartName[] = ['presence_visits', 'presence_daily']
+
+/**
+ * The runs a request for `marts` makes, in order: one per presence mart, then one of the rest. A presence mart
+ * reads the one before it as of the same date, so asking for it runs those before it too: its rows never come
+ * from visits measured on other drops.
+ */
+export function martStages(marts: readonly MartName[]): MartName[][] {
+  const last = Math.max(...marts.map((mart) => PRESENCE_MARTS.indexOf(mart)))
+  const rest = marts.filter((mart) => !PRESENCE_MARTS.includes(mart))
+  const stages = PRESENCE_MARTS.slice(0, last + 1).map((mart) => [mart])
+  return rest.length > 0 ? [...stages, rest] : stages
+}
 
 /**
  * A run's parameters, in the order of the params CTE's slots (queries/README.md): every mart takes the first

@@ -18,12 +18,12 @@ import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { assertGrain } from './data-tests.ts'
 import { martSql, runStaging, stagingPlacement } from './mart-sql.ts'
 import {
-  FIRST_STAGE_MARTS,
   MART_NAMES,
   type MartName,
   type MartParameters,
   martParameterLiterals,
   martQuery,
+  martStages,
 } from './marts.ts'
 
 export const RUN_MANIFEST_VERSION = 1
@@ -79,8 +79,8 @@ export interface RunManifest {
   /** The drops a run as of this date can see, per feed: the curated files with a drop date on or before it. */
   inputs: Record<string, { drop_id: string; drop_date: string }[]>
   /**
-   * The runs made first for the same request (the presence marts, FIRST_STAGE_MARTS), finished before this one
-   * began: its marts read their results. Empty for a run of one stage.
+   * The runs made first for the same request, in order (one per presence mart: PRESENCE_MARTS), finished before
+   * this one began: its marts read their results. Empty for the first.
    */
   earlier_runs: string[]
   marts: MartRun[]
@@ -104,17 +104,20 @@ export class FutureAsOfError extends Error {
  * Runs the marts for one as-of date: `results/<mart>/as_of=<date>/<run_id>.parquet` for each, then the run's
  * manifest at `manifests/runs/<run_id>.json` (written last: its presence means the run completed). Every mart
  * reads only record versions with a drop date on or before `as_of`, so a rerun for a past date gives the
- * same rows.
+ * same rows. A request with presence marts is several runs, one after another (martStages): the manifest
+ * returned is the last one's, and names the others in `earlier_runs`.
  */
 export async function runMarts(request: RunRequest): Promise<RunManifest> {
-  const marts = request.marts ?? MART_NAMES
-  const first = marts.filter((mart) => FIRST_STAGE_MARTS.includes(mart))
-  const rest = marts.filter((mart) => !FIRST_STAGE_MARTS.includes(mart))
-  if (first.length === 0 || rest.length === 0) return runStage(request, marts, [])
-  // the rest read the first stage's results through the views of finished runs: it must finish first
-  const earlier = await runStage(request, first, [])
-  if (refreshesViews(request.engine)) await request.engine.refresh()
-  return runStage(request, rest, [earlier.run_id])
+  const earlier: string[] = []
+  let manifest: RunManifest | undefined
+  // each stage reads the results of those before it through the views of finished runs: they finish first
+  for (const stage of martStages(request.marts ?? MART_NAMES)) {
+    if (manifest && refreshesViews(request.engine)) await request.engine.refresh()
+    manifest = await runStage(request, stage, [...earlier])
+    earlier.push(manifest.run_id)
+  }
+  if (!manifest) throw new Error('a run of no marts')
+  return manifest
 }
 
 async function runStage(

@@ -40,6 +40,38 @@ const SQL_WIDTH = 120
 const SELECT_INDENT = 4
 
 /**
+ * The drop date of a row's next version: `lead(drop_date)` over the record's versions in VERSION_ORDER. A key of
+ * several columns is partitioned by all but its last column, which leads the order: one partition per device
+ * rather than one per ping, which DuckDB sorts in much less time (10 million pings: 3.6 s -> 2.5 s, the presence
+ * query 9.0 s -> 6.5 s); the next row is then the record's next version only when its last key column is the
+ * same, which the case checks.
+ */
+function nextVersionSql(feed: FeedName): string[] {
+  const key = CONTRACTS[feed].key
+  if (key.length === 1) {
+    const window = `partition by ${key[0]} order by ${VERSION_ORDER.join(', ')}`
+    return wrapped(
+      `lead(drop_date) over (${window})`,
+      `lead(drop_date) over (\n  ${window}\n)`,
+      ' as valid_to,',
+    )
+  }
+  const last = key.at(-1) as string
+  const window = `partition by ${key.slice(0, -1).join(', ')} order by ${[last, ...VERSION_ORDER].join(', ')}`
+  return [
+    'case',
+    '  when',
+    `    lead(${last}) over (`,
+    `      ${window}`,
+    `    ) = ${last}`,
+    '    then lead(drop_date) over (',
+    `      ${window}`,
+    '    )',
+    'end',
+  ]
+}
+
+/**
  * `valid_to` of a version: the drop date of the version that replaced it, null while current. A row without a
  * natural key (police.uk anti-social behaviour) gets a new id in every drop, so it cannot be matched across
  * drops: it is current only while its drop is the latest of its drop date (a corrected re-drop of a day
@@ -47,24 +79,17 @@ const SELECT_INDENT = 4
  * that clause: its window over a whole drop date costs a sort of every stored row.
  */
 function validToSql(feed: FeedName): string[] {
-  const key = CONTRACTS[feed].key.join(', ')
-  const order = VERSION_ORDER.join(', ')
-  if (!CONTRACTS[feed].derivedKeys)
-    return wrapped(
-      `lead(drop_date) over (partition by ${key} order by ${order})`,
-      `lead(drop_date) over (\n  partition by ${key} order by ${order}\n)`,
-      ' as valid_to,',
-    )
+  if (!CONTRACTS[feed].derivedKeys) return nextVersionSql(feed)
+  if (CONTRACTS[feed].key.length > 1) throw new Error(`${feed}: derivedKeys is for a key of one column`)
+  const [first, ...rest] = nextVersionSql(feed)
   return [
     'case',
     '  when',
     '    key_derived',
     '    and drop_id <> first_value(drop_id) over (partition by drop_date order by ingested_at desc, drop_id desc)',
     '    then drop_date',
-    ...wrapped(
-      `  else lead(drop_date) over (partition by ${key} order by ${order})`,
-      `  else lead(drop_date) over (\n    partition by ${key} order by ${order}\n  )`,
-    ),
+    `  else ${first}`,
+    ...rest.map((line) => `  ${line}`),
     'end',
   ]
 }
