@@ -98,12 +98,10 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
     expect(repeated).toEqual({
       patrol_dosage: { patrol_visits: 4, patrol_allocations: 2 },
       funder_monthly: { incidents: 2, patrol_visits: 2 },
-      // the pings, and their days' partitions (stg_patrol_ping_days: the partition column alone)
-      presence_daily: { patrol_pings: 2 },
     })
   })
 
-  it('is 36 scans a night: every feed a mart uses once, but for patrol_dosage and funder_monthly', () => {
+  it('is 35 scans a night: every feed a mart uses once, but for patrol_dosage and funder_monthly', () => {
     expect(Object.fromEntries(MART_NAMES.map((mart) => [mart, total(scansOf(mart))]))).toEqual({
       scorecard_weekly: 4, // incidents, arrests, stop_searches, tips
       patrol_dosage: 6, // patrol_visits 4, patrol_allocations 2
@@ -118,11 +116,11 @@ describe('feed scans of the nightly run, from the SQL it sends', () => {
       funder_monthly: 9, // incidents 2 (its crime figures, and shr_victim_satisfaction), patrol_visits 2, the rest once
       hotspot_heatmap: 1,
       presence_visits: 1, // patrol_pings, by window
-      presence_daily: 2, // patrol_pings by window: the pings, and their drop dates (partitions only)
+      presence_daily: 1, // patrol_pings by window: their drop dates (partitions only); the pings are presence_visits'
       presence_weekly: 1, // patrol_allocations
       dose_response: 2, // patrol_allocations, incidents
     })
-    expect(MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)).toBe(36)
+    expect(MART_NAMES.reduce((sum, mart) => sum + total(scansOf(mart)), 0)).toBe(35)
   })
 
   it('scans no feed without the dt <= as_of pruning, and GPS pings only in the presence window', () => {
@@ -178,14 +176,14 @@ describe('S3 LIST requests per night and per month (README figures)', () => {
   it('projection from the first drop date (2026-01-01): a year and five years on', () => {
     expect(figures('2026-01-01', '2026-12-31')).toEqual({
       prefixes: 365,
-      perNight: 12_057,
-      perMonth: 361_710,
+      perNight: 12_053,
+      perMonth: 361_590,
       dollars: expect.closeTo(1.81, 2),
     })
     expect(figures('2026-01-01', '2030-12-31')).toEqual({
       prefixes: 1_826,
-      perNight: 60_270,
-      perMonth: 1_808_100,
+      perNight: 60_266,
+      perMonth: 1_807_980,
       dollars: expect.closeTo(9.04, 2),
     })
   })
@@ -193,14 +191,14 @@ describe('S3 LIST requests per night and per month (README figures)', () => {
   it('projection from 2000-01-01, the same nights', () => {
     expect(figures('2000-01-01', '2026-12-31')).toEqual({
       prefixes: 9_862,
-      perNight: 325_458,
-      perMonth: 9_763_740,
+      perNight: 325_454,
+      perMonth: 9_763_620,
       dollars: expect.closeTo(48.82, 2),
     })
     expect(figures('2000-01-01', '2030-12-31')).toEqual({
       prefixes: 11_323,
-      perNight: 373_671,
-      perMonth: 11_210_130,
+      perNight: 373_667,
+      perMonth: 11_210_010,
       dollars: expect.closeTo(56.05, 2),
     })
   })
