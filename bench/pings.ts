@@ -680,7 +680,7 @@ async function main(): Promise<void> {
       ratio_ingest_to_duckdb: Number((ingestSeconds / duckSeconds).toFixed(2)),
       presence: {
         through_cli: {
-          form: 'hotspot run --mart presence_visits presence_daily in a child under GNU time: starting Node, opening the lake, staging the day (its staging cache removed first), both marts, results written',
+          form: 'hotspot run --mart presence_visits presence_daily in a child under GNU time: starting Node, opening the lake, staging the day (its staging cache removed first), presence_visits (the runs of pings, measured once), then presence_daily (summing its rows), each a run of its own, results written',
           median_seconds: Number(cliSeconds.toFixed(2)),
           max_peak_rss_mb: Math.round(Math.max(...presenceRuns.map((r) => r.peak_rss_mb))),
           duckdb_memory_limit: DEFAULT_DUCKDB_MEMORY_LIMIT,
@@ -693,7 +693,7 @@ async function main(): Promise<void> {
           each: roomyRuns,
         },
         queries_in_process: {
-          form: "the two marts' queries alone on an open DuckDbLake, staging inlined (read from the day's Parquet)",
+          form: "the two marts' queries alone on an open DuckDbLake, staging inlined (presence_visits reads the day's Parquet; presence_daily the latest finished presence_visits run)",
           median_seconds: Object.fromEntries(
             PRESENCE_MARTS.map((m) => [m, Number(median(queries[m] as number[]).toFixed(2))]),
           ),

@@ -185,9 +185,12 @@ describe.skipIf(trino.url === null)(
     })
 
     // the auditors' named query of each mart (lib/catalog.ts: martTemplate), its placeholders replaced with the
-    // night's values as an auditor replaces them: the rows of the mart itself, on both engines
+    // night's values as an auditor replaces them. It is the nightly SQL that ran on Trino above (and gave DuckDB's
+    // rows) but for each feed read whole instead of pruned to the as-of date: DuckDB runs it and shows that the
+    // pruning changes no row; Trino plans it whole, as Athena would (parsing, analysis, types, stages within
+    // Trino's limit of 150). Running it on Trino too would repeat the nightly run's two minutes there.
     it.each(MART_NAMES)(
-      "%s: the auditors' named query gives the mart's rows on both engines",
+      "%s: the auditors' named query gives the mart's rows, and Trino plans it",
       async (mart) => {
         const {
           as_of: asOf,
@@ -204,13 +207,17 @@ describe.skipIf(trino.url === null)(
             `'${MART_PLACEHOLDERS.population_version}'`,
             population === null ? 'null' : `'${population}'`,
           )
-        const onTrinoTemplate = await trinoLake.query(filled)
+        const plan = await trinoLake.query(`explain (type distributed) ${filled}`)
+        const stages =
+          plan.rows
+            .map(([line]) => line)
+            .join('\n')
+            .match(/^Fragment \d+/gm) ?? []
+        expect(stages.length, mart).toBeGreaterThan(0)
+        expect(stages.length, mart).toBeLessThanOrEqual(150)
         const onDuckTemplate = await duck.query(filled, [])
         const columns = martQuery(mart).columns
         const expected = { engine: 'mart', rows: onDuck.get(mart)?.rows ?? [] }
-        expect(
-          martDifferences(mart, columns, expected, { engine: 'trino', rows: onTrinoTemplate.rows }),
-        ).toEqual([])
         expect(
           martDifferences(mart, columns, expected, { engine: 'duckdb', rows: onDuckTemplate.rows }),
         ).toEqual([])
