@@ -591,12 +591,21 @@ async function main(): Promise<void> {
         presenceArgs,
         roomy ? { ...env, HOTSPOT_DUCKDB_MEMORY_LIMIT: ROOMY_MEMORY_LIMIT } : env,
       )
-      const manifest = JSON.parse(stdout) as {
+      const last = JSON.parse(stdout) as {
         marts: { mart: string; rows: number; elapsed_ms: number }[]
+        earlier_runs: string[]
         weights_version: string
         register_version: string
         population_version: string | null
       }
+      // each presence mart is a run of its own: the command prints the last, which names those before it
+      const earlier = last.earlier_runs.map(
+        (runId) =>
+          JSON.parse(
+            readFileSync(path.join(lake, 'manifests', 'runs', `${runId}.json`), 'utf8'),
+          ) as typeof last,
+      )
+      const manifest = { ...last, marts: [...earlier.flatMap((run) => run.marts), ...last.marts] }
       parameters = {
         as_of: DAY,
         weights_version: manifest.weights_version,

@@ -141,7 +141,7 @@ export class FsObjectStore implements ObjectStore {
             await this.walk(path.join(dir, entry.name), folder, wanted, out)
           }
         } else if (entry.isFile() && !TEMP_NAME.test(entry.name) && key.startsWith(wanted)) {
-          out.push({ key, size: (await stat(path.join(dir, entry.name))).size })
+          out.push({ key })
         }
       }),
     )

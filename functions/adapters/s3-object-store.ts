@@ -157,7 +157,7 @@ export class S3ObjectStore implements ObjectStore {
       { Bucket: this.bucket, Prefix: prefix },
     )) {
       for (const item of page.Contents ?? []) {
-        if (item.Key !== undefined) yield { key: item.Key, size: item.Size ?? 0 }
+        if (item.Key !== undefined) yield { key: item.Key }
       }
     }
   }

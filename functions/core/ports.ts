@@ -33,9 +33,9 @@ export interface ReadOptions {
   versionId?: string
 }
 
+/** A listed object: its key alone (what every reader needs; a size would cost the filesystem a stat per key). */
 export interface ObjectInfo {
   key: string
-  size: number
 }
 
 /**
