@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import type { QueryFormat } from '../functions/cli/query-command.ts'
 import { ENGINE_NAMES } from '../functions/cli/sql-engines.ts'
-import { MART_NAMES, type MartName } from '../functions/core/analytics/marts.ts'
+import { MART_NAMES, type MartName, PRESENCE_MARTS } from '../functions/core/analytics/marts.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { DEFAULT_END_DATE } from '../functions/core/generate/programme.ts'
 import { FORMAT_NAMES } from '../functions/core/ingest/formats.ts'
@@ -160,7 +160,10 @@ program
   )
   .option('--lake <dir>', 'lake folder', DEFAULT_LAKE)
   .requiredOption('--as-of <date>', 'the date the results are as of (YYYY-MM-DD)')
-  .option('--mart <mart...>', `only these marts (${MART_NAMES.join(', ')})`)
+  .option(
+    '--mart <mart...>',
+    `only these marts (${MART_NAMES.join(', ')}); a presence mart runs those before it first (${PRESENCE_MARTS.join(', then ')}): it reads their rows`,
+  )
   .option('--weights-version <version>', 'harm weights version (default: the latest loaded)')
   .option('--register-version <version>', 'hotspot register version (default: the latest loaded)')
   .option(
