@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -315,5 +315,62 @@ describe('runMarts over the sample lake', () => {
     expect(await asianRow(pinned)).toEqual([
       { residents: 1000, disproportionality: 1, population_version: older },
     ])
+  })
+
+  it('runs every stage with the reference versions it started with, though weights are loaded meanwhile', async () => {
+    const engine = await DuckDbLake.open(lake, { stagingCache: false })
+    const before = await runMarts({
+      store,
+      engine,
+      clock: fixedClock('2026-03-09T03:30:00Z'),
+      asOf: '2026-03-02',
+      marts: ['presence_visits'],
+    })
+    // the same weights with a comment line: another file, so another version
+    const changed = path.join(root, 'weights-changed.csv')
+    writeFileSync(changed, `# changed during a run\n${readFileSync(DEFAULT_WEIGHTS_FILE, 'utf8')}`)
+    let loaded: string | undefined
+    const loading: QueryEngine = {
+      name: engine.name,
+      refresh: engine.refresh.bind(engine),
+      query: async (sql, parameters, options) => {
+        const result = await engine.query(sql, parameters, options)
+        if (options?.label === 'presence_visits')
+          loaded = (await loadReference(store, 'weights', changed, fixedClock('2026-03-09T03:31:00Z')))
+            .version
+        return result
+      },
+    } as QueryEngine
+    try {
+      const manifest = await runMarts({
+        store,
+        engine: loading,
+        clock: fixedClock('2026-03-09T04:30:00Z'),
+        asOf: '2026-03-02',
+        marts: ['presence_daily', 'tips_monthly'],
+      })
+      expect(loaded).toBeDefined()
+      expect(loaded).not.toBe(before.weights_version)
+      const runs = [
+        ...manifest.earlier_runs.map(
+          (runId) =>
+            JSON.parse(
+              readFileSync(path.join(lake, 'manifests', 'runs', `${runId}.json`), 'utf8'),
+            ) as RunManifest,
+        ),
+        manifest,
+      ]
+      expect(runs.map((run) => run.marts.map((m) => m.mart))).toEqual([
+        ['presence_visits'],
+        ['presence_daily'],
+        ['tips_monthly'],
+      ])
+      for (const run of runs) {
+        expect(run.weights_version).toBe(before.weights_version)
+        expect(run.inputs).toEqual(before.inputs)
+      }
+    } finally {
+      engine.close()
+    }
   })
 })

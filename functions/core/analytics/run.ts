@@ -108,12 +108,24 @@ export class FutureAsOfError extends Error {
  * returned is the last one's, and names the others in `earlier_runs`.
  */
 export async function runMarts(request: RunRequest): Promise<RunManifest> {
+  const { store, clock, asOf } = request
+  const today = londonDayOf(clock.now())
+  // a day that has not ended has no complete drops yet: its results would be partial, and a report would use them
+  if (isDay(asOf) && asOf > today) {
+    throw new FutureAsOfError(
+      `as of ${asOf} is after today (${today} in London): results as of a day not yet over would be partial`,
+    )
+  }
+  // settled once for every stage: each reads the same reference versions and names the same inputs, even if a
+  // register is loaded or a drop lands meanwhile (and the lake is listed once, not once per stage)
+  const inputs = await listInputs(store, asOf)
+  const bound = await martParameters(store, asOf, request)
   const earlier: string[] = []
   let manifest: RunManifest | undefined
   // each stage reads the results of those before it through the views of finished runs: they finish first
   for (const stage of martStages(request.marts ?? MART_NAMES)) {
     if (manifest && refreshesViews(request.engine)) await request.engine.refresh()
-    manifest = await runStage(request, stage, [...earlier])
+    manifest = await runStage(request, { marts: stage, earlierRuns: [...earlier], bound, inputs })
     earlier.push(manifest.run_id)
   }
   if (!manifest) throw new Error('a run of no marts')
@@ -122,25 +134,21 @@ export async function runMarts(request: RunRequest): Promise<RunManifest> {
 
 async function runStage(
   request: RunRequest,
-  marts: readonly MartName[],
-  earlierRuns: string[],
+  stage: {
+    marts: readonly MartName[]
+    earlierRuns: string[]
+    bound: MartParameters
+    inputs: RunManifest['inputs']
+  },
 ): Promise<RunManifest> {
   const { store, engine, clock, asOf } = request
+  const { marts, earlierRuns, bound, inputs } = stage
   const startedAt = clock.now()
-  const today = londonDayOf(startedAt)
-  // a day that has not ended has no complete drops yet: its results would be partial, and a report would use them
-  if (isDay(asOf) && asOf > today) {
-    throw new FutureAsOfError(
-      `as of ${asOf} is after today (${today} in London): results as of a day not yet over would be partial`,
-    )
-  }
-  const bound = await martParameters(store, asOf, request)
   const {
     weights_version: weightsVersion,
     register_version: registerVersion,
     population_version: populationVersion,
   } = bound
-  const inputs = await listInputs(store, asOf)
   const parameters = [asOf, weightsVersion, registerVersion]
   const runId = runIdOf(startedAt, asOf, [...parameters, populationVersion], inputs, marts)
   const inputsDigest = createHash('sha256').update(JSON.stringify(inputs)).digest('hex')
