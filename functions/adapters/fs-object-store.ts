@@ -32,6 +32,12 @@ function sortByUtf8(objects: ObjectInfo[]): ObjectInfo[] {
     .map(({ object }) => object)
 }
 
+async function writeBody(temp: string, body: ObjectBody): Promise<void> {
+  if (body instanceof Readable) await pipeline(body, createWriteStream(temp, { flags: 'wx' }))
+  else if (isLocalFile(body)) await copyFile(body.file, temp)
+  else await writeFile(temp, body, { flag: 'wx' })
+}
+
 /**
  * The lake on a local disk, laid out exactly as in S3. Writes go to a temporary file in the target folder and
  * are then published atomically: `rename` for `put`, `link` (which fails with EEXIST) for `create`, so a reader
@@ -39,6 +45,8 @@ function sortByUtf8(objects: ObjectInfo[]): ObjectInfo[] {
  */
 export class FsObjectStore implements ObjectStore {
   readonly location: string
+  /** Folders this store has made or written into. */
+  private readonly folders = new Set<string>()
 
   constructor(readonly root: string) {
     this.location = path.resolve(root)
@@ -100,8 +108,10 @@ export class FsObjectStore implements ObjectStore {
 
   async create(key: string, body: ObjectBody): Promise<'created' | 'exists'> {
     const target = this.pathOf(key)
-    if (await this.exists(key)) {
-      if (body instanceof Readable) body.destroy()
+    // a stream is not read for an object that exists; other bodies are cheaper to write than to look first
+    // (the link below refuses an existing key all the same)
+    if (body instanceof Readable && (await this.exists(key))) {
+      body.destroy()
       return 'exists'
     }
     const temp = await this.writeTemp(target, body)
@@ -148,17 +158,24 @@ export class FsObjectStore implements ObjectStore {
   }
 
   private async writeTemp(target: string, body: ObjectBody): Promise<string> {
-    await mkdir(path.dirname(target), { recursive: true })
+    const folder = path.dirname(target)
+    // a folder this store made before is not made again (an ingest writes four objects a drop), unless it is
+    // gone (a lake's copy removed meanwhile): a stream cannot be written twice, so its folder is always made
+    const known = this.folders.has(folder) && !(body instanceof Readable)
+    if (!known) await mkdir(folder, { recursive: true })
     const temp = `${target}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`
     try {
-      if (body instanceof Readable) await pipeline(body, createWriteStream(temp, { flags: 'wx' }))
-      else if (isLocalFile(body)) await copyFile(body.file, temp)
-      else await writeFile(temp, body, { flag: 'wx' })
+      await writeBody(temp, body).catch(async (error: NodeJS.ErrnoException) => {
+        if (!known || error.code !== 'ENOENT') throw error
+        await mkdir(folder, { recursive: true })
+        await writeBody(temp, body)
+      })
     } catch (error) {
       if (body instanceof Readable) body.destroy()
       await unlink(temp).catch(() => undefined)
       throw error
     }
+    this.folders.add(folder)
     return temp
   }
 

@@ -40,6 +40,36 @@ describe('FsObjectStore', () => {
     }
   })
 
+  it('writes into a folder removed since it last wrote there (it remembers the folders it made)', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
+    try {
+      const store = new FsObjectStore(root)
+      const source = path.join(root, 'source.csv')
+      await writeFile(source, 'file body')
+      await store.create('curated/tips/dt=2026-03-02/a.parquet', 'first')
+      for (const [key, body] of [
+        ['curated/tips/dt=2026-03-02/b.parquet', 'bytes'],
+        ['curated/tips/dt=2026-03-02/c.parquet', { file: source }],
+        ['curated/tips/dt=2026-03-02/d.parquet', Buffer.from('buffer')],
+      ] as const) {
+        await rm(path.join(root, 'curated', 'tips'), { recursive: true })
+        expect(await store.create(key, body), key).toBe('created')
+        expect(await readdir(path.join(root, 'curated', 'tips', 'dt=2026-03-02'))).toEqual([
+          path.basename(key),
+        ])
+      }
+      await rm(path.join(root, 'curated'), { recursive: true })
+      await store.put('curated/tips/dt=2026-03-02/e.parquet', 'put')
+      expect((await store.getBytes('curated/tips/dt=2026-03-02/e.parquet')).toString()).toBe('put')
+      // a missing source is still an error, once the folder is there
+      await expect(
+        store.create('curated/tips/dt=2026-03-02/f.parquet', { file: `${source}.gone` }),
+      ).rejects.toThrow(/ENOENT/)
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+
   it('has no object versions: a read of one is refused, not answered with the current bytes', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
     try {
