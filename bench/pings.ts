@@ -611,6 +611,7 @@ async function main(): Promise<void> {
         weights_version: manifest.weights_version,
         register_version: manifest.register_version,
         population_version: manifest.population_version,
+        presence_visits_run: last.earlier_runs[0] ?? null,
       }
       ;(roomy ? roomyRuns : presenceRuns).push({
         ...figures,

@@ -28,7 +28,12 @@ import {
 import { runMarts } from '../functions/core/analytics/run.ts'
 import { FEED_NAMES } from '../functions/core/contracts/feeds.ts'
 import { generateCity } from '../functions/core/generate/generate.ts'
-import { systemClock } from '../functions/core/ports.ts'
+import {
+  type QueryEngine,
+  type StagingBuilder,
+  systemClock,
+  type ViewRefresher,
+} from '../functions/core/ports.ts'
 import { loadReference } from '../functions/core/reference/load.ts'
 import { athenaScanEstimate, type Scan } from './athena-scans.ts'
 import { BENCH_INGEST_SETTINGS } from './ingest-settings.ts'
@@ -106,18 +111,21 @@ async function timeSuite(store: FsObjectStore, asOf: string, stagingCache: boole
   let stagingSeconds = 0
   const started = performance.now()
   try {
+    const engine: QueryEngine & StagingBuilder & ViewRefresher = {
+      name: lake.name,
+      query: (sql, parameters, options) => lake.query(sql, parameters, options),
+      // the views of the runs each presence stage made, for the stages after it
+      refresh: () => lake.refresh(),
+      prepareStaging: async (staging) => {
+        const begun = performance.now()
+        const prepared = await lake.prepareStaging(staging)
+        stagingSeconds = (performance.now() - begun) / 1000
+        return prepared
+      },
+    }
     const manifest = await runMarts({
       store,
-      engine: {
-        name: lake.name,
-        query: (sql, parameters, options) => lake.query(sql, parameters, options),
-        prepareStaging: async (staging) => {
-          const begun = performance.now()
-          const prepared = await lake.prepareStaging(staging)
-          stagingSeconds = (performance.now() - begun) / 1000
-          return prepared
-        },
-      },
+      engine,
       clock: systemClock,
       asOf,
     })
@@ -131,6 +139,8 @@ async function timeSuite(store: FsObjectStore, asOf: string, stagingCache: boole
         weights_version: manifest.weights_version,
         register_version: manifest.register_version,
         population_version: manifest.population_version,
+        // the presence_visits run whose visits presence_daily summed (runMarts: the first of earlier_runs)
+        presence_visits_run: manifest.earlier_runs[0] ?? null,
       },
     }
   } finally {

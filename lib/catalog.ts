@@ -513,6 +513,7 @@ const MART_PARAMETER_TYPES: Record<(typeof MART_PARAMETERS)[number], string> = {
   weights_version: 'varchar',
   register_version: 'varchar',
   population_version: 'varchar',
+  presence_visits_run: 'varchar',
 }
 
 const PARAMETER_HELP =
@@ -526,6 +527,9 @@ function placeholderHelp(parameters: readonly (typeof MART_PARAMETERS)[number][]
     'date and the reference versions (run_manifests names those of each run), then run it.' +
     (parameters.includes('population_version')
       ? ` For a run whose population_version is null, replace '${MART_PLACEHOLDERS.population_version}' (quotes included) by null.`
+      : '') +
+    (parameters.includes('presence_visits_run')
+      ? ` ${MART_PLACEHOLDERS.presence_visits_run} is the run id of the presence_visits run whose visits it sums: the first of earlier_runs in the run manifest of the night.`
       : '')
   )
 }

@@ -7,7 +7,7 @@ import {
   DuckDBTypeId,
   StatementType,
 } from '@duckdb/node-api'
-import { MART_NAMES, martQuery } from '../core/analytics/marts.ts'
+import { MART_NAMES, martQuery, PRESENCE_MARTS } from '../core/analytics/marts.ts'
 import { queriesDir } from '../core/analytics/sql-files.ts'
 import type { Column, ColumnKind } from '../core/contracts/columns.ts'
 import { CONTRACTS, curatedColumns, FEED_NAMES } from '../core/contracts/feeds.ts'
@@ -119,7 +119,7 @@ function emptyRelation(columns: Column[]): string {
  * - `<feed>_versions` (every stored row, with the `dt` partition) and `<feed>` (each record's current version);
  * - `area_cells`, `hotspots`, `harm_weights`, `population` (every loaded version);
  * - one view per mart: the rows of the latest finished run (one with a run manifest) for each `as_of`, with
- *   `as_of` and `run_id`;
+ *   `as_of` and `run_id`; and for the presence marts `<mart>_runs`, every run's rows with the file's `"$path"`;
  * - `quarantine`, `ingest_manifests` and `run_manifests` for auditors.
  * The Trino compatibility macros (queries/compat/duckdb.sql) are loaded and the session is in Europe/London.
  */
@@ -255,6 +255,13 @@ export class DuckDbLake implements QueryEngine, StagingBuilder, ViewRefresher {
            where run_id in ${finishedRuns}
          ) where run_id = latest_run`,
       )
+      // every run's rows, the file's path as "$path" (as Athena gives it): as Glue's table of the name, which
+      // a mart reads to take the rows of one run by its id (presence_daily)
+      if (PRESENCE_MARTS.includes(mart))
+        await this.view(
+          `${mart}_runs`,
+          `select * exclude (filename, run_id), filename as "$path" from ${runs}`,
+        )
     }
     const quarantine = path.join(this.root, 'quarantine')
     const typed = QUARANTINE_COLUMNS.map(([name, type]) => `${ident(name)}: ${literal(type)}`).join(', ')

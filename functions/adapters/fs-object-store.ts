@@ -108,10 +108,10 @@ export class FsObjectStore implements ObjectStore {
 
   async create(key: string, body: ObjectBody): Promise<'created' | 'exists'> {
     const target = this.pathOf(key)
-    // a stream is not read for an object that exists; other bodies are cheaper to write than to look first
-    // (the link below refuses an existing key all the same)
-    if (body instanceof Readable && (await this.exists(key))) {
-      body.destroy()
+    // a stream or a file is not copied for an object that exists; bytes in memory are cheaper to write than to
+    // look first (the link below refuses an existing key all the same)
+    if ((body instanceof Readable || isLocalFile(body)) && (await this.exists(key))) {
+      if (body instanceof Readable) body.destroy()
       return 'exists'
     }
     const temp = await this.writeTemp(target, body)

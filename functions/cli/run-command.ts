@@ -69,7 +69,7 @@ export async function runPresenceBackfill(options: {
   if (first === undefined || last === undefined || first > last)
     throw new Error(`presence from ${options.from} to ${options.to} is not a range of dates`)
   const ran: string[] = []
-  // one engine for every run: the presence marts read pings and the register, never an earlier run's results
+  // one engine for every run (runMarts refreshes its views between the presence marts' runs)
   let engine: DuckDbLake | undefined
   try {
     for (let day = first + PRESENCE.windowDays - 1; ; day += PRESENCE.windowDays) {

@@ -1,7 +1,8 @@
 import { FsObjectStore } from '../adapters/fs-object-store.ts'
 import { martSql } from '../core/analytics/mart-sql.ts'
-import { MART_NAMES } from '../core/analytics/marts.ts'
+import { MART_NAMES, MART_PLACEHOLDERS, martParameterNames } from '../core/analytics/marts.ts'
 import { martParameters } from '../core/analytics/run.ts'
+import { latestRun } from '../core/reports/results.ts'
 import { ENGINE_NAMES, ENGINE_STAGING, type EngineName } from './sql-engines.ts'
 
 export interface SqlCommandOptions {
@@ -37,6 +38,20 @@ export async function runSqlCommand(mart: string, options: SqlCommandOptions): P
     throw new SqlCommandError(
       `unknown engine ${JSON.stringify(engine)}; expected one of ${ENGINE_NAMES.join(', ')}`,
     )
-  const parameters = await martParameters(new FsObjectStore(options.lake), options.asOf, options)
-  return martSql(ENGINE_STAGING[engine], mart, parameters, MART_NAMES)
+  const store = new FsObjectStore(options.lake)
+  const parameters = await martParameters(store, options.asOf, options)
+  // the latest presence_visits run as of the date (a nightly run sums the one it makes just before), or the
+  // placeholder of the auditors' saved query when there is none yet
+  const presenceVisitsRun = martParameterNames(mart).includes('presence_visits_run')
+    ? await latestRun(store, options.asOf, ['presence_visits']).then(
+        (run) => run.run_id,
+        () => MART_PLACEHOLDERS.presence_visits_run,
+      )
+    : null
+  return martSql(
+    ENGINE_STAGING[engine],
+    mart,
+    { ...parameters, presence_visits_run: presenceVisitsRun },
+    MART_NAMES,
+  )
 }

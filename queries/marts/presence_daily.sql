@@ -1,6 +1,6 @@
 -- grain: one row per hotspot (role hotspot in register_version) per London day of the presence window (the window_days days ending on as_of) whose pings were sent
 -- grain key: hotspot_id, visit_date
--- parameters: as_of (date), weights_version (varchar), register_version (varchar)
+-- parameters: as_of (date), weights_version (varchar), register_version (varchar), presence_visits_run (varchar)
 -- columns:
 --   hotspot_id        varchar  the hotspot
 --   visit_date        date     the London day
@@ -10,16 +10,17 @@
 --   devices           bigint   distinct devices with a foot visit
 --   pass_throughs     bigint   vehicle runs through the hotspot (counted apart, not as patrol)
 --
--- Definitions: DESIGN section 12. Visits and pass-throughs are presence_visits' rows as of the same date (runMarts
--- runs presence_visits first, as a run of its own, and this reads its latest finished run: the GPS runs are
--- measured once). A visit counts wholly on the day it started, like a manual visit in
+-- Definitions: DESIGN section 12. Visits and pass-throughs are the rows of the presence_visits run
+-- presence_visits_run (runMarts runs presence_visits first, as a run of its own, and gives its id: the GPS runs are
+-- measured once; by id, as a run that found no visit has no rows and the view would show an older run's).
+-- A visit counts wholly on the day it started, like a manual visit in
 -- patrol_dosage (decision). Every hotspot of the register has a row for every day of the window whose pings were
 -- sent (its patrol_pings drop exists: stg_patrol_ping_days): a day without a visit is then a day of no presence,
 -- 0; a day without pings (an outage, a force that sends none) has no rows: it is not measured.
 -- Each night's run computes the window's days again (shr_presence_settings.window_days): pings dropped late
 -- still count while their day is in the window.
 with params as (
-  select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version
+  select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version, cast(? as varchar) as presence_visits_run  -- noqa: LT05 (the composer finds the params line whole)
 ),
 
 -- the window's days whose pings were sent
@@ -40,8 +41,8 @@ spine as (
   cross join window_days as d
 ),
 
--- presence_visits as of the same date, read once (Trino reads a view again for every reference to it); a
--- device's first run of the day counts it once
+-- the visits of the run presence_visits_run (every run's rows: presence_visits_runs, the run id its file's name),
+-- read once (Trino reads a table again for every reference to it); a device's first run of the day counts it once
 runs as (
   select
     v.hotspot_id,
@@ -55,9 +56,10 @@ runs as (
     row_number() over (
       partition by v.hotspot_id, v.visit_date, v.kind, v.device_id order by v.started_at
     ) as device_run
-  from presence_visits as v
+  from presence_visits_runs as v
   cross join params as p
-  where v.as_of = p.as_of
+  -- the run id: the result file's name ("$path": Athena's column of a row's file, and the local view's)
+  where v.as_of = p.as_of and regexp_extract(v."$path", '([^/]+)\.parquet$', 1) = p.presence_visits_run  -- noqa: RF05
 ),
 
 -- a patrol's span is the time someone was present (vehicles, without patrols, are only counted)

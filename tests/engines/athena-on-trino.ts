@@ -54,7 +54,7 @@ export function athenaOnTrino(lake: TrinoLake): AthenaOnTrino {
     const sql = input.QueryString as string
     // Athena's partition projection sees a run's results at once; Trino's Hive connector knows the partitions it
     // was told of: those of the presence marts' runs that the query reads through their views are registered first
-    const runs = PRESENCE_MARTS.filter((mart) => new RegExp(`\\b${mart}\\b`).test(sql))
+    const runs = PRESENCE_MARTS.filter((mart) => new RegExp(`\\b${mart}(_runs)?\\b`).test(sql))
     const result = (async () => {
       for (const mart of runs) await lake.syncPartitions(martRunsTable(mart))
       return lake.query(sql)

@@ -202,6 +202,8 @@ describe.skipIf(trino.url === null)(
           .replace(`'${MART_PLACEHOLDERS.as_of}'`, `'${asOf}'`)
           .replace(`'${MART_PLACEHOLDERS.weights_version}'`, `'${weights}'`)
           .replace(`'${MART_PLACEHOLDERS.register_version}'`, `'${register}'`)
+          // the run manifest's first earlier run: the presence_visits run whose visits presence_daily sums
+          .replace(`'${MART_PLACEHOLDERS.presence_visits_run}'`, `'${manifests.athena.earlier_runs[0]}'`)
           // the README's instruction for a run without a population: the literal null
           .replace(
             `'${MART_PLACEHOLDERS.population_version}'`,

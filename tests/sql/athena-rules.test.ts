@@ -13,6 +13,7 @@ const PARAMETERS = {
   weights_version: 'w-0123456789abcdef',
   register_version: 'r-0123456789abcdef',
   population_version: 'p-0123456789abcdef',
+  presence_visits_run: 'r20260330T023000Z-0123abcd',
 }
 
 describe('athenaViolations: a ? parameter only inside a WHERE clause', () => {

@@ -54,6 +54,8 @@ const PORTABLE = new Set([
   'min_by',
   'nullif',
   'power',
+  // the first match's group, in both (a result file's run id from its name: RUN_ID_SQL)
+  'regexp_extract',
   'rank',
   'round',
   'row_number',
@@ -157,6 +159,7 @@ describe('queries: Athena (Trino) dialect', () => {
           weights_version: 'w-1',
           register_version: 'r-1',
           population_version: 'p-1',
+          presence_visits_run: 'r20260330T023000Z-0123abcd',
         }),
       ),
     ).toEqual([])

@@ -19,6 +19,9 @@ import { martRunsTable } from '../../lib/glue-schema.ts'
 import { martDifferences } from '../engines/compare.ts'
 import { TrinoLake } from '../engines/trino-lake.ts'
 
+/** The run id of a mart's run that TestLake.mart stores for a date (a presence mart's, read by the next). */
+const runIdOf = (asOf: string, mart: MartName) => `run-${asOf}-${mart}`
+
 /** A row as a test writes it: timestamps as ISO-8601 text, dates as YYYY-MM-DD, the rest as plain values. */
 export type GivenRow = Record<string, string | number | boolean | null | undefined>
 
@@ -231,6 +234,8 @@ export class TestLake {
       register_version: versions.register ?? REGISTER_VERSION,
       // null: a run without a population
       population_version: versions.population === undefined ? POPULATION_VERSION : versions.population,
+      // the presence_visits run storeRun wrote for this date (mart: those a presence mart reads run first)
+      presence_visits_run: runIdOf(asOf, 'presence_visits'),
     }
     // martSql: the SQL runMarts sends each engine (Athena inlines staging, DuckDB builds it as tables)
     const athenaSql = martSql('inlined', name, parameters, [name])
@@ -265,7 +270,7 @@ export class TestLake {
 
   /** Rows of a mart as a finished run as of `asOf` (its manifest written), which the mart's view then shows. */
   private async storeRun(mart: MartName, asOf: string, rows: Record<string, Value>[]): Promise<void> {
-    const runId = `run-${asOf}-${mart}`
+    const runId = runIdOf(asOf, mart)
     const file = path.join(this.root, 'results', mart, `as_of=${asOf}`, `${runId}.parquet`)
     await mkdir(path.dirname(file), { recursive: true })
     await writeParquetTable(file, martQuery(mart).columns, rows)

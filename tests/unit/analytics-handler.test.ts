@@ -137,6 +137,7 @@ describe('analytics handler', () => {
           weights_version: 'w-new',
           register_version: 'r-1',
           population_version: 'p-new',
+          presence_visits_run: manifest.earlier_runs[0],
         }),
       ),
     )

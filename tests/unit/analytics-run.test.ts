@@ -84,6 +84,7 @@ describe('runMarts over the sample lake', () => {
             weights_version: w,
             register_version: r,
             population_version: null,
+            presence_visits_run: 'r20260305T033000Z-0123abcd',
           }),
         )) {
           const feed = /\/curated\/([a-z_]+)\//.exec(scan.file)?.[1]

@@ -22,6 +22,7 @@ const PARAMETERS = {
   weights_version: 'w-1',
   register_version: 'r-1',
   population_version: 'p-1',
+  presence_visits_run: 'r20260330T023000Z-0123abcd',
 }
 
 /** The staging CTEs a query defines (`stg_x as (`). */

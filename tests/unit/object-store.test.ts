@@ -70,6 +70,23 @@ describe('FsObjectStore', () => {
     }
   })
 
+  it('creates of one key at once: one is created; an existing key is not copied over, even from a file gone', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
+    try {
+      const store = new FsObjectStore(root)
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.create('k/same', `body ${i}`)),
+      )
+      expect(results.filter((r) => r === 'created')).toHaveLength(1)
+      expect(await new FsObjectStore(root).create('k/same', 'again')).toBe('exists')
+      // the object exists: the file is neither read nor copied
+      expect(await store.create('k/same', { file: path.join(root, 'missing.bin') })).toBe('exists')
+      expect(await readdir(path.join(root, 'k'))).toEqual(['same'])
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+
   it('has no object versions: a read of one is refused, not answered with the current bytes', async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'fs-object-store-'))
     try {

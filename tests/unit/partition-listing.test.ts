@@ -77,6 +77,7 @@ const BOUND = {
   weights_version: 'w-1',
   register_version: 'r-1',
   population_version: 'p-1',
+  presence_visits_run: 'r20261231T033000Z-0123abcd',
 }
 const scansOf = (mart: MartName) => feedScans(withoutComments(composeMart(mart, BOUND)))
 const total = (scans: Scans) => Object.values(scans).reduce((sum, n) => sum + n, 0)

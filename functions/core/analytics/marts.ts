@@ -51,9 +51,16 @@ export function martStages(marts: readonly MartName[]): MartName[][] {
 
 /**
  * A run's parameters, in the order of the params CTE's slots (queries/README.md): every mart takes the first
- * three; population_version only the marts that read the population declare (POPULATION_SLOT).
+ * three; the others only the marts that read them declare (OPTIONAL_SLOTS).
  */
-export const MART_PARAMETERS = ['as_of', 'weights_version', 'register_version', 'population_version'] as const
+export const MART_PARAMETERS = [
+  'as_of',
+  'weights_version',
+  'register_version',
+  'population_version',
+  'presence_visits_run',
+] as const
+export type MartParameterName = (typeof MART_PARAMETERS)[number]
 
 /** The population is optional, unlike the weights and the register: null when none is loaded. */
 export interface MartParameters {
@@ -61,6 +68,11 @@ export interface MartParameters {
   weights_version: string
   register_version: string
   population_version: string | null
+  /**
+   * The presence_visits run whose visits presence_daily sums: the one runMarts made just before it. Read by id,
+   * not as the latest run of the date: a run that found no visit has no rows, and would show an older one's.
+   */
+  presence_visits_run?: string | null
 }
 
 /**
@@ -71,10 +83,14 @@ const PARAMS_SELECT =
   'select cast(? as date) as as_of, cast(? as varchar) as weights_version, cast(? as varchar) as register_version'
 
 /**
- * What a mart that reads the population adds to the end of that line. Only those marts declare it, so a new
- * population changes no other mart's SQL (nor its query_sha256 in the run manifest).
+ * What a mart adds to the end of that line for each parameter only some marts read, in this order, exactly
+ * when it reads it: a new population changes no other mart's SQL (nor its query_sha256 in the run manifest).
  */
-const POPULATION_SLOT = ', cast(? as varchar) as population_version'
+const OPTIONAL_SLOTS: { name: MartParameterName; reads: RegExp; what: string }[] = [
+  { name: 'population_version', reads: /\bfrom\s+population\b/i, what: 'reads the population' },
+  { name: 'presence_visits_run', reads: /\bp\.presence_visits_run\b/i, what: 'reads a presence_visits run' },
+]
+const slotOf = (name: string) => `, cast(? as varchar) as ${name}`
 
 /** A reference version as the loaders make it (`w-` and 16 hex digits, or a test's `r-test`). */
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -85,29 +101,23 @@ export class MartParameterError extends Error {
 
 /**
  * The parameters as SQL literals, in MART_PARAMETERS order, after each value is checked against a strict
- * pattern (a date that exists; a version of letters, digits, `.`, `_` and `-`): no quote, backslash or
- * whitespace can reach the SQL text, whatever the caller passes. No population is the literal null.
+ * pattern (a date that exists; a version or run id of letters, digits, `.`, `_` and `-`): no quote, backslash
+ * or whitespace can reach the SQL text, whatever the caller passes. No value is the literal null.
  */
 export function martParameterLiterals(parameters: MartParameters): string[] {
-  const {
-    as_of: asOf,
-    weights_version: weights,
-    register_version: register,
-    population_version: population,
-  } = parameters
+  const { as_of: asOf } = parameters
   if (!isDay(asOf)) throw new MartParameterError(`as_of ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD)`)
-  const versions: [string, string | null][] = [
-    ['weights_version', weights],
-    ['register_version', register],
-    ['population_version', population],
-  ]
-  for (const [name, value] of versions) {
+  for (const name of MART_PARAMETERS.slice(1)) {
+    const value = parameters[name] ?? null
     if (value !== null && !VERSION.test(value))
       throw new MartParameterError(
         `${name} ${JSON.stringify(value)} is not a version (letters, digits, '.', '_', '-'; at most 64)`,
       )
   }
-  return [asOf, weights, register, population].map((value) => (value === null ? 'null' : `'${value}'`))
+  return MART_PARAMETERS.map((name) => {
+    const value = parameters[name] ?? null
+    return value === null ? 'null' : `'${value}'`
+  })
 }
 
 let cache:
@@ -217,30 +227,37 @@ export interface ComposeOptions {
   prepared?: ReadonlySet<string>
 }
 
-const READS_POPULATION = /\bfrom\s+population\b/i
-
 /**
- * A mart's SQL without its header, checked to start with the params CTE the composers fill in, and the params
- * line it declares: with the population slot exactly when it reads the population.
+ * A mart's SQL without its header, checked to start with the params CTE the composers fill in, the params line
+ * it declares (with each optional slot exactly when it reads that parameter), and the parameters it declares.
  */
-function martBody(name: string): { body: string; paramsSelect: string } {
+function martBody(name: string): { body: string; paramsSelect: string; names: MartParameterName[] } {
   const mart = martQuery(name)
   const body = stripHeader(mart.text)
   if (!/^with\s+params\s+as\s*\(\s*/i.test(body) || !body.includes(PARAMS_SELECT))
     throw new QueryFileError(
       `${mart.path}: a mart starts with its params CTE (with params as (${PARAMS_SELECT}),)`,
     )
-  const readsPopulation = READS_POPULATION.test(body)
-  if (readsPopulation !== body.includes(PARAMS_SELECT + POPULATION_SLOT))
+  const read = OPTIONAL_SLOTS.filter((slot) => slot.reads.test(body))
+  const paramsSelect = PARAMS_SELECT + read.map((slot) => slotOf(slot.name)).join('')
+  // the line to its end, less a trailing comment (a lint's noqa)
+  const line = (body.slice(body.indexOf(PARAMS_SELECT)).split('\n')[0] as string).replace(/\s*--.*$/, '')
+  if (line !== paramsSelect) {
+    const unread = OPTIONAL_SLOTS.find((slot) => !read.includes(slot) && line.includes(slotOf(slot.name)))
     throw new QueryFileError(
-      readsPopulation
-        ? `${mart.path}: reads the population, so its params line must end with${POPULATION_SLOT}`
-        : `${mart.path}: declares${POPULATION_SLOT} but does not read the population`,
+      unread
+        ? `${mart.path}: declares${slotOf(unread.name)} but never ${unread.what.replace('reads', 'reads it:')}`
+        : `${mart.path}: ${read.map((slot) => slot.what).join(' and ')}, so its params line must be ${paramsSelect}`,
     )
-  return { body, paramsSelect: readsPopulation ? PARAMS_SELECT + POPULATION_SLOT : PARAMS_SELECT }
+  }
+  return {
+    body,
+    paramsSelect,
+    names: [...MART_PARAMETERS.slice(0, 3), ...read.map((slot) => slot.name)],
+  }
 }
 
-/** A mart's params line with its slots filled, in order, by `values` (a mart may declare fewer than given). */
+/** A mart's params line with its slots filled, in order, by `values`. */
 function filledParams(paramsSelect: string, values: readonly string[]): string {
   let slot = 0
   return paramsSelect.replaceAll('?', () => values[slot++] as string)
@@ -252,8 +269,12 @@ function filledParams(paramsSelect: string, values: readonly string[]): string {
  * as-of date's partition, except the staging the engine already holds as tables.
  */
 export function composeMart(name: string, parameters: MartParameters, options: ComposeOptions = {}): string {
-  const { body, paramsSelect } = martBody(name)
-  const bound = body.replace(paramsSelect, filledParams(paramsSelect, martParameterLiterals(parameters)))
+  const { body, paramsSelect, names } = martBody(name)
+  const literals = martParameterLiterals(parameters)
+  if (names.includes('presence_visits_run') && !parameters.presence_visits_run)
+    throw new MartParameterError(`${name} sums the visits of a presence_visits run: give presence_visits_run`)
+  const values = names.map((parameter) => literals[MART_PARAMETERS.indexOf(parameter)] as string)
+  const bound = body.replace(paramsSelect, filledParams(paramsSelect, values))
   return composeSql(withShared(bound, name), name, options.prepared, parameters.as_of)
 }
 
@@ -261,17 +282,17 @@ export function composeMart(name: string, parameters: MartParameters, options: C
  * What an auditor replaces in a mart's saved query (martTemplate), one placeholder per parameter. A run without
  * a population has population_version null: the placeholder's quoted string is then replaced by null.
  */
-export const MART_PLACEHOLDERS: Record<(typeof MART_PARAMETERS)[number], string> = {
+export const MART_PLACEHOLDERS: Record<MartParameterName, string> = {
   as_of: 'YYYY-MM-DD',
   weights_version: 'WEIGHTS_VERSION',
   register_version: 'REGISTER_VERSION',
   population_version: 'POPULATION_VERSION',
+  presence_visits_run: 'PRESENCE_VISITS_RUN',
 }
 
-/** The parameters a mart's params CTE declares, in order (the population only for the marts that read it). */
-export function martParameterNames(name: string): (typeof MART_PARAMETERS)[number][] {
-  const { paramsSelect } = martBody(name)
-  return MART_PARAMETERS.slice(0, paramsSelect.split('?').length - 1)
+/** The parameters a mart's params CTE declares, in order (the optional ones only for the marts that read them). */
+export function martParameterNames(name: string): MartParameterName[] {
+  return martBody(name).names
 }
 
 /**
@@ -283,8 +304,8 @@ export function martParameterNames(name: string): (typeof MART_PARAMETERS)[numbe
  * every partition: there is no as-of date to prune by.
  */
 export function martTemplate(name: string): string {
-  const { body, paramsSelect } = martBody(name)
-  const placeholders = MART_PARAMETERS.map((parameter) => `'${MART_PLACEHOLDERS[parameter]}'`)
+  const { body, paramsSelect, names } = martBody(name)
+  const placeholders = names.map((parameter) => `'${MART_PLACEHOLDERS[parameter]}'`)
   return composeSql(
     withShared(body.replace(paramsSelect, filledParams(paramsSelect, placeholders)), name),
     name,

@@ -24,6 +24,7 @@ import {
   martParameterLiterals,
   martQuery,
   martStages,
+  PRESENCE_MARTS,
 } from './marts.ts'
 
 export const RUN_MANIFEST_VERSION = 1
@@ -158,7 +159,14 @@ async function runStage(
     await prepareStaging(engine, marts)
     for (const mart of marts) {
       const definition = martQuery(mart)
-      const sql = martSql(stagingPlacement(engine), mart, bound, marts)
+      // presence_daily sums the visits of the presence_visits run this request made before it
+      const presenceVisitsRun = earlierRuns[PRESENCE_MARTS.indexOf('presence_visits')] ?? null
+      const sql = martSql(
+        stagingPlacement(engine),
+        mart,
+        { ...bound, presence_visits_run: presenceVisitsRun },
+        marts,
+      )
       const timeoutMs = request.timeLeftMs?.()
       if (timeoutMs !== undefined && !(timeoutMs > 0)) {
         throw new RunOutOfTimeError(
