@@ -11,6 +11,7 @@ import { type RunManifest, runMarts } from '../../functions/core/analytics/run.t
 import type { Truth } from '../../functions/core/generate/truth.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { copyDemoLake, demoCity } from '../helpers/demo-city.ts'
+import { requestRuns } from '../helpers/request-runs.ts'
 
 /**
  * "Enough days" for a hotspot's own patrol effect: at least this many trial days in each arm. The CI comes from
@@ -82,15 +83,7 @@ describe('planted effects, recovered by the marts', () => {
   // runMarts refuses a result that breaks its grain (MartGrainError); this reads back what it wrote
   it('keeps every mart to its grain: the grain key columns are never null and tell the rows apart', async () => {
     // each presence mart ran first, as a run of its own (earlier_runs)
-    const runs = [
-      ...manifest.earlier_runs.map(
-        (runId) =>
-          JSON.parse(
-            readFileSync(path.join(lake, 'manifests', 'runs', `${runId}.json`), 'utf8'),
-          ) as RunManifest,
-      ),
-      manifest,
-    ]
+    const runs = requestRuns(lake, manifest)
     expect(runs.flatMap((run) => run.marts.map((m) => m.mart))).toEqual([...MART_NAMES])
     for (const mart of MART_NAMES) {
       const { grainKey } = martQuery(mart)

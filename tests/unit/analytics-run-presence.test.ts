@@ -7,15 +7,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
-import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
-import { runIngestCommand } from '../../functions/cli/ingest-command.ts'
+import type { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import { type RunManifest, runMarts } from '../../functions/core/analytics/run.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
-import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
-import { TEST_INGEST_SETTINGS } from '../helpers/ingest-settings.ts'
-
-const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/sample-drops')
+import { requestRuns } from '../helpers/request-runs.ts'
+import { SAMPLES, sampleLake } from '../helpers/sample-lake.ts'
 
 describe('runMarts: presence_daily after a presence_visits run of no rows', () => {
   let root: string
@@ -25,16 +22,7 @@ describe('runMarts: presence_daily after a presence_visits run of no rows', () =
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-presence-runs-'))
     lake = path.join(root, 'lake')
-    store = new FsObjectStore(lake)
-    const clock = fixedClock('2026-03-04T06:00:00Z')
-    await loadReference(store, 'weights', DEFAULT_WEIGHTS_FILE, clock)
-    await loadReference(store, 'register', path.join(SAMPLES, 'register.geojson'), clock)
-    await runIngestCommand([path.join(SAMPLES, 'patrol_pings')], {
-      lake,
-      feed: 'patrol_pings',
-      clock,
-      settings: TEST_INGEST_SETTINGS,
-    })
+    store = await sampleLake(lake, ['patrol_pings'])
   }, 120_000)
 
   afterAll(async () => {
@@ -53,15 +41,7 @@ describe('runMarts: presence_daily after a presence_visits run of no rows', () =
         asOf: '2026-03-03',
         marts: ['presence_visits', 'presence_daily'],
       })
-      const runs = [
-        ...manifest.earlier_runs.map(
-          (runId) =>
-            JSON.parse(
-              readFileSync(path.join(lake, 'manifests', 'runs', `${runId}.json`), 'utf8'),
-            ) as RunManifest,
-        ),
-        manifest,
-      ]
+      const runs = requestRuns(lake, manifest)
       const visitsRun = runs.find((run) => run.marts.some((m) => m.mart === 'presence_visits')) as RunManifest
       await engine.refresh()
       const daily = await engine.rows(

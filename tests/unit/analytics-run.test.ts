@@ -25,9 +25,8 @@ import { FEED_NAMES } from '../../functions/core/contracts/feeds.ts'
 import { fixedClock, type QueryEngine, type StagingBuilder } from '../../functions/core/ports.ts'
 import { loadReference } from '../../functions/core/reference/load.ts'
 import { DEFAULT_WEIGHTS_FILE } from '../../functions/core/reference/weights.ts'
-import { TEST_INGEST_SETTINGS } from '../helpers/ingest-settings.ts'
-
-const SAMPLES = path.resolve(import.meta.dirname, '../fixtures/sample-drops')
+import { requestRuns } from '../helpers/request-runs.ts'
+import { sampleLake } from '../helpers/sample-lake.ts'
 
 describe('runMarts over the sample lake', () => {
   let root: string
@@ -37,18 +36,7 @@ describe('runMarts over the sample lake', () => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'hotspot-run-'))
     lake = path.join(root, 'lake')
-    store = new FsObjectStore(lake)
-    const clock = fixedClock('2026-03-04T06:00:00Z')
-    await loadReference(store, 'weights', DEFAULT_WEIGHTS_FILE, clock)
-    await loadReference(store, 'register', path.join(SAMPLES, 'register.geojson'), clock)
-    for (const feed of FEED_NAMES) {
-      await runIngestCommand([path.join(SAMPLES, feed)], {
-        lake,
-        feed,
-        clock,
-        settings: TEST_INGEST_SETTINGS,
-      })
-    }
+    store = await sampleLake(lake, FEED_NAMES)
   }, 120_000)
 
   afterAll(async () => {
@@ -352,15 +340,7 @@ describe('runMarts over the sample lake', () => {
       })
       expect(loaded).toBeDefined()
       expect(loaded).not.toBe(before.weights_version)
-      const runs = [
-        ...manifest.earlier_runs.map(
-          (runId) =>
-            JSON.parse(
-              readFileSync(path.join(lake, 'manifests', 'runs', `${runId}.json`), 'utf8'),
-            ) as RunManifest,
-        ),
-        manifest,
-      ]
+      const runs = requestRuns(lake, manifest)
       expect(runs.map((run) => run.marts.map((m) => m.mart))).toEqual([
         ['presence_visits'],
         ['presence_daily'],
