@@ -607,6 +607,7 @@ describe('grantQuery', () => {
         weights_version: 'w-1',
         register_version: 'r-1',
         population_version: 'p-1',
+        presence_visits_run: 'r20260303T023000Z-0123abcd',
       })
       expect(
         others.filter((t) => new RegExp(`\\b${t}\\b`).test(sql)),

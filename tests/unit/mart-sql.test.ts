@@ -8,7 +8,9 @@ import {
   composeMart,
   MART_NAMES,
   MartParameterError,
+  martParameterNames,
   martQuery,
+  martTemplate,
   stagingSql,
 } from '../../functions/core/analytics/marts.ts'
 import { MissingReferenceError, martParameters, runMarts } from '../../functions/core/analytics/run.ts'
@@ -77,6 +79,29 @@ describe('martSql: the SQL sent for a mart', () => {
       expect(given.includes(slot("'p-1'")), mart).toBe(readers.includes(mart))
       expect(none.includes(slot('null')), mart).toBe(readers.includes(mart))
     }
+  })
+
+  it('writes the presence_visits run only into presence_daily, which cannot run without one', () => {
+    const slot = (run: string) => `cast(${run} as varchar) as presence_visits_run`
+    for (const mart of MART_NAMES)
+      expect(
+        martSql('inlined', mart, PARAMETERS).includes(slot(`'${PARAMETERS.presence_visits_run}'`)),
+        mart,
+      ).toBe(mart === 'presence_daily')
+    expect(martParameterNames('presence_daily')).toEqual([
+      'as_of',
+      'weights_version',
+      'register_version',
+      'presence_visits_run',
+    ])
+    expect(martTemplate('presence_daily')).toContain(slot("'PRESENCE_VISITS_RUN'"))
+    for (const run of [undefined, null])
+      expect(() => martSql('inlined', 'presence_daily', { ...PARAMETERS, presence_visits_run: run })).toThrow(
+        /presence_daily sums the visits of a presence_visits run/,
+      )
+    expect(() => martSql('inlined', 'presence_daily', { ...PARAMETERS, presence_visits_run: "r'1" })).toThrow(
+      MartParameterError,
+    )
   })
 
   it('refuses parameters that are not a date and versions', () => {
