@@ -5,6 +5,7 @@ import { type MartName, PRESENCE_MARTS } from '../core/analytics/marts.ts'
 import { type RunManifest, runMarts } from '../core/analytics/run.ts'
 import { PRESENCE } from '../core/contracts/presence.ts'
 import { type Clock, type ObjectStore, systemClock } from '../core/ports.ts'
+import { latestRun, NoResultsError } from '../core/reports/results.ts'
 import { formatDay, parseDate } from '../core/time/days.ts'
 
 export interface RunCommandOptions {
@@ -92,13 +93,15 @@ export async function runPresenceBackfill(options: {
   }
 }
 
-async function hasFinishedPresenceRun(store: ObjectStore, asOf: string): Promise<boolean> {
-  const mart = PRESENCE_MARTS[PRESENCE_MARTS.length - 1] as MartName
-  for await (const { key } of store.list(`results/${mart}/as_of=${asOf}/`)) {
-    const runId = /([^/]+)\.parquet$/.exec(key)?.[1]
-    if (runId && (await store.exists(`manifests/runs/${runId}.json`))) return true
-  }
-  return false
+/** Whether the last presence mart has a finished run as of the date (its presence runs all finished then). */
+function hasFinishedPresenceRun(store: ObjectStore, asOf: string): Promise<boolean> {
+  return latestRun(store, asOf, [PRESENCE_MARTS.at(-1) as MartName]).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof NoResultsError) return false
+      throw error
+    },
+  )
 }
 
 export function describeRun(manifest: RunManifest): string {

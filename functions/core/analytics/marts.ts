@@ -31,8 +31,8 @@ export type MartName = (typeof MART_NAMES)[number]
 
 /**
  * The marts whose results other marts read, in the order they run, each a run of its own before the rest
- * (runMarts): presence_visits measures the GPS runs once; presence_daily sums presence_visits' rows of the same
- * as-of date; the marts after them read both through the views of finished runs (shr_presence_history,
+ * (runMarts): presence_visits measures the GPS runs once; presence_daily sums the rows of the presence_visits run
+ * made just before it (presence_visits_run); the marts after them read both through the views of finished runs (shr_presence_history,
  * shr_patrol_visits).
  */
 export const PRESENCE_MARTS: readonly MartName[] = ['presence_visits', 'presence_daily']
@@ -87,8 +87,16 @@ const PARAMS_SELECT =
  * when it reads it: a new population changes no other mart's SQL (nor its query_sha256 in the run manifest).
  */
 const OPTIONAL_SLOTS: { name: MartParameterName; reads: RegExp; what: string }[] = [
-  { name: 'population_version', reads: /\bfrom\s+population\b/i, what: 'reads the population' },
-  { name: 'presence_visits_run', reads: /\bp\.presence_visits_run\b/i, what: 'reads a presence_visits run' },
+  {
+    name: 'population_version',
+    reads: /\bfrom\s+population\b/i,
+    what: 'a mart that reads the population declares it',
+  },
+  {
+    name: 'presence_visits_run',
+    reads: /\bp\.presence_visits_run\b/i,
+    what: 'a mart that reads a presence_visits run by id declares it',
+  },
 ]
 const slotOf = (name: string) => `, cast(? as varchar) as ${name}`
 
@@ -246,8 +254,8 @@ function martBody(name: string): { body: string; paramsSelect: string; names: Ma
     const unread = OPTIONAL_SLOTS.find((slot) => !read.includes(slot) && line.includes(slotOf(slot.name)))
     throw new QueryFileError(
       unread
-        ? `${mart.path}: declares${slotOf(unread.name)} but never ${unread.what.replace('reads', 'reads it:')}`
-        : `${mart.path}: ${read.map((slot) => slot.what).join(' and ')}, so its params line must be ${paramsSelect}`,
+        ? `${mart.path}: declares${slotOf(unread.name)} but never uses it (${unread.what})`
+        : `${mart.path}: its params line must be ${paramsSelect} (${read.map((slot) => slot.what).join('; ')})`,
     )
   }
   return {

@@ -157,16 +157,14 @@ async function runStage(
   const martRuns: MartRun[] = []
   try {
     await prepareStaging(engine, marts)
+    // presence_daily sums the visits of the presence_visits run this request made before it
+    const stageParameters = {
+      ...bound,
+      presence_visits_run: earlierRuns[PRESENCE_MARTS.indexOf('presence_visits')] ?? null,
+    }
     for (const mart of marts) {
       const definition = martQuery(mart)
-      // presence_daily sums the visits of the presence_visits run this request made before it
-      const presenceVisitsRun = earlierRuns[PRESENCE_MARTS.indexOf('presence_visits')] ?? null
-      const sql = martSql(
-        stagingPlacement(engine),
-        mart,
-        { ...bound, presence_visits_run: presenceVisitsRun },
-        marts,
-      )
+      const sql = martSql(stagingPlacement(engine), mart, stageParameters, marts)
       const timeoutMs = request.timeLeftMs?.()
       if (timeoutMs !== undefined && !(timeoutMs > 0)) {
         throw new RunOutOfTimeError(
