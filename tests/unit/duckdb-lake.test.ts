@@ -65,6 +65,54 @@ describe('DuckDbLake: the current version of each record', () => {
   })
 })
 
+describe('DuckDbLake views', () => {
+  const madeViews = async (engine: DuckDbLake) =>
+    (
+      await engine.rows('select view_name from duckdb_views() where not internal order by view_name')
+    ).rows.map((row) => row.view_name)
+
+  it('makes a view when a statement first names it, with the views it reads', async () => {
+    const lake = await TestLake.create({
+      feeds: { incidents: [incident('A', '2026-03-02', 'd2', '2026-03-02T06:00:00Z')] },
+    })
+    const opened = await DuckDbLake.open(lake.root)
+    try {
+      expect(await madeViews(opened)).toEqual([])
+      // named in a comment or as text only: not read, not made
+      await opened.rows("select 'calls' as feed -- and tips")
+      expect(await madeViews(opened)).toEqual([])
+      expect((await opened.rows('select incident_id from incidents')).rows).toEqual([{ incident_id: 'A' }])
+      expect(await madeViews(opened)).toEqual(['incidents', 'incidents_versions'])
+    } finally {
+      opened.close()
+      await lake.close()
+    }
+  })
+
+  it('reads a feed whose first drop arrived after it was opened, once refreshed', async () => {
+    const early = await TestLake.create({ feeds: {} })
+    const later = await TestLake.create({
+      feeds: { incidents: [incident('A', '2026-03-02', 'd2', '2026-03-02T06:00:00Z')] },
+    })
+    const opened = await DuckDbLake.open(early.root)
+    const count = async () => (await opened.rows('select count(*) as n from incidents')).rows
+    try {
+      expect(await count()).toEqual([{ n: 0 }])
+      await cp(path.join(later.root, 'curated', 'incidents'), path.join(early.root, 'curated', 'incidents'), {
+        recursive: true,
+      })
+      // the view made before stands for a feed with no files until the lake looks again
+      expect(await count()).toEqual([{ n: 0 }])
+      await opened.refresh()
+      expect(await count()).toEqual([{ n: 1 }])
+    } finally {
+      opened.close()
+      await early.close()
+      await later.close()
+    }
+  })
+})
+
 describe('DuckDbLake memory', () => {
   it('keeps no copy of the Parquet files it reads (the system caches local files)', async () => {
     const lake = await TestLake.create({
