@@ -7,12 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbLake } from '../../functions/adapters/duckdb-lake.ts'
 import { FsObjectStore } from '../../functions/adapters/fs-object-store.ts'
 import type { Column } from '../../functions/core/contracts/columns.ts'
-import { surveyResponses } from '../../functions/core/contracts/feeds.ts'
+import { CONTRACTS, curatedColumns, surveyResponses } from '../../functions/core/contracts/feeds.ts'
 import { ingestDrop } from '../../functions/core/ingest/ingest.ts'
+import { type PackedRows, RowChunkBuilder } from '../../functions/core/parquet/row-group.ts'
 import {
   CREATED_BY,
   METADATA_KEY,
+  ParquetFileWriter,
   ParquetSink,
+  ROW_GROUP_ROWS,
+  writeParquetChunks,
   writeParquetTable,
 } from '../../functions/core/parquet/writer.ts'
 import { fixedClock } from '../../functions/core/ports.ts'
@@ -82,6 +86,47 @@ describe('curated Parquet: encodings and codecs per column', () => {
     expect(lat).toContain('PLAIN')
     expect(crimeType).toContain('RLE_DICTIONARY')
   })
+
+  it.each([0, 1, 4_999, ROW_GROUP_ROWS + 11_000])(
+    'gives %i rows the same bytes written at once as through the stream writer',
+    async (count) => {
+      const columns = curatedColumns(CONTRACTS.tips)
+      const chunks: PackedRows[] = []
+      const builder = new RowChunkBuilder(columns)
+      for (let i = 0; i < count; i++) {
+        const row = {
+          tip_id: `T${i}`,
+          received_at: Date.UTC(2026, 2, 2) + i * 1_000,
+          source_type: i % 3 === 0 ? 'officer' : 'resident',
+          lat: 51.5 + i / 1e6,
+          lon: -0.09,
+          drop_id: 'tips-2026-03-02-0123456789abcdef',
+          drop_date: Date.UTC(2026, 2, 2) / 86_400_000,
+          source_line: i + 2,
+          ingested_at: Date.UTC(2026, 2, 2, 6),
+          key_derived: false,
+        }
+        if (builder.append(row, [])) {
+          chunks.push(builder.copy())
+          builder.clear()
+        }
+      }
+      chunks.push(builder.copy())
+      const metadata = { drop_id: 'tips-2026-03-02-0123456789abcdef' }
+      const unique = new Set(['tip_id', 'drop_id'])
+      const streamed = path.join(root, `streamed-${count}.parquet`)
+      const writer = new ParquetFileWriter(streamed, columns, metadata, { uniqueColumns: unique })
+      for (const chunk of chunks) writer.write(chunk)
+      await writer.finish()
+      const atOnce = path.join(root, `at-once-${count}.parquet`)
+      writeParquetChunks(atOnce, columns, chunks, metadata, unique)
+      const bytes = await readFile(atOnce)
+      expect(bytes.equals(await readFile(streamed))).toBe(true)
+      const footer = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
+      expect(Number(footer.num_rows)).toBe(count)
+      expect(footer.row_groups.length).toBe(Math.ceil(count / ROW_GROUP_ROWS))
+    },
+  )
 
   it('stops the writer and closes its file when a row of a table cannot be produced', async () => {
     const openFiles = () => readdirSync('/proc/self/fd').length

@@ -1,12 +1,13 @@
-import { mkdtemp, rm, stat, symlink } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_PING_ACCURACY_LIMIT_M, incidents } from '../../functions/core/contracts/feeds.ts'
 import { ingestDrop } from '../../functions/core/ingest/ingest.ts'
-import { QUARANTINE_MAX_BYTES } from '../../functions/core/ingest/quarantine-writer.ts'
+import { QUARANTINE_MAX_BYTES, QuarantineWriter } from '../../functions/core/ingest/quarantine-writer.ts'
 import { scanDrop } from '../../functions/core/ingest/scan.ts'
-import { fixedClock } from '../../functions/core/ports.ts'
+import { fixedClock, isLocalFile } from '../../functions/core/ports.ts'
 import { quarantineLines, TEST_NOW, TempLake } from './helpers/lake.ts'
 
 const HEADER = 'incident_id,reported_at,crime_type,lat,lon,location_description'
@@ -30,10 +31,11 @@ describe('the quarantine file on a full disk', () => {
     await rm(work, { recursive: true, force: true })
   })
 
-  // /dev/full fails every write with ENOSPC: the scan's quarantine file is a link to it
+  // /dev/full fails every write with ENOSPC: the scan's quarantine file is a link to it, written once its
+  // records outgrow what is held in memory (20,000 records: about 5 MB)
   it('fails the scan with ENOSPC and the file named, not with an unhandled error event', async () => {
     await symlink('/dev/full', path.join(work, 'pass1.jsonl'))
-    const file = await lake.writeDrop('garbage.csv', garbage(5_000))
+    const file = await lake.writeDrop('garbage.csv', garbage(20_000))
     const scan = scanDrop(
       {
         contract: incidents,
@@ -53,6 +55,37 @@ describe('the quarantine file on a full disk', () => {
       new Set(),
     )
     await expect(scan).rejects.toThrow(/pass1\.jsonl.*ENOSPC/)
+  })
+})
+
+describe('the quarantine records of a drop', () => {
+  const record = (line: number) => ({
+    drop_id: 'incidents-2026-06-01-0123456789abcdef',
+    feed: 'incidents' as const,
+    file: 'garbage.csv',
+    line,
+    column: null,
+    code: 'wrong_field_count' as const,
+    reason: 'x'.repeat(500),
+  })
+
+  it('are held in memory while they are few, and written to the file once they pass a megabyte', async () => {
+    const few = new QuarantineWriter(path.join(lake.dir, 'few.jsonl'), QUARANTINE_MAX_BYTES)
+    for (let line = 2; line < 12; line++) few.write(record(line))
+    const held = await few.close()
+    expect(isLocalFile(held)).toBe(false)
+    expect(quarantineLines(Buffer.from(held as Uint8Array)).map((l) => JSON.parse(l).line)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i + 2),
+    )
+    expect(existsSync(few.file)).toBe(false)
+
+    const many = new QuarantineWriter(path.join(lake.dir, 'many.jsonl'), QUARANTINE_MAX_BYTES)
+    // about 600 bytes each: 3,000 pass a megabyte
+    for (let line = 2; line < 3_002; line++) many.write(record(line))
+    const written = await many.close()
+    expect(written).toEqual({ file: many.file })
+    const lines = quarantineLines(await readFile(many.file))
+    expect(lines.map((l) => JSON.parse(l).line)).toEqual(Array.from({ length: 3_000 }, (_, i) => i + 2))
   })
 })
 

@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, open, rm, stat } from 'node:fs/promises'
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { columnsOf } from '../contracts/columns.ts'
 import { curatedColumns, type FeedContract } from '../contracts/feeds.ts'
 import { METADATA_KEY, metadataValue, ROW_GROUP_ROWS } from '../parquet/writer.ts'
+import { isLocalFile } from '../ports.ts'
 import { parseDate } from '../time/days.ts'
 import { londonMidnight } from '../time/london.ts'
 import { columnarContract, registerGridOf, screenSql } from './columnar-sql.ts'
@@ -16,6 +17,7 @@ import {
   contentOf,
   type QuarantineRecord,
   type ScanInput,
+  type ScanOutput,
   type ScanResult,
   scanDrop,
   supersededReason,
@@ -177,15 +179,15 @@ class ColumnarScan {
     if (!settled) return undefined
     const rowPath = rowPathLines > 0 ? await this.rowPathScan() : undefined
     if (rowPath === null) return undefined
-    if (rowPath && rowPath.accepted > 0 && (await this.keysMeet(rowPath.parquetFile))) return undefined
+    // DuckDB reads the row path's rows from a file
+    const rowPathParquet = rowPath?.accepted
+      ? await onDisk(rowPath.curated, path.join(this.folder, 'row-path.parquet'))
+      : undefined
+    if (rowPathParquet && (await this.keysMeet(rowPathParquet))) return undefined
     const parquetFile = path.join(this.folder, 'curated.parquet')
-    await this.writeCurated(
-      parquetFile,
-      rowPath?.accepted ? rowPath.parquetFile : undefined,
-      settled.repeated,
-    )
+    await this.writeCurated(parquetFile, rowPathParquet, settled.repeated)
     const fastRows = Number((await this.rows(`select count(*) from keyed`))[0]?.[0])
-    const quarantine = await this.writeQuarantine(settled.superseded, rowPath?.quarantineFile)
+    const { writer: quarantine, output } = await this.writeQuarantine(settled.superseded, rowPath?.quarantine)
     return {
       pass: settled.repeated ? 2 : 1,
       format: 'csv',
@@ -196,8 +198,8 @@ class ColumnarScan {
       byCode: quarantine.byCode,
       quarantineTruncated: quarantine.truncated,
       repeats: new Set(),
-      parquetFile,
-      quarantineFile: quarantine.file,
+      curated: { file: parquetFile },
+      quarantine: output,
     }
   }
 
@@ -437,15 +439,17 @@ class ColumnarScan {
    */
   private async writeQuarantine(
     superseded: Emitted[],
-    rowPathFile: string | undefined,
-  ): Promise<QuarantineWriter> {
+    rowPathRecords: ScanOutput | undefined,
+  ): Promise<{ writer: QuarantineWriter; output: ScanOutput }> {
     const writer = new QuarantineWriter(
       path.join(this.folder, 'quarantine.jsonl'),
       this.input.quarantineMaxBytes,
     )
     const rowPath: QuarantineRecord[] = []
-    if (rowPathFile) {
-      const text = await readText(rowPathFile)
+    if (rowPathRecords) {
+      const text = isLocalFile(rowPathRecords)
+        ? await readText(rowPathRecords.file)
+        : Buffer.from(rowPathRecords).toString('utf8')
       for (const line of text.split('\n')) if (line !== '') rowPath.push(JSON.parse(line))
     }
     let s = 0
@@ -458,9 +462,15 @@ class ColumnarScan {
       if (draining) await draining
     }
     while (s < superseded.length) writer.write((superseded[s++] as Emitted).record)
-    await writer.close()
-    return writer
+    return { writer, output: await writer.close() }
   }
+}
+
+/** The file of a scan's output: its own, or one written here from its bytes. */
+async function onDisk(output: ScanOutput, file: string): Promise<string> {
+  if (isLocalFile(output)) return output.file
+  await writeFile(file, output)
+  return file
 }
 
 /** The text of some lines of a file (numbered from 1), read through once. */

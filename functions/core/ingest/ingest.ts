@@ -4,7 +4,7 @@ import path from 'node:path'
 import { contractFor, DEFAULT_PING_ACCURACY_LIMIT_M, type FeedName } from '../contracts/feeds.ts'
 import { FUTURE_TOLERANCE_MS } from '../contracts/validate.ts'
 import { curatedKey, ingestClaimKey, ingestManifestKey, landingKey, quarantineKey } from '../lake.ts'
-import type { Clock, ObjectStore } from '../ports.ts'
+import { type Clock, isLocalFile, type ObjectStore } from '../ports.ts'
 import { isDay } from '../time/days.ts'
 import { makeWorkFolder, removeWorkFolder } from '../work-folder.ts'
 import { DropDateRefusedError, dropDateRefusal } from './drop-date.ts'
@@ -261,7 +261,7 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
       }
       if (scan.repeats.size > 0) {
         // set aside for good: the temporary folder holds one pass's files at a time
-        await Promise.all([rm(scan.parquetFile), rm(scan.quarantineFile)])
+        await Promise.all([scan.curated, scan.quarantine].filter(isLocalFile).map(({ file }) => rm(file)))
         scan = await scanDrop(scanInput, work, scan.repeats)
       }
     } catch (error) {
@@ -280,18 +280,10 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
       quarantine: scan.quarantined > 0 ? quarantineKey(feed, dropDate, dropId) : null,
     }
     if (outputs.curated) {
-      await store.create(
-        outputs.curated,
-        { file: scan.parquetFile },
-        { contentType: 'application/vnd.apache.parquet' },
-      )
+      await store.create(outputs.curated, scan.curated, { contentType: 'application/vnd.apache.parquet' })
     }
     if (outputs.quarantine) {
-      await store.create(
-        outputs.quarantine,
-        { file: scan.quarantineFile },
-        { contentType: 'application/x-ndjson' },
-      )
+      await store.create(outputs.quarantine, scan.quarantine, { contentType: 'application/x-ndjson' })
     }
     await request.beforeManifest?.()
     const published = performance.now()

@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
+import type { LocalFile } from '../ports.ts'
 import type { QuarantineCode, QuarantineRecord } from './scan.ts'
 
 /**
@@ -19,12 +20,20 @@ export interface QuarantineTruncation {
 }
 
 /**
- * Writes a drop's quarantine records to a local JSON Lines file, at most `maxBytes` of them. A write that fails
+ * Records are kept in memory until they pass this much, and only then written to the file: most daily drops
+ * quarantine a row or none, and their records are published from memory without a file of their own.
+ */
+const HELD_BYTES = 1024 * 1024
+
+/**
+ * Writes a drop's quarantine records to a local JSON Lines file, at most `maxBytes` of them; a drop's first
+ * megabyte of them is held in memory, and `close` answers it as bytes when no more came. A write that fails
  * (a full disk, a quota) fails the drop: it is thrown from the next `write`, `drained` or `close`, with the
  * file named, never left as an unhandled 'error' event (which ends the process, and every other drop with it).
  */
 export class QuarantineWriter {
-  private readonly stream: WriteStream
+  private stream: WriteStream | undefined
+  private held: string[] = []
   private failure: Error | undefined
   private bytes = 0
   count = 0
@@ -34,14 +43,7 @@ export class QuarantineWriter {
   constructor(
     readonly file: string,
     private readonly maxBytes: number,
-  ) {
-    this.stream = createWriteStream(file)
-    this.stream.on('error', (error: NodeJS.ErrnoException) => {
-      this.failure ??= Object.assign(new Error(`${file}: ${error.message}`, { cause: error }), {
-        code: error.code,
-      })
-    })
-  }
+  ) {}
 
   write(record: QuarantineRecord): void {
     if (this.failure) throw this.failure
@@ -58,37 +60,58 @@ export class QuarantineWriter {
       return
     }
     this.bytes += size
-    this.stream.write(line)
+    if (this.stream) this.stream.write(line)
+    else {
+      this.held.push(line)
+      if (this.bytes > HELD_BYTES) this.open().write(this.held.splice(0).join(''))
+    }
   }
 
   /** Undefined unless the stream's buffer is full: then a promise that it has drained (or of its failure). */
   drained(): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure)
-    if (!this.stream.writableNeedDrain) return undefined
+    const stream = this.stream
+    if (!stream?.writableNeedDrain) return undefined
     return new Promise<void>((resolve, reject) => {
       const onDrain = () => {
-        this.stream.off('error', onError)
+        stream.off('error', onError)
         resolve()
       }
       const onError = () => {
-        this.stream.off('drain', onDrain)
+        stream.off('drain', onDrain)
         reject(this.failure)
       }
-      this.stream.once('drain', onDrain)
-      this.stream.once('error', onError)
+      stream.once('drain', onDrain)
+      stream.once('error', onError)
     })
   }
 
   abort(): void {
-    this.stream.destroy()
+    this.stream?.destroy()
+    this.held = []
   }
 
-  async close(): Promise<void> {
+  /** The records: in memory (empty when there were none), or the file once they outgrew it. */
+  async close(): Promise<Uint8Array | LocalFile> {
     if (this.failure) throw this.failure
+    const stream = this.stream
+    if (!stream) return Buffer.from(this.held.splice(0).join(''))
     await new Promise<void>((resolve, reject) =>
-      this.stream.end((error?: Error | null) =>
+      stream.end((error?: Error | null) =>
         this.failure || error ? reject(this.failure ?? error) : resolve(),
       ),
     )
+    return { file: this.file }
+  }
+
+  private open(): WriteStream {
+    const stream = createWriteStream(this.file)
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      this.failure ??= Object.assign(new Error(`${this.file}: ${error.message}`, { cause: error }), {
+        code: error.code,
+      })
+    })
+    this.stream = stream
+    return stream
   }
 }

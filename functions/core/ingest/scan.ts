@@ -3,6 +3,7 @@ import { cleanText, columnsOf, MAX_FIELD_CHARS } from '../contracts/columns.ts'
 import { curatedColumns, type FeedContract, type FeedName } from '../contracts/feeds.ts'
 import { validateRow } from '../contracts/validate.ts'
 import type { Value } from '../parquet/writer.ts'
+import type { LocalFile } from '../ports.ts'
 import { parseDate } from '../time/days.ts'
 import {
   bindCsv,
@@ -79,9 +80,12 @@ export interface ScanResult {
   quarantineTruncated: QuarantineTruncation | null
   /** Keys seen more than once in pass 1 (its files are then set aside): the drop needs a second pass to settle them. */
   repeats: Set<string>
-  parquetFile: string
-  quarantineFile: string
+  /** The curated Parquet file and the quarantine records: in memory for a small drop, else files of the scan's. */
+  curated: ScanOutput
+  quarantine: ScanOutput
 }
+
+export type ScanOutput = Uint8Array | LocalFile
 
 const TEXT_PREVIEW_CHARS = 65_536
 
@@ -209,8 +213,8 @@ class DropScan {
       throw new FileRejectedError(this.input.sourceName, 'empty file: no header and no rows')
     }
     for (const { row, lineage } of this.heldBack.values()) this.sink.append(row, lineage)
-    const repeats = await this.sink.finish()
-    await this.quarantine.close()
+    const { repeats, parquet } = await this.sink.finish()
+    const quarantine = await this.quarantine.close()
     return {
       pass: this.pass,
       format: this.format ?? 'csv',
@@ -221,8 +225,8 @@ class DropScan {
       byCode: this.quarantine.byCode,
       quarantineTruncated: this.quarantine.truncated,
       repeats,
-      parquetFile: this.sink.file,
-      quarantineFile: this.quarantine.file,
+      curated: parquet,
+      quarantine,
     }
   }
 

@@ -2,7 +2,8 @@ import { closeSync, openSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { Column } from '../contracts/columns.ts'
 import { type PackedRows, RowChunkBuilder, type Value } from '../parquet/row-group.ts'
-import { ParquetFileWriter, parquetWasmFile, ROW_GROUP_ROWS } from '../parquet/writer.ts'
+import { parquetBytes, parquetWasmFile, ROW_GROUP_ROWS } from '../parquet/writer.ts'
+import type { LocalFile } from '../ports.ts'
 import { RepeatedKeys } from './key-set.ts'
 
 export type SinkRequest =
@@ -53,8 +54,8 @@ function writerThreadEntry(): URL {
 
 /**
  * Writes validated rows to a Parquet file like `ParquetSink`, but encodes on a worker thread: this thread reads
- * and validates while the worker encodes. A drop smaller than one row group (most daily drops) is written here
- * at `finish`, without starting a thread. Both ways hand the same chunks to the same writer (parquet/writer.ts),
+ * and validates while the worker encodes. A drop smaller than one row group (most daily drops) is encoded here
+ * at `finish`, without starting a thread, and kept in memory: `finish` answers its bytes, and writes no file. Both ways hand the same chunks to the same writer (parquet/writer.ts),
  * so the file is the same.
  *
  * `append` never blocks; the caller awaits `ready()` now and then (between batches), which holds it back while
@@ -98,19 +99,17 @@ export class ThreadedParquetSink {
     return this.until(() => this.rowsInFlight < MAX_ROWS_IN_FLIGHT)
   }
 
-  /** Writes what is left and closes the file; answers the keys that rows repeated (with `keyColumns`). */
-  async finish(): Promise<Set<string>> {
+  /**
+   * Writes what is left and closes the file; answers the keys that rows repeated (with `keyColumns`), and the
+   * Parquet file: its bytes for a drop that never reached a writer thread (no file is written), else the file.
+   */
+  async finish(): Promise<{ repeats: Set<string>; parquet: Uint8Array | LocalFile }> {
     if (!this.worker) {
-      const writer = new ParquetFileWriter(this.file, this.columns, this.kvMetadata, {
-        uniqueColumns: this.uniqueColumns,
-      })
+      const chunks = [...this.held, this.chunk.copy()]
       const keys = this.keyColumns.length ? new RepeatedKeys(this.columns, this.keyColumns) : undefined
-      for (const chunk of [...this.held, this.chunk.copy()]) {
-        keys?.observe(chunk)
-        writer.write(chunk)
-      }
-      await writer.finish()
-      return keys?.repeats ?? new Set()
+      for (const chunk of chunks) keys?.observe(chunk)
+      const parquet = parquetBytes(this.file, this.columns, chunks, this.kvMetadata, this.uniqueColumns)
+      return { repeats: keys?.repeats ?? new Set(), parquet }
     }
     this.send(this.chunk.copy())
     this.post({ kind: 'finish' })
@@ -119,7 +118,7 @@ export class ThreadedParquetSink {
     } finally {
       await this.stop()
     }
-    return this.repeats as Set<string>
+    return { repeats: this.repeats as Set<string>, parquet: { file: this.file } }
   }
 
   /** Stops the writer thread, if any; the partial file is left for the caller to remove. */
