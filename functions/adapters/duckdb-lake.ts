@@ -300,8 +300,13 @@ export class DuckDbLake implements QueryEngine, StagingBuilder, ViewRefresher {
    * presence marts, reading pings and the register, paid before each of its stages.
    */
   private async ensureViews(sql: string, making: ReadonlySet<string> = new Set()): Promise<void> {
-    // names outside text and comments: a view's file pattern names the folder of the feed it reads
-    const code = sql.replace(/'(?:[^']|'')*'|--[^\n]*/g, ' ')
+    // names outside text and comments, read left to right as DuckDB's tokenizer does (a quote inside a comment or a
+    // quoted identifier opens no string); a quoted identifier's name counts: a view's file pattern names the
+    // folder of the feed it reads
+    const code = sql.replace(
+      /'(?:[^']|'')*'|"((?:[^"]|"")*)"|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|\$([a-z_]*)\$[\s\S]*?\$\2\$/gi,
+      (_, quoted: string | undefined) => (quoted === undefined ? ' ' : ` ${quoted.replaceAll('""', '"')} `),
+    )
     const words = new Set(code.toLowerCase().match(/[a-z_][a-z0-9_]*/g))
     for (const [name, definition] of this.definitions) {
       if (!words.has(name) || making.has(name)) continue

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parquetMetadata } from 'hyparquet'
@@ -127,6 +127,16 @@ describe('curated Parquet: encodings and codecs per column', () => {
       expect(footer.row_groups.length).toBe(Math.ceil(count / ROW_GROUP_ROWS))
     },
   )
+
+  // found by review: as the stream writer does, a failed write names the file and keeps the system's code
+  it('names the file when a table written at once cannot be stored (a full disk)', async () => {
+    const file = path.join(root, 'full.parquet')
+    await symlink('/dev/full', file)
+    const columns: Column[] = [{ name: 'lat', kind: 'double', required: false, description: '' }]
+    const written = writeParquetTable(file, columns, [{ lat: 51.5 }, { lat: 51.6 }])
+    await expect(written).rejects.toThrow(/full\.parquet: ENOSPC/)
+    await expect(written).rejects.toMatchObject({ code: 'ENOSPC' })
+  })
 
   it('stops the writer and closes its file when a row of a table cannot be produced', async () => {
     const openFiles = () => readdirSync('/proc/self/fd').length

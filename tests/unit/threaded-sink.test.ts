@@ -7,8 +7,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Column } from '../../functions/core/contracts/columns.ts'
 import { curatedColumns, incidents, LINEAGE_COLUMNS } from '../../functions/core/contracts/feeds.ts'
 import { ThreadedParquetSink } from '../../functions/core/ingest/threaded-sink.ts'
-import { arrowSchema, RowChunkBuilder, recordBatchOf } from '../../functions/core/parquet/row-group.ts'
-import { ParquetSink, ROW_GROUP_ROWS, type Value } from '../../functions/core/parquet/writer.ts'
+import {
+  arrowSchema,
+  CHUNK_ROWS,
+  RowChunkBuilder,
+  recordBatchOf,
+} from '../../functions/core/parquet/row-group.ts'
+import {
+  MAX_HELD_BYTES,
+  ParquetSink,
+  ROW_GROUP_ROWS,
+  type Value,
+} from '../../functions/core/parquet/writer.ts'
 import { isLocalFile } from '../../functions/core/ports.ts'
 import { TempLake } from './helpers/lake.ts'
 
@@ -88,6 +98,29 @@ describe('ThreadedParquetSink', () => {
     expect(threaded.equals(inThread)).toBe(true)
     expect(await readdir(work)).toEqual(['in-thread.parquet'])
   })
+
+  it('hands rows of long text to the writer thread once they hold MAX_HELD_BYTES, short of a row group', async () => {
+    // rows are handed on a chunk (CHUNK_ROWS) at a time: the first chunk holds 35 MB of this text
+    const text = 'a long description'.repeat(400) // 7,200 bytes
+    const rows = CHUNK_ROWS + 1_000
+    const threaded = new ThreadedParquetSink(path.join(work, 'long.parquet'), COLUMNS, KV, UNIQUE)
+    const inThread = new ParquetSink(path.join(work, 'long-in-thread.parquet'), COLUMNS, KV, UNIQUE)
+    for (let i = 0; i < rows; i++) {
+      const { row, lineage } = rowOf(i)
+      const long = { ...row, location_description: `${i} ${text}` }
+      threaded.append(long, lineage)
+      inThread.append({
+        ...long,
+        ...Object.fromEntries(LINEAGE_COLUMNS.map((c, at) => [c.name, lineage[at]])),
+      })
+      if (i % 500 === 0) await threaded.ready()
+    }
+    const { parquet } = await threaded.finish()
+    await inThread.finish()
+    expect(CHUNK_ROWS * text.length).toBeGreaterThan(MAX_HELD_BYTES)
+    expect(parquet).toEqual({ file: threaded.file })
+    expect((await readFile(threaded.file)).equals(await readFile(inThread.file))).toBe(true)
+  }, 60_000)
 
   it('writes an empty file as ParquetSink does', async () => {
     const { threaded, inThread } = await writeBoth(0)

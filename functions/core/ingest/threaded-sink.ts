@@ -1,8 +1,8 @@
 import { closeSync, openSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { Column } from '../contracts/columns.ts'
-import { type PackedRows, RowChunkBuilder, type Value } from '../parquet/row-group.ts'
-import { parquetBytes, parquetWasmFile, ROW_GROUP_ROWS } from '../parquet/writer.ts'
+import { type PackedRows, packedBytes, RowChunkBuilder, type Value } from '../parquet/row-group.ts'
+import { MAX_HELD_BYTES, parquetBytes, parquetWasmFile, ROW_GROUP_ROWS } from '../parquet/writer.ts'
 import type { LocalFile } from '../ports.ts'
 import { RepeatedKeys } from './key-set.ts'
 
@@ -55,7 +55,8 @@ function writerThreadEntry(): URL {
 /**
  * Writes validated rows to a Parquet file like `ParquetSink`, but encodes on a worker thread: this thread reads
  * and validates while the worker encodes. A drop smaller than one row group (most daily drops) is encoded here
- * at `finish`, without starting a thread, and kept in memory: `finish` answers its bytes, and writes no file. Both ways hand the same chunks to the same writer (parquet/writer.ts),
+ * at `finish`, without starting a thread, and kept in memory: `finish` answers its bytes, and writes no file
+ * (unless its text outgrows `MAX_HELD_BYTES` first). Both ways hand the same chunks to the same writer (parquet/writer.ts),
  * so the file is the same.
  *
  * `append` never blocks; the caller awaits `ready()` now and then (between batches), which holds it back while
@@ -67,6 +68,7 @@ export class ThreadedParquetSink {
   /** Chunks kept here until the drop proves larger than a row group. */
   private held: PackedRows[] = []
   private heldRows = 0
+  private heldBytes = 0
   private worker: Worker | undefined
   private fd: number | undefined
   private rowsInFlight = 0
@@ -138,9 +140,11 @@ export class ThreadedParquetSink {
   private handOver(): void {
     if (this.worker) this.send(this.chunk.copy())
     else {
-      this.held.push(this.chunk.copy())
-      this.heldRows += this.chunk.rows
-      if (this.heldRows >= ROW_GROUP_ROWS) {
+      const chunk = this.chunk.copy()
+      this.held.push(chunk)
+      this.heldRows += chunk.rows
+      this.heldBytes += packedBytes(chunk)
+      if (this.heldRows >= ROW_GROUP_ROWS || this.heldBytes >= MAX_HELD_BYTES) {
         this.start()
         for (const chunk of this.held) this.send(chunk)
         this.held = []

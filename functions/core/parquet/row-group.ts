@@ -40,6 +40,17 @@ export interface PackedRows {
   columns: PackedColumn[]
 }
 
+/** The bytes a chunk's arrays take. */
+export function packedBytes(chunk: PackedRows): number {
+  let bytes = 0
+  for (const column of chunk.columns) {
+    if (column.kind === 'number') bytes += column.values.byteLength + column.present.byteLength
+    else if (column.kind === 'boolean') bytes += column.codes.byteLength
+    else bytes += column.bytes.byteLength + column.offsets.byteLength + column.present.byteLength
+  }
+  return bytes
+}
+
 const NUMERIC_KINDS: ReadonlySet<ColumnKind> = new Set(['timestamp', 'date', 'int', 'double'])
 
 /** A chunk's text starts with this much room per row and doubles when a row needs more. */

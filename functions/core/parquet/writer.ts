@@ -16,7 +16,7 @@ import {
   writeParquet,
 } from 'parquet-wasm/esm'
 import type { Column } from '../contracts/columns.ts'
-import { arrowSchema, type PackedRows, RowChunkBuilder, recordBatchOf } from './row-group.ts'
+import { arrowSchema, type PackedRows, packedBytes, RowChunkBuilder, recordBatchOf } from './row-group.ts'
 
 export type { Value } from './row-group.ts'
 
@@ -51,6 +51,12 @@ function loadParquetWasm(): void {
   })
   wasmReady = true
 }
+
+/**
+ * Rows held to be written in one call (`parquetBytes`) stop at this many bytes, though they fill no row group:
+ * the Parquet writer holds a copy of them in its WebAssembly memory while it encodes, beside the file it makes.
+ */
+export const MAX_HELD_BYTES = 32 * 1024 * 1024
 
 /**
  * The file's own metadata (its drop, its run) is one key-value entry: parquet-wasm hands the entries to the
@@ -286,7 +292,14 @@ export function writeParquetChunks(
   kvMetadata: Record<string, string>,
   uniqueColumns: ReadonlySet<string> = new Set(),
 ): void {
-  writeFileSync(file, parquetBytes(file, columns, chunks, kvMetadata, uniqueColumns))
+  const bytes = parquetBytes(file, columns, chunks, kvMetadata, uniqueColumns)
+  try {
+    writeFileSync(file, bytes)
+  } catch (error) {
+    // as ParquetFileWriter: a failed write (a full disk) says how, not where; its system code is kept
+    const cause = error as NodeJS.ErrnoException
+    throw Object.assign(new Error(`${file}: ${cause.message}`, { cause }), { code: cause.code })
+  }
 }
 
 /**
@@ -312,14 +325,16 @@ export async function writeParquetTable(
 
 /**
  * Writes rows to a Parquet file on this thread: for tables built in memory (reference data, mart results).
- * Ingest writes through `ThreadedParquetSink`. Rows are held until they outgrow a row group, and a table that
- * never does is written in one call (`writeParquetChunks`); a larger one goes through the stream writer.
+ * Ingest writes through `ThreadedParquetSink`. Rows are held until they outgrow a row group or `MAX_HELD_BYTES`,
+ * and a table that never does is written in one call (`writeParquetChunks`); a larger one goes through the stream
+ * writer.
  */
 export class ParquetSink {
   private writer: ParquetFileWriter | undefined
   private readonly chunk: RowChunkBuilder
   private held: PackedRows[] = []
   private heldRows = 0
+  private heldBytes = 0
   rows = 0
 
   constructor(
@@ -362,9 +377,11 @@ export class ParquetSink {
   private handOver(): void {
     if (this.writer) this.writer.write(this.chunk.copy())
     else {
-      this.held.push(this.chunk.copy())
-      this.heldRows += this.chunk.rows
-      if (this.heldRows > ROW_GROUP_ROWS) {
+      const chunk = this.chunk.copy()
+      this.held.push(chunk)
+      this.heldRows += chunk.rows
+      this.heldBytes += packedBytes(chunk)
+      if (this.heldRows > ROW_GROUP_ROWS || this.heldBytes >= MAX_HELD_BYTES) {
         this.writer = new ParquetFileWriter(this.file, this.columns, this.kvMetadata, {
           uniqueColumns: this.uniqueColumns,
         })
