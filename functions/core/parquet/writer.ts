@@ -244,13 +244,15 @@ export class ParquetFileWriter {
     const footerLength = tail.readUInt32LE(0)
     const footer = Buffer.alloc(footerLength + 8)
     readSync(fd, footer, 0, footer.length, size - footer.length)
-    const stored = Number(parquetMetadata(footer.buffer.slice(0, footer.length)).num_rows)
-    if (stored !== this.rowsGiven) {
-      throw new Error(
-        `${this.file}: the Parquet writer stored ${stored} of the ${this.rowsGiven} rows it was given`,
-      )
-    }
+    assertRowsStored(this.file, footer.buffer.slice(0, footer.length), this.rowsGiven)
   }
+}
+
+/** Throws unless a Parquet file's footer (the file's last bytes, or the whole file) counts `rows` rows. */
+function assertRowsStored(name: string, footer: ArrayBuffer, rows: number): void {
+  const stored = Number(parquetMetadata(footer).num_rows)
+  if (stored !== rows)
+    throw new Error(`${name}: the Parquet writer stored ${stored} of the ${rows} rows it was given`)
 }
 
 /**
@@ -277,10 +279,11 @@ export function parquetBytes(
   const table = ParquetTable.fromIPCStream(tableToIPC(new ArrowTable(schema, batches), 'stream'))
   // the writer takes the table (its WebAssembly memory is freed with the call)
   const bytes = writeParquet(table, writerProperties(columns, uniqueColumns, kvMetadata))
-  const footer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer
-  const stored = Number(parquetMetadata(footer).num_rows)
-  if (stored !== rows)
-    throw new Error(`${name}: the Parquet writer stored ${stored} of the ${rows} rows it was given`)
+  assertRowsStored(
+    name,
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer,
+    rows,
+  )
   return bytes
 }
 
