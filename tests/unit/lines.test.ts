@@ -79,3 +79,39 @@ describe('readLines', () => {
     expect(error).toMatchObject({ line: 3001, byteOffset: 300_003 })
   })
 })
+
+/** Batches and the error, if any, of readLines over a file or its bytes. */
+async function read(source: string | Buffer, encoding: 'utf-8' | 'windows-1252') {
+  const batches: unknown[] = []
+  try {
+    for await (const batch of readLines(source, encoding)) batches.push(batch)
+    return { batches }
+  } catch (error) {
+    return { batches, error }
+  }
+}
+
+describe('readLines from bytes read whole (a small drop)', () => {
+  const long = 'x'.repeat(300 * 1024)
+  it.each([
+    [
+      'a BOM and CRLF endings',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a,b\r\n1,2\r\n3,4')]),
+      'utf-8',
+    ],
+    ['lines across the 256 KiB pieces', Buffer.from(`h\n${long}\né,${long}\nlast\n`), 'utf-8'],
+    [
+      'a byte that is not UTF-8 past the first piece',
+      Buffer.concat([Buffer.from(`h\n${long}\nCaf`), Buffer.from([0xe9, 0x0a])]),
+      'utf-8',
+    ],
+    ['UTF-8 declared Windows-1252', Buffer.from(`h\n${long}\nCafé\n`), 'windows-1252'],
+    ['Windows-1252', Buffer.from([0x61, 0x0a, 0x43, 0x61, 0x66, 0xe9, 0x0a]), 'windows-1252'],
+  ] as const)('gives what the file gives: %s', async (_, bytes, encoding) => {
+    const file = path.join(dir, 'drop.csv')
+    writeFileSync(file, bytes)
+    const fromFile = await read(file, encoding)
+    expect(await read(bytes, encoding)).toEqual(fromFile)
+    expect(fromFile.batches.length + (fromFile.error ? 1 : 0)).toBeGreaterThan(0)
+  })
+})

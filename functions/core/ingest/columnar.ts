@@ -57,7 +57,7 @@ export async function columnarScan(
   { minBytes = COLUMNAR_MIN_BYTES }: { minBytes?: number } = {},
 ): Promise<ScanResult | undefined> {
   const { contract } = input
-  if ((await stat(input.file)).size < minBytes) return undefined
+  if ((input.contents?.length ?? (await stat(input.file)).size) < minBytes) return undefined
   if (!columnarContract(contract) || contract.key.some((k) => !keyColumnRequired(contract, k)))
     return undefined
   if ((input.format ?? 'csv') !== 'csv' || input.encoding !== 'utf-8') return undefined
@@ -355,7 +355,11 @@ class ColumnarScan {
     await finished(out)
     const work = path.join(this.folder, 'row-path')
     await mkdir(work)
-    const scan = await scanDrop({ ...this.input, file, onProgress: undefined }, work, new Set())
+    const scan = await scanDrop(
+      { ...this.input, file, contents: undefined, onProgress: undefined },
+      work,
+      new Set(),
+    )
     return scan.repeats.size > 0 || scan.quarantineTruncated ? null : scan
   }
 

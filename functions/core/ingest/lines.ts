@@ -104,19 +104,30 @@ export async function readChunks(file: string, chunkBytes: number): Promise<Read
   return createReadStream(file, { highWaterMark: Math.min(size + 1, chunkBytes) })
 }
 
+const LINE_CHUNK_BYTES = 256 * 1024
+
+/** Bytes in memory in the pieces a file is read in. */
+function* slices(bytes: Buffer): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += LINE_CHUNK_BYTES) yield bytes.subarray(at, at + LINE_CHUNK_BYTES)
+}
+
 /**
  * Streams a file as decoded physical lines (LF or CRLF, a UTF-8 BOM removed), in batches. Decoding is strict:
  * a byte sequence that is not valid in the declared encoding throws `UndecodableError`, and so does, at its end,
  * a file declared windows-1252 that is UTF-8 (MisdeclaredUtf8Check).
  */
-export async function* readLines(file: string, encoding: Encoding): AsyncGenerator<LineBatch> {
+export async function* readLines(
+  /** The file, or its bytes when they were read whole already. */
+  source: string | Buffer,
+  encoding: Encoding,
+): AsyncGenerator<LineBatch> {
   const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: false })
   let carry = ''
   let oversized: { preview: string; length: number } | undefined
   let lineNumber = 1
   let bytesRead = 0
   const utf8Check = encoding === 'windows-1252' ? new MisdeclaredUtf8Check() : undefined
-  const stream = await readChunks(file, 256 * 1024)
+  const stream = typeof source === 'string' ? await readChunks(source, LINE_CHUNK_BYTES) : slices(source)
   const take = (text: string, final: boolean): LineBatch | undefined => {
     const lines: PhysicalLine[] = []
     const first = lineNumber

@@ -50,6 +50,8 @@ export interface QuarantineRecord {
 export interface ScanInput {
   contract: FeedContract
   file: string
+  /** The file's bytes, when the drop is small enough to be read once for its hash and its scan. */
+  contents?: Buffer
   /** The drop's name as delivered, for messages and quarantine records. */
   sourceName: string
   dropId: string
@@ -197,7 +199,7 @@ class DropScan {
   }
 
   async run(): Promise<ScanResult> {
-    const lines = readLines(this.input.file, this.input.encoding)
+    const lines = readLines(this.input.contents ?? this.input.file, this.input.encoding)
     const batches: AsyncIterable<SourceRecord[]> = this.jsonl ? jsonlRecords(lines) : csvRecords(lines)
     for await (const batch of batches) {
       for (const record of batch) {
