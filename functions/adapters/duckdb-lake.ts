@@ -198,9 +198,11 @@ export class DuckDbLake implements QueryEngine, StagingBuilder, ViewRefresher {
     await connection.run(readFileSync(path.join(queriesDir(), 'compat', 'duckdb.sql'), 'utf8'))
     const lake = new DuckDbLake(folder, instance, connection, options)
     await lake.refresh()
-    // an auditor lists the views (SHOW TABLES) as well as reading them: all are made before the lake is confined
-    if (options.confined) await lake.ensureViews([...lake.definitions.keys()].join(' '))
-    if (options.confined) await lake.confine()
+    if (options.confined) {
+      // an auditor lists the views (SHOW TABLES) as well as reading them: all are made before the lake is confined
+      await lake.ensureViews([...lake.definitions.keys()].join(' '))
+      await lake.confine()
+    }
     return lake
   }
 

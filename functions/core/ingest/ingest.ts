@@ -179,6 +179,12 @@ async function readIfSmall(file: string): Promise<Buffer | undefined> {
   }
 }
 
+function digestOf(contents: Buffer): DropContent {
+  const digest = new ContentDigest()
+  digest.update(contents)
+  return digest.content()
+}
+
 async function sha256Of(chunks: AsyncIterable<Buffer>): Promise<DropContent> {
   const digest = new ContentDigest()
   for await (const chunk of chunks) digest.update(chunk)
@@ -232,9 +238,7 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
   const contents = request.content ? undefined : await readIfSmall(request.file)
   const { sha256, bytes } =
     request.content ??
-    (contents
-      ? { sha256: createHash('sha256').update(contents).digest('hex'), bytes: contents.length }
-      : await sha256Of(await readChunks(request.file, HASH_CHUNK_BYTES)))
+    (contents ? digestOf(contents) : await sha256Of(await readChunks(request.file, HASH_CHUNK_BYTES)))
   const dropId = dropIdOf(feed, dropDate, sha256)
   const refusal = dropDateRefusal(dropDate, request.clock.now())
   if (refusal !== undefined) {

@@ -1,8 +1,8 @@
 import { closeSync, openSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { Column } from '../contracts/columns.ts'
-import { type PackedRows, packedBytes, RowChunkBuilder, type Value } from '../parquet/row-group.ts'
-import { MAX_HELD_BYTES, parquetBytes, parquetWasmFile, ROW_GROUP_ROWS } from '../parquet/writer.ts'
+import { type PackedRows, RowChunkBuilder, type Value } from '../parquet/row-group.ts'
+import { HeldChunks, parquetBytes, parquetWasmFile, ROW_GROUP_ROWS } from '../parquet/writer.ts'
 import type { LocalFile } from '../ports.ts'
 import { RepeatedKeys } from './key-set.ts'
 
@@ -56,7 +56,7 @@ function writerThreadEntry(): URL {
  * Writes validated rows to a Parquet file like `ParquetSink`, but encodes on a worker thread: this thread reads
  * and validates while the worker encodes. A drop smaller than one row group (most daily drops) is encoded here
  * at `finish`, without starting a thread, and kept in memory: `finish` answers its bytes, and writes no file
- * (unless its text outgrows `MAX_HELD_BYTES` first). Both ways hand the same chunks to the same writer (parquet/writer.ts),
+ * (unless its text outgrows `MAX_HELD_BYTES` first: `HeldChunks`). Both ways hand the same chunks to the same writer (parquet/writer.ts),
  * so the file is the same.
  *
  * `append` never blocks; the caller awaits `ready()` now and then (between batches), which holds it back while
@@ -66,9 +66,7 @@ export class ThreadedParquetSink {
   rows = 0
   private readonly chunk: RowChunkBuilder
   /** Chunks kept here until the drop proves larger than a row group. */
-  private held: PackedRows[] = []
-  private heldRows = 0
-  private heldBytes = 0
+  private readonly held = new HeldChunks()
   private worker: Worker | undefined
   private fd: number | undefined
   private rowsInFlight = 0
@@ -107,7 +105,7 @@ export class ThreadedParquetSink {
    */
   async finish(): Promise<{ repeats: Set<string>; parquet: Uint8Array | LocalFile }> {
     if (!this.worker) {
-      const chunks = [...this.held, this.chunk.copy()]
+      const chunks = [...this.held.take(), this.chunk.copy()]
       const keys = this.keyColumns.length ? new RepeatedKeys(this.columns, this.keyColumns) : undefined
       for (const chunk of chunks) keys?.observe(chunk)
       const parquet = parquetBytes(this.file, this.columns, chunks, this.kvMetadata, this.uniqueColumns)
@@ -140,14 +138,9 @@ export class ThreadedParquetSink {
   private handOver(): void {
     if (this.worker) this.send(this.chunk.copy())
     else {
-      const chunk = this.chunk.copy()
-      this.held.push(chunk)
-      this.heldRows += chunk.rows
-      this.heldBytes += packedBytes(chunk)
-      if (this.heldRows >= ROW_GROUP_ROWS || this.heldBytes >= MAX_HELD_BYTES) {
+      if (this.held.add(this.chunk.copy())) {
         this.start()
-        for (const chunk of this.held) this.send(chunk)
-        this.held = []
+        for (const chunk of this.held.take()) this.send(chunk)
       }
     }
     this.chunk.clear()

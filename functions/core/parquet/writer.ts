@@ -59,6 +59,33 @@ function loadParquetWasm(): void {
 export const MAX_HELD_BYTES = 32 * 1024 * 1024
 
 /**
+ * The chunks of a table kept until they outgrow a row group or `MAX_HELD_BYTES`: a table that never does is
+ * written in one call (`parquetBytes`); a larger one is handed, held chunks first, to a stream writer.
+ */
+export class HeldChunks {
+  private chunks: PackedRows[] = []
+  private rows = 0
+  private bytes = 0
+
+  /** Keeps the chunk; answers whether the chunks kept are now too many to write in one call. */
+  add(chunk: PackedRows): boolean {
+    this.chunks.push(chunk)
+    this.rows += chunk.rows
+    this.bytes += packedBytes(chunk)
+    return this.rows >= ROW_GROUP_ROWS || this.bytes >= MAX_HELD_BYTES
+  }
+
+  /** The chunks kept, which are kept no longer. */
+  take(): PackedRows[] {
+    const chunks = this.chunks
+    this.chunks = []
+    this.rows = 0
+    this.bytes = 0
+    return chunks
+  }
+}
+
+/**
  * The file's own metadata (its drop, its run) is one key-value entry: parquet-wasm hands the entries to the
  * writer through a hash map, whose order changes from run to run, and one entry keeps the same rows giving
  * the same bytes. Its value is the metadata as JSON, keys in order.
@@ -328,16 +355,13 @@ export async function writeParquetTable(
 
 /**
  * Writes rows to a Parquet file on this thread: for tables built in memory (reference data, mart results).
- * Ingest writes through `ThreadedParquetSink`. Rows are held until they outgrow a row group or `MAX_HELD_BYTES`,
- * and a table that never does is written in one call (`writeParquetChunks`); a larger one goes through the stream
- * writer.
+ * Ingest writes through `ThreadedParquetSink`. Rows are held (`HeldChunks`): a table of a row group or so is
+ * written in one call, a larger one goes through the stream writer.
  */
 export class ParquetSink {
   private writer: ParquetFileWriter | undefined
   private readonly chunk: RowChunkBuilder
-  private held: PackedRows[] = []
-  private heldRows = 0
-  private heldBytes = 0
+  private readonly held = new HeldChunks()
   rows = 0
 
   constructor(
@@ -360,7 +384,7 @@ export class ParquetSink {
       writeParquetChunks(
         this.file,
         this.columns,
-        [...this.held, this.chunk.copy()],
+        [...this.held.take(), this.chunk.copy()],
         this.kvMetadata,
         this.uniqueColumns,
       )
@@ -374,22 +398,17 @@ export class ParquetSink {
   /** Gives up on the file (left for the caller to remove), closing it. */
   abort(): void {
     this.writer?.abort()
-    this.held = []
+    this.held.take()
   }
 
   private handOver(): void {
     if (this.writer) this.writer.write(this.chunk.copy())
     else {
-      const chunk = this.chunk.copy()
-      this.held.push(chunk)
-      this.heldRows += chunk.rows
-      this.heldBytes += packedBytes(chunk)
-      if (this.heldRows > ROW_GROUP_ROWS || this.heldBytes >= MAX_HELD_BYTES) {
+      if (this.held.add(this.chunk.copy())) {
         this.writer = new ParquetFileWriter(this.file, this.columns, this.kvMetadata, {
           uniqueColumns: this.uniqueColumns,
         })
-        for (const chunk of this.held) this.writer.write(chunk)
-        this.held = []
+        for (const chunk of this.held.take()) this.writer.write(chunk)
       }
     }
     this.chunk.clear()
