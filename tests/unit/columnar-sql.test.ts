@@ -1,8 +1,17 @@
-import { DuckDBInstance } from '@duckdb/node-api'
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { patrolPings } from '../../functions/core/contracts/feeds.ts'
 import { toGrid } from '../../functions/core/geo.ts'
-import { registerGridOf, screenSql } from '../../functions/core/ingest/columnar-sql.ts'
+import {
+  CELLS_PER_DEGREE,
+  cellSql,
+  loadGridCells,
+  placeSql,
+  registerGridOf,
+  screenSql,
+  unplacedSql,
+} from '../../functions/core/ingest/columnar-sql.ts'
+import { gridFitOver } from '../../functions/core/ingest/grid-fit.ts'
 import { parseTimestamp } from '../../functions/core/time/instants.ts'
 
 const HEADER = ['device_id', 'recorded_at', 'lat', 'lon', 'accuracy_m', 'speed_mps', 'heading', 'team']
@@ -48,11 +57,50 @@ const LINES: [string, boolean][] = [
   [ping('2026-06-01T08:00:00Z', `51.5074,-0.1278,12,1.2,90,${'T'.repeat(101)}`), false],
 ]
 
-async function screen(lines: string[]) {
+async function withDuckDb<T>(work: (db: DuckDBConnection) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:')
   const db = await instance.connect()
   try {
     registerGridOf(db)
+    return await work(db)
+  } finally {
+    db.closeSync()
+    instance.closeSync()
+  }
+}
+
+/**
+ * Rows placed as the columnar ingest places them (columnar.ts): those outside Great Britain found (unplacedSql,
+ * their grid null), the others placed by the fit over their box (placeSql); in the table's order, by n.
+ */
+async function place(
+  db: DuckDBConnection,
+  table: string,
+  { fitted = true }: { fitted?: boolean } = {},
+): Promise<Record<string, unknown>[]> {
+  const located = `select n as line, * from ${table} where lat is not null and lon is not null`
+  const { cellLat, cellLon } = cellSql('lat', 'lon')
+  const cells = await db.runAndReadAll(`select distinct ${cellLat}, ${cellLon} from (${located})`)
+  await loadGridCells(db, cells.getRows() as [number, number][])
+  await db.run(`create table unplaced as ${unplacedSql(located)}`)
+  const inBritain = `select * from (${located}) where line not in (select line from unplaced)`
+  const [box] = (
+    await db.runAndReadAll(`select min(lat), max(lat), min(lon), max(lon) from (${inBritain})`)
+  ).getRows() as (number | null)[][]
+  const [south, north, west, east] = box as (number | null)[]
+  const fit =
+    !fitted || south == null || north == null || west == null || east == null
+      ? undefined
+      : gridFitOver({ south, north, west, east })
+  const placed = (await db.runAndReadAll(`${placeSql(inBritain, fit)}`)).getRowObjectsJS()
+  const byLine = new Map(placed.map((r) => [r.line, r]))
+  const rows = (await db.runAndReadAll(`select * from ${table} order by n`)).getRowObjectsJS()
+  return rows.map((r) => byLine.get(r.n) ?? { ...r, easting: null, northing: null, fitted: false })
+}
+
+/** The screen's rows, each placed when it passed: `taken` when the screen passed it and it is in Great Britain. */
+async function screen(lines: string[]) {
+  return withDuckDb(async (db) => {
     await db.run('create table drop_lines (n integer, text varchar)')
     const appender = await db.createAppender('drop_lines')
     lines.forEach((text, n) => {
@@ -72,17 +120,16 @@ async function screen(lines: string[]) {
       },
       'select text from drop_lines order by n',
     )
-    return (await db.runAndReadAll(select)).getRowObjectsJS()
-  } finally {
-    db.closeSync()
-    instance.closeSync()
-  }
+    await db.run(`create table screened as select row_number() over () - 1 as n, * from (${select})`)
+    const rows = await place(db, 'screened')
+    return rows.map((r): Record<string, unknown> => ({ ...r, taken: r.ok === true && r.easting !== null }))
+  })
 }
 
 describe('the columnar screen', () => {
   it('takes the rows it can read as the row path does, and no other', async () => {
     const rows = await screen(LINES.map(([line]) => line))
-    expect(rows.map((r, i) => [LINES[i]?.[0], r.ok])).toEqual(LINES.map(([line, ok]) => [line, ok]))
+    expect(rows.map((r, i) => [LINES[i]?.[0], r.taken])).toEqual(LINES.map(([line, ok]) => [line, ok]))
   })
 
   it("stores parseTimestamp's milliseconds, toGrid's grid position and the accuracy flag", async () => {
@@ -93,4 +140,62 @@ describe('the columnar screen', () => {
       taken.map((line) => [parseTimestamp(line.split(',')[1] as string), grid.easting, grid.northing, false]),
     )
   })
+
+  it("places rows at toGrid's grid position, by the fit for nearly all, anywhere in Great Britain", async () => {
+    // 200,000 points over Great Britain's box and beyond its coasts, with a few at exact cell corners
+    let seed = 42
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed / 2_147_483_648
+    }
+    const points: [number, number][] = []
+    for (let k = 0; k < 200_000; k++) points.push([49.8 + next() * 11.2, -8.7 + next() * 10.7])
+    for (let k = 0; k < 100; k++) points.push([51.5 + k / CELLS_PER_DEGREE, -0.2 + k / CELLS_PER_DEGREE])
+    const rows = await placed(points)
+    const differ = differences(points, rows)
+    expect(differ).toEqual([])
+    // both answers occur, and the fit placed nearly every point in Great Britain (not proj4 row by row)
+    const inBritain = rows.filter((r) => r.easting !== null)
+    expect(inBritain.length).toBeGreaterThan(50_000)
+    expect(rows.length - inBritain.length).toBeGreaterThan(50_000)
+    expect(inBritain.filter((r) => r.fitted).length / inBritain.length).toBeGreaterThan(0.9)
+  })
+
+  it('places every row by proj4 itself when there is no fit', async () => {
+    const points: [number, number][] = Array.from({ length: 3_000 }, (_, k) => [
+      50 + (k % 97) * 0.11,
+      -6 + Math.floor(k / 97) * 0.25,
+    ])
+    const rows = await placed(points, { fitted: false })
+    expect(differences(points, rows)).toEqual([])
+    expect(rows.filter((r) => r.easting !== null).length).toBeGreaterThan(500)
+    expect(rows.some((r) => r.fitted)).toBe(false)
+  })
 })
+
+async function placed(points: [number, number][], options?: { fitted?: boolean }) {
+  return withDuckDb(async (db) => {
+    await db.run('create table points (n integer, lat double, lon double)')
+    const appender = await db.createAppender('points')
+    points.forEach(([lat, lon], n) => {
+      appender.appendInteger(n)
+      appender.appendDouble(lat)
+      appender.appendDouble(lon)
+      appender.endRow()
+    })
+    appender.closeSync()
+    return place(db, 'points', options)
+  })
+}
+
+/** The points whose placed row is not where toGrid puts them (or outside Great Britain when toGrid refuses them). */
+function differences(points: [number, number][], rows: Record<string, unknown>[]) {
+  return points.flatMap(([lat, lon], n) => {
+    const grid = toGrid({ lat, lon })
+    const expected = grid.ok ? [grid.easting, grid.northing] : [null, null]
+    const row = rows[n] as Record<string, unknown>
+    return row.easting === expected[0] && row.northing === expected[1]
+      ? []
+      : [{ lat, lon, expected, got: [row.easting, row.northing] }]
+  })
+}

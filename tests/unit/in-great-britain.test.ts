@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   GREAT_BRITAIN_TOLERANCE_M,
   inGreatBritain,
+  wholeBoxInGreatBritain,
 } from '../../functions/core/great-britain/in-great-britain.ts'
 import outline from '../../functions/core/great-britain/outline.json' with { type: 'json' }
 import { sharedData } from '../helpers/shared-data.ts'
@@ -62,6 +63,33 @@ describe('inGreatBritain', () => {
     // both answers occur near the edge, so the comparison means something
     expect(points.filter(([x, y]) => inGreatBritain(x, y)).length).toBeGreaterThan(1_000)
     expect(points.filter(([x, y]) => !inGreatBritain(x, y)).length).toBeGreaterThan(1_000)
+  })
+
+  it('says a box is wholly in only when every point of it is, and settles most inland boxes at once', () => {
+    // boxes of 40 to 2,500 m, inland, on the coast and at the tolerance's edge at sea
+    const boxes: [number, number, number][] = []
+    for (let x = 100_000; x <= 700_000; x += 7_919) {
+      for (let y = 0; y <= 1_200_000; y += 10_007) boxes.push([x, y, 40 + ((x + y) % 2_460)])
+    }
+    let wholly = 0
+    const outside: string[] = []
+    for (const [west, south, size] of boxes) {
+      if (!wholeBoxInGreatBritain(west, south, west + size, south + size)) continue
+      wholly++
+      // every point of a box said to be in is in: a lattice of 11 x 11 over it, its edges included
+      for (let i = 0; i <= 10; i++) {
+        for (let j = 0; j <= 10; j++) {
+          const [x, y] = [west + (size * i) / 10, south + (size * j) / 10]
+          if (!inGreatBritain(x, y)) outside.push(`${x},${y}`)
+        }
+      }
+    }
+    expect(outside).toEqual([])
+    // the mainland's inland boxes are settled at once, and boxes far at sea never are
+    expect(wholly).toBeGreaterThan(boxes.length / 5)
+    expect(wholeBoxInGreatBritain(-250_000, 500_000, -249_000, 501_000)).toBe(false)
+    expect(wholeBoxInGreatBritain(530_000, 180_000, 530_100, 180_100)).toBe(true)
+    expect(wholeBoxInGreatBritain(530_000, 180_000, Number.NaN, 180_100)).toBe(false)
   })
 
   it.skipIf(!HAVE_LSOA21)(

@@ -29,6 +29,27 @@ export function inGreatBritain(easting: number, northing: number): boolean {
   return withinToleranceOfCoast(map, easting, northing)
 }
 
+/**
+ * True when inGreatBritain is true for every point of the box (grid metres, bounds included): every raster cell
+ * the box touches is wholly in. False says only that the box cannot be settled at once (some of it may still be in).
+ */
+export function wholeBoxInGreatBritain(west: number, south: number, east: number, north: number): boolean {
+  if (![west, south, east, north].every(Number.isFinite)) return false
+  cellMap ??= buildCellMap(outline.rings)
+  const map = cellMap
+  const first = Math.floor((west - map.west) / CELL_M)
+  const last = Math.floor((east - map.west) / CELL_M)
+  const low = Math.floor((south - map.south) / CELL_M)
+  const high = Math.floor((north - map.south) / CELL_M)
+  if (first < 0 || low < 0 || last >= map.columns || high >= map.rows) return false
+  for (let row = low; row <= high; row++) {
+    for (let column = first; column <= last; column++) {
+      if (map.cells[row * map.columns + column] !== IN) return false
+    }
+  }
+  return true
+}
+
 const CELL_M = 2_000
 /** Edges are also filed in buckets this size, for the distance test in the band cells. */
 const BUCKET_M = 16_000

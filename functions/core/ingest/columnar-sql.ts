@@ -6,7 +6,9 @@ import {
 } from '@duckdb/node-api'
 import { type Column, type ColumnRule, columnRulesOf, columnsOf, EARLIEST_MS } from '../contracts/columns.ts'
 import type { FeedContract } from '../contracts/feeds.ts'
-import { toGrid } from '../geo.ts'
+import { fromWgs84, toGrid } from '../geo.ts'
+import { wholeBoxInGreatBritain } from '../great-britain/in-great-britain.ts'
+import { FIT_TOLERANCE_M, fitSql, type GridFit } from './grid-fit.ts'
 
 /**
  * The SQL of the columnar ingest (columnar.ts): which rows DuckDB may accept by itself and their stored values.
@@ -119,14 +121,14 @@ export interface ScreenSql {
    * not ok, then the contract columns' values (of ok rows).
    */
   select: string
-  /** The contract columns, in the order `select` gives them. */
+  /** The contract columns `select` gives, in its order: all but the grid position (placeSql). */
   columns: string[]
 }
 
 /**
  * The screen: each data line split at commas (a drop without quotes, checked before), its fields checked by
  * their columns' rules and the row's by the contract's (timestamps not in the future nor after the drop date,
- * a location given and in Great Britain: `grid_of`, the row path's projection registered as a function).
+ * a location given); placeSql then finds the grid positions of its rows, and those not in Great Britain.
  */
 export function screenSql(contract: FeedContract, context: ScreenContext, source: string): ScreenSql {
   const rules = columnRulesOf(contract.schema)
@@ -158,17 +160,12 @@ export function screenSql(contract: FeedContract, context: ScreenContext, source
     }
   }
   const typed = `select text, f, ${values.join(', ')} from split`
-  let placed = 'typed'
   if (contract.location === 'required') {
-    // lat/lon only (checked before): both given, not null island, projected into Great Britain
-    checks.push('lat is not null and lon is not null and not (lat = 0 and lon = 0) and grid is not null')
-    placed = `(select *, case when lat is not null and lon is not null then grid_of(lat, lon) end as grid from typed)`
+    // lat/lon only (checked before): both given and not null island; whether in Great Britain is placeSql's
+    checks.push('lat is not null and lon is not null and not (lat = 0 and lon = 0)')
   }
-  const outputs = columns.map((name) =>
-    name === 'easting' || name === 'northing'
-      ? `case when ok then ${name === 'easting' ? 'floor(grid / 8388608) - 4194304' : 'grid - floor(grid / 8388608) * 8388608 - 4194304'} end::integer as ${name}`
-      : quoted(name),
-  )
+  // the grid position is placeSql's, for the rows the screen passes
+  const outputs = columns.filter((name) => name !== 'easting' && name !== 'northing').map(quoted)
   const flag = contract.accuracyFlag
   if (flag) {
     outputs.push(
@@ -178,19 +175,23 @@ export function screenSql(contract: FeedContract, context: ScreenContext, source
   const select = `
     with split as (select text, string_split(text, ',') as f from (${source})),
     typed as (${typed}),
-    checked as (select *, coalesce(${checks.join(' and ')}, false) as ok from ${placed})
+    checked as (select *, coalesce(${checks.join(' and ')}, false) as ok from typed)
     select ok, case when not ok then text end as text, ${outputs.join(', ')} from checked`
-  return { select, columns }
+  return { select, columns: columns.filter((name) => name !== 'easting' && name !== 'northing') }
 }
 
 /** A grid position packed into one double for `grid_of`: easting and northing each offset into 23 bits. */
+const GRID_OFFSET = 4_194_304
+const GRID_BASE = 8_388_608
+
 function packGrid(easting: number, northing: number): number {
-  return (easting + 4_194_304) * 8_388_608 + northing + 4_194_304
+  return (easting + GRID_OFFSET) * GRID_BASE + northing + GRID_OFFSET
 }
 
 /**
- * `grid_of(lat, lon)`, which the screen calls: the row path's projection (geo.ts toGrid) over a chunk of rows,
- * the grid position packed (packGrid); null outside Great Britain.
+ * `grid_of(lat, lon)`: the row path's projection (geo.ts toGrid) over a chunk of rows, the grid position packed
+ * (packGrid); null outside Great Britain. DuckDB's threads wait while the JavaScript thread projects, a
+ * microsecond a row: placeSql calls it only for the rows it cannot place by the grid cells' fit.
  */
 export function registerGridOf(db: DuckDBConnection): void {
   db.registerScalarFunction(
@@ -212,4 +213,106 @@ export function registerGridOf(db: DuckDBConnection): void {
       },
     }),
   )
+}
+
+/**
+ * Grid cells of 1/1024 degree of latitude by as much of longitude (about 110 by 70 m), which settle at once
+ * whether a row is in Great Britain: a power of two, so that a row's cell is exact in doubles, as are its corners.
+ */
+export const CELLS_PER_DEGREE = 1024
+
+/**
+ * A fitted easting or northing (placeSql) this close to a half metre, or closer, is projected by proj4 itself:
+ * a hundred times the fit's tolerance (grid-fit.ts), so that a fitted value farther from a half rounds to the
+ * metre proj4's rounds to. Four rows in 100,000 are then projected exactly: few enough that most of DuckDB's
+ * chunks of 2,048 rows never wait on the JavaScript thread.
+ */
+export const FIT_MARGIN_M = 100 * FIT_TOLERANCE_M
+
+/** The SQL of a row's cell, from its lat and lon columns. */
+export function cellSql(lat: string, lon: string): { cellLat: string; cellLon: string } {
+  return {
+    cellLat: `floor(${lat} * ${CELLS_PER_DEGREE})::integer`,
+    cellLon: `floor(${lon} * ${CELLS_PER_DEGREE})::integer`,
+  }
+}
+
+/**
+ * The table `grid_cells` of the given cells (their cellSql numbers) and whether every point the cell can round to
+ * is in Great Britain: its corners' box by proj4 (geo.ts fromWgs84) and a metre round it (the cell's edges bow
+ * by far less, rounding moves a point by at most half a metre).
+ */
+export async function loadGridCells(db: DuckDBConnection, cells: Iterable<[number, number]>): Promise<void> {
+  await db.run('create or replace table grid_cells (cell_lat integer, cell_lon integer, inside boolean)')
+  const corners = new Map<string, { easting: number; northing: number }>()
+  const corner = (i: number, j: number) => {
+    const key = `${i},${j}`
+    let at = corners.get(key)
+    if (!at) {
+      at = fromWgs84(i / CELLS_PER_DEGREE, j / CELLS_PER_DEGREE)
+      corners.set(key, at)
+    }
+    return at
+  }
+  const appender = await db.createAppender('grid_cells')
+  for (const [i, j] of cells) {
+    const box = [corner(i, j), corner(i + 1, j), corner(i, j + 1), corner(i + 1, j + 1)]
+    const eastings = box.map((c) => c.easting)
+    const northings = box.map((c) => c.northing)
+    appender.appendInteger(i)
+    appender.appendInteger(j)
+    appender.appendBoolean(
+      wholeBoxInGreatBritain(
+        Math.min(...eastings) - 1,
+        Math.min(...northings) - 1,
+        Math.max(...eastings) + 1,
+        Math.max(...northings) + 1,
+      ),
+    )
+    appender.endRow()
+  }
+  appender.closeSync()
+}
+
+/**
+ * The lines of the rows of `source` (a query with line, lat and lon columns, its cells in grid_cells) that are not
+ * in Great Britain: only a row of a cell not wholly in it can be outside, and grid_of settles each such row.
+ */
+export function unplacedSql(source: string): string {
+  const { cellLat, cellLon } = cellSql('s.lat', 's.lon')
+  // grid_of in a case of the cell's answer, so that it is called after the join, for those rows only
+  return `select s.line from (${source}) s join grid_cells c on c.cell_lat = ${cellLat} and c.cell_lon = ${cellLon}
+    where case when c.inside then false else grid_of(s.lat, s.lon) is null end`
+}
+
+/**
+ * The rows of `source` (a query with lat and lon columns, of rows in Great Britain) with their grid position as
+ * toGrid gives it, `easting` and `northing`, and whether the fit gave it (`fitted`). A row in the fit's box is
+ * placed by the fit (grid-fit.ts), rounded as toGrid rounds, unless it lies within FIT_MARGIN_M of a half metre;
+ * every other row by `grid_of`, proj4 itself (every row, without a fit). An expression of each row alone, no
+ * join, so the rows keep their order.
+ */
+export function placeSql(source: string, fit: GridFit | undefined): string {
+  const unpacked = (grid: string) => ({
+    easting: `floor(${grid} / ${GRID_BASE})::integer - ${GRID_OFFSET}`,
+    northing: `(${grid} - floor(${grid} / ${GRID_BASE}) * ${GRID_BASE})::integer - ${GRID_OFFSET}`,
+  })
+  if (!fit) {
+    const exact = unpacked('grid')
+    return `select * exclude (grid), false as fitted, ${exact.easting} as easting, ${exact.northing} as northing
+      from (select *, grid_of(lat, lon) as grid from (${source}))`
+  }
+  const sql = fitSql(fit, 'lat', 'lon')
+  const clear = (v: string) => `abs(${v} - floor(${v}) - 0.5) > ${FIT_MARGIN_M}`
+  const exact = unpacked('exact')
+  return `select * exclude (fit_x, fit_y, e_fit, n_fit, exact),
+      case when fitted then floor(e_fit + 0.5)::integer else ${exact.easting} end as easting,
+      case when fitted then floor(n_fit + 0.5)::integer else ${exact.northing} end as northing
+    from (
+      select *, case when fitted then null else grid_of(lat, lon) end as exact
+      from (
+        select *, fit_x between -1 and 1 and fit_y between -1 and 1 and ${clear('e_fit')} and ${clear('n_fit')} as fitted
+        from (
+          select *, ${sql.easting('fit_x', 'fit_y')} as e_fit, ${sql.northing('fit_x', 'fit_y')} as n_fit
+          from (select *, ${sql.x} as fit_x, ${sql.y} as fit_y from (${source})))))`
 }

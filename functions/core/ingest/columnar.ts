@@ -9,8 +9,17 @@ import { METADATA_KEY, metadataValue, ROW_GROUP_ROWS } from '../parquet/writer.t
 import { isLocalFile } from '../ports.ts'
 import { parseDate } from '../time/days.ts'
 import { londonMidnight } from '../time/london.ts'
-import { columnarContract, registerGridOf, screenSql } from './columnar-sql.ts'
+import {
+  cellSql,
+  columnarContract,
+  loadGridCells,
+  placeSql,
+  registerGridOf,
+  screenSql,
+  unplacedSql,
+} from './columnar-sql.ts'
 import { detectFormat } from './formats.ts'
+import { type GridFit, gridFitOver } from './grid-fit.ts'
 import type { Pseudonymiser } from './pseudonym.ts'
 import { QuarantineWriter } from './quarantine-writer.ts'
 import {
@@ -41,10 +50,11 @@ const DUCKDB_MEMORY_LIMIT = '500MB'
 
 /**
  * The columnar ingest of a simple CSV drop: DuckDB reads the lines, checks and types every field by the
- * contract's column rules (columnar-sql.ts) and writes the curated Parquet; the projection and the pseudonyms
- * are the row path's own code, run once per chunk of rows and once per distinct id. Rows the screen does not
- * pass (usually none) go through the row path itself (scanDrop) for their reason or their values, so every
- * quarantine reason is the row path's. Keys repeated within the drop are settled as the row path settles them.
+ * contract's column rules (columnar-sql.ts) and writes the curated Parquet; the pseudonyms are the row path's
+ * own code, run once per distinct id, and the grid positions the row path's projection (proj4), through a
+ * polynomial fit of it checked against it for each drop (grid-fit.ts) or called row by row where the fit cannot
+ * settle the metre. Rows the screen does not pass, and rows outside Great Britain (usually none), go through the
+ * row path itself (scanDrop) for their reason or their values, so every quarantine reason is the row path's. Keys repeated within the drop are settled as the row path settles them.
  *
  * Undefined for a drop under `minBytes`, and when the drop is not one it can prove it reads as the row path
  * does (a quote character anywhere,
@@ -169,15 +179,19 @@ class ColumnarScan {
     const [counts] = await this.rows(
       `select count(*), count(*) filter (strpos(text, '"') > 0) from screened where not ok`,
     )
-    const [rowPathLines, quoted] = (counts as bigint[]).map(Number) as [number, number]
+    const [refused, quoted] = (counts as bigint[]).map(Number) as [number, number]
     // a quoted field may span lines, which are then not records of their own
-    if (rowPathLines > ROW_PATH_ROWS_LIMIT || quoted > 0) return undefined
+    if (refused > ROW_PATH_ROWS_LIMIT || quoted > 0) return undefined
+    const unplaced = this.contract.location === 'required' ? await this.place() : 0
+    const rowPathLines = refused + unplaced
+    if (rowPathLines > ROW_PATH_ROWS_LIMIT) return undefined
     const pseudonyms = await this.pseudonymise()
-    const keyed = this.keyedSql(screen.columns, pseudonyms)
-    await db.run(`create view keyed as ${keyed}`)
+    const placed = unplaced > 0 ? ' and line not in (select line from unplaced)' : ''
+    await db.run(`create view accepted as select * from screened where ok${placed}`)
+    await db.run(`create view keyed as ${this.keyedSql(screen.columns, pseudonyms)}`)
     const settled = await this.settleRepeats()
     if (!settled) return undefined
-    const rowPath = rowPathLines > 0 ? await this.rowPathScan() : undefined
+    const rowPath = rowPathLines > 0 ? await this.rowPathScan(unplaced > 0) : undefined
     if (rowPath === null) return undefined
     // DuckDB reads the row path's rows from a file
     const rowPathParquet = rowPath?.accepted
@@ -186,7 +200,7 @@ class ColumnarScan {
     if (rowPathParquet && (await this.keysMeet(rowPathParquet))) return undefined
     const parquetFile = path.join(this.folder, 'curated.parquet')
     await this.writeCurated(parquetFile, rowPathParquet, settled.repeated)
-    const fastRows = Number((await this.rows(`select count(*) from keyed`))[0]?.[0])
+    const fastRows = Number((await this.rows(`select count(*) from accepted`))[0]?.[0])
     const { writer: quarantine, output } = await this.writeQuarantine(settled.superseded, rowPath?.quarantine)
     return {
       pass: settled.repeated ? 2 : 1,
@@ -236,14 +250,39 @@ class ColumnarScan {
     return lookups
   }
 
-  /** The screened rows the columnar path accepts, in the lines' order, their pseudonymised columns replaced. */
+  /**
+   * The table `unplaced` of the lines of rows the screen passed whose location is not in Great Britain (for the
+   * row path to refuse): their count.
+   */
+  private async place(): Promise<number> {
+    const { cellLat, cellLon } = cellSql('lat', 'lon')
+    const cells = await this.rows(`select distinct ${cellLat}, ${cellLon} from screened where ok`)
+    await loadGridCells(this.db, cells as [number, number][])
+    await this.db.run(
+      `create table unplaced as ${unplacedSql('select line, lat, lon from screened where ok')}`,
+    )
+    return Number((await this.rows('select count(*) from unplaced'))[0]?.[0])
+  }
+
+  /** The fit of proj4 (grid-fit.ts) over the accepted rows' box, when there is one. */
+  private async fit(): Promise<GridFit | undefined> {
+    const [box] = await this.rows('select min(lat), max(lat), min(lon), max(lon) from accepted')
+    const [south, north, west, east] = box as (number | null)[]
+    if (south == null || north == null || west == null || east == null) return undefined
+    return gridFitOver({ south, north, west, east })
+  }
+
+  /**
+   * The rows the columnar path accepts (the view `accepted`), in the lines' order, their pseudonymised columns
+   * replaced (their grid positions are placeSql's, when the curated file is written).
+   */
   private keyedSql(columns: string[], pseudonyms: Map<string, string>): string {
     const outputs = [...columns, this.contract.accuracyFlag?.flag].filter((c) => c !== undefined)
     const select = outputs.map((c) => {
       const lookup = pseudonyms.get(c)
       return lookup === undefined ? `s.${quoted(c)}` : `${lookup} as ${quoted(c)}`
     })
-    return `select s.line, ${select.join(', ')} from screened s where s.ok`
+    return `select s.line, ${select.join(', ')} from accepted s`
   }
 
   /**
@@ -257,14 +296,16 @@ class ColumnarScan {
     const key = this.contract.key.map(quoted).join(', ')
     await this.db.run('create table held (line integer, tail integer)')
     await this.db.run('create table dropped (line integer)')
+    // the ids as the drop gives them, not their pseudonyms: one HMAC is one id (pseudonym.ts), and grouping the
+    // pseudonyms would first look each up
     await this.db.run(
-      `create table repeated_keys as select ${key}, count(*) as n from keyed group by all having count(*) > 1`,
+      `create table repeated_keys as select ${key}, count(*) as n from accepted group by all having count(*) > 1`,
     )
     const count = Number((await this.rows('select coalesce(sum(n), 0) from repeated_keys'))[0]?.[0])
     if (count === 0) return { repeated: false, dropped: 0, duplicate: 0, superseded: [] }
     if (count > REPEATED_ROWS_LIMIT) return undefined
     await this.db.run(
-      `create table repeated as select line, ${key} from keyed semi join repeated_keys using (${key})`,
+      `create table repeated as select line, ${key} from accepted semi join repeated_keys using (${key})`,
     )
     const rows = await this.rows(`select line, ${key} from repeated order by line`)
     const texts = await linesOf(this.input.file, new Set(rows.map(([line]) => line as number)))
@@ -333,19 +374,28 @@ class ColumnarScan {
   }
 
   /**
-   * The rows the screen did not pass, through the row path: a file holding just them on their own lines (the
-   * others left blank, which the row path skips), so that every reason and line is the row path's. Null when
-   * that scan found repeated keys or filled its quarantine (the row path must then take the drop whole).
+   * The rows the screen did not pass and those not in Great Britain, through the row path: a file holding just
+   * them on their own lines (the others left blank, which the row path skips), so that every reason and line is
+   * the row path's. Null when that scan found repeated keys or filled its quarantine (the row path must then take
+   * the drop whole).
    */
-  private async rowPathScan(): Promise<ScanResult | null> {
+  private async rowPathScan(someUnplaced: boolean): Promise<ScanResult | null> {
     const file = path.join(this.folder, 'row-path.csv')
     const out = createWriteStream(file)
     out.write(this.header.join(','))
     let at = 1
     // a blank line (null) stays blank there
-    const rows = await this.rows(
+    const refused = await this.rows(
       'select line, text from screened where not ok and text is not null order by line',
     )
+    // the screen keeps the text of the lines it refused only
+    const unplaced = someUnplaced
+      ? await linesOf(
+          this.input.file,
+          new Set((await this.rows('select line from unplaced')).map(([line]) => line as number)),
+        )
+      : new Map<number, string>()
+    const rows = [...refused, ...unplaced].sort(([a], [b]) => (a as number) - (b as number))
     for (const [line, text] of rows) {
       const write = `${'\n'.repeat((line as number) - at)}${text as string}`
       at = line as number
@@ -401,7 +451,8 @@ class ColumnarScan {
       return `${kind === 'timestamp' ? `epoch_ms(${value})` : value}${cast(kind)} as ${quoted(name)}`
     })
     const rowPath = columns.map(({ name, kind }) => `r.${quoted(name)}${cast(kind)} as ${quoted(name)}`)
-    const kept = `select ${fast.join(', ')}, h.tail from keyed k left join held h on h.line = k.line
+    const keyed = await this.placed()
+    const kept = `select ${fast.join(', ')}, h.tail from ${keyed} k left join held h on h.line = k.line
       where k.line not in (select line from dropped)`
     const all = rowPathParquet
       ? `${kept} union all select ${rowPath.join(', ')}, null as tail from read_parquet(${literal(rowPathParquet)}) r`
@@ -421,10 +472,16 @@ class ColumnarScan {
       )
     if (!rowPathParquet && !repeated) {
       // one table filtered keeps its order (DuckDB's order preservation): no sort, checked all the same
-      await copy(`select ${fast.join(', ')} from keyed k`)
+      await copy(`select ${fast.join(', ')} from ${keyed} k`)
       if (await this.inLineOrder(file)) return
     }
     await copy(`select * exclude (tail) from (${all}) order by tail nulls first, source_line`)
+  }
+
+  /** The accepted rows (keyed) with their grid positions (placeSql), in keyed's order. */
+  private async placed(): Promise<string> {
+    if (this.contract.location !== 'required') return 'keyed'
+    return `(${placeSql('select * from keyed', await this.fit())})`
   }
 
   /** Whether a curated file's rows are in the order of their source lines. */
