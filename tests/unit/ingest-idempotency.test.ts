@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -150,6 +150,41 @@ describe('ingest idempotency', () => {
       k.startsWith('landing/'),
     )
     expect(landing).toHaveLength(2)
+  })
+
+  it('stores a drop over a megabyte in landing/ once, and a correction under the same name beside it', async () => {
+    // a drop this large is copied into landing/ while it is hashed (ingest.ts), not after
+    const [header, first] = readFileSync(SAMPLE, 'utf8').split('\n') as [string, string]
+    const columns = header.split(',')
+    const big = (crimeType: string) => {
+      const rows = Array.from({ length: 16_000 }, (_, i) => {
+        const fields = first.split(',')
+        fields[columns.indexOf('incident_id')] = `BIG-${i}`
+        fields[columns.indexOf('crime_type')] = crimeType
+        return fields.join(',')
+      })
+      return `${header}\n${rows.join('\n')}\n`
+    }
+    const file = path.join(work, 'big', '2026-03-02.csv')
+    const lake = path.join(work, 'big-lake')
+    await mkdir(path.dirname(file))
+    writeFileSync(file, big('Burglary'))
+    expect(statSync(file).size).toBeGreaterThan(1 << 20)
+    const firstRun = await ingestDrop(request(lake, { file, sourceName: file }))
+    const before = await snapshotLake(new FsObjectStore(lake))
+    const again = await ingestDrop(request(lake, { file, sourceName: file }))
+    expect([firstRun.outcome, again.outcome]).toEqual(['ingested', 'already-ingested'])
+    expect(await snapshotLake(new FsObjectStore(lake))).toEqual(before)
+    const original = readFileSync(file)
+    writeFileSync(file, big('Robbery'))
+    const corrected = await ingestDrop(request(lake, { file, sourceName: file }))
+    expect(corrected.outcome).toBe('ingested')
+    const landing = [firstRun, corrected].map((r) =>
+      readFileSync(path.join(lake, r.manifest.source.landing_key)),
+    )
+    expect(landing[0]?.equals(original)).toBe(true)
+    expect(landing[1]?.equals(readFileSync(file))).toBe(true)
+    expect(corrected.manifest.source.landing_key).not.toBe(firstRun.manifest.source.landing_key)
   })
 
   it('replaces rows without a natural key wholesale when their day is re-dropped', async () => {

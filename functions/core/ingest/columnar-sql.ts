@@ -79,8 +79,11 @@ interface ColumnSql {
   value: string
 }
 
-/** The field `f` of one column, typed as `typed`: absent ('') or a value its rule accepts. */
-function columnSql(f: string, typed: string, rule: ColumnRule): ColumnSql {
+/**
+ * The field `f` of one column, typed as `typed`: absent ('') or a value its rule accepts. A timestamp's field is
+ * parsed once, before (`parsedSql`): `us` names its epoch microseconds.
+ */
+function columnSql(f: string, typed: string, rule: ColumnRule, us: string): ColumnSql {
   switch (rule.type) {
     case 'text':
       // ASCII: as many UTF-16 units as bytes
@@ -90,14 +93,14 @@ function columnSql(f: string, typed: string, rule: ColumnRule): ColumnSql {
       if (rule.below !== undefined) limits.push(`${typed} < ${double(rule.below)}`)
       // -0 is left to the row path
       return {
-        check: `(${typed} is null or (${limits.join(' and ')} and not (${f}[1] = '-' and ${typed} = 0)))`,
+        check: `(${typed} is null or (${limits.join(' and ')} and not (${typed} = 0 and ${f}[1] = '-')))`,
         value: `case when ${f} = '' then null else try_cast(${f} as double) end`,
       }
     }
     case 'timestamp':
       return {
         check: `(${f} = '' or ${typed} is not null)`,
-        value: `case when ${f} = '' then null else ${timestampMs(f)} end`,
+        value: `case when ${f} = '' then null else ${timestampMs(us)} end`,
       }
     case 'opaque':
       throw new Error('an opaque column has no SQL')
@@ -107,10 +110,10 @@ function columnSql(f: string, typed: string, rule: ColumnRule): ColumnSql {
 /**
  * Epoch milliseconds of a timestamp its pattern matched, as parseTimestamp computes them (time/instants.ts):
  * the fraction's milliseconds are floor(0.<digits> * 1000) in doubles, as there, and 0.<digits> is the double
- * nearest <microseconds> / 10^6, which is what DuckDB divides. Null for a day the month does not have.
+ * nearest <microseconds> / 10^6, which is what DuckDB divides. `us` is the epoch microseconds of the field cast
+ * to timestamptz: null for a day the month does not have.
  */
-function timestampMs(f: string): string {
-  const us = `epoch_us(try_cast(${f} as timestamptz))`
+function timestampMs(us: string): string {
   const seconds = `(${us} // 1000000)`
   return `(${seconds} * 1000 + floor((${us} - ${seconds} * 1000000) / 1000000 * 1000)::bigint)`
 }
@@ -144,10 +147,14 @@ export function screenSql(contract: FeedContract, context: ScreenContext, source
   // also refuses a quote, which starts a quoted field this split does not read, and a field too many or too few
   const checks = [`regexp_full_match(text, ${literal(line.join(','))})`]
   const values: string[] = []
+  const parsed: string[] = []
   const columns: ScreenSql['columns'] = []
   for (const column of columnsOf(contract.schema)) {
     const rule = rules.get(column.name) as ColumnRule
-    const sql = columnSql(field(column.name), quoted(column.name), rule)
+    const us = `us_${parsed.length}`
+    const sql = columnSql(field(column.name), quoted(column.name), rule, us)
+    if (rule.type === 'timestamp')
+      parsed.push(`epoch_us(try_cast(${field(column.name)} as timestamptz)) as ${us}`)
     checks.push(sql.check)
     values.push(`${sql.value} as ${quoted(column.name)}`)
     columns.push(column.name)
@@ -159,7 +166,8 @@ export function screenSql(contract: FeedContract, context: ScreenContext, source
       }
     }
   }
-  const typed = `select text, f, ${values.join(', ')} from split`
+  // each timestamp parsed once (its value names it three times)
+  const typed = `select text, f, ${values.join(', ')} from (select *${parsed.map((p) => `, ${p}`).join('')} from split)`
   if (contract.location === 'required') {
     // lat/lon only (checked before): both given and not null island; whether in Great Britain is placeSql's
     checks.push('lat is not null and lon is not null and not (lat = 0 and lon = 0)')

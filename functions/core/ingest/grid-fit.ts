@@ -6,10 +6,13 @@ import { fromWgs84 } from '../geo.ts'
  * (`grid_of`) holds every thread on the one JavaScript thread. The polynomials interpolate proj4 at Chebyshev
  * nodes (the least degree that passes) and are used only where they are checked to be within FIT_TOLERANCE_M of
  * proj4: at a lattice of points between the nodes, four times as fine. The grid is smooth enough that degree 3
- * meets it over a city (the bench's 6 km), degree 6 over three degrees of lat/lon, and degree 8 over the whole
- * of Great Britain (1e-8 m there, floating-point noise).
+ * meets it over a city (the bench's 6 km), degree 6 over three degrees of lat/lon, degree 8 over Great Britain's
+ * mainland and islands (1e-8 m there, floating-point noise), and degree 10 out to Rockall, which the outline
+ * holds (great-britain/README.md).
  */
 export const FIT_TOLERANCE_M = 1e-7
+
+const BOX_PADDING_DEGREES = 1e-7
 
 /** Degrees tried, least first: each term costs DuckDB time on every row. */
 const DEGREES = [2, 3, 4, 5, 6, 8, 10]
@@ -33,11 +36,12 @@ export function gridFitOver(box: {
   west: number
   east: number
 }): GridFit | undefined {
-  // a box of one point still needs width for its coordinates
-  const south = box.south
-  const north = Math.max(box.north, box.south + 1e-6)
-  const west = box.west
-  const east = Math.max(box.east, box.west + 1e-6)
+  // a centimetre beyond the rows on every side (a box of one point still needs width), so that no row's x or y
+  // rounds to just outside -1..1
+  const south = box.south - BOX_PADDING_DEGREES
+  const north = box.north + BOX_PADDING_DEGREES
+  const west = box.west - BOX_PADDING_DEGREES
+  const east = box.east + BOX_PADDING_DEGREES
   for (const degree of DEGREES) {
     const fit = interpolate({ south, north, west, east }, degree)
     if (fit && withinTolerance(fit)) return fit
@@ -117,8 +121,8 @@ function latLonOf(
 
 /** The fit's easting and northing at a point, evaluated as fitSql evaluates them (Horner's rule, x then y). */
 export function fitAt(fit: GridFit, lat: number, lon: number): { easting: number; northing: number } {
-  const x = (2 * lat - fit.south - fit.north) / (fit.north - fit.south)
-  const y = (2 * lon - fit.west - fit.east) / (fit.east - fit.west)
+  const x = (2 * lat - (fit.south + fit.north)) / (fit.north - fit.south)
+  const y = (2 * lon - (fit.west + fit.east)) / (fit.east - fit.west)
   const horner = (coefficients: number[], at: number) => coefficients.reduceRight((sum, c) => sum * at + c, 0)
   const value = (rows: number[][]) =>
     horner(

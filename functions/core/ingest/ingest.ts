@@ -236,11 +236,30 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
   const contract = contractFor(feed)
   const pseudonymiser = pseudonymiserFor(request)
   const contents = request.content ? undefined : await readIfSmall(request.file)
-  const { sha256, bytes } =
-    request.content ??
-    (contents ? digestOf(contents) : await sha256Of(await readChunks(request.file, HASH_CHUNK_BYTES)))
-  const dropId = dropIdOf(feed, dropDate, sha256)
   const refusal = dropDateRefusal(dropDate, request.clock.now())
+  const hashing: Promise<DropContent> = request.content
+    ? Promise.resolve(request.content)
+    : contents
+      ? Promise.resolve(digestOf(contents))
+      : readChunks(request.file, HASH_CHUNK_BYTES).then(sha256Of)
+  // A large local drop is copied into landing/ while it is hashed (a second of a 1 GB drop): the copy needs the
+  // hash only when another drop took its name. A refused drop stays out of the lake; a small one is stored after
+  // the check for its manifest, so that a drop ingested again does not read its landing copy.
+  const copying =
+    request.landingKey === undefined && contents === undefined && !request.content && refusal === undefined
+      ? storeInLanding(request, hashing, undefined)
+      : undefined
+  // its failure is thrown where it is awaited, or lost with the error that ended the ingest before that
+  copying?.catch(() => undefined)
+  let content: DropContent
+  try {
+    content = await hashing
+  } catch (error) {
+    await copying?.catch(() => undefined)
+    throw error
+  }
+  const { sha256, bytes } = content
+  const dropId = dropIdOf(feed, dropDate, sha256)
   if (refusal !== undefined) {
     const rejection = new DropDateRefusedError(request.sourceName, refusal)
     // A drop already in landing/ (an S3 delivery) gets its rejection recorded beside it, as an unreadable drop
@@ -253,12 +272,13 @@ async function ingestOnce(request: IngestRequest): Promise<IngestResult> {
   const hashed = performance.now()
   const manifestKey = ingestManifestKey(feed, dropId)
   if (await store.exists(manifestKey)) {
+    await copying
     return {
       manifest: JSON.parse((await store.getBytes(manifestKey)).toString('utf8')),
       outcome: 'already-ingested',
     }
   }
-  const landed = request.landingKey ?? (await storeInLanding(request, sha256, contents))
+  const landed = request.landingKey ?? (await (copying ?? storeInLanding(request, hashing, contents)))
   const ingestedAt = await claim(store, feed, dropId, request.clock)
   const encoding = request.encoding ?? declaredEncoding(request.sourceName)
   const accuracyLimitM = request.accuracyLimitM ?? DEFAULT_PING_ACCURACY_LIMIT_M
@@ -388,7 +408,7 @@ function assertInvariant(
 
 async function storeInLanding(
   request: IngestRequest,
-  sha256: string,
+  hashing: Promise<DropContent>,
   contents: Buffer | undefined,
 ): Promise<string> {
   // the bytes hashed and scanned are the bytes stored
@@ -396,6 +416,7 @@ async function storeInLanding(
   const name = path.basename(request.sourceName)
   const key = landingKey(request.feed, request.dropDate, name)
   if ((await request.store.create(key, body)) === 'created') return key
+  const { sha256 } = await hashing
   if ((await sha256Of(await request.store.get(key))).sha256 === sha256) return key
   // another drop of the same day under the same name (a correction): keep both, as delivered
   const ext = path.extname(name)
