@@ -13,6 +13,7 @@ import {
 } from '../../functions/core/ingest/columnar-sql.ts'
 import { gridFitOver } from '../../functions/core/ingest/grid-fit.ts'
 import { parseTimestamp } from '../../functions/core/time/instants.ts'
+import { loadPoints } from './helpers/points-table.ts'
 
 const HEADER = ['device_id', 'recorded_at', 'lat', 'lon', 'accuracy_m', 'speed_mps', 'heading', 'team']
 const ping = (at: string, rest = '51.5074,-0.1278,12,1.2,90,Team A') => `R-1,${at},${rest}`
@@ -175,15 +176,7 @@ describe('the columnar screen', () => {
 
 async function placed(points: [number, number][], options?: { fitted?: boolean }) {
   return withDuckDb(async (db) => {
-    await db.run('create table points (n integer, lat double, lon double)')
-    const appender = await db.createAppender('points')
-    points.forEach(([lat, lon], n) => {
-      appender.appendInteger(n)
-      appender.appendDouble(lat)
-      appender.appendDouble(lon)
-      appender.endRow()
-    })
-    appender.closeSync()
+    await loadPoints(db, points)
     return place(db, 'points', options)
   })
 }

@@ -2,6 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, it } from 'vitest'
 import { fromWgs84 } from '../../functions/core/geo.ts'
 import { FIT_TOLERANCE_M, fitAt, fitSql, gridFitOver } from '../../functions/core/ingest/grid-fit.ts'
+import { loadPoints } from './helpers/points-table.ts'
 
 /** Deterministic points in a box. */
 function pointsIn(box: { south: number; north: number; west: number; east: number }, count: number) {
@@ -54,15 +55,7 @@ describe('the grid fit', () => {
     const instance = await DuckDBInstance.create(':memory:')
     const db = await instance.connect()
     try {
-      await db.run('create table points (n integer, lat double, lon double)')
-      const appender = await db.createAppender('points')
-      points.forEach(([lat, lon], n) => {
-        appender.appendInteger(n)
-        appender.appendDouble(lat)
-        appender.appendDouble(lon)
-        appender.endRow()
-      })
-      appender.closeSync()
+      await loadPoints(db, points)
       const sql = fitSql(fit, 'lat', 'lon')
       const rows = (
         await db.runAndReadAll(
