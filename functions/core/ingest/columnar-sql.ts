@@ -81,7 +81,7 @@ interface ColumnSql {
 
 /**
  * The field `f` of one column, typed as `typed`: absent ('') or a value its rule accepts. A timestamp's field is
- * parsed once, before (`parsedSql`): `us` names its epoch microseconds.
+ * parsed once, in a select before (screenSql): `us` names its epoch microseconds there.
  */
 function columnSql(f: string, typed: string, rule: ColumnRule, us: string): ColumnSql {
   switch (rule.type) {
@@ -199,7 +199,8 @@ function packGrid(easting: number, northing: number): number {
 /**
  * `grid_of(lat, lon)`: the row path's projection (geo.ts toGrid) over a chunk of rows, the grid position packed
  * (packGrid); null outside Great Britain. DuckDB's threads wait while the JavaScript thread projects, a
- * microsecond a row: placeSql calls it only for the rows it cannot place by the grid cells' fit.
+ * microsecond a row: placeSql and unplacedSql call it only for the rows the fit (grid-fit.ts) or the grid cells
+ * cannot settle.
  */
 export function registerGridOf(db: DuckDBConnection): void {
   db.registerScalarFunction(
@@ -288,9 +289,11 @@ export async function loadGridCells(db: DuckDBConnection, cells: Iterable<[numbe
  */
 export function unplacedSql(source: string): string {
   const { cellLat, cellLon } = cellSql('s.lat', 's.lon')
-  // grid_of in a case of the cell's answer, so that it is called after the join, for those rows only
-  return `select s.line from (${source}) s join grid_cells c on c.cell_lat = ${cellLat} and c.cell_lon = ${cellLon}
-    where case when c.inside then false else grid_of(s.lat, s.lon) is null end`
+  // grid_of in a case of the cell's answer, so that it is called after the join, for those rows only; a row
+  // whose cell is missing is asked too
+  return `select s.line from (${source}) s left join grid_cells c
+    on c.cell_lat = ${cellLat} and c.cell_lon = ${cellLon}
+    where case when coalesce(c.inside, false) then false else grid_of(s.lat, s.lon) is null end`
 }
 
 /**
