@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { fromWgs84 } from '../../functions/core/geo.ts'
+import { fromWgs84, toGrid } from '../../functions/core/geo.ts'
 import { columnarScan } from '../../functions/core/ingest/columnar.ts'
 import { type IngestManifest, ingestDrop } from '../../functions/core/ingest/ingest.ts'
 import { PseudonymKey } from '../../functions/core/ingest/pseudonym.ts'
@@ -181,6 +181,43 @@ describe('the columnar ingest gives what the row path gives', () => {
     const outcome = await ingestBoth(lake, 'pings.csv', `${lines.join('\n')}\n`)
     expect(outcome.columnar.manifest).toMatchObject({ scan_path: 'columnar', passes: 1, rows_accepted: 3000 })
     expectSame(outcome)
+  })
+
+  it('takes a drop spread over more grid cells than a call takes arguments, placing each as toGrid does', async () => {
+    // 200,000 pings over 1 by 0.6 degrees, each in a cell of its own (cells are 1/1024 degree)
+    const lines = [HEADER]
+    const points: [number, number][] = []
+    for (let i = 0; i < 200_000; i++) {
+      const lat = 51 + (i % 500) * 0.002
+      const lon = -3 + Math.floor(i / 500) * 0.0015
+      points.push([lat, lon])
+      const at = new Date(Date.parse('2026-06-01T06:00:00Z') + i * 100).toISOString()
+      lines.push(ok(`R-${i % 50}`, at, `${lat.toFixed(4)},${lon.toFixed(4)},5,,,A,S1`))
+    }
+    const file = await lake.writeDrop('spread.csv', `${lines.join('\n')}\n`)
+    const { manifest } = await ingestDrop({
+      store: lake.store,
+      clock: fixedClock(TEST_NOW),
+      feed: 'patrol_pings',
+      file,
+      sourceName: 'spread.csv',
+      dropDate: '2026-06-01',
+      pseudonymKey: key,
+      columnar: everyDrop,
+    })
+    expect(manifest).toMatchObject({ scan_path: 'columnar', rows_accepted: 200_000 })
+    const sample = (
+      await query(
+        `select source_line, easting, northing from read_parquet('${lake.fileOf(manifest.outputs.curated as string)}')
+         where source_line % 997 = 0 order by source_line`,
+      )
+    ).getRows() as [number, number, number][]
+    expect(sample.length).toBe(200)
+    for (const [line, easting, northing] of sample) {
+      const [lat, lon] = points[line - 2] as [number, number]
+      const grid = toGrid({ lat: Number(lat.toFixed(4)), lon: Number(lon.toFixed(4)) })
+      expect([line, easting, northing]).toEqual([line, ...(grid.ok ? [grid.easting, grid.northing] : [])])
+    }
   })
 
   it('leaves to the row path a drop it cannot prove it reads alike, which still ingests the same', async () => {

@@ -249,9 +249,12 @@ export function cellSql(lat: string, lon: string): { cellLat: string; cellLon: s
 /**
  * The table `grid_cells` of the given cells (their cellSql numbers) and whether every point the cell can round to
  * is in Great Britain: its corners' box by proj4 (geo.ts fromWgs84) and a metre round it (the cell's edges bow
- * by far less, rounding moves a point by at most half a metre).
+ * by far less, rounding moves a point by at most half a metre). Answers how many cells are not wholly in.
  */
-export async function loadGridCells(db: DuckDBConnection, cells: Iterable<[number, number]>): Promise<void> {
+export async function loadGridCells(
+  db: DuckDBConnection,
+  cells: Iterable<[number, number]>,
+): Promise<number> {
   await db.run('create or replace table grid_cells (cell_lat integer, cell_lon integer, inside boolean)')
   const corners = new Map<string, { easting: number; northing: number }>()
   const corner = (i: number, j: number) => {
@@ -264,23 +267,25 @@ export async function loadGridCells(db: DuckDBConnection, cells: Iterable<[numbe
     return at
   }
   const appender = await db.createAppender('grid_cells')
+  let unsettled = 0
   for (const [i, j] of cells) {
     const box = [corner(i, j), corner(i + 1, j), corner(i, j + 1), corner(i + 1, j + 1)]
     const eastings = box.map((c) => c.easting)
     const northings = box.map((c) => c.northing)
+    const inside = wholeBoxInGreatBritain(
+      Math.min(...eastings) - 1,
+      Math.min(...northings) - 1,
+      Math.max(...eastings) + 1,
+      Math.max(...northings) + 1,
+    )
+    if (!inside) unsettled++
     appender.appendInteger(i)
     appender.appendInteger(j)
-    appender.appendBoolean(
-      wholeBoxInGreatBritain(
-        Math.min(...eastings) - 1,
-        Math.min(...northings) - 1,
-        Math.max(...eastings) + 1,
-        Math.max(...northings) + 1,
-      ),
-    )
+    appender.appendBoolean(inside)
     appender.endRow()
   }
   appender.closeSync()
+  return unsettled
 }
 
 /**

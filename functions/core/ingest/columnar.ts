@@ -262,21 +262,28 @@ class ColumnarScan {
       `select ${cellLat}, ${cellLon}, min(lat), max(lat), min(lon), max(lon)
        from screened where ok group by all`,
     )) as [number, number, number, number, number, number][]
-    await loadGridCells(
+    const unsettled = await loadGridCells(
       this.db,
       cells.map(([i, j]) => [i, j]),
     )
-    await this.db.run(
-      `create table unplaced as ${unplacedSql('select line, lat, lon from screened where ok')}`,
-    )
-    const unplaced = Number((await this.rows('select count(*) from unplaced'))[0]?.[0])
+    // every cell wholly in Great Britain (a force's drop, as a rule): no row to ask
+    let unplaced = 0
+    if (unsettled > 0) {
+      await this.db.run(
+        `create table unplaced as ${unplacedSql('select line, lat, lon from screened where ok')}`,
+      )
+      unplaced = Number((await this.rows('select count(*) from unplaced'))[0]?.[0])
+    }
     if (unplaced === 0 && cells.length > 0) {
-      this.box = {
-        south: Math.min(...cells.map((c) => c[2])),
-        north: Math.max(...cells.map((c) => c[3])),
-        west: Math.min(...cells.map((c) => c[4])),
-        east: Math.max(...cells.map((c) => c[5])),
+      // a loop, not Math.min(...): a drop spread over a county holds more cells than a call takes arguments
+      const box = { south: Infinity, north: -Infinity, west: Infinity, east: -Infinity }
+      for (const [, , south, north, west, east] of cells) {
+        box.south = Math.min(box.south, south)
+        box.north = Math.max(box.north, north)
+        box.west = Math.min(box.west, west)
+        box.east = Math.max(box.east, east)
       }
+      this.box = box
     }
     return unplaced
   }
